@@ -1,0 +1,14 @@
+//! Domain types shared by the browser and the server. Each validates on construction and
+//! explains its errors in Chinese and English.
+
+pub mod dates;
+pub mod name;
+pub mod phone;
+pub mod resident_id;
+pub mod subsystem;
+
+pub use dates::{SchoolYear, format_date};
+pub use name::{PersonName, PersonNameError};
+pub use phone::{PhoneNumber, PhoneNumberError};
+pub use resident_id::{ResidentId, ResidentIdError, Sex};
+pub use subsystem::{Subsystem, WindowState};

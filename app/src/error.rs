@@ -1,0 +1,128 @@
+//! The one error type that crosses the wire. It carries only what is safe and useful
+//! for the person in front of the screen; causes stay in the server's log.
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+use crate::i18n::{Locale, t};
+
+/// An error as the browser sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The caller must sign in (again).
+    #[error("not signed in")]
+    Unauthenticated,
+    /// The caller may not do this to this object.
+    #[error("forbidden")]
+    Forbidden,
+    /// The object does not exist, or is not the caller's to see.
+    #[error("not found")]
+    NotFound,
+    /// Someone changed the data first; reload before editing.
+    #[error("conflict")]
+    Conflict,
+    /// The window for this action is closed.
+    #[error("closed")]
+    Closed,
+    /// The request was malformed (a bug or a tampered request, not a typing mistake).
+    #[error("bad request")]
+    BadRequest,
+    /// The server could not reach something it needs; try again later.
+    #[error("unavailable")]
+    Unavailable { request_id: Option<String> },
+    /// Something failed inside the server; the request ID finds it in the log.
+    #[error("internal error")]
+    Internal { request_id: Option<String> },
+    /// The browser could not reach the server.
+    #[error("network")]
+    Network,
+}
+
+impl AppError {
+    /// The HTTP status the server answers with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Closed => StatusCode::LOCKED,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal { .. } | Self::Network => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the person reads: what happened and what to do.
+    pub fn message(&self, locale: Locale) -> String {
+        let text = match self {
+            Self::Unauthenticated => t(
+                "登录已过期，请从爱山东 APP 重新进入。已填写的内容不会丢失。",
+                "Your sign-in has expired. Open the platform again from the host app; nothing you typed is lost.",
+            ),
+            Self::Forbidden => t("您没有权限进行此操作。", "You are not allowed to do this."),
+            Self::NotFound => t("没有找到该信息，可能已被删除。", "This was not found. It may have been deleted."),
+            Self::Conflict => t(
+                "信息已在其他页面或设备上更新，请先查看最新内容再修改。",
+                "This was changed on another page or device. Look at the latest version before editing.",
+            ),
+            Self::Closed => t(
+                "信息采集已关闭，现在只能查看，不能修改或删除。",
+                "Collection is closed: you can view, but not change or delete.",
+            ),
+            Self::BadRequest => t("请求有误，请刷新页面后重试。", "The request was not understood. Reload the page and try again."),
+            Self::Unavailable { .. } => t(
+                "系统繁忙，请稍后再试。",
+                "The system is busy. Try again in a few minutes.",
+            ),
+            Self::Internal { .. } => t(
+                "系统出错了，请稍后再试。如多次出现，请联系教体局并提供错误编号。",
+                "Something went wrong. Try again later; if it keeps happening, contact the bureau with the error number.",
+            ),
+            Self::Network => t(
+                "网络连接中断，请检查网络后重试。",
+                "The connection was lost. Check your network and try again.",
+            ),
+        };
+        match self {
+            Self::Internal { request_id: Some(id) } | Self::Unavailable { request_id: Some(id) } => {
+                let label = t("错误编号", "Error number").get(locale);
+                format!("{} （{label}：{id}）", text.get(locale))
+            }
+            _ => text.get(locale).to_owned(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // The texts of these variants can carry internals: never pass them on.
+        match value {
+            ServerFnErrorErr::Request(_) => Self::Network,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::BadRequest,
+            _ => Self::Internal { request_id: None },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_name_the_request_but_nothing_else() {
+        let e = AppError::Internal { request_id: Some("abc-123".into()) };
+        assert!(e.message(Locale::Zh).contains("abc-123"));
+        assert!(e.message(Locale::En).contains("abc-123"));
+        let from_args = AppError::from_server_fn_error(ServerFnErrorErr::Args("SELECT secret".into()));
+        assert_eq!(from_args, AppError::BadRequest);
+        let from_server = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("no such table: notice".into()));
+        assert_eq!(from_server, AppError::Internal { request_id: None });
+    }
+}

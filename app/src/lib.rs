@@ -1,0 +1,73 @@
+//! Ruxue (入学): the pages, components, domain types and server functions shared by the
+//! browser and the server. Server-only code lives in [`server`], behind the `ssr` feature.
+
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::{
+    components::LanguageSwitch,
+    i18n::{LocaleContext, initial_locale, t},
+    pages::{home::HomePage, not_found::NotFoundPage},
+};
+
+/// The HTML document around the application, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::security::provide_request_nonce();
+    let locale = initial_locale();
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="format-detection" content="telephone=no" />
+                <link rel="icon" href="/favicon.ico" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout, language and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let locale = RwSignal::new(initial_locale());
+    provide_context(LocaleContext(locale));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ruxue.css" />
+        <Title text=move || t("入学报名", "School enrollment").get(locale.get()) />
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">
+                    {move || t("入学报名", "School enrollment").get(locale.get())}
+                </a>
+                <LanguageSwitch />
+            </header>
+            <main id="main">
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,12 @@
+//! Server-only code: database entities, services and the state server functions use.
+//! Compiled only with the `ssr` feature.
+
+pub mod demo;
+pub mod entities;
+pub mod failure;
+pub mod home;
+pub mod security;
+pub mod state;
+
+pub use failure::{ServiceError, to_app_error};
+pub use state::{AppState, Clock};

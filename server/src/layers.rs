@@ -1,0 +1,146 @@
+//! The security middleware of every response: CSP with a per-response nonce, other security
+//! headers, caching rules, the cross-site request check and the page shown after a panic.
+
+use std::sync::Arc;
+
+use app::server::security::CspNonce;
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+/// What the header middleware needs from the settings.
+#[derive(Clone, Debug)]
+pub struct SecurityConfig {
+    /// Extra origins allowed to frame the platform and send it requests (host apps).
+    pub host_app_origins: Arc<[String]>,
+    pub https: bool,
+}
+
+/// Adds the security headers and gives each page a fresh CSP nonce.
+pub async fn security_headers(State(config): State<SecurityConfig>, mut request: Request, next: Next) -> Response {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let frame_ancestors = std::iter::once("'self'")
+        .chain(config.host_app_origins.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let csp = if is_html {
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+        )
+    } else {
+        format!("default-src 'none'; frame-ancestors {frame_ancestors}")
+    };
+    let headers = response.headers_mut();
+    insert(headers, header::CONTENT_SECURITY_POLICY, &csp);
+    insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    insert(headers, header::REFERRER_POLICY, "same-origin");
+    insert(headers, "cross-origin-opener-policy", "same-origin");
+    insert(headers, "permissions-policy", "geolocation=(), microphone=(), payment=(), usb=()");
+    if config.https {
+        insert(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Pages and answers may carry personal data: never store them. Static assets are
+        // revalidated on each use, cheaply with If-Modified-Since.
+        let value = if path.starts_with("/pkg/") || path == "/favicon.ico" { "no-cache" } else { "no-store" };
+        insert(headers, header::CACHE_CONTROL, value);
+    }
+    response
+}
+
+fn insert(headers: &mut HeaderMap, name: impl header::IntoHeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+/// Refuses a state-changing request that a browser says came from another site
+/// (server functions have no CSRF protection of their own).
+pub async fn refuse_cross_site(State(config): State<SecurityConfig>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || is_same_site_or_host_app(request.headers(), &config.host_app_origins) {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = request.uri().path(), "refused a cross-site request");
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "请求来源不受信任，已拒绝。请从本平台页面操作。\nThis request came from another site and was refused.",
+    )
+        .into_response()
+}
+
+/// Whether the `Origin` is this host or a configured host app; without `Origin`, whether
+/// `Sec-Fetch-Site` allows it. Requests with neither (not from a browser) pass.
+fn is_same_site_or_host_app(headers: &HeaderMap, host_app_origins: &[String]) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        if host_app_origins.iter().any(|o| o == origin) {
+            return true;
+        }
+        let authority = origin.split_once("://").map(|(_, rest)| rest);
+        return matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h));
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => matches!(site, "same-origin" | "none"),
+        None => true,
+    }
+}
+
+/// The answer to a request whose handler panicked: a generic page, never a dropped connection.
+pub fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let page = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>系统出错 · Error</title></head><body>\
+        <h1>系统出错了</h1><p>请稍后再试。已填写并保存的内容不会丢失。</p>\
+        <p lang=\"en\">Something went wrong. Try again later; what you saved is not lost.</p>\
+        <p><a href=\"/\">返回首页 · Home</a></p></body></html>";
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_and_host_apps_pass_other_sites_do_not() {
+        let apps = vec!["https://app.example.cn".to_owned()];
+        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "https://ruxue.cn")]), &apps));
+        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "https://app.example.cn")]), &apps));
+        assert!(!is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "https://evil.cn")]), &apps));
+        assert!(!is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "null")]), &apps));
+        assert!(!is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("sec-fetch-site", "cross-site")]), &apps));
+        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("sec-fetch-site", "same-origin")]), &apps));
+        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn")]), &apps));
+    }
+}

@@ -1,0 +1,8 @@
+//! The Ruxue server: settings, telemetry, the database, the HTTP stack and start-up.
+//! `main.rs` only parses the command; tests start the real server through [`startup`].
+
+pub mod database;
+pub mod layers;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,199 @@
+//! Typed settings read from `RUXUE_*` environment variables, with defaults that run the
+//! platform locally on SQLite.
+
+use std::{net::SocketAddr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Everything the server can be configured with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where to listen (`RUXUE_ADDR`, default `127.0.0.1:3000`; port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// A `sqlite:` or `postgres:` URL (`RUXUE_DATABASE_URL`). Secret: it may hold a password.
+    pub database_url: SecretString,
+    /// Pool size (`RUXUE_DATABASE_MAX_CONNECTIONS`, default 10).
+    pub database_max_connections: u32,
+    /// `human` or `json` (`RUXUE_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// Load the demo bureau, schools and windows into an empty database (`RUXUE_DEMO_DATA`).
+    pub demo_data: bool,
+    /// Origins of host apps allowed to frame the platform and post to it
+    /// (`RUXUE_HOST_APP_ORIGINS`, comma-separated, e.g. `https://app.example.gov.cn`).
+    pub host_app_origins: Vec<String>,
+    /// Longest time a request may take (`RUXUE_REQUEST_TIMEOUT_SECS`, default 30).
+    pub request_timeout: Duration,
+    /// Largest request body accepted outside the upload route (`RUXUE_BODY_LIMIT_BYTES`, default 1 MiB).
+    pub body_limit_bytes: usize,
+    /// Whether the site is served over HTTPS (`RUXUE_HTTPS`): adds HSTS and secure cookies.
+    pub https: bool,
+    /// Folder with the compiled site (`LEPTOS_SITE_ROOT`, set by cargo-leptos; default `target/site`).
+    pub site_root: String,
+    /// Base name of the wasm, js and css files (`LEPTOS_OUTPUT_NAME`, default `ruxue`).
+    pub output_name: String,
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name} is invalid: {reason}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+/// The database used when none is configured: a SQLite file under `data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ruxue.db?mode=rwc";
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so that tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let parse = |name: &'static str, default: &str| -> Result<String, SettingsError> {
+            Ok(get(name).unwrap_or_else(|| default.to_owned()))
+        };
+        let addr = parse("RUXUE_ADDR", "127.0.0.1:3000")?;
+        let addr = addr.parse().map_err(|_| SettingsError {
+            name: "RUXUE_ADDR",
+            reason: format!("`{addr}` is not an address such as 127.0.0.1:3000"),
+        })?;
+        let database_url = parse("RUXUE_DATABASE_URL", DEFAULT_DATABASE_URL)?;
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            return Err(SettingsError {
+                name: "RUXUE_DATABASE_URL",
+                reason: "must start with sqlite: or postgres:".into(),
+            });
+        }
+        let number = |name: &'static str, default: u64| -> Result<u64, SettingsError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse().map_err(|_| SettingsError {
+                    name,
+                    reason: format!("`{v}` is not a whole number"),
+                }),
+            }
+        };
+        let flag = |name: &'static str| -> Result<bool, SettingsError> {
+            match get(name).as_deref().map(str::trim) {
+                None | Some("0" | "false" | "no" | "off") => Ok(false),
+                Some("1" | "true" | "yes" | "on") => Ok(true),
+                Some(other) => Err(SettingsError { name, reason: format!("`{other}` is not true or false") }),
+            }
+        };
+        let log_format = match get("RUXUE_LOG_FORMAT").as_deref() {
+            None | Some("human") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(SettingsError {
+                    name: "RUXUE_LOG_FORMAT",
+                    reason: format!("`{other}` is neither human nor json"),
+                });
+            }
+        };
+        let host_app_origins = get("RUXUE_HOST_APP_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for origin in &host_app_origins {
+            let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.contains(|c: char| c.is_whitespace() || c == ';' || c == '\'' || c == '"');
+            if !valid {
+                return Err(SettingsError {
+                    name: "RUXUE_HOST_APP_ORIGINS",
+                    reason: format!("`{origin}` is not an origin such as https://app.example.cn"),
+                });
+            }
+        }
+        let max_connections = number("RUXUE_DATABASE_MAX_CONNECTIONS", 10)?;
+        Ok(Self {
+            addr,
+            database_url: SecretString::from(database_url),
+            database_max_connections: u32::try_from(max_connections.clamp(1, 1000)).unwrap_or(10),
+            log_format,
+            demo_data: flag("RUXUE_DEMO_DATA")?,
+            host_app_origins,
+            request_timeout: Duration::from_secs(number("RUXUE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
+            body_limit_bytes: usize::try_from(number("RUXUE_BODY_LIMIT_BYTES", 1024 * 1024)?)
+                .unwrap_or(1024 * 1024),
+            https: flag("RUXUE_HTTPS")?,
+            site_root: parse("LEPTOS_SITE_ROOT", "target/site")?,
+            output_name: parse("LEPTOS_OUTPUT_NAME", "ruxue")?,
+        })
+    }
+
+    /// The database URL without any password, for log lines.
+    pub fn database_url_for_logs(&self) -> String {
+        redact_url(self.database_url.expose_secret())
+    }
+}
+
+/// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_locally_on_sqlite() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert!(!s.demo_data);
+        assert_eq!(s.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = settings(&[("RUXUE_ADDR", "localhost")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_ADDR");
+        let e = settings(&[("RUXUE_DATABASE_URL", "mysql://x")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_DATABASE_URL");
+        let e = settings(&[("RUXUE_HOST_APP_ORIGINS", "https://a.cn; script-src *")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_HOST_APP_ORIGINS");
+        let e = settings(&[("RUXUE_DEMO_DATA", "maybe")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_DEMO_DATA");
+    }
+
+    #[test]
+    fn passwords_never_reach_debug_output_or_logs() {
+        let s = settings(&[("RUXUE_DATABASE_URL", "postgres://app:hunter2@db:5432/ruxue")]).expect("valid");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.database_url_for_logs(), "postgres://app:***@db:5432/ruxue");
+    }
+}

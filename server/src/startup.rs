@@ -1,0 +1,281 @@
+//! Builds the application from [`Settings`]: database, migrations, demo data, router and
+//! middleware. Tests start the real server through [`Application::build`].
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{
+    App,
+    i18n::{LOCALE_COOKIE, Locale},
+    server::{AppState, Clock, demo},
+    shell,
+};
+use axum::{
+    Router,
+    extract::{FromRef, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    database,
+    layers::{self, SecurityConfig},
+    settings::Settings,
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("demo data: {0}")]
+    Demo(#[from] app::server::ServiceError),
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// State of the axum router.
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub app: AppState,
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, loads demo data when asked and the database is
+    /// empty, and binds the listener.
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Clock::System).await
+    }
+
+    /// As [`Application::build`], with a fixed clock for tests.
+    pub async fn build_with_clock(settings: &Settings, clock: Clock) -> Result<Self, StartupError> {
+        let db = database::connect(settings.database_url.expose_secret(), settings.database_max_connections).await?;
+        database::migrate(&db).await?;
+        if settings.demo_data && demo::load_demo_data(&db, clock.now()).await? {
+            tracing::info!("loaded demo data into the empty database");
+        }
+        let state = AppState { db, clock };
+        let router = build_router(settings, state.clone());
+        let listener = TcpListener::bind(settings.addr).await?;
+        Ok(Self { listener, router, state })
+    }
+
+    /// The address the server listens on (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The database connection the server uses.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let Self { listener, router, state } = self;
+        serve_router(listener, router, shutdown).await?;
+        if let Err(error) = state.db.close_by_ref().await {
+            tracing::warn!(error = %error, "closing the database pool failed");
+        }
+        Ok(())
+    }
+}
+
+/// Serves `router` until `shutdown` completes; requests already being handled finish first.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Runs the platform until SIGTERM or SIGINT.
+pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    tracing::info!(database = %settings.database_url_for_logs(), "starting");
+    let application = Application::build(&settings).await?;
+    let addr = application.local_addr()?;
+    tracing::info!("Ruxue is serving at http://{addr}");
+    application.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Only applies the migrations (`server migrate`).
+pub async fn migrate_only(settings: &Settings) -> Result<(), StartupError> {
+    let db = database::connect(settings.database_url.expose_secret(), 1).await?;
+    database::migrate(&db).await?;
+    db.close().await?;
+    tracing::info!(database = %settings.database_url_for_logs(), "migrations applied");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// The leptos options, from the settings rather than from files, so that tests and the
+/// binary agree.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(settings.output_name.as_str())
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .build()
+}
+
+/// The complete router: pages, server functions, health checks and every middleware.
+pub fn build_router(settings: &Settings, state: AppState) -> Router {
+    let leptos_options = leptos_options(settings);
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let server_state = ServerState { leptos_options: leptos_options.clone(), app: state };
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/lang/{tag}", get(set_language))
+        .leptos_routes_with_context(&server_state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<ServerState, _>(context, shell))
+        .with_state(server_state);
+    with_middleware(router, settings)
+}
+
+/// Wraps `router` in the middleware every response goes through (outermost first).
+pub fn with_middleware(router: Router, settings: &Settings) -> Router {
+    let security = SecurityConfig {
+        host_app_origins: Arc::from(settings.host_app_origins.clone()),
+        https: settings.https,
+    };
+    // Each `layer` call wraps everything added before it: the last one is outermost.
+    router
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(security.clone(), layers::refuse_cross_site))
+        .layer(CatchPanicLayer::custom(layers::panic_response))
+        .layer(axum::middleware::from_fn_with_state(security, layers::security_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &http::Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    // The path only: query strings may carry tokens.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers within two seconds.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "readiness: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+        Err(_) => {
+            tracing::warn!("readiness: database did not answer in time");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Sets the language cookie without JavaScript, then returns to the page the switch was on.
+async fn set_language(Path(tag): Path<String>, headers: HeaderMap) -> Response {
+    let locale = Locale::from_tag(&tag).unwrap_or_default();
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(same_site_path)
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = format!("{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", locale.tag());
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// The path and query of a referring URL, only if it is a plain local path (no open redirect).
+fn same_site_path(referer: &str) -> Option<String> {
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = &after_scheme[after_scheme.find('/')?..];
+    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/lang/")).then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_switch_only_returns_to_local_paths() {
+        assert_eq!(same_site_path("http://127.0.0.1:3000/schools?x=1").as_deref(), Some("/schools?x=1"));
+        assert_eq!(same_site_path("https://evil.cn//evil.cn/x"), None);
+        assert_eq!(same_site_path("https://host"), None);
+        assert_eq!(same_site_path("http://host/lang/en"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! The server integration suite: the real router on a real port against a real database:
+//! a fresh SQLite file per test, or a fresh PostgreSQL database per test when
+//! `RUXUE_TEST_POSTGRES_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+
+mod health;
+mod helpers;
+mod home;
+mod lifecycle;
+mod security;
