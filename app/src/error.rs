@@ -65,7 +65,10 @@ impl AppError {
                 "Your sign-in has expired. Open the platform again from the host app; nothing you typed is lost.",
             ),
             Self::Forbidden => t("您没有权限进行此操作。", "You are not allowed to do this."),
-            Self::NotFound => t("没有找到该信息，可能已被删除。", "This was not found. It may have been deleted."),
+            Self::NotFound => t(
+                "没有找到该信息，可能已被删除。",
+                "This was not found. It may have been deleted.",
+            ),
             Self::Conflict => t(
                 "信息已在其他页面或设备上更新，请先查看最新内容再修改。",
                 "This was changed on another page or device. Look at the latest version before editing.",
@@ -74,7 +77,10 @@ impl AppError {
                 "信息采集已关闭，现在只能查看，不能修改或删除。",
                 "Collection is closed: you can view, but not change or delete.",
             ),
-            Self::BadRequest => t("请求有误，请刷新页面后重试。", "The request was not understood. Reload the page and try again."),
+            Self::BadRequest => t(
+                "请求有误，请刷新页面后重试。",
+                "The request was not understood. Reload the page and try again.",
+            ),
             Self::Unavailable { .. } => t(
                 "系统繁忙，请稍后再试。",
                 "The system is busy. Try again in a few minutes.",
@@ -89,7 +95,12 @@ impl AppError {
             ),
         };
         match self {
-            Self::Internal { request_id: Some(id) } | Self::Unavailable { request_id: Some(id) } => {
+            Self::Internal {
+                request_id: Some(id),
+            }
+            | Self::Unavailable {
+                request_id: Some(id),
+            } => {
                 let label = t("错误编号", "Error number").get(locale);
                 format!("{} （{label}：{id}）", text.get(locale))
             }
@@ -117,12 +128,17 @@ mod tests {
 
     #[test]
     fn internal_errors_name_the_request_but_nothing_else() {
-        let e = AppError::Internal { request_id: Some("abc-123".into()) };
+        let e = AppError::Internal {
+            request_id: Some("abc-123".into()),
+        };
         assert!(e.message(Locale::Zh).contains("abc-123"));
         assert!(e.message(Locale::En).contains("abc-123"));
-        let from_args = AppError::from_server_fn_error(ServerFnErrorErr::Args("SELECT secret".into()));
+        let from_args =
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("SELECT secret".into()));
         assert_eq!(from_args, AppError::BadRequest);
-        let from_server = AppError::from_server_fn_error(ServerFnErrorErr::ServerError("no such table: notice".into()));
+        let from_server = AppError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "no such table: notice".into(),
+        ));
         assert_eq!(from_server, AppError::Internal { request_id: None });
     }
 }

@@ -170,7 +170,10 @@ mod tests {
 
     #[test]
     fn missing_english_falls_back_to_chinese() {
-        let text = LocalizedText { zh: "公告".into(), en: " ".into() };
+        let text = LocalizedText {
+            zh: "公告".into(),
+            en: " ".into(),
+        };
         assert_eq!(text.get(Locale::En), "公告");
     }
 }

@@ -125,7 +125,10 @@ impl MigrationTrait for Migration {
                             .to(Bureau::Table, Bureau::Id)
                             .on_delete(ForeignKeyAction::Restrict),
                     )
-                    .check(Expr::col(CollectionWindow::OpensAt).lt(Expr::col(CollectionWindow::ClosesAt)))
+                    .check(
+                        Expr::col(CollectionWindow::OpensAt)
+                            .lt(Expr::col(CollectionWindow::ClosesAt)),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -181,7 +184,9 @@ impl MigrationTrait for Migration {
             School::Table.into_iden(),
             Bureau::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -21,7 +21,11 @@ pub struct SecurityConfig {
 }
 
 /// Adds the security headers and gives each page a fresh CSP nonce.
-pub async fn security_headers(State(config): State<SecurityConfig>, mut request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(config): State<SecurityConfig>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let path = request.uri().path().to_owned();
@@ -49,14 +53,26 @@ pub async fn security_headers(State(config): State<SecurityConfig>, mut request:
     insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     insert(headers, header::REFERRER_POLICY, "same-origin");
     insert(headers, "cross-origin-opener-policy", "same-origin");
-    insert(headers, "permissions-policy", "geolocation=(), microphone=(), payment=(), usb=()");
+    insert(
+        headers,
+        "permissions-policy",
+        "geolocation=(), microphone=(), payment=(), usb=()",
+    );
     if config.https {
-        insert(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+        insert(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000",
+        );
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         // Pages and answers may carry personal data: never store them. Static assets are
         // revalidated on each use, cheaply with If-Modified-Since.
-        let value = if path.starts_with("/pkg/") || path == "/favicon.ico" { "no-cache" } else { "no-store" };
+        let value = if path.starts_with("/pkg/") || path == "/favicon.ico" {
+            "no-cache"
+        } else {
+            "no-store"
+        };
         insert(headers, header::CACHE_CONTROL, value);
     }
     response
@@ -70,8 +86,15 @@ fn insert(headers: &mut HeaderMap, name: impl header::IntoHeaderName, value: &st
 
 /// Refuses a state-changing request that a browser says came from another site
 /// (server functions have no CSRF protection of their own).
-pub async fn refuse_cross_site(State(config): State<SecurityConfig>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn refuse_cross_site(
+    State(config): State<SecurityConfig>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || is_same_site_or_host_app(request.headers(), &config.host_app_origins) {
         return next.run(request).await;
     }
@@ -135,12 +158,33 @@ mod tests {
     #[test]
     fn same_origin_and_host_apps_pass_other_sites_do_not() {
         let apps = vec!["https://app.example.cn".to_owned()];
-        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "https://ruxue.cn")]), &apps));
-        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "https://app.example.cn")]), &apps));
-        assert!(!is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "https://evil.cn")]), &apps));
-        assert!(!is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("origin", "null")]), &apps));
-        assert!(!is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("sec-fetch-site", "cross-site")]), &apps));
-        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn"), ("sec-fetch-site", "same-origin")]), &apps));
-        assert!(is_same_site_or_host_app(&headers(&[("host", "ruxue.cn")]), &apps));
+        assert!(is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn"), ("origin", "https://ruxue.cn")]),
+            &apps
+        ));
+        assert!(is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn"), ("origin", "https://app.example.cn")]),
+            &apps
+        ));
+        assert!(!is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn"), ("origin", "https://evil.cn")]),
+            &apps
+        ));
+        assert!(!is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn"), ("origin", "null")]),
+            &apps
+        ));
+        assert!(!is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn"), ("sec-fetch-site", "cross-site")]),
+            &apps
+        ));
+        assert!(is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn"), ("sec-fetch-site", "same-origin")]),
+            &apps
+        ));
+        assert!(is_same_site_or_host_app(
+            &headers(&[("host", "ruxue.cn")]),
+            &apps
+        ));
     }
 }

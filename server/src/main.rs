@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+    let command = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "serve".to_owned());
     let settings = match server::settings::Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -17,7 +19,9 @@ async fn main() -> ExitCode {
         "serve" => server::startup::serve(settings).await,
         "migrate" => server::startup::migrate_only(&settings).await,
         "help" | "--help" | "-h" => {
-            eprintln!("usage: server [serve|migrate]\n\nSettings come from RUXUE_* environment variables; see README.md.");
+            eprintln!(
+                "usage: server [serve|migrate]\n\nSettings come from RUXUE_* environment variables; see README.md."
+            );
             Ok(())
         }
         other => {

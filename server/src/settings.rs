@@ -91,7 +91,10 @@ impl Settings {
             match get(name).as_deref().map(str::trim) {
                 None | Some("0" | "false" | "no" | "off") => Ok(false),
                 Some("1" | "true" | "yes" | "on") => Ok(true),
-                Some(other) => Err(SettingsError { name, reason: format!("`{other}` is not true or false") }),
+                Some(other) => Err(SettingsError {
+                    name,
+                    reason: format!("`{other}` is not true or false"),
+                }),
             }
         };
         let log_format = match get("RUXUE_LOG_FORMAT").as_deref() {
@@ -114,7 +117,8 @@ impl Settings {
             .unwrap_or_default();
         for origin in &host_app_origins {
             let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
-                && !origin.contains(|c: char| c.is_whitespace() || c == ';' || c == '\'' || c == '"');
+                && !origin
+                    .contains(|c: char| c.is_whitespace() || c == ';' || c == '\'' || c == '"');
             if !valid {
                 return Err(SettingsError {
                     name: "RUXUE_HOST_APP_ORIGINS",
@@ -165,7 +169,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -184,7 +191,8 @@ mod tests {
         assert_eq!(e.name, "RUXUE_ADDR");
         let e = settings(&[("RUXUE_DATABASE_URL", "mysql://x")]).expect_err("refused");
         assert_eq!(e.name, "RUXUE_DATABASE_URL");
-        let e = settings(&[("RUXUE_HOST_APP_ORIGINS", "https://a.cn; script-src *")]).expect_err("refused");
+        let e = settings(&[("RUXUE_HOST_APP_ORIGINS", "https://a.cn; script-src *")])
+            .expect_err("refused");
         assert_eq!(e.name, "RUXUE_HOST_APP_ORIGINS");
         let e = settings(&[("RUXUE_DEMO_DATA", "maybe")]).expect_err("refused");
         assert_eq!(e.name, "RUXUE_DEMO_DATA");
@@ -192,8 +200,12 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_debug_output_or_logs() {
-        let s = settings(&[("RUXUE_DATABASE_URL", "postgres://app:hunter2@db:5432/ruxue")]).expect("valid");
+        let s = settings(&[("RUXUE_DATABASE_URL", "postgres://app:hunter2@db:5432/ruxue")])
+            .expect("valid");
         assert!(!format!("{s:?}").contains("hunter2"));
-        assert_eq!(s.database_url_for_logs(), "postgres://app:***@db:5432/ruxue");
+        assert_eq!(
+            s.database_url_for_logs(),
+            "postgres://app:***@db:5432/ruxue"
+        );
     }
 }

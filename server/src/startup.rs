@@ -71,7 +71,11 @@ impl Application {
 
     /// As [`Application::build`], with a fixed clock for tests.
     pub async fn build_with_clock(settings: &Settings, clock: Clock) -> Result<Self, StartupError> {
-        let db = database::connect(settings.database_url.expose_secret(), settings.database_max_connections).await?;
+        let db = database::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await?;
         database::migrate(&db).await?;
         if settings.demo_data && demo::load_demo_data(&db, clock.now()).await? {
             tracing::info!("loaded demo data into the empty database");
@@ -79,7 +83,11 @@ impl Application {
         let state = AppState { db, clock };
         let router = build_router(settings, state.clone());
         let listener = TcpListener::bind(settings.addr).await?;
-        Ok(Self { listener, router, state })
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     /// The address the server listens on (with the real port when 0 was asked for).
@@ -93,8 +101,15 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { listener, router, state } = self;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+        } = self;
         serve_router(listener, router, shutdown).await?;
         if let Err(error) = state.db.close_by_ref().await {
             tracing::warn!(error = %error, "closing the database pool failed");
@@ -109,9 +124,12 @@ pub async fn serve_router(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Runs the platform until SIGTERM or SIGINT.
@@ -178,7 +196,10 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
         let state = state.clone();
         move || provide_context(state.clone())
     };
-    let server_state = ServerState { leptos_options: leptos_options.clone(), app: state };
+    let server_state = ServerState {
+        leptos_options: leptos_options.clone(),
+        app: state,
+    };
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -187,7 +208,9 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(file_and_error_handler_with_context::<ServerState, _>(context, shell))
+        .fallback(file_and_error_handler_with_context::<ServerState, _>(
+            context, shell,
+        ))
         .with_state(server_state);
     with_middleware(router, settings)
 }
@@ -201,11 +224,20 @@ pub fn with_middleware(router: Router, settings: &Settings) -> Router {
     // Each `layer` call wraps everything added before it: the last one is outermost.
     router
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            settings.request_timeout,
+        ))
         .layer(CompressionLayer::new())
-        .layer(axum::middleware::from_fn_with_state(security.clone(), layers::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            security.clone(),
+            layers::refuse_cross_site,
+        ))
         .layer(CatchPanicLayer::custom(layers::panic_response))
-        .layer(axum::middleware::from_fn_with_state(security, layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            layers::security_headers,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -256,7 +288,10 @@ async fn set_language(Path(tag): Path<String>, headers: HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(same_site_path)
         .unwrap_or_else(|| "/".to_owned());
-    let cookie = format!("{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", locale.tag());
+    let cookie = format!(
+        "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        locale.tag()
+    );
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }
 
@@ -264,7 +299,8 @@ async fn set_language(Path(tag): Path<String>, headers: HeaderMap) -> Response {
 fn same_site_path(referer: &str) -> Option<String> {
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path = &after_scheme[after_scheme.find('/')?..];
-    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/lang/")).then(|| path.to_owned())
+    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/lang/"))
+        .then(|| path.to_owned())
 }
 
 #[cfg(test)]
@@ -273,7 +309,10 @@ mod tests {
 
     #[test]
     fn the_language_switch_only_returns_to_local_paths() {
-        assert_eq!(same_site_path("http://127.0.0.1:3000/schools?x=1").as_deref(), Some("/schools?x=1"));
+        assert_eq!(
+            same_site_path("http://127.0.0.1:3000/schools?x=1").as_deref(),
+            Some("/schools?x=1")
+        );
         assert_eq!(same_site_path("https://evil.cn//evil.cn/x"), None);
         assert_eq!(same_site_path("https://host"), None);
         assert_eq!(same_site_path("http://host/lang/en"), None);

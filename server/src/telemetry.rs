@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
-use tracing_subscriber::{EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 use crate::settings::LogFormat;
 
@@ -18,12 +20,19 @@ pub fn init(format: LogFormat) {
             .with(tracing_subscriber::fmt::layer().with_writer(writer))
             .try_init(),
         LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_writer(writer))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(writer),
+            )
             .try_init(),
     };
     if result.is_ok() {
         std::panic::set_hook(Box::new(|info| {
-            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
             tracing::error!(location = location.as_deref().unwrap_or("unknown"), "panic");
         }));
     }

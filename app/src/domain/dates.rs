@@ -5,8 +5,18 @@ use chrono::{Datelike, NaiveDate};
 use crate::i18n::Locale;
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Formats a date the way each language writes it in full.
@@ -24,7 +34,9 @@ pub fn format_date(date: NaiveDate, locale: Locale) -> String {
 
 /// The school year an enrollment belongs to: children enter first grade in the
 /// September of `year` (the seeds' "2022年小学入学").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SchoolYear(i32);
 
 impl SchoolYear {

@@ -39,7 +39,9 @@ impl PersonNameError {
             (Self::Empty, Locale::Zh) => "请填写姓名。",
             (Self::Empty, Locale::En) => "Enter the name.",
             (Self::TooShort, Locale::Zh) => "中文姓名至少 2 个字，请按身份证填写。",
-            (Self::TooShort, Locale::En) => "A Chinese name has at least 2 characters. Write it as on the ID card.",
+            (Self::TooShort, Locale::En) => {
+                "A Chinese name has at least 2 characters. Write it as on the ID card."
+            }
             (Self::TooLong, Locale::Zh) => "姓名过长，请按身份证填写。",
             (Self::TooLong, Locale::En) => "The name is too long. Write it as on the ID card.",
             (Self::InvalidCharacter, Locale::Zh) => {
@@ -123,7 +125,11 @@ impl PersonName {
                 return Err(PersonNameError::InvalidCharacter);
             }
         }
-        if out.ends_with(MIDDLE_DOT) || out.ends_with(' ') || out.ends_with('-') || out.ends_with('\'') {
+        if out.ends_with(MIDDLE_DOT)
+            || out.ends_with(' ')
+            || out.ends_with('-')
+            || out.ends_with('\'')
+        {
             return Err(PersonNameError::MisplacedSeparator);
         }
         if has_han && has_latin {
@@ -172,28 +178,68 @@ mod tests {
 
     #[test]
     fn chinese_minority_rare_character_and_latin_names_are_accepted() {
-        for name in ["王小明", "欧阳娜娜", "阿依古丽·买买提", "𠇔𠇔", "王〇", "Anna Müller", "Mary-Jane O'Neil", "J. R. Smith"] {
-            assert_eq!(PersonName::parse(name).map(|n| n.as_str().to_owned()), Ok(name.to_owned()), "{name}");
+        for name in [
+            "王小明",
+            "欧阳娜娜",
+            "阿依古丽·买买提",
+            "𠇔𠇔",
+            "王〇",
+            "Anna Müller",
+            "Mary-Jane O'Neil",
+            "J. R. Smith",
+        ] {
+            assert_eq!(
+                PersonName::parse(name).map(|n| n.as_str().to_owned()),
+                Ok(name.to_owned()),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn dot_variants_become_the_middle_dot() {
-        assert_eq!(PersonName::parse(" 阿依古丽•买买提 ").map(|n| n.0), Ok("阿依古丽·买买提".into()));
-        assert_eq!(PersonName::parse("阿依古丽・买买提").map(|n| n.0), Ok("阿依古丽·买买提".into()));
+        assert_eq!(
+            PersonName::parse(" 阿依古丽•买买提 ").map(|n| n.0),
+            Ok("阿依古丽·买买提".into())
+        );
+        assert_eq!(
+            PersonName::parse("阿依古丽・买买提").map(|n| n.0),
+            Ok("阿依古丽·买买提".into())
+        );
     }
 
     #[test]
     fn mistakes_are_named() {
         assert_eq!(PersonName::parse("  "), Err(PersonNameError::Empty));
         assert_eq!(PersonName::parse("王"), Err(PersonNameError::TooShort));
-        assert_eq!(PersonName::parse("王小明2"), Err(PersonNameError::InvalidCharacter));
-        assert_eq!(PersonName::parse("王小明😀"), Err(PersonNameError::InvalidCharacter));
-        assert_eq!(PersonName::parse("王Alice"), Err(PersonNameError::MixedScripts));
-        assert_eq!(PersonName::parse("·买买提"), Err(PersonNameError::MisplacedSeparator));
-        assert_eq!(PersonName::parse("阿依古丽··买买提"), Err(PersonNameError::MisplacedSeparator));
-        assert_eq!(PersonName::parse("王 小明"), Err(PersonNameError::InvalidCharacter));
-        assert_eq!(PersonName::parse(&"王".repeat(31)), Err(PersonNameError::TooLong));
+        assert_eq!(
+            PersonName::parse("王小明2"),
+            Err(PersonNameError::InvalidCharacter)
+        );
+        assert_eq!(
+            PersonName::parse("王小明😀"),
+            Err(PersonNameError::InvalidCharacter)
+        );
+        assert_eq!(
+            PersonName::parse("王Alice"),
+            Err(PersonNameError::MixedScripts)
+        );
+        assert_eq!(
+            PersonName::parse("·买买提"),
+            Err(PersonNameError::MisplacedSeparator)
+        );
+        assert_eq!(
+            PersonName::parse("阿依古丽··买买提"),
+            Err(PersonNameError::MisplacedSeparator)
+        );
+        assert_eq!(
+            PersonName::parse("王 小明"),
+            Err(PersonNameError::InvalidCharacter)
+        );
+        assert_eq!(
+            PersonName::parse(&"王".repeat(31)),
+            Err(PersonNameError::TooLong)
+        );
     }
 
     proptest! {

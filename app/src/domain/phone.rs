@@ -122,7 +122,14 @@ mod tests {
 
     #[test]
     fn common_ways_of_writing_a_number_are_accepted() {
-        for input in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "8613812345678", "１３８１２３４５６７８"] {
+        for input in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "8613812345678",
+            "１３８１２３４５６７８",
+        ] {
             let phone = PhoneNumber::parse(input).expect(input);
             assert_eq!(phone.as_str(), "13812345678");
         }
@@ -131,11 +138,26 @@ mod tests {
     #[test]
     fn landlines_short_numbers_and_letters_are_refused() {
         assert_eq!(PhoneNumber::parse(""), Err(PhoneNumberError::Empty));
-        assert_eq!(PhoneNumber::parse("0532-8888888"), Err(PhoneNumberError::NotMobile));
-        assert_eq!(PhoneNumber::parse("05328888888"), Err(PhoneNumberError::NotMobile));
-        assert_eq!(PhoneNumber::parse("12812345678"), Err(PhoneNumberError::NotMobile));
-        assert_eq!(PhoneNumber::parse("1381234567"), Err(PhoneNumberError::WrongLength(10)));
-        assert_eq!(PhoneNumber::parse("138abc45678"), Err(PhoneNumberError::NotDigits));
+        assert_eq!(
+            PhoneNumber::parse("0532-8888888"),
+            Err(PhoneNumberError::NotMobile)
+        );
+        assert_eq!(
+            PhoneNumber::parse("05328888888"),
+            Err(PhoneNumberError::NotMobile)
+        );
+        assert_eq!(
+            PhoneNumber::parse("12812345678"),
+            Err(PhoneNumberError::NotMobile)
+        );
+        assert_eq!(
+            PhoneNumber::parse("1381234567"),
+            Err(PhoneNumberError::WrongLength(10))
+        );
+        assert_eq!(
+            PhoneNumber::parse("138abc45678"),
+            Err(PhoneNumberError::NotDigits)
+        );
     }
 
     #[test]

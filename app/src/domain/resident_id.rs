@@ -148,7 +148,8 @@ impl ResidentId {
         let month = number(10..12);
         let day = number(12..14);
         let year_i32 = i32::try_from(year).map_err(|_| ResidentIdError::InvalidDate)?;
-        let birth = NaiveDate::from_ymd_opt(year_i32, month, day).ok_or(ResidentIdError::InvalidDate)?;
+        let birth =
+            NaiveDate::from_ymd_opt(year_i32, month, day).ok_or(ResidentIdError::InvalidDate)?;
         if birth.year() < 1900 {
             return Err(ResidentIdError::TooEarly);
         }
@@ -170,7 +171,9 @@ impl ResidentId {
     pub fn birth_date(&self) -> NaiveDate {
         let digits = &self.0.as_bytes()[6..14];
         let n = |r: std::ops::Range<usize>| {
-            digits[r].iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
+            digits[r]
+                .iter()
+                .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
         };
         // Checked in `parse`; the fallback is unreachable for a constructed value.
         NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8)).unwrap_or(NaiveDate::MIN)
@@ -241,7 +244,10 @@ mod tests {
         // The example of GB 11643-1999 itself.
         let id = ResidentId::parse("11010519491231002X", today());
         let id = id.expect("the standard's example is valid");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap_or_default());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap_or_default()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.masked(), "110105********002X");
     }
@@ -258,15 +264,42 @@ mod tests {
     fn each_kind_of_mistake_has_its_own_error() {
         let t = today();
         assert_eq!(ResidentId::parse("", t), Err(ResidentIdError::Empty));
-        assert_eq!(ResidentId::parse("1101051949123100", t), Err(ResidentIdError::WrongLength(16)));
-        assert_eq!(ResidentId::parse("11010519491231A02X", t), Err(ResidentIdError::InvalidCharacter(15)));
-        assert_eq!(ResidentId::parse("1101051949123100X2", t), Err(ResidentIdError::InvalidCharacter(17)));
-        assert_eq!(ResidentId::parse(&with_check("99010519491231002"), t), Err(ResidentIdError::UnknownRegion));
-        assert_eq!(ResidentId::parse(&with_check("11010520230229002"), t), Err(ResidentIdError::InvalidDate));
-        assert_eq!(ResidentId::parse(&with_check("11010520300101002"), t), Err(ResidentIdError::FutureDate));
-        assert_eq!(ResidentId::parse(&with_check("11010518990101002"), t), Err(ResidentIdError::TooEarly));
-        assert_eq!(ResidentId::parse("110105194912310021", t), Err(ResidentIdError::BadChecksum));
-        assert_eq!(ResidentId::parse("11010519491231002中", t), Err(ResidentIdError::InvalidCharacter(18)));
+        assert_eq!(
+            ResidentId::parse("1101051949123100", t),
+            Err(ResidentIdError::WrongLength(16))
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491231A02X", t),
+            Err(ResidentIdError::InvalidCharacter(15))
+        );
+        assert_eq!(
+            ResidentId::parse("1101051949123100X2", t),
+            Err(ResidentIdError::InvalidCharacter(17))
+        );
+        assert_eq!(
+            ResidentId::parse(&with_check("99010519491231002"), t),
+            Err(ResidentIdError::UnknownRegion)
+        );
+        assert_eq!(
+            ResidentId::parse(&with_check("11010520230229002"), t),
+            Err(ResidentIdError::InvalidDate)
+        );
+        assert_eq!(
+            ResidentId::parse(&with_check("11010520300101002"), t),
+            Err(ResidentIdError::FutureDate)
+        );
+        assert_eq!(
+            ResidentId::parse(&with_check("11010518990101002"), t),
+            Err(ResidentIdError::TooEarly)
+        );
+        assert_eq!(
+            ResidentId::parse("110105194912310021", t),
+            Err(ResidentIdError::BadChecksum)
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491231002中", t),
+            Err(ResidentIdError::InvalidCharacter(18))
+        );
     }
 
     #[test]
@@ -310,10 +343,7 @@ mod tests {
         )
             .prop_map(|(province, region, days, seq)| {
                 let birth = today() - chrono::Duration::days(days);
-                let first17 = format!(
-                    "{province:02}{region:04}{}{seq:03}",
-                    birth.format("%Y%m%d")
-                );
+                let first17 = format!("{province:02}{region:04}{}{seq:03}", birth.format("%Y%m%d"));
                 (first17, birth, seq)
             })
     }

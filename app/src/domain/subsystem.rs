@@ -89,8 +89,15 @@ mod tests {
 
     #[test]
     fn a_window_opens_at_its_start_and_closes_at_its_end() {
-        let at = |h| Utc.with_ymd_and_hms(2027, 5, 1, h, 0, 0).single().unwrap_or_default();
-        assert_eq!(WindowState::at(at(8), at(17), at(7)), WindowState::NotYetOpen);
+        let at = |h| {
+            Utc.with_ymd_and_hms(2027, 5, 1, h, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            WindowState::at(at(8), at(17), at(7)),
+            WindowState::NotYetOpen
+        );
         assert_eq!(WindowState::at(at(8), at(17), at(8)), WindowState::Open);
         assert_eq!(WindowState::at(at(8), at(17), at(17)), WindowState::Closed);
     }

@@ -55,7 +55,9 @@ pub struct SchoolView {
 pub async fn get_home() -> Result<Option<HomeData>, AppError> {
     use crate::server::{AppState, home::load_home, to_app_error};
     let state = AppState::from_context()?;
-    load_home(&state.db, state.clock.now()).await.map_err(to_app_error)
+    load_home(&state.db, state.clock.now())
+        .await
+        .map_err(to_app_error)
 }
 
 /// The public home page.
@@ -97,7 +99,14 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn HomeContent(data: HomeData) -> impl IntoView {
     let locale = use_locale();
-    let HomeData { platform_name, bureau_name, hotline, windows, notices, schools } = data;
+    let HomeData {
+        platform_name,
+        bureau_name,
+        hotline,
+        windows,
+        notices,
+        schools,
+    } = data;
     let hotline_for_footer = hotline.clone();
     view! {
         <section class="hero">
@@ -217,7 +226,12 @@ fn format_window(window: &WindowView, locale: Locale) -> String {
 #[component]
 fn NoticeItem(notice: NoticeView) -> impl IntoView {
     let locale = use_locale();
-    let NoticeView { title, body, published_on, .. } = notice;
+    let NoticeView {
+        title,
+        body,
+        published_on,
+        ..
+    } = notice;
     view! {
         <li>
             <details>

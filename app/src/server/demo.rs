@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionSession,
+    TransactionTrait,
 };
 
 use super::{
@@ -14,12 +15,48 @@ use crate::domain::Subsystem;
 
 /// Schools of the demo district: code, Chinese name, English name, Chinese address, English address.
 const SCHOOLS: [(&str, &str, &str, &str, &str); 6] = [
-    ("SN01", "市南区第一实验小学", "Shinan No. 1 Experimental Primary School", "市南区香港西路 12 号", "12 Xianggang West Road, Shinan"),
-    ("SN02", "海滨路小学", "Haibin Road Primary School", "市南区海滨路 8 号", "8 Haibin Road, Shinan"),
-    ("SN03", "银海小学", "Yinhai Primary School", "市南区东海西路 35 号", "35 Donghai West Road, Shinan"),
-    ("SN04", "栈桥小学", "Zhanqiao Primary School", "市南区太平路 21 号", "21 Taiping Road, Shinan"),
-    ("SN05", "八大关小学", "Badaguan Primary School", "市南区居庸关路 5 号", "5 Juyongguan Road, Shinan"),
-    ("SN06", "浮山湾小学", "Fushan Bay Primary School", "市南区澳门路 66 号", "66 Aomen Road, Shinan"),
+    (
+        "SN01",
+        "市南区第一实验小学",
+        "Shinan No. 1 Experimental Primary School",
+        "市南区香港西路 12 号",
+        "12 Xianggang West Road, Shinan",
+    ),
+    (
+        "SN02",
+        "海滨路小学",
+        "Haibin Road Primary School",
+        "市南区海滨路 8 号",
+        "8 Haibin Road, Shinan",
+    ),
+    (
+        "SN03",
+        "银海小学",
+        "Yinhai Primary School",
+        "市南区东海西路 35 号",
+        "35 Donghai West Road, Shinan",
+    ),
+    (
+        "SN04",
+        "栈桥小学",
+        "Zhanqiao Primary School",
+        "市南区太平路 21 号",
+        "21 Taiping Road, Shinan",
+    ),
+    (
+        "SN05",
+        "八大关小学",
+        "Badaguan Primary School",
+        "市南区居庸关路 5 号",
+        "5 Juyongguan Road, Shinan",
+    ),
+    (
+        "SN06",
+        "浮山湾小学",
+        "Fushan Bay Primary School",
+        "市南区澳门路 66 号",
+        "66 Aomen Road, Shinan",
+    ),
 ];
 
 /// Whether the database holds no bureau yet.
@@ -68,7 +105,9 @@ where
     .insert(&txn)
     .await?;
 
-    for (position, (code, name_zh, name_en, address_zh, address_en)) in SCHOOLS.into_iter().enumerate() {
+    for (position, (code, name_zh, name_en, address_zh, address_en)) in
+        SCHOOLS.into_iter().enumerate()
+    {
         school::ActiveModel {
             bureau_id: Set(bureau.id),
             code: Set(code.into()),

@@ -63,8 +63,14 @@ pub async fn load_home(
         .into_iter()
         .map(|n| NoticeView {
             id: n.id,
-            title: LocalizedText { zh: n.title_zh, en: n.title_en },
-            body: LocalizedText { zh: n.body_zh, en: n.body_en },
+            title: LocalizedText {
+                zh: n.title_zh,
+                en: n.title_en,
+            },
+            body: LocalizedText {
+                zh: n.body_zh,
+                en: n.body_en,
+            },
             published_on: local(n.published_at).date(),
         })
         .collect();
@@ -78,14 +84,26 @@ pub async fn load_home(
         .into_iter()
         .map(|s| SchoolView {
             id: s.id,
-            name: LocalizedText { zh: s.name_zh, en: s.name_en },
-            address: LocalizedText { zh: s.address_zh, en: s.address_en },
+            name: LocalizedText {
+                zh: s.name_zh,
+                en: s.name_en,
+            },
+            address: LocalizedText {
+                zh: s.address_zh,
+                en: s.address_en,
+            },
         })
         .collect();
 
     Ok(Some(HomeData {
-        platform_name: LocalizedText { zh: bureau.platform_name_zh, en: bureau.platform_name_en },
-        bureau_name: LocalizedText { zh: bureau.name_zh, en: bureau.name_en },
+        platform_name: LocalizedText {
+            zh: bureau.platform_name_zh,
+            en: bureau.platform_name_en,
+        },
+        bureau_name: LocalizedText {
+            zh: bureau.name_zh,
+            en: bureau.name_en,
+        },
         hotline: bureau.hotline,
         windows,
         notices,

@@ -35,7 +35,9 @@ impl AppState {
     pub fn from_context() -> Result<Self, AppError> {
         leptos::prelude::use_context::<Self>().ok_or_else(|| {
             tracing::error!("AppState missing from the leptos context");
-            AppError::Internal { request_id: crate::server::failure::current_request_id() }
+            AppError::Internal {
+                request_id: crate::server::failure::current_request_id(),
+            }
         })
     }
 }

@@ -57,23 +57,32 @@ pub struct Options {
 
 /// A server with the demo data loaded.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Options { demo_data: true, clock: None }).await
+    spawn_app_with(Options {
+        demo_data: true,
+        clock: None,
+    })
+    .await
 }
 
 /// A fresh database URL: a new PostgreSQL database when configured, else a new SQLite file.
 pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
     if let Ok(admin_url) = std::env::var("RUXUE_TEST_POSTGRES_URL") {
         let name = format!("ruxue_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url).await.expect("PostgreSQL is reachable");
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("PostgreSQL is reachable");
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .expect("a test database can be created");
         admin.close().await.expect("closes");
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
         (format!("{base}/{name}"), None)
     } else {
-        let dir = std::env::temp_dir().join(format!("ruxue-test-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("ruxue-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let url = format!("sqlite://{}/ruxue.db?mode=rwc", dir.display());
         (url, Some(dir))
@@ -110,5 +119,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    TestApp { address, db, client, sqlite_dir }
+    TestApp {
+        address,
+        db,
+        client,
+        sqlite_dir,
+    }
 }

@@ -19,7 +19,9 @@ async fn shutdown_lets_in_flight_requests_finish_then_closes_the_pool() {
             "done"
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bound");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(server::startup::serve_router(
@@ -42,7 +44,9 @@ async fn shutdown_lets_in_flight_requests_finish_then_closes_the_pool() {
         .expect("clean stop");
 
     // The application closes its database pool once it has stopped.
-    let application = Application::build_with_clock(&settings, Clock::System).await.expect("starts");
+    let application = Application::build_with_clock(&settings, Clock::System)
+        .await
+        .expect("starts");
     let db = application.db().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(application.run_until(async move {
@@ -59,7 +63,9 @@ async fn migrations_are_idempotent_and_demo_data_is_loaded_once() {
     let (url, _dir) = fresh_database_url().await;
     let settings = test_settings(&url, true);
     for _ in 0..2 {
-        let application = Application::build(&settings).await.expect("starts on the same database");
+        let application = Application::build(&settings)
+            .await
+            .expect("starts on the same database");
         let count = school::Entity::find()
             .all(application.db())
             .await

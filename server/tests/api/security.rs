@@ -5,13 +5,19 @@ async fn pages_carry_security_headers_and_a_csp_nonce_that_matches_their_scripts
     let app = spawn_app().await;
     let response = app.get("/").await;
     let headers = response.headers().clone();
-    let csp = headers["content-security-policy"].to_str().expect("ascii").to_owned();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
     assert_eq!(headers["cache-control"], "no-store");
     assert!(headers.contains_key("x-request-id"));
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
-    assert!(csp.contains(&format!("frame-ancestors 'self' {HOST_APP_ORIGIN}")), "{csp}");
+    assert!(
+        csp.contains(&format!("frame-ancestors 'self' {HOST_APP_ORIGIN}")),
+        "{csp}"
+    );
     assert!(csp.contains("object-src 'none'"));
     assert!(!csp.contains("unsafe-inline"));
 
@@ -22,11 +28,20 @@ async fn pages_carry_security_headers_and_a_csp_nonce_that_matches_their_scripts
         .expect("a nonce in the CSP")
         .to_owned();
     let html = response.text().await.expect("body");
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
 
     let again = app.get("/").await;
-    let csp_again = again.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
-    assert!(!csp_again.contains(&nonce), "each response has its own nonce");
+    let csp_again = again.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        !csp_again.contains(&nonce),
+        "each response has its own nonce"
+    );
 }
 
 #[tokio::test]
@@ -34,7 +49,10 @@ async fn answers_that_are_not_pages_get_a_closed_csp_and_no_store() {
     let app = spawn_app().await;
     let response = app.post_server_fn("get_home").await;
     assert_eq!(response.headers()["cache-control"], "no-store");
-    let csp = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
 }
 
@@ -79,11 +97,31 @@ async fn a_post_from_another_site_is_refused_and_the_host_app_is_allowed() {
         }
         request.send()
     };
-    let refused = post(Some("https://evil.example.com"), Some("cross-site")).await.expect("answers");
+    let refused = post(Some("https://evil.example.com"), Some("cross-site"))
+        .await
+        .expect("answers");
     assert_eq!(refused.status(), 403);
-    assert!(refused.text().await.expect("body").contains("请求来源不受信任"));
-    assert_eq!(post(None, Some("cross-site")).await.expect("answers").status(), 403);
-    assert_eq!(post(Some(HOST_APP_ORIGIN), Some("cross-site")).await.expect("answers").status(), 200);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("请求来源不受信任")
+    );
+    assert_eq!(
+        post(None, Some("cross-site"))
+            .await
+            .expect("answers")
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(Some(HOST_APP_ORIGIN), Some("cross-site"))
+            .await
+            .expect("answers")
+            .status(),
+        200
+    );
     assert_eq!(app.post_server_fn("get_home").await.status(), 200);
 }
 
@@ -122,11 +160,19 @@ async fn a_panic_is_a_generic_500_page_not_a_dropped_connection() {
         }),
     );
     let router = server::startup::with_middleware(router, &settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bound");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(server::startup::serve_router(listener, router, std::future::pending()));
+    tokio::spawn(server::startup::serve_router(
+        listener,
+        router,
+        std::future::pending(),
+    ));
 
-    let response = reqwest::get(format!("http://{address}/boom")).await.expect("the connection survives");
+    let response = reqwest::get(format!("http://{address}/boom"))
+        .await
+        .expect("the connection survives");
     assert_eq!(response.status(), 500);
     assert!(response.headers().contains_key("content-security-policy"));
     assert!(response.headers().contains_key("x-request-id"));

@@ -1,0 +1,68 @@
+import { defineConfig, devices } from "@playwright/test";
+import path from "node:path";
+
+// The server binary and site built by `make build`; a fresh SQLite file with demo data.
+const root = path.resolve(__dirname, "..");
+const port = Number(process.env.RUXUE_E2E_PORT ?? 3107);
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+const serverBin = process.env.RUXUE_SERVER_BIN ?? path.join(targetDir, "debug", "server");
+const databaseDir = path.join(root, "target", "e2e");
+
+// Debian's Chromium; Playwright never downloads a browser here.
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+    trace: "retain-on-failure",
+    launchOptions: chromium,
+  },
+  projects: [
+    {
+      name: "phone",
+      use: { ...devices["Pixel 7"], browserName: "chromium", launchOptions: chromium },
+    },
+    {
+      name: "desktop",
+      use: { ...devices["Desktop Chrome"], browserName: "chromium", launchOptions: chromium },
+    },
+  ],
+  webServer: {
+    command: `rm -rf "${databaseDir}" && mkdir -p "${databaseDir}" && exec "${serverBin}"`,
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      RUXUE_ADDR: `127.0.0.1:${port}`,
+      RUXUE_DATABASE_URL: `sqlite://${databaseDir}/ruxue.db?mode=rwc`,
+      RUXUE_DEMO_DATA: "true",
+      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+      LEPTOS_OUTPUT_NAME: "ruxue",
+      RUST_LOG: "warn",
+    },
+  },
+});

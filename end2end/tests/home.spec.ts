@@ -1,0 +1,73 @@
+import { test, expect, waitForHydration } from "./fixtures";
+
+test.describe("the public home page", () => {
+  test("shows the platform, both open collection windows, notices and schools", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByRole("heading", { level: 1, name: "市南区义务教育招生平台" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "信息采集开放时间" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "小学一年级入学报名" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "转学申请" })).toBeVisible();
+    await expect(page.getByText("开放中")).toHaveCount(2);
+    await expect(page.getByText("海滨路小学")).toBeVisible();
+    await waitForHydration(page);
+
+    // Notices open and close with the native disclosure widget.
+    const notice = page.getByText("报名材料对照表");
+    await notice.click();
+    await expect(page.getByText("不要上传缩略图", { exact: false })).toBeVisible();
+  });
+
+  test("switches language in place once hydrated, and remembers it", async ({ page }) => {
+    await page.goto("/");
+    await waitForHydration(page);
+    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+
+    await page.getByRole("link", { name: "English" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Shinan District School Enrollment Platform" })).toBeVisible();
+    await expect(page.getByText("Open", { exact: true })).toHaveCount(2);
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    // The switch ran in the page, not through a reload.
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+
+    await page.reload();
+    await expect(page.getByRole("heading", { level: 1, name: "Shinan District School Enrollment Platform" })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole("link", { name: "中文" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "市南区义务教育招生平台" })).toBeVisible();
+  });
+
+  test("the language switch works before the app is interactive", async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.getByRole("link", { name: "English" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Shinan District School Enrollment Platform" })).toBeVisible();
+    await context.close();
+  });
+
+  test("fits the screen without sideways scrolling", async ({ page }) => {
+    await page.goto("/");
+    await waitForHydration(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  test("a narrow 360 px phone still shows everything", async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto("/");
+    await waitForHydration(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const switchBox = await page.getByRole("link", { name: "English" }).boundingBox();
+    expect(switchBox?.height ?? 0).toBeGreaterThanOrEqual(44);
+  });
+
+  test("an unknown address shows a page with the way home", async ({ page }) => {
+    const response = await page.goto("/no-such-page");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "没有找到这个页面" })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole("link", { name: "返回首页" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "市南区义务教育招生平台" })).toBeVisible();
+  });
+});

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the release site and prints the sizes of what a phone downloads on first load:
+# wasm, js and css, raw and brotli-compressed (the budget is 150 KB brotli in total).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo leptos build --release >/dev/null
+pkg=target/site/pkg
+printf '%-12s %12s %12s\n' file raw brotli
+total_raw=0
+total_br=0
+for file in "$pkg/ruxue.wasm" "$pkg/ruxue.js" "$pkg/ruxue.css"; do
+  raw=$(stat -c %s "$file")
+  br=$(brotli -c -q 11 "$file" | wc -c)
+  total_raw=$((total_raw + raw))
+  total_br=$((total_br + br))
+  printf '%-12s %10d B %10d B\n' "$(basename "$file")" "$raw" "$br"
+done
+printf '%-12s %10d B %10d B   (%d KB brotli; budget 150 KB)\n' total "$total_raw" "$total_br" $((total_br / 1024))
