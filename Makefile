@@ -33,10 +33,14 @@ run: build
 	@echo
 	@echo "  Ruxue is starting at http://$(RUXUE_ADDR)"
 	@echo "  Database: $(RUXUE_DATABASE_URL) (demo data is loaded when it is empty)"
-	@echo "  Sign-in: parents through the simulated host app and staff accounts are not in this build yet;"
-	@echo "           the public home page is."
+	@echo "  Parents: open http://$(RUXUE_ADDR)/dev/host-app (the simulated host app) and pick a demo identity"
+	@echo "           (father and mother of the same twins, a migrant-worker family, an unverified person)."
+	@echo "  Staff:   http://$(RUXUE_ADDR)/staff/sign-in, password ruxue-demo-2026 for each of"
+	@echo "           admin (bureau administrator), reviewer.sn1 and reviewer.sn2 (school reviewers),"
+	@echo "           point.sn (registration-point staff)."
 	@echo
 	RUXUE_ADDR=$(RUXUE_ADDR) RUXUE_DATABASE_URL='$(RUXUE_DATABASE_URL)' RUXUE_DEMO_DATA=$${RUXUE_DEMO_DATA:-true} \
+	  RUXUE_DEV_HOST_APP=$${RUXUE_DEV_HOST_APP:-true} \
 	  LEPTOS_SITE_ROOT=target/site $(CARGO_TARGET_DIR)/debug/server serve
 
 fmt:

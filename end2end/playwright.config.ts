@@ -60,6 +60,7 @@ export default defineConfig({
       RUXUE_ADDR: `127.0.0.1:${port}`,
       RUXUE_DATABASE_URL: `sqlite://${databaseDir}/ruxue.db?mode=rwc`,
       RUXUE_DEMO_DATA: "true",
+      RUXUE_DEV_HOST_APP: "true",
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       LEPTOS_OUTPUT_NAME: "ruxue",
       RUST_LOG: "warn",

@@ -7,7 +7,27 @@ use server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 
-use crate::i18n::{Locale, t};
+use crate::i18n::{Locale, LocalizedText, t};
+
+/// What is wrong with one field of a form, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    /// The form field's name.
+    pub field: String,
+    pub message: LocalizedText,
+}
+
+impl FieldProblem {
+    pub fn new(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: LocalizedText {
+                zh: zh.into(),
+                en: en.into(),
+            },
+        }
+    }
+}
 
 /// An error as the browser sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -39,6 +59,15 @@ pub enum AppError {
     /// The browser could not reach the server.
     #[error("network")]
     Network,
+    /// Something typed is not acceptable; each problem names its field.
+    #[error("invalid input")]
+    Invalid { problems: Vec<FieldProblem> },
+    /// Staff sign-in failed; never says whether the username or the password was wrong.
+    #[error("sign-in failed")]
+    SignInFailed,
+    /// Too many failed sign-ins for this account or address; try again later.
+    #[error("too many attempts")]
+    TooManyAttempts,
 }
 
 impl AppError {
@@ -54,6 +83,9 @@ impl AppError {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } | Self::Network => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::SignInFailed => StatusCode::UNAUTHORIZED,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -92,6 +124,21 @@ impl AppError {
             Self::Network => t(
                 "网络连接中断，请检查网络后重试。",
                 "The connection was lost. Check your network and try again.",
+            ),
+            Self::Invalid { problems } => {
+                return problems
+                    .iter()
+                    .map(|p| p.message.get(locale))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            Self::SignInFailed => t(
+                "用户名或密码不正确。",
+                "The username or password is not correct.",
+            ),
+            Self::TooManyAttempts => t(
+                "登录失败次数过多，请 15 分钟后再试，或联系教体局管理员。",
+                "Too many failed sign-ins. Try again in 15 minutes, or contact the bureau's administrator.",
             ),
         };
         match self {

@@ -19,7 +19,13 @@ use leptos_router::{
 use crate::{
     components::LanguageSwitch,
     i18n::{LocaleContext, initial_locale, t},
-    pages::{home::HomePage, not_found::NotFoundPage},
+    pages::{
+        home::HomePage,
+        me::MyIdentityPage,
+        not_found::NotFoundPage,
+        sign_in_problem::SignInProblemPage,
+        staff::{StaffHomePage, StaffSignInPage},
+    },
 };
 
 /// The HTML document around the application, rendered on the server only.
@@ -66,6 +72,17 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("me") view=MyIdentityPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("sign-in"), StaticSegment("problem"))
+                        view=SignInProblemPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("sign-in"))
+                        view=StaffSignInPage
+                    />
+                    <Route path=StaticSegment("staff") view=StaffHomePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

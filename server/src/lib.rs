@@ -1,7 +1,9 @@
 //! The Ruxue server: settings, telemetry, the database, the HTTP stack and start-up.
 //! `main.rs` only parses the command; tests start the real server through [`startup`].
 
+pub mod auth_routes;
 pub mod database;
+pub mod dev_host_app;
 pub mod layers;
 pub mod settings;
 pub mod startup;

@@ -1,4 +1,5 @@
-//! `server [serve|migrate]`: runs the platform, or only its database migrations.
+//! `server [serve|migrate|create-admin]`: runs the platform, only its database migrations,
+//! or creates the first (city-wide) administrator.
 
 use std::process::ExitCode;
 
@@ -18,9 +19,38 @@ async fn main() -> ExitCode {
     let result = match command.as_str() {
         "serve" => server::startup::serve(settings).await,
         "migrate" => server::startup::migrate_only(&settings).await,
+        "create-admin" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let value = |flag: &str| {
+                args.iter()
+                    .position(|a| a == flag)
+                    .and_then(|i| args.get(i + 1))
+                    .cloned()
+            };
+            let Some(username) = value("--username") else {
+                eprintln!(
+                    "usage: server create-admin --username NAME [--name DISPLAY_NAME]\n\nThe password is read from RUXUE_ADMIN_PASSWORD, or else from standard input."
+                );
+                return ExitCode::from(2);
+            };
+            let display_name = value("--name").unwrap_or_else(|| username.clone());
+            let password = match std::env::var("RUXUE_ADMIN_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("password for {username} (at least 10 characters), then Enter:");
+                    let mut line = String::new();
+                    if std::io::stdin().read_line(&mut line).is_err() {
+                        eprintln!("ruxue: could not read the password");
+                        return ExitCode::from(2);
+                    }
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            server::startup::create_admin(&settings, &username, &display_name, password).await
+        }
         "help" | "--help" | "-h" => {
             eprintln!(
-                "usage: server [serve|migrate]\n\nSettings come from RUXUE_* environment variables; see README.md."
+                "usage: server [serve|migrate|create-admin --username NAME]\n\nSettings come from RUXUE_* environment variables; see README.md."
             );
             Ok(())
         }

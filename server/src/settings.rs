@@ -38,7 +38,30 @@ pub struct Settings {
     pub site_root: String,
     /// Base name of the wasm, js and css files (`LEPTOS_OUTPUT_NAME`, default `ruxue`).
     pub output_name: String,
+    /// Expected `iss` of host-app tokens (`RUXUE_SSO_ISSUER`).
+    pub sso_issuer: String,
+    /// Expected `aud` of host-app tokens (`RUXUE_SSO_AUDIENCE`).
+    pub sso_audience: String,
+    /// The host app's public key in PEM, inline or `@path` (`RUXUE_SSO_PUBLIC_KEY`).
+    pub sso_public_key: Option<String>,
+    /// Serve the simulated host app at `/dev/host-app` (`RUXUE_DEV_HOST_APP`).
+    pub dev_host_app: bool,
+    /// The host app's name (`RUXUE_HOST_APP_NAME_ZH`, `RUXUE_HOST_APP_NAME_EN`).
+    pub host_app_name_zh: String,
+    pub host_app_name_en: String,
+    /// Where parents open the platform again (`RUXUE_HOST_APP_ENTRY_URL`).
+    pub host_app_entry_url: Option<String>,
+    /// A session ends after this long without activity (`RUXUE_SESSION_IDLE_MINUTES`, 30).
+    pub session_idle: Duration,
+    /// And in any case this long after sign-in (`RUXUE_SESSION_ABSOLUTE_HOURS`, 12).
+    pub session_absolute: Duration,
+    /// The header a trusted reverse proxy writes the client address into
+    /// (`RUXUE_CLIENT_IP_HEADER`, e.g. `X-Forwarded-For`); unset: the peer address.
+    pub client_ip_header: Option<String>,
 }
+
+/// The issuer the simulated host app signs as.
+pub const DEV_SSO_ISSUER: &str = "https://dev-host-app.ruxue.local";
 
 /// A setting that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +163,33 @@ impl Settings {
             https: flag("RUXUE_HTTPS")?,
             site_root: parse("LEPTOS_SITE_ROOT", "target/site")?,
             output_name: parse("LEPTOS_OUTPUT_NAME", "ruxue")?,
+            sso_issuer: parse("RUXUE_SSO_ISSUER", DEV_SSO_ISSUER)?,
+            sso_audience: parse("RUXUE_SSO_AUDIENCE", "ruxue")?,
+            sso_public_key: match get("RUXUE_SSO_PUBLIC_KEY") {
+                None => None,
+                Some(value) => {
+                    match value.strip_prefix('@') {
+                        Some(path) => Some(std::fs::read_to_string(path.trim()).map_err(|e| {
+                            SettingsError {
+                                name: "RUXUE_SSO_PUBLIC_KEY",
+                                reason: format!("cannot read `{path}`: {e}"),
+                            }
+                        })?),
+                        None => Some(value.replace("\\n", "\n")),
+                    }
+                }
+            },
+            dev_host_app: flag("RUXUE_DEV_HOST_APP")?,
+            host_app_name_zh: parse("RUXUE_HOST_APP_NAME_ZH", "爱山东")?,
+            host_app_name_en: parse("RUXUE_HOST_APP_NAME_EN", "iShandong")?,
+            host_app_entry_url: get("RUXUE_HOST_APP_ENTRY_URL"),
+            session_idle: Duration::from_secs(
+                number("RUXUE_SESSION_IDLE_MINUTES", 30)?.max(1) * 60,
+            ),
+            session_absolute: Duration::from_secs(
+                number("RUXUE_SESSION_ABSOLUTE_HOURS", 12)?.max(1) * 3600,
+            ),
+            client_ip_header: get("RUXUE_CLIENT_IP_HEADER"),
         })
     }
 

@@ -5,8 +5,17 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
     App,
-    i18n::{LOCALE_COOKIE, Locale},
-    server::{AppState, Clock, demo},
+    i18n::{LOCALE_COOKIE, Locale, LocalizedText},
+    server::{
+        AppState, Clock, HostApp,
+        auth::{
+            SessionPolicy,
+            sso::{DEV_PUBLIC_KEY_PEM, DevTokenSigner, SsoVerifier, delete_expired_token_ids},
+            store::DbSessionStore,
+            throttle,
+        },
+        demo,
+    },
     shell,
 };
 use axum::{
@@ -14,7 +23,7 @@ use axum::{
     extract::{FromRef, Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -29,10 +38,13 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::Level;
 
 use crate::{
+    auth_routes::{self, SsoState},
     database,
+    dev_host_app::{self, DevHostAppState},
     layers::{self, SecurityConfig},
     settings::Settings,
 };
@@ -46,6 +58,8 @@ pub enum StartupError {
     Demo(#[from] app::server::ServiceError),
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// State of the axum router.
@@ -53,6 +67,8 @@ pub enum StartupError {
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
+    pub sso: SsoState,
+    pub dev_host_app: DevHostAppState,
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -80,8 +96,10 @@ impl Application {
         if settings.demo_data && demo::load_demo_data(&db, clock.now()).await? {
             tracing::info!("loaded demo data into the empty database");
         }
-        let state = AppState { db, clock };
-        let router = build_router(settings, state.clone());
+        let state = app_state(settings, db, clock)?;
+        let router = build_router(settings, state.clone())?;
+        DbSessionStore::new(state.db.clone()).spawn_cleanup(Duration::from_secs(600));
+        spawn_housekeeping(state.clone());
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
@@ -152,6 +170,40 @@ pub async fn migrate_only(settings: &Settings) -> Result<(), StartupError> {
     Ok(())
 }
 
+/// Creates a city-wide administrator (`server create-admin`).
+pub async fn create_admin(
+    settings: &Settings,
+    username: &str,
+    display_name: &str,
+    password: String,
+) -> Result<(), StartupError> {
+    let db = database::connect(settings.database_url.expose_secret(), 1).await?;
+    database::migrate(&db).await?;
+    let created = app::server::accounts::create_admin(
+        &db,
+        username,
+        display_name,
+        password,
+        chrono::Utc::now(),
+    )
+    .await;
+    db.close().await?;
+    match created {
+        Ok(id) => {
+            tracing::info!(account = id, "administrator created");
+            Ok(())
+        }
+        Err(app::server::ServiceError::Invalid(problems)) => Err(StartupError::Config(
+            problems
+                .iter()
+                .map(|p| p.message.en.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -188,22 +240,142 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
+/// The application state from the settings.
+pub fn app_state(
+    settings: &Settings,
+    db: DatabaseConnection,
+    clock: Clock,
+) -> Result<AppState, StartupError> {
+    let client_ip_header = settings
+        .client_ip_header
+        .as_deref()
+        .map(|name| {
+            http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                StartupError::Config(format!(
+                    "RUXUE_CLIENT_IP_HEADER `{name}` is not a header name"
+                ))
+            })
+        })
+        .transpose()?;
+    let entry_url = settings
+        .host_app_entry_url
+        .clone()
+        .or_else(|| settings.dev_host_app.then(|| "/dev/host-app".to_owned()));
+    Ok(AppState {
+        db,
+        clock,
+        sessions: SessionPolicy {
+            idle: settings.session_idle,
+            absolute: settings.session_absolute,
+        },
+        host_app: HostApp {
+            name: LocalizedText {
+                zh: settings.host_app_name_zh.clone(),
+                en: settings.host_app_name_en.clone(),
+            },
+            entry_url,
+        },
+        client_ip_header,
+    })
+}
+
+/// Deletes spent host-token ids and old sign-in failures every ten minutes.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            interval.tick().await;
+            let now = state.clock.now();
+            if let Err(error) = delete_expired_token_ids(&state.db, now).await {
+                tracing::warn!(error = %error, "deleting spent host-token ids failed");
+            }
+            if let Err(error) = throttle::delete_old(&state.db, now).await {
+                tracing::warn!(error = %error, "deleting old sign-in failures failed");
+            }
+        }
+    });
+}
+
+/// How host tokens are verified, and the development signer when the simulated host app is on.
+fn sign_in_config(settings: &Settings) -> Result<(SsoState, DevHostAppState), StartupError> {
+    if settings.dev_host_app && settings.https {
+        return Err(StartupError::Config(
+            "RUXUE_DEV_HOST_APP signs tokens with a published development key: it cannot be on with RUXUE_HTTPS".into(),
+        ));
+    }
+    let key_error = |e: app::server::auth::sso::KeyError| StartupError::Config(e.to_string());
+    let verifier = match (&settings.sso_public_key, settings.dev_host_app) {
+        (Some(pem), _) => Some(
+            SsoVerifier::from_pem(pem, &settings.sso_issuer, &settings.sso_audience)
+                .map_err(key_error)?,
+        ),
+        (None, true) => Some(
+            SsoVerifier::from_pem(
+                DEV_PUBLIC_KEY_PEM,
+                &settings.sso_issuer,
+                &settings.sso_audience,
+            )
+            .map_err(key_error)?,
+        ),
+        (None, false) => {
+            tracing::warn!(
+                "RUXUE_SSO_PUBLIC_KEY is not set: parents cannot sign in through the host app"
+            );
+            None
+        }
+    };
+    let signer = if settings.dev_host_app {
+        tracing::warn!(
+            "the simulated host app is on at /dev/host-app: for local runs and tests only"
+        );
+        Some(Arc::new(
+            DevTokenSigner::new(&settings.sso_issuer, &settings.sso_audience).map_err(key_error)?,
+        ))
+    } else {
+        None
+    };
+    Ok((SsoState(verifier.map(Arc::new)), DevHostAppState(signer)))
+}
+
 /// The complete router: pages, server functions, health checks and every middleware.
-pub fn build_router(settings: &Settings, state: AppState) -> Router {
+pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, StartupError> {
+    let (sso, dev_host_app) = sign_in_config(settings)?;
     let leptos_options = leptos_options(settings);
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
     };
+    let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(if settings.https {
+            "__Host-ruxue_session"
+        } else {
+            "ruxue_session"
+        })
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.https)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::minutes(30)),
+        ));
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
-        app: state,
+        app: state.clone(),
+        sso,
+        dev_host_app,
     };
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/lang/{tag}", get(set_language))
+        .route(
+            "/sso/callback",
+            get(auth_routes::sso_callback_get).post(auth_routes::sso_callback_post),
+        )
+        .route("/sign-out", post(auth_routes::sign_out))
+        .route("/dev/host-app", get(dev_host_app::home))
+        .route("/dev/host-app/open", get(dev_host_app::open))
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -211,8 +383,13 @@ pub fn build_router(settings: &Settings, state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<ServerState, _>(
             context, shell,
         ))
-        .with_state(server_state);
-    with_middleware(router, settings)
+        .with_state(server_state)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            auth_routes::authenticate,
+        ))
+        .layer(session_layer);
+    Ok(with_middleware(router, settings))
 }
 
 /// Wraps `router` in the middleware every response goes through (outermost first).

@@ -2,6 +2,8 @@
 
 mod error_panel;
 mod language_switch;
+mod session;
 
 pub use error_panel::ErrorPanel;
 pub use language_switch::LanguageSwitch;
+pub use session::{HostAppEntry, SignInRequired, SignOutButton, get_host_app_entry};

@@ -5,10 +5,12 @@ pub mod dates;
 pub mod name;
 pub mod phone;
 pub mod resident_id;
+pub mod role;
 pub mod subsystem;
 
 pub use dates::{SchoolYear, format_date};
 pub use name::{PersonName, PersonNameError};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use resident_id::{ResidentId, ResidentIdError, Sex};
+pub use role::StaffRole;
 pub use subsystem::{Subsystem, WindowState};

@@ -1,4 +1,7 @@
 //! Pages, one module each.
 
 pub mod home;
+pub mod me;
 pub mod not_found;
+pub mod sign_in_problem;
+pub mod staff;

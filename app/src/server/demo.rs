@@ -8,10 +8,80 @@ use sea_orm::{
 };
 
 use super::{
-    entities::{bureau, collection_window, notice, school},
+    auth::password,
+    entities::{bureau, collection_window, notice, registration_point, school, staff_account},
     failure::ServiceError,
 };
-use crate::domain::Subsystem;
+use crate::domain::{StaffRole, Subsystem};
+
+/// A person the simulated host app can sign in as.
+#[derive(Clone, Copy, Debug)]
+pub struct DemoParent {
+    /// The host's stable id for the person.
+    pub subject: &'static str,
+    pub name: &'static str,
+    pub id_number: &'static str,
+    pub phone: &'static str,
+    pub verified: bool,
+    /// Who this is in the demo story.
+    pub about: &'static str,
+}
+
+/// Demo identities of the simulated host app: the parents of the same twins, a
+/// migrant-worker family, and a person the host app has not verified yet.
+pub const DEMO_PARENTS: [DemoParent; 5] = [
+    DemoParent {
+        subject: "demo-zhang-wei",
+        name: "张伟",
+        id_number: "370202198805120311",
+        phone: "13800000001",
+        verified: true,
+        about: "双胞胎张子涵、张子萱的父亲（本地户籍，有房产） · Father of twins, local household with property",
+    },
+    DemoParent {
+        subject: "demo-li-na",
+        name: "李娜",
+        id_number: "370202199008230424",
+        phone: "13900000002",
+        verified: true,
+        about: "同一对双胞胎的母亲 · Mother of the same twins",
+    },
+    DemoParent {
+        subject: "demo-wang-qiang",
+        name: "王强",
+        id_number: "411526198503040712",
+        phone: "13700000003",
+        verified: true,
+        about: "进城务工人员，河南户籍，在市南区租房 · Migrant worker from Henan, renting in Shinan",
+    },
+    DemoParent {
+        subject: "demo-liu-fang",
+        name: "刘芳",
+        id_number: "411526198609170822",
+        phone: "13700000004",
+        verified: true,
+        about: "王强的妻子 · Wang Qiang's wife",
+    },
+    DemoParent {
+        subject: "demo-zhao-min",
+        name: "赵敏",
+        id_number: "370202198202141623",
+        phone: "13600000005",
+        verified: false,
+        about: "尚未在政务 APP 中完成实人认证 · Not yet verified by the host app",
+    },
+];
+
+/// Password of every demo staff account (local runs only).
+pub const DEMO_STAFF_PASSWORD: &str = "ruxue-demo-2026";
+
+/// Demo staff: username, name, role, index of their school in [`SCHOOLS`] (reviewers).
+pub const DEMO_STAFF: [(&str, &str, StaffRole, Option<usize>); 4] = [
+    ("admin", "市南区教体局管理员", StaffRole::BureauAdmin, None),
+    ("reviewer.sn1", "陈老师", StaffRole::Reviewer, Some(0)),
+    ("reviewer.sn2", "周老师", StaffRole::Reviewer, Some(1)),
+    ("point.sn", "孙老师", StaffRole::PointStaff, None),
+];
 
 /// Schools of the demo district: code, Chinese name, English name, Chinese address, English address.
 const SCHOOLS: [(&str, &str, &str, &str, &str); 6] = [
@@ -105,10 +175,11 @@ where
     .insert(&txn)
     .await?;
 
+    let mut school_ids = Vec::with_capacity(SCHOOLS.len());
     for (position, (code, name_zh, name_en, address_zh, address_en)) in
         SCHOOLS.into_iter().enumerate()
     {
-        school::ActiveModel {
+        let row = school::ActiveModel {
             bureau_id: Set(bureau.id),
             code: Set(code.into()),
             name_zh: Set(name_zh.into()),
@@ -117,6 +188,37 @@ where
             address_en: Set(address_en.into()),
             position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
             created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        school_ids.push(row.id);
+    }
+
+    let point = registration_point::ActiveModel {
+        bureau_id: Set(bureau.id),
+        name_zh: Set("市南区入学报名服务点".into()),
+        name_en: Set("Shinan enrollment service point".into()),
+        address_zh: Set("市南区宁夏路 200 号教体局一楼".into()),
+        address_en: Set("Ground floor, 200 Ningxia Road, Shinan".into()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let password_hash = password::hash_password(DEMO_STAFF_PASSWORD.to_owned()).await?;
+    for (username, name, role, school) in DEMO_STAFF {
+        staff_account::ActiveModel {
+            username: Set(username.into()),
+            display_name: Set(name.into()),
+            password_hash: Set(password_hash.clone()),
+            role: Set(role.code().into()),
+            bureau_id: Set((role == StaffRole::BureauAdmin).then_some(bureau.id)),
+            school_id: Set(school.and_then(|i| school_ids.get(i).copied())),
+            registration_point_id: Set((role == StaffRole::PointStaff).then_some(point.id)),
+            active: Set(true),
+            created_at: Set(now),
+            created_by: Set(None),
+            last_sign_in_at: Set(None),
             ..Default::default()
         }
         .insert(&txn)

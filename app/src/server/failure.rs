@@ -17,6 +17,12 @@ pub enum ServiceError {
     Conflict,
     #[error("closed")]
     Closed,
+    #[error("invalid input")]
+    Invalid(Vec<crate::error::FieldProblem>),
+    #[error("sign-in failed")]
+    SignInFailed,
+    #[error("too many attempts")]
+    TooManyAttempts,
     #[error("database error")]
     Database(#[from] DbErr),
     #[error("unexpected: {0}")]
@@ -39,11 +45,19 @@ pub fn current_request_id() -> Option<String> {
 pub fn to_app_error(error: ServiceError) -> AppError {
     let request_id = current_request_id();
     let app_error = match &error {
-        ServiceError::Unauthenticated => AppError::Unauthenticated,
+        ServiceError::Unauthenticated => {
+            remember_return_path();
+            AppError::Unauthenticated
+        }
         ServiceError::Forbidden => AppError::Forbidden,
         ServiceError::NotFound => AppError::NotFound,
         ServiceError::Conflict => AppError::Conflict,
         ServiceError::Closed => AppError::Closed,
+        ServiceError::Invalid(problems) => AppError::Invalid {
+            problems: problems.clone(),
+        },
+        ServiceError::SignInFailed => AppError::SignInFailed,
+        ServiceError::TooManyAttempts => AppError::TooManyAttempts,
         ServiceError::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => {
             tracing::error!(error = %chain(&error), "database unavailable");
             AppError::Unavailable { request_id }
@@ -69,4 +83,79 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Name of the cookie that remembers where a parent was when their session ended, so that
+/// signing in again returns them there.
+pub const RETURN_TO_COOKIE: &str = "ruxue_return_to";
+
+/// Whether `path` is a plain local path worth returning to (no open redirect, no API).
+pub fn is_return_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/api/")
+        && !path.starts_with("/sso/")
+        && !path.starts_with("/dev/")
+        && path.len() <= 512
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_-.?=&%~".contains(&b))
+}
+
+/// On a page or server call refused for want of a session, remembers the page.
+fn remember_return_path() {
+    use leptos::prelude::use_context;
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    let path = if parts.uri.path().starts_with("/api/") {
+        // A server function called from a page: the page is the referrer, if it is ours.
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok());
+        parts
+            .headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|referer| {
+                let rest = referer.split_once("://")?.1;
+                let slash = rest.find('/')?;
+                (Some(&rest[..slash]) == host).then(|| rest[slash..].to_owned())
+            })
+    } else {
+        Some(
+            parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+        )
+    };
+    let Some(path) = path.filter(|p| is_return_path(p)) else {
+        return;
+    };
+    if let (Some(options), Ok(cookie)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&format!(
+            "{RETURN_TO_COOKIE}={path}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400"
+        )),
+    ) {
+        options.append_header(http::header::SET_COOKIE, cookie);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_return_path;
+
+    #[test]
+    fn only_local_page_paths_are_returned_to() {
+        assert!(is_return_path("/me"));
+        assert!(is_return_path("/registrations/12/sections/guardian?step=2"));
+        assert!(!is_return_path("//evil.example/x"));
+        assert!(!is_return_path("https://evil.example/"));
+        assert!(!is_return_path("/api/get_my_identity"));
+        assert!(!is_return_path("/me; Domain=evil"));
+        assert!(!is_return_path("/sso/callback?token=x"));
+    }
 }

@@ -1,6 +1,8 @@
 //! Server-only code: database entities, services and the state server functions use.
 //! Compiled only with the `ssr` feature.
 
+pub mod accounts;
+pub mod auth;
 pub mod demo;
 pub mod entities;
 pub mod failure;
@@ -9,4 +11,4 @@ pub mod security;
 pub mod state;
 
 pub use failure::{ServiceError, to_app_error};
-pub use state::{AppState, Clock};
+pub use state::{AppState, Clock, HostApp};

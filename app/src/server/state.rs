@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::error::AppError;
+use crate::{error::AppError, i18n::LocalizedText, server::auth::SessionPolicy};
 
 /// The source of "now", fixed in tests that need a window open or closed.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,11 +23,66 @@ impl Clock {
     }
 }
 
+/// The government app parents come from, as configured for this installation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostApp {
+    pub name: LocalizedText,
+    /// Where a parent goes to open the platform again (the simulated host app locally).
+    pub entry_url: Option<String>,
+}
+
+impl Default for HostApp {
+    fn default() -> Self {
+        Self {
+            name: LocalizedText {
+                zh: "爱山东".into(),
+                en: "iShandong".into(),
+            },
+            entry_url: None,
+        }
+    }
+}
+
 /// Shared state of the application, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Clock,
+    pub sessions: SessionPolicy,
+    pub host_app: HostApp,
+    /// The header a trusted reverse proxy puts the client's address in, if any.
+    pub client_ip_header: Option<http::HeaderName>,
+}
+
+impl AppState {
+    /// State with default policies, as tests and tools need.
+    pub fn new(db: DatabaseConnection, clock: Clock) -> Self {
+        Self {
+            db,
+            clock,
+            sessions: SessionPolicy::default(),
+            host_app: HostApp::default(),
+            client_ip_header: None,
+        }
+    }
+
+    /// The address of the client of the current request, for throttling.
+    pub fn client_address(&self) -> String {
+        let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
+            return "unknown".into();
+        };
+        if let Some(header) = &self.client_ip_header
+            && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+            && let Some(last) = value.rsplit(',').next()
+            && let Ok(ip) = last.trim().parse::<std::net::IpAddr>()
+        {
+            return ip.to_string();
+        }
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
+    }
 }
 
 impl AppState {

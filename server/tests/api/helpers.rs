@@ -2,9 +2,16 @@
 
 use std::path::PathBuf;
 
-use app::server::Clock;
+use app::server::{
+    Clock,
+    auth::sso::DevTokenSigner,
+    demo::{DEMO_PARENTS, DEMO_STAFF_PASSWORD, DemoParent},
+};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use server::{settings::Settings, startup::Application};
+use server::{
+    settings::{DEV_SSO_ISSUER, Settings},
+    startup::Application,
+};
 
 /// The origin of the simulated host app that tests configure.
 pub const HOST_APP_ORIGIN: &str = "https://host-app.example.cn";
@@ -53,13 +60,15 @@ impl TestApp {
 pub struct Options {
     pub demo_data: bool,
     pub clock: Option<Clock>,
+    /// Changes the settings before the server starts.
+    pub customize: Option<fn(&mut Settings)>,
 }
 
 /// A server with the demo data loaded.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options {
         demo_data: true,
-        clock: None,
+        ..Options::default()
     })
     .await
 }
@@ -99,6 +108,7 @@ pub fn test_settings(database_url: &str, demo_data: bool) -> Settings {
         "RUXUE_DATABASE_MAX_CONNECTIONS" => Some("4".to_owned()),
         "RUXUE_DEMO_DATA" => Some(demo_data.to_string()),
         "RUXUE_HOST_APP_ORIGINS" => Some(HOST_APP_ORIGIN.to_owned()),
+        "RUXUE_DEV_HOST_APP" => Some("true".to_owned()),
         "LEPTOS_SITE_ROOT" => Some(site_root.clone()),
         _ => None,
     })
@@ -108,21 +118,154 @@ pub fn test_settings(database_url: &str, demo_data: bool) -> Settings {
 /// Starts the server in the background and returns when it accepts connections.
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let (url, sqlite_dir) = fresh_database_url().await;
-    let settings = test_settings(&url, options.demo_data);
+    let mut settings = test_settings(&url, options.demo_data);
+    if let Some(customize) = options.customize {
+        customize(&mut settings);
+    }
     let application = Application::build_with_clock(&settings, options.clock.unwrap_or_default())
         .await
         .expect("the server starts");
     let address = format!("http://{}", application.local_addr().expect("bound"));
     let db = application.db().clone();
     tokio::spawn(application.run_until(std::future::pending()));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = new_client();
     TestApp {
         address,
         db,
         client,
         sqlite_dir,
+    }
+}
+
+/// A browser-like client with its own cookie jar that does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Signs host-app tokens with the development key, as the simulated host app does.
+pub fn dev_signer() -> DevTokenSigner {
+    DevTokenSigner::new(DEV_SSO_ISSUER, "ruxue").expect("the development key loads")
+}
+
+/// A demo parent, by the subject the simulated host app lists.
+pub fn demo_parent(subject: &str) -> DemoParent {
+    *DEMO_PARENTS
+        .iter()
+        .find(|p| p.subject == subject)
+        .expect("a demo parent")
+}
+
+/// The value of the cookie `name` set by `response`, if any.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+impl TestApp {
+    /// A fresh browser (its own cookies) on this server.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            address: self.address.clone(),
+            client: new_client(),
+        }
+    }
+
+    /// A browser signed in as a demo parent through a freshly signed host token.
+    pub async fn parent(&self, subject: &str) -> Browser {
+        let browser = self.browser();
+        let p = demo_parent(subject);
+        let signer = dev_signer();
+        let claims = signer.claims_for(
+            p.subject,
+            p.name,
+            p.id_number,
+            p.phone,
+            p.verified,
+            chrono::Utc::now(),
+        );
+        let response = browser.sso(&signer.sign(&claims).expect("signed")).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/me", "{subject} signs in");
+        browser
+    }
+
+    /// A browser signed in as a demo member of staff.
+    pub async fn staff(&self, username: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser
+            .call(
+                "staff_sign_in",
+                &[("username", username), ("password", DEMO_STAFF_PASSWORD)],
+            )
+            .await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "{username} signs in: {}",
+            response.status()
+        );
+        browser
+    }
+}
+
+/// Where a redirect goes.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// One browser: a cookie jar and the server's address.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Opens the host-app callback with `token`.
+    pub async fn sso(&self, token: &str) -> reqwest::Response {
+        self.get(&format!("/sso/callback?token={token}")).await
+    }
+
+    /// Calls a server function with form fields, as a same-origin page does (JSON accepted).
+    pub async fn call(&self, name: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{name}", self.address))
+            .header("origin", &self.address)
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// `POST /sign-out` from the page.
+    pub async fn sign_out(&self) -> reqwest::Response {
+        self.client
+            .post(format!("{}/sign-out", self.address))
+            .header("origin", &self.address)
+            .send()
+            .await
+            .expect("the server answers")
     }
 }

@@ -2,6 +2,8 @@
 //! a fresh SQLite file per test, or a fresh PostgreSQL database per test when
 //! `RUXUE_TEST_POSTGRES_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
 
+mod access;
+mod auth;
 mod health;
 mod helpers;
 mod home;

@@ -1,6 +1,12 @@
 //! Database tables, one module each (sea-orm entities).
 
+pub mod auth_session;
 pub mod bureau;
 pub mod collection_window;
 pub mod notice;
+pub mod parent_account;
+pub mod registration_point;
 pub mod school;
+pub mod sign_in_failure;
+pub mod staff_account;
+pub mod used_host_token;

@@ -1,0 +1,381 @@
+//! Staff: sign-in with username and password, their overview, and for bureau
+//! administrators the management of staff accounts. Desktop first.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{ErrorPanel, SignOutButton},
+    domain::StaffRole,
+    error::AppError,
+    i18n::{LocalizedText, t, use_locale},
+};
+
+/// The signed-in member of staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffOverview {
+    pub username: String,
+    pub display_name: String,
+    pub role: StaffRole,
+    /// Their school, registration point or bureau.
+    pub place: Option<LocalizedText>,
+    pub school_id: Option<i32>,
+}
+
+/// A staff account as administrators see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccountView {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub role: StaffRole,
+    pub place: Option<LocalizedText>,
+    pub active: bool,
+    pub is_self: bool,
+}
+
+/// A school or registration point staff can be assigned to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceOption {
+    pub id: i32,
+    pub name: LocalizedText,
+}
+
+/// What the staff-management page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAdminData {
+    pub accounts: Vec<StaffAccountView>,
+    pub schools: Vec<PlaceOption>,
+    pub points: Vec<PlaceOption>,
+}
+
+/// A new staff account, as the service takes it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct NewStaffAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: StaffRole,
+    /// The school (reviewers) or registration point (point staff).
+    pub place_id: Option<i32>,
+    pub password: String,
+}
+
+/// A school as its reviewers and bureau see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolOverview {
+    pub id: i32,
+    pub name: LocalizedText,
+    pub address: LocalizedText,
+    pub active_reviewers: u64,
+}
+
+/// Signs a member of staff in; on success goes to their overview.
+#[server(prefix = "/api", endpoint = "staff_sign_in")]
+pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
+    use crate::server::{AppState, accounts, auth::current_session, to_app_error};
+    let state = AppState::from_context()?;
+    let session = current_session().map_err(to_app_error)?;
+    let address = state.client_address();
+    accounts::staff_sign_in(
+        &state.db,
+        &session,
+        &username,
+        password,
+        &address,
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)?;
+    leptos_axum::redirect("/staff");
+    Ok(())
+}
+
+/// The signed-in member of staff.
+#[server(prefix = "/api", endpoint = "get_staff_overview")]
+pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
+    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    accounts::staff_overview(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Staff accounts and where they can be assigned (administrators).
+#[server(prefix = "/api", endpoint = "list_staff_accounts")]
+pub async fn list_staff_accounts() -> Result<StaffAdminData, AppError> {
+    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let accounts = accounts::list_staff(&state.db, &actor)
+        .await
+        .map_err(to_app_error)?;
+    let (schools, points) = accounts::staff_places(&state.db, &actor)
+        .await
+        .map_err(to_app_error)?;
+    Ok(StaffAdminData {
+        accounts,
+        schools,
+        points,
+    })
+}
+
+/// Creates a staff account (administrators).
+#[server(prefix = "/api", endpoint = "create_staff_account")]
+pub async fn create_staff_account(
+    username: String,
+    display_name: String,
+    role: String,
+    place_id: String,
+    password: String,
+) -> Result<i32, AppError> {
+    use crate::{
+        error::FieldProblem,
+        server::{AppState, ServiceError, accounts, auth::current_actor, to_app_error},
+    };
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    // Check the caller before looking at the input.
+    actor
+        .require_role(&[StaffRole::BureauAdmin])
+        .map_err(to_app_error)?;
+    let Some(role) = StaffRole::from_code(role.trim()) else {
+        return Err(to_app_error(ServiceError::Invalid(vec![
+            FieldProblem::new("role", "请选择角色。", "Choose a role."),
+        ])));
+    };
+    let place_id = match place_id.trim() {
+        "" => None,
+        text => Some(text.parse::<i32>().map_err(|_| AppError::BadRequest)?),
+    };
+    let input = NewStaffAccount {
+        username,
+        display_name,
+        role,
+        place_id,
+        password,
+    };
+    accounts::create_staff(&state.db, &actor, input, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Activates or deactivates a staff account (administrators).
+#[server(prefix = "/api", endpoint = "set_staff_account_active")]
+pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(), AppError> {
+    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    accounts::set_staff_active(&state.db, &current_actor(), account_id, active)
+        .await
+        .map_err(to_app_error)
+}
+
+/// A school's overview (its reviewers, its bureau's administrators).
+#[server(prefix = "/api", endpoint = "get_school_overview")]
+pub async fn get_school_overview(school_id: i32) -> Result<SchoolOverview, AppError> {
+    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    accounts::school_overview(&state.db, &current_actor(), school_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// The staff sign-in page.
+#[component]
+pub fn StaffSignInPage() -> impl IntoView {
+    let locale = use_locale();
+    let sign_in = ServerAction::<StaffSignIn>::new();
+    view! {
+        <section class="panel narrow" aria-labelledby="staff-sign-in-heading">
+            <h1 id="staff-sign-in-heading">{move || t("工作人员登录", "Staff sign-in").get(locale.get())}</h1>
+            <p class="hint">
+                {move || t(
+                    "供学校审核员、教体局管理员和报名点工作人员使用。家长请从政务服务 APP 进入。",
+                    "For school reviewers, bureau administrators and registration-point staff. Parents open the platform from the government app.",
+                ).get(locale.get())}
+            </p>
+            <ActionForm action=sign_in attr:class="form">
+                <label for="username">{move || t("用户名", "Username").get(locale.get())}</label>
+                <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required />
+                <label for="password">{move || t("密码", "Password").get(locale.get())}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required />
+                <button type="submit" class="button button-primary" disabled=move || sign_in.pending().get()>
+                    {move || t("登录", "Sign in").get(locale.get())}
+                </button>
+            </ActionForm>
+            <div aria-live="assertive">
+                {move || sign_in.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            </div>
+        </section>
+    }
+}
+
+/// The staff overview: who they are, and what their role lets them do.
+#[component]
+pub fn StaffHomePage() -> impl IntoView {
+    let locale = use_locale();
+    let overview = Resource::new_blocking(|| (), |_| get_staff_overview());
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <StaffHome overview /> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! {
+                        <section class="panel" data-sign-in-required="true">
+                            <h1>{move || t("请先登录", "Please sign in").get(locale.get())}</h1>
+                            <a class="button button-primary" href="/staff/sign-in">{move || t("工作人员登录", "Staff sign-in").get(locale.get())}</a>
+                        </section>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StaffHome(overview: StaffOverview) -> impl IntoView {
+    let locale = use_locale();
+    let StaffOverview {
+        display_name,
+        username,
+        role,
+        place,
+        school_id,
+    } = overview;
+    view! {
+        <section class="panel" aria-labelledby="staff-heading">
+            <h1 id="staff-heading">{display_name}</h1>
+            <dl class="facts">
+                <dt>{move || t("用户名", "Username").get(locale.get())}</dt>
+                <dd>{username}</dd>
+                <dt>{move || t("角色", "Role").get(locale.get())}</dt>
+                <dd data-field="role">{move || role.label().get(locale.get())}</dd>
+                {place.map(|place| view! {
+                    <dt>{move || t("所属单位", "Works for").get(locale.get())}</dt>
+                    <dd data-field="place">{move || place.get(locale.get()).to_owned()}</dd>
+                })}
+            </dl>
+            {school_id.map(|id| view! { <SchoolSummary school_id=id /> })}
+            <SignOutButton />
+        </section>
+        {(role == StaffRole::BureauAdmin).then(|| view! { <StaffAdmin /> })}
+    }
+}
+
+#[component]
+fn SchoolSummary(school_id: i32) -> impl IntoView {
+    let locale = use_locale();
+    let school = Resource::new(move || school_id, get_school_overview);
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                school.await.ok().map(|school| view! {
+                    <p class="hint" data-school-reviewers=school.active_reviewers>
+                        {move || match locale.get() {
+                            crate::i18n::Locale::Zh => format!("{} 共有 {} 名在岗审核员。报名审核队列将在审核功能上线后显示在这里。", school.name.get(locale.get()), school.active_reviewers),
+                            crate::i18n::Locale::En => format!("{} has {} active reviewers. The review queue appears here once review opens.", school.name.get(locale.get()), school.active_reviewers),
+                        }}
+                    </p>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StaffAdmin() -> impl IntoView {
+    let locale = use_locale();
+    let create = ServerAction::<CreateStaffAccount>::new();
+    let toggle = ServerAction::<SetStaffAccountActive>::new();
+    let data = Resource::new(
+        move || (create.version().get(), toggle.version().get()),
+        |_| list_staff_accounts(),
+    );
+    let role = RwSignal::new(StaffRole::Reviewer.code().to_owned());
+    view! {
+        <section class="panel" aria-labelledby="staff-admin-heading">
+            <h2 id="staff-admin-heading">{move || t("工作人员账号", "Staff accounts").get(locale.get())}</h2>
+            <Suspense fallback=move || view! { <p class="loading">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(StaffAdminData { accounts, schools, points }) => view! {
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{move || t("用户名", "Username").get(locale.get())}</th>
+                                        <th scope="col">{move || t("姓名", "Name").get(locale.get())}</th>
+                                        <th scope="col">{move || t("角色", "Role").get(locale.get())}</th>
+                                        <th scope="col">{move || t("所属单位", "Works for").get(locale.get())}</th>
+                                        <th scope="col">{move || t("状态", "State").get(locale.get())}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {accounts.into_iter().map(|account| {
+                                        let StaffAccountView { id, username, display_name, role, place, active, is_self } = account;
+                                        let row_name = username.clone();
+                                        view! {
+                                            <tr data-username=row_name>
+                                                <td>{username}</td>
+                                                <td>{display_name}</td>
+                                                <td>{move || role.label().get(locale.get())}</td>
+                                                <td>{move || place.as_ref().map(|p| p.get(locale.get()).to_owned()).unwrap_or_default()}</td>
+                                                <td>
+                                                    {move || if active { t("在用", "Active") } else { t("已停用", "Deactivated") }.get(locale.get())}
+                                                    {(!is_self).then(|| view! {
+                                                        <ActionForm action=toggle attr:class="inline">
+                                                            <input type="hidden" name="account_id" value=id />
+                                                            <input type="hidden" name="active" value=(!active).to_string() />
+                                                            <button type="submit" class="button button-small">
+                                                                {move || if active { t("停用", "Deactivate") } else { t("启用", "Activate") }.get(locale.get())}
+                                                            </button>
+                                                        </ActionForm>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <h3>{move || t("新建账号", "New account").get(locale.get())}</h3>
+                            <ActionForm action=create attr:class="form form-grid">
+                                <label for="new-username">{move || t("用户名", "Username").get(locale.get())}</label>
+                                <input id="new-username" name="username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" required />
+                                <label for="new-display-name">{move || t("姓名", "Name").get(locale.get())}</label>
+                                <input id="new-display-name" name="display_name" type="text" autocomplete="off" required />
+                                <label for="new-role">{move || t("角色", "Role").get(locale.get())}</label>
+                                <select id="new-role" name="role" on:change=move |ev| role.set(event_target_value(&ev))>
+                                    {StaffRole::ALL.into_iter().map(|r| view! {
+                                        <option value=r.code() selected=move || role.get() == r.code()>{move || r.label().get(locale.get())}</option>
+                                    }).collect_view()}
+                                </select>
+                                <label for="new-place">{move || t("学校或报名点", "School or point").get(locale.get())}</label>
+                                <select id="new-place" name="place_id">
+                                    <option value="">{move || t("（管理员无需选择）", "(none for administrators)").get(locale.get())}</option>
+                                    <optgroup label=move || t("学校", "Schools").get(locale.get())>
+                                        {schools.into_iter().map(|p| view! { <option value=p.id>{move || p.name.get(locale.get()).to_owned()}</option> }).collect_view()}
+                                    </optgroup>
+                                    <optgroup label=move || t("报名点", "Registration points").get(locale.get())>
+                                        {points.into_iter().map(|p| view! { <option value=p.id>{move || p.name.get(locale.get()).to_owned()}</option> }).collect_view()}
+                                    </optgroup>
+                                </select>
+                                <label for="new-password">{move || t("初始密码", "Initial password").get(locale.get())}</label>
+                                <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="10" />
+                                <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
+                                    {move || t("创建账号", "Create account").get(locale.get())}
+                                </button>
+                            </ActionForm>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <div aria-live="assertive">
+                {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                {move || toggle.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            </div>
+            {move || create.value().get().and_then(Result::ok).map(|_| view! {
+                <p class="tag tag-open" role="status">{move || t("账号已创建", "Account created").get(locale.get())}</p>
+            })}
+        </section>
+    }
+}

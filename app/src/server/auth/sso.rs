@@ -1,0 +1,451 @@
+//! Sign-in through the host government app: it opens the platform with a signed token
+//! (ES256 or RS256) whose claims say who the parent is. The token is verified with the
+//! host's public key — signature, issuer, audience, lifetime with a small clock skew — and
+//! can be used once.
+//!
+//! The claims are documented for host-app integrators in `docs/host-app-sign-in.md`.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{PersonName, PhoneNumber, ResidentId},
+    server::{
+        entities::{parent_account, used_host_token},
+        failure::ServiceError,
+    },
+};
+
+/// Clock difference tolerated between the host app and the platform.
+pub const LEEWAY_SECONDS: i64 = 60;
+/// Longest lifetime a host token may declare: it is meant to be used at once.
+pub const MAX_LIFETIME_SECONDS: i64 = 600;
+
+/// The claims of a host-app token.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct HostClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The host's stable id for this person: never changes when the name or phone does.
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// One-time id.
+    pub jti: String,
+    pub name: String,
+    pub id_number: String,
+    pub phone_number: String,
+    /// The host app verified the person (real name and face check).
+    pub real_person_verified: bool,
+}
+
+impl std::fmt::Debug for HostClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostClaims")
+            .field("iss", &self.iss)
+            .field("jti", &self.jti)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a host token is refused. Each has its own message for the parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SsoRefusal {
+    /// Sign-in through the host app is not configured on this installation.
+    NotConfigured,
+    /// No token, a malformed one, a wrong signature, issuer or audience.
+    Invalid,
+    /// The token's time has passed (or has not come).
+    Expired,
+    /// The token was used before.
+    Replayed,
+    /// The host app has not verified the person's identity (real name and face).
+    NotVerified,
+    /// The host app's identity data is incomplete or malformed.
+    IncompleteIdentity,
+}
+
+impl SsoRefusal {
+    /// The code used in the problem page's address.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotConfigured => "not-configured",
+            Self::Invalid => "invalid",
+            Self::Expired => "expired",
+            Self::Replayed => "replayed",
+            Self::NotVerified => "not-verified",
+            Self::IncompleteIdentity => "incomplete-identity",
+        }
+    }
+}
+
+/// How host tokens are verified on this installation.
+#[derive(Clone)]
+pub struct SsoVerifier {
+    key: DecodingKey,
+    algorithm: Algorithm,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for SsoVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoVerifier")
+            .field("algorithm", &self.algorithm)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A public key that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the host app's public key is neither an EC (P-256) nor an RSA public key in PEM")]
+pub struct KeyError;
+
+impl SsoVerifier {
+    /// A verifier for tokens signed with the private key of `public_key_pem` (EC P-256 for
+    /// ES256, or RSA for RS256).
+    pub fn from_pem(public_key_pem: &str, issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        let pem = public_key_pem.as_bytes();
+        let (key, algorithm) = match DecodingKey::from_ec_pem(pem) {
+            Ok(key) => (key, Algorithm::ES256),
+            Err(_) => (
+                DecodingKey::from_rsa_pem(pem).map_err(|_| KeyError)?,
+                Algorithm::RS256,
+            ),
+        };
+        Ok(Self {
+            key,
+            algorithm,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// The issuer tokens must name.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Checks signature, algorithm, issuer, audience and lifetime against `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<HostClaims, SsoRefusal> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > 8192 {
+            return Err(SsoRefusal::Invalid);
+        }
+        let mut validation = Validation::new(self.algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["iss", "aud", "sub", "exp"]);
+        // Lifetime is checked below against the platform's clock.
+        validation.validate_exp = false;
+        let data =
+            jsonwebtoken::decode::<HostClaims>(token, &self.key, &validation).map_err(|error| {
+                match error.kind() {
+                    ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => {
+                        SsoRefusal::Expired
+                    }
+                    _ => SsoRefusal::Invalid,
+                }
+            })?;
+        let claims = data.claims;
+        let now = now.timestamp();
+        if claims.exp + LEEWAY_SECONDS < now || claims.iat - LEEWAY_SECONDS > now {
+            return Err(SsoRefusal::Expired);
+        }
+        if claims.exp - claims.iat > MAX_LIFETIME_SECONDS
+            || claims.jti.trim().is_empty()
+            || claims.sub.trim().is_empty()
+            || claims.sub.len() > 200
+            || claims.jti.len() > 200
+        {
+            return Err(SsoRefusal::Invalid);
+        }
+        Ok(claims)
+    }
+}
+
+/// Signs host tokens with the development key: the simulated host app, and tests.
+#[derive(Clone)]
+pub struct DevTokenSigner {
+    key: EncodingKey,
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// The development key pair. Only for the simulated host app on local runs and tests: an
+/// installation with HTTPS refuses to start with the simulated host app on.
+pub const DEV_PRIVATE_KEY_PEM: &str = include_str!("dev-key/host-app-dev.key.pem");
+/// The public half of [`DEV_PRIVATE_KEY_PEM`].
+pub const DEV_PUBLIC_KEY_PEM: &str = include_str!("dev-key/host-app-dev.pub.pem");
+
+impl DevTokenSigner {
+    pub fn new(issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        Ok(Self {
+            key: EncodingKey::from_ec_pem(DEV_PRIVATE_KEY_PEM.as_bytes()).map_err(|_| KeyError)?,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// Signs `claims` as they are (tests use this to forge bad ones).
+    pub fn sign(&self, claims: &HostClaims) -> Result<String, ServiceError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::ES256), claims, &self.key)
+            .map_err(|e| ServiceError::Unexpected(format!("signing a dev token: {e}")))
+    }
+
+    /// Claims for a person, valid for five minutes from `now`, with a fresh one-time id.
+    pub fn claims_for(
+        &self,
+        subject: &str,
+        name: &str,
+        id_number: &str,
+        phone_number: &str,
+        real_person_verified: bool,
+        now: DateTime<Utc>,
+    ) -> HostClaims {
+        HostClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: subject.to_owned(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + 300,
+            jti: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            id_number: id_number.to_owned(),
+            phone_number: phone_number.to_owned(),
+            real_person_verified,
+        }
+    }
+}
+
+/// The parent a verified token signed in.
+#[derive(Clone, Debug)]
+pub struct SignedInParent {
+    pub account_id: i32,
+    /// Whether the parent has not yet confirmed the identity shown (核对用户信息).
+    pub needs_identity_check: bool,
+}
+
+/// Turns verified claims into a platform account: refuses unverified people and malformed
+/// identities, spends the one-time id, and creates or updates the account keyed on the
+/// host's subject id.
+pub async fn accept_claims(
+    db: &impl ConnectionTrait,
+    claims: &HostClaims,
+    now: DateTime<Utc>,
+) -> Result<Result<SignedInParent, SsoRefusal>, ServiceError> {
+    if !claims.real_person_verified {
+        return Ok(Err(SsoRefusal::NotVerified));
+    }
+    let (Ok(name), Ok(resident_id), Ok(phone)) = (
+        PersonName::parse(&claims.name),
+        ResidentId::parse(&claims.id_number, now.date_naive()),
+        PhoneNumber::parse(&claims.phone_number),
+    ) else {
+        return Ok(Err(SsoRefusal::IncompleteIdentity));
+    };
+    let expires_at = DateTime::from_timestamp(claims.exp + LEEWAY_SECONDS, 0).unwrap_or(now);
+    let spent = used_host_token::ActiveModel {
+        jti: Set(format!("{}|{}", claims.iss, claims.jti)),
+        expires_at: Set(expires_at),
+    }
+    .insert(db)
+    .await;
+    match spent {
+        Ok(_) => {}
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(Err(SsoRefusal::Replayed));
+        }
+        Err(error) => return Err(error.into()),
+    }
+    // Two first sign-ins of the same person can race: the unique index decides, and the
+    // loser updates the winner's row.
+    for _ in 0..2 {
+        let existing = parent_account::Entity::find()
+            .filter(parent_account::Column::HostIssuer.eq(&claims.iss))
+            .filter(parent_account::Column::HostSubject.eq(&claims.sub))
+            .one(db)
+            .await?;
+        if let Some(existing) = existing {
+            let needs_identity_check = existing.identity_confirmed_at.is_none();
+            let id = existing.id;
+            let mut row: parent_account::ActiveModel = existing.into();
+            row.name = Set(name.as_str().to_owned());
+            row.resident_id = Set(resident_id.as_str().to_owned());
+            row.phone = Set(phone.as_str().to_owned());
+            row.real_person_verified = Set(true);
+            row.last_sign_in_at = Set(now);
+            row.update(db).await?;
+            return Ok(Ok(SignedInParent {
+                account_id: id,
+                needs_identity_check,
+            }));
+        }
+        let inserted = parent_account::ActiveModel {
+            host_issuer: Set(claims.iss.clone()),
+            host_subject: Set(claims.sub.clone()),
+            name: Set(name.as_str().to_owned()),
+            resident_id: Set(resident_id.as_str().to_owned()),
+            phone: Set(phone.as_str().to_owned()),
+            real_person_verified: Set(true),
+            identity_confirmed_at: Set(None),
+            created_at: Set(now),
+            last_sign_in_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await;
+        match inserted {
+            Ok(row) => {
+                return Ok(Ok(SignedInParent {
+                    account_id: row.id,
+                    needs_identity_check: true,
+                }));
+            }
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(ServiceError::Unexpected(
+        "parent account upsert kept conflicting".into(),
+    ))
+}
+
+/// Deletes spent one-time ids whose tokens have expired anyway.
+pub async fn delete_expired_token_ids(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    used_host_token::Entity::delete_many()
+        .filter(used_host_token::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    fn setup() -> (DevTokenSigner, SsoVerifier) {
+        let signer = DevTokenSigner::new("https://host.test", "ruxue").expect("dev key");
+        let verifier =
+            SsoVerifier::from_pem(DEV_PUBLIC_KEY_PEM, "https://host.test", "ruxue").expect("key");
+        (signer, verifier)
+    }
+
+    fn claims(signer: &DevTokenSigner) -> HostClaims {
+        signer.claims_for(
+            "sub-1",
+            "张伟",
+            "370202198805120311",
+            "13800000001",
+            true,
+            now(),
+        )
+    }
+
+    #[test]
+    fn a_good_token_verifies() {
+        let (signer, verifier) = setup();
+        let token = signer.sign(&claims(&signer)).expect("signed");
+        let verified = verifier.verify(&token, now()).expect("valid");
+        assert_eq!(verified.sub, "sub-1");
+    }
+
+    #[test]
+    fn wrong_issuer_audience_or_tampering_is_refused() {
+        let (signer, verifier) = setup();
+        let mut c = claims(&signer);
+        c.iss = "https://other.test".into();
+        assert_eq!(
+            verifier
+                .verify(&signer.sign(&c).expect("signed"), now())
+                .map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+        let mut c = claims(&signer);
+        c.aud = "someone-else".into();
+        assert_eq!(
+            verifier
+                .verify(&signer.sign(&c).expect("signed"), now())
+                .map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+        let token = signer.sign(&claims(&signer)).expect("signed");
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        parts[1] = parts[1].chars().rev().collect();
+        assert_eq!(
+            verifier.verify(&parts.join("."), now()).map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+        assert_eq!(
+            verifier.verify("", now()).map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+        assert_eq!(
+            verifier.verify("a.b.c", now()).map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+    }
+
+    #[test]
+    fn an_hs256_token_made_with_the_public_key_is_refused() {
+        let (signer, verifier) = setup();
+        let key = EncodingKey::from_secret(DEV_PUBLIC_KEY_PEM.as_bytes());
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims(&signer), &key)
+            .expect("signed");
+        assert_eq!(
+            verifier.verify(&token, now()).map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+    }
+
+    #[test]
+    fn lifetime_is_checked_with_a_small_skew() {
+        let (signer, verifier) = setup();
+        let token = signer.sign(&claims(&signer)).expect("signed");
+        let later = now() + chrono::Duration::seconds(300 + LEEWAY_SECONDS - 1);
+        assert!(verifier.verify(&token, later).is_ok());
+        let too_late = now() + chrono::Duration::seconds(300 + LEEWAY_SECONDS + 1);
+        assert_eq!(
+            verifier.verify(&token, too_late).map(|_| ()),
+            Err(SsoRefusal::Expired)
+        );
+        let too_early = now() - chrono::Duration::seconds(LEEWAY_SECONDS + 1);
+        assert_eq!(
+            verifier.verify(&token, too_early).map(|_| ()),
+            Err(SsoRefusal::Expired)
+        );
+        let mut c = claims(&signer);
+        c.exp = c.iat + MAX_LIFETIME_SECONDS + 1;
+        assert_eq!(
+            verifier
+                .verify(&signer.sign(&c).expect("signed"), now())
+                .map(|_| ()),
+            Err(SsoRefusal::Invalid)
+        );
+    }
+
+    #[test]
+    fn claims_never_show_identity_in_debug_output() {
+        let (signer, _) = setup();
+        let text = format!("{:?}", claims(&signer));
+        assert!(!text.contains("370202198805120311"));
+        assert!(!text.contains("13800000001"));
+    }
+}

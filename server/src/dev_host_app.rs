@@ -1,0 +1,112 @@
+//! The simulated host app (`/dev/host-app`), for local runs and the end-to-end tests. It
+//! plays the provincial government app: lists demo identities, lets you make a new one, and
+//! opens the platform with a token signed by the development key, so that sign-in goes
+//! through the same verification as in production. Off unless `RUXUE_DEV_HOST_APP` is set.
+
+use std::sync::Arc;
+
+use app::server::{AppState, auth::sso::DevTokenSigner, demo::DEMO_PARENTS};
+use axum::{
+    extract::{Query, State},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use http::StatusCode;
+use serde::Deserialize;
+
+/// The development signer, present only when the simulated host app is on.
+#[derive(Clone)]
+pub struct DevHostAppState(pub Option<Arc<DevTokenSigner>>);
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// `GET /dev/host-app`: the host app's home screen.
+pub async fn home(State(dev): State<DevHostAppState>) -> Response {
+    if dev.0.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let identities: String = DEMO_PARENTS
+        .iter()
+        .map(|p| {
+            format!(
+                r#"<li class="card"><h3>{name}</h3><p class="hint">{about}</p>
+<p class="hint">{id} · {phone}{unverified}</p>
+<a class="button button-primary" data-subject="{subject}" href="/dev/host-app/open?subject={subject}">以此身份进入入学报名 · Open as this person</a></li>"#,
+                name = escape(p.name),
+                about = escape(p.about),
+                id = escape(&format!("{}********{}", &p.id_number[..6], &p.id_number[14..])),
+                phone = escape(p.phone),
+                subject = escape(p.subject),
+                unverified = if p.verified { "" } else { " · 未实人认证 not verified" },
+            )
+        })
+        .collect();
+    let subject = uuid::Uuid::new_v4().simple().to_string();
+    Html(format!(
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>模拟政务 APP · Simulated host app</title><link rel="stylesheet" href="/pkg/ruxue.css"></head>
+<body><header class="site-header dev-host"><span class="brand">模拟政务 APP · Simulated host app</span></header>
+<main id="main"><p class="panel hint">本页面仅用于开发和测试：它扮演省政务 APP，用开发密钥签发登录令牌。
+This page exists only for development and tests: it plays the government app and signs tokens with a development key.</p>
+<h2>演示身份 · Demo identities</h2><ul class="cards">{identities}</ul>
+<h2>新建身份 · A new identity</h2>
+<form class="panel form" method="get" action="/dev/host-app/open">
+<label for="subject">主体标识 Subject id</label><input id="subject" name="subject" value="{subject}" required>
+<label for="name">姓名 Name</label><input id="name" name="name" required>
+<label for="id_number">身份证号 ID number</label><input id="id_number" name="id_number" required>
+<label for="phone">手机号 Phone</label><input id="phone" name="phone" required>
+<label><input type="checkbox" name="verified" value="true" checked> 已实人认证 Verified</label>
+<button class="button button-primary" type="submit">进入入学报名 · Open the platform</button>
+</form></main></body></html>"#
+    ))
+    .into_response()
+}
+
+/// What `/dev/host-app/open` takes: a demo subject, or a whole new identity.
+#[derive(Debug, Default, Deserialize)]
+pub struct OpenParams {
+    #[serde(default)]
+    subject: String,
+    name: Option<String>,
+    id_number: Option<String>,
+    phone: Option<String>,
+    verified: Option<String>,
+}
+
+/// `GET /dev/host-app/open`: signs a token for the identity and opens the platform.
+pub async fn open(
+    State(state): State<AppState>,
+    State(dev): State<DevHostAppState>,
+    Query(params): Query<OpenParams>,
+) -> Response {
+    let Some(signer) = dev.0 else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let now = state.clock.now();
+    let claims = match (&params.name, &params.id_number, &params.phone) {
+        (Some(name), Some(id_number), Some(phone)) => signer.claims_for(
+            params.subject.trim(),
+            name,
+            id_number,
+            phone,
+            params.verified.as_deref() == Some("true"),
+            now,
+        ),
+        _ => match DEMO_PARENTS.iter().find(|p| p.subject == params.subject) {
+            Some(p) => signer.claims_for(p.subject, p.name, p.id_number, p.phone, p.verified, now),
+            None => return (StatusCode::NOT_FOUND, "no such demo identity").into_response(),
+        },
+    };
+    match signer.sign(&claims) {
+        Ok(token) => Redirect::to(&format!("/sso/callback?token={token}")).into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "signing a development token failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The access matrix: every server function called directly, as each kind of caller,
+//! allowed or refused as the rules say. A server function missing from the matrix fails
+//! the suite, so that no endpoint is added without its rules.
+
+use std::collections::BTreeSet;
+
+use app::server::entities::{school, staff_account};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::helpers::{Browser, TestApp, spawn_app};
+
+/// Who calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    ParentA,
+    ParentB,
+    /// Reviewer of the school the calls are about.
+    Reviewer,
+    /// Reviewer of another school.
+    OtherReviewer,
+    PointStaff,
+    Admin,
+}
+
+const CALLERS: [Caller; 7] = [
+    Caller::Anonymous,
+    Caller::ParentA,
+    Caller::ParentB,
+    Caller::Reviewer,
+    Caller::OtherReviewer,
+    Caller::PointStaff,
+    Caller::Admin,
+];
+
+/// What a call must answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    /// 401: sign in first.
+    SignIn,
+    /// 403: signed in, but not allowed.
+    Refused,
+}
+
+/// Who may call a server function.
+type Rule = fn(Caller) -> Expect;
+/// A server function, its form fields and its rule.
+type Row = (&'static str, Vec<(&'static str, String)>, Rule);
+
+async fn browser_for(app: &TestApp, caller: Caller) -> Browser {
+    match caller {
+        Caller::Anonymous => app.browser(),
+        Caller::ParentA => app.parent("demo-zhang-wei").await,
+        Caller::ParentB => app.parent("demo-wang-qiang").await,
+        Caller::Reviewer => app.staff("reviewer.sn1").await,
+        Caller::OtherReviewer => app.staff("reviewer.sn2").await,
+        Caller::PointStaff => app.staff("point.sn").await,
+        Caller::Admin => app.staff("admin").await,
+    }
+}
+
+fn parents_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::ParentA | Caller::ParentB => Expect::Allowed,
+        _ => Expect::Refused,
+    }
+}
+
+fn staff_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::ParentA | Caller::ParentB => Expect::Refused,
+        _ => Expect::Allowed,
+    }
+}
+
+fn admin_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::Admin => Expect::Allowed,
+        _ => Expect::Refused,
+    }
+}
+
+fn school_staff(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::Reviewer | Caller::Admin => Expect::Allowed,
+        _ => Expect::Refused,
+    }
+}
+
+fn everyone(_: Caller) -> Expect {
+    Expect::Allowed
+}
+
+#[tokio::test]
+async fn every_server_function_allows_exactly_whom_it_should() {
+    let app = spawn_app().await;
+    let schools = school::Entity::find()
+        .order_by_asc(school::Column::Position)
+        .all(&app.db)
+        .await
+        .expect("schools");
+    let reviewed_school = schools[0].id.to_string();
+    let other_reviewer = staff_account::Entity::find()
+        .filter(staff_account::Column::Username.eq("reviewer.sn2"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("demo reviewer")
+        .id
+        .to_string();
+    let new_school = schools[3].id.to_string();
+
+    let mut browsers = Vec::new();
+    for caller in CALLERS {
+        browsers.push((caller, browser_for(&app, caller).await));
+    }
+
+    // (server function, form fields, rule). Mutating calls are idempotent or unique per caller.
+    let matrix: Vec<Row> = vec![
+        ("get_home", vec![], everyone),
+        ("get_host_app_entry", vec![], everyone),
+        ("get_my_identity", vec![], parents_only),
+        ("confirm_my_identity", vec![], parents_only),
+        ("get_staff_overview", vec![], staff_only),
+        ("list_staff_accounts", vec![], admin_only),
+        (
+            "set_staff_account_active",
+            vec![
+                ("account_id", other_reviewer.clone()),
+                ("active", "true".into()),
+            ],
+            admin_only,
+        ),
+        (
+            "get_school_overview",
+            vec![("school_id", reviewed_school.clone())],
+            school_staff,
+        ),
+    ];
+
+    let mut covered: BTreeSet<String> = matrix
+        .iter()
+        .map(|(name, _, _)| format!("/api/{name}"))
+        .collect();
+    for (caller, browser) in &browsers {
+        for (name, fields, rule) in &matrix {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let status = browser.call(name, &fields).await.status().as_u16();
+            let expected = rule(*caller);
+            let ok = match expected {
+                Expect::Allowed => status == 200,
+                Expect::SignIn => status == 401,
+                Expect::Refused => status == 403,
+            };
+            assert!(
+                ok,
+                "{name} as {caller:?}: expected {expected:?}, got {status}"
+            );
+        }
+
+        // Creating staff: a unique username per caller, so that only a refusal can fail it.
+        let username = format!("matrix.{}", format!("{caller:?}").to_lowercase());
+        let status = browser
+            .call(
+                "create_staff_account",
+                &[
+                    ("username", username.as_str()),
+                    ("display_name", "测试老师"),
+                    ("role", "reviewer"),
+                    ("place_id", new_school.as_str()),
+                    ("password", "matrix-password-2026"),
+                ],
+            )
+            .await
+            .status()
+            .as_u16();
+        let expected = admin_only(*caller);
+        assert_eq!(
+            status,
+            match expected {
+                Expect::Allowed => 200,
+                Expect::SignIn => 401,
+                Expect::Refused => 403,
+            },
+            "create_staff_account as {caller:?}"
+        );
+    }
+    covered.insert("/api/create_staff_account".into());
+
+    // Staff sign-in is the way in: anyone may try, and wrong credentials fail alike.
+    for (caller, browser) in &browsers {
+        let username = format!("nobody.{}", format!("{caller:?}").to_lowercase());
+        let status = browser
+            .call(
+                "staff_sign_in",
+                &[
+                    ("username", username.as_str()),
+                    ("password", "wrong-password-1"),
+                ],
+            )
+            .await
+            .status();
+        assert_eq!(status, 401, "staff_sign_in as {caller:?}");
+    }
+    covered.insert("/api/staff_sign_in".into());
+
+    // A parent sees only their own identity.
+    let a = &browsers[1].1;
+    let b = &browsers[2].1;
+    let a_identity: serde_json::Value = a
+        .call("get_my_identity", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let b_identity: serde_json::Value = b
+        .call("get_my_identity", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(a_identity["name"], "张伟");
+    assert_eq!(b_identity["name"], "王强");
+
+    // A school that does not exist is not found, not an error.
+    let admin = &browsers[6].1;
+    assert_eq!(
+        admin
+            .call("get_school_overview", &[("school_id", "999999")])
+            .await
+            .status(),
+        404
+    );
+
+    // Every registered server function is in the matrix.
+    let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let missing: Vec<&String> = registered.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without access rules in the matrix: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn state_changing_requests_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let parent = app.parent("demo-zhang-wei").await;
+    for origin in ["https://evil.example", "null"] {
+        let response = parent
+            .client
+            .post(format!("{}/api/confirm_my_identity", app.address))
+            .header("origin", origin)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 403, "origin {origin}");
+        let response = parent
+            .client
+            .post(format!("{}/sign-out", app.address))
+            .header("origin", origin)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 403, "sign-out from {origin}");
+    }
+    let response = parent
+        .client
+        .post(format!("{}/api/confirm_my_identity", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 403);
+    // Still signed in: nothing happened.
+    assert_eq!(parent.call("get_my_identity", &[]).await.status(), 200);
+}
