@@ -47,6 +47,9 @@ pub enum AppError {
     /// The window for this action is closed.
     #[error("closed")]
     Closed,
+    /// The registration is submitted (or under review): it cannot be changed now.
+    #[error("locked")]
+    Locked,
     /// The request was malformed (a bug or a tampered request, not a typing mistake).
     #[error("bad request")]
     BadRequest,
@@ -79,7 +82,7 @@ impl AppError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict => StatusCode::CONFLICT,
-            Self::Closed => StatusCode::LOCKED,
+            Self::Closed | Self::Locked => StatusCode::LOCKED,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } | Self::Network => StatusCode::INTERNAL_SERVER_ERROR,
@@ -108,6 +111,10 @@ impl AppError {
             Self::Closed => t(
                 "信息采集已关闭，现在只能查看，不能修改或删除。",
                 "Collection is closed: you can view, but not change or delete.",
+            ),
+            Self::Locked => t(
+                "报名信息已提交，正在等待审核，现在不能修改。如需修改，请在审核开始前删除后重新报名。",
+                "This registration is submitted and waiting for review: it cannot be changed now. To change it, delete it before review starts and register again.",
             ),
             Self::BadRequest => t(
                 "请求有误，请刷新页面后重试。",

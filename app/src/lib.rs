@@ -12,7 +12,7 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -23,6 +23,10 @@ use crate::{
         home::HomePage,
         me::MyIdentityPage,
         not_found::NotFoundPage,
+        registrations::{
+            ConfirmPage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage, SectionPage,
+            SubmittedPage,
+        },
         sign_in_problem::SignInProblemPage,
         staff::{StaffHomePage, StaffSignInPage},
     },
@@ -58,6 +62,16 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let locale = RwSignal::new(initial_locale());
     provide_context(LocaleContext(locale));
+    // A page restored from the back/forward cache may show data that has since changed
+    // (submitted, deleted, edited elsewhere): read it again from the server.
+    Effect::new(move |_| {
+        let handle = window_event_listener(leptos::ev::pageshow, |event| {
+            if event.persisted() {
+                let _ = window().location().reload();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/ruxue.css" />
@@ -73,6 +87,32 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("me") view=MyIdentityPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("registrations") view=MyRegistrationsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("registrations"), StaticSegment("new"))
+                        view=NewRegistrationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"))
+                        view=RegistrationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("sections"), ParamSegment("section"))
+                        view=SectionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("confirm"))
+                        view=ConfirmPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("submitted"))
+                        view=SubmittedPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("sign-in"), StaticSegment("problem"))
                         view=SignInProblemPage

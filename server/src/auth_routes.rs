@@ -134,8 +134,9 @@ async fn sso_callback(
         })
         .filter(|path| is_return_path(path));
     let target = match return_to {
-        Some(path) if !parent.needs_identity_check => path,
-        _ => "/me".to_owned(),
+        _ if parent.needs_identity_check => "/me".to_owned(),
+        Some(path) => path,
+        None => "/registrations".to_owned(),
     };
     let clear = format!("{RETURN_TO_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     ([(header::SET_COOKIE, clear)], Redirect::to(&target)).into_response()

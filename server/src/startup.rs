@@ -93,8 +93,12 @@ impl Application {
         )
         .await?;
         database::migrate(&db).await?;
-        if settings.demo_data && demo::load_demo_data(&db, clock.now()).await? {
-            tracing::info!("loaded demo data into the empty database");
+        if settings.demo_data {
+            if demo::load_demo_data(&db, clock.now()).await? {
+                tracing::info!("loaded demo data into the empty database");
+            } else if demo::ensure_demo_entries(&db).await? {
+                tracing::info!("added the demo entries");
+            }
         }
         let state = app_state(settings, db, clock)?;
         let router = build_router(settings, state.clone())?;

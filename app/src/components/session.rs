@@ -75,7 +75,7 @@ pub fn SignInRequired() -> impl IntoView {
 pub fn SignOutButton() -> impl IntoView {
     let locale = use_locale();
     view! {
-        <form method="post" action="/sign-out" class="sign-out">
+        <form method="post" action="/sign-out" class="sign-out" on:submit=|_| crate::pages::registrations::clear_all_drafts()>
             <button type="submit" class="button">
                 {move || t("退出登录", "Sign out").get(locale.get())}
             </button>

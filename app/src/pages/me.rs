@@ -115,6 +115,9 @@ fn IdentityPanel(identity: MyIdentity, confirm: ServerAction<ConfirmMyIdentity>)
                     <p class="tag tag-open" data-confirmed="true">
                         {move || t("您已确认以上信息", "You have confirmed these details").get(locale.get())}
                     </p>
+                    <a class="button button-primary" href="/registrations">
+                        {move || t("进入我的报名", "Go to my registrations").get(locale.get())}
+                    </a>
                 }
                     .into_any()
             } else {

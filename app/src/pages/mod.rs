@@ -3,5 +3,6 @@
 pub mod home;
 pub mod me;
 pub mod not_found;
+pub mod registrations;
 pub mod sign_in_problem;
 pub mod staff;

@@ -9,7 +9,10 @@ use sea_orm::{
 
 use super::{
     auth::password,
-    entities::{bureau, collection_window, notice, registration_point, school, staff_account},
+    entities::{
+        bureau, collection_window, entry, entry_school, notice, registration_point, school,
+        staff_account,
+    },
     failure::ServiceError,
 };
 use crate::domain::{StaffRole, Subsystem};
@@ -128,6 +131,118 @@ const SCHOOLS: [(&str, &str, &str, &str, &str); 6] = [
         "66 Aomen Road, Shinan",
     ),
 ];
+
+/// Demo entries: subsystem, code, Chinese name, English name, Chinese and English
+/// explanation, required sections.
+const ENTRIES: [(Subsystem, &str, &str, &str, &str, &str, &str); 6] = [
+    (
+        Subsystem::Enrollment,
+        "local-property",
+        "本区户籍，有房产",
+        "Household registered here, with property",
+        "儿童户籍在本区，且父母（或祖父母、外祖父母）在本区有房产并实际居住。",
+        "The child's household is registered in the district, and a parent (or grandparent) owns the home the family lives in here.",
+        "child,household,residence,guardian",
+    ),
+    (
+        Subsystem::Enrollment,
+        "local-no-property",
+        "本区户籍，无房产（随亲属居住或租房）",
+        "Household registered here, no property (living with relatives or renting)",
+        "儿童户籍在本区，但家庭在本区没有房产，借住亲属房屋或租房居住。",
+        "The child's household is registered in the district, but the family owns no home here and lives with relatives or rents.",
+        "child,household,residence,guardian",
+    ),
+    (
+        Subsystem::Enrollment,
+        "property-no-hukou",
+        "有房产，非本区户籍",
+        "Property here, household registered elsewhere",
+        "父母在本区有房产并实际居住，但儿童户籍不在本区。",
+        "A parent owns the home the family lives in here, but the child's household is registered elsewhere.",
+        "child,household,residence,guardian",
+    ),
+    (
+        Subsystem::Enrollment,
+        "migrant",
+        "进城务工人员随迁子女",
+        "Child of a migrant worker",
+        "父母在本区务工并持有本区居住证，儿童户籍不在本区。需填写居住证和工作信息，并预约现场登记。",
+        "The parents work here and hold a residence permit; the child's household is registered elsewhere. Needs the permit and employment sections and an on-site appointment.",
+        "child,household,residence,guardian,residence-permit,employment",
+    ),
+    (
+        Subsystem::Transfer,
+        "transfer-local",
+        "转学：本区户籍或房产",
+        "Transfer: household or property here",
+        "儿童户籍在本区，或父母在本区有房产并实际居住，申请从外区转入。",
+        "The child's household is registered here, or a parent owns the home here; moving in from another district.",
+        "child,household,residence,guardian",
+    ),
+    (
+        Subsystem::Transfer,
+        "transfer-migrant",
+        "转学：进城务工人员随迁子女",
+        "Transfer: child of a migrant worker",
+        "父母在本区务工并持有本区居住证，申请转入本区学校。",
+        "The parents work here and hold a residence permit; moving into a school of the district.",
+        "child,household,residence,guardian,residence-permit,employment",
+    ),
+];
+
+/// Adds the demo entries, each leading to every school of the demo bureau, when the
+/// bureau has none (also for a database made before entries existed).
+pub async fn ensure_demo_entries(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(bureau) = bureau::Entity::find()
+        .filter(bureau::Column::Code.eq("qingdao-shinan"))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if entry::Entity::find()
+        .filter(entry::Column::BureauId.eq(bureau.id))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Ok(false);
+    }
+    let schools = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    for (position, (subsystem, code, name_zh, name_en, explanation_zh, explanation_en, sections)) in
+        ENTRIES.into_iter().enumerate()
+    {
+        let row = entry::ActiveModel {
+            bureau_id: Set(bureau.id),
+            subsystem: Set(subsystem.code().into()),
+            code: Set(code.into()),
+            name_zh: Set(name_zh.into()),
+            name_en: Set(name_en.into()),
+            explanation_zh: Set(explanation_zh.into()),
+            explanation_en: Set(explanation_en.into()),
+            sections: Set(sections.into()),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            active: Set(true),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        for school in &schools {
+            entry_school::ActiveModel {
+                entry_id: Set(row.id),
+                school_id: Set(school.id),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(true)
+}
 
 /// Whether the database holds no bureau yet.
 pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
@@ -271,6 +386,7 @@ where
         .insert(&txn)
         .await?;
     }
+    ensure_demo_entries(&txn).await?;
     txn.commit().await?;
     Ok(true)
 }

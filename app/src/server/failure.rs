@@ -17,6 +17,8 @@ pub enum ServiceError {
     Conflict,
     #[error("closed")]
     Closed,
+    #[error("locked")]
+    Locked,
     #[error("invalid input")]
     Invalid(Vec<crate::error::FieldProblem>),
     #[error("sign-in failed")]
@@ -53,6 +55,7 @@ pub fn to_app_error(error: ServiceError) -> AppError {
         ServiceError::NotFound => AppError::NotFound,
         ServiceError::Conflict => AppError::Conflict,
         ServiceError::Closed => AppError::Closed,
+        ServiceError::Locked => AppError::Locked,
         ServiceError::Invalid(problems) => AppError::Invalid {
             problems: problems.clone(),
         },

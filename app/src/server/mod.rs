@@ -7,6 +7,7 @@ pub mod demo;
 pub mod entities;
 pub mod failure;
 pub mod home;
+pub mod registrations;
 pub mod security;
 pub mod state;
 

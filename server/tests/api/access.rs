@@ -41,6 +41,29 @@ enum Expect {
     SignIn,
     /// 403: signed in, but not allowed.
     Refused,
+    /// 404: another parent's object is not even shown to exist.
+    NotFound,
+    /// Past every access check (the answer may still be a validation problem).
+    Passes,
+}
+
+fn matches(expected: Expect, status: u16) -> bool {
+    match expected {
+        Expect::Allowed => status == 200,
+        Expect::SignIn => status == 401,
+        Expect::Refused => status == 403,
+        Expect::NotFound => status == 404,
+        Expect::Passes => ![401, 403, 404].contains(&status) && status < 500,
+    }
+}
+
+/// Parent A's own registration: A passes, parent B finds nothing, staff are refused.
+fn owner_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::ParentA => Expect::Passes,
+        Caller::ParentB => Expect::NotFound,
+        other => parents_only(other),
+    }
 }
 
 /// Who may call a server function.
@@ -51,8 +74,8 @@ type Row = (&'static str, Vec<(&'static str, String)>, Rule);
 async fn browser_for(app: &TestApp, caller: Caller) -> Browser {
     match caller {
         Caller::Anonymous => app.browser(),
-        Caller::ParentA => app.parent("demo-zhang-wei").await,
-        Caller::ParentB => app.parent("demo-wang-qiang").await,
+        Caller::ParentA => app.confirmed_parent("demo-zhang-wei").await,
+        Caller::ParentB => app.confirmed_parent("demo-wang-qiang").await,
         Caller::Reviewer => app.staff("reviewer.sn1").await,
         Caller::OtherReviewer => app.staff("reviewer.sn2").await,
         Caller::PointStaff => app.staff("point.sn").await,
@@ -119,6 +142,29 @@ async fn every_server_function_allows_exactly_whom_it_should() {
     for caller in CALLERS {
         browsers.push((caller, browser_for(&app, caller).await));
     }
+    // Parent A's registrations: one to read and write, one to delete.
+    let (entry, school_id) = crate::registrations::entry_and_school(&app, "local-property").await;
+    let parent_a = &browsers[1].1;
+    let mut owned = Vec::new();
+    for child in [crate::registrations::TWIN_1, crate::registrations::TWIN_2] {
+        let response = crate::registrations::create(parent_a, entry, school_id, child).await;
+        assert_eq!(response.status(), 200);
+        owned.push(response.json::<i64>().await.expect("id").to_string());
+    }
+    let (a_main, a_doomed) = (owned[0].clone(), owned[1].clone());
+    let version_of = |id: String| {
+        let db = app.db.clone();
+        async move {
+            app::server::entities::registration::Entity::find_by_id(
+                id.parse::<i32>().unwrap_or_default(),
+            )
+            .one(&db)
+            .await
+            .expect("query")
+            .map_or(1, |r| r.version)
+            .to_string()
+        }
+    };
 
     // (server function, form fields, rule). Mutating calls are idempotent or unique per caller.
     let matrix: Vec<Row> = vec![
@@ -141,6 +187,10 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("school_id", reviewed_school.clone())],
             school_staff,
         ),
+        ("list_my_registrations", vec![], parents_only),
+        ("get_registration_options", vec![], parents_only),
+        ("get_registration", vec![("id", a_main.clone())], owner_only),
+        ("check_registration", vec![("id", a_main.clone())], owner_only),
     ];
 
     let mut covered: BTreeSet<String> = matrix
@@ -152,16 +202,78 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let status = browser.call(name, &fields).await.status().as_u16();
             let expected = rule(*caller);
-            let ok = match expected {
-                Expect::Allowed => status == 200,
-                Expect::SignIn => status == 401,
-                Expect::Refused => status == 403,
-            };
             assert!(
-                ok,
+                matches(expected, status),
                 "{name} as {caller:?}: expected {expected:?}, got {status}"
             );
         }
+
+        // Writes on parent A's registration, with its current version.
+        let version = version_of(a_main.clone()).await;
+        let body = serde_json::json!({
+            "id": a_main.parse::<i32>().unwrap_or_default(),
+            "section": "child",
+            "base_version": version.parse::<i64>().unwrap_or_default(),
+            "data": { "name": "张子涵" },
+            "complete": false
+        });
+        let status = browser
+            .call_json("save_section", &body)
+            .await
+            .status()
+            .as_u16();
+        let expected = owner_only(*caller);
+        assert!(
+            matches(expected, status),
+            "save_section as {caller:?}: expected {expected:?}, got {status}"
+        );
+        let version = version_of(a_main.clone()).await;
+        let status = browser
+            .call(
+                "submit_registration",
+                &[("id", a_main.as_str()), ("base_version", version.as_str())],
+            )
+            .await
+            .status()
+            .as_u16();
+        assert!(
+            matches(expected, status),
+            "submit_registration as {caller:?}: expected {expected:?}, got {status}"
+        );
+        // Parent A deletes last, after everyone else was refused.
+        if *caller != Caller::ParentA {
+            let version = version_of(a_doomed.clone()).await;
+            let status = browser
+                .call(
+                    "delete_registration",
+                    &[
+                        ("id", a_doomed.as_str()),
+                        ("base_version", version.as_str()),
+                    ],
+                )
+                .await
+                .status()
+                .as_u16();
+            assert!(
+                matches(expected, status),
+                "delete_registration as {caller:?}: expected {expected:?}, got {status}"
+            );
+        }
+
+        // Starting a registration: parents only, each with a child of their own.
+        let position = CALLERS.iter().position(|c| c == caller).unwrap_or(0);
+        let child = crate::registrations::child_id(
+            "20191201",
+            200 + 2 * u32::try_from(position).unwrap_or(0),
+        );
+        let status = crate::registrations::create(browser, entry, school_id, &child)
+            .await
+            .status()
+            .as_u16();
+        assert!(
+            matches(parents_only(*caller), status),
+            "create_registration as {caller:?}: got {status}"
+        );
 
         // Creating staff: a unique username per caller, so that only a refusal can fail it.
         let username = format!("matrix.{}", format!("{caller:?}").to_lowercase());
@@ -180,17 +292,31 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             .status()
             .as_u16();
         let expected = admin_only(*caller);
-        assert_eq!(
-            status,
-            match expected {
-                Expect::Allowed => 200,
-                Expect::SignIn => 401,
-                Expect::Refused => 403,
-            },
-            "create_staff_account as {caller:?}"
+        assert!(
+            matches(expected, status),
+            "create_staff_account as {caller:?}: got {status}"
         );
     }
     covered.insert("/api/create_staff_account".into());
+    let status = parent_a
+        .call(
+            "delete_registration",
+            &[
+                ("id", a_doomed.as_str()),
+                ("base_version", version_of(a_doomed.clone()).await.as_str()),
+            ],
+        )
+        .await
+        .status();
+    assert_eq!(status, 200, "the owner deletes");
+    for name in [
+        "save_section",
+        "submit_registration",
+        "delete_registration",
+        "create_registration",
+    ] {
+        covered.insert(format!("/api/{name}"));
+    }
 
     // Staff sign-in is the way in: anyone may try, and wrong credentials fail alike.
     for (caller, browser) in &browsers {

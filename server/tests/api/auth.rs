@@ -226,7 +226,7 @@ async fn a_corrected_name_or_phone_keeps_the_same_account() {
     corrected.phone_number = "13811112222".into();
     let second = app.browser();
     let response = second.sso(&signer.sign(&corrected).expect("signed")).await;
-    assert_eq!(location(&response), "/me");
+    assert_eq!(location(&response), "/registrations");
     let identity: serde_json::Value = second
         .call("get_my_identity", &[])
         .await

@@ -194,7 +194,18 @@ impl TestApp {
         );
         let response = browser.sso(&signer.sign(&claims).expect("signed")).await;
         assert_eq!(response.status(), 303);
-        assert_eq!(location(&response), "/me", "{subject} signs in");
+        let to = location(&response);
+        assert!(
+            to == "/me" || to == "/registrations",
+            "{subject} signs in: {to}"
+        );
+        browser
+    }
+
+    /// A demo parent who has also checked their details, as a first registration needs.
+    pub async fn confirmed_parent(&self, subject: &str) -> Browser {
+        let browser = self.parent(subject).await;
+        assert_eq!(browser.call("confirm_my_identity", &[]).await.status(), 200);
         browser
     }
 
@@ -254,6 +265,18 @@ impl Browser {
             .header("origin", &self.address)
             .header("accept", "application/json")
             .form(fields)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Calls a server function with a JSON body (the ones declared with `input = Json`).
+    pub async fn call_json(&self, name: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{name}", self.address))
+            .header("origin", &self.address)
+            .header("accept", "application/json")
+            .json(body)
             .send()
             .await
             .expect("the server answers")

@@ -8,4 +8,5 @@ mod health;
 mod helpers;
 mod home;
 mod lifecycle;
+mod registrations;
 mod security;

@@ -3,9 +3,13 @@
 pub mod auth_session;
 pub mod bureau;
 pub mod collection_window;
+pub mod entry;
+pub mod entry_school;
 pub mod notice;
 pub mod parent_account;
+pub mod registration;
 pub mod registration_point;
+pub mod registration_section;
 pub mod school;
 pub mod sign_in_failure;
 pub mod staff_account;

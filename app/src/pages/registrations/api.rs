@@ -1,0 +1,252 @@
+//! What the parent's registration pages exchange with the server, and the server
+//! functions themselves (thin: each checks nothing itself and calls one service function,
+//! which checks the caller first).
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem},
+    error::{AppError, FieldProblem},
+    i18n::LocalizedText,
+    pages::staff::PlaceOption,
+};
+
+/// One registration in "my registrations".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationSummary {
+    pub id: i32,
+    pub reference: String,
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub state: RegistrationState,
+    pub child_name: Option<String>,
+    pub child_masked_id: String,
+    pub school: LocalizedText,
+    pub entry: LocalizedText,
+    pub completed_sections: usize,
+    pub required_sections: usize,
+}
+
+/// The parent's registrations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRegistrations {
+    pub registrations: Vec<RegistrationSummary>,
+    pub limit: usize,
+    /// The parent has checked their details (核对用户信息), which a first registration needs.
+    pub identity_confirmed: bool,
+}
+
+/// An entry a parent can choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryOption {
+    pub id: i32,
+    pub name: LocalizedText,
+    pub explanation: LocalizedText,
+    pub sections: Vec<SectionKind>,
+    pub schools: Vec<PlaceOption>,
+}
+
+/// A subsystem with its window and entries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsystemOption {
+    pub subsystem: Subsystem,
+    pub open: bool,
+    pub entries: Vec<EntryOption>,
+}
+
+/// A registration as its pages show it, with every answer (the parent's own).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    pub id: i32,
+    pub reference: String,
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub state: RegistrationState,
+    pub version: i64,
+    pub entry: LocalizedText,
+    pub school: LocalizedText,
+    pub child_masked_id: String,
+    /// Derived from the ID number.
+    pub child_birth_date: String,
+    pub child_is_male: bool,
+    pub sections: Vec<(SectionKind, SectionStatus)>,
+    pub answers: BTreeMap<SectionKind, SectionData>,
+    /// The collection window is open now.
+    pub window_open: bool,
+    pub editable: bool,
+    pub deletable: bool,
+    pub submitted_at: Option<String>,
+}
+
+impl RegistrationView {
+    /// The required section before and after `kind`.
+    pub fn neighbours(&self, kind: SectionKind) -> (Option<SectionKind>, Option<SectionKind>) {
+        let order: Vec<SectionKind> = self.sections.iter().map(|(k, _)| *k).collect();
+        let Some(at) = order.iter().position(|k| *k == kind) else {
+            return (None, None);
+        };
+        (
+            at.checked_sub(1).and_then(|i| order.get(i).copied()),
+            order.get(at + 1).copied(),
+        )
+    }
+
+    pub fn status_of(&self, kind: SectionKind) -> Option<SectionStatus> {
+        self.sections
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, s)| *s)
+    }
+
+    pub fn completed_count(&self) -> usize {
+        self.sections
+            .iter()
+            .filter(|(_, s)| *s == SectionStatus::Completed)
+            .count()
+    }
+}
+
+/// What saving a section did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaveOutcome {
+    /// Saved as version `version`; with `problems` when "save and continue" found some
+    /// (the answers are kept all the same).
+    Saved {
+        version: i64,
+        saved_at: String,
+        status: SectionStatus,
+        problems: Vec<FieldProblem>,
+    },
+    /// The save was based on an old version: nothing was written. The newer answers.
+    Conflict { version: i64, data: SectionData },
+}
+
+/// The parent's registrations.
+#[server(prefix = "/api", endpoint = "list_my_registrations")]
+pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    registrations::list_mine(&state.db, &current_actor(), state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Subsystems, entries and schools to register for.
+#[server(prefix = "/api", endpoint = "get_registration_options")]
+pub async fn get_registration_options() -> Result<Vec<SubsystemOption>, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    registrations::options(&state.db, &current_actor(), state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Starts a registration for a child; on success goes to its task list.
+#[server(prefix = "/api", endpoint = "create_registration")]
+pub async fn create_registration(
+    subsystem: String,
+    entry_id: String,
+    school_id: String,
+    child_id_number: String,
+) -> Result<i32, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    let id = registrations::create(
+        &state.db,
+        &current_actor(),
+        registrations::NewRegistration {
+            subsystem,
+            entry_id,
+            school_id,
+            child_id_number,
+        },
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)?;
+    leptos_axum::redirect(&format!("/registrations/{id}"));
+    Ok(id)
+}
+
+/// One registration with its answers.
+#[server(prefix = "/api", endpoint = "get_registration")]
+pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    registrations::view(&state.db, &current_actor(), id, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Saves a section's answers, based on `base_version`. `complete` asks to check them and
+/// mark the section completed ("save and continue"); autosave leaves it false.
+#[server(prefix = "/api", endpoint = "save_section", input = server_fn::codec::Json)]
+pub async fn save_section(
+    id: i32,
+    section: String,
+    base_version: i64,
+    data: SectionData,
+    complete: bool,
+) -> Result<SaveOutcome, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
+    registrations::save_section(
+        &state.db,
+        &current_actor(),
+        id,
+        kind,
+        base_version,
+        data,
+        complete,
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Checks every required section on the server (信息确认).
+#[server(prefix = "/api", endpoint = "check_registration")]
+pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProblem)>, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    registrations::check(&state.db, &current_actor(), id, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Submits the registration (locks it). Idempotent: a retried submit changes nothing.
+#[server(prefix = "/api", endpoint = "submit_registration")]
+pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    registrations::submit(
+        &state.db,
+        &current_actor(),
+        id,
+        base_version,
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Deletes the registration (frees the child's ID number) while the window is open and
+/// no review has started.
+#[server(prefix = "/api", endpoint = "delete_registration")]
+pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppError> {
+    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    registrations::delete(
+        &state.db,
+        &current_actor(),
+        id,
+        base_version,
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)
+}

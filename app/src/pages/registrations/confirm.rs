@@ -1,0 +1,169 @@
+//! 信息确认: the server checks every required section; problems come as a summary linking to
+//! each field, otherwise every answer is shown with a change link. Then submit, and the
+//! receipt.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::{
+    LoadFailed, Loading,
+    api::{RegistrationView, SubmitRegistration, check_registration, get_registration},
+    overview::RegistrationHeader,
+    use_registration_id,
+};
+use crate::{
+    components::ErrorPanel,
+    domain::{
+        RegistrationState, SectionKind,
+        sections::{self, SectionContext},
+    },
+    error::FieldProblem,
+    i18n::{Locale, t, use_locale},
+};
+
+/// The confirmation page.
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let id = use_registration_id();
+    let data = Resource::new_blocking(
+        move || id.get(),
+        |id| async move {
+            let registration = get_registration(id).await?;
+            let problems = check_registration(id).await?;
+            Ok::<_, crate::error::AppError>((registration, problems))
+        },
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((r, problems)) => view! { <Confirmation r problems /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>) -> impl IntoView {
+    let locale = use_locale();
+    let id = r.id;
+    let version = r.version;
+    let submit = ServerAction::<SubmitRegistration>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = submit.value().get() {
+            navigate(
+                &format!("/registrations/{id}/submitted"),
+                Default::default(),
+            );
+        }
+    });
+    let answers = r.answers.clone();
+    let ctx_answers = answers.clone();
+    let subsystem = r.subsystem;
+    let submittable = r.editable && r.state == RegistrationState::Draft && problems.is_empty();
+    let sections: Vec<SectionKind> = r.sections.iter().map(|(k, _)| *k).collect();
+    let problem_count = problems.len();
+    view! {
+        <section aria-labelledby="confirm-heading">
+            <h1 id="confirm-heading">{move || t("信息确认", "Check your answers").get(locale.get())}</h1>
+            <RegistrationHeader r=r.clone() />
+            {(!problems.is_empty()).then(|| view! {
+                <div class="error-summary" role="alert" tabindex="-1" data-problems=problem_count>
+                    <h2>{move || t("以下信息需要修改后才能提交", "Fix these before you submit").get(locale.get())}</h2>
+                    <ul>
+                        {problems.into_iter().map(|(kind, p)| {
+                            let href = format!("/registrations/{id}/sections/{}#field-{}", kind.code(), p.field);
+                            view! { <li><a href=href>{move || format!("{}：{}", kind.title().get(locale.get()), p.message.get(locale.get()))}</a></li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+            {sections.into_iter().map(|kind| {
+                let data = answers.get(&kind).cloned().unwrap_or_default();
+                let ctx = SectionContext { subsystem, child_id_number: "", answers: &ctx_answers, today: chrono::Utc::now().date_naive() };
+                let rows: Vec<_> = sections::fields(kind, &data, &ctx)
+                    .into_iter()
+                    .map(|spec| (spec, data.get(spec.name).cloned().unwrap_or_default()))
+                    .collect();
+                view! {
+                    <section class="panel answers" data-section=kind.code()>
+                        <h2>{move || kind.title().get(locale.get())}</h2>
+                        <dl class="facts">
+                            {rows.into_iter().map(|(spec, value)| {
+                                let href = format!("/registrations/{id}/sections/{}#field-{}", kind.code(), spec.name);
+                                view! {
+                                    <dt>{move || spec.label.get(locale.get())}</dt>
+                                    <dd>
+                                        <span>{move || sections::display_value(&spec, &value, locale.get())}</span>
+                                        " "
+                                        <a class="change-link" href=href>{move || t("修改", "Change").get(locale.get())}</a>
+                                    </dd>
+                                }
+                            }).collect_view()}
+                        </dl>
+                    </section>
+                }
+            }).collect_view()}
+            {submittable.then(|| view! {
+                <ActionForm action=submit>
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="base_version" value=version />
+                    <p class="hint">{move || t("提交后信息将被锁定，学校开始审核。审核开始前如需修改，可删除后重新报名。", "After you submit, the answers are locked and the school reviews them. Before review starts you can delete and register again.").get(locale.get())}</p>
+                    <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
+                        {move || t("确认无误，提交", "Submit").get(locale.get())}
+                    </button>
+                </ActionForm>
+            })}
+            <div aria-live="assertive">
+                {move || submit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            </div>
+            <a class="button" href=format!("/registrations/{id}")>{move || t("返回列表", "Back to list").get(locale.get())}</a>
+        </section>
+    }
+}
+
+/// The receipt after submitting; it still works when opened later from "my registrations".
+#[component]
+pub fn SubmittedPage() -> impl IntoView {
+    let id = use_registration_id();
+    let registration = Resource::new_blocking(move || id.get(), get_registration);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match registration.await {
+                    Ok(r) => view! { <Receipt r /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Receipt(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    let reference = r.reference.clone();
+    let submitted_at = r.submitted_at.clone().unwrap_or_default();
+    let state = r.state;
+    let id = r.id;
+    view! {
+        <section class="panel receipt" aria-labelledby="receipt-heading">
+            <h1 id="receipt-heading">{move || if state == RegistrationState::Draft { t("尚未提交", "Not submitted yet") } else { t("报名信息已提交", "Registration submitted") }.get(locale.get())}</h1>
+            <p class="reference">{move || t("报名编号", "Reference").get(locale.get())}" "<strong data-field="reference">{reference.clone()}</strong></p>
+            <p>{move || t("提交时间", "Submitted").get(locale.get())}" "{submitted_at.clone()}</p>
+            <RegistrationHeader r=r.clone() />
+            <h2>{move || t("接下来", "What happens next").get(locale.get())}</h2>
+            <ol class="next-steps">
+                <li>{move || t("学校在审核期内进行初审，教体局复审。审核结果会通过短信和平台消息通知您。", "The school reviews first, then the bureau. You get a text and a message here with the result.").get(locale.get())}</li>
+                <li>{move || t("如学校要求修改或补充材料，请在规定时间内修改后提交。", "If the school asks for changes or documents, make them in time and send them.").get(locale.get())}</li>
+                <li>{move || t("审核通过不等于录取，录取结果以教体局公布为准。", "Passing review is not admission: the bureau publishes admissions.").get(locale.get())}</li>
+            </ol>
+            <p class="hint no-print">{move || t("可使用浏览器的打印功能保存本页作为回执。", "Use the browser's print function to keep this page as a receipt.").get(locale.get())}</p>
+            <a class="button no-print" href=format!("/registrations/{id}")>{move || match locale.get() { Locale::Zh => "查看报名信息", Locale::En => "View the registration" }}</a>
+            <a class="button no-print" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>
+        </section>
+    }
+}

@@ -1,0 +1,75 @@
+//! Local copies of section answers, kept in the browser at every keystroke so that nothing
+//! typed is lost (a crash, a closed page, an expired session, no network). Each copy
+//! remembers the server version it was based on. Cleared after a successful save and on
+//! sign-out.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::SectionData;
+
+/// A section's answers as last typed on this device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalDraft {
+    pub base_version: i64,
+    pub data: SectionData,
+}
+
+const PREFIX: &str = "ruxue:draft:";
+
+fn key(registration_id: i32, section: &str) -> String {
+    format!("{PREFIX}{registration_id}:{section}")
+}
+
+/// Keeps the answers on this device.
+pub fn store(registration_id: i32, section: &str, draft: &LocalDraft) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use gloo_storage::Storage;
+        let _ = gloo_storage::LocalStorage::set(key(registration_id, section), draft);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (key(registration_id, section), draft);
+}
+
+/// The answers kept on this device, if any.
+pub fn load(registration_id: i32, section: &str) -> Option<LocalDraft> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::get(key(registration_id, section)).ok()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = key(registration_id, section);
+        None
+    }
+}
+
+/// Forgets the answers kept on this device for a section.
+pub fn remove(registration_id: i32, section: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use gloo_storage::Storage;
+        gloo_storage::LocalStorage::delete(key(registration_id, section));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = key(registration_id, section);
+}
+
+/// Forgets every local copy (sign-out): no child's data stays in the browser.
+pub fn clear_all_drafts() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+            return;
+        };
+        let length = storage.length().unwrap_or(0);
+        let keys: Vec<String> = (0..length)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(PREFIX))
+            .collect();
+        for k in keys {
+            let _ = storage.remove_item(&k);
+        }
+    }
+}

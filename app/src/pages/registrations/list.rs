@@ -1,0 +1,116 @@
+//! 我的报名: the account's registrations with their state and next step, and "register
+//! another child".
+
+use leptos::prelude::*;
+
+use super::{
+    LoadFailed, Loading,
+    api::{MyRegistrations, RegistrationSummary, list_my_registrations},
+};
+use crate::{
+    components::SignOutButton,
+    i18n::{Locale, t, use_locale},
+};
+
+/// The parent's registrations.
+#[component]
+pub fn MyRegistrationsPage() -> impl IntoView {
+    let data = Resource::new_blocking(|| (), |_| list_my_registrations());
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <RegistrationList data /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RegistrationList(data: MyRegistrations) -> impl IntoView {
+    let locale = use_locale();
+    let MyRegistrations {
+        registrations,
+        limit,
+        identity_confirmed,
+    } = data;
+    let at_limit = registrations.len() >= limit;
+    let empty = registrations.is_empty();
+    view! {
+        <section aria-labelledby="mine-heading">
+            <h1 id="mine-heading">{move || t("我的报名", "My registrations").get(locale.get())}</h1>
+            {(!identity_confirmed).then(|| view! {
+                <div class="callout">
+                    <p>{move || t("开始报名前，请先核对您的用户信息。", "Before you register, check your details.").get(locale.get())}</p>
+                    <a class="button button-primary" href="/me">{move || t("核对用户信息", "Check your details").get(locale.get())}</a>
+                </div>
+            })}
+            {empty.then(|| view! {
+                <p class="hint">{move || t("您还没有报名记录。", "You have no registrations yet.").get(locale.get())}</p>
+            })}
+            <ul class="cards registrations">
+                {registrations.into_iter().map(|r| view! { <RegistrationCard r /> }).collect_view()}
+            </ul>
+            {if at_limit {
+                view! {
+                    <p class="callout" data-limit="true">
+                        {move || t(
+                            "一个账号最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
+                            "One account can register at most 3 children. To register more, contact the bureau.",
+                        ).get(locale.get())}
+                    </p>
+                }.into_any()
+            } else if identity_confirmed {
+                view! {
+                    <a class="button button-primary" href="/registrations/new">
+                        {move || if empty { t("开始报名", "Start a registration") } else { t("继续报名其他学生", "Register another child") }.get(locale.get())}
+                    </a>
+                }.into_any()
+            } else {
+                ().into_any()
+            }}
+            <SignOutButton />
+        </section>
+    }
+}
+
+#[component]
+fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
+    let locale = use_locale();
+    let RegistrationSummary {
+        id,
+        reference,
+        subsystem,
+        state,
+        child_name,
+        child_masked_id,
+        school,
+        entry,
+        completed_sections,
+        required_sections,
+        ..
+    } = r;
+    let href = format!("/registrations/{id}");
+    view! {
+        <li class="card" data-registration=id data-state=state.code()>
+            <h2 class="card-title">
+                {move || child_name.clone().unwrap_or_else(|| t("（未填写姓名）", "(name not given yet)").get(locale.get()).to_owned())}
+            </h2>
+            <p class="hint">{child_masked_id}" · "{move || subsystem.name().get(locale.get())}</p>
+            <p>{move || school.get(locale.get()).to_owned()}" · "{move || entry.get(locale.get()).to_owned()}</p>
+            <p class="tag tag-soon" data-field="state">{move || state.label().get(locale.get())}</p>
+            <p class="hint">{move || state.next_step().get(locale.get())}</p>
+            <p class="hint">
+                {move || match locale.get() {
+                    Locale::Zh => format!("已完成 {completed_sections}/{required_sections} · 报名编号 {reference}"),
+                    Locale::En => format!("Completed {completed_sections}/{required_sections} · Reference {reference}"),
+                }}
+            </p>
+            <a class="button" href=href>
+                {move || if state.is_editable() { t("继续填写", "Continue") } else { t("查看", "View") }.get(locale.get())}
+            </a>
+        </li>
+    }
+}

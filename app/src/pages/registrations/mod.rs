@@ -1,0 +1,54 @@
+//! The parent's registration journey: my registrations, a new registration, the task list
+//! of sections, each section with autosave, confirmation, submission.
+
+pub mod api;
+mod confirm;
+mod drafts;
+mod list;
+mod new;
+mod overview;
+mod section;
+
+pub use confirm::{ConfirmPage, SubmittedPage};
+pub use drafts::clear_all_drafts;
+pub use list::MyRegistrationsPage;
+pub use new::NewRegistrationPage;
+pub use overview::RegistrationPage;
+pub use section::SectionPage;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    components::{ErrorPanel, SignInRequired},
+    error::AppError,
+    i18n::{t, use_locale},
+};
+
+/// The registration id in the address.
+fn use_registration_id() -> Signal<i32> {
+    let params = use_params_map();
+    Signal::derive(move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_default()
+    })
+}
+
+/// What a page shows when loading failed.
+#[component]
+fn LoadFailed(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthenticated => view! { <SignInRequired /> }.into_any(),
+        error => view! { <ErrorPanel error /> }.into_any(),
+    }
+}
+
+/// The loading line shown while a page's data is on its way.
+#[component]
+fn Loading() -> impl IntoView {
+    let locale = use_locale();
+    view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }
+}

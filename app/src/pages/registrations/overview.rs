@@ -1,0 +1,164 @@
+//! A registration's task list: each required section with its status, in order, and the
+//! actions the registration's state allows (confirm and submit, delete).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::{
+    LoadFailed, Loading,
+    api::{DeleteRegistration, RegistrationView, get_registration},
+    use_registration_id,
+};
+use crate::{
+    components::ErrorPanel,
+    domain::{RegistrationState, SectionStatus},
+    i18n::{Locale, t, use_locale},
+};
+
+/// The task-list page of one registration.
+#[component]
+pub fn RegistrationPage() -> impl IntoView {
+    let id = use_registration_id();
+    let registration = Resource::new_blocking(move || id.get(), get_registration);
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match registration.await {
+                    Ok(r) => view! { <TaskList r /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The header every page of a registration starts with.
+#[component]
+pub fn RegistrationHeader(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    let RegistrationView {
+        reference,
+        subsystem,
+        school,
+        entry,
+        child_masked_id,
+        state,
+        window_open,
+        ..
+    } = r;
+    view! {
+        <header class="registration-header">
+            <p class="hint">
+                {move || subsystem.name().get(locale.get())}" · "{move || school.get(locale.get()).to_owned()}
+            </p>
+            <p class="hint">{move || entry.get(locale.get()).to_owned()}" · "{child_masked_id}</p>
+            <p class="hint">{move || t("报名编号", "Reference").get(locale.get())}" "<span data-field="reference">{reference}</span></p>
+            <p class="tag tag-soon" data-field="state">{move || state.label().get(locale.get())}</p>
+            {(!window_open).then(|| view! {
+                <p class="callout" role="status" data-closed="true">
+                    {move || t("信息采集已关闭，现在只能查看，不能修改或删除。", "Collection is closed: you can view, but not change or delete.").get(locale.get())}
+                </p>
+            })}
+        </header>
+    }
+}
+
+#[component]
+fn TaskList(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    let id = r.id;
+    let completed = r.completed_count();
+    let total = r.sections.len();
+    let all_done = completed == total;
+    let editable = r.editable;
+    let deletable = r.deletable;
+    let state = r.state;
+    let version = r.version;
+    let sections = r.sections.clone();
+    let delete = ServerAction::<DeleteRegistration>::new();
+    let asking = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/registrations", Default::default());
+        }
+    });
+    view! {
+        <section aria-labelledby="tasks-heading">
+            <h1 id="tasks-heading">{move || t("报名信息", "Registration").get(locale.get())}</h1>
+            <RegistrationHeader r=r.clone() />
+            <p class="progress" data-progress=format!("{completed}/{total}")>
+                {move || match locale.get() {
+                    Locale::Zh => format!("已完成 {completed}/{total}"),
+                    Locale::En => format!("Completed {completed} of {total}"),
+                }}
+            </p>
+            <ol class="task-list">
+                {sections.into_iter().map(|(kind, status)| {
+                    let href = format!("/registrations/{id}/sections/{}", kind.code());
+                    let open = status != SectionStatus::CannotStartYet;
+                    let class = match status {
+                        SectionStatus::Completed => "tag tag-open",
+                        SectionStatus::HasProblem => "tag tag-error",
+                        SectionStatus::InProgress => "tag tag-soon",
+                        _ => "tag tag-muted",
+                    };
+                    view! {
+                        <li class="task" data-section=kind.code() data-status=status.code()>
+                            {if open {
+                                view! { <a href=href>{move || kind.title().get(locale.get())}</a> }.into_any()
+                            } else {
+                                view! {
+                                    <span>{move || kind.title().get(locale.get())}</span>
+                                    <span class="hint">{move || t("请先完成前面的项目", "Complete the sections above first").get(locale.get())}</span>
+                                }.into_any()
+                            }}
+                            <span class=class>{move || status.label().get(locale.get())}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            {(editable && all_done).then(|| view! {
+                <a class="button button-primary" href=format!("/registrations/{id}/confirm")>
+                    {move || t("信息确认并提交", "Check and submit").get(locale.get())}
+                </a>
+            })}
+            {(state == RegistrationState::Submitted).then(|| view! {
+                <a class="button" href=format!("/registrations/{id}/submitted")>{move || t("查看提交回执", "See the receipt").get(locale.get())}</a>
+            })}
+            <p class="hint">{move || state.next_step().get(locale.get())}</p>
+            {deletable.then(|| view! {
+                <div class="danger-zone">
+                    {move || if asking.get() {
+                        view! {
+                            <div class="dialog" role="alertdialog" aria-labelledby="delete-question">
+                                <p id="delete-question">{move || t(
+                                    "确定删除这条报名吗？删除后已填写的信息将不再显示，孩子的身份证号可以重新报名。",
+                                    "Delete this registration? What you filled in will no longer show, and the child's ID number can be registered again.",
+                                ).get(locale.get())}</p>
+                                <ActionForm action=delete>
+                                    <input type="hidden" name="id" value=id />
+                                    <input type="hidden" name="base_version" value=version />
+                                    <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
+                                        {move || t("确定删除", "Delete").get(locale.get())}
+                                    </button>
+                                    <button type="button" class="button" on:click=move |_| asking.set(false)>
+                                        {move || t("取消", "Cancel").get(locale.get())}
+                                    </button>
+                                </ActionForm>
+                            </div>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="button button-danger-outline" on:click=move |_| asking.set(true)>
+                                {move || t("删除报名", "Delete registration").get(locale.get())}
+                            </button>
+                        }.into_any()
+                    }}
+                    {move || delete.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                </div>
+            })}
+            <a class="button" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>
+        </section>
+    }
+}

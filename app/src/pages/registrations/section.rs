@@ -1,0 +1,455 @@
+//! One section of a registration, one thing per page. Every change is kept on the device
+//! at once and saved to the server two seconds after the last keystroke, and at once when
+//! the page is hidden or left. Every save carries the version it was based on: a stale page
+//! (a second tab, the back button) cannot overwrite newer answers.
+
+use std::time::Duration;
+
+use leptos::{ev, prelude::*, task::spawn_local};
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use super::{
+    LoadFailed, Loading,
+    api::{RegistrationView, SaveOutcome, get_registration, save_section},
+    drafts::{self, LocalDraft},
+    overview::RegistrationHeader,
+    use_registration_id,
+};
+use crate::{
+    domain::{
+        SectionData, SectionKind, SectionStatus,
+        sections::{self, FieldKind, FieldSpec, SectionContext},
+    },
+    error::{AppError, FieldProblem},
+    i18n::{Locale, t, use_locale},
+};
+
+/// The section page.
+#[component]
+pub fn SectionPage() -> impl IntoView {
+    let id = use_registration_id();
+    let params = use_params_map();
+    let section = Signal::derive(move || params.read().get("section").unwrap_or_default());
+    // Keyed on the section too: every visit reads the server's current state and version.
+    let registration = Resource::new_blocking(
+        move || (id.get(), section.get()),
+        |(id, _)| get_registration(id),
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                let kind = SectionKind::from_code(&section.get_untracked());
+                match (registration.await, kind) {
+                    (Ok(r), Some(kind)) if r.status_of(kind).is_some() => view! { <SectionForm r kind /> }.into_any(),
+                    (Ok(_), _) => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
+                    (Err(error), _) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Where the autosave stands, announced politely to screen readers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum SaveState {
+    Idle,
+    Unsaved,
+    Saving,
+    Saved(String),
+    Offline,
+    Failed(AppError),
+    Conflict,
+}
+
+#[component]
+fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
+    let locale = use_locale();
+    let navigate = use_navigate();
+    let reg_id = r.id;
+    let code = kind.code();
+    let subsystem = r.subsystem;
+    let status = r.status_of(kind).unwrap_or(SectionStatus::NotStarted);
+    let editable = r.editable && status != SectionStatus::CannotStartYet;
+    let other_answers = StoredValue::new(r.answers.clone());
+    let server_data = r.answers.get(&kind).cloned().unwrap_or_default();
+    let data = RwSignal::new(server_data);
+    let version = RwSignal::new(r.version);
+    let save_state = RwSignal::new(SaveState::Idle);
+    let problems = RwSignal::new(Vec::<FieldProblem>::new());
+    let conflict = RwSignal::new(None::<(i64, SectionData)>);
+    let offer = RwSignal::new(None::<LocalDraft>);
+    let generation = StoredValue::new(0_u64);
+    let in_flight = StoredValue::new(false);
+    let pending = StoredValue::new(false);
+    let (previous, next) = r.neighbours(kind);
+    let overview = format!("/registrations/{reg_id}");
+    let next_href = next.map_or_else(
+        || overview.clone(),
+        |n| format!("/registrations/{reg_id}/sections/{}", n.code()),
+    );
+    let previous_href = previous.map(|p| format!("/registrations/{reg_id}/sections/{}", p.code()));
+    let go = Callback::new(move |to: String| navigate(&to, Default::default()));
+
+    // A copy on this device that differs from the server's is offered back, never applied
+    // or dropped silently.
+    Effect::new(move |_| {
+        if let Some(local) = drafts::load(reg_id, code) {
+            if local.data == data.get_untracked() {
+                drafts::remove(reg_id, code);
+            } else {
+                offer.set(Some(local));
+            }
+        }
+    });
+
+    // Saves now; `complete` checks the answers ("save and continue"); `then` is where to go
+    // after a successful save. Saves never overlap: one arriving during another runs after it.
+    let save = move |complete: bool, then: Option<String>| {
+        if !editable {
+            if let Some(to) = then {
+                go.run(to);
+            }
+            return;
+        }
+        if in_flight.get_value() {
+            pending.set_value(true);
+            return;
+        }
+        in_flight.set_value(true);
+        save_state.set(SaveState::Saving);
+        spawn_local(async move {
+            let mut complete = complete;
+            let mut then = then;
+            loop {
+                let snapshot = data.get_untracked();
+                let base = version.get_untracked();
+                let result =
+                    save_section(reg_id, code.to_owned(), base, snapshot.clone(), complete).await;
+                let mut go_on = false;
+                match result {
+                    Ok(SaveOutcome::Saved {
+                        version: v,
+                        saved_at,
+                        status,
+                        problems: found,
+                    }) => {
+                        version.set(v);
+                        save_state.set(SaveState::Saved(saved_at));
+                        if data.get_untracked() == snapshot {
+                            drafts::remove(reg_id, code);
+                        } else {
+                            drafts::store(
+                                reg_id,
+                                code,
+                                &LocalDraft {
+                                    base_version: v,
+                                    data: data.get_untracked(),
+                                },
+                            );
+                        }
+                        if complete {
+                            problems.set(found.clone());
+                        }
+                        let done =
+                            !complete || (found.is_empty() && status == SectionStatus::Completed);
+                        if done && let Some(to) = then.take() {
+                            go.run(to);
+                        }
+                        go_on = true;
+                    }
+                    Ok(SaveOutcome::Conflict {
+                        version: v,
+                        data: newer,
+                    }) => {
+                        conflict.set(Some((v, newer)));
+                        save_state.set(SaveState::Conflict);
+                    }
+                    Err(AppError::Network) => save_state.set(SaveState::Offline),
+                    Err(error) => save_state.set(SaveState::Failed(error)),
+                }
+                if go_on && pending.get_value() {
+                    pending.set_value(false);
+                    complete = false;
+                    continue;
+                }
+                pending.set_value(false);
+                break;
+            }
+            in_flight.set_value(false);
+        });
+    };
+
+    let on_change = move |name: &'static str, value: String| {
+        data.update(|d| {
+            d.insert(name.to_owned(), value);
+        });
+        drafts::store(
+            reg_id,
+            code,
+            &LocalDraft {
+                base_version: version.get_untracked(),
+                data: data.get_untracked(),
+            },
+        );
+        save_state.set(SaveState::Unsaved);
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        set_timeout(
+            move || {
+                if generation.get_value() == mine {
+                    save(false, None);
+                }
+            },
+            Duration::from_secs(2),
+        );
+    };
+
+    // Leaving the page or hiding it (home button, switching apps) saves at once.
+    let flush = move || {
+        if matches!(
+            save_state.get_untracked(),
+            SaveState::Unsaved | SaveState::Offline
+        ) {
+            save(false, None);
+        }
+    };
+    let hidden = window_event_listener(ev::visibilitychange, move |_| {
+        if document().hidden() {
+            flush();
+        }
+    });
+    let pagehide = window_event_listener(ev::pagehide, move |_| flush());
+    on_cleanup(move || {
+        hidden.remove();
+        pagehide.remove();
+    });
+
+    let field_list = move || {
+        let current = data.get();
+        let mut answers = other_answers.get_value();
+        answers.insert(kind, current.clone());
+        let ctx = SectionContext {
+            subsystem,
+            child_id_number: "",
+            answers: &answers,
+            today: chrono::Utc::now().date_naive(),
+        };
+        sections::fields(kind, &current, &ctx)
+    };
+    let check_field = move |spec: FieldSpec| {
+        let current = data.get_untracked();
+        let mut answers = other_answers.get_value();
+        answers.insert(kind, current.clone());
+        let ctx = SectionContext {
+            subsystem,
+            child_id_number: "",
+            answers: &answers,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let found = sections::validate(kind, &current, &ctx);
+        problems.update(|p| {
+            p.retain(|x| x.field != spec.name);
+            if !current.get(spec.name).is_none_or(|v| v.trim().is_empty())
+                && let Some(problem) = found.into_iter().find(|x| x.field == spec.name)
+            {
+                p.push(problem);
+            }
+        });
+    };
+
+    let next_for_button = next_href.clone();
+    let overview_for_button = overview.clone();
+    view! {
+        <section aria-labelledby="section-heading" data-section=code>
+            <h1 id="section-heading">{move || kind.title().get(locale.get())}</h1>
+            <RegistrationHeader r=r.clone() />
+            {(!editable).then(|| view! {
+                <p class="callout" role="status" data-read-only="true">
+                    {move || t("此项目当前只能查看，不能修改。", "This section can be viewed but not changed now.").get(locale.get())}
+                </p>
+            })}
+            <div class="save-status" role="status" aria-live="polite" data-save-state=move || match save_state.get() {
+                SaveState::Idle => "idle",
+                SaveState::Unsaved => "unsaved",
+                SaveState::Saving => "saving",
+                SaveState::Saved(_) => "saved",
+                SaveState::Offline => "offline",
+                SaveState::Failed(_) => "failed",
+                SaveState::Conflict => "conflict",
+            }>
+                {move || match save_state.get() {
+                    SaveState::Idle => String::new(),
+                    SaveState::Unsaved => t("已暂存在本机，即将保存…", "Kept on this phone, saving soon…").get(locale.get()).to_owned(),
+                    SaveState::Saving => t("正在保存…", "Saving…").get(locale.get()).to_owned(),
+                    SaveState::Saved(at) => match locale.get() {
+                        Locale::Zh => format!("已保存 {at}"),
+                        Locale::En => format!("Saved at {at}"),
+                    },
+                    SaveState::Offline => t("网络中断，已暂存在本机", "Offline: kept on this phone").get(locale.get()).to_owned(),
+                    SaveState::Failed(error) => error.message(locale.get()),
+                    SaveState::Conflict => t("未保存：内容已在其他页面更新", "Not saved: changed on another page").get(locale.get()).to_owned(),
+                }}
+            </div>
+            {move || offer.get().map(|local| {
+                let count = local.data.values().filter(|v| !v.trim().is_empty()).count();
+                let restore = local.clone();
+                view! {
+                    <div class="callout" role="alert" data-local-draft="true">
+                        <p>{move || match locale.get() {
+                            Locale::Zh => format!("这台设备上保存了尚未提交到服务器的修改（{count} 项）。是否恢复？"),
+                            Locale::En => format!("This device kept changes the server has not received ({count} answers). Restore them?"),
+                        }}</p>
+                        <button type="button" class="button button-primary" on:click=move |_| {
+                            data.set(restore.data.clone());
+                            offer.set(None);
+                            save_state.set(SaveState::Unsaved);
+                            save(false, None);
+                        }>{move || t("恢复本机修改", "Restore them").get(locale.get())}</button>
+                        <button type="button" class="button" on:click=move |_| {
+                            drafts::remove(reg_id, code);
+                            offer.set(None);
+                        }>{move || t("放弃", "Discard").get(locale.get())}</button>
+                    </div>
+                }
+            })}
+            {move || conflict.get().map(|(newer_version, newer)| {
+                let shown = newer.clone();
+                view! {
+                    <div class="panel panel-error" role="alert" data-conflict="true">
+                        <p>{move || t(
+                            "此项信息已在其他页面或设备上更新，本页的修改没有保存，最新内容也没有被覆盖。最新内容如下：",
+                            "This section was changed on another page or device. This page's changes were not saved and nothing newer was overwritten. The latest answers:",
+                        ).get(locale.get())}</p>
+                        <dl class="facts">
+                            {shown.into_iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                        </dl>
+                        <button type="button" class="button button-primary" on:click=move |_| {
+                            data.set(newer.clone());
+                            version.set(newer_version);
+                            conflict.set(None);
+                            problems.set(Vec::new());
+                            drafts::remove(reg_id, code);
+                            save_state.set(SaveState::Idle);
+                        }>{move || t("使用最新内容继续", "Continue with the latest").get(locale.get())}</button>
+                    </div>
+                }
+            })}
+            {move || {
+                let list = problems.get();
+                (!list.is_empty()).then(|| view! {
+                    <div class="error-summary" role="alert" tabindex="-1">
+                        <h2>{move || t("请修改以下问题", "There is a problem").get(locale.get())}</h2>
+                        <ul>
+                            {list.into_iter().map(|p| {
+                                let href = format!("#field-{}", p.field);
+                                view! { <li><a href=href>{move || p.message.get(locale.get()).to_owned()}</a></li> }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                })
+            }}
+            <form class="form" on:submit=|ev| ev.prevent_default() novalidate>
+                <For each=field_list key=|spec| spec.name let:spec>
+                    <Field spec data problems editable on_change check_field />
+                </For>
+            </form>
+            <div class="action-bar">
+                {previous_href.map(|href| view! {
+                    <button type="button" class="button" on:click=move |_| save(false, Some(href.clone()))>
+                        {move || t("上一步", "Previous").get(locale.get())}
+                    </button>
+                })}
+                <button type="button" class="button button-primary" disabled=move || save_state.get() == SaveState::Saving
+                    on:click=move |_| save(true, Some(next_for_button.clone()))>
+                    {move || if editable { t("保存并继续", "Save and continue") } else { t("下一项", "Next") }.get(locale.get())}
+                </button>
+                <button type="button" class="button" on:click=move |_| save(false, Some(overview_for_button.clone()))>
+                    {move || t("返回列表", "Back to list").get(locale.get())}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Field(
+    spec: FieldSpec,
+    data: RwSignal<SectionData>,
+    problems: RwSignal<Vec<FieldProblem>>,
+    editable: bool,
+    on_change: impl Fn(&'static str, String) + Copy + Send + Sync + 'static,
+    check_field: impl Fn(FieldSpec) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let locale = use_locale();
+    let name = spec.name;
+    let id = format!("field-{name}");
+    let value = move || data.with(|d| d.get(name).cloned().unwrap_or_default());
+    let problem = move || {
+        problems.with(|p| {
+            p.iter()
+                .find(|x| x.field == name)
+                .map(|x| x.message.get(locale.get()).to_owned())
+        })
+    };
+    let hint = spec.hint;
+    let label = spec.label;
+    let optional = !spec.required;
+    let input = match spec.kind {
+        FieldKind::Choice(options) if options.len() <= 3 => view! {
+            <fieldset class="choices inline-choices" id=id.clone()>
+                <legend>{move || label.get(locale.get())}</legend>
+                {options.iter().map(|(code, text)| {
+                    let code: &'static str = code;
+                    let text = *text;
+                    view! {
+                        <label class="choice">
+                            <input type="radio" name=name value=code disabled=!editable
+                                prop:checked=move || value() == code
+                                on:change=move |_| { on_change(name, code.to_owned()); check_field(spec); } />
+                            <span>{move || text.get(locale.get())}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+        }.into_any(),
+        FieldKind::Choice(options) => view! {
+            <label for=id.clone()>{move || label.get(locale.get())}</label>
+            <select id=id.clone() name=name disabled=!editable
+                prop:value=value
+                on:change=move |ev| { on_change(name, event_target_value(&ev)); check_field(spec); }>
+                <option value="">{move || t("请选择", "Choose").get(locale.get())}</option>
+                {options.iter().map(|(code, text)| {
+                    let code: &'static str = code;
+                    let text = *text;
+                    view! { <option value=code selected=move || value() == code>{move || text.get(locale.get())}</option> }
+                }).collect_view()}
+            </select>
+        }.into_any(),
+        kind => {
+            let (input_type, input_mode) = match kind {
+                FieldKind::Phone => ("tel", Some("numeric")),
+                FieldKind::Date => ("date", None),
+                _ => ("text", None),
+            };
+            let autocapitalize = matches!(kind, FieldKind::ResidentId | FieldKind::CreditCode).then_some("characters");
+            view! {
+                <label for=id.clone()>
+                    {move || label.get(locale.get())}
+                    {optional.then(|| view! { <span class="hint">{move || t("（选填）", " (optional)").get(locale.get())}</span> })}
+                </label>
+                <input id=id.clone() name=name type=input_type inputmode=input_mode autocapitalize=autocapitalize
+                    autocomplete=spec.autocomplete() spellcheck="false" disabled=!editable
+                    prop:value=value
+                    on:input=move |ev| on_change(name, event_target_value(&ev))
+                    on:blur=move |_| check_field(spec) />
+            }.into_any()
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || problem().is_some() data-field=name>
+            {input}
+            {hint.map(|h| view! { <p class="hint">{move || h.get(locale.get())}</p> })}
+            {move || problem().map(|m| view! { <p class="field-error">{m}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,46 @@
+//! A registration: one child, one subsystem, one school year, one registrant account.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "registration")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// What the parent quotes to the school.
+    #[sea_orm(unique)]
+    pub reference: String,
+    pub account_id: i32,
+    pub subsystem: String,
+    pub school_year: i32,
+    pub entry_id: i32,
+    pub school_id: i32,
+    /// The child's resident ID number. Never logged.
+    pub child_id_number: String,
+    /// The child's ID number while the registration is active; NULL once deleted.
+    pub active_child_key: Option<String>,
+    /// `<account>:<1..3>` while active; NULL once deleted.
+    pub active_slot: Option<String>,
+    pub state: String,
+    /// Raised by every write; a write based on another version is refused.
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub submitted_at: Option<DateTimeUtc>,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,31 @@
+//! The answers of one section of a registration.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "registration_section")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub registration_id: i32,
+    pub section: String,
+    /// The answers as a JSON object of field → value.
+    pub data: String,
+    /// The parent pressed "save and continue" and the answers passed every check.
+    pub completed: bool,
+    pub updated_at: DateTimeUtc,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationSection")
+            .field("registration_id", &self.registration_id)
+            .field("section", &self.section)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

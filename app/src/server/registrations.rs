@@ -1,0 +1,816 @@
+//! The parent's registrations: create, read, save sections, check, submit, delete.
+//! Every function takes the actor first: a parent reaches only their own registrations
+//! (anyone else's is "not found"), and every write is refused outside the collection window.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    domain::{
+        RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
+        registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
+        sections::{self, SectionContext},
+    },
+    error::FieldProblem,
+    i18n::{Locale, LocalizedText},
+    pages::{
+        registrations::api::{
+            EntryOption, MyRegistrations, RegistrationSummary, RegistrationView, SaveOutcome,
+            SubsystemOption,
+        },
+        staff::PlaceOption,
+    },
+    server::{
+        auth::Actor,
+        entities::{
+            bureau, collection_window, entry, entry_school, parent_account, registration,
+            registration_section, school,
+        },
+        failure::ServiceError,
+    },
+};
+
+/// What the new-registration form sends, as typed.
+#[derive(Clone, Debug)]
+pub struct NewRegistration {
+    pub subsystem: String,
+    pub entry_id: String,
+    pub school_id: String,
+    pub child_id_number: String,
+}
+
+fn localized(zh: &str, en: &str) -> LocalizedText {
+    LocalizedText {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+fn state_of(row: &registration::Model) -> Result<RegistrationState, ServiceError> {
+    RegistrationState::from_code(&row.state).ok_or_else(|| {
+        ServiceError::Unexpected(format!("unknown registration state {}", row.state))
+    })
+}
+
+fn subsystem_of(row: &registration::Model) -> Result<Subsystem, ServiceError> {
+    Subsystem::from_code(&row.subsystem)
+        .ok_or_else(|| ServiceError::Unexpected(format!("unknown subsystem {}", row.subsystem)))
+}
+
+/// The parent's own, not deleted, registration; anything else is not found.
+async fn load_own(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> Result<registration::Model, ServiceError> {
+    let account_id = actor.require_parent()?;
+    registration::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| r.account_id == account_id && r.state != RegistrationState::Deleted.code())
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The collection window of a bureau's subsystem and year, and the bureau's clock offset.
+async fn window_open(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    subsystem: Subsystem,
+    school_year: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    let Some(school) = school::Entity::find_by_id(school_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
+        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .filter(collection_window::Column::SchoolYear.eq(school_year))
+        .one(db)
+        .await?
+        .is_some_and(|w| w.opens_at <= now && now < w.closes_at))
+}
+
+async fn offset_of(db: &impl ConnectionTrait, school_id: i32) -> Result<FixedOffset, ServiceError> {
+    let minutes = match school::Entity::find_by_id(school_id).one(db).await? {
+        Some(school) => bureau::Entity::find_by_id(school.bureau_id)
+            .one(db)
+            .await?
+            .map_or(480, |b| b.utc_offset_minutes),
+        None => 480,
+    };
+    FixedOffset::east_opt(minutes * 60)
+        .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))
+}
+
+async fn answers_of(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<(BTreeMap<SectionKind, SectionData>, BTreeSet<SectionKind>), ServiceError> {
+    let rows = registration_section::Entity::find()
+        .filter(registration_section::Column::RegistrationId.eq(registration_id))
+        .all(db)
+        .await?;
+    let mut answers = BTreeMap::new();
+    let mut completed = BTreeSet::new();
+    for row in rows {
+        let Some(kind) = SectionKind::from_code(&row.section) else {
+            continue;
+        };
+        let data: SectionData = serde_json::from_str(&row.data)
+            .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
+        if row.completed {
+            completed.insert(kind);
+        }
+        answers.insert(kind, data);
+    }
+    Ok((answers, completed))
+}
+
+async fn required_sections(
+    db: &impl ConnectionTrait,
+    entry_id: i32,
+) -> Result<(entry::Model, Vec<SectionKind>), ServiceError> {
+    let entry = entry::Entity::find_by_id(entry_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Unexpected("registration without entry".into()))?;
+    let sections = SectionKind::parse_list(&entry.sections);
+    Ok((entry, sections))
+}
+
+fn masked_child(row: &registration::Model, now: DateTime<Utc>) -> String {
+    ResidentId::parse(&row.child_id_number, now.date_naive())
+        .map(|id| id.masked())
+        .unwrap_or_else(|_| "******".into())
+}
+
+/// The parent's registrations, newest first, deleted ones left out.
+pub async fn list_mine(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<MyRegistrations, ServiceError> {
+    let account_id = actor.require_parent()?;
+    let account = parent_account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let rows = registration::Entity::find()
+        .filter(registration::Column::AccountId.eq(account_id))
+        .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?;
+    let mut registrations = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (entry, required) = required_sections(db, row.entry_id).await?;
+        let school = school::Entity::find_by_id(row.school_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
+        let (answers, completed) = answers_of(db, row.id).await?;
+        let subsystem = subsystem_of(&row)?;
+        let ctx = SectionContext {
+            subsystem,
+            child_id_number: &row.child_id_number,
+            answers: &answers,
+            today: now.date_naive(),
+        };
+        let statuses = section_statuses(&required, &answers, &completed, &ctx);
+        registrations.push(RegistrationSummary {
+            id: row.id,
+            reference: row.reference.clone(),
+            subsystem,
+            school_year: row.school_year,
+            state: state_of(&row)?,
+            child_name: answers
+                .get(&SectionKind::Child)
+                .and_then(|d| d.get("name"))
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+            child_masked_id: masked_child(&row, now),
+            school: localized(&school.name_zh, &school.name_en),
+            entry: localized(&entry.name_zh, &entry.name_en),
+            completed_sections: statuses
+                .iter()
+                .filter(|(_, s)| *s == SectionStatus::Completed)
+                .count(),
+            required_sections: required.len(),
+        });
+    }
+    Ok(MyRegistrations {
+        registrations,
+        limit: MAX_REGISTRATIONS_PER_ACCOUNT,
+        identity_confirmed: account.identity_confirmed_at.is_some(),
+    })
+}
+
+/// Subsystems with their windows, entries and schools.
+pub async fn options(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<SubsystemOption>, ServiceError> {
+    actor.require_parent()?;
+    let windows = collection_window::Entity::find().all(db).await?;
+    let entries = entry::Entity::find()
+        .filter(entry::Column::Active.eq(true))
+        .order_by_asc(entry::Column::Position)
+        .all(db)
+        .await?;
+    let links = entry_school::Entity::find().all(db).await?;
+    let schools = school::Entity::find()
+        .order_by_asc(school::Column::Position)
+        .all(db)
+        .await?;
+    let mut result = Vec::new();
+    for subsystem in Subsystem::ALL {
+        let open = windows
+            .iter()
+            .any(|w| w.subsystem == subsystem.code() && w.opens_at <= now && now < w.closes_at);
+        let entries = entries
+            .iter()
+            .filter(|e| e.subsystem == subsystem.code())
+            .map(|e| EntryOption {
+                id: e.id,
+                name: localized(&e.name_zh, &e.name_en),
+                explanation: localized(&e.explanation_zh, &e.explanation_en),
+                sections: SectionKind::parse_list(&e.sections),
+                schools: schools
+                    .iter()
+                    .filter(|s| {
+                        links
+                            .iter()
+                            .any(|l| l.entry_id == e.id && l.school_id == s.id)
+                    })
+                    .map(|s| PlaceOption {
+                        id: s.id,
+                        name: localized(&s.name_zh, &s.name_en),
+                    })
+                    .collect(),
+            })
+            .collect();
+        result.push(SubsystemOption {
+            subsystem,
+            open,
+            entries,
+        });
+    }
+    Ok(result)
+}
+
+fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
+    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
+}
+
+/// The guidance when a child's ID number is already in an active registration
+/// (Qingdao Q2/Q13).
+fn child_taken() -> ServiceError {
+    invalid(
+        "child_id_number",
+        "该儿童的身份证号已有一条报名记录（身份证号已存在或已被占用）。常见原因：1. 孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。2. 您以前用另一个账号（例如更换过手机号）报过名——请用原账号登录查看或删除。删除后即可在此重新报名。如仍有问题，请联系教体局。",
+        "This child's ID number is already in a registration. Usually: 1. the child's other parent registered from their own account — a child can be registered once only; agree who registers, and ask them to delete theirs under “My registrations” first; 2. you registered before from another account (for example after changing your phone number) — sign in with that account to see or delete it. Then you can register here. If this does not help, contact the bureau.",
+    )
+}
+
+/// Starts a registration. The child's ID number and the account's three slots are
+/// claimed by unique indexes, so that concurrent attempts cannot both succeed.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewRegistration,
+    now: DateTime<Utc>,
+) -> Result<i32, ServiceError> {
+    let account_id = actor.require_parent()?;
+    let account = parent_account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if account.identity_confirmed_at.is_none() {
+        return Err(invalid(
+            "identity",
+            "请先核对您的用户信息，再开始报名。",
+            "Check your details first, then start the registration.",
+        ));
+    }
+    let mut problems = Vec::new();
+    let subsystem = Subsystem::from_code(input.subsystem.trim());
+    if subsystem.is_none() {
+        problems.push(FieldProblem::new(
+            "subsystem",
+            "请选择报名类型",
+            "Choose what you are registering for",
+        ));
+    }
+    let entry = match input.entry_id.trim().parse::<i32>() {
+        Ok(id) => entry::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|e| e.active && Some(e.subsystem.as_str()) == subsystem.map(Subsystem::code)),
+        Err(_) => None,
+    };
+    if entry.is_none() && subsystem.is_some() {
+        problems.push(FieldProblem::new(
+            "entry_id",
+            "请选择报名入口",
+            "Choose an entry",
+        ));
+    }
+    let school = match (&entry, input.school_id.trim().parse::<i32>()) {
+        (Some(entry), Ok(id)) => {
+            let linked = entry_school::Entity::find_by_id((entry.id, id))
+                .one(db)
+                .await?;
+            match linked {
+                Some(_) => school::Entity::find_by_id(id).one(db).await?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    if school.is_none() && entry.is_some() {
+        problems.push(FieldProblem::new(
+            "school_id",
+            "请选择学校",
+            "Choose a school",
+        ));
+    }
+    let child = match ResidentId::parse(&input.child_id_number, now.date_naive()) {
+        Ok(id) => Some(id),
+        Err(error) => {
+            problems.push(FieldProblem::new(
+                "child_id_number",
+                format!("儿童身份证号：{}", error.message(Locale::Zh)),
+                format!("Child's ID number: {}", error.message(Locale::En)),
+            ));
+            None
+        }
+    };
+    let (Some(subsystem), Some(entry), Some(school), Some(child)) =
+        (subsystem, entry, school, child)
+    else {
+        return Err(ServiceError::Invalid(problems));
+    };
+    let window = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
+        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .filter(collection_window::Column::OpensAt.lte(now))
+        .filter(collection_window::Column::ClosesAt.gt(now))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::Closed)?;
+    if subsystem == Subsystem::Enrollment
+        && let Some(year) = crate::domain::SchoolYear::new(window.school_year)
+        && let Some(cutoff) = year.first_grade_birth_cutoff()
+        && child.birth_date() > cutoff
+    {
+        use crate::domain::format_date;
+        let born = child.birth_date();
+        return Err(invalid(
+            "child_id_number",
+            &format!(
+                "按身份证号，儿童出生于{}。今年一年级入学需在{}前（含）出生，请明年再报名；如有特殊情况，请联系教体局。",
+                format_date(born, Locale::Zh),
+                format_date(cutoff, Locale::Zh)
+            ),
+            &format!(
+                "By the ID number the child was born on {}. First grade this year is for children born on or before {}: register next year, or contact the bureau about special cases.",
+                format_date(born, Locale::En),
+                format_date(cutoff, Locale::En)
+            ),
+        ));
+    }
+    if child.as_str() == account.resident_id {
+        return Err(invalid(
+            "child_id_number",
+            "这是您本人的身份证号，请填写孩子的身份证号。",
+            "This is your own ID number: enter the child's.",
+        ));
+    }
+
+    let reference = || {
+        let random = uuid::Uuid::new_v4().as_u128() % 100_000_000;
+        let letter = match subsystem {
+            Subsystem::Enrollment => 'E',
+            Subsystem::Transfer => 'T',
+        };
+        format!("{}{letter}{random:08}", window.school_year)
+    };
+    for slot in 1..=MAX_REGISTRATIONS_PER_ACCOUNT {
+        for _attempt in 0..3 {
+            let row = registration::ActiveModel {
+                reference: Set(reference()),
+                account_id: Set(account_id),
+                subsystem: Set(subsystem.code().to_owned()),
+                school_year: Set(window.school_year),
+                entry_id: Set(entry.id),
+                school_id: Set(school.id),
+                child_id_number: Set(child.as_str().to_owned()),
+                active_child_key: Set(Some(child.as_str().to_owned())),
+                active_slot: Set(Some(format!("{account_id}:{slot}"))),
+                state: Set(RegistrationState::Draft.code().to_owned()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                submitted_at: Set(None),
+                deleted_at: Set(None),
+                ..Default::default()
+            };
+            match row.insert(db).await {
+                Ok(row) => {
+                    tracing::info!(registration = row.id, "registration started");
+                    return Ok(row.id);
+                }
+                Err(error)
+                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    // Which claim failed: the child's number, the slot, or (rarely) the reference.
+                    let child_held = registration::Entity::find()
+                        .filter(registration::Column::ActiveChildKey.eq(child.as_str()))
+                        .one(db)
+                        .await?;
+                    if let Some(held) = child_held {
+                        if held.account_id == account_id {
+                            return Err(invalid(
+                                "child_id_number",
+                                "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
+                                "You have already registered this child: continue under “My registrations”.",
+                            ));
+                        }
+                        return Err(child_taken());
+                    }
+                    let slot_held = registration::Entity::find()
+                        .filter(registration::Column::ActiveSlot.eq(format!("{account_id}:{slot}")))
+                        .one(db)
+                        .await?
+                        .is_some();
+                    if slot_held {
+                        break;
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Err(invalid(
+        "limit",
+        "一个账号最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
+        "One account can register at most 3 children. To register more, contact the bureau.",
+    ))
+}
+
+/// A registration with its answers and the state of each section.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<RegistrationView, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    view_of(db, row, now).await
+}
+
+async fn view_of(
+    db: &impl ConnectionTrait,
+    row: registration::Model,
+    now: DateTime<Utc>,
+) -> Result<RegistrationView, ServiceError> {
+    let (entry, required) = required_sections(db, row.entry_id).await?;
+    let school = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
+    let (answers, completed) = answers_of(db, row.id).await?;
+    let subsystem = subsystem_of(&row)?;
+    let state = state_of(&row)?;
+    let ctx = SectionContext {
+        subsystem,
+        child_id_number: &row.child_id_number,
+        answers: &answers,
+        today: now.date_naive(),
+    };
+    let statuses = section_statuses(&required, &answers, &completed, &ctx);
+    let open = window_open(db, row.school_id, subsystem, row.school_year, now).await?;
+    let offset = offset_of(db, row.school_id).await?;
+    let child = ResidentId::parse(&row.child_id_number, now.date_naive()).ok();
+    Ok(RegistrationView {
+        id: row.id,
+        reference: row.reference.clone(),
+        subsystem,
+        school_year: row.school_year,
+        state,
+        version: row.version,
+        entry: localized(&entry.name_zh, &entry.name_en),
+        school: localized(&school.name_zh, &school.name_en),
+        child_masked_id: masked_child(&row, now),
+        child_birth_date: child
+            .as_ref()
+            .map(|c| c.birth_date().to_string())
+            .unwrap_or_default(),
+        child_is_male: child.is_some_and(|c| c.sex() == crate::domain::Sex::Male),
+        sections: statuses,
+        answers,
+        window_open: open,
+        editable: open && state.is_editable(),
+        deletable: open && state.is_deletable(),
+        submitted_at: row.submitted_at.map(|at| {
+            at.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }),
+    })
+}
+
+/// Saves a section. Refused when the registration is locked, the window closed, or an
+/// earlier section is not completed; a save based on an old version writes nothing and
+/// returns the newer answers.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_section(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    kind: SectionKind,
+    base_version: i64,
+    data: SectionData,
+    complete: bool,
+    now: DateTime<Utc>,
+) -> Result<SaveOutcome, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let state = state_of(&row)?;
+    let subsystem = subsystem_of(&row)?;
+    if !window_open(db, row.school_id, subsystem, row.school_year, now).await? {
+        return Err(ServiceError::Closed);
+    }
+    if !state.is_editable() {
+        return Err(ServiceError::Locked);
+    }
+    let (_, required) = required_sections(db, row.entry_id).await?;
+    if !required.contains(&kind) {
+        return Err(ServiceError::NotFound);
+    }
+    let (mut answers, mut completed) = answers_of(db, row.id).await?;
+    if row.version != base_version {
+        return Ok(SaveOutcome::Conflict {
+            version: row.version,
+            data: answers.remove(&kind).unwrap_or_default(),
+        });
+    }
+    let data = sections::clean(&data);
+    answers.insert(kind, data.clone());
+    let ctx = SectionContext {
+        subsystem,
+        child_id_number: &row.child_id_number,
+        answers: &answers,
+        today: now.date_naive(),
+    };
+    // Earlier sections must be completed first.
+    let before: Vec<SectionKind> = required
+        .iter()
+        .copied()
+        .take_while(|k| *k != kind)
+        .collect();
+    let statuses_before = section_statuses(&before, &answers, &completed, &ctx);
+    if statuses_before
+        .iter()
+        .any(|(_, s)| *s != SectionStatus::Completed)
+    {
+        return Err(ServiceError::Invalid(vec![FieldProblem::new(
+            "section",
+            "请先完成前面的信息项目，再填写此项。",
+            "Complete the earlier sections first.",
+        )]));
+    }
+    let problems = if complete {
+        sections::validate(kind, &data, &ctx)
+    } else {
+        Vec::new()
+    };
+    let now_completed = complete && problems.is_empty();
+    // Any edit re-opens a section until "save and continue" checks it again.
+    let was_completed = completed.contains(&kind);
+    let mark_completed = now_completed
+        || (was_completed && !complete && sections::validate(kind, &data, &ctx).is_empty());
+    if mark_completed {
+        completed.insert(kind);
+    } else {
+        completed.remove(&kind);
+    }
+
+    // Claim the version first: one writer wins, a stale page finds zero rows.
+    let claimed = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected == 0 {
+        let fresh = registration::Entity::find_by_id(row.id)
+            .one(db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let (mut fresh_answers, _) = answers_of(db, row.id).await?;
+        return Ok(SaveOutcome::Conflict {
+            version: fresh.version,
+            data: fresh_answers.remove(&kind).unwrap_or_default(),
+        });
+    }
+    let json = serde_json::to_string(&data)
+        .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?;
+    let existing = registration_section::Entity::find()
+        .filter(registration_section::Column::RegistrationId.eq(row.id))
+        .filter(registration_section::Column::Section.eq(kind.code()))
+        .one(db)
+        .await?;
+    match existing {
+        Some(existing) => {
+            let mut active: registration_section::ActiveModel = existing.into();
+            active.data = Set(json);
+            active.completed = Set(mark_completed);
+            active.updated_at = Set(now);
+            active.update(db).await?;
+        }
+        None => {
+            registration_section::ActiveModel {
+                registration_id: Set(row.id),
+                section: Set(kind.code().to_owned()),
+                data: Set(json),
+                completed: Set(mark_completed),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    let statuses = section_statuses(&required, &answers, &completed, &ctx);
+    let status = statuses
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(SectionStatus::InProgress, |(_, s)| *s);
+    let offset = offset_of(db, row.school_id).await?;
+    Ok(SaveOutcome::Saved {
+        version: base_version + 1,
+        saved_at: now.with_timezone(&offset).format("%H:%M").to_string(),
+        status,
+        problems,
+    })
+}
+
+/// Checks every required section (信息确认): each problem with its section.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    problems_of(db, &row, now).await
+}
+
+async fn problems_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
+    let (_, required) = required_sections(db, row.entry_id).await?;
+    let (answers, _) = answers_of(db, row.id).await?;
+    let ctx = SectionContext {
+        subsystem: subsystem_of(row)?,
+        child_id_number: &row.child_id_number,
+        answers: &answers,
+        today: now.date_naive(),
+    };
+    Ok(required
+        .iter()
+        .flat_map(|&kind| {
+            let data = answers.get(&kind).cloned().unwrap_or_default();
+            sections::validate(kind, &data, &ctx)
+                .into_iter()
+                .map(move |p| (kind, p))
+        })
+        .collect())
+}
+
+/// Submits: checks everything, then locks. A retried or concurrent submit of the same
+/// version finds it already submitted and succeeds without doing anything twice.
+pub async fn submit(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    base_version: i64,
+    now: DateTime<Utc>,
+) -> Result<String, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let state = state_of(&row)?;
+    if state == RegistrationState::Submitted && row.version == base_version + 1 {
+        return Ok(row.reference);
+    }
+    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+        return Err(ServiceError::Closed);
+    }
+    if state != RegistrationState::Draft {
+        return Err(ServiceError::Locked);
+    }
+    if row.version != base_version {
+        return Err(ServiceError::Conflict);
+    }
+    let problems = problems_of(db, &row, now).await?;
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
+        ));
+    }
+    let done = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::value(RegistrationState::Submitted.code()),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::SubmittedAt, Expr::value(now))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .filter(registration::Column::State.eq(RegistrationState::Draft.code()))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        tracing::info!(registration = row.id, "registration submitted");
+        return Ok(row.reference);
+    }
+    // Someone else moved it: a concurrent retry of this same submit is success.
+    let fresh = registration::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if fresh.state == RegistrationState::Submitted.code() && fresh.version == base_version + 1 {
+        Ok(fresh.reference)
+    } else {
+        Err(ServiceError::Conflict)
+    }
+}
+
+/// Deletes a registration while the window is open and no review has started; frees the
+/// child's ID number and the account's slot. The row is kept for audit.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    base_version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let state = state_of(&row)?;
+    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+        return Err(ServiceError::Closed);
+    }
+    if !state.is_deletable() {
+        return Err(ServiceError::Locked);
+    }
+    let done = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::value(RegistrationState::Deleted.code()),
+        )
+        .col_expr(
+            registration::Column::ActiveChildKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::ActiveSlot,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::DeletedAt, Expr::value(now))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .filter(registration::Column::State.is_in([
+            RegistrationState::Draft.code(),
+            RegistrationState::Submitted.code(),
+        ]))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        tracing::info!(registration = row.id, "registration deleted");
+        Ok(())
+    } else {
+        Err(ServiceError::Conflict)
+    }
+}
