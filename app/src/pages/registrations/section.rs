@@ -78,9 +78,11 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let problems = RwSignal::new(Vec::<FieldProblem>::new());
     let conflict = RwSignal::new(None::<(i64, SectionData)>);
     let offer = RwSignal::new(None::<LocalDraft>);
-    let generation = StoredValue::new(0_u64);
-    let in_flight = StoredValue::new(false);
-    let pending = StoredValue::new(false);
+    // Plain bookkeeping, read untracked; signals so that a late timer or answer arriving
+    // after the page was left finds them gone instead of failing.
+    let generation = RwSignal::new(0_u64);
+    let in_flight = RwSignal::new(false);
+    let pending = RwSignal::new(false);
     let (previous, next) = r.neighbours(kind);
     let overview = format!("/registrations/{reg_id}");
     let next_href = next.map_or_else(
@@ -111,18 +113,20 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             }
             return;
         }
-        if in_flight.get_value() {
-            pending.set_value(true);
+        if in_flight.try_get_untracked().unwrap_or(true) {
+            pending.try_set(true);
             return;
         }
-        in_flight.set_value(true);
+        in_flight.set(true);
         save_state.set(SaveState::Saving);
         spawn_local(async move {
             let mut complete = complete;
             let mut then = then;
             loop {
-                let snapshot = data.get_untracked();
-                let base = version.get_untracked();
+                // The page may have been left while a save was on its way: stop quietly.
+                let (Some(snapshot), Some(base)) = (data.try_get_untracked(), version.try_get_untracked()) else {
+                    return;
+                };
                 let result =
                     save_section(reg_id, code.to_owned(), base, snapshot.clone(), complete).await;
                 let mut go_on = false;
@@ -133,27 +137,26 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         status,
                         problems: found,
                     }) => {
-                        version.set(v);
-                        save_state.set(SaveState::Saved(saved_at));
-                        if data.get_untracked() == snapshot {
-                            drafts::remove(reg_id, code);
-                        } else {
-                            drafts::store(
+                        version.try_set(v);
+                        save_state.try_set(SaveState::Saved(saved_at));
+                        match data.try_get_untracked() {
+                            Some(current) if current != snapshot => drafts::store(
                                 reg_id,
                                 code,
                                 &LocalDraft {
                                     base_version: v,
-                                    data: data.get_untracked(),
+                                    data: current,
                                 },
-                            );
+                            ),
+                            _ => drafts::remove(reg_id, code),
                         }
                         if complete {
-                            problems.set(found.clone());
+                            problems.try_set(found.clone());
                         }
                         let done =
                             !complete || (found.is_empty() && status == SectionStatus::Completed);
                         if done && let Some(to) = then.take() {
-                            go.run(to);
+                            go.try_run(to);
                         }
                         go_on = true;
                     }
@@ -161,21 +164,25 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         version: v,
                         data: newer,
                     }) => {
-                        conflict.set(Some((v, newer)));
-                        save_state.set(SaveState::Conflict);
+                        conflict.try_set(Some((v, newer)));
+                        save_state.try_set(SaveState::Conflict);
                     }
-                    Err(AppError::Network) => save_state.set(SaveState::Offline),
-                    Err(error) => save_state.set(SaveState::Failed(error)),
+                    Err(AppError::Network) => {
+                        save_state.try_set(SaveState::Offline);
+                    }
+                    Err(error) => {
+                        save_state.try_set(SaveState::Failed(error));
+                    }
                 }
-                if go_on && pending.get_value() {
-                    pending.set_value(false);
+                if go_on && pending.try_get_untracked().unwrap_or(false) {
+                    pending.try_set(false);
                     complete = false;
                     continue;
                 }
-                pending.set_value(false);
+                pending.try_set(false);
                 break;
             }
-            in_flight.set_value(false);
+            in_flight.try_set(false);
         });
     };
 
@@ -192,11 +199,11 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             },
         );
         save_state.set(SaveState::Unsaved);
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
+        generation.update(|g| *g += 1);
+        let mine = generation.get_untracked();
         set_timeout(
             move || {
-                if generation.get_value() == mine {
+                if generation.try_get_untracked() == Some(mine) {
                     save(false, None);
                 }
             },
@@ -222,6 +229,26 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     on_cleanup(move || {
         hidden.remove();
         pagehide.remove();
+        // Left by the browser's back button within two seconds of typing: send what the
+        // page holds now (it is also kept on the device), without the page's signals.
+        let unsaved = matches!(
+            save_state.try_get_untracked(),
+            Some(SaveState::Unsaved | SaveState::Offline)
+        );
+        if editable
+            && unsaved
+            && !in_flight.try_get_untracked().unwrap_or(true)
+            && let (Some(snapshot), Some(base)) = (data.try_get_untracked(), version.try_get_untracked())
+        {
+            spawn_local(async move {
+                if let Ok(SaveOutcome::Saved { .. }) =
+                    save_section(reg_id, code.to_owned(), base, snapshot.clone(), false).await
+                    && drafts::load(reg_id, code).is_some_and(|d| d.data == snapshot)
+                {
+                    drafts::remove(reg_id, code);
+                }
+            });
+        }
     });
 
     let field_list = move || {

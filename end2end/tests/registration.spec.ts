@@ -1,0 +1,166 @@
+import { test, expect, waitForHydration } from "./fixtures";
+import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq } from "./parent";
+
+test.describe("a parent's registration", () => {
+  test("twins from one account: fill every section, check, submit, and the answers are locked", async ({ page }, testInfo) => {
+    const twin1 = childId("20200315", uniqueSeq(testInfo.project.name, 0));
+    const twin2 = childId("20200315", uniqueSeq(testInfo.project.name, 1));
+    await signInAsParent(page, `twins-${testInfo.project.name}-${Date.now()}`);
+    await page.getByRole("link", { name: "开始报名" }).click();
+    await expect(page).toHaveURL(/\/registrations\/new$/);
+    await startRegistration(page, twin1);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    await expect(page.getByText("已完成 0/4")).toBeVisible();
+    await expect(page.locator('[data-section="household"]')).toHaveAttribute("data-status", "cannot-start");
+
+    await fillAllSections(page, "张子涵");
+    await page.getByRole("link", { name: "信息确认并提交" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "信息确认" })).toBeVisible();
+    await expect(page.getByText("张子涵")).toBeVisible();
+    await expect(page.getByRole("link", { name: "修改" }).first()).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "确认无误，提交" }).click();
+
+    await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
+    const reference = await page.locator("strong[data-field=reference]").textContent();
+    expect(reference).toMatch(/^\d{4}E\d{8}$/);
+
+    // Locked: the section opens read-only.
+    const registrationUrl = page.url().replace(/\/submitted$/, "");
+    await page.goto(`${registrationUrl}/sections/child`);
+    await expect(page.getByText("此项目当前只能查看，不能修改。")).toBeVisible();
+    await expect(page.getByLabel("儿童姓名")).toBeDisabled();
+
+    // The second twin from the same account.
+    await page.goto("/registrations");
+    await page.getByRole("link", { name: "继续报名其他学生" }).click();
+    await startRegistration(page, twin2);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    await page.goto("/registrations");
+    await expect(page.locator("li[data-registration]")).toHaveCount(2);
+    await expect(page.locator('li[data-state="submitted"]')).toHaveCount(1);
+  });
+
+  test("the father registers, the mother is told why she cannot, and succeeds once he deletes", async ({ browser, expectedFailures }, testInfo) => {
+    expectedFailures.push("/api/create_registration");
+    const child = childId("20200601", uniqueSeq(testInfo.project.name, 2));
+    const stamp = `${testInfo.project.name}-${Date.now()}`;
+    const fatherContext = await browser.newContext({ ...testInfo.project.use });
+    const motherContext = await browser.newContext({ ...testInfo.project.use });
+    const father = await fatherContext.newPage();
+    const mother = await motherContext.newPage();
+
+    await signInAsParent(father, `father-${stamp}`, "张伟");
+    await startRegistration(father, child);
+    await expect(father).toHaveURL(/\/registrations\/\d+$/);
+
+    await signInAsParent(mother, `mother-${stamp}`, "李娜", "13900000002");
+    await startRegistration(mother, child);
+    await expect(mother.locator("#child-id-error")).toContainText("另一位家长");
+    await expect(mother.getByRole("alert")).toContainText("删除");
+
+    await waitForHydration(father);
+    await father.getByRole("button", { name: "删除报名" }).click();
+    await father.getByRole("button", { name: "确定删除" }).click();
+    await expect(father).toHaveURL(/\/registrations$/);
+    await expect(father.locator("li[data-registration]")).toHaveCount(0);
+
+    await mother.getByRole("button", { name: "开始填写" }).click();
+    await expect(mother).toHaveURL(/\/registrations\/\d+$/);
+    await fatherContext.close();
+    await motherContext.close();
+  });
+
+  test("typing survives closing the page, on this phone and on another device", async ({ browser, page, expectedFailures }, testInfo) => {
+    expectedFailures.push("/api/save_section");
+    const child = childId("20190901", uniqueSeq(testInfo.project.name, 3));
+    const subject = `drafts-${testInfo.project.name}-${Date.now()}`;
+    await signInAsParent(page, subject);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const sectionUrl = `${page.url()}/sections/child`;
+    await page.goto(sectionUrl);
+    await waitForHydration(page);
+
+    // Typed while the network is gone, then the page is closed: the phone kept it.
+    const context = page.context();
+    await context.setOffline(true);
+    await page.getByLabel("儿童姓名").fill("王小明");
+    await expect(page.locator("[data-save-state=offline]")).toBeVisible();
+    await expect(page.getByText("网络中断，已暂存在本机")).toBeVisible();
+    await page.close();
+    await context.setOffline(false);
+
+    const again = await context.newPage();
+    await again.goto(sectionUrl);
+    await waitForHydration(again);
+    await expect(again.locator("[data-local-draft]")).toBeVisible();
+    await again.getByRole("button", { name: "恢复本机修改" }).click();
+    await expect(again.getByLabel("儿童姓名")).toHaveValue("王小明");
+    await expect(again.locator("[data-save-state=saved]")).toBeVisible();
+
+    // Typed and closed at once (before the two-second autosave): leaving the page saves it.
+    await again.getByLabel("联系电话").fill("13700001111");
+    await again.close();
+
+    // Another device: the server has everything.
+    const other = await browser.newContext({ ...testInfo.project.use });
+    const device = await other.newPage();
+    await signInAsParent(device, subject);
+    await device.goto(sectionUrl);
+    await expect(device.getByLabel("儿童姓名")).toHaveValue("王小明");
+    await expect(device.getByLabel("联系电话")).toHaveValue("13700001111");
+    await other.close();
+  });
+
+  test("a second tab cannot overwrite what the first one saved", async ({ page }, testInfo) => {
+    const child = childId("20191001", uniqueSeq(testInfo.project.name, 4));
+    await signInAsParent(page, `tabs-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const sectionUrl = `${page.url()}/sections/child`;
+    await page.goto(sectionUrl);
+    await waitForHydration(page);
+    const second = await page.context().newPage();
+    await second.goto(sectionUrl);
+    await waitForHydration(second);
+
+    await page.getByLabel("儿童姓名").fill("张一");
+    await expect(page.locator("[data-save-state=saved]")).toBeVisible();
+
+    await second.getByLabel("联系电话").fill("13912345678");
+    await expect(second.locator("[data-conflict]")).toBeVisible();
+    await expect(second.locator("[data-conflict]")).toContainText("张一");
+    await second.getByRole("button", { name: "使用最新内容继续" }).click();
+    await expect(second.getByLabel("儿童姓名")).toHaveValue("张一");
+
+    await page.reload();
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("张一");
+  });
+
+  test("the back button to an earlier section reads it again, and saving there works", async ({ page }, testInfo) => {
+    const child = childId("20191102", uniqueSeq(testInfo.project.name, 5));
+    await signInAsParent(page, `back-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    await page.getByRole("link", { name: "儿童基本信息" }).click();
+    await waitForHydration(page);
+    await page.getByLabel("儿童姓名").fill("赵小雨");
+    await page.getByLabel("民族").selectOption({ label: "汉族" });
+    await page.getByLabel("联系电话").fill("13800000001");
+    await page.getByRole("button", { name: "保存并继续" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await page.getByLabel("户籍地址").fill("市南区江西路 1 号");
+    await expect(page.locator("[data-save-state=saved]")).toBeVisible();
+
+    await page.goBack();
+    await expect(page.getByRole("heading", { level: 1, name: "儿童基本信息" })).toBeVisible();
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("赵小雨");
+    await page.getByLabel("儿童姓名").fill("赵小宇");
+    await expect(page.locator("[data-save-state=saved]")).toBeVisible();
+    await expect(page.locator("[data-conflict]")).toHaveCount(0);
+
+    await page.goForward();
+    await expect(page.getByLabel("户籍地址")).toHaveValue("市南区江西路 1 号");
+  });
+});
