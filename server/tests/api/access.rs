@@ -190,7 +190,11 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         ("list_my_registrations", vec![], parents_only),
         ("get_registration_options", vec![], parents_only),
         ("get_registration", vec![("id", a_main.clone())], owner_only),
-        ("check_registration", vec![("id", a_main.clone())], owner_only),
+        (
+            "check_registration",
+            vec![("id", a_main.clone())],
+            owner_only,
+        ),
     ];
 
     let mut covered: BTreeSet<String> = matrix

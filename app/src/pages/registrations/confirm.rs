@@ -93,7 +93,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                         <h2>{move || kind.title().get(locale.get())}</h2>
                         <dl class="facts">
                             {rows.into_iter().map(|(spec, value)| {
-                                let href = format!("/registrations/{id}/sections/{}#field-{}", kind.code(), spec.name);
+                                let href = format!("/registrations/{id}/sections/{}?from=confirm#field-{}", kind.code(), spec.name);
                                 view! {
                                     <dt>{move || spec.label.get(locale.get())}</dt>
                                     <dd>

@@ -85,10 +85,17 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let pending = RwSignal::new(false);
     let (previous, next) = r.neighbours(kind);
     let overview = format!("/registrations/{reg_id}");
-    let next_href = next.map_or_else(
-        || overview.clone(),
-        |n| format!("/registrations/{reg_id}/sections/{}", n.code()),
-    );
+    // From the check-your-answers page, "save and continue" goes back there.
+    let from_confirm = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("from").is_some_and(|f| f == "confirm"));
+    let next_href = if from_confirm {
+        format!("/registrations/{reg_id}/confirm")
+    } else {
+        next.map_or_else(
+            || overview.clone(),
+            |n| format!("/registrations/{reg_id}/sections/{}", n.code()),
+        )
+    };
     let previous_href = previous.map(|p| format!("/registrations/{reg_id}/sections/{}", p.code()));
     let go = Callback::new(move |to: String| navigate(&to, Default::default()));
 
@@ -124,7 +131,9 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             let mut then = then;
             loop {
                 // The page may have been left while a save was on its way: stop quietly.
-                let (Some(snapshot), Some(base)) = (data.try_get_untracked(), version.try_get_untracked()) else {
+                let (Some(snapshot), Some(base)) =
+                    (data.try_get_untracked(), version.try_get_untracked())
+                else {
                     return;
                 };
                 let result =
@@ -238,7 +247,8 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
         if editable
             && unsaved
             && !in_flight.try_get_untracked().unwrap_or(true)
-            && let (Some(snapshot), Some(base)) = (data.try_get_untracked(), version.try_get_untracked())
+            && let (Some(snapshot), Some(base)) =
+                (data.try_get_untracked(), version.try_get_untracked())
         {
             spawn_local(async move {
                 if let Ok(SaveOutcome::Saved { .. }) =
