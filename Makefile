@@ -40,7 +40,7 @@ run: build
 	@echo "           point.sn (registration-point staff)."
 	@echo
 	RUXUE_ADDR=$(RUXUE_ADDR) RUXUE_DATABASE_URL='$(RUXUE_DATABASE_URL)' RUXUE_DEMO_DATA=$${RUXUE_DEMO_DATA:-true} \
-	  RUXUE_DEV_HOST_APP=$${RUXUE_DEV_HOST_APP:-true} \
+	  RUXUE_DEV_HOST_APP=$${RUXUE_DEV_HOST_APP:-true} RUXUE_REGISTRY_DEMO=$${RUXUE_REGISTRY_DEMO:-true} \
 	  LEPTOS_SITE_ROOT=target/site $(CARGO_TARGET_DIR)/debug/server serve
 
 fmt:

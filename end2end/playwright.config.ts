@@ -61,6 +61,8 @@ export default defineConfig({
       RUXUE_DATABASE_URL: `sqlite://${databaseDir}/ruxue.db?mode=rwc`,
       RUXUE_DEMO_DATA: "true",
       RUXUE_DEV_HOST_APP: "true",
+      RUXUE_REGISTRY_DEMO: "true",
+      RUXUE_REGISTRY_DEMO_LATENCY_MS: "300",
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       LEPTOS_OUTPUT_NAME: "ruxue",
       RUST_LOG: "warn",

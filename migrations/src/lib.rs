@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261123_000002_accounts;
 mod m20261124_000003_registrations;
+mod m20261125_000004_registry;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261123_000002_accounts::Migration),
             Box::new(m20261124_000003_registrations::Migration),
+            Box::new(m20261125_000004_registry::Migration),
         ]
     }
 }

@@ -5,7 +5,12 @@
 
 use std::sync::Arc;
 
-use app::server::{AppState, auth::sso::DevTokenSigner, demo::DEMO_PARENTS};
+use app::server::{
+    AppState,
+    auth::sso::DevTokenSigner,
+    demo::DEMO_PARENTS,
+    registry::demo::{DEMO_CHILDREN, DemoRegistry},
+};
 use axum::{
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
@@ -54,6 +59,7 @@ pub async fn home(State(dev): State<DevHostAppState>) -> Response {
 <main id="main"><p class="panel hint">本页面仅用于开发和测试：它扮演省政务 APP，用开发密钥签发登录令牌。
 This page exists only for development and tests: it plays the government app and signs tokens with a development key.</p>
 <h2>演示身份 · Demo identities</h2><ul class="cards">{identities}</ul>
+<p class="hint"><a href="/dev/registry">演示政务数据（儿童身份证号、响应速度） · Demo registry (children's ID numbers, latency)</a></p>
 <h2>新建身份 · A new identity</h2>
 <form class="panel form" method="get" action="/dev/host-app/open">
 <label for="subject">主体标识 Subject id</label><input id="subject" name="subject" value="{subject}" required>
@@ -108,5 +114,76 @@ pub async fn open(
             tracing::error!(error = %error, "signing a development token failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// The demo registry's controls, present only with the simulated host app.
+#[derive(Clone)]
+pub struct DevRegistryState(pub Option<Arc<DemoRegistry>>);
+
+fn registry_page(registry: &DemoRegistry, note: &str) -> Response {
+    let children: String = DEMO_CHILDREN
+        .iter()
+        .map(|c| {
+            format!(
+                "<li><code>{id}</code> {name} — {about}</li>",
+                id = escape(c.id_number),
+                name = escape(c.name),
+                about = escape(c.about)
+            )
+        })
+        .collect();
+    Html(format!(
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>演示政务数据 · Demo registry</title><link rel="stylesheet" href="/pkg/ruxue.css"></head>
+<body><header class="site-header dev-host"><span class="brand">演示政务数据 · Demo registry</span></header>
+<main id="main"><p class="panel hint">仅用于开发和测试。For development and tests only.</p>
+<p role="status" data-registry-latency="{latency}" data-registry-failure-rate="{rate}">{note}</p>
+<form class="panel form" method="post" action="/dev/registry">
+<label for="latency_ms">响应时间（毫秒） Latency (ms)</label><input id="latency_ms" name="latency_ms" inputmode="numeric" value="{latency}">
+<label for="failure_rate">失败比例 0–1 Failure rate</label><input id="failure_rate" name="failure_rate" value="{rate}">
+<button class="button button-primary" type="submit">保存 · Save</button></form>
+<h2>登记在册的儿童 · Children in the demo register</h2><ul>{children}</ul></main></body></html>"#,
+        latency = registry.latency().as_millis(),
+        rate = registry.failure_rate(),
+    ))
+    .into_response()
+}
+
+/// `GET /dev/registry`: the demo registry's latency and failure rate, and its children.
+pub async fn registry_home(State(dev): State<DevRegistryState>) -> Response {
+    match &dev.0 {
+        Some(registry) => registry_page(registry, ""),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// What `POST /dev/registry` takes.
+#[derive(Debug, Deserialize)]
+pub struct RegistryControls {
+    latency_ms: String,
+    failure_rate: String,
+}
+
+/// `POST /dev/registry`: makes the demo registry slow or failing, for tests and trials.
+pub async fn registry_set(
+    State(dev): State<DevRegistryState>,
+    axum::Form(controls): axum::Form<RegistryControls>,
+) -> Response {
+    let Some(registry) = &dev.0 else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let latency = controls.latency_ms.trim().parse::<u64>();
+    let rate = controls.failure_rate.trim().parse::<f64>();
+    match (latency, rate) {
+        (Ok(latency), Ok(rate)) if (0.0..=1.0).contains(&rate) && latency <= 120_000 => {
+            registry.set(std::time::Duration::from_millis(latency), rate);
+            registry_page(registry, "已保存 · Saved")
+        }
+        _ => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "响应时间应为 0–120000 的整数，失败比例为 0–1 的小数。Latency: 0–120000; failure rate: 0–1.",
+        )
+            .into_response(),
     }
 }

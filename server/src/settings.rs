@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+use app::domain::provenance::RegistrySource;
 use secrecy::{ExposeSecret, SecretString};
 
 /// How log lines are written.
@@ -58,6 +59,40 @@ pub struct Settings {
     /// The header a trusted reverse proxy writes the client address into
     /// (`RUXUE_CLIENT_IP_HEADER`, e.g. `X-Forwarded-For`); unset: the peer address.
     pub client_ip_header: Option<String>,
+    /// Government registries for prefill (自动回填).
+    pub registry: RegistrySettings,
+}
+
+/// Where registry lookups go and how they are bounded.
+#[derive(Clone, Debug)]
+pub struct RegistrySettings {
+    /// The built-in demo registry for every source (`RUXUE_REGISTRY_DEMO`; on for `make run`).
+    pub demo: bool,
+    /// Its latency (`RUXUE_REGISTRY_DEMO_LATENCY_MS`, default 400).
+    pub demo_latency: Duration,
+    /// Its share of failed attempts, 0 to 1 (`RUXUE_REGISTRY_DEMO_FAILURE_RATE`, default 0).
+    pub demo_failure_rate: f64,
+    /// One attempt's timeout, and how long a parent waits before typing
+    /// (`RUXUE_REGISTRY_TIMEOUT_MS`, default 3000).
+    pub timeout: Duration,
+    /// Attempts after the first (`RUXUE_REGISTRY_RETRIES`, default 2).
+    pub retries: u32,
+    /// Wait before the first retry, doubled each time (`RUXUE_REGISTRY_BACKOFF_MS`, 500).
+    pub backoff: Duration,
+    /// How long answers are reused (`RUXUE_REGISTRY_CACHE_SECS`, default 120).
+    pub cache_for: Duration,
+    /// A data-sharing exchange per source: `RUXUE_REGISTRY_<SOURCE>_URL` and, secret,
+    /// `RUXUE_REGISTRY_<SOURCE>_TOKEN` (inline or `@path`), where `<SOURCE>` is
+    /// `HOUSEHOLD`, `REAL_ESTATE`, `RESIDENCE_PERMIT` or `EMPLOYMENT`.
+    pub exchanges: Vec<ExchangeSettings>,
+}
+
+/// One source behind a data-sharing exchange.
+#[derive(Clone, Debug)]
+pub struct ExchangeSettings {
+    pub source: RegistrySource,
+    pub url: String,
+    pub token: Option<SecretString>,
 }
 
 /// The issuer the simulated host app signs as.
@@ -150,6 +185,79 @@ impl Settings {
             }
         }
         let max_connections = number("RUXUE_DATABASE_MAX_CONNECTIONS", 10)?;
+        let read_secret = |name: &'static str| -> Result<Option<String>, SettingsError> {
+            match get(name) {
+                None => Ok(None),
+                Some(value) => match value.strip_prefix('@') {
+                    Some(path) => std::fs::read_to_string(path.trim())
+                        .map(|v| Some(v.trim().to_owned()))
+                        .map_err(|e| SettingsError {
+                            name,
+                            reason: format!("cannot read `{path}`: {e}"),
+                        }),
+                    None => Ok(Some(value)),
+                },
+            }
+        };
+        let mut exchanges = Vec::new();
+        for (source, url_name, token_name) in [
+            (
+                RegistrySource::Household,
+                "RUXUE_REGISTRY_HOUSEHOLD_URL",
+                "RUXUE_REGISTRY_HOUSEHOLD_TOKEN",
+            ),
+            (
+                RegistrySource::RealEstate,
+                "RUXUE_REGISTRY_REAL_ESTATE_URL",
+                "RUXUE_REGISTRY_REAL_ESTATE_TOKEN",
+            ),
+            (
+                RegistrySource::ResidencePermit,
+                "RUXUE_REGISTRY_RESIDENCE_PERMIT_URL",
+                "RUXUE_REGISTRY_RESIDENCE_PERMIT_TOKEN",
+            ),
+            (
+                RegistrySource::Employment,
+                "RUXUE_REGISTRY_EMPLOYMENT_URL",
+                "RUXUE_REGISTRY_EMPLOYMENT_TOKEN",
+            ),
+        ] {
+            let Some(url) = get(url_name) else { continue };
+            let url = url.trim().to_owned();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(SettingsError {
+                    name: url_name,
+                    reason: format!("`{url}` is not an http(s) URL"),
+                });
+            }
+            exchanges.push(ExchangeSettings {
+                source,
+                url,
+                token: read_secret(token_name)?.map(SecretString::from),
+            });
+        }
+        let failure_rate = match get("RUXUE_REGISTRY_DEMO_FAILURE_RATE") {
+            None => 0.0,
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(rate) if (0.0..=1.0).contains(&rate) => rate,
+                _ => {
+                    return Err(SettingsError {
+                        name: "RUXUE_REGISTRY_DEMO_FAILURE_RATE",
+                        reason: format!("`{v}` is not a number from 0 to 1"),
+                    });
+                }
+            },
+        };
+        let registry = RegistrySettings {
+            demo: flag("RUXUE_REGISTRY_DEMO")?,
+            demo_latency: Duration::from_millis(number("RUXUE_REGISTRY_DEMO_LATENCY_MS", 400)?),
+            demo_failure_rate: failure_rate,
+            timeout: Duration::from_millis(number("RUXUE_REGISTRY_TIMEOUT_MS", 3000)?.max(1)),
+            retries: u32::try_from(number("RUXUE_REGISTRY_RETRIES", 2)?.min(10)).unwrap_or(2),
+            backoff: Duration::from_millis(number("RUXUE_REGISTRY_BACKOFF_MS", 500)?),
+            cache_for: Duration::from_secs(number("RUXUE_REGISTRY_CACHE_SECS", 120)?),
+            exchanges,
+        };
         Ok(Self {
             addr,
             database_url: SecretString::from(database_url),
@@ -190,6 +298,7 @@ impl Settings {
                 number("RUXUE_SESSION_ABSOLUTE_HOURS", 12)?.max(1) * 3600,
             ),
             client_ip_header: get("RUXUE_CLIENT_IP_HEADER"),
+            registry,
         })
     }
 

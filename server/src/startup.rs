@@ -15,6 +15,7 @@ use app::{
             throttle,
         },
         demo,
+        registry::{LookupPolicy, Registries, demo::DemoRegistry, http::HttpRegistry},
     },
     shell,
 };
@@ -44,7 +45,7 @@ use tracing::Level;
 use crate::{
     auth_routes::{self, SsoState},
     database,
-    dev_host_app::{self, DevHostAppState},
+    dev_host_app::{self, DevHostAppState, DevRegistryState},
     layers::{self, SecurityConfig},
     settings::Settings,
 };
@@ -69,6 +70,7 @@ pub struct ServerState {
     pub app: AppState,
     pub sso: SsoState,
     pub dev_host_app: DevHostAppState,
+    pub dev_registry: DevRegistryState,
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -280,7 +282,42 @@ pub fn app_state(
             entry_url,
         },
         client_ip_header,
+        registries: registries(settings)?,
     })
+}
+
+/// The registries from the settings: the demo one, exchanges per source, or none.
+fn registries(settings: &Settings) -> Result<Registries, StartupError> {
+    let r = &settings.registry;
+    let policy = LookupPolicy {
+        timeout: r.timeout,
+        retries: r.retries,
+        backoff: r.backoff,
+        cache_for: r.cache_for,
+    };
+    let mut registries = Registries::new(policy);
+    if r.demo {
+        if settings.https {
+            return Err(StartupError::Config(
+                "RUXUE_REGISTRY_DEMO answers with made-up data: it cannot be on with RUXUE_HTTPS"
+                    .into(),
+            ));
+        }
+        tracing::warn!("the demo registry answers registry lookups: for local runs and tests only");
+        registries = registries.with_demo(Arc::new(DemoRegistry::new(
+            r.demo_latency,
+            r.demo_failure_rate,
+        )));
+    }
+    for exchange in &r.exchanges {
+        let adapter = HttpRegistry::new(&exchange.url, exchange.token.clone(), r.timeout)
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        registries = registries.with(exchange.source, Arc::new(adapter));
+    }
+    if registries.configured().is_empty() {
+        tracing::info!("no registry is configured: parents type every value by hand");
+    }
+    Ok(registries)
 }
 
 /// Deletes spent host-token ids and old sign-in failures every ten minutes.
@@ -363,11 +400,20 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::minutes(30)),
         ));
+    // The demo registry's controls go with the simulated host app: never in production.
+    let dev_registry = DevRegistryState(
+        state
+            .registries
+            .demo
+            .clone()
+            .filter(|_| settings.dev_host_app),
+    );
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
         app: state.clone(),
         sso,
         dev_host_app,
+        dev_registry,
     };
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -380,6 +426,10 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         .route("/sign-out", post(auth_routes::sign_out))
         .route("/dev/host-app", get(dev_host_app::home))
         .route("/dev/host-app/open", get(dev_host_app::open))
+        .route(
+            "/dev/registry",
+            get(dev_host_app::registry_home).post(dev_host_app::registry_set),
+        )
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -5,6 +5,7 @@ pub mod credit_code;
 pub mod dates;
 pub mod name;
 pub mod phone;
+pub mod provenance;
 pub mod registration;
 pub mod resident_id;
 pub mod role;

@@ -32,14 +32,14 @@ pub struct DemoParent {
 
 /// Demo identities of the simulated host app: the parents of the same twins, a
 /// migrant-worker family, and a person the host app has not verified yet.
-pub const DEMO_PARENTS: [DemoParent; 5] = [
+pub const DEMO_PARENTS: [DemoParent; 9] = [
     DemoParent {
         subject: "demo-zhang-wei",
         name: "张伟",
         id_number: "370202198805120311",
         phone: "13800000001",
         verified: true,
-        about: "双胞胎张子涵、张子萱的父亲（本地户籍，有房产） · Father of twins, local household with property",
+        about: "双胞胎张子涵（370202202003150526）、张子萱（370202202003150649）的父亲，本地户籍，有房产 · Father of twins, local household with property",
     },
     DemoParent {
         subject: "demo-li-na",
@@ -55,7 +55,7 @@ pub const DEMO_PARENTS: [DemoParent; 5] = [
         id_number: "411526198503040712",
         phone: "13700000003",
         verified: true,
-        about: "进城务工人员，河南户籍，在市南区租房 · Migrant worker from Henan, renting in Shinan",
+        about: "进城务工人员，河南户籍，在市南区租房；孩子王小明 411526202005060031 · Migrant worker from Henan, renting in Shinan",
     },
     DemoParent {
         subject: "demo-liu-fang",
@@ -72,6 +72,38 @@ pub const DEMO_PARENTS: [DemoParent; 5] = [
         phone: "13600000005",
         verified: false,
         about: "尚未在政务 APP 中完成实人认证 · Not yet verified by the host app",
+    },
+    DemoParent {
+        subject: "demo-chen-jing",
+        name: "陈静",
+        id_number: "370203198707070046",
+        phone: "13600000006",
+        verified: true,
+        about: "儿子已改名陈思远（370203202006180030），户籍系统仍是曾用名 · Her son was renamed; the register still has the old name",
+    },
+    DemoParent {
+        subject: "demo-sun-li",
+        name: "孙力",
+        id_number: "370202198503010010",
+        phone: "13600000007",
+        verified: true,
+        about: "新落户：女儿孙若溪（370202202002090023）还不在户籍系统中 · Newly registered household, not in the register yet",
+    },
+    DemoParent {
+        subject: "demo-zhou-min",
+        name: "周敏",
+        id_number: "370202198905210023",
+        phone: "13600000008",
+        verified: true,
+        about: "女儿刘一诺（370202202004220047）户籍随母亲，房产在父亲刘强名下 · Household with the mother, property in the father's name",
+    },
+    DemoParent {
+        subject: "demo-gao-yan",
+        name: "高岩",
+        id_number: "370202198609180018",
+        phone: "13600000009",
+        verified: true,
+        about: "集体户口：儿子高乐（370202202007300050） · A collective household",
     },
 ];
 

@@ -7,7 +7,9 @@ pub mod demo;
 pub mod entities;
 pub mod failure;
 pub mod home;
+pub mod prefill;
 pub mod registrations;
+pub mod registry;
 pub mod security;
 pub mod state;
 

@@ -14,6 +14,9 @@ use sea_orm::{
 use crate::{
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
+        provenance::{
+            Provenance, clean_corrections, correction_reason, derive_provenance, documents_needed,
+        },
         registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
         sections::{self, SectionContext},
     },
@@ -33,8 +36,18 @@ use crate::{
             registration_section, school,
         },
         failure::ServiceError,
+        prefill,
+        registry::Registries,
     },
 };
+
+/// A section's answers as a page sends them: the values, and the prefilled values the
+/// parent said were wrong, with why.
+#[derive(Clone, Debug, Default)]
+pub struct SectionAnswers {
+    pub data: SectionData,
+    pub corrections: BTreeMap<String, String>,
+}
 
 /// What the new-registration form sends, as typed.
 #[derive(Clone, Debug)]
@@ -52,19 +65,19 @@ fn localized(zh: &str, en: &str) -> LocalizedText {
     }
 }
 
-fn state_of(row: &registration::Model) -> Result<RegistrationState, ServiceError> {
+pub(crate) fn state_of(row: &registration::Model) -> Result<RegistrationState, ServiceError> {
     RegistrationState::from_code(&row.state).ok_or_else(|| {
         ServiceError::Unexpected(format!("unknown registration state {}", row.state))
     })
 }
 
-fn subsystem_of(row: &registration::Model) -> Result<Subsystem, ServiceError> {
+pub(crate) fn subsystem_of(row: &registration::Model) -> Result<Subsystem, ServiceError> {
     Subsystem::from_code(&row.subsystem)
         .ok_or_else(|| ServiceError::Unexpected(format!("unknown subsystem {}", row.subsystem)))
 }
 
 /// The parent's own, not deleted, registration; anything else is not found.
-async fn load_own(
+pub(crate) async fn load_own(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
@@ -78,7 +91,7 @@ async fn load_own(
 }
 
 /// The collection window of a bureau's subsystem and year, and the bureau's clock offset.
-async fn window_open(
+pub(crate) async fn window_open(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
@@ -109,7 +122,7 @@ async fn offset_of(db: &impl ConnectionTrait, school_id: i32) -> Result<FixedOff
         .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))
 }
 
-async fn answers_of(
+pub(crate) async fn answers_of(
     db: &impl ConnectionTrait,
     registration_id: i32,
 ) -> Result<(BTreeMap<SectionKind, SectionData>, BTreeSet<SectionKind>), ServiceError> {
@@ -133,7 +146,27 @@ async fn answers_of(
     Ok((answers, completed))
 }
 
-async fn required_sections(
+/// The stored provenance of every section's answers.
+async fn provenance_of(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<BTreeMap<SectionKind, BTreeMap<String, Provenance>>, ServiceError> {
+    let rows = registration_section::Entity::find()
+        .filter(registration_section::Column::RegistrationId.eq(registration_id))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let kind = SectionKind::from_code(&row.section)?;
+            // An unreadable record counts as no record: every value is then shown as typed.
+            let provenance = serde_json::from_str(&row.provenance).unwrap_or_default();
+            Some((kind, provenance))
+        })
+        .collect())
+}
+
+pub(crate) async fn required_sections(
     db: &impl ConnectionTrait,
     entry_id: i32,
 ) -> Result<(entry::Model, Vec<SectionKind>), ServiceError> {
@@ -469,16 +502,18 @@ pub async fn create(
 /// A registration with its answers and the state of each section.
 pub async fn view(
     db: &impl ConnectionTrait,
+    registries: &Registries,
     actor: &Actor,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
     let row = load_own(db, actor, id).await?;
-    view_of(db, row, now).await
+    view_of(db, registries, row, now).await
 }
 
 async fn view_of(
     db: &impl ConnectionTrait,
+    registries: &Registries,
     row: registration::Model,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
@@ -500,6 +535,14 @@ async fn view_of(
     let open = window_open(db, row.school_id, subsystem, row.school_year, now).await?;
     let offset = offset_of(db, row.school_id).await?;
     let child = ResidentId::parse(&row.child_id_number, now.date_naive()).ok();
+    let registry = prefill::context(db, registries, &row, &answers).await?;
+    let provenance = provenance_of(db, row.id).await?;
+    // Only what the entry requires counts (a section left from another entry does not).
+    let provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>> = provenance
+        .into_iter()
+        .filter(|(kind, _)| required.contains(kind))
+        .collect();
+    let documents_needed = documents_needed(&provenance);
     Ok(RegistrationView {
         id: row.id,
         reference: row.reference.clone(),
@@ -525,6 +568,10 @@ async fn view_of(
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         }),
+        registry: registry.info,
+        prefill: registry.prefill,
+        provenance,
+        documents_needed,
     })
 }
 
@@ -534,14 +581,16 @@ async fn view_of(
 #[allow(clippy::too_many_arguments)]
 pub async fn save_section(
     db: &impl ConnectionTrait,
+    registries: &Registries,
     actor: &Actor,
     id: i32,
     kind: SectionKind,
     base_version: i64,
-    data: SectionData,
+    answers: SectionAnswers,
     complete: bool,
     now: DateTime<Utc>,
 ) -> Result<SaveOutcome, ServiceError> {
+    let SectionAnswers { data, corrections } = answers;
     let row = load_own(db, actor, id).await?;
     let state = state_of(&row)?;
     let subsystem = subsystem_of(&row)?;
@@ -587,8 +636,19 @@ pub async fn save_section(
             "Complete the earlier sections first.",
         )]));
     }
+    let corrections = clean_corrections(&corrections);
     let problems = if complete {
-        sections::validate(kind, &data, &ctx)
+        let mut problems = sections::validate(kind, &data, &ctx);
+        for (field, reason) in &corrections {
+            if correction_reason(reason).is_none() && !problems.iter().any(|p| p.field == *field) {
+                problems.push(FieldProblem::new(
+                    field,
+                    "请选择更正系统信息的原因",
+                    "Choose why the register's value is wrong",
+                ));
+            }
+        }
+        problems
     } else {
         Vec::new()
     };
@@ -627,6 +687,11 @@ pub async fn save_section(
     }
     let json = serde_json::to_string(&data)
         .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?;
+    // Provenance is decided here, from what the registries said: a page cannot claim it.
+    let registry = prefill::context(db, registries, &row, &answers).await?;
+    let provenance = derive_provenance(kind, &data, &registry.answer_for(kind), &corrections);
+    let provenance = serde_json::to_string(&provenance)
+        .map_err(|e| ServiceError::Unexpected(format!("encoding provenance: {e}")))?;
     let existing = registration_section::Entity::find()
         .filter(registration_section::Column::RegistrationId.eq(row.id))
         .filter(registration_section::Column::Section.eq(kind.code()))
@@ -636,6 +701,7 @@ pub async fn save_section(
         Some(existing) => {
             let mut active: registration_section::ActiveModel = existing.into();
             active.data = Set(json);
+            active.provenance = Set(provenance);
             active.completed = Set(mark_completed);
             active.updated_at = Set(now);
             active.update(db).await?;
@@ -645,6 +711,7 @@ pub async fn save_section(
                 registration_id: Set(row.id),
                 section: Set(kind.code().to_owned()),
                 data: Set(json),
+                provenance: Set(provenance),
                 completed: Set(mark_completed),
                 updated_at: Set(now),
                 ..Default::default()

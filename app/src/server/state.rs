@@ -52,6 +52,8 @@ pub struct AppState {
     pub host_app: HostApp,
     /// The header a trusted reverse proxy puts the client's address in, if any.
     pub client_ip_header: Option<http::HeaderName>,
+    /// Government registries for prefill (none: everything is typed by hand).
+    pub registries: crate::server::registry::Registries,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             sessions: SessionPolicy::default(),
             host_app: HostApp::default(),
             client_ip_header: None,
+            registries: crate::server::registry::Registries::none(),
         }
     }
 

@@ -195,6 +195,16 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("id", a_main.clone())],
             owner_only,
         ),
+        (
+            "get_registry_status",
+            vec![("id", a_main.clone()), ("section", "child".into())],
+            owner_only,
+        ),
+        (
+            "decide_registry_consent",
+            vec![("id", a_main.clone()), ("grant", "false".into())],
+            owner_only,
+        ),
     ];
 
     let mut covered: BTreeSet<String> = matrix
@@ -219,6 +229,7 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             "section": "child",
             "base_version": version.parse::<i64>().unwrap_or_default(),
             "data": { "name": "张子涵" },
+            "corrections": {},
             "complete": false
         });
         let status = browser

@@ -117,11 +117,20 @@ pub fn test_settings(database_url: &str, demo_data: bool) -> Settings {
 
 /// Starts the server in the background and returns when it accepts connections.
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    spawn_app_configured(options, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with a change to the settings that may capture values (a port).
+pub async fn spawn_app_configured(
+    options: Options,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let (url, sqlite_dir) = fresh_database_url().await;
     let mut settings = test_settings(&url, options.demo_data);
     if let Some(customize) = options.customize {
         customize(&mut settings);
     }
+    configure(&mut settings);
     let application = Application::build_with_clock(&settings, options.clock.unwrap_or_default())
         .await
         .expect("the server starts");

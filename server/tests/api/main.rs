@@ -9,4 +9,5 @@ mod helpers;
 mod home;
 mod lifecycle;
 mod registrations;
+mod registry;
 mod security;

@@ -80,7 +80,7 @@ async fn save(
     browser
         .call_json(
             "save_section",
-            &json!({ "id": id, "section": section, "base_version": base, "data": data, "complete": complete }),
+            &json!({ "id": id, "section": section, "base_version": base, "data": data, "corrections": {}, "complete": complete }),
         )
         .await
 }

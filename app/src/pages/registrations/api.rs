@@ -8,7 +8,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem},
+    domain::{
+        RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem,
+        provenance::{Document, Provenance, RegistrySource},
+    },
     error::{AppError, FieldProblem},
     i18n::LocalizedText,
     pages::staff::PlaceOption,
@@ -79,6 +82,54 @@ pub struct RegistrationView {
     pub editable: bool,
     pub deletable: bool,
     pub submitted_at: Option<String>,
+    /// Registries configured and the parent's consent to ask them.
+    pub registry: RegistryInfo,
+    /// Values registries confirm, per section (自动回填).
+    pub prefill: BTreeMap<SectionKind, SectionData>,
+    /// Where each stored answer came from.
+    pub provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
+    /// Documents needed because values a registry could confirm were typed by hand.
+    pub documents_needed: Vec<Document>,
+}
+
+/// The registries of this installation and the parent's decision about them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryInfo {
+    pub configured: Vec<RegistrySource>,
+    /// `None` until the parent decides.
+    pub consent: Option<bool>,
+}
+
+/// Where a lookup stands, as the section page tells the parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LookupState {
+    /// Asked, not answered yet.
+    Checking,
+    /// Not answered within the timeout: the parent types; a late answer fills blanks.
+    Slow,
+    Found,
+    NotFound,
+    /// The source failed after every retry.
+    Unavailable,
+    /// Needs an earlier section's answers first.
+    Waiting,
+}
+
+/// One registry's lookup for a section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCheck {
+    pub source: RegistrySource,
+    pub state: LookupState,
+}
+
+/// Lookups for a section and the values they confirm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryStatus {
+    pub consent: Option<bool>,
+    pub checks: Vec<SourceCheck>,
+    pub prefill: SectionData,
+    /// A lookup is still under way: ask again later.
+    pub pending: bool,
 }
 
 impl RegistrationView {
@@ -176,9 +227,15 @@ pub async fn create_registration(
 pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
     use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
     let state = AppState::from_context()?;
-    registrations::view(&state.db, &current_actor(), id, state.clock.now())
-        .await
-        .map_err(to_app_error)
+    registrations::view(
+        &state.db,
+        &state.registries,
+        &current_actor(),
+        id,
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)
 }
 
 /// Saves a section's answers, based on `base_version`. `complete` asks to check them and
@@ -189,6 +246,7 @@ pub async fn save_section(
     section: String,
     base_version: i64,
     data: SectionData,
+    corrections: BTreeMap<String, String>,
     complete: bool,
 ) -> Result<SaveOutcome, AppError> {
     use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
@@ -196,11 +254,12 @@ pub async fn save_section(
     let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
     registrations::save_section(
         &state.db,
+        &state.registries,
         &current_actor(),
         id,
         kind,
         base_version,
-        data,
+        registrations::SectionAnswers { data, corrections },
         complete,
         state.clock.now(),
     )
@@ -245,6 +304,36 @@ pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppEr
         &current_actor(),
         id,
         base_version,
+        state.clock.now(),
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Records whether the parent lets the platform ask government registries about this
+/// child (asked before the first lookup; the wording's version is kept).
+#[server(prefix = "/api", endpoint = "decide_registry_consent")]
+pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppError> {
+    use crate::server::{AppState, auth::current_actor, prefill, to_app_error};
+    let state = AppState::from_context()?;
+    prefill::decide_consent(&state.db, &current_actor(), id, grant, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Starts the registry lookups a registration allows and reports those of a section,
+/// answering within the lookup timeout whatever the registries do.
+#[server(prefix = "/api", endpoint = "get_registry_status")]
+pub async fn get_registry_status(id: i32, section: String) -> Result<RegistryStatus, AppError> {
+    use crate::server::{AppState, auth::current_actor, prefill, to_app_error};
+    let state = AppState::from_context()?;
+    let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
+    prefill::status(
+        &state.db,
+        &state.registries,
+        &current_actor(),
+        id,
+        kind,
         state.clock.now(),
     )
     .await

@@ -15,6 +15,7 @@ use crate::{
     components::ErrorPanel,
     domain::{
         RegistrationState, SectionKind,
+        provenance::Origin,
         sections::{self, SectionContext},
     },
     error::FieldProblem,
@@ -61,6 +62,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
         }
     });
     let answers = r.answers.clone();
+    let provenance = r.provenance.clone();
     let ctx_answers = answers.clone();
     let subsystem = r.subsystem;
     let submittable = r.editable && r.state == RegistrationState::Draft && problems.is_empty();
@@ -84,20 +86,25 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
             {sections.into_iter().map(|kind| {
                 let data = answers.get(&kind).cloned().unwrap_or_default();
                 let ctx = SectionContext { subsystem, child_id_number: "", answers: &ctx_answers, today: chrono::Utc::now().date_naive() };
+                let origins = provenance.get(&kind).cloned().unwrap_or_default();
                 let rows: Vec<_> = sections::fields(kind, &data, &ctx)
                     .into_iter()
-                    .map(|spec| (spec, data.get(spec.name).cloned().unwrap_or_default()))
+                    .map(|spec| {
+                        let prefilled = origins.get(spec.name).is_some_and(|p| p.origin == Origin::Registry);
+                        (spec, data.get(spec.name).cloned().unwrap_or_default(), prefilled)
+                    })
                     .collect();
                 view! {
                     <section class="panel answers" data-section=kind.code()>
                         <h2>{move || kind.title().get(locale.get())}</h2>
                         <dl class="facts">
-                            {rows.into_iter().map(|(spec, value)| {
+                            {rows.into_iter().map(|(spec, value, prefilled)| {
                                 let href = format!("/registrations/{id}/sections/{}?from=confirm#field-{}", kind.code(), spec.name);
                                 view! {
                                     <dt>{move || spec.label.get(locale.get())}</dt>
                                     <dd>
                                         <span>{move || sections::display_value(&spec, &value, locale.get())}</span>
+                                        {prefilled.then(|| view! { " " <span class="tag tag-prefilled">{move || t("自动回填", "Prefilled").get(locale.get())}</span> })}
                                         " "
                                         <a class="change-link" href=href>{move || t("修改", "Change").get(locale.get())}</a>
                                     </dd>

@@ -12,6 +12,9 @@ use crate::domain::SectionData;
 pub struct LocalDraft {
     pub base_version: i64,
     pub data: SectionData,
+    /// Prefilled values the parent said were wrong, with why.
+    #[serde(default)]
+    pub corrections: std::collections::BTreeMap<String, String>,
 }
 
 const PREFIX: &str = "ruxue:draft:";
@@ -72,4 +75,49 @@ pub fn clear_all_drafts() {
             let _ = storage.remove_item(&k);
         }
     }
+}
+
+/// Sends a section's answers with a request the browser completes even when the page is
+/// being closed (`fetch` with `keepalive`): the last keystrokes before a webview closes
+/// still reach the server. Its answer is not read; the copy on this device stays until a
+/// later visit finds the server holding the same answers.
+pub fn send_on_exit(
+    registration_id: i32,
+    section: &str,
+    base_version: i64,
+    data: &SectionData,
+    corrections: &std::collections::BTreeMap<String, String>,
+) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let body = serde_json::json!({
+            "id": registration_id,
+            "section": section,
+            "base_version": base_version,
+            "data": data,
+            "corrections": corrections,
+            "complete": false,
+        });
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Ok(headers) = web_sys::Headers::new() else {
+            return;
+        };
+        let _ = headers.set("content-type", "application/json");
+        let _ = headers.set("accept", "application/json");
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        // Not in web-sys' bindings: set the standard `keepalive` member directly.
+        let _ = js_sys::Reflect::set(
+            &init,
+            &wasm_bindgen::JsValue::from_str("keepalive"),
+            &wasm_bindgen::JsValue::TRUE,
+        );
+        init.set_headers(&headers);
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+        let _ = window.fetch_with_str_and_init("/api/save_section", &init);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (registration_id, section, base_version, data, corrections);
 }

@@ -75,6 +75,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
     let state = r.state;
     let version = r.version;
     let sections = r.sections.clone();
+    let documents = r.documents_needed.clone();
     let delete = ServerAction::<DeleteRegistration>::new();
     let asking = RwSignal::new(false);
     let navigate = use_navigate();
@@ -118,6 +119,21 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                     }
                 }).collect_view()}
             </ol>
+            {(!documents.is_empty()).then(|| view! {
+                <div class="panel" data-documents-needed="true">
+                    <h2>{move || t("需要上传的证明材料", "Documents to upload").get(locale.get())}</h2>
+                    <p class="hint">{move || t(
+                        "以下信息是手动填写的，没有经政务数据核验，请准备相应证件的清晰照片，审核老师会核对。",
+                        "Some answers were typed by hand rather than confirmed by a government register: have clear photos of these documents ready, the school checks them.",
+                    ).get(locale.get())}</p>
+                    <ul>
+                        {documents.iter().map(|d| {
+                            let d = *d;
+                            view! { <li data-document=d.code()>{move || d.name().get(locale.get())}</li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
             {(editable && all_done).then(|| view! {
                 <a class="button button-primary" href=format!("/registrations/{id}/confirm")>
                     {move || t("信息确认并提交", "Check and submit").get(locale.get())}

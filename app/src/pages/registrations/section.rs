@@ -3,14 +3,17 @@
 //! the page is hidden or left. Every save carries the version it was based on: a stale page
 //! (a second tab, the back button) cannot overwrite newer answers.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{
     LoadFailed, Loading,
-    api::{RegistrationView, SaveOutcome, get_registration, save_section},
+    api::{
+        LookupState, RegistrationView, SaveOutcome, SourceCheck, decide_registry_consent,
+        get_registration, get_registry_status, save_section,
+    },
     drafts::{self, LocalDraft},
     overview::RegistrationHeader,
     use_registration_id,
@@ -18,6 +21,9 @@ use super::{
 use crate::{
     domain::{
         SectionData, SectionKind, SectionStatus,
+        provenance::{
+            CONSENT_WORDING, CORRECTION_REASONS, RegistrySource, is_prefilled, merge_prefill,
+        },
         sections::{self, FieldKind, FieldSpec, SectionContext},
     },
     error::{AppError, FieldProblem},
@@ -78,6 +84,23 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let problems = RwSignal::new(Vec::<FieldProblem>::new());
     let conflict = RwSignal::new(None::<(i64, SectionData)>);
     let offer = RwSignal::new(None::<LocalDraft>);
+    // Government registries (自动回填): the values they confirm for this section, the
+    // prefilled values the parent corrected, the parent's consent, and where lookups stand.
+    let source = RegistrySource::for_section(kind).filter(|s| r.registry.configured.contains(s));
+    let prefill = RwSignal::new(r.prefill.get(&kind).cloned().unwrap_or_default());
+    let corrections = RwSignal::new(
+        r.provenance
+            .get(&kind)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|(f, p)| p.correction.clone().map(|c| (f.clone(), c)))
+                    .collect::<BTreeMap<_, _>>()
+            })
+            .unwrap_or_default(),
+    );
+    let consent = RwSignal::new(r.registry.consent);
+    let checks = RwSignal::new(Vec::<SourceCheck>::new());
     // Plain bookkeeping, read untracked; signals so that a late timer or answer arriving
     // after the page was left finds them gone instead of failing.
     let generation = RwSignal::new(0_u64);
@@ -103,7 +126,9 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     // or dropped silently.
     Effect::new(move |_| {
         if let Some(local) = drafts::load(reg_id, code) {
-            if local.data == data.get_untracked() {
+            if local.data == data.get_untracked()
+                && local.corrections == corrections.get_untracked()
+            {
                 drafts::remove(reg_id, code);
             } else {
                 offer.set(Some(local));
@@ -136,8 +161,16 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                 else {
                     return;
                 };
-                let result =
-                    save_section(reg_id, code.to_owned(), base, snapshot.clone(), complete).await;
+                let noted = corrections.try_get_untracked().unwrap_or_default();
+                let result = save_section(
+                    reg_id,
+                    code.to_owned(),
+                    base,
+                    snapshot.clone(),
+                    noted.clone(),
+                    complete,
+                )
+                .await;
                 let mut go_on = false;
                 match result {
                     Ok(SaveOutcome::Saved {
@@ -148,15 +181,20 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                     }) => {
                         version.try_set(v);
                         save_state.try_set(SaveState::Saved(saved_at));
-                        match data.try_get_untracked() {
-                            Some(current) if current != snapshot => drafts::store(
-                                reg_id,
-                                code,
-                                &LocalDraft {
-                                    base_version: v,
-                                    data: current,
-                                },
-                            ),
+                        match (data.try_get_untracked(), corrections.try_get_untracked()) {
+                            (Some(current), Some(now_noted))
+                                if current != snapshot || now_noted != noted =>
+                            {
+                                drafts::store(
+                                    reg_id,
+                                    code,
+                                    &LocalDraft {
+                                        base_version: v,
+                                        data: current,
+                                        corrections: now_noted,
+                                    },
+                                );
+                            }
                             _ => drafts::remove(reg_id, code),
                         }
                         if complete {
@@ -195,16 +233,15 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
         });
     };
 
-    let on_change = move |name: &'static str, value: String| {
-        data.update(|d| {
-            d.insert(name.to_owned(), value);
-        });
+    // Something changed: keep it on the device at once, save it two seconds later.
+    let touch = move || {
         drafts::store(
             reg_id,
             code,
             &LocalDraft {
                 base_version: version.get_untracked(),
                 data: data.get_untracked(),
+                corrections: corrections.get_untracked(),
             },
         );
         save_state.set(SaveState::Unsaved);
@@ -218,6 +255,56 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             },
             Duration::from_secs(2),
         );
+    };
+    let on_change = move |name: &'static str, value: String| {
+        data.update(|d| {
+            d.insert(name.to_owned(), value);
+        });
+        touch();
+    };
+
+    // A registry's answer fills the fields still empty (never one the parent typed or
+    // corrected), whenever it arrives.
+    let apply_prefill = move |values: SectionData| {
+        if prefill.try_set(values.clone()).is_some() || !editable {
+            return;
+        }
+        let corrected = corrections.get_untracked();
+        let usable: SectionData = values
+            .into_iter()
+            .filter(|(field, _)| !corrected.contains_key(field))
+            .collect();
+        let (merged, filled) = merge_prefill(kind, &data.get_untracked(), &usable);
+        if !filled.is_empty() {
+            data.set(merged);
+            touch();
+        }
+    };
+    let poll = move || poll_registry(reg_id, code, checks, apply_prefill, 20);
+    Effect::new(move |_| {
+        if editable && source.is_some() && consent.get_untracked() == Some(true) {
+            apply_prefill(prefill.get_untracked());
+            poll();
+        }
+    });
+    let decide = move |grant: bool| {
+        spawn_local(async move {
+            match decide_registry_consent(reg_id, grant).await {
+                Ok(()) => {
+                    consent.try_set(Some(grant));
+                    if grant && let Some(source) = source {
+                        checks.try_set(vec![SourceCheck {
+                            source,
+                            state: LookupState::Checking,
+                        }]);
+                        poll();
+                    }
+                }
+                Err(error) => {
+                    save_state.try_set(SaveState::Failed(error));
+                }
+            }
+        });
     };
 
     // Leaving the page or hiding it (home button, switching apps) saves at once.
@@ -234,7 +321,24 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             flush();
         }
     });
-    let pagehide = window_event_listener(ev::pagehide, move |_| flush());
+    // The page is going away (closed, or the webview left): a request the browser finishes
+    // on its own, since one made the usual way may be cancelled with the page.
+    let pagehide = window_event_listener(ev::pagehide, move |_| {
+        let unsent = matches!(
+            save_state.try_get_untracked(),
+            Some(SaveState::Unsaved | SaveState::Offline | SaveState::Saving)
+        );
+        if editable
+            && unsent
+            && let (Some(snapshot), Some(base), Some(noted)) = (
+                data.try_get_untracked(),
+                version.try_get_untracked(),
+                corrections.try_get_untracked(),
+            )
+        {
+            drafts::send_on_exit(reg_id, code, base, &snapshot, &noted);
+        }
+    });
     on_cleanup(move || {
         hidden.remove();
         pagehide.remove();
@@ -251,8 +355,16 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                 (data.try_get_untracked(), version.try_get_untracked())
         {
             spawn_local(async move {
-                if let Ok(SaveOutcome::Saved { .. }) =
-                    save_section(reg_id, code.to_owned(), base, snapshot.clone(), false).await
+                let noted = corrections.try_get_untracked().unwrap_or_default();
+                if let Ok(SaveOutcome::Saved { .. }) = save_section(
+                    reg_id,
+                    code.to_owned(),
+                    base,
+                    snapshot.clone(),
+                    noted,
+                    false,
+                )
+                .await
                     && drafts::load(reg_id, code).is_some_and(|d| d.data == snapshot)
                 {
                     drafts::remove(reg_id, code);
@@ -305,6 +417,71 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                     {move || t("此项目当前只能查看，不能修改。", "This section can be viewed but not changed now.").get(locale.get())}
                 </p>
             })}
+            {move || (editable && source.is_some()).then(|| {
+                match consent.get() {
+                    None => view! {
+                        <div class="panel consent" data-registry-consent="ask">
+                            <h2>{move || t("自动查询政务数据", "Fill in from government records").get(locale.get())}</h2>
+                            <p>{move || CONSENT_WORDING.get(locale.get())}</p>
+                            <div class="button-row">
+                                <button type="button" class="button button-primary" on:click=move |_| decide(true)>
+                                    {move || t("同意查询", "Agree and look up").get(locale.get())}
+                                </button>
+                                <button type="button" class="button" on:click=move |_| decide(false)>
+                                    {move || t("不同意，我手动填写", "No, I will type it").get(locale.get())}
+                                </button>
+                            </div>
+                        </div>
+                    }.into_any(),
+                    Some(false) => view! {
+                        <p class="hint" data-registry-consent="declined">
+                            {move || t("您选择了手动填写，请上传相应证明材料。", "You chose to type everything; upload the supporting documents.").get(locale.get())}
+                            " "
+                            <button type="button" class="link-button" on:click=move |_| decide(true)>
+                                {move || t("改为自动查询", "Look it up instead").get(locale.get())}
+                            </button>
+                        </p>
+                    }.into_any(),
+                    Some(true) => view! {
+                        <div class="lookup-status" role="status" aria-live="polite">
+                            {move || checks.get().into_iter().map(|check| {
+                                let who = check.source.authority();
+                                let document = check.source.document().name();
+                                let state = check.state;
+                                let code = match state {
+                                    LookupState::Checking => "checking",
+                                    LookupState::Slow => "slow",
+                                    LookupState::Found => "found",
+                                    LookupState::NotFound => "not-found",
+                                    LookupState::Unavailable => "unavailable",
+                                    LookupState::Waiting => "waiting",
+                                };
+                                view! {
+                                    <p class="lookup" data-lookup-state=code>
+                                        {move || {
+                                            let l = locale.get();
+                                            let (who, document) = (who.get(l), document.get(l));
+                                            match (state, l) {
+                                                (LookupState::Checking, Locale::Zh) => format!("正在向{who}核验…您可以继续填写。"),
+                                                (LookupState::Checking, Locale::En) => format!("Checking with {who}… you can keep typing."),
+                                                (LookupState::Slow, Locale::Zh) => format!("{who}响应较慢，请先手动填写；查询结果返回后只补充空白项，不会改动您填写的内容。"),
+                                                (LookupState::Slow, Locale::En) => format!("{who} is slow: type the answers yourself. A late answer only fills blanks and never changes what you typed."),
+                                                (LookupState::Found, Locale::Zh) => format!("已从{who}自动回填。标有“自动回填”的内容如有误，请点“信息有误”。"),
+                                                (LookupState::Found, Locale::En) => format!("Filled in from {who}. If a prefilled answer is wrong, press “This is wrong”."),
+                                                (LookupState::NotFound, Locale::Zh) => format!("{who}中暂未查到（新落户、新办证的数据可能有延迟），请手动填写，并上传{document}。"),
+                                                (LookupState::NotFound, Locale::En) => format!("{who} has no record yet (new registrations take time to appear): type the answers and upload: {document}."),
+                                                (LookupState::Unavailable, Locale::Zh) => format!("{who}暂时无法访问，请手动填写，并上传{document}。"),
+                                                (LookupState::Unavailable, Locale::En) => format!("{who} cannot be reached now: type the answers and upload: {document}."),
+                                                (LookupState::Waiting, _) => String::new(),
+                                            }
+                                        }}
+                                    </p>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any(),
+                }
+            })}
             <div class="save-status" role="status" aria-live="polite" data-save-state=move || match save_state.get() {
                 SaveState::Idle => "idle",
                 SaveState::Unsaved => "unsaved",
@@ -338,6 +515,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         }}</p>
                         <button type="button" class="button button-primary" on:click=move |_| {
                             data.set(restore.data.clone());
+                            corrections.set(restore.corrections.clone());
                             offer.set(None);
                             save_state.set(SaveState::Unsaved);
                             save(false, None);
@@ -387,7 +565,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             }}
             <form class="form" on:submit=|ev| ev.prevent_default() novalidate>
                 <For each=field_list key=|spec| spec.name let:spec>
-                    <Field spec data problems editable on_change check_field />
+                    <Field spec data problems editable on_change check_field prefill corrections source touch />
                 </For>
             </form>
             <div class="action-bar">
@@ -408,6 +586,41 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     }
 }
 
+/// Asks where the section's registry lookups stand, applies what they confirm, and asks
+/// again while one is under way (a late answer still fills blanks). Stops when the page is
+/// left.
+fn poll_registry(
+    reg_id: i32,
+    code: &'static str,
+    checks: RwSignal<Vec<SourceCheck>>,
+    apply: impl Fn(SectionData) + Copy + Send + Sync + 'static,
+    rounds: u32,
+) {
+    spawn_local(async move {
+        let again = match get_registry_status(reg_id, code.to_owned()).await {
+            Ok(status) => {
+                if checks.try_set(status.checks).is_some() {
+                    return;
+                }
+                apply(status.prefill);
+                status.pending
+            }
+            // Offline or a hiccup: the parent keeps typing; ask again a little later.
+            Err(_) => checks.try_get_untracked().is_some(),
+        };
+        if again && rounds > 0 {
+            set_timeout(
+                move || {
+                    if checks.try_get_untracked().is_some() {
+                        poll_registry(reg_id, code, checks, apply, rounds - 1);
+                    }
+                },
+                Duration::from_secs(3),
+            );
+        }
+    });
+}
+
 #[component]
 fn Field(
     spec: FieldSpec,
@@ -416,9 +629,18 @@ fn Field(
     editable: bool,
     on_change: impl Fn(&'static str, String) + Copy + Send + Sync + 'static,
     check_field: impl Fn(FieldSpec) + Copy + Send + Sync + 'static,
+    prefill: RwSignal<SectionData>,
+    corrections: RwSignal<BTreeMap<String, String>>,
+    source: Option<RegistrySource>,
+    touch: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let locale = use_locale();
     let name = spec.name;
+    // 自动回填: the registry's own value, read-only until the parent says it is wrong.
+    let auto =
+        move || data.with(|d| prefill.with(|p| corrections.with(|c| is_prefilled(name, d, p, c))));
+    let correction = move || corrections.with(|c| c.get(name).cloned());
+    let locked = move || !editable || auto();
     let id = format!("field-{name}");
     let value = move || data.with(|d| d.get(name).cloned().unwrap_or_default());
     let problem = move || {
@@ -440,7 +662,7 @@ fn Field(
                     let text = *text;
                     view! {
                         <label class="choice">
-                            <input type="radio" name=name value=code disabled=!editable
+                            <input type="radio" name=name value=code disabled=locked
                                 prop:checked=move || value() == code
                                 on:change=move |_| { on_change(name, code.to_owned()); check_field(spec); } />
                             <span>{move || text.get(locale.get())}</span>
@@ -451,7 +673,7 @@ fn Field(
         }.into_any(),
         FieldKind::Choice(options) => view! {
             <label for=id.clone()>{move || label.get(locale.get())}</label>
-            <select id=id.clone() name=name disabled=!editable
+            <select id=id.clone() name=name disabled=locked
                 prop:value=value
                 on:change=move |ev| { on_change(name, event_target_value(&ev)); check_field(spec); }>
                 <option value="">{move || t("请选择", "Choose").get(locale.get())}</option>
@@ -475,16 +697,70 @@ fn Field(
                     {optional.then(|| view! { <span class="hint">{move || t("（选填）", " (optional)").get(locale.get())}</span> })}
                 </label>
                 <input id=id.clone() name=name type=input_type inputmode=input_mode autocapitalize=autocapitalize
-                    autocomplete=spec.autocomplete() spellcheck="false" disabled=!editable
+                    autocomplete=spec.autocomplete() spellcheck="false" disabled=!editable readonly=auto
                     prop:value=value
                     on:input=move |ev| on_change(name, event_target_value(&ev))
                     on:blur=move |_| check_field(spec) />
             }.into_any()
         }
     };
+    let tag = move || {
+        auto().then(|| {
+            view! { <span class="tag tag-prefilled" data-prefilled=name>{move || t("自动回填", "Prefilled").get(locale.get())}</span> }
+        })
+    };
+    let document = source.map(|s| s.document().name());
+    let reason_id = format!("reason-{name}");
+    let correcting = move || {
+        correction().map(|chosen| {
+            let reason_id = reason_id.clone();
+            view! {
+                <div class="correction" data-correction=name>
+                    <label for=reason_id.clone()>{move || t("更正原因", "Why it is wrong").get(locale.get())}</label>
+                    <select id=reason_id name=format!("reason-{name}") prop:value=chosen.clone()
+                        on:change=move |ev| {
+                            let reason = event_target_value(&ev);
+                            corrections.update(|c| { c.insert(name.to_owned(), reason); });
+                            touch();
+                        }>
+                        <option value="">{move || t("请选择", "Choose").get(locale.get())}</option>
+                        {CORRECTION_REASONS.iter().map(|(code, text)| {
+                            let code: &'static str = code;
+                            let text = *text;
+                            let chosen = chosen.clone();
+                            view! { <option value=code selected=move || chosen == code>{move || text.get(locale.get())}</option> }
+                        }).collect_view()}
+                    </select>
+                    {document.map(|d| view! {
+                        <p class="hint">{move || match locale.get() {
+                            Locale::Zh => format!("请上传{}作为证明，审核老师会核对。", d.zh),
+                            Locale::En => format!("Upload this as proof; the school checks it: {}.", d.en),
+                        }}</p>
+                    })}
+                    <button type="button" class="link-button" on:click=move |_| {
+                        let original = prefill.with_untracked(|p| p.get(name).cloned()).unwrap_or_default();
+                        corrections.update(|c| { c.remove(name); });
+                        if original.is_empty() {
+                            touch();
+                        } else {
+                            on_change(name, original);
+                        }
+                    }>{move || t("恢复系统信息", "Use the register's value").get(locale.get())}</button>
+                </div>
+            }
+        })
+    };
     view! {
-        <div class="field" class:field-invalid=move || problem().is_some() data-field=name>
+        <div class="field" class:field-invalid=move || problem().is_some() class:field-prefilled=auto data-field=name>
+            {tag}
             {input}
+            {move || (editable && auto()).then(|| view! {
+                <button type="button" class="link-button" data-wrong=name on:click=move |_| {
+                    corrections.update(|c| { c.insert(name.to_owned(), String::new()); });
+                    touch();
+                }>{move || t("信息有误", "This is wrong").get(locale.get())}</button>
+            })}
+            {correcting}
             {hint.map(|h| view! { <p class="hint">{move || h.get(locale.get())}</p> })}
             {move || problem().map(|m| view! { <p class="field-error">{m}</p> })}
         </div>

@@ -10,6 +10,8 @@ pub mod parent_account;
 pub mod registration;
 pub mod registration_point;
 pub mod registration_section;
+pub mod registry_consent;
+pub mod registry_lookup;
 pub mod school;
 pub mod sign_in_failure;
 pub mod staff_account;

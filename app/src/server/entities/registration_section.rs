@@ -13,6 +13,8 @@ pub struct Model {
     pub data: String,
     /// The parent pressed "save and continue" and the answers passed every check.
     pub completed: bool,
+    /// Where each answer came from, a JSON object of field → [`crate::domain::provenance::Provenance`].
+    pub provenance: String,
     pub updated_at: DateTimeUtc,
 }
 

@@ -1,0 +1,657 @@
+//! Prefill from government registries for a parent's registration: the consent asked before
+//! the first lookup, lookups started once and answered in the background (a parent waits at
+//! most the policy's timeout, then types by hand while a late answer is still kept), the
+//! prefill each section gets, and what a save needs to decide each value's provenance.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
+};
+
+use crate::{
+    domain::{
+        SectionData, SectionKind,
+        provenance::{CONSENT_WORDING_VERSION, RegistryAnswer, RegistrySource},
+    },
+    pages::registrations::api::{LookupState, RegistryInfo, RegistryStatus, SourceCheck},
+    server::{
+        auth::Actor,
+        entities::{parent_account, registration, registry_consent, registry_lookup},
+        failure::ServiceError,
+        registrations::{
+            answers_of, load_own, required_sections, state_of, subsystem_of, window_open,
+        },
+        registry::{HouseholdRecord, Question, Record, Registries},
+    },
+};
+
+const PENDING: &str = "pending";
+const FOUND: &str = "found";
+const NOT_FOUND: &str = "not-found";
+const UNAVAILABLE: &str = "unavailable";
+
+/// A lookup that failed is asked again on a later visit, but not more often than this.
+const RETRY_UNAVAILABLE_AFTER_SECS: i64 = 30;
+
+/// Records the parent's decision on registry lookups for this registration.
+pub async fn decide_consent(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    grant: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+        return Err(ServiceError::Closed);
+    }
+    if !state_of(&row)?.is_editable() {
+        return Err(ServiceError::Locked);
+    }
+    let existing = registry_consent::Entity::find()
+        .filter(registry_consent::Column::RegistrationId.eq(row.id))
+        .one(db)
+        .await?;
+    match existing {
+        Some(existing) => {
+            let mut active: registry_consent::ActiveModel = existing.into();
+            active.granted = Set(grant);
+            active.account_id = Set(row.account_id);
+            active.wording_version = Set(CONSENT_WORDING_VERSION.to_owned());
+            active.decided_at = Set(now);
+            active.update(db).await?;
+        }
+        None => {
+            let inserted = registry_consent::ActiveModel {
+                registration_id: Set(row.id),
+                account_id: Set(row.account_id),
+                granted: Set(grant),
+                wording_version: Set(CONSENT_WORDING_VERSION.to_owned()),
+                decided_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await;
+            match inserted {
+                Ok(_) => {}
+                // A second tab decided at the same moment: the later decision wins.
+                Err(error)
+                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    return Box::pin(decide_consent(db, actor, id, grant, now)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the registries said for a registration, as its pages and saves need it.
+#[derive(Clone, Debug, Default)]
+pub struct RegistryContext {
+    pub info: RegistryInfo,
+    /// Values registries confirm, per section.
+    pub prefill: BTreeMap<SectionKind, SectionData>,
+    /// When each source answered (UTC, RFC 3339).
+    pub answered_at: BTreeMap<RegistrySource, String>,
+}
+
+impl RegistryContext {
+    /// The registry's answer for a section, for deciding provenance.
+    pub fn answer_for(&self, section: SectionKind) -> RegistryAnswer<'_> {
+        let source = RegistrySource::for_section(section);
+        RegistryAnswer {
+            source,
+            prefill: self.prefill.get(&section),
+            answered_at: source.and_then(|s| self.answered_at.get(&s).cloned()),
+            configured: source.is_some_and(|s| self.info.configured.contains(&s)),
+        }
+    }
+}
+
+async fn consent_of(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<Option<bool>, ServiceError> {
+    Ok(registry_consent::Entity::find()
+        .filter(registry_consent::Column::RegistrationId.eq(registration_id))
+        .one(db)
+        .await?
+        .map(|c| c.granted))
+}
+
+fn decode(row: &registry_lookup::Model) -> Option<Record> {
+    row.answer
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+}
+
+/// The questions the registration allows now, for the sources configured and the
+/// sections the entry requires. Later questions use earlier answers: a property is looked
+/// for under the registrant and the parents the household register links to the child.
+async fn questions(
+    db: &impl ConnectionTrait,
+    registries: &Registries,
+    row: &registration::Model,
+    answers: &BTreeMap<SectionKind, SectionData>,
+    household: Option<&HouseholdRecord>,
+) -> Result<BTreeMap<RegistrySource, Question>, ServiceError> {
+    let (_, required) = required_sections(db, row.entry_id).await?;
+    let mut questions = BTreeMap::new();
+    let wanted = |source: RegistrySource| {
+        registries.is_configured(source) && source.sections().iter().any(|s| required.contains(s))
+    };
+    if wanted(RegistrySource::Household) {
+        questions.insert(
+            RegistrySource::Household,
+            Question::Household {
+                child_id: row.child_id_number.clone(),
+            },
+        );
+    }
+    if wanted(RegistrySource::RealEstate) {
+        let registrant = parent_account::Entity::find_by_id(row.account_id)
+            .one(db)
+            .await?
+            .map(|a| a.resident_id);
+        let mut people: Vec<String> = registrant.into_iter().collect();
+        if let Some(h) = household {
+            people.extend(h.father_id.iter().cloned());
+            people.extend(h.mother_id.iter().cloned());
+        }
+        people.sort();
+        people.dedup();
+        questions.insert(
+            RegistrySource::RealEstate,
+            Question::RealEstate { person_ids: people },
+        );
+    }
+    let guardians = guardian_ids(answers);
+    if !guardians.is_empty() {
+        if wanted(RegistrySource::ResidencePermit) {
+            questions.insert(
+                RegistrySource::ResidencePermit,
+                Question::ResidencePermit {
+                    person_ids: guardians.clone(),
+                },
+            );
+        }
+        if wanted(RegistrySource::Employment) {
+            questions.insert(
+                RegistrySource::Employment,
+                Question::Employment {
+                    person_ids: guardians,
+                },
+            );
+        }
+    }
+    Ok(questions)
+}
+
+/// Guardian 1's and (when given) guardian 2's ID numbers, in that order.
+fn guardian_ids(answers: &BTreeMap<SectionKind, SectionData>) -> Vec<String> {
+    let Some(guardian) = answers.get(&SectionKind::Guardian) else {
+        return Vec::new();
+    };
+    let id = |field: &str| {
+        guardian
+            .get(field)
+            .map(|v| v.trim().to_ascii_uppercase())
+            .filter(|v| !v.is_empty())
+    };
+    let mut ids: Vec<String> = id("g1_id_number").into_iter().collect();
+    if guardian.get("has_guardian2").map(String::as_str) == Some("yes") {
+        ids.extend(id("g2_id_number"));
+    }
+    ids
+}
+
+/// The lookup rows of a registration, keyed by source then question digest.
+async fn lookup_rows(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<Vec<registry_lookup::Model>, ServiceError> {
+    Ok(registry_lookup::Entity::find()
+        .filter(registry_lookup::Column::RegistrationId.eq(registration_id))
+        .order_by_desc(registry_lookup::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn row_for<'a>(
+    rows: &'a [registry_lookup::Model],
+    question: &Question,
+) -> Option<&'a registry_lookup::Model> {
+    let digest = question.digest();
+    rows.iter()
+        .find(|r| r.source == question.source().code() && r.key_digest == digest)
+}
+
+fn household_of(rows: &[registry_lookup::Model], child_id: &str) -> Option<HouseholdRecord> {
+    let question = Question::Household {
+        child_id: child_id.to_owned(),
+    };
+    row_for(rows, &question)
+        .filter(|r| r.status == FOUND)
+        .and_then(decode)
+        .and_then(|record| match record {
+            Record::Household(h) => h,
+            _ => None,
+        })
+}
+
+fn data(pairs: &[(&str, String)]) -> SectionData {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+/// Which guardian (`guardian1`, `guardian2`) an ID number belongs to.
+fn guardian_slot(guardians: &[String], id: &str) -> Option<&'static str> {
+    let id = id.trim().to_ascii_uppercase();
+    match guardians.iter().position(|g| *g == id) {
+        Some(0) => Some("guardian1"),
+        Some(1) => Some("guardian2"),
+        _ => None,
+    }
+}
+
+/// The section values a registry's record confirms.
+fn prefill_of(
+    record: &Record,
+    household: Option<&HouseholdRecord>,
+    answers: &BTreeMap<SectionKind, SectionData>,
+) -> Vec<(SectionKind, SectionData)> {
+    match record {
+        Record::Household(Some(h)) => {
+            let yes_no = if h.collective { "yes" } else { "no" };
+            let mut household = vec![
+                ("collective", yes_no.to_owned()),
+                ("address", h.address.clone()),
+            ];
+            if !h.collective {
+                household.push(("head_name", h.head_name.clone().unwrap_or_default()));
+                household.push(("head_relation", h.head_relation.clone().unwrap_or_default()));
+            }
+            vec![
+                (
+                    SectionKind::Child,
+                    data(&[("name", h.name.clone()), ("ethnicity", h.ethnicity.clone())]),
+                ),
+                (SectionKind::Household, data(&household)),
+            ]
+        }
+        // Only an unambiguous answer fills the form: with two properties the parent says
+        // which one they live in.
+        Record::RealEstate(properties) if properties.len() == 1 => {
+            let p = &properties[0];
+            let same = |id: &Option<String>| {
+                id.as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(&p.owner_id))
+            };
+            let relation = match household {
+                Some(h) if same(&h.father_id) => "father",
+                Some(h) if same(&h.mother_id) => "mother",
+                _ => "",
+            };
+            vec![(
+                SectionKind::Residence,
+                data(&[
+                    ("kind", "property".to_owned()),
+                    ("address", p.address.clone()),
+                    ("certificate_number", p.certificate_number.clone()),
+                    ("owner_name", p.owner_name.clone()),
+                    ("owner_relation", relation.to_owned()),
+                ]),
+            )]
+        }
+        Record::ResidencePermit(permits) => {
+            let guardians = guardian_ids(answers);
+            permits
+                .iter()
+                .find_map(|p| guardian_slot(&guardians, &p.holder_id).map(|slot| (slot, p)))
+                .map(|(slot, p)| {
+                    vec![(
+                        SectionKind::ResidencePermit,
+                        data(&[
+                            ("holder", slot.to_owned()),
+                            ("permit_number", p.permit_number.clone()),
+                            ("issuing_office", p.issuing_office.clone()),
+                            ("valid_from", p.valid_from.clone()),
+                        ]),
+                    )]
+                })
+                .unwrap_or_default()
+        }
+        Record::Employment(jobs) => {
+            let guardians = guardian_ids(answers);
+            jobs.iter()
+                .find_map(|j| guardian_slot(&guardians, &j.person_id).map(|slot| (slot, j)))
+                .map(|(slot, j)| {
+                    vec![(
+                        SectionKind::Employment,
+                        data(&[
+                            ("guardian", slot.to_owned()),
+                            ("employer", j.employer.clone()),
+                            ("credit_code", j.credit_code.clone()),
+                            ("employed_since", j.employed_since.clone()),
+                        ]),
+                    )]
+                })
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What the registries said for a registration, for the answers it has now.
+pub async fn context(
+    db: &impl ConnectionTrait,
+    registries: &Registries,
+    row: &registration::Model,
+    answers: &BTreeMap<SectionKind, SectionData>,
+) -> Result<RegistryContext, ServiceError> {
+    let configured = registries.configured();
+    let consent = consent_of(db, row.id).await?;
+    let info = RegistryInfo {
+        configured: configured.clone(),
+        consent,
+    };
+    if configured.is_empty() || consent != Some(true) {
+        return Ok(RegistryContext {
+            info,
+            ..RegistryContext::default()
+        });
+    }
+    let rows = lookup_rows(db, row.id).await?;
+    let household = household_of(&rows, &row.child_id_number);
+    let questions = questions(db, registries, row, answers, household.as_ref()).await?;
+    let mut context = RegistryContext {
+        info,
+        ..RegistryContext::default()
+    };
+    for (source, question) in &questions {
+        let Some(found) = row_for(&rows, question).filter(|r| r.status == FOUND) else {
+            continue;
+        };
+        let Some(record) = decode(found) else {
+            continue;
+        };
+        for (section, values) in prefill_of(&record, household.as_ref(), answers) {
+            if !values.is_empty() {
+                context.prefill.insert(section, values);
+            }
+        }
+        if let Some(at) = found.answered_at {
+            context
+                .answered_at
+                .insert(*source, at.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+    }
+    Ok(context)
+}
+
+/// Starts the lookups the registration allows now (each once), waits at most the policy's
+/// timeout for those of `section`, and says where each stands with the section's prefill.
+pub async fn status(
+    db: &DatabaseConnection,
+    registries: &Registries,
+    actor: &Actor,
+    id: i32,
+    section: SectionKind,
+    now: DateTime<Utc>,
+) -> Result<RegistryStatus, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let consent = consent_of(db, row.id).await?;
+    let source = RegistrySource::for_section(section);
+    let relevant = source.filter(|s| registries.is_configured(*s));
+    if consent != Some(true) || relevant.is_none() || !state_of(&row)?.is_editable() {
+        return Ok(RegistryStatus {
+            consent,
+            checks: Vec::new(),
+            prefill: SectionData::new(),
+            pending: false,
+        });
+    }
+    let (answers, _) = answers_of(db, row.id).await?;
+    let rows = lookup_rows(db, row.id).await?;
+    let household = household_of(&rows, &row.child_id_number);
+    let questions = questions(db, registries, &row, &answers, household.as_ref()).await?;
+
+    // A property is looked for under the parents the household register names: wait for it.
+    let household_settled = questions
+        .get(&RegistrySource::Household)
+        .is_none_or(|q| row_for(&rows, q).is_some_and(|r| r.status != PENDING));
+    let mut waiting = Vec::new();
+    for (question_source, question) in &questions {
+        if *question_source == RegistrySource::RealEstate && !household_settled {
+            continue;
+        }
+        if let Some(handle) = start(db, registries, &row, &rows, question, now).await?
+            && Some(*question_source) == relevant
+        {
+            waiting.push(handle);
+        }
+    }
+    if !waiting.is_empty() {
+        // Never longer than one attempt's timeout: a slow source is the parent's cue to type.
+        let _ = tokio::time::timeout(registries.policy.timeout, futures_join(waiting)).await;
+    }
+
+    let rows = lookup_rows(db, row.id).await?;
+    let mut checks = Vec::new();
+    let mut pending = false;
+    if let Some(source) = relevant {
+        let state = match questions.get(&source).and_then(|q| row_for(&rows, q)) {
+            None if source == RegistrySource::RealEstate && !household_settled => {
+                pending = true;
+                LookupState::Checking
+            }
+            None => LookupState::Waiting,
+            Some(r) => match r.status.as_str() {
+                FOUND => LookupState::Found,
+                NOT_FOUND => LookupState::NotFound,
+                UNAVAILABLE => LookupState::Unavailable,
+                _ => {
+                    pending = true;
+                    let waited = now.max(Utc::now()) - r.requested_at;
+                    let timeout = chrono::Duration::from_std(registries.policy.timeout)
+                        .unwrap_or_else(|_| chrono::Duration::seconds(3));
+                    if waited >= timeout {
+                        LookupState::Slow
+                    } else {
+                        LookupState::Checking
+                    }
+                }
+            },
+        };
+        checks.push(SourceCheck { source, state });
+    }
+    let context = context(db, registries, &row, &answers).await?;
+    Ok(RegistryStatus {
+        consent,
+        checks,
+        prefill: context.prefill.get(&section).cloned().unwrap_or_default(),
+        pending,
+    })
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for handle in handles {
+        let _ = handle.await;
+    }
+}
+
+/// Starts a lookup unless it is answered, under way, or failed only moments ago. Returns
+/// the task when this call started it.
+async fn start(
+    db: &DatabaseConnection,
+    registries: &Registries,
+    row: &registration::Model,
+    rows: &[registry_lookup::Model],
+    question: &Question,
+    now: DateTime<Utc>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, ServiceError> {
+    let lost_after = chrono::Duration::from_std(registries.policy.longest())
+        .unwrap_or_else(|_| chrono::Duration::seconds(60))
+        + chrono::Duration::seconds(10);
+    let lookup_id = match row_for(rows, question) {
+        Some(existing) => {
+            let again = match existing.status.as_str() {
+                PENDING => now - existing.requested_at > lost_after,
+                UNAVAILABLE => existing.answered_at.is_none_or(|at| {
+                    now - at > chrono::Duration::seconds(RETRY_UNAVAILABLE_AFTER_SECS)
+                }),
+                _ => false,
+            };
+            if !again {
+                return Ok(None);
+            }
+            // Claim the retry: only one page restarts it.
+            let claimed = registry_lookup::Entity::update_many()
+                .col_expr(registry_lookup::Column::Status, PENDING.into())
+                .col_expr(registry_lookup::Column::RequestedAt, now.into())
+                .filter(registry_lookup::Column::Id.eq(existing.id))
+                .filter(registry_lookup::Column::Status.eq(existing.status.clone()))
+                .filter(registry_lookup::Column::RequestedAt.eq(existing.requested_at))
+                .exec(db)
+                .await?;
+            if claimed.rows_affected == 0 {
+                return Ok(None);
+            }
+            existing.id
+        }
+        None => {
+            let inserted = registry_lookup::ActiveModel {
+                registration_id: Set(row.id),
+                source: Set(question.source().code().to_owned()),
+                key_digest: Set(question.digest()),
+                status: Set(PENDING.to_owned()),
+                answer: Set(None),
+                attempts: Set(0),
+                requested_at: Set(now),
+                answered_at: Set(None),
+                ..Default::default()
+            }
+            .insert(db)
+            .await;
+            match inserted {
+                Ok(model) => model.id,
+                // Another page started the same lookup a moment ago.
+                Err(error)
+                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    return Ok(None);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+    let db = db.clone();
+    let registries = registries.clone();
+    let question = question.clone();
+    Ok(Some(tokio::spawn(async move {
+        let (result, attempts) = registries.ask(&question).await;
+        let (status, answer) = match &result {
+            Ok(record) if record.found() => (FOUND, serde_json::to_string(record).ok()),
+            Ok(_) => (NOT_FOUND, None),
+            Err(error) => {
+                tracing::warn!(
+                    source = question.source().code(),
+                    error = %error,
+                    "registry lookup gave no answer; the parent continues by hand"
+                );
+                (UNAVAILABLE, None)
+            }
+        };
+        let written = registry_lookup::Entity::update_many()
+            .col_expr(registry_lookup::Column::Status, status.into())
+            .col_expr(registry_lookup::Column::Answer, answer.into())
+            .col_expr(
+                registry_lookup::Column::Attempts,
+                i32::try_from(attempts).unwrap_or(i32::MAX).into(),
+            )
+            .col_expr(registry_lookup::Column::AnsweredAt, Some(Utc::now()).into())
+            .filter(registry_lookup::Column::Id.eq(lookup_id))
+            .filter(registry_lookup::Column::Status.eq(PENDING))
+            .exec(&db)
+            .await;
+        if let Err(error) = written {
+            tracing::error!(error = %error, "storing a registry answer failed");
+        }
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::registry::{EmploymentRecord, PropertyRecord};
+
+    fn household() -> HouseholdRecord {
+        HouseholdRecord {
+            name: "刘一诺".into(),
+            ethnicity: "01".into(),
+            collective: false,
+            address: "青岛市市南区宁夏路 200 号".into(),
+            head_name: Some("周敏".into()),
+            head_relation: Some("mother".into()),
+            father_id: Some("370202198802110011".into()),
+            mother_id: Some("370202198905210023".into()),
+        }
+    }
+
+    #[test]
+    fn a_property_of_the_father_is_his_even_when_the_household_is_the_mothers() {
+        let record = Record::RealEstate(vec![PropertyRecord {
+            certificate_number: "鲁(2019)青岛市不动产权第0054321号".into(),
+            address: "青岛市市南区东海西路 15 号 1 单元 502".into(),
+            owner_name: "刘强".into(),
+            owner_id: "370202198802110011".into(),
+        }]);
+        let filled = prefill_of(&record, Some(&household()), &BTreeMap::new());
+        let (section, values) = &filled[0];
+        assert_eq!(*section, SectionKind::Residence);
+        assert_eq!(values["owner_relation"], "father");
+        assert_eq!(values["owner_name"], "刘强");
+    }
+
+    #[test]
+    fn employment_goes_to_the_guardian_it_belongs_to() {
+        let mut answers = BTreeMap::new();
+        answers.insert(
+            SectionKind::Guardian,
+            [
+                ("g1_id_number", "370202198905210023"),
+                ("has_guardian2", "yes"),
+                ("g2_id_number", "370202198802110011"),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        );
+        let record = Record::Employment(vec![EmploymentRecord {
+            person_id: "370202198802110011".into(),
+            employer: "青岛东海物流有限公司".into(),
+            credit_code: "91370212MA3E24680U".into(),
+            employed_since: "2016-04-15".into(),
+        }]);
+        let filled = prefill_of(&record, None, &answers);
+        assert_eq!(filled[0].1["guardian"], "guardian2");
+    }
+
+    #[test]
+    fn a_collective_household_has_no_head() {
+        let mut h = household();
+        h.collective = true;
+        let filled = prefill_of(&Record::Household(Some(h)), None, &BTreeMap::new());
+        let household = &filled[1].1;
+        assert_eq!(household["collective"], "yes");
+        assert!(!household.contains_key("head_name"));
+    }
+}
