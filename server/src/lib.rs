@@ -4,6 +4,7 @@
 pub mod auth_routes;
 pub mod database;
 pub mod dev_host_app;
+pub mod documents;
 pub mod layers;
 pub mod settings;
 pub mod startup;

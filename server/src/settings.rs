@@ -61,6 +61,15 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     /// Government registries for prefill (自动回填).
     pub registry: RegistrySettings,
+    /// The OpenDAL service document photos are kept in (`RUXUE_STORAGE`: `fs` by default,
+    /// or `s3`, `oss`, `cos`, `obs`).
+    pub storage_scheme: String,
+    /// Its options: `RUXUE_STORAGE_OPTIONS` (`key=value,key=value`, e.g. `root=/srv/ruxue`
+    /// or `bucket=ruxue,endpoint=https://oss-cn-qingdao.aliyuncs.com`) and, secret,
+    /// `RUXUE_STORAGE_SECRET_OPTIONS` (same form, inline or `@path`: access keys).
+    pub storage_options: Vec<(String, SecretString)>,
+    /// Photos decoded at once (`RUXUE_PHOTO_WORKERS`, default 2).
+    pub photo_workers: usize,
 }
 
 /// Where registry lookups go and how they are bounded.
@@ -258,6 +267,28 @@ impl Settings {
             cache_for: Duration::from_secs(number("RUXUE_REGISTRY_CACHE_SECS", 120)?),
             exchanges,
         };
+        let mut storage_options = Vec::new();
+        let mut add_options = |name: &'static str, text: String| -> Result<(), SettingsError> {
+            for pair in text.split([',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+                let Some((key, value)) = pair.split_once('=') else {
+                    return Err(SettingsError {
+                        name,
+                        reason: "each option is key=value".into(),
+                    });
+                };
+                storage_options.push((
+                    key.trim().to_owned(),
+                    SecretString::from(value.trim().to_owned()),
+                ));
+            }
+            Ok(())
+        };
+        if let Some(text) = get("RUXUE_STORAGE_OPTIONS") {
+            add_options("RUXUE_STORAGE_OPTIONS", text)?;
+        }
+        if let Some(text) = read_secret("RUXUE_STORAGE_SECRET_OPTIONS")? {
+            add_options("RUXUE_STORAGE_SECRET_OPTIONS", text)?;
+        }
         Ok(Self {
             addr,
             database_url: SecretString::from(database_url),
@@ -299,6 +330,10 @@ impl Settings {
             ),
             client_ip_header: get("RUXUE_CLIENT_IP_HEADER"),
             registry,
+            storage_scheme: parse("RUXUE_STORAGE", "fs")?.trim().to_owned(),
+            storage_options,
+            photo_workers: usize::try_from(number("RUXUE_PHOTO_WORKERS", 2)?.clamp(1, 64))
+                .unwrap_or(2),
         })
     }
 

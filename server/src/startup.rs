@@ -15,7 +15,9 @@ use app::{
             throttle,
         },
         demo,
+        photos::PhotoProcessor,
         registry::{LookupPolicy, Registries, demo::DemoRegistry, http::HttpRegistry},
+        storage::DocumentStore,
     },
     shell,
 };
@@ -46,6 +48,7 @@ use crate::{
     auth_routes::{self, SsoState},
     database,
     dev_host_app::{self, DevHostAppState, DevRegistryState},
+    documents,
     layers::{self, SecurityConfig},
     settings::Settings,
 };
@@ -100,6 +103,9 @@ impl Application {
                 tracing::info!("loaded demo data into the empty database");
             } else if demo::ensure_demo_entries(&db).await? {
                 tracing::info!("added the demo entries");
+            }
+            if demo::ensure_demo_materials(&db).await? {
+                tracing::info!("added the demo materials table");
             }
         }
         let state = app_state(settings, db, clock)?;
@@ -283,7 +289,25 @@ pub fn app_state(
         },
         client_ip_header,
         registries: registries(settings)?,
+        documents: document_store(settings)?,
+        photos: PhotoProcessor::new(settings.photo_workers, Duration::from_secs(20)),
     })
+}
+
+/// The document store from the settings (a local directory unless configured).
+fn document_store(settings: &Settings) -> Result<DocumentStore, StartupError> {
+    let mut options: std::collections::HashMap<String, String> =
+        settings
+            .storage_options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose_secret().to_owned()))
+            .collect();
+    if settings.storage_scheme == "fs" {
+        options
+            .entry("root".to_owned())
+            .or_insert_with(|| "data/documents".to_owned());
+    }
+    DocumentStore::new(&settings.storage_scheme, options).map_err(StartupError::Config)
 }
 
 /// The registries from the settings: the demo one, exchanges per source, or none.
@@ -430,6 +454,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
             "/dev/registry",
             get(dev_host_app::registry_home).post(dev_host_app::registry_set),
         )
+        .route("/documents/{photo}/{size}", get(documents::photo))
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -437,6 +462,16 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         .fallback(file_and_error_handler_with_context::<ServerState, _>(
             context, shell,
         ))
+        // Everything but photo uploads takes small bodies.
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .merge(
+            Router::new()
+                .route(
+                    "/api/registrations/{id}/documents/{document}",
+                    post(documents::upload),
+                )
+                .layer(RequestBodyLimitLayer::new(documents::UPLOAD_BODY_LIMIT)),
+        )
         .with_state(server_state)
         .layer(axum::middleware::from_fn_with_state(
             state,
@@ -453,8 +488,11 @@ pub fn with_middleware(router: Router, settings: &Settings) -> Router {
         https: settings.https,
     };
     // Each `layer` call wraps everything added before it: the last one is outermost.
+    // The outer bound: the router itself sets the tighter one for all but photo uploads.
     router
-        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(
+            settings.body_limit_bytes.max(documents::UPLOAD_BODY_LIMIT),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             settings.request_timeout,

@@ -3,6 +3,7 @@
 
 pub mod credit_code;
 pub mod dates;
+pub mod materials;
 pub mod name;
 pub mod phone;
 pub mod provenance;

@@ -100,16 +100,42 @@ pub enum Document {
     PropertyCertificate,
     ResidencePermit,
     EmploymentProof,
+    /// 出生医学证明 (or a marriage certificate): links a parent to the child.
+    BirthCertificate,
+    /// A grandparent's relation to the child (户口簿 pages or a police-station certificate).
+    KinshipProof,
+    RentalContract,
+    /// The collective household's first page and the child's page.
+    CollectiveHousehold,
 }
 
 impl Document {
+    pub const ALL: [Self; 8] = [
+        Self::HouseholdRegister,
+        Self::PropertyCertificate,
+        Self::ResidencePermit,
+        Self::EmploymentProof,
+        Self::BirthCertificate,
+        Self::KinshipProof,
+        Self::RentalContract,
+        Self::CollectiveHousehold,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Self::HouseholdRegister => "household-register",
             Self::PropertyCertificate => "property-certificate",
             Self::ResidencePermit => "residence-permit",
             Self::EmploymentProof => "employment-proof",
+            Self::BirthCertificate => "birth-certificate",
+            Self::KinshipProof => "kinship-proof",
+            Self::RentalContract => "rental-contract",
+            Self::CollectiveHousehold => "collective-household",
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code)
     }
 
     pub fn name(self) -> Text {
@@ -123,6 +149,22 @@ impl Document {
             Self::EmploymentProof => t(
                 "劳动合同或社保缴费证明",
                 "Employment contract or social-insurance record",
+            ),
+            Self::BirthCertificate => t(
+                "出生医学证明或结婚证",
+                "Birth medical certificate or marriage certificate",
+            ),
+            Self::KinshipProof => t(
+                "亲属关系证明（能体现祖孙关系的户口簿页或派出所证明）",
+                "Proof of kinship (household-register pages or a police-station certificate)",
+            ),
+            Self::RentalContract => t(
+                "房屋租赁合同及备案证明",
+                "Rental contract and its registration",
+            ),
+            Self::CollectiveHousehold => t(
+                "集体户口首页及儿童页",
+                "Collective household: first page and the child's page",
             ),
         }
     }
@@ -320,22 +362,6 @@ pub fn derive_provenance(
         .collect()
 }
 
-/// The documents a registration needs because values a registry could have confirmed were
-/// typed by hand.
-pub fn documents_needed(
-    provenance: &BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
-) -> Vec<Document> {
-    let mut documents: BTreeSet<Document> = BTreeSet::new();
-    for (section, fields) in provenance {
-        if fields.values().any(|p| p.needs_document)
-            && let Some(source) = RegistrySource::for_section(*section)
-        {
-            documents.insert(source.document());
-        }
-    }
-    documents.into_iter().collect()
-}
-
 /// Keeps corrections for fields the section has, with bounded reasons.
 pub fn clean_corrections(corrections: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     corrections
@@ -414,8 +440,6 @@ mod tests {
         assert_eq!(name.registry_value.as_deref(), Some("王小宝"));
         assert_eq!(name.correction.as_deref(), Some("已改名"));
         assert!(!provenance["contact_phone"].needs_document);
-        let all: BTreeMap<SectionKind, _> = [(SectionKind::Child, provenance)].into();
-        assert_eq!(documents_needed(&all), [Document::HouseholdRegister]);
     }
 
     #[test]

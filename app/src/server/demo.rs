@@ -10,12 +10,12 @@ use sea_orm::{
 use super::{
     auth::password,
     entities::{
-        bureau, collection_window, entry, entry_school, notice, registration_point, school,
-        staff_account,
+        bureau, collection_window, entry, entry_school, material_rule, notice,
+        registration_point, school, staff_account,
     },
     failure::ServiceError,
 };
-use crate::domain::{StaffRole, Subsystem};
+use crate::domain::{StaffRole, Subsystem, materials::Condition, provenance::Document};
 
 /// A person the simulated host app can sign in as.
 #[derive(Clone, Copy, Debug)]
@@ -419,6 +419,210 @@ where
         .await?;
     }
     ensure_demo_entries(&txn).await?;
+    ensure_demo_materials(&txn).await?;
     txn.commit().await?;
+    Ok(true)
+}
+
+/// Demo materials table: document, condition, required, explanation (zh, en), example
+/// (zh, en), and the entry codes it is limited to (empty: every entry).
+type DemoRule = (
+    Document,
+    Condition,
+    bool,
+    (&'static str, &'static str),
+    (&'static str, &'static str),
+    &'static [&'static str],
+);
+
+const MATERIALS: [DemoRule; 10] = [
+    (
+        Document::HouseholdRegister,
+        Condition::HandEntered,
+        true,
+        (
+            "户籍信息未能自动回填（如新落户、改名、迁户），需核对户口簿。",
+            "Household details were typed by hand (a new registration, a new name, a move): the household register is checked.",
+        ),
+        (
+            "户主页和儿童本人页各拍一张，四角完整、文字清晰、无反光。",
+            "One photo of the head's page and one of the child's page, all four corners, sharp, no glare.",
+        ),
+        &[],
+    ),
+    (
+        Document::PropertyCertificate,
+        Condition::HandEntered,
+        true,
+        (
+            "房产信息未能自动回填（如新办不动产权证），需核对证书。",
+            "Property details were typed by hand (a new certificate): the certificate is checked.",
+        ),
+        (
+            "证书登记页，能看清权利人、坐落和证号。",
+            "The registration page showing owner, address and certificate number.",
+        ),
+        &[],
+    ),
+    (
+        Document::ResidencePermit,
+        Condition::HandEntered,
+        true,
+        (
+            "居住证信息未能自动回填，需核对居住证。",
+            "Residence-permit details were typed by hand: the permit is checked.",
+        ),
+        ("居住证正反面。", "Both sides of the permit."),
+        &[],
+    ),
+    (
+        Document::EmploymentProof,
+        Condition::HandEntered,
+        true,
+        (
+            "工作信息未能自动回填，需核对劳动合同或社保缴费证明。",
+            "Employment details were typed by hand: the contract or insurance record is checked.",
+        ),
+        (
+            "劳动合同首页和签字页，或社保缴费明细。",
+            "The contract's first and signature pages, or the insurance payment record.",
+        ),
+        &[],
+    ),
+    (
+        Document::BirthCertificate,
+        Condition::OwnerOutsideHousehold,
+        true,
+        (
+            "房产在父亲（或母亲）名下、孩子户籍随另一方时，需证明产权人与孩子的关系。",
+            "The home is one parent's while the child's household is with the other: proof that the owner is the child's parent.",
+        ),
+        (
+            "出生医学证明（能看清父母姓名）或结婚证内页。",
+            "The birth medical certificate (both parents' names) or the marriage certificate's inner page.",
+        ),
+        &[],
+    ),
+    (
+        Document::KinshipProof,
+        Condition::OwnerIsGrandparent,
+        true,
+        (
+            "房屋在祖父母或外祖父母名下时，需证明祖孙关系。",
+            "The home is a grandparent's: proof of the relation.",
+        ),
+        (
+            "能体现祖孙关系的户口簿页，或派出所出具的亲属关系证明。",
+            "Household-register pages showing the relation, or a police-station certificate.",
+        ),
+        &[],
+    ),
+    (
+        Document::RentalContract,
+        Condition::Renting,
+        true,
+        (
+            "租房居住需提供租赁合同及备案证明。",
+            "Renting: the contract and its registration.",
+        ),
+        (
+            "合同首页、签字页和房屋租赁登记备案证明。",
+            "The contract's first and signature pages and the rental registration.",
+        ),
+        &[],
+    ),
+    (
+        Document::CollectiveHousehold,
+        Condition::CollectiveHousehold,
+        true,
+        (
+            "集体户口需提供集体户首页和孩子本人页。",
+            "A collective household: its first page and the child's page.",
+        ),
+        (
+            "集体户口首页（单位或人才市场盖章页）和孩子本人页。",
+            "The first page (with the employer's or talent centre's seal) and the child's page.",
+        ),
+        &[],
+    ),
+    (
+        Document::ResidencePermit,
+        Condition::Always,
+        true,
+        (
+            "随迁子女入学需提供父母一方在本区的有效居住证。",
+            "A migrant worker's child needs a parent's valid residence permit for the district.",
+        ),
+        ("居住证正反面。", "Both sides of the permit."),
+        &["migrant", "transfer-migrant"],
+    ),
+    (
+        Document::EmploymentProof,
+        Condition::Always,
+        true,
+        (
+            "随迁子女入学需提供父母一方在本区的就业证明。",
+            "A migrant worker's child needs proof of a parent's work in the district.",
+        ),
+        (
+            "劳动合同首页和签字页，或营业执照及社保缴费明细。",
+            "The contract's pages, or a business licence with the insurance record.",
+        ),
+        &["migrant", "transfer-migrant"],
+    ),
+];
+
+/// Adds the demo materials table when the demo bureau has none.
+pub async fn ensure_demo_materials(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(bureau) = bureau::Entity::find()
+        .filter(bureau::Column::Code.eq("qingdao-shinan"))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if material_rule::Entity::find()
+        .filter(material_rule::Column::BureauId.eq(bureau.id))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Ok(false);
+    }
+    let entries = entry::Entity::find()
+        .filter(entry::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    for (position, (document, condition, required, explanation, example, only)) in
+        MATERIALS.into_iter().enumerate()
+    {
+        let targets: Vec<Option<i32>> = if only.is_empty() {
+            vec![None]
+        } else {
+            entries
+                .iter()
+                .filter(|e| only.contains(&e.code.as_str()))
+                .map(|e| Some(e.id))
+                .collect()
+        };
+        for entry_id in targets {
+            material_rule::ActiveModel {
+                bureau_id: Set(bureau.id),
+                entry_id: Set(entry_id),
+                document: Set(document.code().into()),
+                condition: Set(condition.code().into()),
+                required: Set(required),
+                explanation_zh: Set(explanation.0.into()),
+                explanation_en: Set(explanation.1.into()),
+                example_zh: Set(example.0.into()),
+                example_en: Set(example.1.into()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
     Ok(true)
 }

@@ -4,14 +4,17 @@
 pub mod accounts;
 pub mod auth;
 pub mod demo;
+pub mod documents;
 pub mod entities;
 pub mod failure;
 pub mod home;
+pub mod photos;
 pub mod prefill;
 pub mod registrations;
 pub mod registry;
 pub mod security;
 pub mod state;
+pub mod storage;
 
 pub use failure::{ServiceError, to_app_error};
 pub use state::{AppState, Clock, HostApp};

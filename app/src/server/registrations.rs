@@ -15,7 +15,7 @@ use crate::{
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
         provenance::{
-            Provenance, clean_corrections, correction_reason, derive_provenance, documents_needed,
+            Provenance, clean_corrections, correction_reason, derive_provenance,
         },
         registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
         sections::{self, SectionContext},
@@ -35,6 +35,7 @@ use crate::{
             bureau, collection_window, entry, entry_school, parent_account, registration,
             registration_section, school,
         },
+        documents,
         failure::ServiceError,
         prefill,
         registry::Registries,
@@ -542,7 +543,7 @@ async fn view_of(
         .into_iter()
         .filter(|(kind, _)| required.contains(kind))
         .collect();
-    let documents_needed = documents_needed(&provenance);
+    let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
     Ok(RegistrationView {
         id: row.id,
         reference: row.reference.clone(),
@@ -571,7 +572,7 @@ async fn view_of(
         registry: registry.info,
         prefill: registry.prefill,
         provenance,
-        documents_needed,
+        materials,
     })
 }
 
@@ -797,6 +798,14 @@ pub async fn submit(
         return Err(ServiceError::Invalid(
             problems.into_iter().map(|(_, p)| p).collect(),
         ));
+    }
+    // Every required document is uploaded.
+    let (answers, _) = answers_of(db, row.id).await?;
+    let provenance = provenance_of(db, row.id).await?;
+    let items = documents::materials_of(db, &row, &answers, &provenance).await?;
+    let missing = documents::missing_problems(&items);
+    if !missing.is_empty() {
+        return Err(ServiceError::Invalid(missing));
     }
     let done = registration::Entity::update_many()
         .col_expr(

@@ -54,11 +54,19 @@ pub struct AppState {
     pub client_ip_header: Option<http::HeaderName>,
     /// Government registries for prefill (none: everything is typed by hand).
     pub registries: crate::server::registry::Registries,
+    /// Where document photos are kept.
+    pub documents: crate::server::storage::DocumentStore,
+    /// Decodes and re-encodes uploaded photos, a few at a time.
+    pub photos: crate::server::photos::PhotoProcessor,
 }
 
 impl AppState {
     /// State with default policies, as tests and tools need.
-    pub fn new(db: DatabaseConnection, clock: Clock) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Clock,
+        documents: crate::server::storage::DocumentStore,
+    ) -> Self {
         Self {
             db,
             clock,
@@ -66,6 +74,8 @@ impl AppState {
             host_app: HostApp::default(),
             client_ip_header: None,
             registries: crate::server::registry::Registries::none(),
+            documents,
+            photos: crate::server::photos::PhotoProcessor::default(),
         }
     }
 

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{
         RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem,
-        provenance::{Document, Provenance, RegistrySource},
+        materials::MaterialItem,
+        provenance::{Provenance, RegistrySource},
     },
     error::{AppError, FieldProblem},
     i18n::LocalizedText,
@@ -88,8 +89,8 @@ pub struct RegistrationView {
     pub prefill: BTreeMap<SectionKind, SectionData>,
     /// Where each stored answer came from.
     pub provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
-    /// Documents needed because values a registry could confirm were typed by hand.
-    pub documents_needed: Vec<Document>,
+    /// The documents this registration needs (材料), with the photos uploaded for each.
+    pub materials: Vec<MaterialItem>,
 }
 
 /// The registries of this installation and the parent's decision about them.
@@ -150,6 +151,11 @@ impl RegistrationView {
             .iter()
             .find(|(k, _)| *k == kind)
             .map(|(_, s)| *s)
+    }
+
+    /// Required documents without a photo yet.
+    pub fn missing_documents(&self) -> usize {
+        self.materials.iter().filter(|m| m.missing()).count()
     }
 
     pub fn completed_count(&self) -> usize {

@@ -65,7 +65,11 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
     let provenance = r.provenance.clone();
     let ctx_answers = answers.clone();
     let subsystem = r.subsystem;
-    let submittable = r.editable && r.state == RegistrationState::Draft && problems.is_empty();
+    let missing: Vec<_> = r.materials.iter().filter(|m| m.missing()).map(|m| m.document).collect();
+    let submittable = r.editable
+        && r.state == RegistrationState::Draft
+        && problems.is_empty()
+        && missing.is_empty();
     let sections: Vec<SectionKind> = r.sections.iter().map(|(k, _)| *k).collect();
     let problem_count = problems.len();
     view! {
@@ -79,6 +83,17 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                         {problems.into_iter().map(|(kind, p)| {
                             let href = format!("/registrations/{id}/sections/{}#field-{}", kind.code(), p.field);
                             view! { <li><a href=href>{move || format!("{}：{}", kind.title().get(locale.get()), p.message.get(locale.get()))}</a></li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+            {(!missing.is_empty()).then(|| view! {
+                <div class="error-summary" role="alert" tabindex="-1" data-missing-documents=missing.len()>
+                    <h2>{move || t("还缺少以下证明材料", "These documents are missing").get(locale.get())}</h2>
+                    <ul>
+                        {missing.iter().map(|d| {
+                            let d = *d;
+                            view! { <li><a href=format!("/registrations/{id}/documents#document-{}", d.code())>{move || d.name().get(locale.get())}</a></li> }
                         }).collect_view()}
                     </ul>
                 </div>

@@ -75,7 +75,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
     let state = r.state;
     let version = r.version;
     let sections = r.sections.clone();
-    let documents = r.documents_needed.clone();
+    let materials = r.materials.clone();
     let delete = ServerAction::<DeleteRegistration>::new();
     let asking = RwSignal::new(false);
     let navigate = use_navigate();
@@ -119,19 +119,36 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                     }
                 }).collect_view()}
             </ol>
-            {(!documents.is_empty()).then(|| view! {
-                <div class="panel" data-documents-needed="true">
-                    <h2>{move || t("需要上传的证明材料", "Documents to upload").get(locale.get())}</h2>
-                    <p class="hint">{move || t(
-                        "以下信息是手动填写的，没有经政务数据核验，请准备相应证件的清晰照片，审核老师会核对。",
-                        "Some answers were typed by hand rather than confirmed by a government register: have clear photos of these documents ready, the school checks them.",
-                    ).get(locale.get())}</p>
-                    <ul>
-                        {documents.iter().map(|d| {
-                            let d = *d;
-                            view! { <li data-document=d.code()>{move || d.name().get(locale.get())}</li> }
+            {(!materials.is_empty()).then(|| view! {
+                <div class="panel" data-materials="true">
+                    <h2>{move || t("证明材料", "Documents").get(locale.get())}</h2>
+                    <ul class="task-list">
+                        {materials.iter().map(|m| {
+                            let d = m.document;
+                            let count = m.photos.len();
+                            let (class, status) = if count > 0 {
+                                ("tag tag-open", "uploaded")
+                            } else if m.required {
+                                ("tag tag-error", "missing")
+                            } else {
+                                ("tag tag-muted", "optional")
+                            };
+                            view! {
+                                <li class="task" data-document=d.code() data-status=status>
+                                    <span>{move || d.name().get(locale.get())}</span>
+                                    <span class=class>{move || match (status, locale.get()) {
+                                        ("uploaded", Locale::Zh) => format!("已上传 {count} 张"),
+                                        ("uploaded", Locale::En) => format!("{count} uploaded"),
+                                        ("missing", l) => t("待上传", "To upload").get(l).to_owned(),
+                                        (_, l) => t("选传", "Optional").get(l).to_owned(),
+                                    }}</span>
+                                </li>
+                            }
                         }).collect_view()}
                     </ul>
+                    <a class="button" href=format!("/registrations/{id}/documents")>
+                        {move || if editable { t("上传证明材料", "Upload documents") } else { t("查看证明材料", "See documents") }.get(locale.get())}
+                    </a>
                 </div>
             })}
             {(editable && all_done).then(|| view! {

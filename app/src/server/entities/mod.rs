@@ -3,8 +3,10 @@
 pub mod auth_session;
 pub mod bureau;
 pub mod collection_window;
+pub mod document_photo;
 pub mod entry;
 pub mod entry_school;
+pub mod material_rule;
 pub mod notice;
 pub mod parent_account;
 pub mod registration;

@@ -1,0 +1,247 @@
+//! Document photos from the network, trusted for nothing: the kind is decided from the
+//! bytes (JPEG, PNG or WebP, never the name or header), decoding has hard limits on size
+//! and memory and runs on blocking threads behind a semaphore, and what is kept is a fresh
+//! JPEG (which also drops EXIF data such as GPS position) in three sizes.
+
+use std::{io::Cursor, sync::Arc, time::Duration};
+
+use image::{
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder,
+    imageops::FilterType,
+};
+use tokio::sync::Semaphore;
+
+use crate::error::FieldProblem;
+
+/// Largest photo accepted (the phone compresses below it).
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// A photo whose short side is smaller is a thumbnail, not a readable document.
+pub const MIN_SHORT_SIDE: u32 = 800;
+/// Largest side decoded at all: above this the file is refused before any pixel is read.
+const MAX_SIDE: u32 = 10_000;
+/// Most memory one decode may take.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Long side of the stored full-size, reviewer and thumbnail copies.
+const FULL_SIDE: u32 = 2560;
+const REVIEW_SIDE: u32 = 1600;
+const THUMB_SIDE: u32 = 320;
+
+/// What the bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoFormat {
+    Jpeg,
+    Png,
+    WebP,
+}
+
+impl PhotoFormat {
+    /// Decides the format from the first bytes only.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(Self::Png)
+        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Some(Self::WebP)
+        } else {
+            None
+        }
+    }
+
+    fn image_format(self) -> ImageFormat {
+        match self {
+            Self::Jpeg => ImageFormat::Jpeg,
+            Self::Png => ImageFormat::Png,
+            Self::WebP => ImageFormat::WebP,
+        }
+    }
+}
+
+/// Why a photo was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("not a photo")]
+    NotAPhoto,
+    #[error("too large")]
+    TooLarge,
+    #[error("too small: {width}x{height}")]
+    TooSmall { width: u32, height: u32 },
+    #[error("unreadable")]
+    Unreadable,
+    #[error("busy")]
+    Busy,
+}
+
+impl PhotoError {
+    /// The message for the parent, in both languages, on the `photo` field.
+    pub fn problem(&self) -> FieldProblem {
+        let (zh, en) = match self {
+            Self::NotAPhoto => (
+                "这不是照片。请拍照或从相册选择 JPG、PNG 或 WebP 格式的照片。".to_owned(),
+                "This is not a photo. Take one, or choose a JPG, PNG or WebP photo from the album."
+                    .to_owned(),
+            ),
+            Self::TooLarge => (
+                "照片超过 5 MB。请重新选择，平台会先在手机上压缩。".to_owned(),
+                "The photo is over 5 MB. Choose it again: the platform compresses it on the phone first."
+                    .to_owned(),
+            ),
+            Self::TooSmall { width, height } => (
+                format!(
+                    "这张照片只有 {width}×{height} 像素，像是缩略图，看不清内容。请发送原图（微信请勾选“原图”）。"
+                ),
+                format!(
+                    "This photo is only {width}×{height} pixels: it looks like a thumbnail and cannot be read. Send the original photo."
+                ),
+            ),
+            Self::Unreadable => (
+                "照片文件已损坏或不完整，请重新拍摄或选择。".to_owned(),
+                "The photo file is damaged or incomplete: take or choose it again.".to_owned(),
+            ),
+            Self::Busy => (
+                "上传的人较多，请稍后重试。".to_owned(),
+                "Many photos are arriving now: try again in a moment.".to_owned(),
+            ),
+        };
+        FieldProblem::new("photo", &zh, &en)
+    }
+}
+
+/// A photo as stored: three JPEGs and the full size's dimensions.
+#[derive(Clone, Debug)]
+pub struct Processed {
+    pub full: Vec<u8>,
+    pub review: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+fn encode(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
+    let rgb = image.to_rgb8();
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&rgb)
+        .map_err(|_| PhotoError::Unreadable)?;
+    Ok(out)
+}
+
+fn fit(image: &DynamicImage, side: u32) -> DynamicImage {
+    if image.width().max(image.height()) <= side {
+        image.clone()
+    } else {
+        image.resize(side, side, FilterType::Triangle)
+    }
+}
+
+/// Checks, decodes and re-encodes a photo. Blocking: CPU work of up to a second.
+pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    let format = PhotoFormat::sniff(bytes).ok_or(PhotoError::NotAPhoto)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| PhotoError::Unreadable)?;
+    let (width, height) = decoder.dimensions();
+    if width.min(height) < MIN_SHORT_SIDE {
+        return Err(PhotoError::TooSmall { width, height });
+    }
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Unreadable)?;
+    // The camera's "this way up", applied to the pixels: the stored JPEG has no EXIF.
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    let full = fit(&image, FULL_SIDE);
+    let review = fit(&full, REVIEW_SIDE);
+    let thumb = full.thumbnail(THUMB_SIDE, THUMB_SIDE);
+    Ok(Processed {
+        width: full.width(),
+        height: full.height(),
+        full: encode(&full, 85)?,
+        review: encode(&review, 80)?,
+        thumb: encode(&thumb, 70)?,
+    })
+}
+
+/// Runs [`process`] on blocking threads, a bounded number at a time, so that a burst of
+/// uploads can take neither all memory nor all threads.
+#[derive(Clone, Debug)]
+pub struct PhotoProcessor {
+    permits: Arc<Semaphore>,
+    /// How long an upload may wait for its turn before being told to retry.
+    wait: Duration,
+}
+
+impl Default for PhotoProcessor {
+    fn default() -> Self {
+        Self::new(2, Duration::from_secs(20))
+    }
+}
+
+impl PhotoProcessor {
+    pub fn new(at_once: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(at_once.max(1))),
+            wait,
+        }
+    }
+
+    pub async fn process(&self, bytes: Vec<u8>) -> Result<Processed, PhotoError> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| PhotoError::Busy)?
+            .map_err(|_| PhotoError::Busy)?;
+        let result = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            process(&bytes)
+        })
+        .await;
+        result.map_err(|_| PhotoError::Unreadable)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use image::{ImageBuffer, Rgb};
+
+    use super::*;
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let image = ImageBuffer::from_fn(width, height, |x, y| {
+            Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
+        });
+        let mut out = Vec::new();
+        JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&DynamicImage::ImageRgb8(image))
+            .expect("encodes");
+        out
+    }
+
+    #[test]
+    fn the_format_comes_from_the_bytes_not_the_name() {
+        assert_eq!(PhotoFormat::sniff(&jpeg(8, 8)), Some(PhotoFormat::Jpeg));
+        assert_eq!(PhotoFormat::sniff(b"<html><script>"), None);
+        assert_eq!(PhotoFormat::sniff(b"<svg xmlns="), None);
+        assert_eq!(PhotoFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(PhotoFormat::WebP));
+    }
+
+    #[test]
+    fn a_photo_is_scaled_to_its_sizes_and_a_thumbnail_is_refused() {
+        let processed = process(&jpeg(3000, 2000)).expect("a photo");
+        assert_eq!((processed.width, processed.height), (2560, 1707));
+        assert!(processed.thumb.len() < processed.review.len());
+        assert_eq!(
+            process(&jpeg(640, 480)).err(),
+            Some(PhotoError::TooSmall {
+                width: 640,
+                height: 480
+            })
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! Where document photos are kept, through Apache OpenDAL: a local directory by default;
+//! by setting, an S3-compatible bucket or the object stores of government clouds (Aliyun
+//! OSS, Tencent COS, Huawei OBS). Object names are generated, never taken from an upload.
+
+use std::collections::HashMap;
+
+use opendal::Operator;
+
+use crate::server::failure::ServiceError;
+
+/// The document store.
+#[derive(Clone, Debug)]
+pub struct DocumentStore {
+    operator: Operator,
+}
+
+impl DocumentStore {
+    /// A store of the OpenDAL `scheme` (`fs`, `s3`, `oss`, `cos`, `obs`, `memory`) with its
+    /// options (`root`, `bucket`, `endpoint`, credentials...).
+    pub fn new(scheme: &str, options: HashMap<String, String>) -> Result<Self, String> {
+        opendal::init_default_registry();
+        let operator = Operator::via_iter(scheme, options)
+            .map_err(|e| format!("document store `{scheme}`: {e}"))?;
+        Ok(Self { operator })
+    }
+
+    /// A store in memory, for tools and tests that keep nothing.
+    pub fn memory() -> Result<Self, String> {
+        Operator::from_config(opendal::services::MemoryConfig::default())
+            .map(|operator| Self { operator })
+            .map_err(|e| format!("document store `memory`: {e}"))
+    }
+
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), ServiceError> {
+        self.operator
+            .write(key, bytes)
+            .await
+            .map(|_| ())
+            .map_err(|e| ServiceError::Unexpected(format!("storing a document: {e}")))
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, ServiceError> {
+        self.operator
+            .read(key)
+            .await
+            .map(|buffer| buffer.to_vec())
+            .map_err(|e| ServiceError::Unexpected(format!("reading a document: {e}")))
+    }
+
+    /// Checks the store answers (readiness).
+    pub async fn check(&self) -> Result<(), ServiceError> {
+        self.operator
+            .check()
+            .await
+            .map_err(|e| ServiceError::Unexpected(format!("document store: {e}")))
+    }
+}

@@ -1,0 +1,100 @@
+//! Routes for document photos: upload (a raw image body, at most a little over 5 MB, read
+//! with an explicit limit whatever the headers say) and download (only for those who may
+//! see the registration, never cached, never sniffed).
+
+use app::{
+    error::AppError,
+    server::{
+        AppState,
+        auth::Actor,
+        documents::{self, PhotoSize, Upload},
+        photos::MAX_PHOTO_BYTES,
+        to_app_error,
+    },
+};
+use axum::{
+    Extension, Json,
+    body::Body,
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+/// Largest upload body: a photo and a little room.
+pub const UPLOAD_BODY_LIMIT: usize = MAX_PHOTO_BYTES + 64 * 1024;
+
+fn failure(error: AppError) -> Response {
+    (error.status(), Json(error)).into_response()
+}
+
+/// What the upload address may carry.
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    replaces: Option<i32>,
+}
+
+/// `POST /api/registrations/{id}/documents/{document}`: a photo of a document.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((registration_id, document)): Path<(i32, String)>,
+    Query(query): Query<UploadQuery>,
+    body: Body,
+) -> Response {
+    // Read at most the limit, whether or not a Content-Length was sent.
+    let bytes = match axum::body::to_bytes(body, UPLOAD_BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return failure(AppError::Invalid {
+                problems: vec![app::server::photos::PhotoError::TooLarge.problem()],
+            });
+        }
+    };
+    let upload = Upload {
+        registration_id,
+        document,
+        replaces: query.replaces,
+        bytes: bytes.to_vec(),
+    };
+    match documents::upload(
+        &state.db,
+        &state.documents,
+        &state.photos,
+        &actor,
+        upload,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(photo) => (StatusCode::OK, Json(photo)).into_response(),
+        Err(error) => failure(to_app_error(error)),
+    }
+}
+
+/// `GET /documents/{photo}/{size}`: a photo's `full`, `review` or `thumb` copy.
+pub async fn photo(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((photo_id, size)): Path<(i32, String)>,
+) -> Response {
+    let Some(size) = PhotoSize::from_code(&size) else {
+        return failure(AppError::NotFound);
+    };
+    match documents::photo(&state.db, &state.documents, &actor, photo_id, size).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"photo-{photo_id}.jpg\""),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => failure(to_app_error(error)),
+    }
+}
