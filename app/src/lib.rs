@@ -21,11 +21,12 @@ use crate::{
     i18n::{LocaleContext, initial_locale, t},
     pages::{
         home::HomePage,
+        materials::MaterialsPage,
         me::MyIdentityPage,
         not_found::NotFoundPage,
         registrations::{
-            ConfirmPage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage, SectionPage,
-            SubmittedPage,
+            ConfirmPage, DocumentsPage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage,
+            SectionPage, SubmittedPage,
         },
         sign_in_problem::SignInProblemPage,
         staff::{StaffHomePage, StaffSignInPage},
@@ -103,6 +104,12 @@ pub fn App() -> impl IntoView {
                         view=SectionPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("documents"))
+                        view=DocumentsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("materials") view=MaterialsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("confirm"))
                         view=ConfirmPage

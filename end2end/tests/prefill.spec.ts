@@ -48,7 +48,9 @@ test.describe("prefill from government registries", () => {
     await page.getByRole("button", { name: "返回列表" }).click();
 
     // The task list asks for the document that backs the corrected name.
-    await expect(page.locator("[data-documents-needed]")).toContainText("户口簿");
+    const needed = page.locator('[data-materials] [data-document="household-register"]');
+    await expect(needed).toHaveAttribute("data-status", "missing");
+    await expect(needed).toContainText("户口簿");
   });
 
   test("with the registry slowed past its timeout the page stays responsive and lets the parent type", async ({ page }, testInfo) => {

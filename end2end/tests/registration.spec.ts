@@ -1,5 +1,5 @@
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq } from "./parent";
+import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 
@@ -24,8 +24,16 @@ test.describe("a parent's registration", () => {
     await expect(page.locator('[data-section="household"]')).toHaveAttribute("data-status", "cannot-start");
 
     await fillAllSections(page, "张子涵");
+    // Typed by hand where the registers could have confirmed it: the documents are asked for,
+    // and the check page says so until they are uploaded.
+    await page.getByRole("link", { name: "信息确认并提交" }).click();
+    await expect(page.locator("[data-missing-documents]")).toContainText("户口簿");
+    await expect(page.getByRole("button", { name: "确认无误，提交" })).toHaveCount(0);
+    await page.goBack();
+    await uploadMissingDocuments(page);
     await page.getByRole("link", { name: "信息确认并提交" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "信息确认" })).toBeVisible();
+    await expect(page.locator("[data-missing-documents]")).toHaveCount(0);
     await expect(page.getByText("张子涵")).toBeVisible();
     await expect(page.getByRole("link", { name: "修改" }).first()).toBeVisible();
     await waitForHydration(page);

@@ -46,9 +46,10 @@ pub async fn upload(
     let bytes = match axum::body::to_bytes(body, UPLOAD_BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return failure(AppError::Invalid {
+            let error = AppError::Invalid {
                 problems: vec![app::server::photos::PhotoError::TooLarge.problem()],
-            });
+            };
+            return (StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response();
         }
     };
     let upload = Upload {

@@ -269,7 +269,11 @@ impl Settings {
         };
         let mut storage_options = Vec::new();
         let mut add_options = |name: &'static str, text: String| -> Result<(), SettingsError> {
-            for pair in text.split([',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            for pair in text
+                .split([',', '\n'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
                 let Some((key, value)) = pair.split_once('=') else {
                     return Err(SettingsError {
                         name,

@@ -296,12 +296,11 @@ pub fn app_state(
 
 /// The document store from the settings (a local directory unless configured).
 fn document_store(settings: &Settings) -> Result<DocumentStore, StartupError> {
-    let mut options: std::collections::HashMap<String, String> =
-        settings
-            .storage_options
-            .iter()
-            .map(|(k, v)| (k.clone(), v.expose_secret().to_owned()))
-            .collect();
+    let mut options: std::collections::HashMap<String, String> = settings
+        .storage_options
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose_secret().to_owned()))
+        .collect();
     if settings.storage_scheme == "fs" {
         options
             .entry("root".to_owned())

@@ -230,7 +230,11 @@ mod tests {
             data(&[("kind", "property"), ("owner_relation", "father")]),
         );
         let rules = [
-            rule(Document::BirthCertificate, Condition::OwnerOutsideHousehold, true),
+            rule(
+                Document::BirthCertificate,
+                Condition::OwnerOutsideHousehold,
+                true,
+            ),
             rule(Document::KinshipProof, Condition::OwnerIsGrandparent, true),
             rule(Document::RentalContract, Condition::Renting, true),
         ];
@@ -262,7 +266,10 @@ mod tests {
         ];
         let items = needed(&rules, &BTreeMap::new(), &provenance);
         assert_eq!(items.len(), 1);
-        assert!(items[0].required, "required by one rule, optional by another");
+        assert!(
+            items[0].required,
+            "required by one rule, optional by another"
+        );
         assert_eq!(items[0].reasons.len(), 2);
     }
 }

@@ -1,6 +1,7 @@
 //! Pages, one module each.
 
 pub mod home;
+pub mod materials;
 pub mod me;
 pub mod not_found;
 pub mod registrations;

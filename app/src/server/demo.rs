@@ -10,8 +10,8 @@ use sea_orm::{
 use super::{
     auth::password,
     entities::{
-        bureau, collection_window, entry, entry_school, material_rule, notice,
-        registration_point, school, staff_account,
+        bureau, collection_window, entry, entry_school, material_rule, notice, registration_point,
+        school, staff_account,
     },
     failure::ServiceError,
 };

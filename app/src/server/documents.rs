@@ -237,6 +237,7 @@ pub async fn remove(
     photo_id: i32,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
+    actor.require_parent()?;
     let photo = document_photo::Entity::find_by_id(photo_id)
         .one(db)
         .await?

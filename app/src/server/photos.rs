@@ -64,6 +64,8 @@ pub enum PhotoError {
     NotAPhoto,
     #[error("too large")]
     TooLarge,
+    #[error("too many pixels")]
+    TooManyPixels,
     #[error("too small: {width}x{height}")]
     TooSmall { width: u32, height: u32 },
     #[error("unreadable")]
@@ -85,6 +87,10 @@ impl PhotoError {
                 "照片超过 5 MB。请重新选择，平台会先在手机上压缩。".to_owned(),
                 "The photo is over 5 MB. Choose it again: the platform compresses it on the phone first."
                     .to_owned(),
+            ),
+            Self::TooManyPixels => (
+                format!("照片尺寸异常（边长超过 {MAX_SIDE} 像素），请用手机重新拍摄。"),
+                format!("The picture's size is abnormal (a side over {MAX_SIDE} pixels): take the photo again with the phone."),
             ),
             Self::TooSmall { width, height } => (
                 format!(
@@ -134,25 +140,83 @@ fn fit(image: &DynamicImage, side: u32) -> DynamicImage {
     }
 }
 
+/// Whether a JPEG's segments run whole from start to end-of-image marker. Decoders fill a
+/// cut-off photo with grey rather than fail: such a photo is refused instead.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    let mut i = 2;
+    loop {
+        if i + 1 >= len || bytes[i] != 0xFF {
+            return false;
+        }
+        let marker = bytes[i + 1];
+        match marker {
+            0xFF => i += 1,
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => i += 2,
+            _ => {
+                if i + 3 >= len {
+                    return false;
+                }
+                let segment = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+                let next = i + 2 + segment;
+                if segment < 2 || next > len {
+                    return false;
+                }
+                if marker != 0xDA {
+                    i = next;
+                    continue;
+                }
+                // Entropy-coded data runs to the next marker that is not stuffing or a restart.
+                let mut j = next;
+                loop {
+                    if j + 1 >= len {
+                        return false;
+                    }
+                    if bytes[j] == 0xFF {
+                        match bytes[j + 1] {
+                            0x00 | 0xD0..=0xD7 => j += 2,
+                            0xFF => j += 1,
+                            _ => break,
+                        }
+                    } else {
+                        j += 1;
+                    }
+                }
+                i = j;
+            }
+        }
+    }
+}
+
 /// Checks, decodes and re-encodes a photo. Blocking: CPU work of up to a second.
 pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge);
     }
     let format = PhotoFormat::sniff(bytes).ok_or(PhotoError::NotAPhoto)?;
+    if format == PhotoFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(PhotoError::Unreadable);
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|_| PhotoError::Unreadable)?;
+    let mut decoder = reader.into_decoder().map_err(|e| match e {
+        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
+        _ => PhotoError::Unreadable,
+    })?;
     let (width, height) = decoder.dimensions();
     if width.min(height) < MIN_SHORT_SIDE {
         return Err(PhotoError::TooSmall { width, height });
     }
     let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Unreadable)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
+        _ => PhotoError::Unreadable,
+    })?;
     // The camera's "this way up", applied to the pixels: the stored JPEG has no EXIF.
     if let Some(orientation) = orientation {
         image.apply_orientation(orientation);
@@ -228,7 +292,19 @@ mod tests {
         assert_eq!(PhotoFormat::sniff(&jpeg(8, 8)), Some(PhotoFormat::Jpeg));
         assert_eq!(PhotoFormat::sniff(b"<html><script>"), None);
         assert_eq!(PhotoFormat::sniff(b"<svg xmlns="), None);
-        assert_eq!(PhotoFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(PhotoFormat::WebP));
+        assert_eq!(
+            PhotoFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(PhotoFormat::WebP)
+        );
+    }
+
+    #[test]
+    fn a_cut_off_jpeg_is_incomplete_and_a_whole_one_is_complete() {
+        let whole = jpeg(900, 900);
+        assert!(jpeg_is_complete(&whole));
+        for cut in [3, 100, whole.len() / 2, whole.len() - 1] {
+            assert!(!jpeg_is_complete(&whole[..cut]), "cut at {cut}");
+        }
     }
 
     #[test]

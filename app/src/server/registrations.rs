@@ -14,9 +14,7 @@ use sea_orm::{
 use crate::{
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
-        provenance::{
-            Provenance, clean_corrections, correction_reason, derive_provenance,
-        },
+        provenance::{Provenance, clean_corrections, correction_reason, derive_provenance},
         registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
         sections::{self, SectionContext},
     },
@@ -31,11 +29,11 @@ use crate::{
     },
     server::{
         auth::Actor,
+        documents,
         entities::{
             bureau, collection_window, entry, entry_school, parent_account, registration,
             registration_section, school,
         },
-        documents,
         failure::ServiceError,
         prefill,
         registry::Registries,

@@ -66,6 +66,14 @@ fn owner_only(caller: Caller) -> Expect {
     }
 }
 
+/// Parents may call it but find nothing there; staff are refused.
+fn parents_find_nothing(caller: Caller) -> Expect {
+    match caller {
+        Caller::ParentA | Caller::ParentB => Expect::NotFound,
+        other => parents_only(other),
+    }
+}
+
 /// Who may call a server function.
 type Rule = fn(Caller) -> Expect;
 /// A server function, its form fields and its rule.
@@ -199,6 +207,12 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             "get_registry_status",
             vec![("id", a_main.clone()), ("section", "child".into())],
             owner_only,
+        ),
+        ("get_materials_table", vec![], everyone),
+        (
+            "remove_document_photo",
+            vec![("photo_id", "999999".into())],
+            parents_find_nothing,
         ),
         (
             "decide_registry_consent",

@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod documents;
 mod health;
 mod helpers;
 mod home;

@@ -345,3 +345,22 @@ pub async fn get_registry_status(id: i32, section: String) -> Result<RegistrySta
     .await
     .map_err(to_app_error)
 }
+
+/// Removes a photo of a document while the registration can be changed.
+#[server(prefix = "/api", endpoint = "remove_document_photo")]
+pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
+    use crate::server::{AppState, auth::current_actor, documents, to_app_error};
+    let state = AppState::from_context()?;
+    documents::remove(&state.db, &current_actor(), photo_id, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// The whole materials table (材料对照表), for everyone.
+#[server(prefix = "/api", endpoint = "get_materials_table")]
+pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::MaterialRule>, AppError>
+{
+    use crate::server::{AppState, documents, to_app_error};
+    let state = AppState::from_context()?;
+    documents::table(&state.db).await.map_err(to_app_error)
+}

@@ -65,7 +65,12 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
     let provenance = r.provenance.clone();
     let ctx_answers = answers.clone();
     let subsystem = r.subsystem;
-    let missing: Vec<_> = r.materials.iter().filter(|m| m.missing()).map(|m| m.document).collect();
+    let missing: Vec<_> = r
+        .materials
+        .iter()
+        .filter(|m| m.missing())
+        .map(|m| m.document)
+        .collect();
     let submittable = r.editable
         && r.state == RegistrationState::Draft
         && problems.is_empty()

@@ -3,13 +3,16 @@
 
 pub mod api;
 mod confirm;
+mod documents;
 mod drafts;
 mod list;
 mod new;
 mod overview;
+mod photo_upload;
 mod section;
 
 pub use confirm::{ConfirmPage, SubmittedPage};
+pub use documents::DocumentsPage;
 pub use drafts::clear_all_drafts;
 pub use list::MyRegistrationsPage;
 pub use new::NewRegistrationPage;

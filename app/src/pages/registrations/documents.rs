@@ -1,0 +1,298 @@
+//! A registration's documents (证明材料): what it needs and why, an example of a good
+//! photo, the photos uploaded (thumbnails that can be replaced or removed), and a picker
+//! that works inside app webviews (a plain file input: camera or album, several at once).
+
+use leptos::{prelude::*, task::spawn_local};
+
+use super::{
+    LoadFailed, Loading,
+    api::{RegistrationView, get_registration, remove_document_photo},
+    overview::RegistrationHeader,
+    photo_upload::PhotoProblem,
+    use_registration_id,
+};
+use crate::{
+    components::ErrorPanel,
+    domain::{materials::MaterialItem, provenance::Document},
+    i18n::{Locale, t, use_locale},
+};
+
+/// The documents page of a registration.
+#[component]
+pub fn DocumentsPage() -> impl IntoView {
+    let id = use_registration_id();
+    // Bumped after every upload or removal: the list is read again from the server.
+    let changed = RwSignal::new(0_u32);
+    let registration = Resource::new_blocking(
+        move || (id.get(), changed.get()),
+        |(id, _)| get_registration(id),
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match registration.await {
+                    Ok(r) => view! { <Documents r changed /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
+    let locale = use_locale();
+    let id = r.id;
+    let editable = r.editable;
+    let items = r.materials.clone();
+    let missing = r.missing_documents();
+    view! {
+        <section aria-labelledby="documents-heading">
+            <h1 id="documents-heading">{move || t("证明材料", "Documents").get(locale.get())}</h1>
+            <RegistrationHeader r=r.clone() />
+            <p class="hint">{move || t(
+                "请拍摄原件，四角完整、文字清晰、无反光。照片会先在手机上压缩，再上传。",
+                "Photograph the originals: all four corners, sharp, no glare. Photos are compressed on the phone before they are sent.",
+            ).get(locale.get())}</p>
+            {(missing > 0).then(|| view! {
+                <p class="callout" role="status" data-missing=missing>{move || match locale.get() {
+                    Locale::Zh => format!("还有 {missing} 份必需材料未上传。"),
+                    Locale::En => format!("{missing} required documents still to upload."),
+                }}</p>
+            })}
+            {items.is_empty().then(|| view! {
+                <p>{move || t("本次报名无需上传证明材料。", "This registration needs no documents.").get(locale.get())}</p>
+            })}
+            {items.into_iter().map(|item| view! { <DocumentCard id item editable changed /> }).collect_view()}
+            <a class="button" href=format!("/registrations/{id}")>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
+        </section>
+    }
+}
+
+/// One photo being prepared or sent.
+#[derive(Clone)]
+struct Job {
+    key: u32,
+    name: String,
+    /// `compressing`, `uploading`, `done` or `failed`.
+    stage: RwSignal<&'static str>,
+    progress: RwSignal<u32>,
+    retries: RwSignal<u32>,
+    problem: RwSignal<Option<PhotoProblem>>,
+}
+
+#[component]
+fn DocumentCard(
+    id: i32,
+    item: MaterialItem,
+    editable: bool,
+    changed: RwSignal<u32>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let document = item.document;
+    let code = document.code();
+    let jobs = RwSignal::new(Vec::<Job>::new());
+    let removal_error = RwSignal::new(None);
+    let count = item.photos.len();
+    let (class, status) = if count > 0 {
+        ("tag tag-open", "uploaded")
+    } else if item.required {
+        ("tag tag-error", "missing")
+    } else {
+        ("tag tag-muted", "optional")
+    };
+    let reasons = item.reasons.clone();
+    let example = item.example.clone();
+    let photos = item.photos.clone();
+    view! {
+        <article class="panel document" id=format!("document-{code}") data-document=code data-status=status>
+            <h2>
+                {move || document.name().get(locale.get())}
+                " "
+                <span class=class>{move || match (status, locale.get()) {
+                    ("uploaded", Locale::Zh) => format!("已上传 {count} 张"),
+                    ("uploaded", Locale::En) => format!("{count} uploaded"),
+                    ("missing", l) => t("必需，待上传", "Required").get(l).to_owned(),
+                    (_, l) => t("选传", "Optional").get(l).to_owned(),
+                }}</span>
+            </h2>
+            <ul class="hint">
+                {reasons.into_iter().map(|r| view! { <li>{move || r.get(locale.get()).to_owned()}</li> }).collect_view()}
+            </ul>
+            <p class="hint"><strong>{move || t("合格的照片：", "A good photo: ").get(locale.get())}</strong>{move || example.get(locale.get()).to_owned()}</p>
+            <ul class="thumbnails">
+                {photos.into_iter().map(|photo| {
+                    let alt = move || match locale.get() {
+                        Locale::Zh => format!("{}照片 {}×{}", document.name().zh, photo.width, photo.height),
+                        Locale::En => format!("Photo of {} {}×{}", document.name().en, photo.width, photo.height),
+                    };
+                    let size = format!("{:.1} MB", photo.bytes as f64 / 1_048_576.0);
+                    view! {
+                        <li data-photo=photo.id>
+                            <a href=format!("/documents/{}/full", photo.id) target="_self">
+                                <img src=format!("/documents/{}/thumb", photo.id) alt=alt width="160" loading="lazy" />
+                            </a>
+                            <span class="hint" data-photo-size=format!("{}x{}", photo.width, photo.height)>{format!("{}×{} · {size}", photo.width, photo.height)}</span>
+                            {editable.then(|| view! {
+                                <PhotoPicker id document jobs changed replaces=Some(photo.id) />
+                                <button type="button" class="link-button" on:click=move |_| {
+                                    spawn_local(async move {
+                                        match remove_document_photo(photo.id).await {
+                                            Ok(()) => changed.update(|c| *c += 1),
+                                            Err(error) => removal_error.set(Some(error)),
+                                        }
+                                    });
+                                }>{move || t("删除", "Remove").get(locale.get())}</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || removal_error.get().map(|error| view! { <ErrorPanel error /> })}
+            {editable.then(|| view! {
+                <PhotoPicker id document jobs changed replaces=None />
+            })}
+            <ul class="uploads" aria-live="polite">
+                <For each=move || jobs.get() key=|job| job.key let:job>
+                    <UploadRow job />
+                </For>
+            </ul>
+        </article>
+    }
+}
+
+/// A file input (camera or album; several at once when adding) and what happens to each
+/// file picked.
+#[component]
+fn PhotoPicker(
+    id: i32,
+    document: Document,
+    jobs: RwSignal<Vec<Job>>,
+    changed: RwSignal<u32>,
+    replaces: Option<i32>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let code = document.code();
+    let input_id = match replaces {
+        Some(photo) => format!("replace-{photo}"),
+        None => format!("upload-{code}"),
+    };
+    let label = move || match replaces {
+        Some(_) => t("替换", "Replace").get(locale.get()),
+        None => t("拍照或从相册选择", "Take or choose photos").get(locale.get()),
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        #[cfg(target_arch = "wasm32")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(files) = input.files() else {
+                return;
+            };
+            let picked: Vec<web_sys::File> =
+                (0..files.length()).filter_map(|i| files.get(i)).collect();
+            input.set_value("");
+            for file in picked {
+                let job = Job {
+                    key: (js_sys::Math::random() * 1e9) as u32,
+                    name: file.name(),
+                    stage: RwSignal::new("compressing"),
+                    progress: RwSignal::new(0),
+                    retries: RwSignal::new(0),
+                    problem: RwSignal::new(None),
+                };
+                jobs.update(|list| list.push(job.clone()));
+                let locale = locale.get_untracked();
+                spawn_local(async move {
+                    let blob = match super::photo_upload::compress(&file).await {
+                        Ok(blob) => blob,
+                        Err(problem) => {
+                            job.problem.try_set(Some(problem));
+                            job.stage.try_set("failed");
+                            return;
+                        }
+                    };
+                    job.stage.try_set("uploading");
+                    let url = match replaces {
+                        Some(photo) => {
+                            format!("/api/registrations/{id}/documents/{code}?replaces={photo}")
+                        }
+                        None => format!("/api/registrations/{id}/documents/{code}"),
+                    };
+                    match super::photo_upload::send(
+                        url,
+                        blob,
+                        job.progress,
+                        job.retries,
+                        job.key,
+                        locale,
+                    )
+                    .await
+                    {
+                        Ok(_) => {
+                            job.stage.try_set("done");
+                            changed.try_update(|c| *c += 1);
+                        }
+                        Err(problem) => {
+                            job.problem.try_set(Some(problem));
+                            job.stage.try_set("failed");
+                        }
+                    }
+                });
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (ev, id, jobs, changed, code);
+    };
+    view! {
+        <label class="button file-button" for=input_id.clone()>{label}</label>
+        <input id=input_id class="visually-hidden" type="file" accept="image/*"
+            multiple=replaces.is_none() data-upload=code on:change=on_pick />
+    }
+}
+
+#[component]
+fn UploadRow(job: Job) -> impl IntoView {
+    let locale = use_locale();
+    let name = job.name.clone();
+    let stage = job.stage;
+    let progress = job.progress;
+    let retries = job.retries;
+    let problem = job.problem;
+    let key = job.key;
+    view! {
+        <li class="upload" data-stage=move || stage.get()>
+            <span class="upload-name">{name}</span>
+            {move || match stage.get() {
+                "compressing" => view! { <span class="hint">{move || t("正在压缩…", "Compressing…").get(locale.get())}</span> }.into_any(),
+                "uploading" => view! {
+                    <progress max="100" value=move || progress.get() aria-label=move || t("上传进度", "Upload progress").get(locale.get())></progress>
+                    <span class="hint">{move || {
+                        let n = retries.get();
+                        match (n, locale.get()) {
+                            (0, _) => format!("{}%", progress.get()),
+                            (n, Locale::Zh) => format!("网络不稳定，第 {n} 次重试… {}%", progress.get()),
+                            (n, Locale::En) => format!("Connection dropped: retry {n}… {}%", progress.get()),
+                        }
+                    }}</span>
+                }.into_any(),
+                "done" => view! { <span class="tag tag-open">{move || t("已上传", "Uploaded").get(locale.get())}</span> }.into_any(),
+                _ => view! {
+                    <span class="field-error" role="alert">{move || problem.get().map(|p| p.message(locale.get())).unwrap_or_default()}</span>
+                }.into_any(),
+            }}
+            <button type="button" class="link-button" hidden=move || stage.get() != "uploading"
+                on:click=move |_| {
+                    #[cfg(target_arch = "wasm32")]
+                    super::photo_upload::cancel(key);
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let _ = key;
+                }>{move || t("取消", "Cancel").get(locale.get())}</button>
+        </li>
+    }
+}

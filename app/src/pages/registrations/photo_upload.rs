@@ -1,0 +1,322 @@
+//! Taking a document photo on the phone: the browser's own decoder reads it (upright, as
+//! the camera meant it), a canvas scales it to at most 2560 px on the long side and encodes
+//! a JPEG around quality 0.85 (a second, lower pass only if still over 5 MB; never larger
+//! than the original), and an XMLHttpRequest sends it with progress, cancel and retries.
+//! Thumbnails and non-images are refused here with the reason, before any upload.
+
+// The server renders the page but never takes photos.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::*;
+
+use crate::i18n::{Locale, Text, t};
+
+/// Largest photo sent.
+pub const MAX_BYTES: f64 = 5.0 * 1024.0 * 1024.0;
+/// Long side of what is sent.
+pub const MAX_SIDE: u32 = 2560;
+/// A photo with a shorter short side is a thumbnail.
+pub const MIN_SHORT_SIDE: u32 = 800;
+
+/// Why a photo is not sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhotoProblem {
+    NotAPhoto,
+    Thumbnail {
+        width: u32,
+        height: u32,
+    },
+    TooLarge,
+    /// The server refused it, with its message.
+    Refused(String),
+    /// The connection failed after every retry.
+    Offline,
+    Cancelled,
+}
+
+impl PhotoProblem {
+    pub fn message(&self, locale: Locale) -> String {
+        let fixed = |text: Text| text.get(locale).to_owned();
+        match self {
+            Self::NotAPhoto => fixed(t(
+                "这不是照片。请拍照或从相册选择照片。",
+                "This is not a photo. Take one or choose one from the album.",
+            )),
+            Self::Thumbnail { width, height } => match locale {
+                Locale::Zh => format!(
+                    "这张照片只有 {width}×{height} 像素，像是缩略图，看不清内容。请发送原图（微信请勾选“原图”）。"
+                ),
+                Locale::En => format!(
+                    "This photo is only {width}×{height} pixels: it looks like a thumbnail. Send the original photo."
+                ),
+            },
+            Self::TooLarge => fixed(t(
+                "照片压缩后仍超过 5 MB，请换一张照片。",
+                "Even compressed the photo is over 5 MB: choose another one.",
+            )),
+            Self::Refused(message) => message.clone(),
+            Self::Offline => fixed(t(
+                "网络中断，照片没有上传成功。请检查网络后点“重试”。",
+                "The connection dropped and the photo was not uploaded. Check the network and press Retry.",
+            )),
+            Self::Cancelled => fixed(t("已取消上传。", "Upload cancelled.")),
+        }
+    }
+}
+
+/// The size to scale a photo to: the long side at most [`MAX_SIDE`], never enlarged.
+pub fn scaled(width: u32, height: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= MAX_SIDE {
+        return (width, height);
+    }
+    let ratio = f64::from(MAX_SIDE) / f64::from(long);
+    let scale = |side: u32| ((f64::from(side) * ratio).round() as u32).max(1);
+    (scale(width), scale(height))
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use std::{cell::RefCell, rc::Rc};
+
+    use leptos::prelude::*;
+    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{
+        Blob, CanvasRenderingContext2d, File, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions,
+        ImageOrientation, ProgressEvent, XmlHttpRequest,
+    };
+
+    use super::{MAX_BYTES, MIN_SHORT_SIDE, PhotoProblem, scaled};
+    use crate::{domain::materials::PhotoView, error::AppError, i18n::Locale};
+
+    /// Waits `ms` milliseconds.
+    pub async fn sleep(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    async fn to_jpeg(canvas: &HtmlCanvasElement, quality: f64) -> Option<Blob> {
+        let slot: Rc<RefCell<Option<Blob>>> = Rc::new(RefCell::new(None));
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let slot = slot.clone();
+            let done = resolve.clone();
+            let callback = Closure::once_into_js(move |blob: Option<Blob>| {
+                *slot.borrow_mut() = blob;
+                let _ = done.call0(&JsValue::NULL);
+            });
+            if canvas
+                .to_blob_with_type_and_encoder_options(
+                    callback.unchecked_ref(),
+                    "image/jpeg",
+                    &JsValue::from_f64(quality),
+                )
+                .is_err()
+            {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+        slot.borrow_mut().take()
+    }
+
+    /// Decodes, checks, scales and compresses a picked file.
+    pub async fn compress(file: &File) -> Result<Blob, PhotoProblem> {
+        if !file.type_().starts_with("image/") && !file.type_().is_empty() {
+            return Err(PhotoProblem::NotAPhoto);
+        }
+        let window = web_sys::window().ok_or(PhotoProblem::NotAPhoto)?;
+        let options = ImageBitmapOptions::new();
+        options.set_image_orientation(ImageOrientation::FromImage);
+        let promise = window
+            .create_image_bitmap_with_blob_and_image_bitmap_options(file, &options)
+            .map_err(|_| PhotoProblem::NotAPhoto)?;
+        let bitmap: ImageBitmap = JsFuture::from(promise)
+            .await
+            .map_err(|_| PhotoProblem::NotAPhoto)?
+            .dyn_into()
+            .map_err(|_| PhotoProblem::NotAPhoto)?;
+        let (width, height) = (bitmap.width(), bitmap.height());
+        if width.min(height) < MIN_SHORT_SIDE {
+            bitmap.close();
+            return Err(PhotoProblem::Thumbnail { width, height });
+        }
+        let (w, h) = scaled(width, height);
+        let canvas: HtmlCanvasElement = document()
+            .create_element("canvas")
+            .map_err(|_| PhotoProblem::NotAPhoto)?
+            .dyn_into()
+            .map_err(|_| PhotoProblem::NotAPhoto)?;
+        canvas.set_width(w);
+        canvas.set_height(h);
+        let context: CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into().ok())
+            .ok_or(PhotoProblem::NotAPhoto)?;
+        let drawn = context.draw_image_with_image_bitmap_and_dw_and_dh(
+            &bitmap,
+            0.0,
+            0.0,
+            f64::from(w),
+            f64::from(h),
+        );
+        bitmap.close();
+        drawn.map_err(|_| PhotoProblem::NotAPhoto)?;
+        let mut blob = to_jpeg(&canvas, 0.85)
+            .await
+            .ok_or(PhotoProblem::NotAPhoto)?;
+        if blob.size() > MAX_BYTES {
+            blob = to_jpeg(&canvas, 0.7).await.ok_or(PhotoProblem::NotAPhoto)?;
+        }
+        // Free the canvas' memory at once: phones have little.
+        canvas.set_width(0);
+        canvas.set_height(0);
+        // Never larger than the original: an already small JPEG is sent as it is.
+        let original_fits = file.type_() == "image/jpeg"
+            && (w, h) == (width, height)
+            && file.size() <= blob.size()
+            && file.size() <= MAX_BYTES;
+        if original_fits {
+            return Ok(file.clone().into());
+        }
+        if blob.size() > MAX_BYTES {
+            return Err(PhotoProblem::TooLarge);
+        }
+        Ok(blob)
+    }
+
+    thread_local! {
+        /// Uploads under way, by the page's key for them, so that they can be cancelled.
+        static IN_FLIGHT: RefCell<std::collections::HashMap<u32, XmlHttpRequest>> =
+            RefCell::new(std::collections::HashMap::new());
+    }
+
+    /// Cancels the upload with this key, if it is under way.
+    pub fn cancel(key: u32) {
+        if let Some(xhr) = IN_FLIGHT.with(|map| map.borrow_mut().remove(&key)) {
+            let _ = xhr.abort();
+        }
+    }
+
+    enum Attempt {
+        Done(PhotoView),
+        Refused(String),
+        Retry,
+        Cancelled,
+    }
+
+    async fn attempt(
+        url: &str,
+        blob: &Blob,
+        progress: RwSignal<u32>,
+        key: u32,
+        locale: Locale,
+    ) -> Attempt {
+        let Ok(xhr) = XmlHttpRequest::new() else {
+            return Attempt::Retry;
+        };
+        if xhr.open_with_async("POST", url, true).is_err() {
+            return Attempt::Retry;
+        }
+        let _ = xhr.set_request_header("accept", "application/json");
+        let outcome: Rc<RefCell<&'static str>> = Rc::new(RefCell::new("error"));
+        let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                let percent = (event.loaded() / event.total() * 100.0).clamp(0.0, 100.0);
+                progress.try_set(percent as u32);
+            }
+        });
+        if let Ok(upload) = xhr.upload() {
+            upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        }
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            for (event, name) in [
+                ("load", "load"),
+                ("error", "error"),
+                ("abort", "abort"),
+                ("timeout", "error"),
+            ] {
+                let resolve = resolve.clone();
+                let outcome = outcome.clone();
+                let handler = Closure::once_into_js(move || {
+                    *outcome.borrow_mut() = name;
+                    let _ = resolve.call0(&JsValue::NULL);
+                });
+                let _ = xhr.add_event_listener_with_callback(event, handler.unchecked_ref());
+            }
+        });
+        IN_FLIGHT.with(|map| map.borrow_mut().insert(key, xhr.clone()));
+        if xhr.send_with_opt_blob(Some(blob)).is_err() {
+            return Attempt::Retry;
+        }
+        let _ = JsFuture::from(promise).await;
+        drop(on_progress);
+        IN_FLIGHT.with(|map| map.borrow_mut().remove(&key));
+        let what = *outcome.borrow();
+        match what {
+            "abort" => Attempt::Cancelled,
+            "load" => {
+                let status = xhr.status().unwrap_or(0);
+                let body = xhr.response_text().ok().flatten().unwrap_or_default();
+                match status {
+                    200 => serde_json::from_str::<PhotoView>(&body)
+                        .map(Attempt::Done)
+                        .unwrap_or(Attempt::Retry),
+                    0 | 502..=504 | 429 => Attempt::Retry,
+                    _ => Attempt::Refused(
+                        serde_json::from_str::<AppError>(&body)
+                            .map(|e| e.message(locale))
+                            .unwrap_or_else(|_| AppError::BadRequest.message(locale)),
+                    ),
+                }
+            }
+            _ => Attempt::Retry,
+        }
+    }
+
+    /// Sends a photo, retrying a dropped connection with backoff (1, 2, 4 s).
+    pub async fn send(
+        url: String,
+        blob: Blob,
+        progress: RwSignal<u32>,
+        retries: RwSignal<u32>,
+        key: u32,
+        locale: Locale,
+    ) -> Result<PhotoView, PhotoProblem> {
+        let mut wait = 1000;
+        for round in 0..4 {
+            if round > 0 {
+                retries.try_set(round);
+                sleep(wait).await;
+                wait *= 2;
+            }
+            progress.try_set(0);
+            match attempt(&url, &blob, progress, key, locale).await {
+                Attempt::Done(photo) => return Ok(photo),
+                Attempt::Refused(message) => return Err(PhotoProblem::Refused(message)),
+                Attempt::Cancelled => return Err(PhotoProblem::Cancelled),
+                Attempt::Retry => {}
+            }
+        }
+        Err(PhotoProblem::Offline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_12_megapixel_photo_is_scaled_to_the_long_side_and_a_small_one_is_kept() {
+        assert_eq!(scaled(4000, 3000), (2560, 1920));
+        assert_eq!(scaled(3000, 4000), (1920, 2560));
+        assert_eq!(scaled(1600, 1200), (1600, 1200));
+    }
+}
