@@ -17,3 +17,8 @@ for file in "$pkg/ruxue.wasm" "$pkg/ruxue.js" "$pkg/ruxue.css"; do
   printf '%-12s %10d B %10d B\n' "$(basename "$file")" "$raw" "$br"
 done
 printf '%-12s %10d B %10d B   (%d KB brotli; budget 150 KB)\n' total "$total_raw" "$total_br" $((total_br / 1024))
+
+# Compressing a 12 MP photo on the phone, against the release build.
+echo
+target="${CARGO_TARGET_DIR:-target}"
+(cd end2end && RUXUE_SERVER_BIN="$target/release/server" playwright test --config bench.config.ts 2>&1 | grep -v '^\s*$' | sed -n '/photo compression/,/wasm fallback/p')

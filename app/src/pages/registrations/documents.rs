@@ -79,6 +79,9 @@ struct Job {
     progress: RwSignal<u32>,
     retries: RwSignal<u32>,
     problem: RwSignal<Option<PhotoProblem>>,
+    /// What compression produced and how long it took (shown to the bench, not to parents).
+    sent_bytes: RwSignal<u64>,
+    compress_ms: RwSignal<u32>,
 }
 
 #[component]
@@ -205,12 +208,20 @@ fn PhotoPicker(
                     progress: RwSignal::new(0),
                     retries: RwSignal::new(0),
                     problem: RwSignal::new(None),
+                    sent_bytes: RwSignal::new(0),
+                    compress_ms: RwSignal::new(0),
                 };
                 jobs.update(|list| list.push(job.clone()));
                 let locale = locale.get_untracked();
                 spawn_local(async move {
-                    let blob = match super::photo_upload::compress(&file).await {
-                        Ok(blob) => blob,
+                    let started = js_sys::Date::now();
+                    let compressed = super::photo_upload::compress(&file).await;
+                    job.compress_ms.try_set((js_sys::Date::now() - started) as u32);
+                    let blob = match compressed {
+                        Ok(blob) => {
+                            job.sent_bytes.try_set(blob.size() as u64);
+                            blob
+                        }
                         Err(problem) => {
                             job.problem.try_set(Some(problem));
                             job.stage.try_set("failed");
@@ -265,8 +276,10 @@ fn UploadRow(job: Job) -> impl IntoView {
     let retries = job.retries;
     let problem = job.problem;
     let key = job.key;
+    let sent_bytes = job.sent_bytes;
+    let compress_ms = job.compress_ms;
     view! {
-        <li class="upload" data-stage=move || stage.get()>
+        <li class="upload" data-stage=move || stage.get() data-sent-bytes=move || sent_bytes.get() data-compress-ms=move || compress_ms.get()>
             <span class="upload-name">{name}</span>
             {move || match stage.get() {
                 "compressing" => view! { <span class="hint">{move || t("正在压缩…", "Compressing…").get(locale.get())}</span> }.into_any(),
