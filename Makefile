@@ -15,19 +15,21 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 RUXUE_ADDR ?= 127.0.0.1:3000
 RUXUE_DATABASE_URL ?= sqlite://data/ruxue.db?mode=rwc
 
-.PHONY: help setup build run test lint unit e2e test-postgres bench fmt
+.PHONY: help setup build run test lint unit e2e test-postgres bench fmt fuzz
 
 help:
 	@echo "make run             serve the platform at http://$(RUXUE_ADDR) on SQLite with demo data"
 	@echo "make test            formatting, clippy, unit, property, integration and browser tests"
 	@echo "make test-postgres   the integration suite against PostgreSQL at 127.0.0.1:5432"
-	@echo "make bench           release bundle sizes (raw and brotli)"
+	@echo "make bench           release bundle sizes (raw and brotli), photo compression timings"
+	@echo "make fuzz            fuzz ID numbers, typed fields and the photo fallback (nightly)"
 
 setup:
 	@scripts/setup.sh
 
 build: setup
 	cargo leptos build
+	scripts/photo-codec.sh
 
 run: build
 	@echo
@@ -48,11 +50,11 @@ fmt:
 
 lint: setup
 	cargo fmt --all -- --check
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations --all-targets -- -D warnings
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec --all-targets -- -D warnings
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p frontend -p photo-codec --target wasm32-unknown-unknown -- -D warnings
 
 unit: setup
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo test -p app -p server -p migrations
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo test -p app -p server -p migrations -p photo-codec
 
 e2e: build
 	cd end2end && playwright test
@@ -65,3 +67,12 @@ test-postgres: setup
 
 bench: setup
 	scripts/bench.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 60) with nightly Rust and cargo-fuzz (not part of
+# `make test`).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	cd fuzz && for target in resident_id typed_fields photo_codec; do \
+	  env -u CARGO_TARGET_DIR cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
+	done

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo leptos build --release >/dev/null
+scripts/photo-codec.sh >/dev/null
 pkg=target/site/pkg
 printf '%-12s %12s %12s\n' file raw brotli
 total_raw=0
@@ -21,4 +22,4 @@ printf '%-12s %10d B %10d B   (%d KB brotli; budget 150 KB)\n' total "$total_raw
 # Compressing a 12 MP photo on the phone, against the release build.
 echo
 target="${CARGO_TARGET_DIR:-target}"
-(cd end2end && RUXUE_SERVER_BIN="$target/release/server" playwright test --config bench.config.ts 2>&1 | grep -v '^\s*$' | sed -n '/photo compression/,/wasm fallback/p')
+(cd end2end && RUXUE_SERVER_BIN="$target/release/server" playwright test --config bench.config.ts 2>&1 | grep -v '^\s*$' | sed -n '/photo compression/,/  end$/p')

@@ -57,13 +57,16 @@ test.describe("document photos", () => {
     await registrationNeedingHouseholdRegister(page, 31, testInfo.project.name);
     const small = await makeJpeg(page, 600, 400);
     let uploads = 0;
+    let codecFetched = false;
     page.on("request", (request) => {
       if (request.url().includes("/documents/household-register")) uploads += 1;
+      if (request.url().includes("photo_codec")) codecFetched = true;
     });
     await page.locator('[data-upload="household-register"]').last().setInputFiles({ name: "wx_thumb.jpg", mimeType: "image/jpeg", buffer: small });
     await expect(page.getByRole("alert").filter({ hasText: "缩略图" })).toBeVisible();
     await expect(page.getByRole("alert").filter({ hasText: "600×400" })).toBeVisible();
     expect(uploads).toBe(0);
+    expect(codecFetched, "the fallback is not loaded when the browser decodes itself").toBe(false);
     await expect(page.locator('article[data-document="household-register"]')).toHaveAttribute("data-status", "missing");
   });
 
@@ -83,5 +86,22 @@ test.describe("document photos", () => {
     await page.locator('[data-upload="household-register"]').last().setInputFiles({ name: "photo.jpg", mimeType: "image/jpeg", buffer: photo });
     await expect(page.locator('article[data-document="household-register"]')).toHaveAttribute("data-status", "uploaded", { timeout: 20_000 });
     expect(attempts).toBe(2);
+  });
+
+  test("where the browser cannot decode a photo, the wasm fallback compresses it", async ({ page }, testInfo) => {
+    test.setTimeout(90_000);
+    await registrationNeedingHouseholdRegister(page, 33, testInfo.project.name);
+    await page.evaluate(() => localStorage.setItem("ruxue:photo-path", "wasm"));
+    let codecFetched = false;
+    page.on("request", (request) => {
+      if (request.url().endsWith("/pkg/photo-codec/photo_codec_bg.wasm")) codecFetched = true;
+    });
+    const photo = await makeJpeg(page, 4000, 3000, 0.95);
+    await page.locator('[data-upload="household-register"]').last().setInputFiles({ name: "IMG_0002.jpg", mimeType: "image/jpeg", buffer: photo });
+    const card = page.locator('article[data-document="household-register"]');
+    await expect(card).toHaveAttribute("data-status", "uploaded", { timeout: 60_000 });
+    await expect(card.locator("[data-photo-size]").first()).toHaveAttribute("data-photo-size", "2560x1920");
+    expect(codecFetched).toBe(true);
+    await page.evaluate(() => localStorage.removeItem("ruxue:photo-path"));
   });
 });

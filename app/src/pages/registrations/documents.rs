@@ -216,7 +216,8 @@ fn PhotoPicker(
                 spawn_local(async move {
                     let started = js_sys::Date::now();
                     let compressed = super::photo_upload::compress(&file).await;
-                    job.compress_ms.try_set((js_sys::Date::now() - started) as u32);
+                    job.compress_ms
+                        .try_set((js_sys::Date::now() - started) as u32);
                     let blob = match compressed {
                         Ok(blob) => {
                             job.sent_bytes.try_set(blob.size() as u64);

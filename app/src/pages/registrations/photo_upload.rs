@@ -125,10 +125,101 @@ mod browser {
         slot.borrow_mut().take()
     }
 
+    #[wasm_bindgen::prelude::wasm_bindgen(inline_js = "let codec;
+export async function codec_compress(bytes, maxSide, minShortSide, quality) {
+  if (!codec) {
+    codec = await import('/pkg/photo-codec/photo_codec.js');
+    await codec.default();
+  }
+  return codec.compress(bytes, maxSide, minShortSide, quality);
+}")]
+    extern "C" {
+        /// The photo fallback module (frontend/photo-codec), imported on first use.
+        #[wasm_bindgen(catch)]
+        async fn codec_compress(
+            bytes: js_sys::Uint8Array,
+            max_side: u32,
+            min_short_side: u32,
+            quality: u8,
+        ) -> Result<JsValue, JsValue>;
+    }
+
+    /// Whether the photo should go through the fallback: the browser has no decoder of its
+    /// own, or the page was told so (`localStorage["ruxue:photo-path"] = "wasm"`, for the
+    /// bench and tests).
+    fn use_fallback() -> bool {
+        let Some(window) = web_sys::window() else {
+            return true;
+        };
+        let forced = window
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item("ruxue:photo-path").ok().flatten())
+            .is_some_and(|v| v == "wasm");
+        forced
+            || !js_sys::Reflect::has(&window, &JsValue::from_str("createImageBitmap"))
+                .unwrap_or(false)
+    }
+
+    /// Whether the first bytes are those of a JPEG, PNG or WebP.
+    fn looks_like_a_photo(head: &[u8]) -> bool {
+        head.starts_with(&[0xFF, 0xD8, 0xFF])
+            || head.starts_with(&[0x89, b'P', b'N', b'G'])
+            || (head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP")
+    }
+
+    async fn bytes_of(file: &File) -> Option<js_sys::Uint8Array> {
+        let buffer = JsFuture::from(file.array_buffer()).await.ok()?;
+        Some(js_sys::Uint8Array::new(&buffer))
+    }
+
+    /// The `image` crate in its own wasm, loaded now: decode, turn, scale, encode.
+    async fn compress_with_codec(bytes: js_sys::Uint8Array) -> Result<Blob, PhotoProblem> {
+        let mut quality = 85;
+        loop {
+            let out = codec_compress(bytes.clone(), super::MAX_SIDE, MIN_SHORT_SIDE, quality)
+                .await
+                .map_err(|error| {
+                    let message = js_sys::Error::from(error)
+                        .message()
+                        .as_string()
+                        .unwrap_or_default();
+                    match message
+                        .strip_prefix("thumbnail:")
+                        .and_then(|d| d.split_once('x'))
+                    {
+                        Some((w, h)) => PhotoProblem::Thumbnail {
+                            width: w.parse().unwrap_or(0),
+                            height: h.parse().unwrap_or(0),
+                        },
+                        None => PhotoProblem::NotAPhoto,
+                    }
+                })?;
+            let array = js_sys::Uint8Array::new(&out);
+            if f64::from(array.length()) > MAX_BYTES && quality > 70 {
+                quality = 70;
+                continue;
+            }
+            if f64::from(array.length()) > MAX_BYTES {
+                return Err(PhotoProblem::TooLarge);
+            }
+            let parts = js_sys::Array::of1(&array);
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type("image/jpeg");
+            return Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+                .map_err(|_| PhotoProblem::NotAPhoto);
+        }
+    }
+
     /// Decodes, checks, scales and compresses a picked file.
     pub async fn compress(file: &File) -> Result<Blob, PhotoProblem> {
         if !file.type_().starts_with("image/") && !file.type_().is_empty() {
             return Err(PhotoProblem::NotAPhoto);
+        }
+        if use_fallback() {
+            let bytes = bytes_of(file).await.ok_or(PhotoProblem::NotAPhoto)?;
+            return compress_with_codec(bytes).await;
         }
         let window = web_sys::window().ok_or(PhotoProblem::NotAPhoto)?;
         let options = ImageBitmapOptions::new();
@@ -136,11 +227,18 @@ mod browser {
         let promise = window
             .create_image_bitmap_with_blob_and_image_bitmap_options(file, &options)
             .map_err(|_| PhotoProblem::NotAPhoto)?;
-        let bitmap: ImageBitmap = JsFuture::from(promise)
-            .await
-            .map_err(|_| PhotoProblem::NotAPhoto)?
-            .dyn_into()
-            .map_err(|_| PhotoProblem::NotAPhoto)?;
+        let bitmap: ImageBitmap = match JsFuture::from(promise).await {
+            Ok(bitmap) => bitmap.dyn_into().map_err(|_| PhotoProblem::NotAPhoto)?,
+            // The browser could not read it: if it is a photo all the same, the fallback can.
+            Err(_) => {
+                let bytes = bytes_of(file).await.ok_or(PhotoProblem::NotAPhoto)?;
+                let head = bytes.subarray(0, bytes.length().min(16)).to_vec();
+                if !looks_like_a_photo(&head) {
+                    return Err(PhotoProblem::NotAPhoto);
+                }
+                return compress_with_codec(bytes).await;
+            }
+        };
         let (width, height) = (bitmap.width(), bitmap.height());
         if width.min(height) < MIN_SHORT_SIDE {
             bitmap.close();
