@@ -1,6 +1,10 @@
 //! Ruxue (入学): the pages, components, domain types and server functions shared by the
 //! browser and the server. Server-only code lives in [`server`], behind the `ssr` feature.
 
+// Release builds (without `erase_components`) name every view type in full: the section
+// form's is deep.
+#![recursion_limit = "512"]
+
 pub mod components;
 pub mod domain;
 pub mod error;

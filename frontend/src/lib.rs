@@ -1,5 +1,9 @@
 //! The browser entry point: hydrates the server-rendered page.
 
+// Release builds (without `erase_components`) name every view type in full: the section
+// form's is deep.
+#![recursion_limit = "512"]
+
 /// Called by the hydration script once the wasm module is loaded.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

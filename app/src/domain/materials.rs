@@ -193,12 +193,7 @@ mod tests {
     use super::*;
     use crate::domain::provenance::Origin;
 
-    fn data(pairs: &[(&str, &str)]) -> SectionData {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::domain::sections::data_of as data;
 
     fn text(zh: &str) -> LocalizedText {
         LocalizedText {

@@ -386,12 +386,7 @@ mod tests {
 
     use super::*;
 
-    fn data(pairs: &[(&str, &str)]) -> SectionData {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::domain::sections::data_of as data;
 
     #[test]
     fn a_late_answer_fills_only_what_is_empty() {

@@ -733,6 +733,15 @@ pub fn clean(data: &SectionData) -> SectionData {
         .collect()
 }
 
+/// Section answers from pairs, for tests.
+#[cfg(test)]
+pub(crate) fn data_of(pairs: &[(&str, &str)]) -> SectionData {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// The value of a field for display (the option's label for choices).
 pub fn display_value(spec: &FieldSpec, value: &str, locale: Locale) -> String {
     match spec.kind {
@@ -752,12 +761,7 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
     }
 
-    fn data(pairs: &[(&str, &str)]) -> SectionData {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use super::data_of as data;
 
     #[test]
     fn an_empty_section_names_every_required_field() {

@@ -227,11 +227,7 @@ const ENTRIES: [(Subsystem, &str, &str, &str, &str, &str, &str); 6] = [
 /// bureau has none (also for a database made before entries existed).
 pub async fn ensure_demo_entries(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let Some(bureau) = bureau::Entity::find()
-        .filter(bureau::Column::Code.eq("qingdao-shinan"))
-        .one(db)
-        .await?
-    else {
+    let Some(bureau) = demo_bureau(db).await? else {
         return Ok(false);
     };
     if entry::Entity::find()
@@ -572,14 +568,19 @@ const MATERIALS: [DemoRule; 10] = [
     ),
 ];
 
+/// The demo bureau, if the database has it.
+async fn demo_bureau(db: &impl ConnectionTrait) -> Result<Option<bureau::Model>, ServiceError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(bureau::Entity::find()
+        .filter(bureau::Column::Code.eq("qingdao-shinan"))
+        .one(db)
+        .await?)
+}
+
 /// Adds the demo materials table when the demo bureau has none.
 pub async fn ensure_demo_materials(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let Some(bureau) = bureau::Entity::find()
-        .filter(bureau::Column::Code.eq("qingdao-shinan"))
-        .one(db)
-        .await?
-    else {
+    let Some(bureau) = demo_bureau(db).await? else {
         return Ok(false);
     };
     if material_rule::Entity::find()

@@ -3,12 +3,10 @@
 //! and memory and runs on blocking threads behind a semaphore, and what is kept is a fresh
 //! JPEG (which also drops EXIF data such as GPS position) in three sizes.
 
-use std::{io::Cursor, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use image::{
-    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder,
-    imageops::FilterType,
-};
+use image::{DynamicImage, ImageFormat};
+use photo_codec::{DecodeError, fit};
 use tokio::sync::Semaphore;
 
 use crate::error::FieldProblem;
@@ -17,10 +15,8 @@ use crate::error::FieldProblem;
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 /// A photo whose short side is smaller is a thumbnail, not a readable document.
 pub const MIN_SHORT_SIDE: u32 = 800;
-/// Largest side decoded at all: above this the file is refused before any pixel is read.
-const MAX_SIDE: u32 = 10_000;
-/// Most memory one decode may take.
-const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest side decoded at all (the codec's limit): above it nothing is decoded.
+const MAX_SIDE: u32 = photo_codec::MAX_SIDE;
 /// Long side of the stored full-size, reviewer and thumbnail copies.
 const FULL_SIDE: u32 = 2560;
 const REVIEW_SIDE: u32 = 1600;
@@ -124,20 +120,7 @@ pub struct Processed {
 }
 
 fn encode(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
-    let rgb = image.to_rgb8();
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&rgb)
-        .map_err(|_| PhotoError::Unreadable)?;
-    Ok(out)
-}
-
-fn fit(image: &DynamicImage, side: u32) -> DynamicImage {
-    if image.width().max(image.height()) <= side {
-        image.clone()
-    } else {
-        image.resize(side, side, FilterType::Triangle)
-    }
+    photo_codec::encode_jpeg(image, quality).ok_or(PhotoError::Unreadable)
 }
 
 /// Whether a JPEG's segments run whole from start to end-of-image marker. Decoders fill a
@@ -198,29 +181,12 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if format == PhotoFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(PhotoError::Unreadable);
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| match e {
-        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
-        _ => PhotoError::Unreadable,
-    })?;
-    let (width, height) = decoder.dimensions();
-    if width.min(height) < MIN_SHORT_SIDE {
-        return Err(PhotoError::TooSmall { width, height });
-    }
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
-        image::ImageError::Limits(_) => PhotoError::TooManyPixels,
-        _ => PhotoError::Unreadable,
-    })?;
-    // The camera's "this way up", applied to the pixels: the stored JPEG has no EXIF.
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
+    let image = photo_codec::decode_upright(bytes, Some(format.image_format()), MIN_SHORT_SIDE)
+        .map_err(|e| match e {
+            DecodeError::TooManyPixels => PhotoError::TooManyPixels,
+            DecodeError::Unreadable => PhotoError::Unreadable,
+            DecodeError::Thumbnail { width, height } => PhotoError::TooSmall { width, height },
+        })?;
     let full = fit(&image, FULL_SIDE);
     let review = fit(&full, REVIEW_SIDE);
     let thumb = full.thumbnail(THUMB_SIDE, THUMB_SIDE);
@@ -272,7 +238,7 @@ impl PhotoProcessor {
 
 #[cfg(test)]
 mod tests {
-    use image::{ImageBuffer, Rgb};
+    use image::{ImageBuffer, Rgb, codecs::jpeg::JpegEncoder};
 
     use super::*;
 

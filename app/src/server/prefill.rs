@@ -262,6 +262,23 @@ fn guardian_slot(guardians: &[String], id: &str) -> Option<&'static str> {
     }
 }
 
+/// The first record held by guardian 1 or 2, as the section's values; the first pair's
+/// field names which guardian.
+fn held_by_guardian<'a>(
+    section: SectionKind,
+    mut records: impl Iterator<Item = (&'a str, [(&'static str, String); 4])>,
+    answers: &BTreeMap<SectionKind, SectionData>,
+) -> Vec<(SectionKind, SectionData)> {
+    let guardians = guardian_ids(answers);
+    records
+        .find_map(|(holder, fields)| guardian_slot(&guardians, holder).map(|slot| (slot, fields)))
+        .map(|(slot, mut fields)| {
+            fields[0].1 = slot.to_owned();
+            vec![(section, data(&fields))]
+        })
+        .unwrap_or_default()
+}
+
 /// The section values a registry's record confirms.
 fn prefill_of(
     record: &Record,
@@ -311,41 +328,36 @@ fn prefill_of(
                 ]),
             )]
         }
-        Record::ResidencePermit(permits) => {
-            let guardians = guardian_ids(answers);
-            permits
-                .iter()
-                .find_map(|p| guardian_slot(&guardians, &p.holder_id).map(|slot| (slot, p)))
-                .map(|(slot, p)| {
-                    vec![(
-                        SectionKind::ResidencePermit,
-                        data(&[
-                            ("holder", slot.to_owned()),
-                            ("permit_number", p.permit_number.clone()),
-                            ("issuing_office", p.issuing_office.clone()),
-                            ("valid_from", p.valid_from.clone()),
-                        ]),
-                    )]
-                })
-                .unwrap_or_default()
-        }
-        Record::Employment(jobs) => {
-            let guardians = guardian_ids(answers);
-            jobs.iter()
-                .find_map(|j| guardian_slot(&guardians, &j.person_id).map(|slot| (slot, j)))
-                .map(|(slot, j)| {
-                    vec![(
-                        SectionKind::Employment,
-                        data(&[
-                            ("guardian", slot.to_owned()),
-                            ("employer", j.employer.clone()),
-                            ("credit_code", j.credit_code.clone()),
-                            ("employed_since", j.employed_since.clone()),
-                        ]),
-                    )]
-                })
-                .unwrap_or_default()
-        }
+        Record::ResidencePermit(permits) => held_by_guardian(
+            SectionKind::ResidencePermit,
+            permits.iter().map(|p| {
+                (
+                    p.holder_id.as_str(),
+                    [
+                        ("holder", String::new()),
+                        ("permit_number", p.permit_number.clone()),
+                        ("issuing_office", p.issuing_office.clone()),
+                        ("valid_from", p.valid_from.clone()),
+                    ],
+                )
+            }),
+            answers,
+        ),
+        Record::Employment(jobs) => held_by_guardian(
+            SectionKind::Employment,
+            jobs.iter().map(|j| {
+                (
+                    j.person_id.as_str(),
+                    [
+                        ("guardian", String::new()),
+                        ("employer", j.employer.clone()),
+                        ("credit_code", j.credit_code.clone()),
+                        ("employed_since", j.employed_since.clone()),
+                    ],
+                )
+            }),
+            answers,
+        ),
         _ => Vec::new(),
     }
 }

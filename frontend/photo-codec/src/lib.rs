@@ -7,29 +7,88 @@
 use std::io::Cursor;
 
 use image::{
-    DynamicImage, ImageDecoder, ImageReader, Limits, codecs::jpeg::JpegEncoder,
-    imageops::FilterType,
+    DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits,
+    codecs::jpeg::JpegEncoder, imageops::FilterType,
 };
 use wasm_bindgen::prelude::*;
 
 /// Largest side decoded at all, and most memory a decode may take.
-const MAX_SIDE: u32 = 10_000;
-const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_SIDE: u32 = 10_000;
+pub const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Why a photo could not be compressed; `Display` is the code the page maps to a message.
+/// Why a photo could not be read.
 #[derive(Debug, PartialEq, Eq)]
-pub enum CodecError {
-    NotAPhoto,
+pub enum DecodeError {
+    /// A side over the limit: refused before any pixel is read (pixel floods).
+    TooManyPixels,
+    /// Not a photo, or damaged.
+    Unreadable,
+    /// Smaller than a readable document photo.
     Thumbnail { width: u32, height: u32 },
 }
 
-impl std::fmt::Display for CodecError {
+impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NotAPhoto => f.write_str("not-a-photo"),
+            Self::TooManyPixels | Self::Unreadable => f.write_str("not-a-photo"),
             Self::Thumbnail { width, height } => write!(f, "thumbnail:{width}x{height}"),
         }
     }
+}
+
+/// Reads a photo within hard limits (side, memory) and turns it upright as the camera
+/// said. The format is guessed from the bytes unless given. Shared by the browser fallback
+/// and the server, which re-encodes every upload.
+pub fn decode_upright(
+    bytes: &[u8],
+    format: Option<ImageFormat>,
+    min_short_side: u32,
+) -> Result<DynamicImage, DecodeError> {
+    let cursor = Cursor::new(bytes);
+    let mut reader = match format {
+        Some(format) => ImageReader::with_format(cursor, format),
+        None => ImageReader::new(cursor)
+            .with_guessed_format()
+            .map_err(|_| DecodeError::Unreadable)?,
+    };
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let limited = |e: ImageError| match e {
+        ImageError::Limits(_) => DecodeError::TooManyPixels,
+        _ => DecodeError::Unreadable,
+    };
+    let mut decoder = reader.into_decoder().map_err(limited)?;
+    let (width, height) = decoder.dimensions();
+    if width.min(height) < min_short_side {
+        return Err(DecodeError::Thumbnail { width, height });
+    }
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(limited)?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(image)
+}
+
+/// Scales the long side down to `side` (never up).
+pub fn fit(image: &DynamicImage, side: u32) -> DynamicImage {
+    if image.width().max(image.height()) <= side {
+        image.clone()
+    } else {
+        image.resize(side, side, FilterType::Triangle)
+    }
+}
+
+/// A JPEG of the image (no EXIF: nothing but pixels is written).
+pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
+        .encode_image(&image.to_rgb8())
+        .ok()?;
+    Some(out)
 }
 
 /// Decodes, checks, turns, scales and encodes: the whole fallback, for any bytes.
@@ -38,33 +97,9 @@ pub fn compress_photo(
     max_side: u32,
     min_short_side: u32,
     quality: u8,
-) -> Result<Vec<u8>, CodecError> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| CodecError::NotAPhoto)?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|_| CodecError::NotAPhoto)?;
-    let (width, height) = decoder.dimensions();
-    if width.min(height) < min_short_side {
-        return Err(CodecError::Thumbnail { width, height });
-    }
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| CodecError::NotAPhoto)?;
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
-    if image.width().max(image.height()) > max_side {
-        image = image.resize(max_side, max_side, FilterType::Triangle);
-    }
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
-        .encode_image(&image.to_rgb8())
-        .map_err(|_| CodecError::NotAPhoto)?;
-    Ok(out)
+) -> Result<Vec<u8>, DecodeError> {
+    let image = decode_upright(bytes, None, min_short_side)?;
+    encode_jpeg(&fit(&image, max_side), quality).ok_or(DecodeError::Unreadable)
 }
 
 /// The browser's entry: a JPEG, or an error whose text is the problem's code.
@@ -103,14 +138,14 @@ mod tests {
         assert_eq!((decoded.width(), decoded.height()), (2560, 1707));
         assert_eq!(
             compress_photo(&jpeg(640, 480), 2560, 800, 85),
-            Err(CodecError::Thumbnail {
+            Err(DecodeError::Thumbnail {
                 width: 640,
                 height: 480
             })
         );
         assert_eq!(
             compress_photo(b"<svg/>", 2560, 800, 85),
-            Err(CodecError::NotAPhoto)
+            Err(DecodeError::Unreadable)
         );
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{Browser, TestApp, spawn_app},
-    registrations::{create, entry_and_school},
+    registrations::{create, entry_and_school, view},
 };
 
 /// A JPEG of `width`×`height` with some texture, as a camera would send.
@@ -109,14 +109,6 @@ async fn upload(parent: &Browser, id: i32, document: &str, bytes: Vec<u8>) -> re
         .send()
         .await
         .expect("the server answers")
-}
-
-async fn view(parent: &Browser, id: i32) -> Value {
-    let response = parent
-        .call("get_registration", &[("id", &id.to_string())])
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("json")
 }
 
 async fn problem_of(response: reqwest::Response) -> String {

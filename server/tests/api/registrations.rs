@@ -61,7 +61,8 @@ async fn created_id(response: reqwest::Response) -> i32 {
     i32::try_from(value.as_i64().expect("an id")).expect("fits")
 }
 
-async fn view(browser: &Browser, id: i32) -> Value {
+/// A registration as its owner's pages get it.
+pub async fn view(browser: &Browser, id: i32) -> Value {
     let response = browser
         .call("get_registration", &[("id", &id.to_string())])
         .await;

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{Browser, Options, TestApp, spawn_app_configured},
-    registrations::{create, entry_and_school},
+    registrations::{create, entry_and_school, view},
 };
 
 /// A server with the demo registry on, answering at once unless `configure` says otherwise.
@@ -88,14 +88,6 @@ fn state_of(status: &Value) -> String {
         .as_str()
         .unwrap_or("none")
         .to_owned()
-}
-
-async fn view(parent: &Browser, id: i32) -> Value {
-    let response = parent
-        .call("get_registration", &[("id", &id.to_string())])
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("json")
 }
 
 /// Saves a section ("save and continue" when `complete`) and returns the outcome.

@@ -1,0 +1,36 @@
+import { chromium, devices } from "@playwright/test";
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const context = await browser.newContext({ ...devices["Pixel 7"], locale: "zh-CN" });
+const page = await context.newPage();
+const base = "http://127.0.0.1:3200";
+await page.goto(`${base}/dev/host-app/open?subject=demo-zhou-min`);
+await page.waitForURL(/\/(me|registrations)$/);
+if (page.url().endsWith("/me")) {
+  await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+  await page.getByRole("button", { name: "信息无误，继续" }).click();
+  await page.getByText("您已确认以上信息").waitFor({ state: "attached" });
+}
+await page.goto(`${base}/registrations/new`);
+await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+await page.getByLabel("本区户籍，有房产", { exact: false }).check();
+await page.getByLabel("报名学校").selectOption({ label: "市南区第一实验小学" });
+await page.getByLabel("儿童身份证号").fill("370202202004220047");
+await page.getByRole("button", { name: "开始填写" }).click();
+await page.waitForURL(/\/registrations\/\d+$/);
+const reg = page.url();
+await page.goto(`${reg}/sections/child`);
+await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+await page.screenshot({ path: "/tmp/shot/1-consent.png", fullPage: true });
+await page.getByRole("button", { name: "同意查询" }).click();
+await page.locator("[data-lookup-state=found]").waitFor({ state: "attached" });
+await page.getByLabel("联系电话").fill("13600000008");
+await page.waitForTimeout(500);
+await page.screenshot({ path: "/tmp/shot/2-prefilled.png", fullPage: true });
+await page.locator('[data-wrong="name"]').click();
+await page.screenshot({ path: "/tmp/shot/3-correction.png", fullPage: true });
+await page.goto(`${reg}/documents`);
+await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+await page.screenshot({ path: "/tmp/shot/4-documents.png", fullPage: true });
+await page.goto(`${base}/materials`);
+await page.screenshot({ path: "/tmp/shot/5-materials.png", fullPage: true });
+await browser.close();
