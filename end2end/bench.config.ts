@@ -5,6 +5,7 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   ...base,
   testDir: "./bench",
+  testMatch: "**/*.bench.ts",
   reporter: [["list"]],
   timeout: 120_000,
   projects: (base.projects ?? []).filter((p) => p.name === "phone"),

@@ -63,6 +63,7 @@ export default defineConfig({
       RUXUE_DEV_HOST_APP: "true",
       RUXUE_REGISTRY_DEMO: "true",
       RUXUE_REGISTRY_DEMO_LATENCY_MS: "300",
+      RUXUE_STORAGE_OPTIONS: `root=${databaseDir}/documents`,
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       LEPTOS_OUTPUT_NAME: "ruxue",
       RUST_LOG: "warn",

@@ -754,6 +754,8 @@ fn Field(
         <div class="field" class:field-invalid=move || problem().is_some() class:field-prefilled=auto data-field=name>
             {tag}
             {input}
+            {hint.map(|h| view! { <p class="hint">{move || h.get(locale.get())}</p> })}
+            {move || problem().map(|m| view! { <p class="field-error">{m}</p> })}
             {move || (editable && auto()).then(|| view! {
                 <button type="button" class="link-button" data-wrong=name on:click=move |_| {
                     corrections.update(|c| { c.insert(name.to_owned(), String::new()); });
@@ -761,8 +763,6 @@ fn Field(
                 }>{move || t("信息有误", "This is wrong").get(locale.get())}</button>
             })}
             {correcting}
-            {hint.map(|h| view! { <p class="hint">{move || h.get(locale.get())}</p> })}
-            {move || problem().map(|m| view! { <p class="field-error">{m}</p> })}
         </div>
     }
 }
