@@ -125,6 +125,11 @@ pub async fn spawn_app_configured(
     options: Options,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    // Warnings and errors of the server go to the test's output: a failing test shows why.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+        .with_test_writer()
+        .try_init();
     let (url, sqlite_dir) = fresh_database_url().await;
     let mut settings = test_settings(&url, options.demo_data);
     if let Some(customize) = options.customize {
