@@ -110,6 +110,12 @@ async fn save(
     response.json().await.expect("json")
 }
 
+/// The child section typed by hand, "save and continue" when `complete`.
+async fn type_child(parent: &Browser, id: i32, name: &str, phone: &str, complete: bool) -> Value {
+    let data = json!({ "name": name, "ethnicity": "01", "contact_phone": phone });
+    save(parent, id, "child", data, json!({}), complete).await
+}
+
 /// The prefill of a section merged into `typed` (what the page sends after an answer).
 fn with_prefill(typed: Value, prefill: &Value) -> Value {
     let mut merged = prefill.clone();
@@ -162,15 +168,7 @@ async fn nothing_is_looked_up_before_the_parent_consents() {
     assert_eq!(asked, 0, "no registry was asked without consent");
 
     // Typed by hand where a registry could have confirmed it: a document is needed.
-    save(
-        &parent,
-        id,
-        "child",
-        json!({ "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000001" }),
-        json!({}),
-        true,
-    )
-    .await;
+    type_child(&parent, id, "张子涵", "13800000001", true).await;
     let v = view(&parent, id).await;
     assert_eq!(origin(&v, "Child", "name"), "Hand");
     assert_eq!(
@@ -291,15 +289,7 @@ async fn a_value_that_differs_from_the_register_cannot_pass_as_prefilled() {
     consent(&parent, id, true).await;
     let child = settled(&parent, id, "child").await;
     assert_eq!(child["prefill"]["name"], "张子萱");
-    save(
-        &parent,
-        id,
-        "child",
-        json!({ "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000001" }),
-        json!({}),
-        false,
-    )
-    .await;
+    type_child(&parent, id, "张子涵", "13800000001", false).await;
     let v = view(&parent, id).await;
     assert_eq!(origin(&v, "Child", "name"), "Hand");
     assert_eq!(v["provenance"]["Child"]["name"]["registry_value"], "张子萱");
@@ -314,15 +304,7 @@ async fn a_new_household_registration_not_in_the_register_is_typed_by_hand() {
     let child = settled(&parent, id, "child").await;
     assert_eq!(state_of(&child), "NotFound");
     assert_eq!(child["prefill"], json!({}));
-    save(
-        &parent,
-        id,
-        "child",
-        json!({ "name": "孙若溪", "ethnicity": "01", "contact_phone": "13600000007" }),
-        json!({}),
-        true,
-    )
-    .await;
+    type_child(&parent, id, "孙若溪", "13600000007", true).await;
     save(
         &parent,
         id,
@@ -456,15 +438,7 @@ async fn a_slow_source_leaves_the_parent_typing_within_the_timeout() {
     assert_eq!(first["pending"], json!(true));
     assert_eq!(first["prefill"], json!({}));
     // The parent types meanwhile, and the save goes through.
-    let outcome = save(
-        &parent,
-        id,
-        "child",
-        json!({ "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000001" }),
-        json!({}),
-        true,
-    )
-    .await;
+    let outcome = type_child(&parent, id, "张子涵", "13800000001", true).await;
     assert_eq!(outcome["Saved"]["status"], "Completed", "{outcome}");
 }
 
@@ -481,15 +455,7 @@ async fn a_source_that_is_down_does_not_fail_the_section_save() {
     consent(&parent, id, true).await;
     let down = settled(&parent, id, "child").await;
     assert_eq!(state_of(&down), "Unavailable");
-    let outcome = save(
-        &parent,
-        id,
-        "child",
-        json!({ "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000001" }),
-        json!({}),
-        true,
-    )
-    .await;
+    let outcome = type_child(&parent, id, "张子涵", "13800000001", true).await;
     assert_eq!(outcome["Saved"]["status"], "Completed", "{outcome}");
     let v = view(&parent, id).await;
     assert_eq!(
