@@ -6,6 +6,7 @@ pub mod dates;
 pub mod materials;
 pub mod name;
 pub mod phone;
+pub mod photo;
 pub mod provenance;
 pub mod registration;
 pub mod resident_id;

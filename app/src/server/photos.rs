@@ -9,7 +9,7 @@ use image::{DynamicImage, ImageFormat};
 use photo_codec::{DecodeError, fit};
 use tokio::sync::Semaphore;
 
-use crate::error::FieldProblem;
+use crate::{domain::photo::PhotoFormat, error::FieldProblem};
 
 /// Largest photo accepted (the phone compresses below it).
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
@@ -22,34 +22,12 @@ const FULL_SIDE: u32 = 2560;
 const REVIEW_SIDE: u32 = 1600;
 const THUMB_SIDE: u32 = 320;
 
-/// What the bytes are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PhotoFormat {
-    Jpeg,
-    Png,
-    WebP,
-}
-
-impl PhotoFormat {
-    /// Decides the format from the first bytes only.
-    pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(Self::Jpeg)
-        } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-            Some(Self::Png)
-        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-            Some(Self::WebP)
-        } else {
-            None
-        }
-    }
-
-    fn image_format(self) -> ImageFormat {
-        match self {
-            Self::Jpeg => ImageFormat::Jpeg,
-            Self::Png => ImageFormat::Png,
-            Self::WebP => ImageFormat::WebP,
-        }
+/// The decoder's name for a sniffed format.
+fn image_format(format: PhotoFormat) -> ImageFormat {
+    match format {
+        PhotoFormat::Jpeg => ImageFormat::Jpeg,
+        PhotoFormat::Png => ImageFormat::Png,
+        PhotoFormat::WebP => ImageFormat::WebP,
     }
 }
 
@@ -181,7 +159,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if format == PhotoFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(PhotoError::Unreadable);
     }
-    let image = photo_codec::decode_upright(bytes, Some(format.image_format()), MIN_SHORT_SIDE)
+    let image = photo_codec::decode_upright(bytes, Some(image_format(format)), MIN_SHORT_SIDE)
         .map_err(|e| match e {
             DecodeError::TooManyPixels => PhotoError::TooManyPixels,
             DecodeError::Unreadable => PhotoError::Unreadable,

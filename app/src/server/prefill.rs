@@ -388,14 +388,26 @@ pub async fn context(
         info,
         ..RegistryContext::default()
     };
-    for (source, question) in &questions {
-        let Some(found) = row_for(&rows, question).filter(|r| r.status == FOUND) else {
+    confirm(&mut context, &rows, &questions, household.as_ref(), answers);
+    Ok(context)
+}
+
+/// Fills `context` with what the answered lookups among `rows` confirm for `questions`.
+fn confirm(
+    context: &mut RegistryContext,
+    rows: &[registry_lookup::Model],
+    questions: &BTreeMap<RegistrySource, Question>,
+    household: Option<&HouseholdRecord>,
+    answers: &BTreeMap<SectionKind, SectionData>,
+) {
+    for (source, question) in questions {
+        let Some(found) = row_for(rows, question).filter(|r| r.status == FOUND) else {
             continue;
         };
         let Some(record) = decode(found) else {
             continue;
         };
-        for (section, values) in prefill_of(&record, household.as_ref(), answers) {
+        for (section, values) in prefill_of(&record, household, answers) {
             if !values.is_empty() {
                 context.prefill.insert(section, values);
             }
@@ -406,7 +418,6 @@ pub async fn context(
                 .insert(*source, at.to_rfc3339_opts(SecondsFormat::Secs, true));
         }
     }
-    Ok(context)
 }
 
 /// Starts the lookups the registration allows now (each once), waits at most the policy's
@@ -485,7 +496,22 @@ pub async fn status(
         };
         checks.push(SourceCheck { source, state });
     }
-    let context = context(db, registries, &row, &answers).await?;
+    // What is confirmed now, with the rows just read: the questions change only when the
+    // household register answered during the wait.
+    let answered_household = household_of(&rows, &row.child_id_number);
+    let questions = if answered_household == household {
+        questions
+    } else {
+        self::questions(db, registries, &row, &answers, answered_household.as_ref()).await?
+    };
+    let mut context = RegistryContext::default();
+    confirm(
+        &mut context,
+        &rows,
+        &questions,
+        answered_household.as_ref(),
+        &answers,
+    );
     Ok(RegistryStatus {
         consent,
         checks,

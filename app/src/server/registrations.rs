@@ -121,16 +121,28 @@ async fn offset_of(db: &impl ConnectionTrait, school_id: i32) -> Result<FixedOff
         .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))
 }
 
-pub(crate) async fn answers_of(
+/// A registration's stored sections: the answers, which sections are completed, and where
+/// each answer came from.
+pub(crate) struct StoredSections {
+    pub answers: BTreeMap<SectionKind, SectionData>,
+    pub completed: BTreeSet<SectionKind>,
+    pub provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
+}
+
+/// Reads a registration's sections once.
+pub(crate) async fn sections_of(
     db: &impl ConnectionTrait,
     registration_id: i32,
-) -> Result<(BTreeMap<SectionKind, SectionData>, BTreeSet<SectionKind>), ServiceError> {
+) -> Result<StoredSections, ServiceError> {
     let rows = registration_section::Entity::find()
         .filter(registration_section::Column::RegistrationId.eq(registration_id))
         .all(db)
         .await?;
-    let mut answers = BTreeMap::new();
-    let mut completed = BTreeSet::new();
+    let mut stored = StoredSections {
+        answers: BTreeMap::new(),
+        completed: BTreeSet::new(),
+        provenance: BTreeMap::new(),
+    };
     for row in rows {
         let Some(kind) = SectionKind::from_code(&row.section) else {
             continue;
@@ -138,31 +150,23 @@ pub(crate) async fn answers_of(
         let data: SectionData = serde_json::from_str(&row.data)
             .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
         if row.completed {
-            completed.insert(kind);
+            stored.completed.insert(kind);
         }
-        answers.insert(kind, data);
+        stored.answers.insert(kind, data);
+        // An unreadable record counts as no record: every value is then shown as typed.
+        let provenance = serde_json::from_str(&row.provenance).unwrap_or_default();
+        stored.provenance.insert(kind, provenance);
     }
-    Ok((answers, completed))
+    Ok(stored)
 }
 
-/// The stored provenance of every section's answers.
-async fn provenance_of(
+/// A registration's answers and which sections are completed.
+pub(crate) async fn answers_of(
     db: &impl ConnectionTrait,
     registration_id: i32,
-) -> Result<BTreeMap<SectionKind, BTreeMap<String, Provenance>>, ServiceError> {
-    let rows = registration_section::Entity::find()
-        .filter(registration_section::Column::RegistrationId.eq(registration_id))
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let kind = SectionKind::from_code(&row.section)?;
-            // An unreadable record counts as no record: every value is then shown as typed.
-            let provenance = serde_json::from_str(&row.provenance).unwrap_or_default();
-            Some((kind, provenance))
-        })
-        .collect())
+) -> Result<(BTreeMap<SectionKind, SectionData>, BTreeSet<SectionKind>), ServiceError> {
+    let stored = sections_of(db, registration_id).await?;
+    Ok((stored.answers, stored.completed))
 }
 
 pub(crate) async fn required_sections(
@@ -521,7 +525,11 @@ async fn view_of(
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
-    let (answers, completed) = answers_of(db, row.id).await?;
+    let StoredSections {
+        answers,
+        completed,
+        provenance,
+    } = sections_of(db, row.id).await?;
     let subsystem = subsystem_of(&row)?;
     let state = state_of(&row)?;
     let ctx = SectionContext {
@@ -535,7 +543,6 @@ async fn view_of(
     let offset = offset_of(db, row.school_id).await?;
     let child = ResidentId::parse(&row.child_id_number, now.date_naive()).ok();
     let registry = prefill::context(db, registries, &row, &answers).await?;
-    let provenance = provenance_of(db, row.id).await?;
     // Only what the entry requires counts (a section left from another entry does not).
     let provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>> = provenance
         .into_iter()
@@ -741,20 +748,21 @@ pub async fn check(
     now: DateTime<Utc>,
 ) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
     let row = load_own(db, actor, id).await?;
-    problems_of(db, &row, now).await
+    let (answers, _) = answers_of(db, row.id).await?;
+    problems_of(db, &row, &answers, now).await
 }
 
 async fn problems_of(
     db: &impl ConnectionTrait,
     row: &registration::Model,
+    answers: &BTreeMap<SectionKind, SectionData>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
     let (_, required) = required_sections(db, row.entry_id).await?;
-    let (answers, _) = answers_of(db, row.id).await?;
     let ctx = SectionContext {
         subsystem: subsystem_of(row)?,
         child_id_number: &row.child_id_number,
-        answers: &answers,
+        answers,
         today: now.date_naive(),
     };
     Ok(required
@@ -791,16 +799,15 @@ pub async fn submit(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    let problems = problems_of(db, &row, now).await?;
+    let stored = sections_of(db, row.id).await?;
+    let problems = problems_of(db, &row, &stored.answers, now).await?;
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(
             problems.into_iter().map(|(_, p)| p).collect(),
         ));
     }
     // Every required document is uploaded.
-    let (answers, _) = answers_of(db, row.id).await?;
-    let provenance = provenance_of(db, row.id).await?;
-    let items = documents::materials_of(db, &row, &answers, &provenance).await?;
+    let items = documents::materials_of(db, &row, &stored.answers, &stored.provenance).await?;
     let missing = documents::missing_problems(&items);
     if !missing.is_empty() {
         return Err(ServiceError::Invalid(missing));

@@ -162,13 +162,6 @@ export async function codec_compress(bytes, maxSide, minShortSide, quality) {
                 .unwrap_or(false)
     }
 
-    /// Whether the first bytes are those of a JPEG, PNG or WebP.
-    fn looks_like_a_photo(head: &[u8]) -> bool {
-        head.starts_with(&[0xFF, 0xD8, 0xFF])
-            || head.starts_with(&[0x89, b'P', b'N', b'G'])
-            || (head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP")
-    }
-
     async fn bytes_of(file: &File) -> Option<js_sys::Uint8Array> {
         let buffer = JsFuture::from(file.array_buffer()).await.ok()?;
         Some(js_sys::Uint8Array::new(&buffer))
@@ -233,7 +226,7 @@ export async function codec_compress(bytes, maxSide, minShortSide, quality) {
             Err(_) => {
                 let bytes = bytes_of(file).await.ok_or(PhotoProblem::NotAPhoto)?;
                 let head = bytes.subarray(0, bytes.length().min(16)).to_vec();
-                if !looks_like_a_photo(&head) {
+                if crate::domain::photo::PhotoFormat::sniff(&head).is_none() {
                     return Err(PhotoProblem::NotAPhoto);
                 }
                 return compress_with_codec(bytes).await;
