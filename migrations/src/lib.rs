@@ -8,6 +8,7 @@ mod m20261123_000002_accounts;
 mod m20261124_000003_registrations;
 mod m20261125_000004_registry;
 mod m20261126_000005_documents;
+mod m20261127_000006_review;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_registrations::Migration),
             Box::new(m20261125_000004_registry::Migration),
             Box::new(m20261126_000005_documents::Migration),
+            Box::new(m20261127_000006_review::Migration),
         ]
     }
 }

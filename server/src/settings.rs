@@ -70,6 +70,13 @@ pub struct Settings {
     pub storage_options: Vec<(String, SecretString)>,
     /// Photos decoded at once (`RUXUE_PHOTO_WORKERS`, default 2).
     pub photo_workers: usize,
+    /// Where SMS notices go: `RUXUE_SMS_URL` (an HTTP endpoint taking `{"id","to","body"}`,
+    /// see docs/sms.md); unset, they are written to the log.
+    pub sms_url: Option<String>,
+    /// `RUXUE_SMS_TOKEN` (inline or `@path`): the bearer token for that endpoint.
+    pub sms_token: Option<SecretString>,
+    /// How often the outbox worker looks for due notices (`RUXUE_OUTBOX_INTERVAL_MS`, 2000).
+    pub outbox_interval: Duration,
 }
 
 /// Where registry lookups go and how they are bounded.
@@ -293,6 +300,16 @@ impl Settings {
         if let Some(text) = read_secret("RUXUE_STORAGE_SECRET_OPTIONS")? {
             add_options("RUXUE_STORAGE_SECRET_OPTIONS", text)?;
         }
+        let sms_url = match get("RUXUE_SMS_URL").map(|u| u.trim().to_owned()) {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
+            Some(url) => {
+                return Err(SettingsError {
+                    name: "RUXUE_SMS_URL",
+                    reason: format!("`{url}` is not an http(s) URL"),
+                });
+            }
+            None => None,
+        };
         Ok(Self {
             addr,
             database_url: SecretString::from(database_url),
@@ -338,6 +355,11 @@ impl Settings {
             storage_options,
             photo_workers: usize::try_from(number("RUXUE_PHOTO_WORKERS", 2)?.clamp(1, 64))
                 .unwrap_or(2),
+            sms_url,
+            sms_token: read_secret("RUXUE_SMS_TOKEN")?.map(SecretString::from),
+            outbox_interval: Duration::from_millis(
+                number("RUXUE_OUTBOX_INTERVAL_MS", 2000)?.max(10),
+            ),
         })
     }
 

@@ -15,6 +15,7 @@ use app::{
             throttle,
         },
         demo,
+        notify::{self, HttpGateway, LogGateway, OutboxPolicy, SmsGateway},
         photos::PhotoProcessor,
         registry::{LookupPolicy, Registries, demo::DemoRegistry, http::HttpRegistry},
         storage::DocumentStore,
@@ -112,6 +113,15 @@ impl Application {
         let router = build_router(settings, state.clone())?;
         DbSessionStore::new(state.db.clone()).spawn_cleanup(Duration::from_secs(600));
         spawn_housekeeping(state.clone());
+        notify::spawn_outbox_worker(
+            state.db.clone(),
+            sms_gateway(settings)?,
+            OutboxPolicy {
+                interval: settings.outbox_interval,
+                ..OutboxPolicy::default()
+            },
+            clock,
+        );
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
@@ -341,6 +351,25 @@ fn registries(settings: &Settings) -> Result<Registries, StartupError> {
         tracing::info!("no registry is configured: parents type every value by hand");
     }
     Ok(registries)
+}
+
+/// The SMS gateway from the settings: an HTTP endpoint, or the log.
+fn sms_gateway(settings: &Settings) -> Result<Arc<dyn SmsGateway>, StartupError> {
+    match &settings.sms_url {
+        Some(url) => {
+            let gateway = HttpGateway::new(
+                url.clone(),
+                settings.sms_token.clone(),
+                Duration::from_secs(10),
+            )
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+            Ok(Arc::new(gateway))
+        }
+        None => {
+            tracing::info!("RUXUE_SMS_URL is not set: SMS notices are written to the log");
+            Ok(Arc::new(LogGateway))
+        }
+    }
 }
 
 /// Deletes spent host-token ids and old sign-in failures every ten minutes.

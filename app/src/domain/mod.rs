@@ -10,6 +10,7 @@ pub mod photo;
 pub mod provenance;
 pub mod registration;
 pub mod resident_id;
+pub mod review;
 pub mod role;
 pub mod sections;
 pub mod subsystem;

@@ -17,7 +17,8 @@ pub const MAX_REGISTRATIONS_PER_ACCOUNT: usize = 3;
 pub enum RegistrationState {
     Draft,
     Submitted,
-    UnderReview,
+    /// Passed the school's first review (初审); waits for the bureau's second (复审).
+    FirstReviewPassed,
     ChangesRequested,
     Resubmitted,
     ReviewPassed,
@@ -31,7 +32,7 @@ impl RegistrationState {
     pub const ALL: [Self; 10] = [
         Self::Draft,
         Self::Submitted,
-        Self::UnderReview,
+        Self::FirstReviewPassed,
         Self::ChangesRequested,
         Self::Resubmitted,
         Self::ReviewPassed,
@@ -45,7 +46,7 @@ impl RegistrationState {
         match self {
             Self::Draft => "draft",
             Self::Submitted => "submitted",
-            Self::UnderReview => "under_review",
+            Self::FirstReviewPassed => "first_review_passed",
             Self::ChangesRequested => "changes_requested",
             Self::Resubmitted => "resubmitted",
             Self::ReviewPassed => "review_passed",
@@ -64,7 +65,10 @@ impl RegistrationState {
         match self {
             Self::Draft => t("填写中", "Being filled in"),
             Self::Submitted => t("已提交，等待审核", "Submitted, waiting for review"),
-            Self::UnderReview => t("审核中", "Under review"),
+            Self::FirstReviewPassed => t(
+                "初审通过，等待复审",
+                "First review passed, waiting for the second",
+            ),
             Self::ChangesRequested => t("学校要求修改", "The school asked for changes"),
             Self::Resubmitted => t("已提交修改，等待审核", "Changes sent, waiting for review"),
             Self::ReviewPassed => t(
@@ -89,7 +93,10 @@ impl RegistrationState {
                 "学校将在审核期内审核，请留意短信和平台消息。",
                 "The school reviews it during the review period; watch for messages.",
             ),
-            Self::UnderReview => t("学校正在审核，请耐心等待。", "The school is reviewing it."),
+            Self::FirstReviewPassed => t(
+                "学校初审已通过，教体局将进行复审。初审通过不等于录取。",
+                "The school's first review passed; the bureau reviews it next. This is not an admission.",
+            ),
             Self::ChangesRequested => t(
                 "请按学校的要求修改后提交修改。",
                 "Make the changes the school asked for, then send them.",
@@ -179,7 +186,7 @@ mod tests {
         assert!(RegistrationState::Draft.is_editable());
         assert!(!RegistrationState::Submitted.is_editable());
         assert!(RegistrationState::Submitted.is_deletable());
-        assert!(!RegistrationState::UnderReview.is_deletable());
+        assert!(!RegistrationState::FirstReviewPassed.is_deletable());
     }
 
     #[test]

@@ -5,5 +5,6 @@ pub mod materials;
 pub mod me;
 pub mod not_found;
 pub mod registrations;
+pub mod review;
 pub mod sign_in_problem;
 pub mod staff;

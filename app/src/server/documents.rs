@@ -23,7 +23,7 @@ use crate::{
         entities::{document_photo, entry, material_rule, registration, school},
         failure::ServiceError,
         photos::PhotoProcessor,
-        registrations::{load_own, state_of, subsystem_of, window_open},
+        registrations::{Editing, editing, load_own, state_of},
         storage::DocumentStore,
     },
 };
@@ -158,13 +158,9 @@ pub async fn upload(
     now: DateTime<Utc>,
 ) -> Result<PhotoView, ServiceError> {
     let row = load_own(db, actor, upload.registration_id).await?;
-    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
-        return Err(ServiceError::Closed);
-    }
-    if !state_of(&row)?.is_editable() {
-        return Err(ServiceError::Locked);
-    }
+    let editing = editing(db, &row, now).await?;
     let document = Document::from_code(&upload.document).ok_or(ServiceError::NotFound)?;
+    check_document_allowed(&editing, document)?;
     let current = document_photo::Entity::find()
         .filter(document_photo::Column::RegistrationId.eq(row.id))
         .filter(document_photo::Column::Document.eq(document.code()))
@@ -244,11 +240,9 @@ pub async fn remove(
         .filter(|p| p.removed_at.is_none())
         .ok_or(ServiceError::NotFound)?;
     let row = load_own(db, actor, photo.registration_id).await?;
-    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
-        return Err(ServiceError::Closed);
-    }
-    if !state_of(&row)?.is_editable() {
-        return Err(ServiceError::Locked);
+    let editing = editing(db, &row, now).await?;
+    if let Some(document) = Document::from_code(&photo.document) {
+        check_document_allowed(&editing, document)?;
     }
     let mut photo: document_photo::ActiveModel = photo.into();
     photo.removed_at = Set(Some(now));
@@ -257,6 +251,20 @@ pub async fn remove(
 }
 
 /// Which copy of a photo.
+/// While the school's requested changes are open, only the documents it named can change.
+fn check_document_allowed(editing: &Editing, document: Document) -> Result<(), ServiceError> {
+    match editing {
+        Editing::Requested(request) if !request.allows_document(document) => {
+            Err(ServiceError::Invalid(vec![FieldProblem::new(
+                "photo",
+                "学校没有要求更换这份材料的照片，无需改动。",
+                "The school did not ask to change this document's photos: leave them as they are.",
+            )]))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PhotoSize {
     Full,

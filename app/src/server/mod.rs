@@ -2,16 +2,19 @@
 //! Compiled only with the `ssr` feature.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod documents;
 pub mod entities;
 pub mod failure;
 pub mod home;
+pub mod notify;
 pub mod photos;
 pub mod prefill;
 pub mod registrations;
 pub mod registry;
+pub mod review;
 pub mod security;
 pub mod state;
 pub mod storage;

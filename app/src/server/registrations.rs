@@ -14,8 +14,9 @@ use sea_orm::{
 use crate::{
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
-        provenance::{Provenance, clean_corrections, correction_reason, derive_provenance},
+        provenance::{Origin, Provenance, clean_corrections, correction_reason, derive_provenance},
         registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
+        review::ChangeRequest,
         sections::{self, SectionContext},
     },
     error::FieldProblem,
@@ -37,6 +38,7 @@ use crate::{
         failure::ServiceError,
         prefill,
         registry::Registries,
+        review,
     },
 };
 
@@ -109,7 +111,10 @@ pub(crate) async fn window_open(
         .is_some_and(|w| w.opens_at <= now && now < w.closes_at))
 }
 
-async fn offset_of(db: &impl ConnectionTrait, school_id: i32) -> Result<FixedOffset, ServiceError> {
+pub(crate) async fn offset_of(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+) -> Result<FixedOffset, ServiceError> {
     let minutes = match school::Entity::find_by_id(school_id).one(db).await? {
         Some(school) => bureau::Entity::find_by_id(school.bureau_id)
             .one(db)
@@ -119,6 +124,77 @@ async fn offset_of(db: &impl ConnectionTrait, school_id: i32) -> Result<FixedOff
     };
     FixedOffset::east_opt(minutes * 60)
         .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))
+}
+
+/// What the parent may change now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Editing {
+    /// A draft while the collection window is open: everything.
+    Draft,
+    /// While the school's requested changes are open (until the review deadline): only
+    /// what the school named.
+    Requested(ChangeRequest),
+}
+
+/// Whether and what the parent may change in `row` at `now`: refused as closed outside
+/// the windows, as locked in any other state.
+pub(crate) async fn editing(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<Editing, ServiceError> {
+    let state = state_of(row)?;
+    let window = window_of(db, row).await?;
+    let collection_open = window
+        .as_ref()
+        .is_some_and(|w| w.opens_at <= now && now < w.closes_at);
+    let review_open = window
+        .as_ref()
+        .is_some_and(|w| w.opens_at <= now && now < w.review_closes_at.unwrap_or(w.closes_at));
+    match state {
+        RegistrationState::Draft if collection_open => Ok(Editing::Draft),
+        RegistrationState::ChangesRequested if collection_open || review_open => {
+            Ok(Editing::Requested(
+                review::request_of(row.change_request.as_deref()).unwrap_or_default(),
+            ))
+        }
+        RegistrationState::Draft | RegistrationState::ChangesRequested => Err(ServiceError::Closed),
+        _ if !collection_open => Err(ServiceError::Closed),
+        _ => Err(ServiceError::Locked),
+    }
+}
+
+/// The collection window a registration belongs to.
+async fn window_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<Option<collection_window::Model>, ServiceError> {
+    let Some(school) = school::Entity::find_by_id(row.school_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
+        .filter(collection_window::Column::Subsystem.eq(row.subsystem.as_str()))
+        .filter(collection_window::Column::SchoolYear.eq(row.school_year))
+        .one(db)
+        .await?)
+}
+
+/// What the reviewer's queue searches and filters on, read from the answers being
+/// submitted: the child's name, and whether any answer was typed by hand.
+pub(crate) fn review_facts(stored: &StoredSections) -> (Option<String>, bool) {
+    let name = stored
+        .answers
+        .get(&SectionKind::Child)
+        .and_then(|d| d.get("name"))
+        .map(|n| n.trim().chars().take(100).collect::<String>())
+        .filter(|n| !n.is_empty());
+    let hand = stored
+        .provenance
+        .values()
+        .flat_map(|fields| fields.values())
+        .any(|p| p.origin == Origin::Hand);
+    (name, hand)
 }
 
 /// A registration's stored sections: the answers, which sections are completed, and where
@@ -181,7 +257,7 @@ pub(crate) async fn required_sections(
     Ok((entry, sections))
 }
 
-fn masked_child(row: &registration::Model, now: DateTime<Utc>) -> String {
+pub(crate) fn masked_child(row: &registration::Model, now: DateTime<Utc>) -> String {
     ResidentId::parse(&row.child_id_number, now.date_naive())
         .map(|id| id.masked())
         .unwrap_or_else(|_| "******".into())
@@ -549,6 +625,8 @@ async fn view_of(
         .filter(|(kind, _)| required.contains(kind))
         .collect();
     let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
+    let editing = editing(db, &row, now).await.ok();
+    let timeline = review::timeline_of(db, &row, false).await?;
     Ok(RegistrationView {
         id: row.id,
         reference: row.reference.clone(),
@@ -567,7 +645,10 @@ async fn view_of(
         sections: statuses,
         answers,
         window_open: open,
-        editable: open && state.is_editable(),
+        editable: editing.is_some(),
+        resubmittable: matches!(editing, Some(Editing::Requested(_))),
+        change_request: review::request_of(row.change_request.as_deref()),
+        timeline,
         deletable: open && state.is_deletable(),
         submitted_at: row.submitted_at.map(|at| {
             at.with_timezone(&offset)
@@ -598,26 +679,37 @@ pub async fn save_section(
 ) -> Result<SaveOutcome, ServiceError> {
     let SectionAnswers { data, corrections } = answers;
     let row = load_own(db, actor, id).await?;
-    let state = state_of(&row)?;
     let subsystem = subsystem_of(&row)?;
-    if !window_open(db, row.school_id, subsystem, row.school_year, now).await? {
-        return Err(ServiceError::Closed);
-    }
-    if !state.is_editable() {
-        return Err(ServiceError::Locked);
-    }
+    let editing = editing(db, &row, now).await?;
     let (_, required) = required_sections(db, row.entry_id).await?;
     if !required.contains(&kind) {
         return Err(ServiceError::NotFound);
     }
-    let (mut answers, mut completed) = answers_of(db, row.id).await?;
+    let StoredSections {
+        answers: mut stored_answers,
+        mut completed,
+        provenance: stored_provenance,
+    } = sections_of(db, row.id).await?;
     if row.version != base_version {
         return Ok(SaveOutcome::Conflict {
             version: row.version,
-            data: answers.remove(&kind).unwrap_or_default(),
+            data: stored_answers.remove(&kind).unwrap_or_default(),
         });
     }
     let data = sections::clean(&data);
+    if let Editing::Requested(request) = &editing {
+        let before = stored_answers.get(&kind).cloned().unwrap_or_default();
+        let before_provenance = stored_provenance.get(&kind);
+        check_requested_only(
+            request,
+            kind,
+            &before,
+            &data,
+            before_provenance,
+            &corrections,
+        )?;
+    }
+    let mut answers = stored_answers;
     answers.insert(kind, data.clone());
     let ctx = SectionContext {
         subsystem,
@@ -740,6 +832,55 @@ pub async fn save_section(
     })
 }
 
+/// While the school's requested changes are open, refuses any change to an answer (or to
+/// the "this is wrong" mark of a prefilled one) the school did not name.
+fn check_requested_only(
+    request: &ChangeRequest,
+    kind: SectionKind,
+    before: &SectionData,
+    after: &SectionData,
+    before_provenance: Option<&BTreeMap<String, Provenance>>,
+    corrections: &BTreeMap<String, String>,
+) -> Result<(), ServiceError> {
+    let value = |data: &SectionData, field: &str| {
+        data.get(field)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut changed: BTreeSet<String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|field| value(before, field) != value(after, field))
+        .cloned()
+        .collect();
+    let stored_correction = |field: &str| {
+        before_provenance
+            .and_then(|p| p.get(field))
+            .and_then(|p| p.correction.clone())
+    };
+    for (field, reason) in corrections {
+        if stored_correction(field).as_deref() != Some(reason.trim()) {
+            changed.insert(field.clone());
+        }
+    }
+    let refused: Vec<FieldProblem> = changed
+        .iter()
+        .filter(|field| !request.allows_field(kind, field))
+        .map(|field| {
+            FieldProblem::new(
+                field,
+                "学校没有要求修改这一项，请保持原样；只需修改学校列出的项目。",
+                "The school did not ask to change this: leave it as it was and change only what the school listed.",
+            )
+        })
+        .collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(refused))
+    }
+}
+
 /// Checks every required section (信息确认): each problem with its section.
 pub async fn check(
     db: &impl ConnectionTrait,
@@ -752,7 +893,7 @@ pub async fn check(
     problems_of(db, &row, &answers, now).await
 }
 
-async fn problems_of(
+pub(crate) async fn problems_of(
     db: &impl ConnectionTrait,
     row: &registration::Model,
     answers: &BTreeMap<SectionKind, SectionData>,
@@ -812,6 +953,7 @@ pub async fn submit(
     if !missing.is_empty() {
         return Err(ServiceError::Invalid(missing));
     }
+    let (child_name, hand_entered) = review_facts(&stored);
     let done = registration::Entity::update_many()
         .col_expr(
             registration::Column::State,
@@ -823,6 +965,8 @@ pub async fn submit(
         )
         .col_expr(registration::Column::SubmittedAt, Expr::value(now))
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .col_expr(registration::Column::ChildName, Expr::value(child_name))
+        .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
         .filter(registration::Column::Id.eq(row.id))
         .filter(registration::Column::Version.eq(base_version))
         .filter(registration::Column::State.eq(RegistrationState::Draft.code()))

@@ -123,6 +123,32 @@ fn school_staff(caller: Caller) -> Expect {
     }
 }
 
+/// A school's reviewers, whichever school (each decision is checked per registration).
+fn reviewers_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::Reviewer | Caller::OtherReviewer => Expect::Allowed,
+        _ => Expect::Refused,
+    }
+}
+
+/// Staff who review: reviewers (their own school) and the bureau.
+fn review_staff(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::Reviewer | Caller::OtherReviewer | Caller::Admin => Expect::Allowed,
+        _ => Expect::Refused,
+    }
+}
+
+/// Staff of the registration's school (its reviewers, its bureau), past every access check.
+fn school_staff_pass(caller: Caller) -> Expect {
+    match school_staff(caller) {
+        Expect::Allowed => Expect::Passes,
+        other => other,
+    }
+}
+
 fn everyone(_: Caller) -> Expect {
     Expect::Allowed
 }
@@ -160,6 +186,15 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         owned.push(response.json::<i64>().await.expect("id").to_string());
     }
     let (a_main, a_doomed) = (owned[0].clone(), owned[1].clone());
+    // Parent B's submitted registration at the reviewed school, for the review functions.
+    let parent_b = &browsers[2].1;
+    let (b_submitted, b_version) = crate::review::submitted(
+        &app,
+        parent_b,
+        &crate::registrations::child_id("20191015", 402),
+    )
+    .await;
+    let b_submitted = b_submitted.to_string();
     let version_of = |id: String| {
         let db = app.db.clone();
         async move {
@@ -219,6 +254,41 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("id", a_main.clone()), ("grant", "false".into())],
             owner_only,
         ),
+        (
+            "get_review_detail",
+            vec![("id", b_submitted.clone())],
+            school_staff,
+        ),
+        (
+            "resubmit_registration",
+            vec![("id", a_main.clone()), ("base_version", "1".into())],
+            owner_only,
+        ),
+    ];
+    // Review functions taking JSON: (name, body, rule). None changes anything.
+    let json_matrix: Vec<(&str, serde_json::Value, Rule)> = vec![
+        (
+            "get_review_queue",
+            serde_json::json!({ "query": {
+                "filter": null, "entry_id": null, "school_id": null, "hand_entered": false,
+                "resubmitted": false, "search": "", "sort": "SubmittedFirst", "page": 1
+            }}),
+            review_staff,
+        ),
+        (
+            "decide_review",
+            serde_json::json!({
+                "id": b_submitted.parse::<i32>().unwrap_or_default(), "base_version": b_version,
+                "stage": "first", "decision": "no-such-decision", "reason": "", "message": "",
+                "items": []
+            }),
+            school_staff_pass,
+        ),
+        (
+            "bulk_pass_review",
+            serde_json::json!({ "stage": "first", "registrations": [] }),
+            reviewers_only,
+        ),
     ];
 
     let mut covered: BTreeSet<String> = matrix
@@ -229,6 +299,15 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         for (name, fields, rule) in &matrix {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let status = browser.call(name, &fields).await.status().as_u16();
+            let expected = rule(*caller);
+            assert!(
+                matches(expected, status),
+                "{name} as {caller:?}: expected {expected:?}, got {status}"
+            );
+        }
+
+        for (name, body, rule) in &json_matrix {
+            let status = browser.call_json(name, body).await.status().as_u16();
             let expected = rule(*caller);
             assert!(
                 matches(expected, status),
@@ -327,6 +406,9 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         );
     }
     covered.insert("/api/create_staff_account".into());
+    for (name, _, _) in &json_matrix {
+        covered.insert(format!("/api/{name}"));
+    }
     let status = parent_a
         .call(
             "delete_registration",

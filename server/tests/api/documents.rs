@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// A JPEG of `width`×`height` with some texture, as a camera would send.
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let image = ImageBuffer::from_fn(width, height, |x, y| {
         Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
     });
@@ -96,7 +96,12 @@ async fn renting_registration(app: &TestApp, subject: &str, child: &str) -> (Bro
     (parent, id)
 }
 
-async fn upload(parent: &Browser, id: i32, document: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(
+    parent: &Browser,
+    id: i32,
+    document: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     parent
         .client
         .post(format!(

@@ -11,4 +11,5 @@ mod home;
 mod lifecycle;
 mod registrations;
 mod registry;
+mod review;
 mod security;

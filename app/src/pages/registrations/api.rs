@@ -12,10 +12,11 @@ use crate::{
         RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem,
         materials::MaterialItem,
         provenance::{Provenance, RegistrySource},
+        review::ChangeRequest,
     },
     error::{AppError, FieldProblem},
     i18n::LocalizedText,
-    pages::staff::PlaceOption,
+    pages::{review::api::TimelineEntry, staff::PlaceOption},
 };
 
 /// One registration in "my registrations".
@@ -81,6 +82,12 @@ pub struct RegistrationView {
     /// The collection window is open now.
     pub window_open: bool,
     pub editable: bool,
+    /// Changes were requested and can still be made: 提交修改 sends them.
+    pub resubmittable: bool,
+    /// What the school asked to change (open, or the last one).
+    pub change_request: Option<ChangeRequest>,
+    /// Submitted, reviews, results, with dates and the school's messages.
+    pub timeline: Vec<TimelineEntry>,
     pub deletable: bool,
     pub submitted_at: Option<String>,
     /// Registries configured and the parent's consent to ask them.
@@ -363,4 +370,22 @@ pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::Mater
     use crate::server::{AppState, documents, to_app_error};
     let state = AppState::from_context()?;
     documents::table(&state.db).await.map_err(to_app_error)
+}
+
+/// Sends the changes the school asked for (提交修改): locks the registration again and
+/// puts it back in the school's queue. Idempotent like submitting.
+#[server(prefix = "/api", endpoint = "resubmit_registration")]
+pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
+    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    review::resubmit(&state.db, &request, id, base_version)
+        .await
+        .map_err(to_app_error)
 }

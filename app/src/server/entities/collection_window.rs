@@ -14,6 +14,9 @@ pub struct Model {
     pub school_year: i32,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
+    /// Until when requested changes can be made and reviewers decide; `None`: until the
+    /// collection window closes.
+    pub review_closes_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

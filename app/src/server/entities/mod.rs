@@ -1,5 +1,6 @@
 //! Database tables, one module each (sea-orm entities).
 
+pub mod audit_log;
 pub mod auth_session;
 pub mod bureau;
 pub mod collection_window;
@@ -8,12 +9,15 @@ pub mod entry;
 pub mod entry_school;
 pub mod material_rule;
 pub mod notice;
+pub mod outbox;
 pub mod parent_account;
+pub mod parent_message;
 pub mod registration;
 pub mod registration_point;
 pub mod registration_section;
 pub mod registry_consent;
 pub mod registry_lookup;
+pub mod review_event;
 pub mod school;
 pub mod sign_in_failure;
 pub mod staff_account;

@@ -28,6 +28,15 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    /// The child's name as submitted, for reviewers' search.
+    pub child_name: Option<String>,
+    /// Some submitted answer was typed by hand rather than confirmed by a registry.
+    pub hand_entered: bool,
+    /// The open change request (a [`crate::domain::review::ChangeRequest`] as JSON).
+    pub change_request: Option<String>,
+    /// The member of staff who last decided on it.
+    pub reviewer_id: Option<i32>,
+    pub reviewed_at: Option<DateTimeUtc>,
 }
 
 impl std::fmt::Debug for Model {

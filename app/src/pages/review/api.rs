@@ -1,0 +1,351 @@
+//! What the review pages exchange with the server, and the server functions (thin: each
+//! calls one service function, which checks the caller first).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{
+        RegistrationState, SectionKind, Subsystem,
+        materials::MaterialItem,
+        provenance::Origin,
+        review::{ChangeRequest, ReviewStage, TimelineKind},
+    },
+    error::AppError,
+    i18n::{LocalizedText, Text, t},
+    pages::staff::PlaceOption,
+};
+
+/// Rows a queue page holds.
+pub const QUEUE_PAGE_SIZE: u64 = 50;
+
+/// Which registrations a queue shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum QueueFilter {
+    /// Submitted or resubmitted: waiting for the school's first review.
+    WaitingFirst,
+    /// Passed the first review: waiting for the bureau's second.
+    WaitingSecond,
+    ChangesRequested,
+    Passed,
+    Rejected,
+    All,
+}
+
+impl QueueFilter {
+    pub const ALL: [Self; 6] = [
+        Self::WaitingFirst,
+        Self::WaitingSecond,
+        Self::ChangesRequested,
+        Self::Passed,
+        Self::Rejected,
+        Self::All,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::WaitingFirst => "waiting-first",
+            Self::WaitingSecond => "waiting-second",
+            Self::ChangesRequested => "changes-requested",
+            Self::Passed => "passed",
+            Self::Rejected => "rejected",
+            Self::All => "all",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Self::WaitingFirst => t("待初审", "Waiting for first review"),
+            Self::WaitingSecond => t("待复审", "Waiting for second review"),
+            Self::ChangesRequested => t("已退回修改", "Sent back for changes"),
+            Self::Passed => t("审核通过", "Review passed"),
+            Self::Rejected => t("审核未通过", "Not passed"),
+            Self::All => t("全部", "All"),
+        }
+    }
+
+    /// The states it shows.
+    pub fn states(self) -> &'static [RegistrationState] {
+        use RegistrationState as S;
+        match self {
+            Self::WaitingFirst => &[S::Submitted, S::Resubmitted],
+            Self::WaitingSecond => &[S::FirstReviewPassed],
+            Self::ChangesRequested => &[S::ChangesRequested],
+            Self::Passed => &[S::ReviewPassed, S::Admitted, S::NotAdmitted],
+            Self::Rejected => &[S::Rejected],
+            Self::All => &[
+                S::Submitted,
+                S::Resubmitted,
+                S::FirstReviewPassed,
+                S::ChangesRequested,
+                S::ReviewPassed,
+                S::Rejected,
+                S::Admitted,
+                S::NotAdmitted,
+            ],
+        }
+    }
+}
+
+/// How a queue is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueueSort {
+    /// Oldest submission first: first come, first reviewed.
+    SubmittedFirst,
+    SubmittedLast,
+    Reference,
+    ChildName,
+}
+
+impl QueueSort {
+    pub const ALL: [Self; 4] = [
+        Self::SubmittedFirst,
+        Self::SubmittedLast,
+        Self::Reference,
+        Self::ChildName,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SubmittedFirst => "submitted",
+            Self::SubmittedLast => "-submitted",
+            Self::Reference => "reference",
+            Self::ChildName => "name",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Self::SubmittedFirst => t("提交时间（早→晚）", "Submitted (oldest first)"),
+            Self::SubmittedLast => t("提交时间（晚→早）", "Submitted (newest first)"),
+            Self::Reference => t("报名编号", "Reference"),
+            Self::ChildName => t("儿童姓名", "Child's name"),
+        }
+    }
+}
+
+/// A queue's filters, as the page's address carries them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueQuery {
+    pub filter: Option<QueueFilter>,
+    pub entry_id: Option<i32>,
+    pub school_id: Option<i32>,
+    pub hand_entered: bool,
+    pub resubmitted: bool,
+    pub search: String,
+    pub sort: QueueSort,
+    /// From 1.
+    pub page: u64,
+}
+
+impl Default for QueueQuery {
+    fn default() -> Self {
+        Self {
+            filter: None,
+            entry_id: None,
+            school_id: None,
+            hand_entered: false,
+            resubmitted: false,
+            search: String::new(),
+            sort: QueueSort::SubmittedFirst,
+            page: 1,
+        }
+    }
+}
+
+/// One registration in a queue. The child's ID number is masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueRow {
+    pub id: i32,
+    pub version: i64,
+    pub reference: String,
+    pub child_name: String,
+    pub child_masked_id: String,
+    pub entry: LocalizedText,
+    pub school: LocalizedText,
+    pub state: RegistrationState,
+    pub submitted_at: String,
+    pub hand_entered: bool,
+    /// The caller decided on it last (a resubmission comes back to them).
+    pub mine: bool,
+}
+
+/// A page of a queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    /// Matching the filters, on all pages.
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub filter: QueueFilter,
+    /// The stage the caller decides (reviewers: first; the bureau: second).
+    pub stage: ReviewStage,
+    pub entries: Vec<PlaceOption>,
+    /// Schools the caller may see (one for reviewers).
+    pub schools: Vec<PlaceOption>,
+}
+
+/// One answer as a reviewer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewField {
+    pub name: String,
+    pub label: LocalizedText,
+    pub value: LocalizedText,
+    /// `None` for answers stored before provenance was recorded.
+    pub origin: Option<Origin>,
+    /// The registry that confirmed it (or could have).
+    pub source: Option<LocalizedText>,
+    /// The registry's value where the parent's differs.
+    pub registry_value: Option<String>,
+    /// Why the parent said the registry was wrong.
+    pub correction: Option<LocalizedText>,
+    /// The school asked for it to be changed in the open or last request.
+    pub requested: bool,
+}
+
+/// A section as a reviewer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSection {
+    pub kind: SectionKind,
+    pub fields: Vec<ReviewField>,
+}
+
+/// One event on a registration's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub kind: TimelineKind,
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    pub stage: Option<ReviewStage>,
+    /// A reject reason's text.
+    pub reason: Option<LocalizedText>,
+    pub message: String,
+    pub request: Option<ChangeRequest>,
+    /// Who decided (staff only see this).
+    pub by: Option<String>,
+}
+
+/// A registration as its reviewer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDetail {
+    pub id: i32,
+    pub version: i64,
+    pub reference: String,
+    pub state: RegistrationState,
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub entry: LocalizedText,
+    pub school: LocalizedText,
+    pub child_name: String,
+    pub child_masked_id: String,
+    pub child_birth_date: String,
+    pub child_is_male: bool,
+    pub submitted_at: Option<String>,
+    pub sections: Vec<ReviewSection>,
+    pub materials: Vec<MaterialItem>,
+    pub timeline: Vec<TimelineEntry>,
+    /// What the school asked last (open while changes are requested, answered once
+    /// resubmitted).
+    pub last_request: Option<ChangeRequest>,
+    /// The stage the caller may decide now, if any.
+    pub can_decide: Option<ReviewStage>,
+}
+
+/// What a bulk action did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub done: Vec<String>,
+    /// References not changed, with why.
+    pub skipped: Vec<(String, LocalizedText)>,
+}
+
+/// A page of the caller's review queue.
+#[server(prefix = "/api", endpoint = "get_review_queue", input = server_fn::codec::Json)]
+pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
+    use crate::server::{AppState, auth::current_actor, review, to_app_error};
+    let state = AppState::from_context()?;
+    review::queue(&state.db, &current_actor(), query, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// A registration for review (the view is audited).
+#[server(prefix = "/api", endpoint = "get_review_detail")]
+pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
+    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    review::detail(&state.db, &request, id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Decides at a review stage: pass, reject (with a reason) or request changes (naming
+/// what to change). `items` are change-request item codes.
+#[server(prefix = "/api", endpoint = "decide_review", input = server_fn::codec::Json)]
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_review(
+    id: i32,
+    base_version: i64,
+    stage: String,
+    decision: String,
+    reason: String,
+    message: String,
+    items: Vec<String>,
+) -> Result<RegistrationState, AppError> {
+    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    let input = review::DecisionInput {
+        stage,
+        decision,
+        reason,
+        message,
+        items,
+    };
+    review::decide(&state.db, &request, id, base_version, input)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Passes every listed registration (id, version) at `stage`; those that moved meanwhile
+/// are skipped and listed.
+#[server(prefix = "/api", endpoint = "bulk_pass_review", input = server_fn::codec::Json)]
+pub async fn bulk_pass_review(
+    stage: String,
+    registrations: Vec<(i32, i64)>,
+) -> Result<BulkOutcome, AppError> {
+    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    review::bulk_pass(&state.db, &request, &stage, registrations)
+        .await
+        .map_err(to_app_error)
+}

@@ -1,0 +1,47 @@
+//! The audit log: every view of a registration by staff and every action on one, with
+//! who, when and from where. Rows are only ever inserted (the database refuses the rest).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use crate::server::{auth::Actor, entities::audit_log, failure::ServiceError};
+
+/// Who acts, from where, when: what every audited service function is given.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    pub actor: &'a Actor,
+    /// The client's address as the server saw it (or as a trusted proxy reported it).
+    pub address: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Writes one audit row. Call it inside the transaction of the action it records, so
+/// that an action is never without its row and a failed action leaves none.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    action: &str,
+    object_kind: &str,
+    object_id: Option<i32>,
+    detail: serde_json::Value,
+) -> Result<(), ServiceError> {
+    let (actor_kind, actor_id) = match request.actor {
+        Actor::Anonymous => ("anonymous", None),
+        Actor::Parent { account_id } => ("parent", Some(*account_id)),
+        Actor::Staff(staff) => ("staff", Some(staff.account_id)),
+    };
+    audit_log::ActiveModel {
+        at: Set(request.now),
+        actor_kind: Set(actor_kind.to_owned()),
+        actor_id: Set(actor_id),
+        action: Set(action.to_owned()),
+        object_kind: Set(object_kind.to_owned()),
+        object_id: Set(object_id),
+        address: Set(request.address.chars().take(64).collect()),
+        detail: Set(detail.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,878 @@
+//! Review: the school's queue and registration page, decisions at both stages, the
+//! parent's resubmission and the timeline both sides read.
+//!
+//! Reviewers reach their own school's submitted registrations only, bureau administrators
+//! their bureau's; drafts are nobody's business but the parent's. Every view by staff and
+//! every decision is written to the audit log in the same transaction as the change it
+//! records, with the parent's notice.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    domain::{
+        RegistrationState, ResidentId, SectionKind, StaffRole,
+        provenance::correction_reason,
+        review::{
+            self, ChangeItem, ChangeRequest, MAX_BULK, MAX_MESSAGE_CHARS, REJECT_REASONS,
+            ReviewDecision, ReviewStage, TimelineKind, TransitionError,
+        },
+        sections::{self, SectionContext},
+    },
+    error::FieldProblem,
+    i18n::{Locale, LocalizedText},
+    pages::{
+        review::api::{
+            BulkOutcome, QUEUE_PAGE_SIZE, QueueFilter, QueuePage, QueueQuery, QueueRow, QueueSort,
+            ReviewDetail, ReviewField, ReviewSection, TimelineEntry,
+        },
+        staff::PlaceOption,
+    },
+    server::{
+        audit::{self, Request},
+        auth::{Actor, StaffActor},
+        documents,
+        entities::{entry, parent_account, registration, review_event, school, staff_account},
+        failure::ServiceError,
+        notify::{self, Notice},
+        registrations::{
+            StoredSections, load_own, masked_child, offset_of, required_sections, sections_of,
+            state_of, subsystem_of,
+        },
+    },
+};
+
+fn localized(zh: &str, en: &str) -> LocalizedText {
+    LocalizedText {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
+    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
+}
+
+/// The stage a member of staff decides: schools the first, the bureau the second.
+fn stage_of(staff: &StaffActor) -> Result<ReviewStage, ServiceError> {
+    match staff.role {
+        StaffRole::Reviewer => Ok(ReviewStage::First),
+        StaffRole::BureauAdmin => Ok(ReviewStage::Second),
+        StaffRole::PointStaff => Err(ServiceError::Forbidden),
+    }
+}
+
+/// The schools a member of staff reviews: a reviewer's own, an administrator's bureau's.
+async fn schools_of(
+    db: &impl ConnectionTrait,
+    staff: &StaffActor,
+) -> Result<Vec<school::Model>, ServiceError> {
+    let mut query = school::Entity::find().order_by_asc(school::Column::Position);
+    match staff.role {
+        StaffRole::Reviewer => {
+            query = query.filter(school::Column::Id.eq(staff.school_id.unwrap_or(-1)));
+        }
+        StaffRole::BureauAdmin => {
+            if let Some(bureau) = staff.bureau_id {
+                query = query.filter(school::Column::BureauId.eq(bureau));
+            }
+        }
+        StaffRole::PointStaff => return Err(ServiceError::Forbidden),
+    }
+    Ok(query.all(db).await?)
+}
+
+/// A submitted registration the caller may review; drafts, deletions and other schools'
+/// registrations are refused before anything about them is read.
+async fn load_for_review(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> Result<(StaffActor, registration::Model), ServiceError> {
+    let staff = actor
+        .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?
+        .clone();
+    let row = registration::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| {
+            !matches!(
+                RegistrationState::from_code(&r.state),
+                None | Some(RegistrationState::Draft | RegistrationState::Deleted)
+            )
+        })
+        .ok_or(ServiceError::NotFound)?;
+    actor.require_school(db, row.school_id).await?;
+    Ok((staff, row))
+}
+
+/// A page of the caller's queue.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    query: QueueQuery,
+    now: DateTime<Utc>,
+) -> Result<QueuePage, ServiceError> {
+    let staff = actor.require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
+    let stage = stage_of(staff)?;
+    let schools = schools_of(db, staff).await?;
+    let school_ids: Vec<i32> = match query.school_id {
+        Some(id) if schools.iter().any(|s| s.id == id) => vec![id],
+        Some(_) => return Err(ServiceError::Forbidden),
+        None => schools.iter().map(|s| s.id).collect(),
+    };
+    let filter = query.filter.unwrap_or(match stage {
+        ReviewStage::First => QueueFilter::WaitingFirst,
+        ReviewStage::Second => QueueFilter::WaitingSecond,
+    });
+    let states: Vec<&str> = if query.resubmitted {
+        vec![RegistrationState::Resubmitted.code()]
+    } else {
+        filter.states().iter().map(|s| s.code()).collect()
+    };
+    let mut select = registration::Entity::find()
+        .filter(registration::Column::SchoolId.is_in(school_ids))
+        .filter(registration::Column::State.is_in(states));
+    if let Some(entry_id) = query.entry_id {
+        select = select.filter(registration::Column::EntryId.eq(entry_id));
+    }
+    if query.hand_entered {
+        select = select.filter(registration::Column::HandEntered.eq(true));
+    }
+    let search: String = query
+        .search
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .take(40)
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    if !search.is_empty() {
+        select = select.filter(
+            Condition::any()
+                .add(registration::Column::Reference.starts_with(search.to_uppercase()))
+                .add(registration::Column::ChildName.contains(&search)),
+        );
+    }
+    select = match query.sort {
+        QueueSort::SubmittedFirst => select.order_by_asc(registration::Column::SubmittedAt),
+        QueueSort::SubmittedLast => select.order_by_desc(registration::Column::SubmittedAt),
+        QueueSort::Reference => select.order_by_asc(registration::Column::Reference),
+        QueueSort::ChildName => select.order_by_asc(registration::Column::ChildName),
+    }
+    .order_by_asc(registration::Column::Id);
+    let paginator = select.paginate(db, QUEUE_PAGE_SIZE);
+    let total = paginator.num_items().await?;
+    let pages = Ord::max(total.div_ceil(QUEUE_PAGE_SIZE), 1);
+    let page = query.page.clamp(1, pages);
+    let rows = paginator.fetch_page(page - 1).await?;
+
+    let entries = entry::Entity::find()
+        .order_by_asc(entry::Column::Position)
+        .all(db)
+        .await?;
+    let offset = match schools.first() {
+        Some(school) => offset_of(db, school.id).await?,
+        None => chrono::Offset::fix(&Utc),
+    };
+    let name_of_entry = |id: i32| {
+        entries
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| localized(&e.name_zh, &e.name_en))
+            .unwrap_or_default()
+    };
+    let name_of_school = |id: i32| {
+        schools
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| localized(&s.name_zh, &s.name_en))
+            .unwrap_or_default()
+    };
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            Ok(QueueRow {
+                id: row.id,
+                version: row.version,
+                reference: row.reference.clone(),
+                child_name: row.child_name.clone().unwrap_or_default(),
+                child_masked_id: masked_child(&row, now),
+                entry: name_of_entry(row.entry_id),
+                school: name_of_school(row.school_id),
+                state: state_of(&row)?,
+                submitted_at: row
+                    .submitted_at
+                    .map(|at| {
+                        at.with_timezone(&offset)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default(),
+                hand_entered: row.hand_entered,
+                mine: row.reviewer_id == Some(staff.account_id),
+            })
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    let bureau_ids: Vec<i32> = schools.iter().map(|s| s.bureau_id).collect();
+    Ok(QueuePage {
+        rows,
+        total,
+        page,
+        pages,
+        filter,
+        stage,
+        entries: entries
+            .iter()
+            .filter(|e| bureau_ids.contains(&e.bureau_id))
+            .map(|e| PlaceOption {
+                id: e.id,
+                name: localized(&e.name_zh, &e.name_en),
+            })
+            .collect(),
+        schools: schools
+            .iter()
+            .map(|s| PlaceOption {
+                id: s.id,
+                name: localized(&s.name_zh, &s.name_en),
+            })
+            .collect(),
+    })
+}
+
+/// Reads a stored change request; an unreadable one asks for nothing.
+pub(crate) fn request_of(json: Option<&str>) -> Option<ChangeRequest> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+}
+
+/// A registration's timeline, oldest first. Staff see who decided; parents the school.
+pub(crate) async fn timeline_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    for_staff: bool,
+) -> Result<Vec<TimelineEntry>, ServiceError> {
+    let offset = offset_of(db, row.school_id).await?;
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let events = review_event::Entity::find()
+        .filter(review_event::Column::RegistrationId.eq(row.id))
+        .order_by_asc(review_event::Column::Id)
+        .all(db)
+        .await?;
+    let staff_names: BTreeMap<i32, String> = if for_staff {
+        let ids: Vec<i32> = events.iter().filter_map(|e| e.staff_id).collect();
+        staff_account::Entity::find()
+            .filter(staff_account::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.display_name))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let mut timeline = Vec::with_capacity(events.len() + 1);
+    if let Some(at) = row.submitted_at {
+        timeline.push(TimelineEntry {
+            kind: TimelineKind::Submitted,
+            at: local(at),
+            stage: None,
+            reason: None,
+            message: String::new(),
+            request: None,
+            by: None,
+        });
+    }
+    for event in events {
+        let Some(kind) = TimelineKind::from_code(&event.kind) else {
+            continue;
+        };
+        timeline.push(TimelineEntry {
+            kind,
+            at: local(event.created_at),
+            stage: event.stage.as_deref().and_then(ReviewStage::from_code),
+            reason: event
+                .reason
+                .as_deref()
+                .and_then(review::reject_reason)
+                .map(|t| localized(t.zh, t.en)),
+            message: event.message,
+            request: request_of(event.request.as_deref()),
+            by: event.staff_id.and_then(|id| staff_names.get(&id).cloned()),
+        });
+    }
+    Ok(timeline)
+}
+
+/// The last change request on a registration (open, or answered by a resubmission).
+async fn last_request(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<Option<ChangeRequest>, ServiceError> {
+    if let Some(open) = request_of(row.change_request.as_deref()) {
+        return Ok(Some(open));
+    }
+    Ok(review_event::Entity::find()
+        .filter(review_event::Column::RegistrationId.eq(row.id))
+        .filter(review_event::Column::Kind.eq(TimelineKind::ChangesRequested.code()))
+        .order_by_desc(review_event::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|e| request_of(e.request.as_deref())))
+}
+
+/// A registration for its reviewer: every answer with where it came from, the documents,
+/// the earlier rounds. The view is audited.
+pub async fn detail(
+    db: &DatabaseConnection,
+    request: &Request<'_>,
+    id: i32,
+) -> Result<ReviewDetail, ServiceError> {
+    let (staff, row) = load_for_review(db, request.actor, id).await?;
+    let now = request.now;
+    let state = state_of(&row)?;
+    let subsystem = subsystem_of(&row)?;
+    let (entry, required) = required_sections(db, row.entry_id).await?;
+    let school = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let StoredSections {
+        answers,
+        provenance,
+        ..
+    } = sections_of(db, row.id).await?;
+    let provenance: BTreeMap<_, _> = provenance
+        .into_iter()
+        .filter(|(kind, _)| required.contains(kind))
+        .collect();
+    let last_request = last_request(db, &row).await?;
+    let ctx = SectionContext {
+        subsystem,
+        child_id_number: &row.child_id_number,
+        answers: &answers,
+        today: now.date_naive(),
+    };
+    let sections = required
+        .iter()
+        .map(|&kind| {
+            let data = answers.get(&kind).cloned().unwrap_or_default();
+            let origins = provenance.get(&kind);
+            let fields = sections::fields(kind, &data, &ctx)
+                .into_iter()
+                .filter_map(|spec| {
+                    let value = data.get(spec.name)?.trim().to_owned();
+                    if value.is_empty() {
+                        return None;
+                    }
+                    let origin = origins.and_then(|o| o.get(spec.name));
+                    Some(ReviewField {
+                        name: spec.name.to_owned(),
+                        label: localized(spec.label.zh, spec.label.en),
+                        value: LocalizedText {
+                            zh: sections::display_value(&spec, &value, Locale::Zh),
+                            en: sections::display_value(&spec, &value, Locale::En),
+                        },
+                        origin: origin.map(|o| o.origin),
+                        source: origin
+                            .and_then(|o| o.source)
+                            .map(|s| localized(s.authority().zh, s.authority().en)),
+                        registry_value: origin.and_then(|o| o.registry_value.clone()),
+                        correction: origin
+                            .and_then(|o| o.correction.as_deref())
+                            .and_then(correction_reason)
+                            .map(|t| localized(t.zh, t.en)),
+                        requested: last_request
+                            .as_ref()
+                            .is_some_and(|r| r.allows_field(kind, spec.name)),
+                    })
+                })
+                .collect();
+            ReviewSection { kind, fields }
+        })
+        .collect();
+    let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
+    let timeline = timeline_of(db, &row, true).await?;
+    let stage = stage_of(&staff)?;
+    let can_decide = stage.waiting_states().contains(&state).then_some(stage);
+    let offset = offset_of(db, row.school_id).await?;
+    let child = ResidentId::parse(&row.child_id_number, now.date_naive()).ok();
+    let child_name = answers
+        .get(&SectionKind::Child)
+        .and_then(|d| d.get("name"))
+        .map(|n| n.trim().to_owned())
+        .unwrap_or_default();
+    audit::record(
+        db,
+        request,
+        "registration.view",
+        "registration",
+        Some(row.id),
+        serde_json::json!({ "state": state.code() }),
+    )
+    .await?;
+    Ok(ReviewDetail {
+        id: row.id,
+        version: row.version,
+        reference: row.reference.clone(),
+        state,
+        subsystem,
+        school_year: row.school_year,
+        entry: localized(&entry.name_zh, &entry.name_en),
+        school: localized(&school.name_zh, &school.name_en),
+        child_name,
+        child_masked_id: masked_child(&row, now),
+        child_birth_date: child
+            .as_ref()
+            .map(|c| c.birth_date().to_string())
+            .unwrap_or_default(),
+        child_is_male: child.is_some_and(|c| c.sex() == crate::domain::Sex::Male),
+        submitted_at: row.submitted_at.map(|at| {
+            at.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }),
+        sections,
+        materials,
+        timeline,
+        last_request,
+        can_decide,
+    })
+}
+
+/// A decision as the reviewer's form sends it.
+#[derive(Clone, Debug, Default)]
+pub struct DecisionInput {
+    pub stage: String,
+    pub decision: String,
+    pub reason: String,
+    pub message: String,
+    pub items: Vec<String>,
+}
+
+/// A decision checked against the rules of its kind.
+struct Decision {
+    stage: ReviewStage,
+    decision: ReviewDecision,
+    reason: Option<&'static str>,
+    message: String,
+    request: Option<ChangeRequest>,
+}
+
+fn parse_decision(input: DecisionInput) -> Result<Decision, ServiceError> {
+    let stage = ReviewStage::from_code(input.stage.trim()).ok_or(ServiceError::NotFound)?;
+    let decision = ReviewDecision::from_code(input.decision.trim())
+        .ok_or_else(|| invalid("decision", "请选择审核结果。", "Choose a decision."))?;
+    let message = input.message.trim().to_owned();
+    let mut problems = Vec::new();
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        problems.push(FieldProblem::new(
+            "message",
+            format!("说明最多 {MAX_MESSAGE_CHARS} 个字。"),
+            format!("The message can be at most {MAX_MESSAGE_CHARS} characters."),
+        ));
+    }
+    let mut reason = None;
+    let mut request = None;
+    match decision {
+        ReviewDecision::Pass => {}
+        ReviewDecision::Reject => {
+            match REJECT_REASONS
+                .iter()
+                .find(|(code, _)| *code == input.reason.trim())
+            {
+                Some((code, _)) => reason = Some(*code),
+                None => problems.push(FieldProblem::new(
+                    "reason",
+                    "请选择不通过的原因。",
+                    "Choose why it does not pass.",
+                )),
+            }
+            if reason == Some("other") && message.is_empty() {
+                problems.push(FieldProblem::new(
+                    "message",
+                    "选择“其他原因”时，请写明原因。",
+                    "With “another reason”, write the reason.",
+                ));
+            }
+        }
+        ReviewDecision::RequestChanges => {
+            match ChangeRequest::parse_items(&input.items) {
+                Ok(items) if !items.is_empty() => {
+                    request = Some(ChangeRequest {
+                        items,
+                        message: message.clone(),
+                    });
+                }
+                Ok(_) => problems.push(FieldProblem::new(
+                    "items",
+                    "请勾选需要家长修改的信息或材料。",
+                    "Tick the answers or documents the parent must change.",
+                )),
+                Err(_) => problems.push(FieldProblem::new(
+                    "items",
+                    "要求修改的项目无法识别，请刷新页面后重新勾选。",
+                    "An item to change was not recognised: reload the page and tick again.",
+                )),
+            }
+            if message.is_empty() {
+                problems.push(FieldProblem::new(
+                    "message",
+                    "请写明需要家长如何修改，家长会看到这段说明。",
+                    "Write what the parent should change: they will read this.",
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Decision {
+            stage,
+            decision,
+            reason,
+            message,
+            request,
+        })
+    } else {
+        Err(ServiceError::Invalid(problems))
+    }
+}
+
+fn not_waiting() -> ServiceError {
+    invalid(
+        "state",
+        "这条报名已不在待审核状态（可能已由其他人处理），请刷新后查看。",
+        "This registration is no longer waiting for this review (someone may have decided already): reload to see it.",
+    )
+}
+
+/// What the parent reads about a decision: the message title and the SMS.
+fn notice_text(kind: TimelineKind) -> LocalizedText {
+    let text = match kind {
+        TimelineKind::FirstPassed => crate::i18n::t(
+            "初审已通过。审核通过不等于录取，录取结果以教体局公布为准。",
+            "The first review passed. This is not an admission: the bureau publishes admissions.",
+        ),
+        TimelineKind::SecondPassed => crate::i18n::t(
+            "复审已通过。审核通过不等于录取，录取结果以教体局公布为准。",
+            "The second review passed. This is not an admission: the bureau publishes admissions.",
+        ),
+        TimelineKind::Rejected => crate::i18n::t(
+            "审核未通过，请在报名主页查看原因。",
+            "The review did not pass: see the reason on the registration's page.",
+        ),
+        TimelineKind::ChangesRequested => crate::i18n::t(
+            "学校要求修改报名信息。请在报名主页按要求修改后点击“提交修改”。",
+            "The school asked for changes. Make them on the registration's page, then press “Send changes”.",
+        ),
+        _ => kind.label(),
+    };
+    localized(text.zh, text.en)
+}
+
+/// Decides at a review stage. The registration moves only from a state waiting for that
+/// stage and only if nobody changed it since `base_version`; the event, the audit row and
+/// the parent's notice are written in the same transaction.
+pub async fn decide(
+    db: &DatabaseConnection,
+    request: &Request<'_>,
+    id: i32,
+    base_version: i64,
+    input: DecisionInput,
+) -> Result<RegistrationState, ServiceError> {
+    let (staff, row) = load_for_review(db, request.actor, id).await?;
+    let decision = parse_decision(input)?;
+    if stage_of(&staff)? != decision.stage {
+        return Err(ServiceError::Forbidden);
+    }
+    let state = state_of(&row)?;
+    let next = review::decide(state, decision.stage, decision.decision).map_err(|e| match e {
+        TransitionError::NotWaiting | TransitionError::NoChangesRequested => not_waiting(),
+    })?;
+    if row.version != base_version {
+        return Err(ServiceError::Conflict);
+    }
+    // Items must name this registration's sections and fields.
+    if let Some(change) = &decision.request {
+        let (_, required) = required_sections(db, row.entry_id).await?;
+        let stored = sections_of(db, row.id).await?;
+        let ctx = SectionContext {
+            subsystem: subsystem_of(&row)?,
+            child_id_number: &row.child_id_number,
+            answers: &stored.answers,
+            today: request.now.date_naive(),
+        };
+        let known = change.items.iter().all(|item| match item {
+            ChangeItem::Section(kind) => required.contains(kind),
+            ChangeItem::Field { section, field } => {
+                required.contains(section)
+                    && sections::fields(
+                        *section,
+                        &stored.answers.get(section).cloned().unwrap_or_default(),
+                        &ctx,
+                    )
+                    .iter()
+                    .any(|spec| spec.name == field)
+            }
+            ChangeItem::Document(_) => true,
+        });
+        if !known {
+            return Err(invalid(
+                "items",
+                "要求修改的项目不属于这条报名，请刷新页面后重新勾选。",
+                "An item to change is not part of this registration: reload and tick again.",
+            ));
+        }
+    }
+    let request_json = decision
+        .request
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| ServiceError::Unexpected(format!("encoding request: {e}")))?;
+    let kind = TimelineKind::of_decision(decision.stage, decision.decision);
+    let parent = parent_account::Entity::find_by_id(row.account_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
+
+    let txn = db.begin().await?;
+    let moved = registration::Entity::update_many()
+        .col_expr(registration::Column::State, Expr::value(next.code()))
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(request.now))
+        .col_expr(
+            registration::Column::ReviewerId,
+            Expr::value(staff.account_id),
+        )
+        .col_expr(registration::Column::ReviewedAt, Expr::value(request.now))
+        .col_expr(
+            registration::Column::ChangeRequest,
+            Expr::value(request_json.clone()),
+        )
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .filter(registration::Column::State.eq(state.code()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    let event = review_event::ActiveModel {
+        registration_id: Set(row.id),
+        kind: Set(kind.code().to_owned()),
+        stage: Set(Some(decision.stage.code().to_owned())),
+        staff_id: Set(Some(staff.account_id)),
+        reason: Set(decision.reason.map(str::to_owned)),
+        message: Set(decision.message.clone()),
+        request: Set(request_json),
+        from_state: Set(state.code().to_owned()),
+        to_state: Set(next.code().to_owned()),
+        created_at: Set(request.now),
+        ..Default::default()
+    };
+    let event = sea_orm::ActiveModelTrait::insert(event, &txn).await?;
+    audit::record(
+        &txn,
+        request,
+        "registration.decide",
+        "registration",
+        Some(row.id),
+        serde_json::json!({
+            "stage": decision.stage.code(),
+            "decision": decision.decision.code(),
+            "reason": decision.reason,
+            "from": state.code(),
+            "to": next.code(),
+            "event": event.id,
+        }),
+    )
+    .await?;
+    let title = notice_text(kind);
+    let mut body = title.clone();
+    if !decision.message.is_empty() {
+        body.zh = format!("{}\n学校说明：{}", body.zh, decision.message);
+        body.en = format!("{}\nThe school's message: {}", body.en, decision.message);
+    }
+    let child = row.child_name.clone().unwrap_or_default();
+    notify::send(
+        &txn,
+        Notice {
+            account_id: parent.id,
+            registration_id: Some(row.id),
+            title: localized(
+                &format!("报名 {}：{}", row.reference, kind.label().zh),
+                &format!("Registration {}: {}", row.reference, kind.label().en),
+            ),
+            body,
+            sms: Some((
+                parent.phone.clone(),
+                format!(
+                    "您为{child}提交的入学报名（编号{}）{}",
+                    row.reference, title.zh
+                ),
+            )),
+            dedupe_key: format!("review_event:{}:sms", event.id),
+        },
+        request.now,
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        registration = row.id,
+        stage = decision.stage.code(),
+        decision = decision.decision.code(),
+        "review decision"
+    );
+    Ok(next)
+}
+
+/// Passes each listed registration at `stage`, one transaction each; those that moved
+/// meanwhile or are not waiting are skipped and listed.
+pub async fn bulk_pass(
+    db: &DatabaseConnection,
+    request: &Request<'_>,
+    stage: &str,
+    registrations: Vec<(i32, i64)>,
+) -> Result<BulkOutcome, ServiceError> {
+    let staff = request
+        .actor
+        .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
+    if ReviewStage::from_code(stage) != Some(stage_of(staff)?) {
+        return Err(ServiceError::Forbidden);
+    }
+    if registrations.len() > MAX_BULK {
+        return Err(invalid(
+            "registrations",
+            &format!("一次最多批量处理 {MAX_BULK} 条。"),
+            &format!("At most {MAX_BULK} at a time."),
+        ));
+    }
+    let mut outcome = BulkOutcome::default();
+    for (id, version) in registrations {
+        let input = DecisionInput {
+            stage: stage.to_owned(),
+            decision: ReviewDecision::Pass.code().to_owned(),
+            ..DecisionInput::default()
+        };
+        let reference = registration::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map_or_else(|| id.to_string(), |r| r.reference);
+        match decide(db, request, id, version, input).await {
+            Ok(_) => outcome.done.push(reference),
+            Err(ServiceError::Database(e)) => return Err(ServiceError::Database(e)),
+            Err(ServiceError::Unexpected(e)) => return Err(ServiceError::Unexpected(e)),
+            Err(ServiceError::Conflict | ServiceError::Invalid(_)) => outcome.skipped.push((
+                reference,
+                localized(
+                    "已由他人处理或内容已变化，未改动",
+                    "Changed meanwhile or already decided: left as it was",
+                ),
+            )),
+            Err(_) => outcome
+                .skipped
+                .push((reference, localized("无权处理", "Not yours to decide"))),
+        }
+    }
+    Ok(outcome)
+}
+
+/// The parent sends the changes the school asked for (提交修改): every section is checked
+/// again and every required document must be there; the registration is locked again and
+/// goes back to the school's queue, marked resubmitted. Retrying a resubmission that went
+/// through succeeds without doing anything twice.
+pub async fn resubmit(
+    db: &DatabaseConnection,
+    request: &Request<'_>,
+    id: i32,
+    base_version: i64,
+) -> Result<String, ServiceError> {
+    let now = request.now;
+    let row = load_own(db, request.actor, id).await?;
+    let state = state_of(&row)?;
+    if state == RegistrationState::Resubmitted && row.version == base_version + 1 {
+        return Ok(row.reference);
+    }
+    let editing = crate::server::registrations::editing(db, &row, now).await?;
+    if !matches!(editing, crate::server::registrations::Editing::Requested(_)) {
+        return Err(ServiceError::Locked);
+    }
+    let next = review::resubmit(state).map_err(|_| ServiceError::Locked)?;
+    if row.version != base_version {
+        return Err(ServiceError::Conflict);
+    }
+    let stored = sections_of(db, row.id).await?;
+    let problems =
+        crate::server::registrations::problems_of(db, &row, &stored.answers, now).await?;
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
+        ));
+    }
+    let items = documents::materials_of(db, &row, &stored.answers, &stored.provenance).await?;
+    let missing = documents::missing_problems(&items);
+    if !missing.is_empty() {
+        return Err(ServiceError::Invalid(missing));
+    }
+    let (child_name, hand_entered) = crate::server::registrations::review_facts(&stored);
+    let txn = db.begin().await?;
+    let moved = registration::Entity::update_many()
+        .col_expr(registration::Column::State, Expr::value(next.code()))
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            registration::Column::ChangeRequest,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(registration::Column::ChildName, Expr::value(child_name))
+        .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .filter(registration::Column::State.eq(state.code()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    let event = review_event::ActiveModel {
+        registration_id: Set(row.id),
+        kind: Set(TimelineKind::Resubmitted.code().to_owned()),
+        stage: Set(None),
+        staff_id: Set(None),
+        reason: Set(None),
+        message: Set(String::new()),
+        request: Set(row.change_request.clone()),
+        from_state: Set(state.code().to_owned()),
+        to_state: Set(next.code().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    sea_orm::ActiveModelTrait::insert(event, &txn).await?;
+    audit::record(
+        &txn,
+        request,
+        "registration.resubmit",
+        "registration",
+        Some(row.id),
+        serde_json::json!({ "from": state.code(), "to": next.code() }),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(registration = row.id, "registration resubmitted");
+    Ok(row.reference)
+}

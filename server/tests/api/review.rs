@@ -1,0 +1,797 @@
+//! Review: the school's queue and decisions, change requests limited to what was asked,
+//! resubmission, the bureau's second review, the audit log and the SMS outbox.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use app::server::{
+    entities::{audit_log, outbox, parent_message, registration},
+    notify::{self, DeliveryReport, GatewayError, Notice, OutboxPolicy, SmsGateway, SmsMessage},
+};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::{
+    documents::{jpeg, upload},
+    helpers::{Browser, Options, TestApp, spawn_app, spawn_app_with},
+    registrations::{child_id, create, entry_and_school, fill_all, view},
+};
+
+/// A local-property registration of the first demo school, filled in and submitted by
+/// `subject`. Its id and version.
+pub async fn submitted(app: &TestApp, parent: &Browser, child: &str) -> (i32, i64) {
+    let (entry, school) = entry_and_school(app, "local-property").await;
+    let response = create(parent, entry, school, child).await;
+    assert_eq!(response.status(), 200, "created");
+    let id = i32::try_from(
+        response
+            .json::<Value>()
+            .await
+            .expect("json")
+            .as_i64()
+            .expect("id"),
+    )
+    .expect("fits");
+    let version = fill_all(parent, id).await;
+    let response = parent
+        .call(
+            "submit_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "submitted");
+    (id, version + 1)
+}
+
+async fn queue(staff: &Browser, query: Value) -> reqwest::Response {
+    let mut full = json!({
+        "filter": null, "entry_id": null, "school_id": null, "hand_entered": false,
+        "resubmitted": false, "search": "", "sort": "SubmittedFirst", "page": 1
+    });
+    if let (Some(full), Some(query)) = (full.as_object_mut(), query.as_object()) {
+        for (k, v) in query {
+            full.insert(k.clone(), v.clone());
+        }
+    }
+    staff
+        .call_json("get_review_queue", &json!({ "query": full }))
+        .await
+}
+
+async fn detail(staff: &Browser, id: i32) -> reqwest::Response {
+    staff
+        .call("get_review_detail", &[("id", &id.to_string())])
+        .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per field of the reviewer's form"
+)]
+async fn decide(
+    staff: &Browser,
+    id: i32,
+    version: i64,
+    stage: &str,
+    decision: &str,
+    reason: &str,
+    message: &str,
+    items: &[&str],
+) -> reqwest::Response {
+    staff
+        .call_json(
+            "decide_review",
+            &json!({
+                "id": id, "base_version": version, "stage": stage, "decision": decision,
+                "reason": reason, "message": message, "items": items,
+            }),
+        )
+        .await
+}
+
+async fn version_of(app: &TestApp, id: i32) -> i64 {
+    registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .version
+}
+
+async fn audit_actions(app: &TestApp, id: i32) -> Vec<String> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::ObjectKind.eq("registration"))
+        .filter(audit_log::Column::ObjectId.eq(id))
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|row| format!("{}:{}", row.actor_kind, row.action))
+        .collect()
+}
+
+async fn problem_text(response: reqwest::Response) -> String {
+    response.text().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_full_round_from_change_request_to_second_review() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, version) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let admin = app.staff("admin").await;
+
+    // The reviewer's queue has it, child's name shown and ID number masked.
+    let page: Value = queue(&reviewer, json!({}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["total"], 1, "{page}");
+    let row = &page["rows"][0];
+    assert_eq!(row["child_name"], "张子涵");
+    let masked = row["child_masked_id"].as_str().unwrap_or_default();
+    assert!(
+        masked.contains('*') && !masked.contains("20200315"),
+        "{masked}"
+    );
+    // Searching by name and by reference finds it; another name does not.
+    let reference = row["reference"].as_str().unwrap_or_default().to_owned();
+    for (search, expected) in [("子涵", 1), (reference.as_str(), 1), ("王小明", 0)] {
+        let found: Value = queue(&reviewer, json!({ "search": search }))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(found["total"], expected, "search {search}");
+    }
+
+    // The page shows each answer with its origin, and the view is audited.
+    let response = detail(&reviewer, id).await;
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.expect("json");
+    assert_eq!(page["can_decide"], "First");
+    let child = &page["sections"][0];
+    assert_eq!(child["kind"], "Child");
+    assert!(
+        child["fields"].as_array().is_some_and(|f| f
+            .iter()
+            .any(|f| f["name"] == "name" && f["origin"] == "Hand")),
+        "{child}"
+    );
+    assert_eq!(audit_actions(&app, id).await, ["staff:registration.view"]);
+
+    // The bureau cannot second-review what has not passed the first.
+    let refused = decide(&admin, id, version, "second", "pass", "", "", &[]).await;
+    assert_eq!(refused.status(), 422);
+
+    // Changes requested: the contact phone and the household register's photos.
+    let response = decide(
+        &reviewer,
+        id,
+        version,
+        "first",
+        "request_changes",
+        "",
+        "联系电话无法接通，请更正；请补充户口簿照片。",
+        &["field:child.contact_phone", "document:household-register"],
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{}", problem_text(response).await);
+    // A stale page cannot decide again.
+    let stale = decide(&reviewer, id, version, "first", "pass", "", "", &[]).await;
+    assert_eq!(stale.status(), 422, "no longer waiting");
+
+    // The parent sees the request, the timeline and a notice.
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["state"], "ChangesRequested");
+    assert_eq!(mine["editable"], true);
+    assert_eq!(mine["resubmittable"], true);
+    assert_eq!(
+        mine["change_request"]["message"],
+        "联系电话无法接通，请更正；请补充户口簿照片。"
+    );
+    let kinds: Vec<&str> = mine["timeline"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["Submitted", "ChangesRequested"]);
+    assert!(
+        mine["timeline"][1]["by"].is_null(),
+        "parents are not told who"
+    );
+
+    // Only what was asked can change.
+    let mut version = mine["version"].as_i64().expect("version");
+    let renamed = parent
+        .call_json(
+            "save_section",
+            &json!({ "id": id, "section": "child", "base_version": version,
+                     "data": { "name": "张子轩", "ethnicity": "01", "contact_phone": "13800000009" },
+                     "corrections": {}, "complete": true }),
+        )
+        .await;
+    assert_eq!(renamed.status(), 422);
+    assert!(
+        problem_text(renamed)
+            .await
+            .contains("学校没有要求修改这一项")
+    );
+    let other_section = parent
+        .call_json(
+            "save_section",
+            &json!({ "id": id, "section": "household", "base_version": version,
+                     "data": { "collective": "no", "address": "别处", "head_name": "张伟", "head_relation": "father" },
+                     "corrections": {}, "complete": true }),
+        )
+        .await;
+    assert_eq!(other_section.status(), 422);
+    let fixed = parent
+        .call_json(
+            "save_section",
+            &json!({ "id": id, "section": "child", "base_version": version,
+                     "data": { "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000009" },
+                     "corrections": {}, "complete": true }),
+        )
+        .await;
+    assert_eq!(fixed.status(), 200);
+    let fixed: Value = fixed.json().await.expect("json");
+    assert_eq!(fixed["Saved"]["status"], "Completed", "{fixed}");
+    version = fixed["Saved"]["version"].as_i64().expect("version");
+    let not_asked = upload(&parent, id, "property-certificate", jpeg(1600, 1200)).await;
+    assert_eq!(not_asked.status(), 422);
+    assert!(problem_text(not_asked).await.contains("学校没有要求更换"));
+    let asked = upload(&parent, id, "household-register", jpeg(1600, 1200)).await;
+    assert_eq!(asked.status(), 200, "{}", problem_text(asked).await);
+
+    // Resubmitted: locked again, back in the same reviewer's queue, marked.
+    let response = parent
+        .call(
+            "resubmit_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", problem_text(response).await);
+    let locked = parent
+        .call_json(
+            "save_section",
+            &json!({ "id": id, "section": "child", "base_version": version + 1,
+                     "data": { "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000008" },
+                     "corrections": {}, "complete": true }),
+        )
+        .await;
+    assert_eq!(locked.status(), 423);
+    let page: Value = queue(&reviewer, json!({ "resubmitted": true }))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["rows"][0]["state"], "Resubmitted");
+    assert_eq!(page["rows"][0]["mine"], true);
+    let page: Value = detail(&reviewer, id).await.json().await.expect("json");
+    let phone = page["sections"][0]["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == "contact_phone").cloned())
+        .unwrap_or_default();
+    assert_eq!(phone["requested"], true, "{phone}");
+    assert_eq!(phone["value"]["zh"], "13800000009");
+
+    // First review passes; then the bureau's second.
+    let version = version_of(&app, id).await;
+    let response = decide(&reviewer, id, version, "first", "pass", "", "", &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        "FirstReviewPassed"
+    );
+    let waiting: Value = queue(&admin, json!({})).await.json().await.expect("json");
+    assert_eq!(
+        waiting["total"], 1,
+        "the bureau's queue waits for second review"
+    );
+    let response = decide(&admin, id, version + 1, "second", "pass", "", "", &[]).await;
+    assert_eq!(response.status(), 200);
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["state"], "ReviewPassed");
+    let labels: Vec<&str> = mine["timeline"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        labels,
+        [
+            "Submitted",
+            "ChangesRequested",
+            "Resubmitted",
+            "FirstPassed",
+            "SecondPassed"
+        ]
+    );
+
+    // Every view and action has its audit row; every decision a notice and one SMS.
+    assert_eq!(
+        audit_actions(&app, id).await,
+        [
+            "staff:registration.view",
+            "staff:registration.decide",
+            "parent:registration.resubmit",
+            "staff:registration.view",
+            "staff:registration.decide",
+            "staff:registration.decide",
+        ]
+    );
+    let account = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .account_id;
+    let messages = parent_message::Entity::find()
+        .filter(parent_message::Column::AccountId.eq(account))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(messages, 3);
+    let sms = outbox::Entity::find().all(&app.db).await.expect("outbox");
+    assert_eq!(sms.len(), 3);
+    assert!(sms.iter().all(|m| m.recipient == "13800000001"));
+    assert!(
+        sms.iter().all(|m| !m.body.contains("370202")),
+        "no ID number in an SMS"
+    );
+}
+
+#[tokio::test]
+async fn decisions_follow_the_rules_of_each_stage() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-wang-qiang").await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let admin = app.staff("admin").await;
+
+    // A draft is not the school's to see or decide.
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let draft = create(&parent, entry, school, &child_id("20191101", 101)).await;
+    let draft = i32::try_from(
+        draft
+            .json::<Value>()
+            .await
+            .expect("json")
+            .as_i64()
+            .expect("id"),
+    )
+    .expect("fits");
+    assert_eq!(detail(&reviewer, draft).await.status(), 404);
+    assert_eq!(
+        decide(&reviewer, draft, 1, "first", "pass", "", "", &[])
+            .await
+            .status(),
+        404
+    );
+
+    let (id, version) = submitted(&app, &parent, &child_id("20191102", 103)).await;
+    // A reviewer does not do the bureau's stage; the bureau not the school's.
+    assert_eq!(
+        decide(&reviewer, id, version, "second", "pass", "", "", &[])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        decide(&admin, id, version, "first", "pass", "", "", &[])
+            .await
+            .status(),
+        403
+    );
+    // Rejecting needs a reason; "other" needs words; a change request needs items that
+    // belong to this registration and a message.
+    for (reason, message, expected) in [("", "", "请选择不通过的原因"), ("other", "", "请写明原因")]
+    {
+        let response = decide(
+            &reviewer,
+            id,
+            version,
+            "first",
+            "reject",
+            reason,
+            message,
+            &[],
+        )
+        .await;
+        assert_eq!(response.status(), 422);
+        assert!(problem_text(response).await.contains(expected));
+    }
+    for (items, expected) in [
+        (vec![], "请勾选"),
+        (vec!["field:child.shoe_size"], "不属于这条报名"),
+        (vec!["section:employment"], "不属于这条报名"),
+        (vec!["drop table"], "无法识别"),
+    ] {
+        let response = decide(
+            &reviewer,
+            id,
+            version,
+            "first",
+            "request_changes",
+            "",
+            "请修改",
+            &items,
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{items:?}");
+        assert!(problem_text(response).await.contains(expected), "{items:?}");
+    }
+    // A page from before a change cannot decide.
+    assert_eq!(
+        decide(&reviewer, id, version - 1, "first", "pass", "", "", &[])
+            .await
+            .status(),
+        409
+    );
+    // The parent cannot resubmit what nobody sent back.
+    let response = parent
+        .call(
+            "resubmit_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 423);
+    // Nor delete it once reviewed.
+    let response = decide(&reviewer, id, version, "first", "reject", "age", "", &[]).await;
+    assert_eq!(response.status(), 200);
+    let response = parent
+        .call(
+            "delete_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &(version + 1).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 423);
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["state"], "Rejected");
+    assert_eq!(
+        mine["timeline"][1]["reason"]["zh"],
+        "儿童年龄不符合入学要求"
+    );
+}
+
+#[tokio::test]
+async fn a_reviewer_of_another_school_gets_nothing_of_it() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, version) = submitted(&app, &parent, crate::registrations::TWIN_2).await;
+    let other = app.staff("reviewer.sn2").await;
+    assert_eq!(detail(&other, id).await.status(), 403);
+    assert_eq!(
+        decide(&other, id, version, "first", "pass", "", "", &[])
+            .await
+            .status(),
+        403
+    );
+    let page: Value = queue(&other, json!({ "filter": "All" }))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["total"], 0);
+    let school = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .school_id;
+    assert_eq!(
+        queue(&other, json!({ "school_id": school })).await.status(),
+        403
+    );
+    let bulk: Value = other
+        .call_json(
+            "bulk_pass_review",
+            &json!({ "stage": "first", "registrations": [[id, version]] }),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bulk["done"], json!([]));
+    assert_eq!(version_of(&app, id).await, version, "unchanged");
+    // Bulk pass by the school's own reviewer, with one stale row skipped.
+    let reviewer = app.staff("reviewer.sn1").await;
+    let bulk: Value = reviewer
+        .call_json(
+            "bulk_pass_review",
+            &json!({ "stage": "first", "registrations": [[id, version], [id, version]] }),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bulk["done"].as_array().map(Vec::len), Some(1), "{bulk}");
+    assert_eq!(bulk["skipped"].as_array().map(Vec::len), Some(1), "{bulk}");
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_changed_or_emptied() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, _) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    assert_eq!(detail(&reviewer, id).await.status(), 200);
+    let before = audit_log::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert!(before >= 1);
+    for statement in [
+        "UPDATE audit_log SET action = 'nothing'",
+        "DELETE FROM audit_log",
+    ] {
+        assert!(
+            app.db.execute_unprepared(statement).await.is_err(),
+            "{statement} must be refused"
+        );
+    }
+    assert_eq!(
+        audit_log::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        before
+    );
+}
+
+/// A gateway standing in for an SMS provider: records what it was given, or fails, or
+/// never answers (a worker that dies mid-send).
+#[derive(Clone, Default)]
+struct Provider {
+    received: Arc<Mutex<Vec<i64>>>,
+    mode: ProviderMode,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum ProviderMode {
+    #[default]
+    Accepts,
+    Fails,
+    Hangs,
+}
+
+#[async_trait::async_trait]
+impl SmsGateway for Provider {
+    async fn send(&self, message: &SmsMessage) -> Result<(), GatewayError> {
+        match self.mode {
+            ProviderMode::Accepts => {
+                if let Ok(mut received) = self.received.lock() {
+                    received.push(message.id);
+                }
+                Ok(())
+            }
+            ProviderMode::Fails => Err(GatewayError("provider unavailable".into())),
+            ProviderMode::Hangs => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn counts(ids: &[i64]) -> BTreeMap<i64, usize> {
+    let mut counts = BTreeMap::new();
+    for id in ids {
+        *counts.entry(*id).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[tokio::test]
+async fn the_outbox_delivers_each_notice_exactly_once_across_a_worker_restart() {
+    // The server's own worker looks once at start and then sleeps: this test drives rounds.
+    let app = spawn_app_with(Options {
+        demo_data: true,
+        customize: Some(|s| s.outbox_interval = Duration::from_secs(86_400)),
+        ..Options::default()
+    })
+    .await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, _) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let account = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .account_id;
+    let t0 = Utc::now();
+    for n in 0..5 {
+        notify::send(
+            &app.db,
+            Notice {
+                account_id: account,
+                registration_id: Some(id),
+                title: app::i18n::LocalizedText {
+                    zh: "通知".into(),
+                    en: "Notice".into(),
+                },
+                body: app::i18n::LocalizedText::default(),
+                sms: Some(("13800000001".into(), format!("通知 {n}"))),
+                dedupe_key: format!("test:{n}"),
+            },
+            t0,
+        )
+        .await
+        .expect("queued");
+    }
+    // The same notice again is refused by its key: it cannot be queued twice.
+    let again = notify::send(
+        &app.db,
+        Notice {
+            account_id: account,
+            registration_id: Some(id),
+            title: app::i18n::LocalizedText::default(),
+            body: app::i18n::LocalizedText::default(),
+            sms: Some(("13800000001".into(), "通知 0".into())),
+            dedupe_key: "test:0".into(),
+        },
+        t0,
+    )
+    .await;
+    assert!(again.is_err());
+
+    let policy = OutboxPolicy {
+        batch: 2,
+        lease: Duration::from_secs(60),
+        ..OutboxPolicy::default()
+    };
+    // A provider that is down: attempts are counted, nothing delivered, retried later.
+    let down = Provider {
+        mode: ProviderMode::Fails,
+        ..Provider::default()
+    };
+    let report = notify::deliver_due(&app.db, &down, policy, t0)
+        .await
+        .expect("round");
+    assert_eq!(
+        report,
+        DeliveryReport {
+            delivered: 0,
+            failed: 2
+        }
+    );
+
+    // A worker that claims a row and dies while sending.
+    let hangs = Provider {
+        mode: ProviderMode::Hangs,
+        ..Provider::default()
+    };
+    let db = app.db.clone();
+    let dying = tokio::spawn(async move {
+        let _ = notify::deliver_due(&db, &hangs, policy, t0).await;
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    dying.abort();
+    let _ = dying.await;
+
+    // Two workers restarted at once, twice, after the lease and the retry delay: every
+    // notice is delivered once, none twice.
+    let provider = Provider::default();
+    let later = t0 + chrono::Duration::minutes(5);
+    for _ in 0..2 {
+        let (a, b) = tokio::join!(
+            notify::deliver_due(&app.db, &provider, policy, later),
+            notify::deliver_due(&app.db, &provider, policy, later),
+        );
+        a.expect("round");
+        b.expect("round");
+    }
+    for _ in 0..3 {
+        notify::deliver_due(&app.db, &provider, policy, later)
+            .await
+            .expect("round");
+    }
+    let received = provider
+        .received
+        .lock()
+        .map(|r| r.clone())
+        .unwrap_or_default();
+    let counts = counts(&received);
+    assert_eq!(counts.len(), 5, "every notice: {received:?}");
+    assert!(counts.values().all(|n| *n == 1), "none twice: {received:?}");
+    let undelivered = outbox::Entity::find()
+        .filter(outbox::Column::DeliveredAt.is_null())
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(undelivered, 0);
+    // Nothing is left to send.
+    let report = notify::deliver_due(
+        &app.db,
+        &provider,
+        policy,
+        later + chrono::Duration::hours(2),
+    )
+    .await
+    .expect("round");
+    assert_eq!(report, DeliveryReport::default());
+}
+
+#[tokio::test]
+async fn the_http_gateway_posts_each_message_with_its_idempotency_key() {
+    use axum::{Json, Router, http::HeaderMap, routing::post};
+    let seen: Arc<Mutex<Vec<(String, String, Value)>>> = Arc::default();
+    let record = seen.clone();
+    let provider = Router::new().route(
+        "/sms",
+        post(move |headers: HeaderMap, Json(body): Json<Value>| {
+            let record = record.clone();
+            async move {
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                if let Ok(mut seen) = record.lock() {
+                    seen.push((header("idempotency-key"), header("authorization"), body));
+                }
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, provider).await;
+    });
+    let gateway = notify::HttpGateway::new(
+        format!("http://{address}/sms"),
+        Some(secrecy::SecretString::from("provider-token")),
+        Duration::from_secs(5),
+    )
+    .expect("gateway");
+    gateway
+        .send(&SmsMessage {
+            id: 42,
+            to: "13800000001".into(),
+            body: "您的报名已提交".into(),
+        })
+        .await
+        .expect("sent");
+    let refused = notify::HttpGateway::new(
+        format!("http://{address}/elsewhere"),
+        None,
+        Duration::from_secs(5),
+    )
+    .expect("gateway")
+    .send(&SmsMessage {
+        id: 43,
+        to: "13800000001".into(),
+        body: "x".into(),
+    })
+    .await;
+    assert!(refused.is_err(), "a 404 is not a delivery");
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "42");
+    assert_eq!(seen[0].1, "Bearer provider-token");
+    assert_eq!(seen[0].2["to"], "13800000001");
+    assert_eq!(seen[0].2["body"], "您的报名已提交");
+}
