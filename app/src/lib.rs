@@ -24,6 +24,7 @@ use crate::{
     components::LanguageSwitch,
     i18n::{LocaleContext, initial_locale, t},
     pages::{
+        admissions::AdmissionsPageView,
         home::HomePage,
         materials::MaterialsPage,
         me::MyIdentityPage,
@@ -32,6 +33,7 @@ use crate::{
             ConfirmPage, DocumentsPage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage,
             SectionPage, SubmittedPage,
         },
+        review::{ReviewDetailPage, ReviewQueuePage},
         sign_in_problem::SignInProblemPage,
         staff::{StaffHomePage, StaffSignInPage},
     },
@@ -134,6 +136,13 @@ pub fn App() -> impl IntoView {
                         view=StaffSignInPage
                     />
                     <Route path=StaticSegment("staff") view=StaffHomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("review") view=ReviewQueuePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("admissions") view=AdmissionsPageView ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("review"), ParamSegment("id"))
+                        view=ReviewDetailPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

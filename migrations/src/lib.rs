@@ -9,6 +9,7 @@ mod m20261124_000003_registrations;
 mod m20261125_000004_registry;
 mod m20261126_000005_documents;
 mod m20261127_000006_review;
+mod m20261128_000007_admission;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_registry::Migration),
             Box::new(m20261126_000005_documents::Migration),
             Box::new(m20261127_000006_review::Migration),
+            Box::new(m20261128_000007_admission::Migration),
         ]
     }
 }

@@ -23,6 +23,12 @@ enum Registration {
 }
 
 #[derive(DeriveIden)]
+enum Bureau {
+    Table,
+    ExportFullIds,
+}
+
+#[derive(DeriveIden)]
 enum CollectionWindow {
     Table,
     ReviewClosesAt,
@@ -167,6 +173,22 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(CollectionWindow::ReviewClosesAt)
                             .timestamp_with_time_zone()
                             .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        // Whether exports of registration lists may carry full ID numbers (masked unless
+        // the bureau allows it).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Bureau::Table)
+                    .add_column(
+                        ColumnDef::new(Bureau::ExportFullIds)
+                            .boolean()
+                            .not_null()
+                            .default(false),
                     )
                     .to_owned(),
             )
@@ -337,6 +359,14 @@ impl MigrationTrait for Migration {
                 .execute_unprepared("DROP FUNCTION IF EXISTS audit_log_append_only()")
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Bureau::Table)
+                    .drop_column(Bureau::ExportFullIds)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

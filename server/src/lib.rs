@@ -5,6 +5,7 @@ pub mod auth_routes;
 pub mod database;
 pub mod dev_host_app;
 pub mod documents;
+pub mod exports;
 pub mod layers;
 pub mod settings;
 pub mod startup;

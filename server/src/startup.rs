@@ -7,7 +7,7 @@ use app::{
     App,
     i18n::{LOCALE_COOKIE, Locale, LocalizedText},
     server::{
-        AppState, Clock, HostApp,
+        AppState, Clock, HostApp, admission,
         auth::{
             SessionPolicy,
             sso::{DEV_PUBLIC_KEY_PEM, DevTokenSigner, SsoVerifier, delete_expired_token_ids},
@@ -49,7 +49,7 @@ use crate::{
     auth_routes::{self, SsoState},
     database,
     dev_host_app::{self, DevHostAppState, DevRegistryState},
-    documents,
+    documents, exports,
     layers::{self, SecurityConfig},
     settings::Settings,
 };
@@ -122,6 +122,7 @@ impl Application {
             },
             clock,
         );
+        admission::spawn_publisher(state.db.clone(), clock, settings.outbox_interval);
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
@@ -483,6 +484,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
             get(dev_host_app::registry_home).post(dev_host_app::registry_set),
         )
         .route("/documents/{photo}/{size}", get(documents::photo))
+        .route("/exports/registrations.xlsx", get(exports::registrations))
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -1,5 +1,6 @@
 //! Pages, one module each.
 
+pub mod admissions;
 pub mod home;
 pub mod materials;
 pub mod me;

@@ -256,6 +256,14 @@ fn StaffHome(overview: StaffOverview) -> impl IntoView {
                 })}
             </dl>
             {school_id.map(|id| view! { <SchoolSummary school_id=id /> })}
+            {matches!(role, StaffRole::Reviewer | StaffRole::BureauAdmin).then(|| view! {
+                <a class="button button-primary" href="/review">
+                    {move || if role == StaffRole::Reviewer { t("进入报名审核（初审）", "Open the review queue (first review)") } else { t("进入复审", "Open second review") }.get(locale.get())}
+                </a>
+            })}
+            {(role == StaffRole::BureauAdmin).then(|| view! {
+                <a class="button" href="/admissions">{move || t("录取与公布", "Admissions and publication").get(locale.get())}</a>
+            })}
             <SignOutButton />
         </section>
         {(role == StaffRole::BureauAdmin).then(|| view! { <StaffAdmin /> })}
@@ -272,8 +280,8 @@ fn SchoolSummary(school_id: i32) -> impl IntoView {
                 school.await.ok().map(|school| view! {
                     <p class="hint" data-school-reviewers=school.active_reviewers>
                         {move || match locale.get() {
-                            crate::i18n::Locale::Zh => format!("{} 共有 {} 名在岗审核员。报名审核队列将在审核功能上线后显示在这里。", school.name.get(locale.get()), school.active_reviewers),
-                            crate::i18n::Locale::En => format!("{} has {} active reviewers. The review queue appears here once review opens.", school.name.get(locale.get()), school.active_reviewers),
+                            crate::i18n::Locale::Zh => format!("{} 共有 {} 名在岗审核员。", school.name.get(locale.get()), school.active_reviewers),
+                            crate::i18n::Locale::En => format!("{} has {} active reviewers.", school.name.get(locale.get()), school.active_reviewers),
                         }}
                     </p>
                 })

@@ -45,3 +45,28 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Writes one audit row for something the platform did by itself (a timed publication).
+pub async fn record_system(
+    db: &impl ConnectionTrait,
+    action: &str,
+    object_kind: &str,
+    object_id: Option<i32>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    audit_log::ActiveModel {
+        at: Set(now),
+        actor_kind: Set("system".to_owned()),
+        actor_id: Set(None),
+        action: Set(action.to_owned()),
+        object_kind: Set(object_kind.to_owned()),
+        object_id: Set(object_id),
+        address: Set(String::new()),
+        detail: Set(detail.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

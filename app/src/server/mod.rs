@@ -2,11 +2,13 @@
 //! Compiled only with the `ssr` feature.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod documents;
 pub mod entities;
+pub mod export;
 pub mod failure;
 pub mod home;
 pub mod notify;

@@ -75,6 +75,59 @@ pub async fn send(
     Ok(())
 }
 
+/// Most messages "my registrations" shows.
+const MESSAGES_SHOWN: u64 = 20;
+
+/// The parent's latest messages, newest first, times in `offset`.
+pub async fn messages_of(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    offset: chrono::FixedOffset,
+) -> Result<Vec<crate::pages::registrations::api::MessageView>, ServiceError> {
+    Ok(parent_message::Entity::find()
+        .filter(parent_message::Column::AccountId.eq(account_id))
+        .order_by_desc(parent_message::Column::Id)
+        .limit(MESSAGES_SHOWN)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| crate::pages::registrations::api::MessageView {
+            id: m.id,
+            registration_id: m.registration_id,
+            title: LocalizedText {
+                zh: m.title_zh,
+                en: m.title_en,
+            },
+            body: LocalizedText {
+                zh: m.body_zh,
+                en: m.body_en,
+            },
+            at: m
+                .created_at
+                .with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            unread: m.read_at.is_none(),
+        })
+        .collect())
+}
+
+/// Marks every message of the calling parent read.
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    actor: &crate::server::auth::Actor,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let account_id = actor.require_parent()?;
+    parent_message::Entity::update_many()
+        .col_expr(parent_message::Column::ReadAt, Expr::value(now))
+        .filter(parent_message::Column::AccountId.eq(account_id))
+        .filter(parent_message::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// One SMS as a gateway receives it.
 #[derive(Clone, Debug)]
 pub struct SmsMessage {

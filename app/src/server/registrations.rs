@@ -280,6 +280,11 @@ pub async fn list_mine(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
+    // Messages in the bureau's time (China's when there is no registration yet).
+    let offset = match rows.first() {
+        Some(r) => offset_of(db, r.school_id).await?,
+        None => FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc)),
+    };
     let mut registrations = Vec::with_capacity(rows.len());
     for row in rows {
         let (entry, required) = required_sections(db, row.entry_id).await?;
@@ -318,6 +323,7 @@ pub async fn list_mine(
         });
     }
     Ok(MyRegistrations {
+        messages: crate::server::notify::messages_of(db, account_id, offset).await?,
         registrations,
         limit: MAX_REGISTRATIONS_PER_ACCOUNT,
         identity_confirmed: account.identity_confirmed_at.is_some(),
@@ -627,6 +633,11 @@ async fn view_of(
     let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
     let editing = editing(db, &row, now).await.ok();
     let timeline = review::timeline_of(db, &row, false).await?;
+    let change_request = review::request_of(row.change_request.as_deref());
+    let requested_items = change_request
+        .as_ref()
+        .map(|r| review::describe_request(r, &answers, &ctx))
+        .unwrap_or_default();
     Ok(RegistrationView {
         id: row.id,
         reference: row.reference.clone(),
@@ -647,7 +658,8 @@ async fn view_of(
         window_open: open,
         editable: editing.is_some(),
         resubmittable: matches!(editing, Some(Editing::Requested(_))),
-        change_request: review::request_of(row.change_request.as_deref()),
+        requested_items,
+        change_request,
         timeline,
         deletable: open && state.is_deletable(),
         submitted_at: row.submitted_at.map(|at| {

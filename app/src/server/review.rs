@@ -30,7 +30,7 @@ use crate::{
     pages::{
         review::api::{
             BulkOutcome, QUEUE_PAGE_SIZE, QueueFilter, QueuePage, QueueQuery, QueueRow, QueueSort,
-            ReviewDetail, ReviewField, ReviewSection, TimelineEntry,
+            RequestedItem, ReviewDetail, ReviewField, ReviewSection, TimelineEntry,
         },
         staff::PlaceOption,
     },
@@ -311,6 +311,45 @@ pub(crate) async fn timeline_of(
         });
     }
     Ok(timeline)
+}
+
+/// The items of a change request, named as the parent reads them.
+pub(crate) fn describe_request(
+    request: &ChangeRequest,
+    answers: &BTreeMap<SectionKind, crate::domain::SectionData>,
+    ctx: &SectionContext<'_>,
+) -> Vec<RequestedItem> {
+    request
+        .items
+        .iter()
+        .map(|item| match item {
+            ChangeItem::Section(kind) => RequestedItem {
+                section: Some(*kind),
+                label: localized(kind.title().zh, kind.title().en),
+            },
+            ChangeItem::Field { section, field } => {
+                let data = answers.get(section).cloned().unwrap_or_default();
+                let label = sections::fields(*section, &data, ctx)
+                    .into_iter()
+                    .find(|spec| spec.name == field)
+                    .map_or_else(
+                        || localized(field, field),
+                        |spec| localized(spec.label.zh, spec.label.en),
+                    );
+                RequestedItem {
+                    section: Some(*section),
+                    label: LocalizedText {
+                        zh: format!("{}：{}", section.title().zh, label.zh),
+                        en: format!("{}: {}", section.title().en, label.en),
+                    },
+                }
+            }
+            ChangeItem::Document(document) => RequestedItem {
+                section: None,
+                label: localized(document.name().zh, document.name().en),
+            },
+        })
+        .collect()
 }
 
 /// The last change request on a registration (open, or answered by a resubmission).

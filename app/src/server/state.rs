@@ -79,22 +79,33 @@ impl AppState {
         }
     }
 
-    /// The address of the client of the current request, for throttling.
+    /// The address of the client of the current request, for throttling and the audit log.
     pub fn client_address(&self) -> String {
         let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
             return "unknown".into();
         };
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        self.client_address_from(&parts.headers, peer)
+    }
+
+    /// The client's address from a request's headers (when a trusted proxy is configured)
+    /// or its peer address.
+    pub fn client_address_from(
+        &self,
+        headers: &http::HeaderMap,
+        peer: Option<std::net::SocketAddr>,
+    ) -> String {
         if let Some(header) = &self.client_ip_header
-            && let Some(value) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+            && let Some(value) = headers.get(header).and_then(|v| v.to_str().ok())
             && let Some(last) = value.rsplit(',').next()
             && let Ok(ip) = last.trim().parse::<std::net::IpAddr>()
         {
             return ip.to_string();
         }
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
+        peer.map_or_else(|| "unknown".into(), |peer| peer.ip().to_string())
     }
 }
 

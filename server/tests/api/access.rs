@@ -149,6 +149,14 @@ fn school_staff_pass(caller: Caller) -> Expect {
     }
 }
 
+/// Bureau administrators, past every access check (the input is then refused).
+fn admin_only_pass(caller: Caller) -> Expect {
+    match admin_only(caller) {
+        Expect::Allowed => Expect::Passes,
+        other => other,
+    }
+}
+
 fn everyone(_: Caller) -> Expect {
     Expect::Allowed
 }
@@ -259,6 +267,21 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("id", b_submitted.clone())],
             school_staff,
         ),
+        ("mark_messages_read", vec![], parents_only),
+        (
+            "get_admissions",
+            vec![("subsystem", "enrollment".into())],
+            admin_only,
+        ),
+        (
+            "schedule_publication",
+            vec![
+                ("school_id", reviewed_school.clone()),
+                ("subsystem", "enrollment".into()),
+                ("publish_at", "not a time".into()),
+            ],
+            admin_only_pass,
+        ),
         (
             "resubmit_registration",
             vec![("id", a_main.clone()), ("base_version", "1".into())],
@@ -288,6 +311,11 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             "bulk_pass_review",
             serde_json::json!({ "stage": "first", "registrations": [] }),
             reviewers_only,
+        ),
+        (
+            "decide_admissions",
+            serde_json::json!({ "school_id": reviewed_school.parse::<i32>().unwrap_or_default(), "decisions": [] }),
+            admin_only,
         ),
     ];
 

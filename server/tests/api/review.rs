@@ -345,6 +345,30 @@ async fn a_full_round_from_change_request_to_second_review() {
         .await
         .expect("count");
     assert_eq!(messages, 3);
+    // "My registrations" shows them, newest first, unread until shown.
+    let mine: Value = parent
+        .call("list_my_registrations", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["messages"].as_array().map(Vec::len), Some(3));
+    assert_eq!(mine["messages"][0]["unread"], true);
+    assert!(
+        mine["messages"][2]["body"]["zh"]
+            .as_str()
+            .is_some_and(|b| b.contains("联系电话无法接通")),
+        "{}",
+        mine["messages"][2]
+    );
+    assert_eq!(parent.call("mark_messages_read", &[]).await.status(), 200);
+    let mine: Value = parent
+        .call("list_my_registrations", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["messages"][0]["unread"], false);
     let sms = outbox::Entity::find().all(&app.db).await.expect("outbox");
     assert_eq!(sms.len(), 3);
     assert!(sms.iter().all(|m| m.recipient == "13800000001"));
@@ -794,4 +818,261 @@ async fn the_http_gateway_posts_each_message_with_its_idempotency_key() {
     assert_eq!(seen[0].1, "Bearer provider-token");
     assert_eq!(seen[0].2["to"], "13800000001");
     assert_eq!(seen[0].2["body"], "您的报名已提交");
+}
+
+/// The text of a sheet of an .xlsx workbook (its shared strings and first sheet).
+fn xlsx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
+    let mut text = String::new();
+    for name in ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"] {
+        if let Ok(mut file) = archive.by_name(name) {
+            file.read_to_string(&mut text).expect("xml");
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_school_list_exports_to_excel_with_masked_ids_and_an_audit_row() {
+    use app::server::entities::bureau;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, _) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let response = reviewer
+        .get("/exports/registrations.xlsx?filter=waiting-first")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    let text = xlsx_text(&response.bytes().await.expect("bytes"));
+    let reference = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .reference;
+    assert!(text.contains(&reference), "the registration is listed");
+    assert!(text.contains("张子涵"));
+    assert!(
+        !text.contains(crate::registrations::TWIN_1),
+        "the ID number is masked"
+    );
+    let exports = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("registrations.export"))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert_eq!(exports.len(), 1);
+    assert!(
+        exports[0].detail.contains("\"rows\":1"),
+        "{}",
+        exports[0].detail
+    );
+
+    // The bureau allows full numbers: then they are there.
+    for b in bureau::Entity::find().all(&app.db).await.expect("bureaus") {
+        let mut b: bureau::ActiveModel = b.into();
+        b.export_full_ids = Set(true);
+        b.update(&app.db).await.expect("updated");
+    }
+    let text = xlsx_text(
+        &reviewer
+            .get("/exports/registrations.xlsx?filter=all")
+            .await
+            .bytes()
+            .await
+            .expect("bytes"),
+    );
+    assert!(text.contains(crate::registrations::TWIN_1));
+
+    // Another school's reviewer exports an empty list; parents and strangers nothing.
+    let other = app.staff("reviewer.sn2").await;
+    let text = xlsx_text(
+        &other
+            .get("/exports/registrations.xlsx?filter=all")
+            .await
+            .bytes()
+            .await
+            .expect("bytes"),
+    );
+    assert!(!text.contains(&reference));
+    assert_eq!(
+        parent.get("/exports/registrations.xlsx").await.status(),
+        403
+    );
+    assert_eq!(
+        app.browser()
+            .get("/exports/registrations.xlsx")
+            .await
+            .status(),
+        401
+    );
+}
+
+/// Takes a submitted registration through both reviews.
+async fn passed(app: &TestApp, id: i32, version: i64) {
+    let reviewer = app.staff("reviewer.sn1").await;
+    let admin = app.staff("admin").await;
+    let response = decide(&reviewer, id, version, "first", "pass", "", "", &[]).await;
+    assert_eq!(response.status(), 200);
+    let response = decide(&admin, id, version + 1, "second", "pass", "", "", &[]).await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothing() {
+    use app::server::{admission, entities::review_event};
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, version) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let (other, _) = submitted(&app, &parent, crate::registrations::TWIN_2).await;
+    passed(&app, id, version).await;
+    let admin = app.staff("admin").await;
+    let school = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .school_id;
+    let page: Value = admin
+        .call(
+            "get_admissions",
+            &[
+                ("school_id", &school.to_string()),
+                ("subsystem", "enrollment"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        page["candidates"].as_array().map(Vec::len),
+        Some(1),
+        "{page}"
+    );
+    assert!(page["candidates"][0]["outcome"].is_null());
+    assert_eq!(page["still_in_review"], 1);
+
+    let local = |hours: i64| {
+        (Utc::now() + chrono::Duration::hours(hours))
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let schedule = |at: String| {
+        let admin = &admin;
+        async move {
+            admin
+                .call(
+                    "schedule_publication",
+                    &[
+                        ("school_id", school.to_string().as_str()),
+                        ("subsystem", "enrollment"),
+                        ("publish_at", at.as_str()),
+                    ],
+                )
+                .await
+        }
+    };
+    // Nothing is published while a passed registration has no decision.
+    let refused = schedule(local(24)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(problem_text(refused).await.contains("没有录取决定"));
+    // Only passed registrations of the school can be decided.
+    let refused = admin
+        .call_json(
+            "decide_admissions",
+            &json!({ "school_id": school, "decisions": [[other, "admitted"]] }),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let decided = admin
+        .call_json(
+            "decide_admissions",
+            &json!({ "school_id": school, "decisions": [[id, "admitted"]] }),
+        )
+        .await;
+    assert_eq!(decided.status(), 200);
+
+    // Scheduled for tomorrow: the parent sees review passed, nothing more.
+    let scheduled = schedule(local(24)).await;
+    assert_eq!(scheduled.status(), 200);
+    assert_eq!(
+        scheduled.json::<Value>().await.expect("json")["published"],
+        false
+    );
+    assert_eq!(
+        admission::publish_due(&app.db, Utc::now())
+            .await
+            .expect("round"),
+        0
+    );
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["state"], "ReviewPassed");
+    assert!(
+        !mine.to_string().contains("Admitted"),
+        "no trace of the decision before publication"
+    );
+
+    // At its time, it is applied once: a second run, or two at once, change nothing more.
+    let later = Utc::now() + chrono::Duration::hours(25);
+    let (a, b) = tokio::join!(
+        admission::publish_due(&app.db, later),
+        admission::publish_due(&app.db, later)
+    );
+    assert_eq!(a.expect("round") + b.expect("round"), 1);
+    assert_eq!(
+        admission::publish_due(&app.db, later).await.expect("round"),
+        0
+    );
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["state"], "Admitted");
+    let events = review_event::Entity::find()
+        .filter(review_event::Column::RegistrationId.eq(id))
+        .filter(review_event::Column::Kind.eq("admitted"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(events, 1);
+    let sms = outbox::Entity::find()
+        .filter(outbox::Column::Body.contains("录取结果已公布"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(sms, 1, "one notice, however often it runs");
+    let audit: Vec<String> = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.starts_with("admissions."))
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|r| format!("{}:{}", r.actor_kind, r.action))
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            "staff:admissions.decide",
+            "staff:admissions.schedule",
+            "system:admissions.publish"
+        ]
+    );
+    // A reviewer has no say in admissions.
+    let reviewer = app.staff("reviewer.sn1").await;
+    assert_eq!(
+        reviewer
+            .call("get_admissions", &[("subsystem", "enrollment")])
+            .await
+            .status(),
+        403
+    );
 }

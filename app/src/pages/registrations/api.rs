@@ -16,7 +16,10 @@ use crate::{
     },
     error::{AppError, FieldProblem},
     i18n::LocalizedText,
-    pages::{review::api::TimelineEntry, staff::PlaceOption},
+    pages::{
+        review::api::{RequestedItem, TimelineEntry},
+        staff::PlaceOption,
+    },
 };
 
 /// One registration in "my registrations".
@@ -42,6 +45,20 @@ pub struct MyRegistrations {
     pub limit: usize,
     /// The parent has checked their details (核对用户信息), which a first registration needs.
     pub identity_confirmed: bool,
+    /// The latest messages from schools and the bureau, newest first.
+    pub messages: Vec<MessageView>,
+}
+
+/// An in-app message to the parent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i32,
+    pub registration_id: Option<i32>,
+    pub title: LocalizedText,
+    pub body: LocalizedText,
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    pub unread: bool,
 }
 
 /// An entry a parent can choose.
@@ -84,8 +101,10 @@ pub struct RegistrationView {
     pub editable: bool,
     /// Changes were requested and can still be made: 提交修改 sends them.
     pub resubmittable: bool,
-    /// What the school asked to change (open, or the last one).
+    /// What the school asked to change, while the request is open.
     pub change_request: Option<ChangeRequest>,
+    /// The same, named for the parent.
+    pub requested_items: Vec<RequestedItem>,
     /// Submitted, reviews, results, with dates and the school's messages.
     pub timeline: Vec<TimelineEntry>,
     pub deletable: bool,
@@ -386,6 +405,16 @@ pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String,
         now: state.clock.now(),
     };
     review::resubmit(&state.db, &request, id, base_version)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Marks the parent's messages read (once they have been shown).
+#[server(prefix = "/api", endpoint = "mark_messages_read")]
+pub async fn mark_messages_read() -> Result<(), AppError> {
+    use crate::server::{AppState, auth::current_actor, notify, to_app_error};
+    let state = AppState::from_context()?;
+    notify::mark_read(&state.db, &current_actor(), state.clock.now())
         .await
         .map_err(to_app_error)
 }

@@ -44,6 +44,7 @@ fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
     let locale = use_locale();
     let id = r.id;
     let editable = r.editable;
+    let request = r.change_request.clone();
     let items = r.materials.clone();
     let missing = r.missing_documents();
     view! {
@@ -63,7 +64,12 @@ fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
             {items.is_empty().then(|| view! {
                 <p>{move || t("本次报名无需上传证明材料。", "This registration needs no documents.").get(locale.get())}</p>
             })}
-            {items.into_iter().map(|item| view! { <DocumentCard id item editable changed /> }).collect_view()}
+            {items.into_iter().map(|item| {
+                // While changes are requested, only the documents the school named.
+                let editable = editable
+                    && request.as_ref().is_none_or(|r| r.allows_document(item.document));
+                view! { <DocumentCard id item editable changed /> }
+            }).collect_view()}
             <a class="button" href=format!("/registrations/{id}")>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
         </section>
     }

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 use super::{
     LoadFailed, Loading,
-    api::{MyRegistrations, RegistrationSummary, list_my_registrations},
+    api::{
+        MessageView, MyRegistrations, RegistrationSummary, list_my_registrations,
+        mark_messages_read,
+    },
 };
 use crate::{
     components::SignOutButton,
@@ -35,6 +38,7 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
         registrations,
         limit,
         identity_confirmed,
+        messages,
     } = data;
     let at_limit = registrations.len() >= limit;
     let empty = registrations.is_empty();
@@ -53,6 +57,7 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
             <ul class="cards registrations">
                 {registrations.into_iter().map(|r| view! { <RegistrationCard r /> }).collect_view()}
             </ul>
+            <Messages messages />
             {if at_limit {
                 view! {
                     <p class="callout" data-limit="true">
@@ -74,6 +79,50 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
             <SignOutButton />
         </section>
     }
+}
+
+/// Messages from schools and the bureau; shown ones are marked read.
+#[component]
+fn Messages(messages: Vec<MessageView>) -> impl IntoView {
+    let locale = use_locale();
+    let unread = messages.iter().filter(|m| m.unread).count();
+    let count = messages.len();
+    Effect::new(move |_| {
+        if unread > 0 {
+            leptos::task::spawn_local(async move {
+                let _ = mark_messages_read().await;
+            });
+        }
+    });
+    (!messages.is_empty()).then(|| view! {
+        <div class="panel" aria-labelledby="messages-heading" data-messages=count data-unread=unread>
+            <h2 id="messages-heading">{move || match locale.get() {
+                Locale::Zh if unread > 0 => format!("消息（{unread} 条未读）"),
+                Locale::En if unread > 0 => format!("Messages ({unread} new)"),
+                Locale::Zh => "消息".to_owned(),
+                Locale::En => "Messages".to_owned(),
+            }}</h2>
+            <ul class="messages">
+                {messages.into_iter().map(|m| {
+                    let (title, body) = (m.title.clone(), m.body.clone());
+                    let href = m.registration_id.map(|id| format!("/registrations/{id}"));
+                    view! {
+                        <li class="message" class:message-unread=m.unread>
+                            <p class="message-title">
+                                {m.unread.then(|| view! { <span class="tag tag-error">{move || t("新", "New").get(locale.get())}</span>" " })}
+                                {match href {
+                                    Some(href) => view! { <a href=href>{move || title.get(locale.get()).to_owned()}</a> }.into_any(),
+                                    None => view! { <span>{move || title.get(locale.get()).to_owned()}</span> }.into_any(),
+                                }}
+                            </p>
+                            <p class="message-body">{move || body.get(locale.get()).to_owned()}</p>
+                            <time class="hint">{m.at.clone()}</time>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    })
 }
 
 #[component]

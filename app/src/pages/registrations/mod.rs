@@ -9,6 +9,7 @@ mod list;
 mod new;
 mod overview;
 mod photo_upload;
+mod progress;
 mod section;
 
 pub use confirm::{ConfirmPage, SubmittedPage};

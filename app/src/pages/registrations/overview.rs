@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 use super::{
     LoadFailed, Loading,
     api::{DeleteRegistration, RegistrationView, get_registration},
+    progress::{ChangeRequestPanel, ReviewTimeline},
     use_registration_id,
 };
 use crate::{
@@ -88,6 +89,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
         <section aria-labelledby="tasks-heading">
             <h1 id="tasks-heading">{move || t("报名信息", "Registration").get(locale.get())}</h1>
             <RegistrationHeader r=r.clone() />
+            <ChangeRequestPanel r=r.clone() />
             <p class="progress" data-progress=format!("{completed}/{total}")>
                 {move || match locale.get() {
                     Locale::Zh => format!("已完成 {completed}/{total}"),
@@ -151,7 +153,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                     </a>
                 </div>
             })}
-            {(editable && all_done).then(|| view! {
+            {(editable && all_done && state == RegistrationState::Draft).then(|| view! {
                 <a class="button button-primary" href=format!("/registrations/{id}/confirm")>
                     {move || t("信息确认并提交", "Check and submit").get(locale.get())}
                 </a>
@@ -160,6 +162,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                 <a class="button" href=format!("/registrations/{id}/submitted")>{move || t("查看提交回执", "See the receipt").get(locale.get())}</a>
             })}
             <p class="hint">{move || state.next_step().get(locale.get())}</p>
+            <ReviewTimeline r=r.clone() />
             {deletable.then(|| view! {
                 <div class="danger-zone">
                     {move || if asking.get() {

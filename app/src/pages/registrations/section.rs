@@ -76,6 +76,8 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let subsystem = r.subsystem;
     let status = r.status_of(kind).unwrap_or(SectionStatus::NotStarted);
     let editable = r.editable && status != SectionStatus::CannotStartYet;
+    // While the school's requested changes are open, only the fields it named can change.
+    let request = StoredValue::new(r.change_request.clone());
     let other_answers = StoredValue::new(r.answers.clone());
     let server_data = r.answers.get(&kind).cloned().unwrap_or_default();
     let data = RwSignal::new(server_data);
@@ -565,7 +567,18 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             }}
             <form class="form" on:submit=|ev| ev.prevent_default() novalidate>
                 <For each=field_list key=|spec| spec.name let:spec>
-                    <Field spec data problems editable on_change check_field prefill corrections source touch />
+                    <Field
+                        spec
+                        data
+                        problems
+                        editable=editable && request.with_value(|r| r.as_ref().is_none_or(|r| r.allows_field(kind, spec.name)))
+                        on_change
+                        check_field
+                        prefill
+                        corrections
+                        source
+                        touch
+                    />
                 </For>
             </form>
             <div class="action-bar">

@@ -260,6 +260,14 @@ pub struct ReviewDetail {
     pub can_decide: Option<ReviewStage>,
 }
 
+/// One thing the school asked to change, named for the parent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedItem {
+    /// The section to open for it; `None` for a document.
+    pub section: Option<SectionKind>,
+    pub label: LocalizedText,
+}
+
 /// What a bulk action did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkOutcome {

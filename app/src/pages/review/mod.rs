@@ -2,3 +2,8 @@
 //! and a registration's review page.
 
 pub mod api;
+mod detail;
+mod queue;
+
+pub use detail::ReviewDetailPage;
+pub use queue::ReviewQueuePage;

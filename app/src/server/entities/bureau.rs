@@ -22,6 +22,8 @@ pub struct Model {
     /// Offset of the bureau's local time from UTC, in minutes (480 for China).
     pub utc_offset_minutes: i32,
     pub created_at: DateTimeUtc,
+    /// Exports of registration lists carry full ID numbers (masked otherwise).
+    pub export_full_ids: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

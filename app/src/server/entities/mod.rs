@@ -1,5 +1,6 @@
 //! Database tables, one module each (sea-orm entities).
 
+pub mod admission_decision;
 pub mod audit_log;
 pub mod auth_session;
 pub mod bureau;
@@ -12,6 +13,7 @@ pub mod notice;
 pub mod outbox;
 pub mod parent_account;
 pub mod parent_message;
+pub mod publication;
 pub mod registration;
 pub mod registration_point;
 pub mod registration_section;

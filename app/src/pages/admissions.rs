@@ -1,0 +1,376 @@
+//! The bureau's admissions page (desktop): per school, the registrations that passed
+//! review, the decision on each (admitted or not), and the publication of the results at
+//! a chosen time, all at once.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{ErrorPanel, SignInRequired},
+    domain::{RegistrationState, Subsystem},
+    error::AppError,
+    i18n::{Locale, LocalizedText, Text, t, use_locale},
+    pages::staff::PlaceOption,
+};
+
+/// What the bureau decides for a registration that passed review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AdmissionOutcome {
+    Admitted,
+    NotAdmitted,
+}
+
+impl AdmissionOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Admitted => "admitted",
+            Self::NotAdmitted => "not_admitted",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Admitted, Self::NotAdmitted]
+            .into_iter()
+            .find(|o| o.code() == code)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            Self::Admitted => t("录取", "Admit"),
+            Self::NotAdmitted => t("不录取", "Do not admit"),
+        }
+    }
+}
+
+/// A registration that passed review, with the decision on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdmissionCandidate {
+    pub id: i32,
+    pub reference: String,
+    pub child_name: String,
+    pub child_masked_id: String,
+    pub entry: LocalizedText,
+    pub state: RegistrationState,
+    pub outcome: Option<AdmissionOutcome>,
+}
+
+/// A school's publication.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationView {
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub publish_at: String,
+    pub published: bool,
+}
+
+/// The admissions page of one school and subsystem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdmissionsPage {
+    pub schools: Vec<PlaceOption>,
+    pub school: PlaceOption,
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub candidates: Vec<AdmissionCandidate>,
+    /// Registrations of the school still somewhere in review.
+    pub still_in_review: usize,
+    pub publication: Option<PublicationView>,
+}
+
+/// A school's admissions (bureau administrators).
+#[server(prefix = "/api", endpoint = "get_admissions")]
+pub async fn get_admissions(
+    school_id: Option<i32>,
+    subsystem: String,
+) -> Result<AdmissionsPage, AppError> {
+    use crate::server::{AppState, admission, audit, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    let subsystem = Subsystem::from_code(&subsystem).unwrap_or(Subsystem::Enrollment);
+    admission::page(&state.db, &request, school_id, subsystem)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Records decisions `(registration, "admitted" | "not_admitted")` for a school.
+#[server(prefix = "/api", endpoint = "decide_admissions", input = server_fn::codec::Json)]
+pub async fn decide_admissions(
+    school_id: i32,
+    decisions: Vec<(i32, String)>,
+) -> Result<usize, AppError> {
+    use crate::server::{AppState, admission, audit, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    admission::decide(&state.db, &request, school_id, decisions)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Schedules the publication of a school's results at a local time (now or past: at once).
+#[server(prefix = "/api", endpoint = "schedule_publication")]
+pub async fn schedule_publication(
+    school_id: i32,
+    subsystem: String,
+    publish_at: String,
+) -> Result<PublicationView, AppError> {
+    use crate::server::{AppState, admission, audit, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    let actor = current_actor();
+    let address = state.client_address();
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    admission::schedule(&state.db, &request, school_id, subsystem, &publish_at)
+        .await
+        .map_err(to_app_error)
+}
+
+/// The admissions page.
+#[component]
+pub fn AdmissionsPageView() -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let refresh = RwSignal::new(0_u32);
+    let data = Resource::new_blocking(
+        move || {
+            let q = query.read();
+            (
+                q.get("school").and_then(|s| s.parse::<i32>().ok()),
+                q.get("subsystem").unwrap_or_else(|| "enrollment".into()),
+                refresh.get(),
+            )
+        },
+        |(school, subsystem, _)| get_admissions(school, subsystem),
+    );
+    view! {
+        <section class="review" aria-labelledby="admissions-heading">
+            <h1 id="admissions-heading">{move || t("录取与公布", "Admissions and publication").get(locale.get())}</h1>
+            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => view! { <Admissions page refresh /> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
+    let locale = use_locale();
+    let AdmissionsPage {
+        schools,
+        school,
+        subsystem,
+        school_year,
+        candidates,
+        still_in_review,
+        publication,
+    } = page;
+    let school_id = school.id;
+    // Something to publish: registrations that passed review and are not yet published
+    // (also after an earlier publication, for those that passed since).
+    let open_count = candidates
+        .iter()
+        .filter(|c| c.state == RegistrationState::ReviewPassed)
+        .count();
+    // The choices on screen, saved with one button.
+    let choices = RwSignal::new(
+        candidates
+            .iter()
+            .filter(|c| c.state == RegistrationState::ReviewPassed)
+            .map(|c| (c.id, c.outcome))
+            .collect::<BTreeMap<i32, Option<AdmissionOutcome>>>(),
+    );
+    let save = ServerAction::<DecideAdmissions>::new();
+    let publish = ServerAction::<SchedulePublication>::new();
+    let asking = RwSignal::new(false);
+    let when = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if matches!(publish.value().get(), Some(Ok(_))) {
+            asking.set(false);
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let undecided = move || choices.with(|c| c.values().filter(|o| o.is_none()).count());
+    let admitted = candidates
+        .iter()
+        .filter(|c| {
+            c.state == RegistrationState::Admitted || c.outcome == Some(AdmissionOutcome::Admitted)
+        })
+        .count();
+    let total = candidates.len();
+    let school_name = school.name.clone();
+    view! {
+        <form class="filters filters-inline" method="get" action="/admissions">
+            <label for="admissions-school">{move || t("学校", "School").get(locale.get())}</label>
+            <select id="admissions-school" name="school">
+                {schools.into_iter().map(|s| {
+                    let chosen = s.id == school_id;
+                    view! { <option value=s.id selected=chosen>{move || s.name.get(locale.get()).to_owned()}</option> }
+                }).collect_view()}
+            </select>
+            <label for="admissions-subsystem">{move || t("类型", "Subsystem").get(locale.get())}</label>
+            <select id="admissions-subsystem" name="subsystem">
+                {Subsystem::ALL.into_iter().map(|s| view! {
+                    <option value=s.code() selected=s == subsystem>{move || s.name().get(locale.get())}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
+        </form>
+        <p class="queue-count" data-admitted=admitted>{move || match locale.get() {
+            Locale::Zh => format!("{} · {school_year} 年 · 审核通过 {total} 人，拟录取 {admitted} 人", school_name.get(locale.get())),
+            Locale::En => format!("{} · {school_year} · {total} passed review, {admitted} to admit", school_name.get(locale.get())),
+        }}</p>
+        {(still_in_review > 0).then(|| view! {
+            <p class="callout">{move || match locale.get() {
+                Locale::Zh => format!("本校还有 {still_in_review} 条报名在审核中，公布后它们不在本次结果内。"),
+                Locale::En => format!("{still_in_review} registrations of this school are still in review; they are not in these results."),
+            }}</p>
+        })}
+        {publication.clone().map(|p| view! {
+            <p class=if p.published { "tag tag-open" } else { "tag tag-soon" } data-published=p.published.to_string()>
+                {move || match (p.published, locale.get()) {
+                    (true, Locale::Zh) => format!("已于 {} 公布", p.publish_at),
+                    (true, Locale::En) => format!("Published {}", p.publish_at),
+                    (false, Locale::Zh) => format!("将于 {} 公布", p.publish_at),
+                    (false, Locale::En) => format!("To be published {}", p.publish_at),
+                }}
+            </p>
+        })}
+        <table class="table queue-table">
+            <thead>
+                <tr>
+                    <th scope="col">{move || t("报名编号", "Reference").get(locale.get())}</th>
+                    <th scope="col">{move || t("儿童姓名", "Child").get(locale.get())}</th>
+                    <th scope="col">{move || t("身份证号", "ID number").get(locale.get())}</th>
+                    <th scope="col">{move || t("报名入口", "Entry").get(locale.get())}</th>
+                    <th scope="col">{move || t("录取决定", "Decision").get(locale.get())}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {candidates.into_iter().map(|c| {
+                    let id = c.id;
+                    let entry = c.entry.clone();
+                    let open = c.state == RegistrationState::ReviewPassed;
+                    let state = c.state;
+                    view! {
+                        <tr data-candidate=c.reference.clone()>
+                            <td>{c.reference.clone()}</td>
+                            <td>{c.child_name.clone()}</td>
+                            <td class="mono">{c.child_masked_id.clone()}</td>
+                            <td>{move || entry.get(locale.get()).to_owned()}</td>
+                            <td>
+                                {if open {
+                                    [AdmissionOutcome::Admitted, AdmissionOutcome::NotAdmitted].into_iter().map(|o| view! {
+                                        <label class="choice choice-inline">
+                                            <input type="radio" name=format!("outcome-{id}") value=o.code()
+                                                prop:checked=move || choices.with(|c| c.get(&id).copied().flatten() == Some(o))
+                                                on:change=move |_| choices.update(|c| { c.insert(id, Some(o)); }) />
+                                            {move || o.label().get(locale.get())}
+                                        </label>
+                                    }).collect_view().into_any()
+                                } else {
+                                    view! { <span class="tag tag-open">{move || state.label().get(locale.get())}</span> }.into_any()
+                                }}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <div class="decision-buttons">
+            <button type="button" class="button" on:click=move |_| choices.update(|c| c.values_mut().for_each(|o| *o = Some(AdmissionOutcome::Admitted)))>
+                {move || t("全部选为录取", "Admit all").get(locale.get())}
+            </button>
+            <button type="button" class="button button-primary" disabled=move || save.pending().get() on:click=move |_| {
+                let decisions = choices.with_untracked(|c| c.iter().filter_map(|(id, o)| o.map(|o| (*id, o.code().to_owned()))).collect());
+                save.dispatch(DecideAdmissions { school_id, decisions });
+            }>{move || t("保存录取决定", "Save decisions").get(locale.get())}</button>
+        </div>
+        {move || save.value().get().map(|r| match r {
+            Ok(n) => view! { <p class="tag tag-open" role="status" data-saved=n>{move || match locale.get() {
+                Locale::Zh => format!("已保存 {n} 条"),
+                Locale::En => format!("{n} saved"),
+            }}</p> }.into_any(),
+            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+        })}
+        {(open_count > 0).then(|| view! {
+            <div class="panel">
+                <h2>{move || t("公布录取结果", "Publish the results").get(locale.get())}</h2>
+                <p class="hint">{move || t(
+                    "到公布时间，本校全部录取决定同时生效，家长可在平台查看并收到短信。公布前家长看不到任何录取决定。",
+                    "At the chosen time every decision of this school takes effect at once; parents see it and get an SMS. Before that they see nothing of it.",
+                ).get(locale.get())}</p>
+                <label for="publish-at">{move || t("公布时间", "Publish at").get(locale.get())}</label>
+                <input id="publish-at" type="datetime-local" on:input=move |ev| when.set(event_target_value(&ev)) />
+                <div class="decision-buttons">
+                    <button type="button" class="button button-primary" on:click=move |_| asking.set(true)>
+                        {move || t("安排公布", "Schedule publication").get(locale.get())}
+                    </button>
+                </div>
+                {move || (undecided() > 0).then(|| view! {
+                    <p class="hint">{move || match locale.get() {
+                        Locale::Zh => format!("还有 {} 条没有录取决定（请先保存）。", undecided()),
+                        Locale::En => format!("{} without a decision (save them first).", undecided()),
+                    }}</p>
+                })}
+                {move || asking.get().then(|| view! {
+                    <div class="dialog" role="alertdialog" aria-labelledby="publish-question">
+                        <p id="publish-question">{move || t(
+                            "确定按所选时间公布本校录取结果吗？时间已到或未填写时将立即公布，公布后家长立即可见。",
+                            "Publish this school's results at that time? With no time, or a time already past, they are published now and parents see them at once.",
+                        ).get(locale.get())}</p>
+                        <button type="button" class="button button-primary" data-confirm="publish" disabled=move || publish.pending().get() on:click=move |_| {
+                            let at = when.get_untracked();
+                            let at = if at.trim().is_empty() { now_local_input() } else { at };
+                            publish.dispatch(SchedulePublication { school_id, subsystem: subsystem.code().to_owned(), publish_at: at });
+                        }>{move || t("确定公布", "Publish").get(locale.get())}</button>
+                        <button type="button" class="button" on:click=move |_| asking.set(false)>{move || t("取消", "Cancel").get(locale.get())}</button>
+                    </div>
+                })}
+                {move || publish.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            </div>
+        })}
+    }
+}
+
+/// The browser's current local time as a datetime-local value (the bureau's clock decides
+/// on the server; a time already past publishes at once).
+fn now_local_input() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let now = js_sys::Date::new_0();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}",
+            now.get_full_year(),
+            now.get_month() + 1,
+            now.get_date(),
+            now.get_hours(),
+            now.get_minutes()
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::new()
+    }
+}

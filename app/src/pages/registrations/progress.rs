@@ -1,0 +1,132 @@
+//! Where a submitted registration stands: the school's request for changes with 提交修改,
+//! and the timeline of review and results (Qingdao "从哪里了解报名进展").
+
+use leptos::prelude::*;
+
+use super::api::{RegistrationView, ResubmitRegistration};
+use crate::{
+    components::ErrorPanel,
+    domain::{RegistrationState, review::TimelineKind},
+    i18n::{t, use_locale},
+};
+
+/// The open change request: what the school asked, where to change it, and 提交修改.
+#[component]
+pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    let id = r.id;
+    let version = r.version;
+    let resubmittable = r.resubmittable;
+    let message = r
+        .change_request
+        .as_ref()
+        .map(|c| c.message.clone())
+        .unwrap_or_default();
+    let items = r.requested_items.clone();
+    let resubmit = ServerAction::<ResubmitRegistration>::new();
+    let asking = RwSignal::new(false);
+    let done = move || matches!(resubmit.value().get(), Some(Ok(_)));
+    Effect::new(move |_| {
+        if done() {
+            let _ = window().location().reload();
+        }
+    });
+    (r.state == RegistrationState::ChangesRequested).then(|| view! {
+        <div class="panel panel-attention" data-change-request="true" role="region" aria-labelledby="change-request-heading">
+            <h2 id="change-request-heading">{move || t("学校要求修改", "The school asked for changes").get(locale.get())}</h2>
+            <blockquote class="school-message" data-field="school-message">{message}</blockquote>
+            <p>{move || t("请修改以下内容（其他内容保持不变）：", "Change these (leave everything else as it is):").get(locale.get())}</p>
+            <ul class="requested-items">
+                {items.into_iter().map(|item| {
+                    let href = match item.section {
+                        Some(kind) => format!("/registrations/{id}/sections/{}", kind.code()),
+                        None => format!("/registrations/{id}/documents"),
+                    };
+                    let label = item.label;
+                    view! { <li><a href=href>{move || label.get(locale.get()).to_owned()}</a></li> }
+                }).collect_view()}
+            </ul>
+            {if resubmittable {
+                view! {
+                    <p class="hint">{move || t(
+                        "全部修改完成后，点击“提交修改”交给学校重新审核。提交后信息将被锁定，不能再修改或删除。",
+                        "When everything is changed, press “Send changes” for the school to review it again. It is then locked and cannot be changed or deleted.",
+                    ).get(locale.get())}</p>
+                    {move || if asking.get() {
+                        view! {
+                            <div class="dialog" role="alertdialog" aria-labelledby="resubmit-question">
+                                <p id="resubmit-question">{move || t(
+                                    "确定提交修改吗？提交后信息将被锁定，学校将重新审核。",
+                                    "Send the changes? The registration is locked again and the school reviews it again.",
+                                ).get(locale.get())}</p>
+                                <ActionForm action=resubmit>
+                                    <input type="hidden" name="id" value=id />
+                                    <input type="hidden" name="base_version" value=version />
+                                    <button type="submit" class="button button-primary" disabled=move || resubmit.pending().get() || done()>
+                                        {move || t("确定提交修改", "Send changes").get(locale.get())}
+                                    </button>
+                                    <button type="button" class="button" on:click=move |_| asking.set(false)>
+                                        {move || t("取消", "Cancel").get(locale.get())}
+                                    </button>
+                                </ActionForm>
+                            </div>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="button button-primary" on:click=move |_| asking.set(true)>
+                                {move || t("提交修改", "Send changes").get(locale.get())}
+                            </button>
+                        }.into_any()
+                    }}
+                    <div aria-live="assertive">
+                        {move || resubmit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="callout">{move || t(
+                        "修改期限已过，无法再提交修改。如有疑问，请联系学校。",
+                        "The time for changes is over. Contact the school with questions.",
+                    ).get(locale.get())}</p>
+                }.into_any()
+            }}
+        </div>
+    })
+}
+
+/// The registration's progress: submitted, reviews, results, with dates and messages.
+#[component]
+pub fn ReviewTimeline(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    let timeline = r.timeline.clone();
+    (!timeline.is_empty()).then(|| view! {
+        <div class="panel" aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading">{move || t("审核进度", "Progress").get(locale.get())}</h2>
+            <ol class="timeline" data-timeline="true">
+                {timeline.into_iter().map(|entry| {
+                    let kind = entry.kind;
+                    let class = match kind {
+                        TimelineKind::Rejected | TimelineKind::NotAdmitted => "timeline-item timeline-bad",
+                        TimelineKind::ChangesRequested => "timeline-item timeline-attention",
+                        TimelineKind::Admitted => "timeline-item timeline-good",
+                        _ => "timeline-item",
+                    };
+                    let reason = entry.reason.clone();
+                    let message = entry.message.clone();
+                    view! {
+                        <li class=class data-event=kind.code()>
+                            <span class="timeline-label">{move || kind.label().get(locale.get())}</span>
+                            <time class="hint">{entry.at.clone()}</time>
+                            {reason.map(|reason| view! {
+                                <p>{move || t("原因：", "Reason: ").get(locale.get())}{move || reason.get(locale.get()).to_owned()}</p>
+                            })}
+                            {(!message.is_empty()).then(|| view! {
+                                <p class="school-message">{move || t("说明：", "Message: ").get(locale.get())}{message.clone()}</p>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </div>
+    })
+}

@@ -1,0 +1,389 @@
+//! The review queue (desktop): filters on the left, a dense table with the count of what
+//! is filtered, bulk selection, pages, and the keyboard (j/k to move, Enter to open,
+//! x to select).
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::api::{
+    BulkOutcome, BulkPassReview, QueueFilter, QueuePage, QueueQuery, QueueSort, get_review_queue,
+};
+use crate::{
+    components::{ErrorPanel, SignInRequired},
+    domain::{RegistrationState, review::ReviewStage},
+    error::AppError,
+    i18n::{Locale, t, use_locale},
+};
+
+/// The queue's filters from the page's address.
+fn query_from(map: &leptos_router::params::ParamsMap) -> QueueQuery {
+    let number = |name: &str| map.get(name).and_then(|v| v.trim().parse::<i32>().ok());
+    QueueQuery {
+        filter: map.get("filter").and_then(|f| QueueFilter::from_code(&f)),
+        entry_id: number("entry"),
+        school_id: number("school"),
+        hand_entered: map.get("hand").is_some_and(|v| v == "1"),
+        resubmitted: map.get("resubmitted").is_some_and(|v| v == "1"),
+        search: map.get("q").unwrap_or_default().chars().take(40).collect(),
+        sort: map
+            .get("sort")
+            .and_then(|s| QueueSort::from_code(&s))
+            .unwrap_or(QueueSort::SubmittedFirst),
+        page: map
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1),
+    }
+}
+
+/// The address of a queue page with `query`.
+fn href_of(query: &QueueQuery, page: u64) -> String {
+    let mut parts = Vec::new();
+    if let Some(filter) = query.filter {
+        parts.push(format!("filter={}", filter.code()));
+    }
+    if let Some(entry) = query.entry_id {
+        parts.push(format!("entry={entry}"));
+    }
+    if let Some(school) = query.school_id {
+        parts.push(format!("school={school}"));
+    }
+    if query.hand_entered {
+        parts.push("hand=1".into());
+    }
+    if query.resubmitted {
+        parts.push("resubmitted=1".into());
+    }
+    if !query.search.is_empty() {
+        parts.push(format!("q={}", js_encode(&query.search)));
+    }
+    parts.push(format!("sort={}", query.sort.code()));
+    parts.push(format!("page={page}"));
+    format!("/review?{}", parts.join("&"))
+}
+
+/// Percent-encodes a search text for the address.
+fn js_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The review queue page.
+#[component]
+pub fn ReviewQueuePage() -> impl IntoView {
+    let locale = use_locale();
+    let query_map = use_query_map();
+    let refresh = RwSignal::new(0_u32);
+    let query = Memo::new(move |_| query_from(&query_map.read()));
+    let page = Resource::new_blocking(
+        move || (query.get(), refresh.get()),
+        |(query, _)| get_review_queue(query),
+    );
+    view! {
+        <section class="review" aria-labelledby="queue-heading">
+            <h1 id="queue-heading">{move || t("报名审核", "Review").get(locale.get())}</h1>
+            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(data) => view! { <Queue data query=query.get_untracked() refresh /> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl IntoView {
+    let locale = use_locale();
+    let navigate = use_navigate();
+    let QueuePage {
+        rows,
+        total,
+        page,
+        pages,
+        filter,
+        stage,
+        entries,
+        schools,
+    } = data;
+    let selected = RwSignal::new(BTreeSet::<i32>::new());
+    let cursor = RwSignal::new(0_usize);
+    let asking = RwSignal::new(false);
+    let bulk = ServerAction::<BulkPassReview>::new();
+    let decidable: Vec<(i32, i64)> = rows
+        .iter()
+        .filter(|r| stage.waiting_states().contains(&r.state))
+        .map(|r| (r.id, r.version))
+        .collect();
+    let decidable = StoredValue::new(decidable);
+    let hrefs = StoredValue::new(
+        rows.iter()
+            .map(|r| (r.id, format!("/review/{}", r.id)))
+            .collect::<Vec<_>>(),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = bulk.value().get() {
+            selected.set(BTreeSet::new());
+            asking.set(false);
+            refresh.update(|n| *n += 1);
+        }
+    });
+    // j/k or arrows move, Enter opens, x selects; not while typing in a field.
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if typing_in_field(&ev) {
+            return;
+        }
+        let count = hrefs.with_value(Vec::len);
+        if count == 0 {
+            return;
+        }
+        match ev.key().as_str() {
+            "j" | "ArrowDown" => {
+                ev.prevent_default();
+                cursor.update(|c| *c = (*c + 1).min(count - 1));
+            }
+            "k" | "ArrowUp" => {
+                ev.prevent_default();
+                cursor.update(|c| *c = c.saturating_sub(1));
+            }
+            "Enter" => {
+                if let Some((_, href)) =
+                    hrefs.with_value(|h| h.get(cursor.get_untracked()).cloned())
+                {
+                    navigate(&href, Default::default());
+                }
+            }
+            "x" => {
+                if let Some((id, _)) = hrefs.with_value(|h| h.get(cursor.get_untracked()).cloned())
+                    && decidable.with_value(|d| d.iter().any(|(d, _)| *d == id))
+                {
+                    selected.update(|s| {
+                        if !s.remove(&id) {
+                            s.insert(id);
+                        }
+                    });
+                }
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    let pass_label = match stage {
+        ReviewStage::First => t("初审通过", "Pass first review"),
+        ReviewStage::Second => t("复审通过", "Pass second review"),
+    };
+    let query_for_pages = query.clone();
+    let page_link = move |n: u64| href_of(&query_for_pages, n);
+    let show_school = schools.len() > 1;
+    view! {
+        <div class="review-layout">
+            <form class="filters" method="get" action="/review" aria-label=move || t("筛选", "Filters").get(locale.get())>
+                <fieldset>
+                    <legend>{move || t("状态", "State").get(locale.get())}</legend>
+                    {QueueFilter::ALL.into_iter().map(|f| view! {
+                        <label class="choice">
+                            <input type="radio" name="filter" value=f.code() checked=f == filter />
+                            {move || f.label().get(locale.get())}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label for="filter-entry">{move || t("报名入口", "Entry").get(locale.get())}</label>
+                <select id="filter-entry" name="entry">
+                    <option value="">{move || t("全部入口", "All entries").get(locale.get())}</option>
+                    {entries.into_iter().map(|e| {
+                        let chosen = query.entry_id == Some(e.id);
+                        view! { <option value=e.id selected=chosen>{move || e.name.get(locale.get()).to_owned()}</option> }
+                    }).collect_view()}
+                </select>
+                {show_school.then(|| view! {
+                    <label for="filter-school">{move || t("学校", "School").get(locale.get())}</label>
+                    <select id="filter-school" name="school">
+                        <option value="">{move || t("全部学校", "All schools").get(locale.get())}</option>
+                        {schools.clone().into_iter().map(|s| {
+                            let chosen = query.school_id == Some(s.id);
+                            view! { <option value=s.id selected=chosen>{move || s.name.get(locale.get()).to_owned()}</option> }
+                        }).collect_view()}
+                    </select>
+                })}
+                <label class="choice">
+                    <input type="checkbox" name="hand" value="1" checked=query.hand_entered />
+                    {move || t("含手工填写的信息", "Has hand-entered values").get(locale.get())}
+                </label>
+                <label class="choice">
+                    <input type="checkbox" name="resubmitted" value="1" checked=query.resubmitted />
+                    {move || t("仅看已提交修改的", "Resubmitted only").get(locale.get())}
+                </label>
+                <label for="filter-search">{move || t("搜索姓名或报名编号", "Search name or reference").get(locale.get())}</label>
+                <input id="filter-search" name="q" type="search" value=query.search.clone() autocomplete="off" />
+                <label for="filter-sort">{move || t("排序", "Sort").get(locale.get())}</label>
+                <select id="filter-sort" name="sort">
+                    {QueueSort::ALL.into_iter().map(|s| view! {
+                        <option value=s.code() selected=s == query.sort>{move || s.label().get(locale.get())}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="button button-primary">{move || t("筛选", "Filter").get(locale.get())}</button>
+                <a class="link-button" href="/review">{move || t("清除筛选", "Clear").get(locale.get())}</a>
+            </form>
+            <div class="queue">
+                <div class="queue-bar">
+                    <p class="queue-count" data-total=total>{move || match locale.get() {
+                        Locale::Zh => format!("共 {total} 条 · 第 {page}/{pages} 页"),
+                        Locale::En => format!("{total} registrations · page {page} of {pages}"),
+                    }}</p>
+                    <a class="button" href=format!("/exports/registrations.xlsx?filter={}", filter.code()) download>
+                        {move || t("导出 Excel", "Export to Excel").get(locale.get())}
+                    </a>
+                    {move || {
+                        let n = selected.with(BTreeSet::len);
+                        (n > 0).then(|| view! {
+                            <button type="button" class="button button-primary" data-bulk="pass" on:click=move |_| asking.set(true)>
+                                {move || match locale.get() {
+                                    Locale::Zh => format!("批量{}（{n} 条）", pass_label.zh),
+                                    Locale::En => format!("{} ({n} selected)", pass_label.en),
+                                }}
+                            </button>
+                        })
+                    }}
+                </div>
+                {move || asking.get().then(|| {
+                    let n = selected.with(BTreeSet::len);
+                    view! {
+                        <div class="dialog" role="alertdialog" aria-labelledby="bulk-question">
+                            <p id="bulk-question">{move || match locale.get() {
+                                Locale::Zh => format!("确定将选中的 {n} 条报名{}吗？家长将收到“{}（不等于录取）”的通知。", pass_label.zh, pass_label.zh),
+                                Locale::En => format!("{} for the {n} selected registrations? Parents are told it passed (not an admission).", pass_label.en),
+                            }}</p>
+                            <button type="button" class="button button-primary" disabled=move || bulk.pending().get() on:click=move |_| {
+                                let chosen = selected.get_untracked();
+                                let registrations = decidable.with_value(|d| {
+                                    d.iter().filter(|(id, _)| chosen.contains(id)).copied().collect()
+                                });
+                                bulk.dispatch(BulkPassReview { stage: stage.code().to_owned(), registrations });
+                            }>{move || t("确定", "Confirm").get(locale.get())}</button>
+                            <button type="button" class="button" on:click=move |_| asking.set(false)>{move || t("取消", "Cancel").get(locale.get())}</button>
+                        </div>
+                    }
+                })}
+                {move || bulk.value().get().map(|result| match result {
+                    Ok(outcome) => view! { <BulkResult outcome /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                })}
+                <table class="table queue-table">
+                    <thead>
+                        <tr>
+                            <th scope="col"><span class="visually-hidden">{move || t("选择", "Select").get(locale.get())}</span></th>
+                            <th scope="col">{move || t("报名编号", "Reference").get(locale.get())}</th>
+                            <th scope="col">{move || t("儿童姓名", "Child").get(locale.get())}</th>
+                            <th scope="col">{move || t("身份证号", "ID number").get(locale.get())}</th>
+                            <th scope="col">{move || t("报名入口", "Entry").get(locale.get())}</th>
+                            {show_school.then(|| view! { <th scope="col">{move || t("学校", "School").get(locale.get())}</th> })}
+                            <th scope="col">{move || t("提交时间", "Submitted").get(locale.get())}</th>
+                            <th scope="col">{move || t("状态", "State").get(locale.get())}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().enumerate().map(|(index, row)| {
+                            let id = row.id;
+                            let can_select = stage.waiting_states().contains(&row.state);
+                            let state = row.state;
+                            let entry = row.entry.clone();
+                            let school = row.school.clone();
+                            view! {
+                                <tr data-queue-row=row.reference.clone() class:row-current=move || cursor.get() == index>
+                                    <td>
+                                        {can_select.then(|| view! {
+                                            <input type="checkbox" aria-label=format!("选择 {}", row.reference)
+                                                prop:checked=move || selected.with(|s| s.contains(&id))
+                                                on:change=move |_| selected.update(|s| { if !s.remove(&id) { s.insert(id); } }) />
+                                        })}
+                                    </td>
+                                    <td><a href=format!("/review/{id}")>{row.reference.clone()}</a></td>
+                                    <td>{row.child_name.clone()}</td>
+                                    <td class="mono">{row.child_masked_id.clone()}</td>
+                                    <td>{move || entry.get(locale.get()).to_owned()}</td>
+                                    {show_school.then(|| view! { <td>{move || school.get(locale.get()).to_owned()}</td> })}
+                                    <td>{row.submitted_at.clone()}</td>
+                                    <td>
+                                        <span class=state_class(state)>{move || state.label().get(locale.get())}</span>
+                                        {row.hand_entered.then(|| view! { <span class="tag tag-soon">{move || t("手工填写", "Hand-entered").get(locale.get())}</span> })}
+                                        {row.mine.then(|| view! { <span class="tag tag-muted">{move || t("我处理过", "Mine").get(locale.get())}</span> })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {(total == 0).then(|| view! { <p class="hint">{move || t("没有符合条件的报名。", "No registrations match.").get(locale.get())}</p> })}
+                <nav class="pagination" aria-label=move || t("分页", "Pages").get(locale.get())>
+                    {(page > 1).then(|| view! { <a href=page_link(page - 1) rel="prev">{move || t("上一页", "Previous").get(locale.get())}</a> })}
+                    {(page < pages).then(|| view! { <a href=page_link(page + 1) rel="next">{move || t("下一页", "Next").get(locale.get())}</a> })}
+                </nav>
+                <p class="hint keyboard-hint">{move || t(
+                    "键盘：j/k 上下移动，Enter 打开，x 选择。",
+                    "Keyboard: j/k to move, Enter to open, x to select.",
+                ).get(locale.get())}</p>
+            </div>
+        </div>
+    }
+}
+
+/// The tag class of a state.
+pub(super) fn state_class(state: RegistrationState) -> &'static str {
+    match state {
+        RegistrationState::Rejected | RegistrationState::NotAdmitted => "tag tag-error",
+        RegistrationState::ChangesRequested | RegistrationState::Resubmitted => "tag tag-soon",
+        RegistrationState::ReviewPassed
+        | RegistrationState::FirstReviewPassed
+        | RegistrationState::Admitted => "tag tag-open",
+        _ => "tag tag-muted",
+    }
+}
+
+#[component]
+fn BulkResult(outcome: BulkOutcome) -> impl IntoView {
+    let locale = use_locale();
+    let done = outcome.done.len();
+    let skipped = outcome.skipped;
+    view! {
+        <div class="callout" role="status" data-bulk-done=done>
+            <p>{move || match locale.get() {
+                Locale::Zh => format!("已处理 {done} 条。"),
+                Locale::En => format!("{done} done."),
+            }}</p>
+            {(!skipped.is_empty()).then(|| view! {
+                <ul>
+                    {skipped.into_iter().map(|(reference, why)| view! {
+                        <li>{reference}" · "{move || why.get(locale.get()).to_owned()}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+/// Whether a key press is typing into a form field (the queue's keys are then left alone).
+#[cfg(target_arch = "wasm32")]
+fn typing_in_field(ev: &leptos::ev::KeyboardEvent) -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn typing_in_field(_: &leptos::ev::KeyboardEvent) -> bool {
+    false
+}

@@ -1,0 +1,555 @@
+//! Admission results: the bureau decides on each registration that passed review, then
+//! schedules its school's publication. Until then parents see nothing of the decision; at
+//! the chosen time every decided registration of the school changes at once, in one
+//! transaction, with its timeline event and notice. Applying a publication twice changes
+//! nothing the second time (it is claimed by a conditional update first).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+
+use crate::{
+    domain::{RegistrationState, Subsystem, review::TimelineKind},
+    error::FieldProblem,
+    i18n::LocalizedText,
+    pages::{
+        admissions::{AdmissionCandidate, AdmissionOutcome, AdmissionsPage, PublicationView},
+        staff::PlaceOption,
+    },
+    server::{
+        Clock,
+        audit::{self, Request},
+        entities::{
+            admission_decision, entry, parent_account, publication, registration, review_event,
+            school,
+        },
+        failure::ServiceError,
+        notify::{self, Notice},
+        registrations::{masked_child, offset_of},
+    },
+};
+
+fn localized(zh: &str, en: &str) -> LocalizedText {
+    LocalizedText {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
+    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
+}
+
+/// The school, checked to belong to the calling administrator's bureau.
+async fn school_for_admin(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    school_id: i32,
+) -> Result<school::Model, ServiceError> {
+    let school = school::Entity::find_by_id(school_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    request.actor.require_bureau_admin_of(school.bureau_id)?;
+    Ok(school)
+}
+
+/// The school year a school's subsystem is collecting for (its newest window).
+async fn year_of(
+    db: &impl ConnectionTrait,
+    school: &school::Model,
+    subsystem: Subsystem,
+    now: DateTime<Utc>,
+) -> Result<i32, ServiceError> {
+    use crate::server::entities::collection_window;
+    Ok(collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
+        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .order_by_desc(collection_window::Column::SchoolYear)
+        .one(db)
+        .await?
+        .map_or_else(|| chrono::Datelike::year(&now), |w| w.school_year))
+}
+
+/// The admissions page of a school (the first of the bureau when none is named).
+pub async fn page(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    school_id: Option<i32>,
+    subsystem: Subsystem,
+) -> Result<AdmissionsPage, ServiceError> {
+    let staff = request
+        .actor
+        .require_role(&[crate::domain::StaffRole::BureauAdmin])?;
+    let mut schools = school::Entity::find().order_by_asc(school::Column::Position);
+    if let Some(bureau) = staff.bureau_id {
+        schools = schools.filter(school::Column::BureauId.eq(bureau));
+    }
+    let schools = schools.all(db).await?;
+    let school = match school_id {
+        Some(id) => school_for_admin(db, request, id).await?,
+        None => schools.first().cloned().ok_or(ServiceError::NotFound)?,
+    };
+    let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let rows = registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(school.id))
+        .filter(registration::Column::Subsystem.eq(subsystem.code()))
+        .filter(registration::Column::SchoolYear.eq(school_year))
+        .filter(registration::Column::State.is_in([
+            RegistrationState::ReviewPassed.code(),
+            RegistrationState::Admitted.code(),
+            RegistrationState::NotAdmitted.code(),
+        ]))
+        .order_by_asc(registration::Column::SubmittedAt)
+        .all(db)
+        .await?;
+    let waiting = registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(school.id))
+        .filter(registration::Column::Subsystem.eq(subsystem.code()))
+        .filter(registration::Column::SchoolYear.eq(school_year))
+        .filter(registration::Column::State.is_in([
+            RegistrationState::Submitted.code(),
+            RegistrationState::Resubmitted.code(),
+            RegistrationState::FirstReviewPassed.code(),
+            RegistrationState::ChangesRequested.code(),
+        ]))
+        .all(db)
+        .await?
+        .len();
+    let decisions: BTreeMap<i32, String> = admission_decision::Entity::find()
+        .filter(admission_decision::Column::RegistrationId.is_in(rows.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.registration_id, d.outcome))
+        .collect();
+    let entries: BTreeMap<i32, LocalizedText> = entry::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, localized(&e.name_zh, &e.name_en)))
+        .collect();
+    let offset = offset_of(db, school.id).await?;
+    let publication = publication::Entity::find()
+        .filter(publication::Column::SchoolId.eq(school.id))
+        .filter(publication::Column::Subsystem.eq(subsystem.code()))
+        .filter(publication::Column::SchoolYear.eq(school_year))
+        .one(db)
+        .await?
+        .map(|p| PublicationView {
+            publish_at: p
+                .publish_at
+                .with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            published: p.published_at.is_some(),
+        });
+    let candidates: Vec<AdmissionCandidate> = rows
+        .iter()
+        .map(|r| AdmissionCandidate {
+            id: r.id,
+            reference: r.reference.clone(),
+            child_name: r.child_name.clone().unwrap_or_default(),
+            child_masked_id: masked_child(r, request.now),
+            entry: entries.get(&r.entry_id).cloned().unwrap_or_default(),
+            state: RegistrationState::from_code(&r.state)
+                .unwrap_or(RegistrationState::ReviewPassed),
+            outcome: decisions
+                .get(&r.id)
+                .and_then(|o| AdmissionOutcome::from_code(o)),
+        })
+        .collect();
+    Ok(AdmissionsPage {
+        schools: schools
+            .iter()
+            .map(|s| PlaceOption {
+                id: s.id,
+                name: localized(&s.name_zh, &s.name_en),
+            })
+            .collect(),
+        school: PlaceOption {
+            id: school.id,
+            name: localized(&school.name_zh, &school.name_en),
+        },
+        subsystem,
+        school_year,
+        candidates,
+        still_in_review: waiting,
+        publication,
+    })
+}
+
+/// Records the bureau's decisions on registrations of `school_id` that passed review and
+/// are not yet published. Anything else in the list refuses the whole call.
+pub async fn decide(
+    db: &DatabaseConnection,
+    request: &Request<'_>,
+    school_id: i32,
+    decisions: Vec<(i32, String)>,
+) -> Result<usize, ServiceError> {
+    let staff = request
+        .actor
+        .require_role(&[crate::domain::StaffRole::BureauAdmin])?
+        .clone();
+    school_for_admin(db, request, school_id).await?;
+    if decisions.is_empty() {
+        return Ok(0);
+    }
+    let mut parsed = Vec::with_capacity(decisions.len());
+    for (id, outcome) in decisions {
+        let outcome = AdmissionOutcome::from_code(outcome.trim())
+            .ok_or_else(|| invalid("outcome", "请选择录取或不录取。", "Choose admitted or not."))?;
+        parsed.push((id, outcome));
+    }
+    let ids: Vec<i32> = parsed.iter().map(|(id, _)| *id).collect();
+    let rows = registration::Entity::find()
+        .filter(registration::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let all_waiting = ids.iter().all(|id| {
+        rows.iter().any(|r| {
+            r.id == *id
+                && r.school_id == school_id
+                && r.state == RegistrationState::ReviewPassed.code()
+        })
+    });
+    if !all_waiting {
+        return Err(invalid(
+            "registrations",
+            "只能对本校审核通过且尚未公布结果的报名作出录取决定，请刷新后重试。",
+            "Only registrations of this school that passed review and are not yet published can be decided: reload and try again.",
+        ));
+    }
+    let txn = db.begin().await?;
+    for (id, outcome) in &parsed {
+        admission_decision::Entity::insert(admission_decision::ActiveModel {
+            registration_id: Set(*id),
+            outcome: Set(outcome.code().to_owned()),
+            decided_by: Set(staff.account_id),
+            decided_at: Set(request.now),
+        })
+        .on_conflict(
+            OnConflict::column(admission_decision::Column::RegistrationId)
+                .update_columns([
+                    admission_decision::Column::Outcome,
+                    admission_decision::Column::DecidedBy,
+                    admission_decision::Column::DecidedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        request,
+        "admissions.decide",
+        "school",
+        Some(school_id),
+        serde_json::json!({
+            "admitted": parsed.iter().filter(|(_, o)| *o == AdmissionOutcome::Admitted).count(),
+            "not_admitted": parsed.iter().filter(|(_, o)| *o == AdmissionOutcome::NotAdmitted).count(),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(parsed.len())
+}
+
+/// Reads a local `YYYY-MM-DDTHH:MM` (a datetime-local input) in the bureau's time.
+fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .ok()?;
+    offset
+        .from_local_datetime(&naive)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// Schedules (or moves) the publication of a school's results. Every registration that
+/// passed review must have a decision. A time now or past publishes at once.
+pub async fn schedule(
+    db: &DatabaseConnection,
+    request: &Request<'_>,
+    school_id: i32,
+    subsystem: Subsystem,
+    publish_at: &str,
+) -> Result<PublicationView, ServiceError> {
+    let staff = request
+        .actor
+        .require_role(&[crate::domain::StaffRole::BureauAdmin])?
+        .clone();
+    let school = school_for_admin(db, request, school_id).await?;
+    let offset = offset_of(db, school.id).await?;
+    let at = parse_local(publish_at, offset).ok_or_else(|| {
+        invalid(
+            "publish_at",
+            "请填写公布时间，例如 2027-07-01 09:00。",
+            "Enter when to publish, for example 2027-07-01 09:00.",
+        )
+    })?;
+    let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let passed: Vec<i32> = registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(school.id))
+        .filter(registration::Column::Subsystem.eq(subsystem.code()))
+        .filter(registration::Column::SchoolYear.eq(school_year))
+        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed.code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let decided = admission_decision::Entity::find()
+        .filter(admission_decision::Column::RegistrationId.is_in(passed.clone()))
+        .all(db)
+        .await?
+        .len();
+    if passed.is_empty() || decided < passed.len() {
+        let missing = passed.len() - decided;
+        return Err(ServiceError::Invalid(vec![FieldProblem::new(
+            "publish_at",
+            if passed.is_empty() {
+                "本校没有待公布的录取结果。".to_owned()
+            } else {
+                format!("还有 {missing} 条审核通过的报名没有录取决定，全部决定后才能公布。")
+            },
+            if passed.is_empty() {
+                "This school has no results to publish.".to_owned()
+            } else {
+                format!(
+                    "{missing} registrations that passed review have no decision yet: decide them all first."
+                )
+            },
+        )]));
+    }
+    let txn = db.begin().await?;
+    publication::Entity::insert(publication::ActiveModel {
+        school_id: Set(school.id),
+        subsystem: Set(subsystem.code().to_owned()),
+        school_year: Set(school_year),
+        publish_at: Set(at),
+        published_at: Set(None),
+        created_by: Set(staff.account_id),
+        created_at: Set(request.now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            publication::Column::SchoolId,
+            publication::Column::Subsystem,
+            publication::Column::SchoolYear,
+        ])
+        .update_columns([
+            publication::Column::PublishAt,
+            publication::Column::PublishedAt,
+            publication::Column::CreatedBy,
+            publication::Column::CreatedAt,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        request,
+        "admissions.schedule",
+        "school",
+        Some(school.id),
+        serde_json::json!({ "publish_at": at.to_rfc3339(), "decided": decided }),
+    )
+    .await?;
+    txn.commit().await?;
+    if at <= request.now {
+        publish_due(db, request.now).await?;
+    }
+    let published = publication::Entity::find()
+        .filter(publication::Column::SchoolId.eq(school.id))
+        .filter(publication::Column::Subsystem.eq(subsystem.code()))
+        .filter(publication::Column::SchoolYear.eq(school_year))
+        .one(db)
+        .await?
+        .is_some_and(|p| p.published_at.is_some());
+    Ok(PublicationView {
+        publish_at: at
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        published,
+    })
+}
+
+/// Applies every publication due at `now`; returns how many registrations changed.
+pub async fn publish_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    let due = publication::Entity::find()
+        .filter(publication::Column::PublishedAt.is_null())
+        .filter(publication::Column::PublishAt.lte(now))
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for publication in due {
+        changed += publish_one(db, &publication, now).await?;
+    }
+    Ok(changed)
+}
+
+async fn publish_one(
+    db: &DatabaseConnection,
+    due: &publication::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    let txn = db.begin().await?;
+    // Claim it: a second worker, or a second run, finds nothing to do.
+    let claimed = publication::Entity::update_many()
+        .col_expr(publication::Column::PublishedAt, Expr::value(now))
+        .filter(publication::Column::Id.eq(due.id))
+        .filter(publication::Column::PublishedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(0);
+    }
+    let rows = registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(due.school_id))
+        .filter(registration::Column::Subsystem.eq(due.subsystem.as_str()))
+        .filter(registration::Column::SchoolYear.eq(due.school_year))
+        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed.code()))
+        .all(&txn)
+        .await?;
+    let decisions: BTreeMap<i32, AdmissionOutcome> = admission_decision::Entity::find()
+        .filter(admission_decision::Column::RegistrationId.is_in(rows.iter().map(|r| r.id)))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|d| Some((d.registration_id, AdmissionOutcome::from_code(&d.outcome)?)))
+        .collect();
+    let school = school::Entity::find_by_id(due.school_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut changed = 0;
+    for row in rows {
+        let Some(outcome) = decisions.get(&row.id).copied() else {
+            continue;
+        };
+        let (state, kind) = match outcome {
+            AdmissionOutcome::Admitted => (RegistrationState::Admitted, TimelineKind::Admitted),
+            AdmissionOutcome::NotAdmitted => {
+                (RegistrationState::NotAdmitted, TimelineKind::NotAdmitted)
+            }
+        };
+        let moved = registration::Entity::update_many()
+            .col_expr(registration::Column::State, Expr::value(state.code()))
+            .col_expr(
+                registration::Column::Version,
+                Expr::col(registration::Column::Version).add(1),
+            )
+            .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+            .filter(registration::Column::Id.eq(row.id))
+            .filter(registration::Column::State.eq(RegistrationState::ReviewPassed.code()))
+            .exec(&txn)
+            .await?;
+        if moved.rows_affected != 1 {
+            continue;
+        }
+        let event = review_event::ActiveModel {
+            registration_id: Set(row.id),
+            kind: Set(kind.code().to_owned()),
+            stage: Set(None),
+            staff_id: Set(None),
+            reason: Set(None),
+            message: Set(String::new()),
+            request: Set(None),
+            from_state: Set(RegistrationState::ReviewPassed.code().to_owned()),
+            to_state: Set(state.code().to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let parent = parent_account::Entity::find_by_id(row.account_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
+        let (zh, en) = match outcome {
+            AdmissionOutcome::Admitted => (
+                format!(
+                    "录取结果已公布：已被{}录取。请按录取通知办理入学。",
+                    school.name_zh
+                ),
+                format!(
+                    "Results are published: admitted to {}. Follow the admission notice to enrol.",
+                    school.name_en
+                ),
+            ),
+            AdmissionOutcome::NotAdmitted => (
+                format!(
+                    "录取结果已公布：未被{}录取。请联系教体局了解统筹安排。",
+                    school.name_zh
+                ),
+                format!(
+                    "Results are published: not admitted to {}. Contact the bureau about the placement.",
+                    school.name_en
+                ),
+            ),
+        };
+        let child = row.child_name.clone().unwrap_or_default();
+        notify::send(
+            &txn,
+            Notice {
+                account_id: parent.id,
+                registration_id: Some(row.id),
+                title: localized(
+                    &format!("报名 {}：{}", row.reference, kind.label().zh),
+                    &format!("Registration {}: {}", row.reference, kind.label().en),
+                ),
+                body: LocalizedText { zh: zh.clone(), en },
+                sms: Some((
+                    parent.phone.clone(),
+                    format!("您为{child}提交的入学报名（编号{}）{zh}", row.reference),
+                )),
+                dedupe_key: format!("review_event:{}:sms", event.id),
+            },
+            now,
+        )
+        .await?;
+        changed += 1;
+    }
+    audit::record_system(
+        &txn,
+        "admissions.publish",
+        "school",
+        Some(due.school_id),
+        serde_json::json!({ "publication": due.id, "changed": changed }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(publication = due.id, changed, "admission results published");
+    Ok(changed)
+}
+
+/// Applies due publications every `interval` until the task is dropped.
+pub fn spawn_publisher(
+    db: DatabaseConnection,
+    clock: Clock,
+    interval: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = publish_due(&db, clock.now()).await {
+                tracing::error!(error = %error, "publishing due results failed");
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}

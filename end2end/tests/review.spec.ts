@@ -1,0 +1,147 @@
+import { Browser, Page, TestInfo } from "@playwright/test";
+import { test, expect, waitForHydration } from "./fixtures";
+import { childId, fillAllSections, makeJpeg, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
+
+/** A desktop page signed in as a demo member of staff. */
+async function staffPage(browser: Browser, username: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const page = await context.newPage();
+  await page.goto("/staff/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill("ruxue-demo-2026");
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/staff$/);
+  return page;
+}
+
+/** Opens the queue, finds the registration by the child's name and opens it. */
+async function openFromQueue(page: Page, childName: string, filter = "") {
+  await page.goto(`/review?q=${encodeURIComponent(childName)}${filter}`);
+  await waitForHydration(page);
+  const row = page.locator("tr[data-queue-row]").filter({ hasText: childName });
+  await expect(row).toHaveCount(1);
+  await row.getByRole("link").click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(childName);
+  await waitForHydration(page);
+}
+
+function childNameFor(testInfo: TestInfo): string {
+  return testInfo.project.name === "phone" ? "周审手" : "周审桌";
+}
+
+test.describe("review, from submission to the second review", () => {
+  test("the school asks for a better photo, the parent replaces it and resubmits, both reviews pass", async ({ page, browser }, testInfo) => {
+    // Four people and a dozen pages: longer than one page's journey.
+    test.setTimeout(120_000);
+    const childName = childNameFor(testInfo);
+    const child = childId("20200720", uniqueSeq(testInfo.project.name, 20));
+
+    // The parent submits on their own device.
+    await signInAsParent(page, `review-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const registrationUrl = page.url();
+    await fillAllSections(page, childName);
+    await uploadMissingDocuments(page);
+    await page.getByRole("link", { name: "信息确认并提交" }).click();
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "确认无误，提交" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
+
+    // The school's reviewer, on a desktop, asks for the household register again.
+    const reviewer = await staffPage(browser, "reviewer.sn1");
+    await reviewer.getByRole("link", { name: "进入报名审核（初审）" }).click();
+    await expect(reviewer.getByRole("heading", { level: 1, name: "报名审核" })).toBeVisible();
+    await openFromQueue(reviewer, childName);
+    await expect(reviewer.locator('[data-field="name"] .answer-value')).toHaveText(childName);
+    await expect(reviewer.locator('[data-field="name"]')).toContainText("手工填写");
+    await expect(reviewer.locator("img[data-viewer-photo]")).toBeVisible();
+    await reviewer.getByRole("button", { name: "旋转" }).click();
+    await expect(reviewer.locator("img[data-viewer-photo]")).toHaveAttribute("style", /rotate\(90deg\)/);
+    await reviewer.getByRole("button", { name: "退回修改" }).click();
+    await reviewer.locator(".change-items").getByLabel("户口簿", { exact: false }).check();
+    await reviewer.getByLabel("给家长的说明").fill("户口簿照片反光看不清，请重新拍摄户主页。");
+    await reviewer.locator('[data-confirm="request_changes"]').click();
+    await expect(reviewer.locator('[data-field="state"]')).toHaveText("学校要求修改");
+
+    // The parent sees the request, replaces the photo and sends the changes.
+    await page.goto(registrationUrl);
+    await waitForHydration(page);
+    const request = page.locator("[data-change-request]");
+    await expect(request).toContainText("户口簿照片反光看不清");
+    await expect(page.locator('[data-event="changes_requested"]')).toBeVisible();
+    await request.getByRole("link", { name: /户口簿/ }).click();
+    await waitForHydration(page);
+    const card = page.locator('article[data-document="household-register"]');
+    const photo = await makeJpeg(page, 1600, 1200);
+    const before = await card.locator("li[data-photo]").first().getAttribute("data-photo");
+    await card.locator("input[type=file]").first().setInputFiles({ name: "retake.jpg", mimeType: "image/jpeg", buffer: photo });
+    await expect(card.locator("li[data-photo]").first()).not.toHaveAttribute("data-photo", before!);
+    await expect(card.locator("li[data-photo]")).toHaveCount(1);
+    // Documents the school did not name stay as they are.
+    await expect(page.locator('article[data-document="property-certificate"] input[type=file]')).toHaveCount(0);
+    await page.goto(registrationUrl);
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "提交修改" }).click();
+    await page.getByRole("button", { name: "确定提交修改" }).click();
+    await expect(page.locator('[data-field="state"]')).toHaveText("已提交修改，等待审核");
+    await expect(page.locator("[data-change-request]")).toHaveCount(0);
+
+    // Back in the reviewer's queue, marked resubmitted; the first review passes.
+    await openFromQueue(reviewer, childName, "&resubmitted=1");
+    await reviewer.getByRole("button", { name: "初审通过" }).click();
+    await reviewer.locator('[data-confirm="pass"]').click();
+    await expect(reviewer.locator('[data-field="state"]')).toHaveText("初审通过，等待复审");
+
+    // The bureau's second review.
+    const admin = await staffPage(browser, "admin");
+    await admin.getByRole("link", { name: "进入复审" }).click();
+    await openFromQueue(admin, childName);
+    await admin.getByRole("button", { name: "复审通过" }).click();
+    await admin.locator('[data-confirm="pass"]').click();
+    await expect(admin.locator('[data-field="state"]')).toHaveText("审核通过（不等于录取）");
+
+    // The parent's timeline: each step with its date; passing is not an admission.
+    await page.goto(registrationUrl);
+    await expect(page.locator('[data-field="state"]')).toHaveText("审核通过（不等于录取）");
+    await expect(page.locator("[data-timeline] li")).toHaveCount(5);
+    await expect(page.locator('[data-event="second_passed"]')).toContainText("不等于录取");
+
+    // The bureau admits and publishes the school's results now.
+    await admin.goto("/admissions");
+    await waitForHydration(admin);
+    const candidate = admin.locator("tr[data-candidate]").filter({ hasText: childName });
+    await candidate.getByLabel("录取", { exact: true }).check();
+    await admin.getByRole("button", { name: "保存录取决定" }).click();
+    await expect(admin.locator("[data-saved]")).toContainText("已保存");
+    // Other candidates of the school (from other journeys) may still be undecided: admit them all.
+    await admin.getByRole("button", { name: "全部选为录取" }).click();
+    await admin.getByRole("button", { name: "保存录取决定" }).click();
+    await expect(admin.locator("[data-saved]")).toBeVisible();
+    await admin.getByRole("button", { name: "安排公布" }).click();
+    await admin.locator('[data-confirm="publish"]').click();
+    await expect(admin.locator("tr[data-candidate]").filter({ hasText: childName })).toContainText("已录取");
+
+    // The parent sees the admission, on the timeline and in their messages.
+    await page.goto(registrationUrl);
+    await expect(page.locator('[data-field="state"]')).toHaveText("已录取");
+    await expect(page.locator('[data-event="admitted"]')).toBeVisible();
+    await page.goto("/registrations");
+    await expect(page.locator("[data-messages]")).toContainText("录取结果");
+
+    // The school's list downloads as a real workbook.
+    await reviewer.goto("/review?filter=all");
+    await waitForHydration(reviewer);
+    const download = reviewer.waitForEvent("download");
+    await reviewer.getByRole("link", { name: "导出 Excel" }).click();
+    const file = await (await download).path();
+    const fs = await import("node:fs");
+    const bytes = fs.readFileSync(file!);
+    expect(bytes.subarray(0, 2).toString()).toBe("PK");
+    expect(bytes.includes(Buffer.from("xl/worksheets/sheet1.xml"))).toBe(true);
+
+    await reviewer.context().close();
+    await admin.context().close();
+  });
+});

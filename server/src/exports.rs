@@ -1,0 +1,68 @@
+//! `GET /exports/registrations.xlsx?filter=…`: the caller's review list as an Excel file.
+
+use std::net::SocketAddr;
+
+use app::{
+    error::AppError,
+    pages::review::api::QueueFilter,
+    server::{AppState, audit, auth::Actor, export, to_app_error},
+};
+use axum::{
+    Extension, Json,
+    extract::{ConnectInfo, Query, State},
+    http::{header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+/// What the export address may carry.
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    filter: Option<String>,
+}
+
+/// The workbook, as an attachment that is never cached.
+pub async fn registrations(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(query): Query<ExportQuery>,
+    parts: Parts,
+) -> Response {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let filter = query
+        .filter
+        .as_deref()
+        .and_then(QueueFilter::from_code)
+        .unwrap_or(QueueFilter::All);
+    let address = state.client_address_from(&parts.headers, peer);
+    let request = audit::Request {
+        actor: &actor,
+        address: &address,
+        now: state.clock.now(),
+    };
+    match export::export(&state.db, &request, filter).await {
+        Ok(file) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", file.file_name),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            file.bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            let error: AppError = to_app_error(error);
+            (error.status(), Json(error)).into_response()
+        }
+    }
+}
