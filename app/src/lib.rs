@@ -25,6 +25,7 @@ use crate::{
     i18n::{LocaleContext, initial_locale, t},
     pages::{
         admissions::AdmissionsPageView,
+        bureau::{AuditPage, BureauSettingsPage, CatchmentPage, StatisticsPage},
         home::HomePage,
         materials::MaterialsPage,
         me::MyIdentityPage,
@@ -138,6 +139,18 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("staff") view=StaffHomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("review") view=ReviewQueuePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admissions") view=AdmissionsPageView ssr=SsrMode::Async />
+                    <Route path=StaticSegment("catchment") view=CatchmentPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("bureau") view=BureauSettingsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("bureau"), StaticSegment("statistics"))
+                        view=StatisticsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("bureau"), StaticSegment("audit"))
+                        view=AuditPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("review"), ParamSegment("id"))
                         view=ReviewDetailPage

@@ -10,6 +10,7 @@ mod m20261125_000004_registry;
 mod m20261126_000005_documents;
 mod m20261127_000006_review;
 mod m20261128_000007_admission;
+mod m20261129_000008_administration;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_documents::Migration),
             Box::new(m20261127_000006_review::Migration),
             Box::new(m20261128_000007_admission::Migration),
+            Box::new(m20261129_000008_administration::Migration),
         ]
     }
 }

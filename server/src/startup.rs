@@ -108,6 +108,9 @@ impl Application {
             if demo::ensure_demo_materials(&db).await? {
                 tracing::info!("added the demo materials table");
             }
+            if demo::ensure_demo_administration(&db).await? {
+                tracing::info!("added demo places and catchments");
+            }
         }
         let state = app_state(settings, db, clock)?;
         let router = build_router(settings, state.clone())?;

@@ -1,6 +1,7 @@
 //! Pages, one module each.
 
 pub mod admissions;
+pub mod bureau;
 pub mod home;
 pub mod materials;
 pub mod me;

@@ -627,3 +627,58 @@ pub async fn ensure_demo_materials(db: &impl ConnectionTrait) -> Result<bool, Se
     }
     Ok(true)
 }
+
+/// Demo first-grade places and catchments, by school code.
+const DEMO_ADMINISTRATION: [(&str, i32, &[&str]); 6] = [
+    ("SN01", 90, &["香港花园", "东海花园", "香港西路社区"]),
+    ("SN02", 60, &["海滨花园", "八大关社区"]),
+    ("SN03", 120, &["银海花园", "东海西路社区"]),
+    ("SN04", 45, &["栈桥社区", "太平路小区"]),
+    ("SN05", 75, &["湛山花园"]),
+    ("SN06", 50, &["八大湖社区"]),
+];
+
+/// Adds demo places and catchments when the demo bureau's schools have no catchment yet.
+pub async fn ensure_demo_administration(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
+    use crate::server::entities::{catchment, school_capacity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(bureau) = demo_bureau(db).await? else {
+        return Ok(false);
+    };
+    let schools = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    if catchment::Entity::find()
+        .filter(catchment::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Ok(false);
+    }
+    for (code, places, communities) in DEMO_ADMINISTRATION {
+        let Some(school) = schools.iter().find(|s| s.code == code) else {
+            continue;
+        };
+        school_capacity::ActiveModel {
+            school_id: Set(school.id),
+            subsystem: Set(Subsystem::Enrollment.code().to_owned()),
+            grade: Set(1),
+            capacity: Set(places),
+        }
+        .insert(db)
+        .await?;
+        for community in communities {
+            catchment::ActiveModel {
+                school_id: Set(school.id),
+                community: Set((*community).to_owned()),
+                note: Set(String::new()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(true)
+}

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admission;
 pub mod audit;
 pub mod auth;
+pub mod bureau;
 pub mod demo;
 pub mod documents;
 pub mod entities;

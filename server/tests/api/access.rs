@@ -157,6 +157,14 @@ fn admin_only_pass(caller: Caller) -> Expect {
     }
 }
 
+/// Bureau administrators reach it, and find no such object; everyone else is refused.
+fn admin_finds_nothing(caller: Caller) -> Expect {
+    match admin_only(caller) {
+        Expect::Allowed => Expect::NotFound,
+        other => other,
+    }
+}
+
 fn everyone(_: Caller) -> Expect {
     Expect::Allowed
 }
@@ -268,6 +276,40 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             school_staff,
         ),
         ("mark_messages_read", vec![], parents_only),
+        ("get_bureau_schools", vec![], admin_only),
+        (
+            "set_school_capacity",
+            vec![
+                ("school_id", reviewed_school.clone()),
+                ("subsystem", "enrollment".into()),
+                ("grade", "1".into()),
+                ("capacity", "90".into()),
+            ],
+            admin_only,
+        ),
+        (
+            "remove_catchment",
+            vec![("catchment_id", "999999".into())],
+            admin_finds_nothing,
+        ),
+        (
+            "lookup_catchment",
+            vec![("text", "香港花园".into())],
+            everyone,
+        ),
+        ("get_windows", vec![], admin_only),
+        (
+            "set_window",
+            vec![
+                ("subsystem", "enrollment".into()),
+                ("opens_at", "not a time".into()),
+                ("closes_at", "".into()),
+                ("review_closes_at", "".into()),
+            ],
+            admin_only_pass,
+        ),
+        ("get_statistics", vec![], admin_only),
+        ("get_audit_log", vec![("reference", "".into())], admin_only),
         (
             "get_admissions",
             vec![("subsystem", "enrollment".into())],
@@ -434,6 +476,47 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         );
     }
     covered.insert("/api/create_staff_account".into());
+    for (caller, browser) in &browsers {
+        let community = format!(
+            "矩阵小区{}",
+            CALLERS.iter().position(|c| c == caller).unwrap_or(0)
+        );
+        let status = browser
+            .call(
+                "add_catchment",
+                &[
+                    ("school_id", reviewed_school.as_str()),
+                    ("community", community.as_str()),
+                    ("note", ""),
+                ],
+            )
+            .await
+            .status()
+            .as_u16();
+        assert!(
+            matches(admin_only(*caller), status),
+            "add_catchment as {caller:?}: got {status}"
+        );
+        let status = browser
+            .call(
+                "add_notice",
+                &[
+                    ("title_zh", "矩阵公告"),
+                    ("title_en", ""),
+                    ("body_zh", "内容"),
+                    ("body_en", ""),
+                ],
+            )
+            .await
+            .status()
+            .as_u16();
+        assert!(
+            matches(admin_only(*caller), status),
+            "add_notice as {caller:?}: got {status}"
+        );
+    }
+    covered.insert("/api/add_catchment".into());
+    covered.insert("/api/add_notice".into());
     for (name, _, _) in &json_matrix {
         covered.insert(format!("/api/{name}"));
     }

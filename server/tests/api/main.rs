@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod bureau;
 mod documents;
 mod health;
 mod helpers;

@@ -1,0 +1,632 @@
+//! The bureau's pages: settings (windows, schools' places and catchments, notices),
+//! statistics drawn as SVG, and the audit log; and the public catchment look-up.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{ErrorPanel, SignInRequired},
+    domain::Subsystem,
+    error::AppError,
+    i18n::{Locale, LocalizedText, t, use_locale},
+};
+
+/// A community in a school's catchment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchmentRow {
+    pub id: i32,
+    pub community: String,
+    pub note: String,
+}
+
+/// A school as the bureau configures it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolAdmin {
+    pub id: i32,
+    pub name: LocalizedText,
+    /// (subsystem, grade, places).
+    pub capacities: Vec<(Subsystem, i32, i32)>,
+    pub catchment: Vec<CatchmentRow>,
+}
+
+/// A community found by the public look-up, with its school and how full it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchmentMatch {
+    pub community: String,
+    pub note: String,
+    pub school: LocalizedText,
+    pub address: LocalizedText,
+    /// First-grade places, when set.
+    pub capacity: Option<i32>,
+    /// First-grade registrations submitted so far.
+    pub registrations: u64,
+}
+
+impl CatchmentMatch {
+    /// How full the school is: none, near (≥ 90 %), over.
+    pub fn load(&self) -> Load {
+        match self.capacity {
+            Some(c) if self.registrations > u64::try_from(c).unwrap_or(0) => Load::Over,
+            Some(c) if self.registrations * 10 >= u64::try_from(c).unwrap_or(0) * 9 => Load::Near,
+            _ => Load::Fine,
+        }
+    }
+}
+
+/// How full a school is against its places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Load {
+    Fine,
+    Near,
+    Over,
+}
+
+/// A subsystem's window, in the bureau's local time (`YYYY-MM-DDTHH:MM`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowView {
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub opens_at: String,
+    pub closes_at: String,
+    pub review_closes_at: Option<String>,
+}
+
+/// A school's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolStat {
+    pub name: LocalizedText,
+    pub capacity: Option<i32>,
+    pub registrations: u64,
+    pub drafts: u64,
+    pub admitted: u64,
+}
+
+/// A labelled count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    pub label: LocalizedText,
+    pub count: u64,
+}
+
+/// The statistics page's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub per_school: Vec<SchoolStat>,
+    pub per_state: Vec<Count>,
+    pub per_entry: Vec<Count>,
+    /// Submissions per day (local `MM-DD`).
+    pub per_day: Vec<Count>,
+}
+
+/// One audit row as the bureau reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub object: String,
+    pub address: String,
+    pub detail: String,
+}
+
+#[cfg(feature = "ssr")]
+macro_rules! audited_request {
+    ($state:ident, $actor:ident, $address:ident, $request:ident) => {
+        let $actor = crate::server::auth::current_actor();
+        let $address = $state.client_address();
+        let $request = crate::server::audit::Request {
+            actor: &$actor,
+            address: &$address,
+            now: $state.clock.now(),
+        };
+    };
+}
+
+/// The bureau's schools with places and catchments (administrators).
+#[server(prefix = "/api", endpoint = "get_bureau_schools")]
+pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::schools(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Sets a school's places for a subsystem and grade (administrators).
+#[server(prefix = "/api", endpoint = "set_school_capacity")]
+pub async fn set_school_capacity(
+    school_id: i32,
+    subsystem: String,
+    grade: i32,
+    capacity: i32,
+) -> Result<(), AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    audited_request!(state, actor, address, request);
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    bureau::set_capacity(&state.db, &request, school_id, subsystem, grade, capacity)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Adds a community to a school's catchment (administrators).
+#[server(prefix = "/api", endpoint = "add_catchment")]
+pub async fn add_catchment(
+    school_id: i32,
+    community: String,
+    note: String,
+) -> Result<i32, AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    audited_request!(state, actor, address, request);
+    bureau::add_catchment(&state.db, &request, school_id, &community, &note)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Removes a community from a catchment (administrators).
+#[server(prefix = "/api", endpoint = "remove_catchment")]
+pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    audited_request!(state, actor, address, request);
+    bureau::remove_catchment(&state.db, &request, catchment_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Which school takes a community's children, and how full it is (everyone).
+#[server(prefix = "/api", endpoint = "lookup_catchment")]
+pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::lookup(&state.db, &text).await.map_err(to_app_error)
+}
+
+/// The bureau's windows (administrators).
+#[server(prefix = "/api", endpoint = "get_windows")]
+pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::windows(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Changes a subsystem's collection window and review deadline (administrators).
+#[server(prefix = "/api", endpoint = "set_window")]
+pub async fn set_window(
+    subsystem: String,
+    opens_at: String,
+    closes_at: String,
+    review_closes_at: String,
+) -> Result<(), AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    audited_request!(state, actor, address, request);
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    bureau::set_window(
+        &state.db,
+        &request,
+        subsystem,
+        &opens_at,
+        &closes_at,
+        &review_closes_at,
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Publishes a notice on the home page (administrators).
+#[server(prefix = "/api", endpoint = "add_notice")]
+pub async fn add_notice(
+    title_zh: String,
+    title_en: String,
+    body_zh: String,
+    body_en: String,
+) -> Result<i32, AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    audited_request!(state, actor, address, request);
+    bureau::add_notice(
+        &state.db,
+        &request,
+        LocalizedText {
+            zh: title_zh,
+            en: title_en,
+        },
+        LocalizedText {
+            zh: body_zh,
+            en: body_en,
+        },
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// The statistics page's figures (administrators).
+#[server(prefix = "/api", endpoint = "get_statistics")]
+pub async fn get_statistics() -> Result<Statistics, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::statistics(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// The latest audit rows, optionally of one registration (administrators; read-only).
+#[server(prefix = "/api", endpoint = "get_audit_log")]
+pub async fn get_audit_log(reference: String) -> Result<Vec<AuditRow>, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::audit_rows(&state.db, &current_actor(), &reference)
+        .await
+        .map_err(to_app_error)
+}
+
+fn loading() -> impl IntoView {
+    let locale = use_locale();
+    view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }
+}
+
+fn failed(error: AppError) -> AnyView {
+    match error {
+        AppError::Unauthenticated => view! { <SignInRequired /> }.into_any(),
+        error => view! { <ErrorPanel error /> }.into_any(),
+    }
+}
+
+/// The public catchment look-up (学区查询).
+#[component]
+pub fn CatchmentPage() -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let text = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let found = Resource::new(move || text.get(), lookup_catchment);
+    view! {
+        <section class="panel narrow-wide" aria-labelledby="catchment-heading">
+            <h1 id="catchment-heading">{move || t("学区查询", "Which school is ours?").get(locale.get())}</h1>
+            <p class="hint">{move || t(
+                "输入小区或社区名称（至少两个字），查看对应的学校。最终以教体局公布的划片为准。",
+                "Type your community's name (two characters or more) to see its school. The bureau's published catchments decide.",
+            ).get(locale.get())}</p>
+            <form method="get" action="/catchment" class="form">
+                <label for="catchment-q">{move || t("小区或社区名称", "Community name").get(locale.get())}</label>
+                <input id="catchment-q" name="q" type="search" value=move || text.get() autocomplete="off" />
+                <button type="submit" class="button button-primary">{move || t("查询", "Look up").get(locale.get())}</button>
+            </form>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match found.await {
+                        Err(error) => failed(error),
+                        Ok(list) if list.is_empty() && text.get_untracked().chars().count() >= 2 => view! {
+                            <p class="callout" data-catchment-results="0">{move || t(
+                                "没有找到这个小区。请检查名称，或咨询教体局。",
+                                "No community of that name. Check the spelling, or ask the bureau.",
+                            ).get(locale.get())}</p>
+                        }.into_any(),
+                        Ok(list) => {
+                            let n = list.len();
+                            view! {
+                            <ul class="cards" data-catchment-results=n>
+                                {list.into_iter().map(|m| {
+                                    let load = m.load();
+                                    let (school, address) = (m.school.clone(), m.address.clone());
+                                    let (registrations, capacity) = (m.registrations, m.capacity);
+                                    view! {
+                                        <li class="card" data-community=m.community.clone()>
+                                            <p class="card-title"><strong>{m.community.clone()}</strong>
+                                                {(!m.note.is_empty()).then(|| view! { <span class="hint">" "{m.note.clone()}</span> })}
+                                            </p>
+                                            <p>{move || school.get(locale.get()).to_owned()}</p>
+                                            <p class="hint">{move || address.get(locale.get()).to_owned()}</p>
+                                            {match load {
+                                                Load::Over => view! { <p class="tag tag-error" data-load="over">{move || match (capacity, locale.get()) {
+                                                    (Some(c), Locale::Zh) => format!("报名人数 {registrations} 已超过计划 {c} 人，可能需要统筹安排"),
+                                                    (Some(c), Locale::En) => format!("{registrations} registered for {c} places: some children may be placed elsewhere"),
+                                                    _ => String::new(),
+                                                }}</p> }.into_any(),
+                                                Load::Near => view! { <p class="tag tag-soon" data-load="near">{move || match (capacity, locale.get()) {
+                                                    (Some(c), Locale::Zh) => format!("报名人数 {registrations}，接近计划 {c} 人"),
+                                                    (Some(c), Locale::En) => format!("{registrations} registered, close to {c} places"),
+                                                    _ => String::new(),
+                                                }}</p> }.into_any(),
+                                                Load::Fine => ().into_any(),
+                                            }}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The bureau's settings: windows, schools' places and catchments, notices.
+#[component]
+pub fn BureauSettingsPage() -> impl IntoView {
+    let locale = use_locale();
+    let set_window = ServerAction::<SetWindow>::new();
+    let set_capacity = ServerAction::<SetSchoolCapacity>::new();
+    let add = ServerAction::<AddCatchment>::new();
+    let remove = ServerAction::<RemoveCatchment>::new();
+    let notice = ServerAction::<AddNotice>::new();
+    let windows = Resource::new(move || set_window.version().get(), |_| get_windows());
+    let schools = Resource::new(
+        move || {
+            (
+                set_capacity.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| get_bureau_schools(),
+    );
+    let errors = move || {
+        [
+            set_window.value().get().and_then(Result::err),
+            set_capacity.value().get().and_then(Result::err),
+            add.value().get().and_then(Result::err),
+            remove.value().get().and_then(Result::err),
+            notice.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|error| view! { <ErrorPanel error /> })
+        .collect_view()
+    };
+    view! {
+        <section class="review" aria-labelledby="bureau-heading">
+            <h1 id="bureau-heading">{move || t("教体局设置", "Bureau settings").get(locale.get())}</h1>
+            <p class="button-row">
+                <a class="button" href="/bureau/statistics">{move || t("统计", "Statistics").get(locale.get())}</a>
+                <a class="button" href="/bureau/audit">{move || t("审计日志", "Audit log").get(locale.get())}</a>
+                <a class="button" href="/admissions">{move || t("录取与公布", "Admissions").get(locale.get())}</a>
+                <a class="button" href="/catchment">{move || t("学区查询（公开）", "Catchment look-up (public)").get(locale.get())}</a>
+            </p>
+            <div aria-live="assertive">{errors}</div>
+            <h2>{move || t("报名与审核时间", "Windows").get(locale.get())}</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match windows.await {
+                        Err(error) => failed(error),
+                        Ok(list) => list.into_iter().map(|w| {
+                            let subsystem = w.subsystem;
+                            view! {
+                                <ActionForm action=set_window attr:class="form form-grid panel" attr:data-window=subsystem.code()>
+                                    <h3>{move || subsystem.name().get(locale.get())}" "{w.school_year}</h3>
+                                    <input type="hidden" name="subsystem" value=subsystem.code() />
+                                    <label for=format!("opens-{}", subsystem.code())>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
+                                    <input id=format!("opens-{}", subsystem.code()) name="opens_at" type="datetime-local" value=w.opens_at.clone() required />
+                                    <label for=format!("closes-{}", subsystem.code())>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
+                                    <input id=format!("closes-{}", subsystem.code()) name="closes_at" type="datetime-local" value=w.closes_at.clone() required />
+                                    <label for=format!("review-{}", subsystem.code())>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
+                                    <input id=format!("review-{}", subsystem.code()) name="review_closes_at" type="datetime-local" value=w.review_closes_at.clone().unwrap_or_default() />
+                                    <button type="submit" class="button button-primary">{move || t("保存时间", "Save").get(locale.get())}</button>
+                                </ActionForm>
+                            }
+                        }).collect_view().into_any(),
+                    }
+                })}
+            </Suspense>
+            <h2>{move || t("学校计划人数与学区", "Schools: places and catchments").get(locale.get())}</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match schools.await {
+                        Err(error) => failed(error),
+                        Ok(list) => list.into_iter().map(|s| {
+                            let id = s.id;
+                            let name = s.name.clone();
+                            let first_grade = s.capacities.iter().find(|(sub, g, _)| *sub == Subsystem::Enrollment && *g == 1).map(|(_, _, c)| *c);
+                            let transfers: Vec<(i32, i32)> = s.capacities.iter().filter(|(sub, _, _)| *sub == Subsystem::Transfer).map(|(_, g, c)| (*g, *c)).collect();
+                            view! {
+                                <div class="panel" data-school-admin=id>
+                                    <h3>{move || name.get(locale.get()).to_owned()}</h3>
+                                    <ActionForm action=set_capacity attr:class="inline-form">
+                                        <input type="hidden" name="school_id" value=id />
+                                        <input type="hidden" name="subsystem" value="enrollment" />
+                                        <input type="hidden" name="grade" value="1" />
+                                        <label for=format!("capacity-{id}")>{move || t("一年级计划人数", "First-grade places").get(locale.get())}</label>
+                                        <input id=format!("capacity-{id}") name="capacity" type="number" inputmode="numeric" min="0" max="5000" value=first_grade.unwrap_or(0) />
+                                        <button type="submit" class="button button-small">{move || t("保存", "Save").get(locale.get())}</button>
+                                    </ActionForm>
+                                    {(!transfers.is_empty()).then(|| view! {
+                                        <p class="hint">{move || t("转学计划：", "Transfer places: ").get(locale.get())}
+                                            {transfers.iter().map(|(g, c)| format!("{g}年级 {c} · ")).collect::<String>()}
+                                        </p>
+                                    })}
+                                    <ActionForm action=set_capacity attr:class="inline-form">
+                                        <input type="hidden" name="school_id" value=id />
+                                        <input type="hidden" name="subsystem" value="transfer" />
+                                        <label for=format!("transfer-grade-{id}")>{move || t("转学年级", "Transfer grade").get(locale.get())}</label>
+                                        <input id=format!("transfer-grade-{id}") name="grade" type="number" inputmode="numeric" min="1" max="9" value="2" />
+                                        <label for=format!("transfer-capacity-{id}")>{move || t("人数", "Places").get(locale.get())}</label>
+                                        <input id=format!("transfer-capacity-{id}") name="capacity" type="number" inputmode="numeric" min="0" max="5000" value="0" />
+                                        <button type="submit" class="button button-small">{move || t("保存", "Save").get(locale.get())}</button>
+                                    </ActionForm>
+                                    <ul class="catchment-list">
+                                        {s.catchment.into_iter().map(|c| view! {
+                                            <li data-catchment=c.community.clone()>
+                                                {c.community.clone()}
+                                                {(!c.note.is_empty()).then(|| view! { <span class="hint">" "{c.note.clone()}</span> })}
+                                                <ActionForm action=remove attr:class="inline">
+                                                    <input type="hidden" name="catchment_id" value=c.id />
+                                                    <button type="submit" class="link-button">{move || t("移除", "Remove").get(locale.get())}</button>
+                                                </ActionForm>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                    <ActionForm action=add attr:class="inline-form">
+                                        <input type="hidden" name="school_id" value=id />
+                                        <label for=format!("community-{id}")>{move || t("加入学区的小区", "Add a community").get(locale.get())}</label>
+                                        <input id=format!("community-{id}") name="community" type="text" required minlength="2" maxlength="100" />
+                                        <label for=format!("note-{id}")>{move || t("范围说明（可空）", "Which part (optional)").get(locale.get())}</label>
+                                        <input id=format!("note-{id}") name="note" type="text" maxlength="200" />
+                                        <button type="submit" class="button button-small">{move || t("加入", "Add").get(locale.get())}</button>
+                                    </ActionForm>
+                                </div>
+                            }
+                        }).collect_view().into_any(),
+                    }
+                })}
+            </Suspense>
+            <h2>{move || t("发布首页公告", "Publish a notice").get(locale.get())}</h2>
+            <ActionForm action=notice attr:class="form form-grid panel">
+                <label for="notice-title-zh">{move || t("标题（中文）", "Title (Chinese)").get(locale.get())}</label>
+                <input id="notice-title-zh" name="title_zh" type="text" required maxlength="100" />
+                <label for="notice-title-en">{move || t("标题（英文，可空）", "Title (English, optional)").get(locale.get())}</label>
+                <input id="notice-title-en" name="title_en" type="text" maxlength="200" />
+                <label for="notice-body-zh">{move || t("内容（中文）", "Text (Chinese)").get(locale.get())}</label>
+                <textarea id="notice-body-zh" name="body_zh" rows="4" required></textarea>
+                <label for="notice-body-en">{move || t("内容（英文，可空）", "Text (English, optional)").get(locale.get())}</label>
+                <textarea id="notice-body-en" name="body_en" rows="4"></textarea>
+                <button type="submit" class="button button-primary">{move || t("发布", "Publish").get(locale.get())}</button>
+            </ActionForm>
+            {move || notice.value().get().and_then(Result::ok).map(|_| view! {
+                <p class="tag tag-open" role="status">{move || t("公告已发布", "Notice published").get(locale.get())}</p>
+            })}
+        </section>
+    }
+}
+
+/// Horizontal bars drawn as SVG: big labels, values at the end, an optional capacity line
+/// per row with red/amber/green against it. Readable on a projector.
+#[component]
+fn Bars(rows: Vec<(String, u64, Option<u64>)>, title: String) -> impl IntoView {
+    let max = rows
+        .iter()
+        .map(|(_, v, c)| (*v).max(c.unwrap_or(0)))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let row_height = 44_u64;
+    let height = row_height * rows.len().max(1) as u64 + 10;
+    let (label_w, bar_w) = (260_u64, 560_u64);
+    let scale = move |v: u64| v * bar_w / max;
+    let label = title.clone();
+    view! {
+        <svg class="chart" role="img" aria-label=label viewBox=format!("0 0 {} {height}", label_w + bar_w + 140) preserveAspectRatio="xMinYMin meet">
+            <title>{title}</title>
+            {rows.into_iter().enumerate().map(|(i, (label, value, capacity))| {
+                let y = i as u64 * row_height + 6;
+                let colour = match capacity {
+                    Some(c) if value > c => "#b42318",
+                    Some(c) if value * 10 >= c * 9 => "#c98a00",
+                    Some(_) => "#1e7b34",
+                    None => "#1d5bb8",
+                };
+                let shown = label.clone();
+                view! {
+                    <g data-bar=label>
+                        <text x="0" y=y + 26 font-size="20">{shown}</text>
+                        <rect x=label_w y=y + 6 width=scale(value).max(2) height="28" rx="4" fill=colour />
+                        <text x=label_w + scale(value).max(2) + 8 y=y + 27 font-size="20" font-weight="700">
+                            {match capacity { Some(c) => format!("{value}/{c}"), None => value.to_string() }}
+                        </text>
+                        {capacity.map(|c| view! {
+                            <line x1=label_w + scale(c) x2=label_w + scale(c) y1=y + 2 y2=y + 38 stroke="#1b1f24" stroke-width="3" stroke-dasharray="4 3" />
+                        })}
+                    </g>
+                }
+            }).collect_view()}
+        </svg>
+    }
+}
+
+/// Statistics: registrations per school against places, per state, per entry, per day.
+#[component]
+pub fn StatisticsPage() -> impl IntoView {
+    let locale = use_locale();
+    let figures = Resource::new_blocking(|| (), |_| get_statistics());
+    view! {
+        <section class="review statistics" aria-labelledby="statistics-heading">
+            <h1 id="statistics-heading">{move || t("报名统计", "Registration statistics").get(locale.get())}</h1>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match figures.await {
+                        Err(error) => failed(error),
+                        Ok(s) => {
+                            let l = locale.get_untracked();
+                            let total: u64 = s.per_school.iter().map(|x| x.registrations).sum();
+                            let places: i64 = s.per_school.iter().filter_map(|x| x.capacity).map(i64::from).sum();
+                            let admitted: u64 = s.per_school.iter().map(|x| x.admitted).sum();
+                            let schools: Vec<_> = s.per_school.iter().map(|x| (x.name.get(l).to_owned(), x.registrations, x.capacity.and_then(|c| u64::try_from(c).ok()))).collect();
+                            let states: Vec<_> = s.per_state.iter().filter(|c| c.count > 0).map(|c| (c.label.get(l).to_owned(), c.count, None)).collect();
+                            let entries: Vec<_> = s.per_entry.iter().map(|c| (c.label.get(l).to_owned(), c.count, None)).collect();
+                            let days: Vec<_> = s.per_day.iter().map(|c| (c.label.get(l).to_owned(), c.count, None)).collect();
+                            view! {
+                                <div class="big-numbers">
+                                    <p><strong data-figure="registrations">{total}</strong>{move || t("已提交报名（一年级）", "submitted (first grade)").get(locale.get())}</p>
+                                    <p><strong data-figure="places">{places}</strong>{move || t("计划人数", "places").get(locale.get())}</p>
+                                    <p><strong data-figure="admitted">{admitted}</strong>{move || t("已录取", "admitted").get(locale.get())}</p>
+                                </div>
+                                <h2>{move || t("各校报名与计划（红：超出，黄：九成以上）", "Per school against places (red: over, amber: 90 %+)").get(locale.get())}</h2>
+                                <Bars rows=schools title=t("各校报名人数与计划", "Registrations per school").get(l).to_owned() />
+                                <h2>{move || t("按状态", "By state").get(locale.get())}</h2>
+                                <Bars rows=states title=t("按状态", "By state").get(l).to_owned() />
+                                <h2>{move || t("按报名入口", "By entry").get(locale.get())}</h2>
+                                <Bars rows=entries title=t("按报名入口", "By entry").get(l).to_owned() />
+                                <h2>{move || t("每日提交", "Submitted per day").get(locale.get())}</h2>
+                                <Bars rows=days title=t("每日提交", "Submitted per day").get(l).to_owned() />
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The audit log, read-only, optionally for one registration.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let locale = use_locale();
+    let query = use_query_map();
+    let reference = Memo::new(move |_| query.read().get("reference").unwrap_or_default());
+    let rows = Resource::new_blocking(move || reference.get(), get_audit_log);
+    view! {
+        <section class="review" aria-labelledby="audit-heading">
+            <h1 id="audit-heading">{move || t("审计日志", "Audit log").get(locale.get())}</h1>
+            <form method="get" action="/bureau/audit" class="inline-form">
+                <label for="audit-reference">{move || t("报名编号", "Reference").get(locale.get())}</label>
+                <input id="audit-reference" name="reference" type="search" value=move || reference.get() />
+                <button type="submit" class="button button-small">{move || t("查看", "Show").get(locale.get())}</button>
+            </form>
+            <p class="hint">{move || t("日志只能查看，任何人都不能修改或删除。", "The log can be read; nobody can change or delete it.").get(locale.get())}</p>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match rows.await {
+                        Err(error) => failed(error),
+                        Ok(rows) => {
+                            let n = rows.len();
+                            view! {
+                            <div class="table-scroll">
+                                <table class="table" data-audit-rows=n>
+                                    <thead><tr>
+                                        <th scope="col">{move || t("时间", "When").get(locale.get())}</th>
+                                        <th scope="col">{move || t("操作人", "Who").get(locale.get())}</th>
+                                        <th scope="col">{move || t("操作", "What").get(locale.get())}</th>
+                                        <th scope="col">{move || t("对象", "Object").get(locale.get())}</th>
+                                        <th scope="col">{move || t("来源地址", "From").get(locale.get())}</th>
+                                        <th scope="col">{move || t("详情", "Detail").get(locale.get())}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|r| view! {
+                                            <tr><td>{r.at}</td><td>{r.who}</td><td>{r.action}</td><td>{r.object}</td><td>{r.address}</td><td class="mono">{r.detail}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,656 @@
+//! The bureau's administration: capacities and catchments of its schools (with the public
+//! catchment look-up), collection and review windows, home-page notices, statistics and
+//! the audit log. Every change is audited; only the bureau's own administrators reach it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, sea_query::OnConflict,
+};
+
+use crate::{
+    domain::{RegistrationState, StaffRole, Subsystem},
+    error::FieldProblem,
+    i18n::LocalizedText,
+    pages::bureau::{
+        AuditRow, CatchmentMatch, CatchmentRow, Count, SchoolAdmin, SchoolStat, Statistics,
+        WindowView,
+    },
+    server::{
+        audit::{self, Request},
+        auth::{Actor, StaffActor},
+        entities::{
+            audit_log, bureau, catchment, collection_window, entry, notice, registration, school,
+            school_capacity,
+        },
+        failure::ServiceError,
+    },
+};
+
+fn localized(zh: &str, en: &str) -> LocalizedText {
+    LocalizedText {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
+    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
+}
+
+/// The calling administrator and the bureau they run (the first one for city-wide ones).
+async fn admin_bureau(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<(StaffActor, bureau::Model), ServiceError> {
+    let staff = actor.require_role(&[StaffRole::BureauAdmin])?.clone();
+    let bureau = match staff.bureau_id {
+        Some(id) => bureau::Entity::find_by_id(id).one(db).await?,
+        None => {
+            bureau::Entity::find()
+                .order_by_asc(bureau::Column::Id)
+                .one(db)
+                .await?
+        }
+    }
+    .ok_or(ServiceError::NotFound)?;
+    Ok((staff, bureau))
+}
+
+/// A school of the calling administrator's bureau.
+async fn own_school(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    school_id: i32,
+) -> Result<school::Model, ServiceError> {
+    let school = school::Entity::find_by_id(school_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    actor.require_bureau_admin_of(school.bureau_id)?;
+    Ok(school)
+}
+
+fn offset_of(bureau: &bureau::Model) -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(bureau.utc_offset_minutes * 60)
+        .unwrap_or(chrono::Offset::fix(&Utc))
+}
+
+fn local(at: DateTime<Utc>, offset: chrono::FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .ok()?;
+    offset
+        .from_local_datetime(&naive)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// Registrations that count against a school's places: submitted, in review or decided.
+fn counted_states() -> Vec<&'static str> {
+    RegistrationState::ALL
+        .into_iter()
+        .filter(|s| !matches!(s, RegistrationState::Draft | RegistrationState::Deleted))
+        .map(RegistrationState::code)
+        .collect()
+}
+
+/// The bureau's schools with their capacities and catchments.
+pub async fn schools(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<SchoolAdmin>, ServiceError> {
+    let (_, bureau) = admin_bureau(db, actor).await?;
+    let schools = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau.id))
+        .order_by_asc(school::Column::Position)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = schools.iter().map(|s| s.id).collect();
+    let capacities = school_capacity::Entity::find()
+        .filter(school_capacity::Column::SchoolId.is_in(ids.clone()))
+        .order_by_asc(school_capacity::Column::Subsystem)
+        .order_by_asc(school_capacity::Column::Grade)
+        .all(db)
+        .await?;
+    let catchments = catchment::Entity::find()
+        .filter(catchment::Column::SchoolId.is_in(ids))
+        .order_by_asc(catchment::Column::Community)
+        .all(db)
+        .await?;
+    Ok(schools
+        .into_iter()
+        .map(|s| SchoolAdmin {
+            id: s.id,
+            name: localized(&s.name_zh, &s.name_en),
+            capacities: capacities
+                .iter()
+                .filter(|c| c.school_id == s.id)
+                .filter_map(|c| Some((Subsystem::from_code(&c.subsystem)?, c.grade, c.capacity)))
+                .collect(),
+            catchment: catchments
+                .iter()
+                .filter(|c| c.school_id == s.id)
+                .map(|c| CatchmentRow {
+                    id: c.id,
+                    community: c.community.clone(),
+                    note: c.note.clone(),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Sets a school's capacity for a subsystem and grade (0 removes the grade).
+pub async fn set_capacity(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    school_id: i32,
+    subsystem: Subsystem,
+    grade: i32,
+    capacity: i32,
+) -> Result<(), ServiceError> {
+    own_school(db, request.actor, school_id).await?;
+    let grades = match subsystem {
+        Subsystem::Enrollment => 1..=1,
+        Subsystem::Transfer => 1..=9,
+    };
+    if !grades.contains(&grade) {
+        return Err(invalid(
+            "grade",
+            "年级不正确：入学报名为一年级，转学为一至九年级。",
+            "Wrong grade: enrollment is grade 1, transfers grades 1 to 9.",
+        ));
+    }
+    if !(0..=5000).contains(&capacity) {
+        return Err(invalid(
+            "capacity",
+            "计划人数应在 0 到 5000 之间。",
+            "Places must be from 0 to 5000.",
+        ));
+    }
+    if capacity == 0 {
+        school_capacity::Entity::delete_many()
+            .filter(school_capacity::Column::SchoolId.eq(school_id))
+            .filter(school_capacity::Column::Subsystem.eq(subsystem.code()))
+            .filter(school_capacity::Column::Grade.eq(grade))
+            .exec(db)
+            .await?;
+    } else {
+        school_capacity::Entity::insert(school_capacity::ActiveModel {
+            school_id: Set(school_id),
+            subsystem: Set(subsystem.code().to_owned()),
+            grade: Set(grade),
+            capacity: Set(capacity),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                school_capacity::Column::SchoolId,
+                school_capacity::Column::Subsystem,
+                school_capacity::Column::Grade,
+            ])
+            .update_column(school_capacity::Column::Capacity)
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    audit::record(
+        db,
+        request,
+        "school.capacity",
+        "school",
+        Some(school_id),
+        serde_json::json!({ "subsystem": subsystem.code(), "grade": grade, "capacity": capacity }),
+    )
+    .await
+}
+
+/// Adds a community to a school's catchment; a community belongs to one school only.
+pub async fn add_catchment(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    school_id: i32,
+    community: &str,
+    note: &str,
+) -> Result<i32, ServiceError> {
+    own_school(db, request.actor, school_id).await?;
+    let community = community.trim();
+    let note: String = note.trim().chars().take(200).collect();
+    if community.chars().count() < 2 || community.chars().count() > 100 {
+        return Err(invalid(
+            "community",
+            "请填写小区或社区名称（2 到 100 个字）。",
+            "Enter the community's name (2 to 100 characters).",
+        ));
+    }
+    let inserted = catchment::ActiveModel {
+        school_id: Set(school_id),
+        community: Set(community.to_owned()),
+        note: Set(note),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            let holder = catchment::Entity::find()
+                .filter(catchment::Column::Community.eq(community))
+                .one(db)
+                .await?;
+            let school = match holder {
+                Some(h) => school::Entity::find_by_id(h.school_id).one(db).await?,
+                None => None,
+            };
+            let name = school.map(|s| (s.name_zh, s.name_en)).unwrap_or_default();
+            return Err(ServiceError::Invalid(vec![FieldProblem::new(
+                "community",
+                format!(
+                    "“{community}”已属于{}的学区，一个小区只能属于一所学校。",
+                    name.0
+                ),
+                format!(
+                    "“{community}” is already in the catchment of {}: a community belongs to one school.",
+                    name.1
+                ),
+            )]));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    audit::record(
+        db,
+        request,
+        "school.catchment.add",
+        "school",
+        Some(school_id),
+        serde_json::json!({ "community": community }),
+    )
+    .await?;
+    Ok(row.id)
+}
+
+/// Removes a community from its school's catchment.
+pub async fn remove_catchment(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    catchment_id: i32,
+) -> Result<(), ServiceError> {
+    request.actor.require_role(&[StaffRole::BureauAdmin])?;
+    let row = catchment::Entity::find_by_id(catchment_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    own_school(db, request.actor, row.school_id).await?;
+    catchment::Entity::delete_by_id(row.id).exec(db).await?;
+    audit::record(
+        db,
+        request,
+        "school.catchment.remove",
+        "school",
+        Some(row.school_id),
+        serde_json::json!({ "community": row.community }),
+    )
+    .await
+}
+
+/// Places and registrations of a school for first-grade enrollment this year.
+async fn load_of(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+) -> Result<(Option<i32>, u64), ServiceError> {
+    let capacity: i32 = school_capacity::Entity::find()
+        .filter(school_capacity::Column::SchoolId.eq(school_id))
+        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment.code()))
+        .all(db)
+        .await?
+        .iter()
+        .map(|c| c.capacity)
+        .sum();
+    let registrations = registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(school_id))
+        .filter(registration::Column::Subsystem.eq(Subsystem::Enrollment.code()))
+        .filter(registration::Column::State.is_in(counted_states()))
+        .count(db)
+        .await?;
+    Ok(((capacity > 0).then_some(capacity), registrations))
+}
+
+/// The public catchment look-up: communities whose name contains the text, with their
+/// school and how full it is.
+pub async fn lookup(
+    db: &impl ConnectionTrait,
+    text: &str,
+) -> Result<Vec<CatchmentMatch>, ServiceError> {
+    let text: String = text
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .take(40)
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    if text.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let rows = catchment::Entity::find()
+        .filter(catchment::Column::Community.contains(&text))
+        .order_by_asc(catchment::Column::Community)
+        .limit(20)
+        .all(db)
+        .await?;
+    let mut matches = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(school) = school::Entity::find_by_id(row.school_id).one(db).await? else {
+            continue;
+        };
+        let (capacity, registrations) = load_of(db, school.id).await?;
+        matches.push(CatchmentMatch {
+            community: row.community,
+            note: row.note,
+            school: localized(&school.name_zh, &school.name_en),
+            address: localized(&school.address_zh, &school.address_en),
+            capacity,
+            registrations,
+        });
+    }
+    Ok(matches)
+}
+
+/// The bureau's windows, one per subsystem, in local time for the form.
+pub async fn windows(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<WindowView>, ServiceError> {
+    let (_, bureau) = admin_bureau(db, actor).await?;
+    let offset = offset_of(&bureau);
+    let rows = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(bureau.id))
+        .order_by_desc(collection_window::Column::SchoolYear)
+        .all(db)
+        .await?;
+    Ok(Subsystem::ALL
+        .into_iter()
+        .filter_map(|subsystem| {
+            let w = rows.iter().find(|w| w.subsystem == subsystem.code())?;
+            Some(WindowView {
+                subsystem,
+                school_year: w.school_year,
+                opens_at: local(w.opens_at, offset),
+                closes_at: local(w.closes_at, offset),
+                review_closes_at: w.review_closes_at.map(|at| local(at, offset)),
+            })
+        })
+        .collect())
+}
+
+/// Changes a subsystem's collection window and review deadline.
+pub async fn set_window(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    subsystem: Subsystem,
+    opens_at: &str,
+    closes_at: &str,
+    review_closes_at: &str,
+) -> Result<(), ServiceError> {
+    let (_, bureau) = admin_bureau(db, request.actor).await?;
+    let offset = offset_of(&bureau);
+    let bad_time = |field: &str| {
+        invalid(
+            field,
+            "请按“2027-05-01 08:00”的格式填写时间。",
+            "Enter a time like 2027-05-01 08:00.",
+        )
+    };
+    let opens = parse_local(opens_at, offset).ok_or_else(|| bad_time("opens_at"))?;
+    let closes = parse_local(closes_at, offset).ok_or_else(|| bad_time("closes_at"))?;
+    let review = match review_closes_at.trim() {
+        "" => None,
+        text => Some(parse_local(text, offset).ok_or_else(|| bad_time("review_closes_at"))?),
+    };
+    if closes <= opens {
+        return Err(invalid(
+            "closes_at",
+            "结束时间应晚于开始时间。",
+            "The window must close after it opens.",
+        ));
+    }
+    if review.is_some_and(|r| r < closes) {
+        return Err(invalid(
+            "review_closes_at",
+            "审核截止时间不能早于采集结束时间。",
+            "Review cannot end before collection does.",
+        ));
+    }
+    let window = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(bureau.id))
+        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .order_by_desc(collection_window::Column::SchoolYear)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut active: collection_window::ActiveModel = window.into();
+    active.opens_at = Set(opens);
+    active.closes_at = Set(closes);
+    active.review_closes_at = Set(review);
+    active.update(db).await?;
+    audit::record(
+        db,
+        request,
+        "window.set",
+        "bureau",
+        Some(bureau.id),
+        serde_json::json!({
+            "subsystem": subsystem.code(),
+            "opens_at": opens.to_rfc3339(),
+            "closes_at": closes.to_rfc3339(),
+            "review_closes_at": review.map(|r| r.to_rfc3339()),
+        }),
+    )
+    .await
+}
+
+/// Publishes a notice on the home page now.
+pub async fn add_notice(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    title: LocalizedText,
+    body: LocalizedText,
+) -> Result<i32, ServiceError> {
+    let (_, bureau) = admin_bureau(db, request.actor).await?;
+    let title_zh = title.zh.trim().to_owned();
+    let body_zh = body.zh.trim().to_owned();
+    if title_zh.is_empty() || title_zh.chars().count() > 100 || body_zh.is_empty() {
+        return Err(invalid(
+            "title_zh",
+            "请填写公告标题（100 字以内）和内容。",
+            "Enter the notice's title (at most 100 characters) and text.",
+        ));
+    }
+    // English falls back to the Chinese text rather than showing nothing.
+    let title_en = Some(title.en.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| title_zh.clone());
+    let body_en = Some(body.en.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| body_zh.clone());
+    let row = notice::ActiveModel {
+        bureau_id: Set(bureau.id),
+        title_zh: Set(title_zh.chars().take(100).collect()),
+        title_en: Set(title_en.chars().take(200).collect()),
+        body_zh: Set(body_zh.chars().take(5000).collect()),
+        body_en: Set(body_en.chars().take(10000).collect()),
+        published_at: Set(request.now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        request,
+        "notice.add",
+        "notice",
+        Some(row.id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(row.id)
+}
+
+/// Figures for the statistics page.
+pub async fn statistics(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Statistics, ServiceError> {
+    let (_, bureau) = admin_bureau(db, actor).await?;
+    let offset = offset_of(&bureau);
+    let schools = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau.id))
+        .order_by_asc(school::Column::Position)
+        .all(db)
+        .await?;
+    let rows = registration::Entity::find()
+        .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
+        .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+        .all(db)
+        .await?;
+    let capacities = school_capacity::Entity::find()
+        .filter(school_capacity::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
+        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment.code()))
+        .all(db)
+        .await?;
+    let counted = counted_states();
+    let per_school = schools
+        .iter()
+        .map(|s| {
+            let capacity: i32 = capacities
+                .iter()
+                .filter(|c| c.school_id == s.id)
+                .map(|c| c.capacity)
+                .sum();
+            let mine = rows
+                .iter()
+                .filter(|r| r.school_id == s.id && r.subsystem == Subsystem::Enrollment.code());
+            SchoolStat {
+                name: localized(&s.name_zh, &s.name_en),
+                capacity: (capacity > 0).then_some(capacity),
+                registrations: mine
+                    .clone()
+                    .filter(|r| counted.contains(&r.state.as_str()))
+                    .count() as u64,
+                drafts: mine
+                    .clone()
+                    .filter(|r| r.state == RegistrationState::Draft.code())
+                    .count() as u64,
+                admitted: mine
+                    .filter(|r| r.state == RegistrationState::Admitted.code())
+                    .count() as u64,
+            }
+        })
+        .collect();
+    let per_state = RegistrationState::ALL
+        .into_iter()
+        .filter(|s| *s != RegistrationState::Deleted)
+        .map(|s| Count {
+            label: localized(s.label().zh, s.label().en),
+            count: rows.iter().filter(|r| r.state == s.code()).count() as u64,
+        })
+        .collect();
+    let entries = entry::Entity::find()
+        .filter(entry::Column::BureauId.eq(bureau.id))
+        .order_by_asc(entry::Column::Position)
+        .all(db)
+        .await?;
+    let per_entry = entries
+        .iter()
+        .map(|e| Count {
+            label: localized(&e.name_zh, &e.name_en),
+            count: rows.iter().filter(|r| r.entry_id == e.id).count() as u64,
+        })
+        .collect();
+    let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
+    for at in rows.iter().filter_map(|r| r.submitted_at) {
+        *per_day
+            .entry(at.with_timezone(&offset).format("%m-%d").to_string())
+            .or_insert(0) += 1;
+    }
+    Ok(Statistics {
+        per_school,
+        per_state,
+        per_entry,
+        per_day: per_day
+            .into_iter()
+            .map(|(day, count)| Count {
+                label: localized(&day, &day),
+                count,
+            })
+            .collect(),
+    })
+}
+
+/// The latest audit rows, optionally of one registration (by reference). Read-only.
+pub async fn audit_rows(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    reference: &str,
+) -> Result<Vec<AuditRow>, ServiceError> {
+    let (_, bureau) = admin_bureau(db, actor).await?;
+    let offset = offset_of(&bureau);
+    let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
+    let reference = reference.trim();
+    if !reference.is_empty() {
+        let Some(row) = registration::Entity::find()
+            .filter(registration::Column::Reference.eq(reference.to_uppercase()))
+            .one(db)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        // Only the bureau's own registrations.
+        own_school(db, actor, row.school_id).await?;
+        query = query
+            .filter(audit_log::Column::ObjectKind.eq("registration"))
+            .filter(audit_log::Column::ObjectId.eq(row.id));
+    }
+    let rows = query.limit(200).all(db).await?;
+    let staff: BTreeMap<i32, String> = crate::server::entities::staff_account::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, format!("{} ({})", s.display_name, s.username)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditRow {
+            at: r
+                .at
+                .with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            who: match (r.actor_kind.as_str(), r.actor_id) {
+                ("staff", Some(id)) => staff
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("staff #{id}")),
+                ("parent", Some(id)) => format!("parent #{id}"),
+                (kind, _) => kind.to_owned(),
+            },
+            action: r.action,
+            object: format!(
+                "{} {}",
+                r.object_kind,
+                r.object_id.map(|i| i.to_string()).unwrap_or_default()
+            ),
+            address: r.address,
+            detail: r.detail,
+        })
+        .collect())
+}

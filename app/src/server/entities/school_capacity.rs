@@ -1,0 +1,20 @@
+//! How many children a school takes, per subsystem and grade.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "school_capacity")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub school_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub subsystem: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub grade: i32,
+    pub capacity: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,31 @@
+import { test, expect, waitForHydration } from "./fixtures";
+
+test.describe("the bureau and the public", () => {
+  test("a parent finds the school of their community", async ({ page }) => {
+    await page.goto("/catchment");
+    await waitForHydration(page);
+    await page.getByLabel("小区或社区名称").fill("香港花园");
+    await page.getByRole("button", { name: "查询" }).click();
+    await expect(page).toHaveURL(/\/catchment\?q=/);
+    const result = page.locator('[data-community="香港花园"]');
+    await expect(result).toContainText("市南区第一实验小学");
+    await page.getByLabel("小区或社区名称").fill("不存在的小区");
+    await page.getByRole("button", { name: "查询" }).click();
+    await expect(page.locator('[data-catchment-results="0"]')).toContainText("没有找到");
+  });
+
+  test("the bureau's statistics are drawn as charts, with places against registrations", async ({ page }) => {
+    await page.goto("/staff/sign-in");
+    await waitForHydration(page);
+    await page.getByLabel("用户名").fill("admin");
+    await page.getByLabel("密码").fill("ruxue-demo-2026");
+    await page.getByRole("button", { name: "登录" }).click();
+    await expect(page).toHaveURL(/\/staff$/);
+    await page.getByRole("link", { name: "报名统计" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "报名统计" })).toBeVisible();
+    await expect(page.locator("svg.chart").first()).toBeVisible();
+    await expect(page.locator('[data-bar="市南区第一实验小学"]')).toContainText("/90");
+    await page.goto("/bureau/audit");
+    await expect(page.getByRole("heading", { level: 1, name: "审计日志" })).toBeVisible();
+  });
+});

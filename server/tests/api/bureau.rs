@@ -1,0 +1,330 @@
+//! The bureau's administration: catchments and the public look-up, places, windows (and
+//! the review deadline after collection closes), notices, statistics and the audit log.
+
+use app::server::entities::{collection_window, registration, school};
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::spawn_app,
+    registrations::{TWIN_1, TWIN_2, view},
+    review::submitted,
+};
+
+async fn school_id(app: &crate::helpers::TestApp, code: &str) -> i32 {
+    school::Entity::find()
+        .filter(school::Column::Code.eq(code))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("school")
+        .id
+}
+
+#[tokio::test]
+async fn parents_look_up_their_school_and_see_when_it_is_full() {
+    let app = spawn_app().await;
+    let anyone = app.browser();
+    let found: Value = anyone
+        .call("lookup_catchment", &[("text", "香港花园")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found[0]["school"]["zh"], "市南区第一实验小学");
+    assert_eq!(found[0]["capacity"], 90);
+    // One character finds nothing rather than everything.
+    let found: Value = anyone
+        .call("lookup_catchment", &[("text", "香")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found, json!([]));
+
+    // Two registrations for one place: the look-up says so.
+    let admin = app.staff("admin").await;
+    let sn01 = school_id(&app, "SN01").await;
+    let response = admin
+        .call(
+            "set_school_capacity",
+            &[
+                ("school_id", &sn01.to_string()),
+                ("subsystem", "enrollment"),
+                ("grade", "1"),
+                ("capacity", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    submitted(&app, &parent, TWIN_1).await;
+    submitted(&app, &parent, TWIN_2).await;
+    let found: Value = anyone
+        .call("lookup_catchment", &[("text", "香港花园")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found[0]["capacity"], 1);
+    assert_eq!(found[0]["registrations"], 2);
+
+    // A community belongs to one school; the bureau adds and removes them.
+    let sn02 = school_id(&app, "SN02").await;
+    let refused = admin
+        .call(
+            "add_catchment",
+            &[
+                ("school_id", &sn02.to_string()),
+                ("community", "香港花园"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("已属于市南区第一实验小学")
+    );
+    let added = admin
+        .call(
+            "add_catchment",
+            &[
+                ("school_id", &sn02.to_string()),
+                ("community", "新建小区"),
+                ("note", "1-8 号楼"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 200);
+    let id = added.json::<Value>().await.expect("json");
+    let found: Value = anyone
+        .call("lookup_catchment", &[("text", "新建")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found[0]["school"]["zh"], "海滨路小学");
+    assert_eq!(found[0]["note"], "1-8 号楼");
+    let reviewer = app.staff("reviewer.sn1").await;
+    assert_eq!(
+        reviewer
+            .call("remove_catchment", &[("catchment_id", &id.to_string())])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        admin
+            .call("remove_catchment", &[("catchment_id", &id.to_string())])
+            .await
+            .status(),
+        200
+    );
+    let found: Value = anyone
+        .call("lookup_catchment", &[("text", "新建")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found, json!([]));
+
+    // The statistics count the same registrations against the same places.
+    let figures: Value = admin
+        .call("get_statistics", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let first = figures["per_school"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["name"]["zh"] == "市南区第一实验小学")
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(first["registrations"], 2);
+    assert_eq!(first["capacity"], 1);
+}
+
+#[tokio::test]
+async fn requested_changes_can_be_made_after_collection_closes_until_review_closes() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, version) = submitted(&app, &parent, TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let response = reviewer
+        .call_json(
+            "decide_review",
+            &json!({ "id": id, "base_version": version, "stage": "first",
+                     "decision": "request_changes", "reason": "", "message": "请更正联系电话",
+                     "items": ["field:child.contact_phone"] }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    // The bureau closes collection yesterday and keeps review open a week.
+    let admin = app.staff("admin").await;
+    let local = |days: i64| {
+        (Utc::now() + Duration::days(days))
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let refused = admin
+        .call(
+            "set_window",
+            &[
+                ("subsystem", "enrollment"),
+                ("opens_at", &local(-1)),
+                ("closes_at", &local(-2)),
+                ("review_closes_at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422, "closing before opening");
+    let response = admin
+        .call(
+            "set_window",
+            &[
+                ("subsystem", "enrollment"),
+                ("opens_at", &local(-30)),
+                ("closes_at", &local(-1)),
+                ("review_closes_at", &local(7)),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let windows: Value = admin
+        .call("get_windows", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(windows[0]["closes_at"], local(-1));
+
+    // The requested change can still be made and sent; a draft is closed.
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["editable"], true);
+    let version = mine["version"].as_i64().expect("version");
+    let saved = parent
+        .call_json(
+            "save_section",
+            &json!({ "id": id, "section": "child", "base_version": version,
+                     "data": { "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000009" },
+                     "corrections": {}, "complete": true }),
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    let resubmitted = parent
+        .call(
+            "resubmit_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &(version + 1).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(resubmitted.status(), 200);
+    let draft = crate::registrations::create(
+        &parent,
+        crate::registrations::entry_and_school(&app, "local-property")
+            .await
+            .0,
+        school_id(&app, "SN01").await,
+        &crate::registrations::child_id("20191201", 301),
+    )
+    .await;
+    assert_eq!(draft.status(), 423, "collection is closed");
+
+    // After the review deadline nothing changes any more.
+    let window = collection_window::Entity::find()
+        .filter(collection_window::Column::Subsystem.eq("enrollment"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("window");
+    let mut window: collection_window::ActiveModel = window.into();
+    window.review_closes_at = Set(Some(Utc::now() - Duration::hours(1)));
+    window.update(&app.db).await.expect("updated");
+    let row = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    let mut row: registration::ActiveModel = row.into();
+    row.state = Set("changes_requested".into());
+    row.update(&app.db).await.expect("updated");
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["editable"], false);
+    assert_eq!(mine["resubmittable"], false);
+}
+
+#[tokio::test]
+async fn the_bureau_reads_the_audit_log_and_publishes_notices() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, _) = submitted(&app, &parent, TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    assert_eq!(
+        reviewer
+            .call("get_review_detail", &[("id", &id.to_string())])
+            .await
+            .status(),
+        200
+    );
+    let reference = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .reference;
+    let admin = app.staff("admin").await;
+    let rows: Value = admin
+        .call("get_audit_log", &[("reference", &reference)])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(rows[0]["action"], "registration.view");
+    assert!(
+        rows[0]["who"]
+            .as_str()
+            .is_some_and(|w| w.contains("reviewer.sn1"))
+    );
+    assert_eq!(
+        reviewer
+            .call("get_audit_log", &[("reference", "")])
+            .await
+            .status(),
+        403
+    );
+
+    let response = admin
+        .call(
+            "add_notice",
+            &[
+                ("title_zh", "关于现场登记的通知"),
+                ("title_en", ""),
+                ("body_zh", "随迁子女家庭请按预约时间到登记点。"),
+                ("body_en", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let home: Value = app
+        .browser()
+        .call("get_home", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(home.to_string().contains("关于现场登记的通知"), "{home}");
+}
