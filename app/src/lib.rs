@@ -26,6 +26,7 @@ use crate::{
     pages::{
         admissions::AdmissionsPageView,
         bureau::{AuditPage, BureauSettingsPage, CatchmentPage, StatisticsPage},
+        configuration::ConfigurationPage,
         home::HomePage,
         materials::MaterialsPage,
         me::MyIdentityPage,
@@ -144,6 +145,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("statistics"))
                         view=StatisticsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("bureau"), StaticSegment("configuration"))
+                        view=ConfigurationPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -27,5 +27,13 @@ test.describe("the bureau and the public", () => {
     await expect(page.locator('[data-bar="市南区第一实验小学"]')).toContainText("/90");
     await page.goto("/bureau/audit");
     await expect(page.getByRole("heading", { level: 1, name: "审计日志" })).toBeVisible();
+
+    // A new entry's sections are previewed, in filling order, before anything is saved.
+    await page.goto("/bureau/configuration");
+    await waitForHydration(page);
+    const form = page.locator('[data-entry="new"]');
+    await form.getByLabel("监护人信息").check();
+    await form.getByLabel("户籍信息").check();
+    await expect(form.locator('[data-preview="sections"]')).toHaveText("家长将依次填写：儿童基本信息 → 户籍信息 → 监护人信息（共 3 项）");
   });
 });

@@ -80,6 +80,32 @@ impl SectionKind {
     }
 }
 
+/// Checks the sections an entry requires: the child's first, three to six in all.
+pub fn entry_sections(codes: &[String]) -> Result<Vec<SectionKind>, Text> {
+    let mut sections = Vec::new();
+    for code in codes {
+        match SectionKind::from_code(code.trim()) {
+            Some(kind) if !sections.contains(&kind) => sections.push(kind),
+            Some(_) => {}
+            None => return Err(t("有无法识别的信息项目。", "A section was not recognised.")),
+        }
+    }
+    sections.sort();
+    if sections.first() != Some(&SectionKind::Child) {
+        return Err(t(
+            "每个报名入口都必须包含儿童基本信息。",
+            "Every entry needs the child's section.",
+        ));
+    }
+    if !(3..=6).contains(&sections.len()) {
+        return Err(t(
+            "报名入口需要 3 到 6 个信息项目。",
+            "An entry needs 3 to 6 sections.",
+        ));
+    }
+    Ok(sections)
+}
+
 /// Where a section stands, as the task list shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SectionStatus {
@@ -750,6 +776,27 @@ pub fn display_value(spec: &FieldSpec, value: &str, locale: Locale) -> String {
             .find(|(code, _)| *code == value)
             .map_or_else(|| value.to_owned(), |(_, text)| text.get(locale).to_owned()),
         _ => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_needs_the_child_and_three_to_six_sections_in_their_order() {
+        let codes = |list: &[&str]| list.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            entry_sections(&codes(&["guardian", "child", "household", "child"])),
+            Ok(vec![
+                SectionKind::Child,
+                SectionKind::Household,
+                SectionKind::Guardian
+            ])
+        );
+        assert!(entry_sections(&codes(&["household", "residence", "guardian"])).is_err());
+        assert!(entry_sections(&codes(&["child", "household"])).is_err());
+        assert!(entry_sections(&codes(&["child", "household", "nowhere"])).is_err());
     }
 }
 

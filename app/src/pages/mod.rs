@@ -2,6 +2,7 @@
 
 pub mod admissions;
 pub mod bureau;
+pub mod configuration;
 pub mod home;
 pub mod materials;
 pub mod me;

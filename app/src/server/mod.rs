@@ -6,6 +6,7 @@ pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod bureau;
+pub mod configuration;
 pub mod demo;
 pub mod documents;
 pub mod entities;

@@ -309,6 +309,17 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             admin_only_pass,
         ),
         ("get_statistics", vec![], admin_only),
+        ("get_configuration", vec![], admin_only),
+        (
+            "remove_material_rule",
+            vec![("rule_id", "999999".into())],
+            admin_finds_nothing,
+        ),
+        (
+            "set_export_full_ids",
+            vec![("allow", "false".into())],
+            admin_only,
+        ),
         ("get_audit_log", vec![("reference", "".into())], admin_only),
         (
             "get_admissions",
@@ -353,6 +364,23 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             "bulk_pass_review",
             serde_json::json!({ "stage": "first", "registrations": [] }),
             reviewers_only,
+        ),
+        (
+            "save_entry",
+            serde_json::json!({ "input": {
+                "id": null, "subsystem": "enrollment", "code": "matrix entry with spaces",
+                "name_zh": "矩阵", "name_en": "", "explanation_zh": "", "explanation_en": "",
+                "sections": ["child", "household", "guardian"], "active": false
+            }}),
+            admin_only_pass,
+        ),
+        (
+            "add_material_rule",
+            serde_json::json!({ "input": {
+                "document": "no-such-document", "condition": "always", "required": true,
+                "explanation_zh": "x", "explanation_en": "", "entry_id": null
+            }}),
+            admin_only_pass,
         ),
         (
             "decide_admissions",

@@ -328,3 +328,145 @@ async fn the_bureau_reads_the_audit_log_and_publishes_notices() {
         .expect("json");
     assert!(home.to_string().contains("关于现场登记的通知"), "{home}");
 }
+
+#[tokio::test]
+async fn the_bureau_configures_entries_materials_and_exports() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let config: Value = admin
+        .call("get_configuration", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let local = config["entries"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["code"] == "local-property").cloned())
+        .unwrap_or_default();
+    let id = local["id"].as_i64().expect("entry id");
+    assert_eq!(config["export_full_ids"], false);
+
+    // Sections without the child's, or too few, are refused with a reason.
+    let save = |sections: Vec<&str>| {
+        let admin = &admin;
+        let body = json!({ "input": {
+            "id": id, "subsystem": "enrollment", "code": "local-property",
+            "name_zh": "本区户籍，有房产", "name_en": "Local household, own property",
+            "explanation_zh": "", "explanation_en": "", "sections": sections, "active": true
+        }});
+        async move { admin.call_json("save_entry", &body).await }
+    };
+    let refused = save(vec!["household", "residence", "guardian"]).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("儿童基本信息")
+    );
+    assert_eq!(save(vec!["child", "household"]).await.status(), 422);
+    // Adding the employment section: a new registration by that entry has five sections.
+    assert_eq!(
+        save(vec![
+            "child",
+            "household",
+            "residence",
+            "guardian",
+            "employment"
+        ])
+        .await
+        .status(),
+        200
+    );
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let response = crate::registrations::create(
+        &parent,
+        i32::try_from(id).expect("fits"),
+        school_id(&app, "SN01").await,
+        TWIN_1,
+    )
+    .await;
+    let registration = response.json::<Value>().await.expect("json");
+    let mine = view(
+        &parent,
+        i32::try_from(registration.as_i64().expect("id")).expect("fits"),
+    )
+    .await;
+    assert_eq!(mine["sections"].as_array().map(Vec::len), Some(5));
+
+    // A new entry needs a code of its own.
+    let new_entry = |code: &str| {
+        json!({ "input": {
+            "id": null, "subsystem": "transfer", "code": code, "name_zh": "军人子女转学",
+            "name_en": "", "explanation_zh": "", "explanation_en": "",
+            "sections": ["child", "household", "guardian"], "active": true
+        }})
+    };
+    assert_eq!(
+        admin
+            .call_json("save_entry", &new_entry("military-transfer"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        admin
+            .call_json("save_entry", &new_entry("military-transfer"))
+            .await
+            .status(),
+        422
+    );
+
+    // A rule appears in the public materials table, and goes again.
+    let added = admin
+        .call_json(
+            "add_material_rule",
+            &json!({ "input": {
+                "document": "kinship-proof", "condition": "always", "required": false,
+                "explanation_zh": "测试规则：亲属关系证明", "explanation_en": "", "entry_id": null
+            }}),
+        )
+        .await;
+    assert_eq!(added.status(), 200);
+    let rule = added.json::<Value>().await.expect("json");
+    let table = app
+        .browser()
+        .call("get_materials_table", &[])
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(table.contains("测试规则：亲属关系证明"));
+    assert_eq!(
+        admin
+            .call("remove_material_rule", &[("rule_id", &rule.to_string())])
+            .await
+            .status(),
+        200
+    );
+    let table = app
+        .browser()
+        .call("get_materials_table", &[])
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(!table.contains("测试规则"));
+
+    // Exports carry full numbers only once the bureau allows it.
+    assert_eq!(
+        admin
+            .call("set_export_full_ids", &[("allow", "true")])
+            .await
+            .status(),
+        200
+    );
+    let config: Value = admin
+        .call("get_configuration", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(config["export_full_ids"], true);
+}

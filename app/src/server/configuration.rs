@@ -1,0 +1,330 @@
+//! The bureau's configuration of what parents fill in: entries with their required
+//! sections, the materials table's rules, and whether exports may carry full ID numbers.
+//! Every change is audited.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
+};
+
+use crate::{
+    domain::{
+        RegistrationState, StaffRole, Subsystem, materials::Condition, provenance::Document,
+        sections::entry_sections,
+    },
+    error::FieldProblem,
+    i18n::LocalizedText,
+    pages::configuration::{EntryAdmin, EntryInput, RuleAdmin, RuleInput},
+    server::{
+        audit::{self, Request},
+        auth::Actor,
+        entities::{bureau, entry, material_rule, registration},
+        failure::ServiceError,
+    },
+};
+
+fn localized(zh: &str, en: &str) -> LocalizedText {
+    LocalizedText {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
+    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
+}
+
+async fn admin_bureau(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<bureau::Model, ServiceError> {
+    let staff = actor.require_role(&[StaffRole::BureauAdmin])?;
+    match staff.bureau_id {
+        Some(id) => bureau::Entity::find_by_id(id).one(db).await?,
+        None => {
+            bureau::Entity::find()
+                .order_by_asc(bureau::Column::Id)
+                .one(db)
+                .await?
+        }
+    }
+    .ok_or(ServiceError::NotFound)
+}
+
+/// The bureau's entries, with how many registrations use each.
+pub async fn entries(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<(Vec<EntryAdmin>, bool), ServiceError> {
+    let bureau = admin_bureau(db, actor).await?;
+    let rows = entry::Entity::find()
+        .filter(entry::Column::BureauId.eq(bureau.id))
+        .order_by_asc(entry::Column::Position)
+        .all(db)
+        .await?;
+    let mut list = Vec::with_capacity(rows.len());
+    for e in rows {
+        let registrations = registration::Entity::find()
+            .filter(registration::Column::EntryId.eq(e.id))
+            .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+            .count(db)
+            .await?;
+        list.push(EntryAdmin {
+            id: e.id,
+            subsystem: Subsystem::from_code(&e.subsystem).unwrap_or(Subsystem::Enrollment),
+            code: e.code.clone(),
+            name: localized(&e.name_zh, &e.name_en),
+            explanation: localized(&e.explanation_zh, &e.explanation_en),
+            sections: crate::domain::SectionKind::parse_list(&e.sections),
+            active: e.active,
+            registrations,
+        });
+    }
+    Ok((list, bureau.export_full_ids))
+}
+
+/// Creates an entry, or changes one of the bureau's.
+pub async fn save_entry(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    input: EntryInput,
+) -> Result<i32, ServiceError> {
+    let bureau = admin_bureau(db, request.actor).await?;
+    let sections =
+        entry_sections(&input.sections).map_err(|text| invalid("sections", text.zh, text.en))?;
+    let name_zh = input.name_zh.trim().to_owned();
+    if name_zh.is_empty() || name_zh.chars().count() > 60 {
+        return Err(invalid(
+            "name_zh",
+            "请填写入口名称（60 字以内）。",
+            "Enter the entry's name (at most 60 characters).",
+        ));
+    }
+    let name_en = Some(input.name_en.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| name_zh.clone());
+    let list = sections
+        .iter()
+        .map(|s| s.code())
+        .collect::<Vec<_>>()
+        .join(",");
+    let id = match input.id {
+        Some(id) => {
+            let row = entry::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .filter(|e| e.bureau_id == bureau.id)
+                .ok_or(ServiceError::NotFound)?;
+            let mut active: entry::ActiveModel = row.into();
+            active.name_zh = Set(name_zh);
+            active.name_en = Set(name_en);
+            active.explanation_zh = Set(input.explanation_zh.trim().chars().take(2000).collect());
+            active.explanation_en = Set(input.explanation_en.trim().chars().take(4000).collect());
+            active.sections = Set(list.clone());
+            active.active = Set(input.active);
+            active.update(db).await?.id
+        }
+        None => {
+            let subsystem = Subsystem::from_code(input.subsystem.trim())
+                .ok_or_else(|| invalid("subsystem", "请选择报名类型。", "Choose the subsystem."))?;
+            let code = input.code.trim().to_owned();
+            if code.is_empty()
+                || code.len() > 64
+                || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(invalid(
+                    "code",
+                    "入口代码只能用字母、数字和连字符（64 个以内）。",
+                    "The code uses letters, digits and hyphens (at most 64).",
+                ));
+            }
+            let position = entry::Entity::find()
+                .filter(entry::Column::BureauId.eq(bureau.id))
+                .count(db)
+                .await?;
+            let inserted = entry::ActiveModel {
+                bureau_id: Set(bureau.id),
+                subsystem: Set(subsystem.code().to_owned()),
+                code: Set(code),
+                name_zh: Set(name_zh),
+                name_en: Set(name_en),
+                explanation_zh: Set(input.explanation_zh.trim().chars().take(2000).collect()),
+                explanation_en: Set(input.explanation_en.trim().chars().take(4000).collect()),
+                sections: Set(list.clone()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                active: Set(input.active),
+                ..Default::default()
+            }
+            .insert(db)
+            .await;
+            match inserted {
+                Ok(row) => row.id,
+                Err(error)
+                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    return Err(invalid(
+                        "code",
+                        "已有相同代码的报名入口。",
+                        "An entry with this code exists.",
+                    ));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+    audit::record(
+        db,
+        request,
+        "entry.save",
+        "entry",
+        Some(id),
+        serde_json::json!({ "sections": list, "active": input.active }),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The bureau's materials rules.
+pub async fn rules(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<RuleAdmin>, ServiceError> {
+    let bureau = admin_bureau(db, actor).await?;
+    let entries = entry::Entity::find()
+        .filter(entry::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    Ok(material_rule::Entity::find()
+        .filter(material_rule::Column::BureauId.eq(bureau.id))
+        .order_by_asc(material_rule::Column::Position)
+        .order_by_asc(material_rule::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Some(RuleAdmin {
+                id: r.id,
+                document: Document::from_code(&r.document)?,
+                condition: Condition::from_code(&r.condition)?,
+                required: r.required,
+                explanation: localized(&r.explanation_zh, &r.explanation_en),
+                entry: r.entry_id.and_then(|id| {
+                    entries
+                        .iter()
+                        .find(|e| e.id == id)
+                        .map(|e| localized(&e.name_zh, &e.name_en))
+                }),
+            })
+        })
+        .collect())
+}
+
+/// Adds a materials rule (for every entry, or one).
+pub async fn add_rule(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    input: RuleInput,
+) -> Result<i32, ServiceError> {
+    let bureau = admin_bureau(db, request.actor).await?;
+    let document = Document::from_code(input.document.trim())
+        .ok_or_else(|| invalid("document", "请选择材料。", "Choose the document."))?;
+    let condition = Condition::from_code(input.condition.trim())
+        .ok_or_else(|| invalid("condition", "请选择何时需要。", "Choose when it is needed."))?;
+    let entry_id = match input.entry_id {
+        Some(id) => Some(
+            entry::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .filter(|e| e.bureau_id == bureau.id)
+                .ok_or(ServiceError::NotFound)?
+                .id,
+        ),
+        None => None,
+    };
+    let explanation_zh = input.explanation_zh.trim().to_owned();
+    if explanation_zh.is_empty() {
+        return Err(invalid(
+            "explanation_zh",
+            "请写明这份材料的要求，家长会看到。",
+            "Explain what the document must show: parents read it.",
+        ));
+    }
+    let explanation_en = Some(input.explanation_en.trim().to_owned())
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| explanation_zh.clone());
+    let position = material_rule::Entity::find()
+        .filter(material_rule::Column::BureauId.eq(bureau.id))
+        .count(db)
+        .await?;
+    let row = material_rule::ActiveModel {
+        bureau_id: Set(bureau.id),
+        entry_id: Set(entry_id),
+        document: Set(document.code().to_owned()),
+        condition: Set(condition.code().to_owned()),
+        required: Set(input.required),
+        explanation_zh: Set(explanation_zh.chars().take(1000).collect()),
+        explanation_en: Set(explanation_en.chars().take(2000).collect()),
+        example_zh: Set(String::new()),
+        example_en: Set(String::new()),
+        position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        request,
+        "material_rule.add",
+        "material_rule",
+        Some(row.id),
+        serde_json::json!({ "document": document.code(), "condition": condition.code(), "required": input.required }),
+    )
+    .await?;
+    Ok(row.id)
+}
+
+/// Removes a materials rule.
+pub async fn remove_rule(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    rule_id: i32,
+) -> Result<(), ServiceError> {
+    let bureau = admin_bureau(db, request.actor).await?;
+    let row = material_rule::Entity::find_by_id(rule_id)
+        .one(db)
+        .await?
+        .filter(|r| r.bureau_id == bureau.id)
+        .ok_or(ServiceError::NotFound)?;
+    material_rule::Entity::delete_by_id(row.id).exec(db).await?;
+    audit::record(
+        db,
+        request,
+        "material_rule.remove",
+        "material_rule",
+        Some(row.id),
+        serde_json::json!({ "document": row.document, "condition": row.condition }),
+    )
+    .await
+}
+
+/// Whether exports of registration lists carry full ID numbers.
+pub async fn set_export_full_ids(
+    db: &impl ConnectionTrait,
+    request: &Request<'_>,
+    allow: bool,
+) -> Result<(), ServiceError> {
+    let bureau = admin_bureau(db, request.actor).await?;
+    let id = bureau.id;
+    let mut active: bureau::ActiveModel = bureau.into();
+    active.export_full_ids = Set(allow);
+    active.update(db).await?;
+    audit::record(
+        db,
+        request,
+        "bureau.export_full_ids",
+        "bureau",
+        Some(id),
+        serde_json::json!({ "allow": allow }),
+    )
+    .await
+}
