@@ -85,6 +85,14 @@ pub struct LocalizedText {
 }
 
 impl LocalizedText {
+    /// A text from its two languages.
+    pub fn new(zh: &str, en: &str) -> Self {
+        Self {
+            zh: zh.to_owned(),
+            en: en.to_owned(),
+        }
+    }
+
     /// The text in `locale`, falling back to Chinese when no English was entered.
     pub fn get(&self, locale: Locale) -> &str {
         match locale {

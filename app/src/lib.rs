@@ -25,6 +25,7 @@ use crate::{
     i18n::{LocaleContext, initial_locale, t},
     pages::{
         admissions::AdmissionsPageView,
+        appointments::PointPage,
         bureau::{AuditPage, BureauSettingsPage, CatchmentPage, StatisticsPage},
         configuration::ConfigurationPage,
         home::HomePage,
@@ -141,6 +142,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("review") view=ReviewQueuePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("admissions") view=AdmissionsPageView ssr=SsrMode::Async />
                     <Route path=StaticSegment("catchment") view=CatchmentPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("point") view=PointPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("bureau") view=BureauSettingsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("statistics"))

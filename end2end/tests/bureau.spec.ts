@@ -37,3 +37,17 @@ test.describe("the bureau and the public", () => {
     await expect(form.locator('[data-preview="sections"]')).toHaveText("家长将依次填写：儿童基本信息 → 户籍信息 → 监护人信息（共 3 项）");
   });
 });
+
+test.describe("the registration point", () => {
+  test("point staff open their point's appointments", async ({ page }) => {
+    await page.goto("/staff/sign-in");
+    await waitForHydration(page);
+    await page.getByLabel("用户名").fill("point.sn");
+    await page.getByLabel("密码").fill("ruxue-demo-2026");
+    await page.getByRole("button", { name: "登录" }).click();
+    await expect(page).toHaveURL(/\/staff$/);
+    await page.getByRole("link", { name: "现场登记预约" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "现场登记" })).toBeVisible();
+    await expect(page.locator("[data-appointments]")).toContainText("共");
+  });
+});

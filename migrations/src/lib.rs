@@ -11,6 +11,7 @@ mod m20261126_000005_documents;
 mod m20261127_000006_review;
 mod m20261128_000007_admission;
 mod m20261129_000008_administration;
+mod m20261130_000009_appointments;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_review::Migration),
             Box::new(m20261128_000007_admission::Migration),
             Box::new(m20261129_000008_administration::Migration),
+            Box::new(m20261130_000009_appointments::Migration),
         ]
     }
 }

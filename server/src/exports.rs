@@ -39,8 +39,8 @@ pub async fn registrations(
         .unwrap_or(QueueFilter::All);
     let address = state.client_address_from(&parts.headers, peer);
     let request = audit::Request {
-        actor: &actor,
-        address: &address,
+        actor,
+        address,
         now: state.clock.now(),
     };
     match export::export(&state.db, &request, filter).await {

@@ -111,6 +111,9 @@ impl Application {
             if demo::ensure_demo_administration(&db).await? {
                 tracing::info!("added demo places and catchments");
             }
+            if demo::ensure_demo_slots(&db, clock.now()).await? {
+                tracing::info!("added demo appointment slots");
+            }
         }
         let state = app_state(settings, db, clock)?;
         let router = build_router(settings, state.clone())?;

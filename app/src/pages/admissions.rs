@@ -84,15 +84,9 @@ pub async fn get_admissions(
     school_id: Option<i32>,
     subsystem: String,
 ) -> Result<AdmissionsPage, AppError> {
-    use crate::server::{AppState, admission, audit, auth::current_actor, to_app_error};
+    use crate::server::{AppState, admission, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).unwrap_or(Subsystem::Enrollment);
     admission::page(&state.db, &request, school_id, subsystem)
         .await
@@ -105,15 +99,9 @@ pub async fn decide_admissions(
     school_id: i32,
     decisions: Vec<(i32, String)>,
 ) -> Result<usize, AppError> {
-    use crate::server::{AppState, admission, audit, auth::current_actor, to_app_error};
+    use crate::server::{AppState, admission, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     admission::decide(&state.db, &request, school_id, decisions)
         .await
         .map_err(to_app_error)
@@ -126,15 +114,9 @@ pub async fn schedule_publication(
     subsystem: String,
     publish_at: String,
 ) -> Result<PublicationView, AppError> {
-    use crate::server::{AppState, admission, audit, auth::current_actor, to_app_error};
+    use crate::server::{AppState, admission, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
     admission::schedule(&state.db, &request, school_id, subsystem, &publish_at)
         .await

@@ -110,19 +110,6 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-#[cfg(feature = "ssr")]
-macro_rules! audited_request {
-    ($state:ident, $actor:ident, $address:ident, $request:ident) => {
-        let $actor = crate::server::auth::current_actor();
-        let $address = $state.client_address();
-        let $request = crate::server::audit::Request {
-            actor: &$actor,
-            address: &$address,
-            now: $state.clock.now(),
-        };
-    };
-}
-
 /// The bureau's schools with places and catchments (administrators).
 #[server(prefix = "/api", endpoint = "get_bureau_schools")]
 pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
@@ -143,7 +130,7 @@ pub async fn set_school_capacity(
 ) -> Result<(), AppError> {
     use crate::server::{AppState, bureau, to_app_error};
     let state = AppState::from_context()?;
-    audited_request!(state, actor, address, request);
+    let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
     bureau::set_capacity(&state.db, &request, school_id, subsystem, grade, capacity)
         .await
@@ -159,7 +146,7 @@ pub async fn add_catchment(
 ) -> Result<i32, AppError> {
     use crate::server::{AppState, bureau, to_app_error};
     let state = AppState::from_context()?;
-    audited_request!(state, actor, address, request);
+    let request = state.audit_request();
     bureau::add_catchment(&state.db, &request, school_id, &community, &note)
         .await
         .map_err(to_app_error)
@@ -170,7 +157,7 @@ pub async fn add_catchment(
 pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
     use crate::server::{AppState, bureau, to_app_error};
     let state = AppState::from_context()?;
-    audited_request!(state, actor, address, request);
+    let request = state.audit_request();
     bureau::remove_catchment(&state.db, &request, catchment_id)
         .await
         .map_err(to_app_error)
@@ -204,7 +191,7 @@ pub async fn set_window(
 ) -> Result<(), AppError> {
     use crate::server::{AppState, bureau, to_app_error};
     let state = AppState::from_context()?;
-    audited_request!(state, actor, address, request);
+    let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
     bureau::set_window(
         &state.db,
@@ -228,7 +215,7 @@ pub async fn add_notice(
 ) -> Result<i32, AppError> {
     use crate::server::{AppState, bureau, to_app_error};
     let state = AppState::from_context()?;
-    audited_request!(state, actor, address, request);
+    let request = state.audit_request();
     bureau::add_notice(
         &state.db,
         &request,

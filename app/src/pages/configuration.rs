@@ -89,26 +89,12 @@ pub async fn get_configuration() -> Result<Configuration, AppError> {
     })
 }
 
-#[cfg(feature = "ssr")]
-fn audit_request<'a>(
-    state: &crate::server::AppState,
-    actor: &'a crate::server::auth::Actor,
-    address: &'a str,
-) -> crate::server::audit::Request<'a> {
-    crate::server::audit::Request {
-        actor,
-        address,
-        now: state.clock.now(),
-    }
-}
-
 /// Creates or changes an entry (administrators).
 #[server(prefix = "/api", endpoint = "save_entry", input = server_fn::codec::Json)]
 pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
-    use crate::server::{AppState, auth::current_actor, configuration, to_app_error};
+    use crate::server::{AppState, configuration, to_app_error};
     let state = AppState::from_context()?;
-    let (actor, address) = (current_actor(), state.client_address());
-    configuration::save_entry(&state.db, &audit_request(&state, &actor, &address), input)
+    configuration::save_entry(&state.db, &state.audit_request(), input)
         .await
         .map_err(to_app_error)
 }
@@ -116,10 +102,9 @@ pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
 /// Adds a materials rule (administrators).
 #[server(prefix = "/api", endpoint = "add_material_rule", input = server_fn::codec::Json)]
 pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
-    use crate::server::{AppState, auth::current_actor, configuration, to_app_error};
+    use crate::server::{AppState, configuration, to_app_error};
     let state = AppState::from_context()?;
-    let (actor, address) = (current_actor(), state.client_address());
-    configuration::add_rule(&state.db, &audit_request(&state, &actor, &address), input)
+    configuration::add_rule(&state.db, &state.audit_request(), input)
         .await
         .map_err(to_app_error)
 }
@@ -127,10 +112,9 @@ pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
 /// Removes a materials rule (administrators).
 #[server(prefix = "/api", endpoint = "remove_material_rule")]
 pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, auth::current_actor, configuration, to_app_error};
+    use crate::server::{AppState, configuration, to_app_error};
     let state = AppState::from_context()?;
-    let (actor, address) = (current_actor(), state.client_address());
-    configuration::remove_rule(&state.db, &audit_request(&state, &actor, &address), rule_id)
+    configuration::remove_rule(&state.db, &state.audit_request(), rule_id)
         .await
         .map_err(to_app_error)
 }
@@ -138,10 +122,9 @@ pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
 /// Lets exports carry full ID numbers, or not (administrators).
 #[server(prefix = "/api", endpoint = "set_export_full_ids")]
 pub async fn set_export_full_ids(allow: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, auth::current_actor, configuration, to_app_error};
+    use crate::server::{AppState, configuration, to_app_error};
     let state = AppState::from_context()?;
-    let (actor, address) = (current_actor(), state.client_address());
-    configuration::set_export_full_ids(&state.db, &audit_request(&state, &actor, &address), allow)
+    configuration::set_export_full_ids(&state.db, &state.audit_request(), allow)
         .await
         .map_err(to_app_error)
 }

@@ -1,6 +1,7 @@
 //! Pages, one module each.
 
 pub mod admissions;
+pub mod appointments;
 pub mod bureau;
 pub mod configuration;
 pub mod home;

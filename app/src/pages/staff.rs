@@ -261,6 +261,9 @@ fn StaffHome(overview: StaffOverview) -> impl IntoView {
                     {move || if role == StaffRole::Reviewer { t("进入报名审核（初审）", "Open the review queue (first review)") } else { t("进入复审", "Open second review") }.get(locale.get())}
                 </a>
             })}
+            {(role == StaffRole::PointStaff).then(|| view! {
+                <a class="button button-primary" href="/point">{move || t("现场登记预约", "On-site appointments").get(locale.get())}</a>
+            })}
             {(role == StaffRole::BureauAdmin).then(|| view! {
                 <a class="button" href="/admissions">{move || t("录取与公布", "Admissions and publication").get(locale.get())}</a>
                 <a class="button" href="/bureau">{move || t("教体局设置", "Bureau settings").get(locale.get())}</a>

@@ -34,21 +34,10 @@ use crate::{
     },
 };
 
-fn localized(zh: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        zh: zh.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
-fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
-    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
-}
-
 /// The school, checked to belong to the calling administrator's bureau.
 async fn school_for_admin(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     school_id: i32,
 ) -> Result<school::Model, ServiceError> {
     let school = school::Entity::find_by_id(school_id)
@@ -79,7 +68,7 @@ async fn year_of(
 /// The admissions page of a school (the first of the bureau when none is named).
 pub async fn page(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     school_id: Option<i32>,
     subsystem: Subsystem,
 ) -> Result<AdmissionsPage, ServiceError> {
@@ -132,7 +121,7 @@ pub async fn page(
         .all(db)
         .await?
         .into_iter()
-        .map(|e| (e.id, localized(&e.name_zh, &e.name_en)))
+        .map(|e| (e.id, LocalizedText::new(&e.name_zh, &e.name_en)))
         .collect();
     let offset = offset_of(db, school.id).await?;
     let publication = publication::Entity::find()
@@ -169,12 +158,12 @@ pub async fn page(
             .iter()
             .map(|s| PlaceOption {
                 id: s.id,
-                name: localized(&s.name_zh, &s.name_en),
+                name: LocalizedText::new(&s.name_zh, &s.name_en),
             })
             .collect(),
         school: PlaceOption {
             id: school.id,
-            name: localized(&school.name_zh, &school.name_en),
+            name: LocalizedText::new(&school.name_zh, &school.name_en),
         },
         subsystem,
         school_year,
@@ -188,7 +177,7 @@ pub async fn page(
 /// are not yet published. Anything else in the list refuses the whole call.
 pub async fn decide(
     db: &DatabaseConnection,
-    request: &Request<'_>,
+    request: &Request,
     school_id: i32,
     decisions: Vec<(i32, String)>,
 ) -> Result<usize, ServiceError> {
@@ -202,8 +191,9 @@ pub async fn decide(
     }
     let mut parsed = Vec::with_capacity(decisions.len());
     for (id, outcome) in decisions {
-        let outcome = AdmissionOutcome::from_code(outcome.trim())
-            .ok_or_else(|| invalid("outcome", "请选择录取或不录取。", "Choose admitted or not."))?;
+        let outcome = AdmissionOutcome::from_code(outcome.trim()).ok_or_else(|| {
+            ServiceError::invalid("outcome", "请选择录取或不录取。", "Choose admitted or not.")
+        })?;
         parsed.push((id, outcome));
     }
     let ids: Vec<i32> = parsed.iter().map(|(id, _)| *id).collect();
@@ -219,7 +209,7 @@ pub async fn decide(
         })
     });
     if !all_waiting {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "registrations",
             "只能对本校审核通过且尚未公布结果的报名作出录取决定，请刷新后重试。",
             "Only registrations of this school that passed review and are not yet published can be decided: reload and try again.",
@@ -277,7 +267,7 @@ fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>>
 /// passed review must have a decision. A time now or past publishes at once.
 pub async fn schedule(
     db: &DatabaseConnection,
-    request: &Request<'_>,
+    request: &Request,
     school_id: i32,
     subsystem: Subsystem,
     publish_at: &str,
@@ -289,7 +279,7 @@ pub async fn schedule(
     let school = school_for_admin(db, request, school_id).await?;
     let offset = offset_of(db, school.id).await?;
     let at = parse_local(publish_at, offset).ok_or_else(|| {
-        invalid(
+        ServiceError::invalid(
             "publish_at",
             "请填写公布时间，例如 2027-07-01 09:00。",
             "Enter when to publish, for example 2027-07-01 09:00.",
@@ -508,7 +498,7 @@ async fn publish_one(
             Notice {
                 account_id: parent.id,
                 registration_id: Some(row.id),
-                title: localized(
+                title: LocalizedText::new(
                     &format!("报名 {}：{}", row.reference, kind.label().zh),
                     &format!("Registration {}: {}", row.reference, kind.label().en),
                 ),

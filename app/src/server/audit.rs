@@ -8,10 +8,10 @@ use crate::server::{auth::Actor, entities::audit_log, failure::ServiceError};
 
 /// Who acts, from where, when: what every audited service function is given.
 #[derive(Clone, Debug)]
-pub struct Request<'a> {
-    pub actor: &'a Actor,
+pub struct Request {
+    pub actor: Actor,
     /// The client's address as the server saw it (or as a trusted proxy reported it).
-    pub address: &'a str,
+    pub address: String,
     pub now: DateTime<Utc>,
 }
 
@@ -19,13 +19,13 @@ pub struct Request<'a> {
 /// that an action is never without its row and a failed action leaves none.
 pub async fn record(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     action: &str,
     object_kind: &str,
     object_id: Option<i32>,
     detail: serde_json::Value,
 ) -> Result<(), ServiceError> {
-    let (actor_kind, actor_id) = match request.actor {
+    let (actor_kind, actor_id) = match &request.actor {
         Actor::Anonymous => ("anonymous", None),
         Actor::Parent { account_id } => ("parent", Some(*account_id)),
         Actor::Staff(staff) => ("staff", Some(staff.account_id)),

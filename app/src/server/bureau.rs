@@ -29,19 +29,8 @@ use crate::{
     },
 };
 
-fn localized(zh: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        zh: zh.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
-fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
-    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
-}
-
 /// The calling administrator and the bureau they run (the first one for city-wide ones).
-async fn admin_bureau(
+pub(crate) async fn admin_bureau(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<(StaffActor, bureau::Model), ServiceError> {
@@ -131,7 +120,7 @@ pub async fn schools(
         .into_iter()
         .map(|s| SchoolAdmin {
             id: s.id,
-            name: localized(&s.name_zh, &s.name_en),
+            name: LocalizedText::new(&s.name_zh, &s.name_en),
             capacities: capacities
                 .iter()
                 .filter(|c| c.school_id == s.id)
@@ -153,26 +142,26 @@ pub async fn schools(
 /// Sets a school's capacity for a subsystem and grade (0 removes the grade).
 pub async fn set_capacity(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     school_id: i32,
     subsystem: Subsystem,
     grade: i32,
     capacity: i32,
 ) -> Result<(), ServiceError> {
-    own_school(db, request.actor, school_id).await?;
+    own_school(db, &request.actor, school_id).await?;
     let grades = match subsystem {
         Subsystem::Enrollment => 1..=1,
         Subsystem::Transfer => 1..=9,
     };
     if !grades.contains(&grade) {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "grade",
             "年级不正确：入学报名为一年级，转学为一至九年级。",
             "Wrong grade: enrollment is grade 1, transfers grades 1 to 9.",
         ));
     }
     if !(0..=5000).contains(&capacity) {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "capacity",
             "计划人数应在 0 到 5000 之间。",
             "Places must be from 0 to 5000.",
@@ -218,16 +207,16 @@ pub async fn set_capacity(
 /// Adds a community to a school's catchment; a community belongs to one school only.
 pub async fn add_catchment(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     school_id: i32,
     community: &str,
     note: &str,
 ) -> Result<i32, ServiceError> {
-    own_school(db, request.actor, school_id).await?;
+    own_school(db, &request.actor, school_id).await?;
     let community = community.trim();
     let note: String = note.trim().chars().take(200).collect();
     if community.chars().count() < 2 || community.chars().count() > 100 {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "community",
             "请填写小区或社区名称（2 到 100 个字）。",
             "Enter the community's name (2 to 100 characters).",
@@ -282,7 +271,7 @@ pub async fn add_catchment(
 /// Removes a community from its school's catchment.
 pub async fn remove_catchment(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     catchment_id: i32,
 ) -> Result<(), ServiceError> {
     request.actor.require_role(&[StaffRole::BureauAdmin])?;
@@ -290,7 +279,7 @@ pub async fn remove_catchment(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    own_school(db, request.actor, row.school_id).await?;
+    own_school(db, &request.actor, row.school_id).await?;
     catchment::Entity::delete_by_id(row.id).exec(db).await?;
     audit::record(
         db,
@@ -356,8 +345,8 @@ pub async fn lookup(
         matches.push(CatchmentMatch {
             community: row.community,
             note: row.note,
-            school: localized(&school.name_zh, &school.name_en),
-            address: localized(&school.address_zh, &school.address_en),
+            school: LocalizedText::new(&school.name_zh, &school.name_en),
+            address: LocalizedText::new(&school.address_zh, &school.address_en),
             capacity,
             registrations,
         });
@@ -395,16 +384,16 @@ pub async fn windows(
 /// Changes a subsystem's collection window and review deadline.
 pub async fn set_window(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     subsystem: Subsystem,
     opens_at: &str,
     closes_at: &str,
     review_closes_at: &str,
 ) -> Result<(), ServiceError> {
-    let (_, bureau) = admin_bureau(db, request.actor).await?;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
     let offset = offset_of(&bureau);
     let bad_time = |field: &str| {
-        invalid(
+        ServiceError::invalid(
             field,
             "请按“2027-05-01 08:00”的格式填写时间。",
             "Enter a time like 2027-05-01 08:00.",
@@ -417,14 +406,14 @@ pub async fn set_window(
         text => Some(parse_local(text, offset).ok_or_else(|| bad_time("review_closes_at"))?),
     };
     if closes <= opens {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "closes_at",
             "结束时间应晚于开始时间。",
             "The window must close after it opens.",
         ));
     }
     if review.is_some_and(|r| r < closes) {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "review_closes_at",
             "审核截止时间不能早于采集结束时间。",
             "Review cannot end before collection does.",
@@ -461,15 +450,15 @@ pub async fn set_window(
 /// Publishes a notice on the home page now.
 pub async fn add_notice(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     title: LocalizedText,
     body: LocalizedText,
 ) -> Result<i32, ServiceError> {
-    let (_, bureau) = admin_bureau(db, request.actor).await?;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
     let title_zh = title.zh.trim().to_owned();
     let body_zh = body.zh.trim().to_owned();
     if title_zh.is_empty() || title_zh.chars().count() > 100 || body_zh.is_empty() {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "title_zh",
             "请填写公告标题（100 字以内）和内容。",
             "Enter the notice's title (at most 100 characters) and text.",
@@ -540,7 +529,7 @@ pub async fn statistics(
                 .iter()
                 .filter(|r| r.school_id == s.id && r.subsystem == Subsystem::Enrollment.code());
             SchoolStat {
-                name: localized(&s.name_zh, &s.name_en),
+                name: LocalizedText::new(&s.name_zh, &s.name_en),
                 capacity: (capacity > 0).then_some(capacity),
                 registrations: mine
                     .clone()
@@ -560,7 +549,7 @@ pub async fn statistics(
         .into_iter()
         .filter(|s| *s != RegistrationState::Deleted)
         .map(|s| Count {
-            label: localized(s.label().zh, s.label().en),
+            label: LocalizedText::new(s.label().zh, s.label().en),
             count: rows.iter().filter(|r| r.state == s.code()).count() as u64,
         })
         .collect();
@@ -572,7 +561,7 @@ pub async fn statistics(
     let per_entry = entries
         .iter()
         .map(|e| Count {
-            label: localized(&e.name_zh, &e.name_en),
+            label: LocalizedText::new(&e.name_zh, &e.name_en),
             count: rows.iter().filter(|r| r.entry_id == e.id).count() as u64,
         })
         .collect();
@@ -589,7 +578,7 @@ pub async fn statistics(
         per_day: per_day
             .into_iter()
             .map(|(day, count)| Count {
-                label: localized(&day, &day),
+                label: LocalizedText::new(&day, &day),
                 count,
             })
             .collect(),

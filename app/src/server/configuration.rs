@@ -9,54 +9,26 @@ use sea_orm::{
 
 use crate::{
     domain::{
-        RegistrationState, StaffRole, Subsystem, materials::Condition, provenance::Document,
+        RegistrationState, Subsystem, materials::Condition, provenance::Document,
         sections::entry_sections,
     },
-    error::FieldProblem,
     i18n::LocalizedText,
     pages::configuration::{EntryAdmin, EntryInput, RuleAdmin, RuleInput},
     server::{
         audit::{self, Request},
         auth::Actor,
+        bureau::admin_bureau,
         entities::{bureau, entry, material_rule, registration},
         failure::ServiceError,
     },
 };
-
-fn localized(zh: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        zh: zh.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
-fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
-    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
-}
-
-async fn admin_bureau(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-) -> Result<bureau::Model, ServiceError> {
-    let staff = actor.require_role(&[StaffRole::BureauAdmin])?;
-    match staff.bureau_id {
-        Some(id) => bureau::Entity::find_by_id(id).one(db).await?,
-        None => {
-            bureau::Entity::find()
-                .order_by_asc(bureau::Column::Id)
-                .one(db)
-                .await?
-        }
-    }
-    .ok_or(ServiceError::NotFound)
-}
 
 /// The bureau's entries, with how many registrations use each.
 pub async fn entries(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<(Vec<EntryAdmin>, bool), ServiceError> {
-    let bureau = admin_bureau(db, actor).await?;
+    let (_, bureau) = admin_bureau(db, actor).await?;
     let rows = entry::Entity::find()
         .filter(entry::Column::BureauId.eq(bureau.id))
         .order_by_asc(entry::Column::Position)
@@ -73,8 +45,8 @@ pub async fn entries(
             id: e.id,
             subsystem: Subsystem::from_code(&e.subsystem).unwrap_or(Subsystem::Enrollment),
             code: e.code.clone(),
-            name: localized(&e.name_zh, &e.name_en),
-            explanation: localized(&e.explanation_zh, &e.explanation_en),
+            name: LocalizedText::new(&e.name_zh, &e.name_en),
+            explanation: LocalizedText::new(&e.explanation_zh, &e.explanation_en),
             sections: crate::domain::SectionKind::parse_list(&e.sections),
             active: e.active,
             registrations,
@@ -86,15 +58,15 @@ pub async fn entries(
 /// Creates an entry, or changes one of the bureau's.
 pub async fn save_entry(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     input: EntryInput,
 ) -> Result<i32, ServiceError> {
-    let bureau = admin_bureau(db, request.actor).await?;
-    let sections =
-        entry_sections(&input.sections).map_err(|text| invalid("sections", text.zh, text.en))?;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
+    let sections = entry_sections(&input.sections)
+        .map_err(|text| ServiceError::invalid("sections", text.zh, text.en))?;
     let name_zh = input.name_zh.trim().to_owned();
     if name_zh.is_empty() || name_zh.chars().count() > 60 {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "name_zh",
             "请填写入口名称（60 字以内）。",
             "Enter the entry's name (at most 60 characters).",
@@ -125,14 +97,15 @@ pub async fn save_entry(
             active.update(db).await?.id
         }
         None => {
-            let subsystem = Subsystem::from_code(input.subsystem.trim())
-                .ok_or_else(|| invalid("subsystem", "请选择报名类型。", "Choose the subsystem."))?;
+            let subsystem = Subsystem::from_code(input.subsystem.trim()).ok_or_else(|| {
+                ServiceError::invalid("subsystem", "请选择报名类型。", "Choose the subsystem.")
+            })?;
             let code = input.code.trim().to_owned();
             if code.is_empty()
                 || code.len() > 64
                 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
-                return Err(invalid(
+                return Err(ServiceError::invalid(
                     "code",
                     "入口代码只能用字母、数字和连字符（64 个以内）。",
                     "The code uses letters, digits and hyphens (at most 64).",
@@ -162,7 +135,7 @@ pub async fn save_entry(
                 Err(error)
                     if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
                 {
-                    return Err(invalid(
+                    return Err(ServiceError::invalid(
                         "code",
                         "已有相同代码的报名入口。",
                         "An entry with this code exists.",
@@ -189,7 +162,7 @@ pub async fn rules(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<Vec<RuleAdmin>, ServiceError> {
-    let bureau = admin_bureau(db, actor).await?;
+    let (_, bureau) = admin_bureau(db, actor).await?;
     let entries = entry::Entity::find()
         .filter(entry::Column::BureauId.eq(bureau.id))
         .all(db)
@@ -207,12 +180,12 @@ pub async fn rules(
                 document: Document::from_code(&r.document)?,
                 condition: Condition::from_code(&r.condition)?,
                 required: r.required,
-                explanation: localized(&r.explanation_zh, &r.explanation_en),
+                explanation: LocalizedText::new(&r.explanation_zh, &r.explanation_en),
                 entry: r.entry_id.and_then(|id| {
                     entries
                         .iter()
                         .find(|e| e.id == id)
-                        .map(|e| localized(&e.name_zh, &e.name_en))
+                        .map(|e| LocalizedText::new(&e.name_zh, &e.name_en))
                 }),
             })
         })
@@ -222,14 +195,15 @@ pub async fn rules(
 /// Adds a materials rule (for every entry, or one).
 pub async fn add_rule(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     input: RuleInput,
 ) -> Result<i32, ServiceError> {
-    let bureau = admin_bureau(db, request.actor).await?;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
     let document = Document::from_code(input.document.trim())
-        .ok_or_else(|| invalid("document", "请选择材料。", "Choose the document."))?;
-    let condition = Condition::from_code(input.condition.trim())
-        .ok_or_else(|| invalid("condition", "请选择何时需要。", "Choose when it is needed."))?;
+        .ok_or_else(|| ServiceError::invalid("document", "请选择材料。", "Choose the document."))?;
+    let condition = Condition::from_code(input.condition.trim()).ok_or_else(|| {
+        ServiceError::invalid("condition", "请选择何时需要。", "Choose when it is needed.")
+    })?;
     let entry_id = match input.entry_id {
         Some(id) => Some(
             entry::Entity::find_by_id(id)
@@ -243,7 +217,7 @@ pub async fn add_rule(
     };
     let explanation_zh = input.explanation_zh.trim().to_owned();
     if explanation_zh.is_empty() {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "explanation_zh",
             "请写明这份材料的要求，家长会看到。",
             "Explain what the document must show: parents read it.",
@@ -286,10 +260,10 @@ pub async fn add_rule(
 /// Removes a materials rule.
 pub async fn remove_rule(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     rule_id: i32,
 ) -> Result<(), ServiceError> {
-    let bureau = admin_bureau(db, request.actor).await?;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
     let row = material_rule::Entity::find_by_id(rule_id)
         .one(db)
         .await?
@@ -310,10 +284,10 @@ pub async fn remove_rule(
 /// Whether exports of registration lists carry full ID numbers.
 pub async fn set_export_full_ids(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     allow: bool,
 ) -> Result<(), ServiceError> {
-    let bureau = admin_bureau(db, request.actor).await?;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
     let id = bureau.id;
     let mut active: bureau::ActiveModel = bureau.into();
     active.export_full_ids = Set(allow);

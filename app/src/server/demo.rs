@@ -682,3 +682,59 @@ pub async fn ensure_demo_administration(db: &impl ConnectionTrait) -> Result<boo
     }
     Ok(true)
 }
+
+/// Adds demo appointment slots at the demo bureau's registration points (the next two
+/// weeks, weekday mornings and afternoons, 20 places each) when they have none.
+pub async fn ensure_demo_slots(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    use crate::server::entities::appointment_slot;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(bureau) = demo_bureau(db).await? else {
+        return Ok(false);
+    };
+    let points = registration_point::Entity::find()
+        .filter(registration_point::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    if points.is_empty()
+        || appointment_slot::Entity::find()
+            .filter(appointment_slot::Column::PointId.is_in(points.iter().map(|p| p.id)))
+            .count(db)
+            .await?
+            > 0
+    {
+        return Ok(false);
+    }
+    let offset = FixedOffset::east_opt(bureau.utc_offset_minutes * 60)
+        .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))?;
+    let today = now.with_timezone(&offset).date_naive();
+    for point in &points {
+        for day in 1..=14 {
+            let date = today + Duration::days(day);
+            if matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+                continue;
+            }
+            for (start, end) in [((9, 0), (11, 30)), ((14, 0), (16, 30))] {
+                let at = |(h, m): (u32, u32)| {
+                    date.and_hms_opt(h, m, 0)
+                        .and_then(|t| offset.from_local_datetime(&t).single())
+                        .map(|t| t.with_timezone(&Utc))
+                        .ok_or_else(|| ServiceError::Unexpected("slot time".into()))
+                };
+                appointment_slot::ActiveModel {
+                    point_id: Set(point.id),
+                    starts_at: Set(at(start)?),
+                    ends_at: Set(at(end)?),
+                    capacity: Set(20),
+                    booked: Set(0),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+    }
+    Ok(true)
+}

@@ -35,7 +35,7 @@ fn xlsx(error: XlsxError) -> ServiceError {
 /// The caller's registrations in `filter`, as a workbook.
 pub async fn export(
     db: &impl ConnectionTrait,
-    request: &Request<'_>,
+    request: &Request,
     filter: QueueFilter,
 ) -> Result<Export, ServiceError> {
     let staff = request

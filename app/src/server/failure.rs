@@ -31,6 +31,13 @@ pub enum ServiceError {
     Unexpected(String),
 }
 
+impl ServiceError {
+    /// One problem with one field, in both languages.
+    pub fn invalid(field: &str, zh: &str, en: &str) -> Self {
+        Self::Invalid(vec![crate::error::FieldProblem::new(field, zh, en)])
+    }
+}
+
 /// The request ID of the request being served, as set by the request-ID layer.
 pub fn current_request_id() -> Option<String> {
     leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {

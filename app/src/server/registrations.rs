@@ -59,13 +59,6 @@ pub struct NewRegistration {
     pub child_id_number: String,
 }
 
-fn localized(zh: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        zh: zh.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
 pub(crate) fn state_of(row: &registration::Model) -> Result<RegistrationState, ServiceError> {
     RegistrationState::from_code(&row.state).ok_or_else(|| {
         ServiceError::Unexpected(format!("unknown registration state {}", row.state))
@@ -313,8 +306,8 @@ pub async fn list_mine(
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty()),
             child_masked_id: masked_child(&row, now),
-            school: localized(&school.name_zh, &school.name_en),
-            entry: localized(&entry.name_zh, &entry.name_en),
+            school: LocalizedText::new(&school.name_zh, &school.name_en),
+            entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
             completed_sections: statuses
                 .iter()
                 .filter(|(_, s)| *s == SectionStatus::Completed)
@@ -358,8 +351,8 @@ pub async fn options(
             .filter(|e| e.subsystem == subsystem.code())
             .map(|e| EntryOption {
                 id: e.id,
-                name: localized(&e.name_zh, &e.name_en),
-                explanation: localized(&e.explanation_zh, &e.explanation_en),
+                name: LocalizedText::new(&e.name_zh, &e.name_en),
+                explanation: LocalizedText::new(&e.explanation_zh, &e.explanation_en),
                 sections: SectionKind::parse_list(&e.sections),
                 schools: schools
                     .iter()
@@ -370,7 +363,7 @@ pub async fn options(
                     })
                     .map(|s| PlaceOption {
                         id: s.id,
-                        name: localized(&s.name_zh, &s.name_en),
+                        name: LocalizedText::new(&s.name_zh, &s.name_en),
                     })
                     .collect(),
             })
@@ -384,14 +377,10 @@ pub async fn options(
     Ok(result)
 }
 
-fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
-    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
-}
-
 /// The guidance when a child's ID number is already in an active registration
 /// (Qingdao Q2/Q13).
 fn child_taken() -> ServiceError {
-    invalid(
+    ServiceError::invalid(
         "child_id_number",
         "该儿童的身份证号已有一条报名记录（身份证号已存在或已被占用）。常见原因：1. 孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。2. 您以前用另一个账号（例如更换过手机号）报过名——请用原账号登录查看或删除。删除后即可在此重新报名。如仍有问题，请联系教体局。",
         "This child's ID number is already in a registration. Usually: 1. the child's other parent registered from their own account — a child can be registered once only; agree who registers, and ask them to delete theirs under “My registrations” first; 2. you registered before from another account (for example after changing your phone number) — sign in with that account to see or delete it. Then you can register here. If this does not help, contact the bureau.",
@@ -412,7 +401,7 @@ pub async fn create(
         .await?
         .ok_or(ServiceError::NotFound)?;
     if account.identity_confirmed_at.is_none() {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "identity",
             "请先核对您的用户信息，再开始报名。",
             "Check your details first, then start the registration.",
@@ -491,7 +480,7 @@ pub async fn create(
     {
         use crate::domain::format_date;
         let born = child.birth_date();
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "child_id_number",
             &format!(
                 "按身份证号，儿童出生于{}。今年一年级入学需在{}前（含）出生，请明年再报名；如有特殊情况，请联系教体局。",
@@ -506,7 +495,7 @@ pub async fn create(
         ));
     }
     if child.as_str() == account.resident_id {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "child_id_number",
             "这是您本人的身份证号，请填写孩子的身份证号。",
             "This is your own ID number: enter the child's.",
@@ -556,7 +545,7 @@ pub async fn create(
                         .await?;
                     if let Some(held) = child_held {
                         if held.account_id == account_id {
-                            return Err(invalid(
+                            return Err(ServiceError::invalid(
                                 "child_id_number",
                                 "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
                                 "You have already registered this child: continue under “My registrations”.",
@@ -577,7 +566,7 @@ pub async fn create(
             }
         }
     }
-    Err(invalid(
+    Err(ServiceError::invalid(
         "limit",
         "一个账号最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
         "One account can register at most 3 children. To register more, contact the bureau.",
@@ -645,8 +634,8 @@ async fn view_of(
         school_year: row.school_year,
         state,
         version: row.version,
-        entry: localized(&entry.name_zh, &entry.name_en),
-        school: localized(&school.name_zh, &school.name_en),
+        entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
+        school: LocalizedText::new(&school.name_zh, &school.name_en),
         child_masked_id: masked_child(&row, now),
         child_birth_date: child
             .as_ref()

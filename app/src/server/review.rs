@@ -48,17 +48,6 @@ use crate::{
     },
 };
 
-fn localized(zh: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        zh: zh.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
-fn invalid(field: &str, zh: &str, en: &str) -> ServiceError {
-    ServiceError::Invalid(vec![FieldProblem::new(field, zh, en)])
-}
-
 /// The stage a member of staff decides: schools the first, the bureau the second.
 fn stage_of(staff: &StaffActor) -> Result<ReviewStage, ServiceError> {
     match staff.role {
@@ -185,14 +174,14 @@ pub async fn queue(
         entries
             .iter()
             .find(|e| e.id == id)
-            .map(|e| localized(&e.name_zh, &e.name_en))
+            .map(|e| LocalizedText::new(&e.name_zh, &e.name_en))
             .unwrap_or_default()
     };
     let name_of_school = |id: i32| {
         schools
             .iter()
             .find(|s| s.id == id)
-            .map(|s| localized(&s.name_zh, &s.name_en))
+            .map(|s| LocalizedText::new(&s.name_zh, &s.name_en))
             .unwrap_or_default()
     };
     let rows = rows
@@ -233,14 +222,14 @@ pub async fn queue(
             .filter(|e| bureau_ids.contains(&e.bureau_id))
             .map(|e| PlaceOption {
                 id: e.id,
-                name: localized(&e.name_zh, &e.name_en),
+                name: LocalizedText::new(&e.name_zh, &e.name_en),
             })
             .collect(),
         schools: schools
             .iter()
             .map(|s| PlaceOption {
                 id: s.id,
-                name: localized(&s.name_zh, &s.name_en),
+                name: LocalizedText::new(&s.name_zh, &s.name_en),
             })
             .collect(),
     })
@@ -304,7 +293,7 @@ pub(crate) async fn timeline_of(
                 .reason
                 .as_deref()
                 .and_then(review::reject_reason)
-                .map(|t| localized(t.zh, t.en)),
+                .map(|t| LocalizedText::new(t.zh, t.en)),
             message: event.message,
             request: request_of(event.request.as_deref()),
             by: event.staff_id.and_then(|id| staff_names.get(&id).cloned()),
@@ -325,7 +314,7 @@ pub(crate) fn describe_request(
         .map(|item| match item {
             ChangeItem::Section(kind) => RequestedItem {
                 section: Some(*kind),
-                label: localized(kind.title().zh, kind.title().en),
+                label: LocalizedText::new(kind.title().zh, kind.title().en),
             },
             ChangeItem::Field { section, field } => {
                 let data = answers.get(section).cloned().unwrap_or_default();
@@ -333,8 +322,8 @@ pub(crate) fn describe_request(
                     .into_iter()
                     .find(|spec| spec.name == field)
                     .map_or_else(
-                        || localized(field, field),
-                        |spec| localized(spec.label.zh, spec.label.en),
+                        || LocalizedText::new(field, field),
+                        |spec| LocalizedText::new(spec.label.zh, spec.label.en),
                     );
                 RequestedItem {
                     section: Some(*section),
@@ -346,7 +335,7 @@ pub(crate) fn describe_request(
             }
             ChangeItem::Document(document) => RequestedItem {
                 section: None,
-                label: localized(document.name().zh, document.name().en),
+                label: LocalizedText::new(document.name().zh, document.name().en),
             },
         })
         .collect()
@@ -373,10 +362,10 @@ async fn last_request(
 /// the earlier rounds. The view is audited.
 pub async fn detail(
     db: &DatabaseConnection,
-    request: &Request<'_>,
+    request: &Request,
     id: i32,
 ) -> Result<ReviewDetail, ServiceError> {
-    let (staff, row) = load_for_review(db, request.actor, id).await?;
+    let (staff, row) = load_for_review(db, &request.actor, id).await?;
     let now = request.now;
     let state = state_of(&row)?;
     let subsystem = subsystem_of(&row)?;
@@ -416,7 +405,7 @@ pub async fn detail(
                     let origin = origins.and_then(|o| o.get(spec.name));
                     Some(ReviewField {
                         name: spec.name.to_owned(),
-                        label: localized(spec.label.zh, spec.label.en),
+                        label: LocalizedText::new(spec.label.zh, spec.label.en),
                         value: LocalizedText {
                             zh: sections::display_value(&spec, &value, Locale::Zh),
                             en: sections::display_value(&spec, &value, Locale::En),
@@ -424,12 +413,12 @@ pub async fn detail(
                         origin: origin.map(|o| o.origin),
                         source: origin
                             .and_then(|o| o.source)
-                            .map(|s| localized(s.authority().zh, s.authority().en)),
+                            .map(|s| LocalizedText::new(s.authority().zh, s.authority().en)),
                         registry_value: origin.and_then(|o| o.registry_value.clone()),
                         correction: origin
                             .and_then(|o| o.correction.as_deref())
                             .and_then(correction_reason)
-                            .map(|t| localized(t.zh, t.en)),
+                            .map(|t| LocalizedText::new(t.zh, t.en)),
                         requested: last_request
                             .as_ref()
                             .is_some_and(|r| r.allows_field(kind, spec.name)),
@@ -466,8 +455,8 @@ pub async fn detail(
         state,
         subsystem,
         school_year: row.school_year,
-        entry: localized(&entry.name_zh, &entry.name_en),
-        school: localized(&school.name_zh, &school.name_en),
+        entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
+        school: LocalizedText::new(&school.name_zh, &school.name_en),
         child_name,
         child_masked_id: masked_child(&row, now),
         child_birth_date: child
@@ -509,8 +498,9 @@ struct Decision {
 
 fn parse_decision(input: DecisionInput) -> Result<Decision, ServiceError> {
     let stage = ReviewStage::from_code(input.stage.trim()).ok_or(ServiceError::NotFound)?;
-    let decision = ReviewDecision::from_code(input.decision.trim())
-        .ok_or_else(|| invalid("decision", "请选择审核结果。", "Choose a decision."))?;
+    let decision = ReviewDecision::from_code(input.decision.trim()).ok_or_else(|| {
+        ServiceError::invalid("decision", "请选择审核结果。", "Choose a decision.")
+    })?;
     let message = input.message.trim().to_owned();
     let mut problems = Vec::new();
     if message.chars().count() > MAX_MESSAGE_CHARS {
@@ -586,7 +576,7 @@ fn parse_decision(input: DecisionInput) -> Result<Decision, ServiceError> {
 }
 
 fn not_waiting() -> ServiceError {
-    invalid(
+    ServiceError::invalid(
         "state",
         "这条报名已不在待审核状态（可能已由其他人处理），请刷新后查看。",
         "This registration is no longer waiting for this review (someone may have decided already): reload to see it.",
@@ -614,7 +604,7 @@ fn notice_text(kind: TimelineKind) -> LocalizedText {
         ),
         _ => kind.label(),
     };
-    localized(text.zh, text.en)
+    LocalizedText::new(text.zh, text.en)
 }
 
 /// Decides at a review stage. The registration moves only from a state waiting for that
@@ -622,12 +612,12 @@ fn notice_text(kind: TimelineKind) -> LocalizedText {
 /// the parent's notice are written in the same transaction.
 pub async fn decide(
     db: &DatabaseConnection,
-    request: &Request<'_>,
+    request: &Request,
     id: i32,
     base_version: i64,
     input: DecisionInput,
 ) -> Result<RegistrationState, ServiceError> {
-    let (staff, row) = load_for_review(db, request.actor, id).await?;
+    let (staff, row) = load_for_review(db, &request.actor, id).await?;
     let decision = parse_decision(input)?;
     if stage_of(&staff)? != decision.stage {
         return Err(ServiceError::Forbidden);
@@ -664,7 +654,7 @@ pub async fn decide(
             ChangeItem::Document(_) => true,
         });
         if !known {
-            return Err(invalid(
+            return Err(ServiceError::invalid(
                 "items",
                 "要求修改的项目不属于这条报名，请刷新页面后重新勾选。",
                 "An item to change is not part of this registration: reload and tick again.",
@@ -750,7 +740,7 @@ pub async fn decide(
         Notice {
             account_id: parent.id,
             registration_id: Some(row.id),
-            title: localized(
+            title: LocalizedText::new(
                 &format!("报名 {}：{}", row.reference, kind.label().zh),
                 &format!("Registration {}: {}", row.reference, kind.label().en),
             ),
@@ -781,7 +771,7 @@ pub async fn decide(
 /// meanwhile or are not waiting are skipped and listed.
 pub async fn bulk_pass(
     db: &DatabaseConnection,
-    request: &Request<'_>,
+    request: &Request,
     stage: &str,
     registrations: Vec<(i32, i64)>,
 ) -> Result<BulkOutcome, ServiceError> {
@@ -792,7 +782,7 @@ pub async fn bulk_pass(
         return Err(ServiceError::Forbidden);
     }
     if registrations.len() > MAX_BULK {
-        return Err(invalid(
+        return Err(ServiceError::invalid(
             "registrations",
             &format!("一次最多批量处理 {MAX_BULK} 条。"),
             &format!("At most {MAX_BULK} at a time."),
@@ -815,14 +805,15 @@ pub async fn bulk_pass(
             Err(ServiceError::Unexpected(e)) => return Err(ServiceError::Unexpected(e)),
             Err(ServiceError::Conflict | ServiceError::Invalid(_)) => outcome.skipped.push((
                 reference,
-                localized(
+                LocalizedText::new(
                     "已由他人处理或内容已变化，未改动",
                     "Changed meanwhile or already decided: left as it was",
                 ),
             )),
-            Err(_) => outcome
-                .skipped
-                .push((reference, localized("无权处理", "Not yours to decide"))),
+            Err(_) => outcome.skipped.push((
+                reference,
+                LocalizedText::new("无权处理", "Not yours to decide"),
+            )),
         }
     }
     Ok(outcome)
@@ -834,12 +825,12 @@ pub async fn bulk_pass(
 /// through succeeds without doing anything twice.
 pub async fn resubmit(
     db: &DatabaseConnection,
-    request: &Request<'_>,
+    request: &Request,
     id: i32,
     base_version: i64,
 ) -> Result<String, ServiceError> {
     let now = request.now;
-    let row = load_own(db, request.actor, id).await?;
+    let row = load_own(db, &request.actor, id).await?;
     let state = state_of(&row)?;
     if state == RegistrationState::Resubmitted && row.version == base_version + 1 {
         return Ok(row.reference);

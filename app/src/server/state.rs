@@ -79,6 +79,15 @@ impl AppState {
         }
     }
 
+    /// Who makes the current request, from where, and when: what audited services take.
+    pub fn audit_request(&self) -> crate::server::audit::Request {
+        crate::server::audit::Request {
+            actor: crate::server::auth::current_actor(),
+            address: self.client_address(),
+            now: self.clock.now(),
+        }
+    }
+
     /// The address of the client of the current request, for throttling and the audit log.
     pub fn client_address(&self) -> String {
         let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {

@@ -165,6 +165,23 @@ fn admin_finds_nothing(caller: Caller) -> Expect {
     }
 }
 
+/// Registration-point staff only.
+fn point_only(caller: Caller) -> Expect {
+    match caller {
+        Caller::Anonymous => Expect::SignIn,
+        Caller::PointStaff => Expect::Allowed,
+        _ => Expect::Refused,
+    }
+}
+
+/// Registration-point staff reach it and find no such object; everyone else is refused.
+fn point_finds_nothing(caller: Caller) -> Expect {
+    match point_only(caller) {
+        Expect::Allowed => Expect::NotFound,
+        other => other,
+    }
+}
+
 fn everyone(_: Caller) -> Expect {
     Expect::Allowed
 }
@@ -276,6 +293,27 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             school_staff,
         ),
         ("mark_messages_read", vec![], parents_only),
+        (
+            "get_appointment_options",
+            vec![("id", a_main.clone())],
+            owner_only,
+        ),
+        (
+            "book_appointment",
+            vec![("id", a_main.clone()), ("slot_id", "999999".into())],
+            owner_only,
+        ),
+        (
+            "cancel_appointment",
+            vec![("id", a_main.clone())],
+            owner_only,
+        ),
+        ("get_point_appointments", vec![], point_only),
+        (
+            "check_in_appointment",
+            vec![("appointment_id", "999999".into())],
+            point_finds_nothing,
+        ),
         ("get_bureau_schools", vec![], admin_only),
         (
             "set_school_capacity",

@@ -3,6 +3,7 @@
 //! `RUXUE_TEST_POSTGRES_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
 
 mod access;
+mod appointments;
 mod auth;
 mod bureau;
 mod documents;

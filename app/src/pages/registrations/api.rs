@@ -395,15 +395,9 @@ pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::Mater
 /// puts it back in the school's queue. Idempotent like submitting.
 #[server(prefix = "/api", endpoint = "resubmit_registration")]
 pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
-    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    use crate::server::{AppState, review, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     review::resubmit(&state.db, &request, id, base_version)
         .await
         .map_err(to_app_error)

@@ -14,6 +14,7 @@ use crate::{
     components::ErrorPanel,
     domain::{RegistrationState, SectionStatus},
     i18n::{Locale, t, use_locale},
+    pages::appointments::AppointmentPanel,
 };
 
 /// The task-list page of one registration.
@@ -163,6 +164,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             })}
             <p class="hint">{move || state.next_step().get(locale.get())}</p>
             <ReviewTimeline r=r.clone() />
+            {(state != RegistrationState::Draft).then(|| view! { <AppointmentPanel id /> })}
             {deletable.then(|| view! {
                 <div class="danger-zone">
                     {move || if asking.get() {

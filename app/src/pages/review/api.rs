@@ -289,15 +289,9 @@ pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> 
 /// A registration for review (the view is audited).
 #[server(prefix = "/api", endpoint = "get_review_detail")]
 pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
-    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    use crate::server::{AppState, review, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     review::detail(&state.db, &request, id)
         .await
         .map_err(to_app_error)
@@ -316,15 +310,9 @@ pub async fn decide_review(
     message: String,
     items: Vec<String>,
 ) -> Result<RegistrationState, AppError> {
-    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    use crate::server::{AppState, review, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     let input = review::DecisionInput {
         stage,
         decision,
@@ -344,15 +332,9 @@ pub async fn bulk_pass_review(
     stage: String,
     registrations: Vec<(i32, i64)>,
 ) -> Result<BulkOutcome, AppError> {
-    use crate::server::{AppState, audit, auth::current_actor, review, to_app_error};
+    use crate::server::{AppState, review, to_app_error};
     let state = AppState::from_context()?;
-    let actor = current_actor();
-    let address = state.client_address();
-    let request = audit::Request {
-        actor: &actor,
-        address: &address,
-        now: state.clock.now(),
-    };
+    let request = state.audit_request();
     review::bulk_pass(&state.db, &request, &stage, registrations)
         .await
         .map_err(to_app_error)

@@ -1,6 +1,8 @@
 //! Database tables, one module each (sea-orm entities).
 
 pub mod admission_decision;
+pub mod appointment;
+pub mod appointment_slot;
 pub mod audit_log;
 pub mod auth_session;
 pub mod bureau;

@@ -1,0 +1,252 @@
+//! On-site appointments (现场登记预约): the parent's booking panel on a migrant family's
+//! registration, and the registration point's list with check-in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{ErrorPanel, SignInRequired},
+    error::AppError,
+    i18n::{Locale, LocalizedText, t, use_locale},
+};
+
+/// A bookable time at a registration point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotView {
+    pub id: i32,
+    pub point: LocalizedText,
+    pub address: LocalizedText,
+    /// Local `YYYY-MM-DD HH:MM`.
+    pub starts_at: String,
+    /// Local `HH:MM`.
+    pub ends_at: String,
+    pub remaining: i32,
+}
+
+/// The appointment a registration holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentView {
+    pub slot: SlotView,
+    pub checked_in: bool,
+}
+
+/// What the parent can do about an appointment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentOptions {
+    /// The entry calls for an on-site appointment.
+    pub needed: bool,
+    /// It can be booked now (submitted, still in the running).
+    pub bookable: bool,
+    pub current: Option<AppointmentView>,
+    pub slots: Vec<SlotView>,
+}
+
+/// An appointment as the registration point sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointAppointment {
+    pub id: i32,
+    pub slot: SlotView,
+    pub reference: String,
+    pub child_name: String,
+    pub child_masked_id: String,
+    pub checked_in: bool,
+}
+
+/// What a point's page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointDay {
+    pub point: LocalizedText,
+    pub appointments: Vec<PointAppointment>,
+}
+
+/// A registration's appointment and the times it could book (its registrant).
+#[server(prefix = "/api", endpoint = "get_appointment_options")]
+pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppError> {
+    use crate::server::{AppState, appointments, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    appointments::options(&state.db, &current_actor(), id, state.clock.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Books (or moves) the registration's appointment (its registrant).
+#[server(prefix = "/api", endpoint = "book_appointment")]
+pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
+    use crate::server::{AppState, appointments, to_app_error};
+    let state = AppState::from_context()?;
+    appointments::book(&state.db, &state.audit_request(), id, slot_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Cancels the registration's appointment (its registrant).
+#[server(prefix = "/api", endpoint = "cancel_appointment")]
+pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
+    use crate::server::{AppState, appointments, to_app_error};
+    let state = AppState::from_context()?;
+    appointments::cancel(&state.db, &state.audit_request(), id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// The calling point staff's appointments.
+#[server(prefix = "/api", endpoint = "get_point_appointments")]
+pub async fn get_point_appointments() -> Result<PointDay, AppError> {
+    use crate::server::{AppState, appointments, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    let (point, appointments) =
+        appointments::point_list(&state.db, &current_actor(), state.clock.now())
+            .await
+            .map_err(to_app_error)?;
+    Ok(PointDay {
+        point,
+        appointments,
+    })
+}
+
+/// Checks a family in (point staff of that point).
+#[server(prefix = "/api", endpoint = "check_in_appointment")]
+pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
+    use crate::server::{AppState, appointments, to_app_error};
+    let state = AppState::from_context()?;
+    appointments::check_in(&state.db, &state.audit_request(), appointment_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// The parent's appointment panel on a registration that needs one.
+#[component]
+pub fn AppointmentPanel(id: i32) -> impl IntoView {
+    let locale = use_locale();
+    let book = ServerAction::<BookAppointment>::new();
+    let cancel = ServerAction::<CancelAppointment>::new();
+    let options = Resource::new(
+        move || (book.version().get(), cancel.version().get()),
+        move |_| get_appointment_options(id),
+    );
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let Ok(o) = options.await else { return ().into_any() };
+                if !o.needed {
+                    return ().into_any();
+                }
+                view! {
+                    <div class="panel" data-appointment="true" aria-labelledby="appointment-heading">
+                        <h2 id="appointment-heading">{move || t("现场登记预约", "On-site appointment").get(locale.get())}</h2>
+                        <p class="hint">{move || t(
+                            "随迁子女家庭在网上提交后，需携带材料原件到登记点现场核验。请预约一个时间。",
+                            "Families from elsewhere bring the original documents to a registration point after submitting online: book a time.",
+                        ).get(locale.get())}</p>
+                        {match o.current.clone() {
+                            Some(a) => {
+                                let (point, address) = (a.slot.point.clone(), a.slot.address.clone());
+                                view! {
+                                    <p class="callout" data-booked=a.slot.starts_at.clone()>
+                                        {move || t("已预约：", "Booked: ").get(locale.get())}
+                                        {format!("{}–{} ", a.slot.starts_at, a.slot.ends_at)}
+                                        {move || point.get(locale.get()).to_owned()}" · "{move || address.get(locale.get()).to_owned()}
+                                        {a.checked_in.then(|| view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> })}
+                                    </p>
+                                    {(!a.checked_in).then(|| view! {
+                                        <ActionForm action=cancel attr:class="inline">
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" class="button button-small">{move || t("取消预约", "Cancel").get(locale.get())}</button>
+                                        </ActionForm>
+                                    })}
+                                }.into_any()
+                            }
+                            None if !o.bookable => view! {
+                                <p class="hint">{move || t("提交报名后即可预约。", "Book once the registration is submitted.").get(locale.get())}</p>
+                            }.into_any(),
+                            None => ().into_any(),
+                        }}
+                        {(o.bookable && o.current.as_ref().is_none_or(|a| !a.checked_in)).then(|| view! {
+                            <ul class="slots">
+                                {o.slots.into_iter().map(|s| {
+                                    let full = s.remaining <= 0;
+                                    let point = s.point.clone();
+                                    view! {
+                                        <li data-slot=s.starts_at.clone()>
+                                            <span>{format!("{}–{} ", s.starts_at, s.ends_at)}{move || point.get(locale.get()).to_owned()}</span>
+                                            <span class="hint">{move || match locale.get() {
+                                                Locale::Zh => format!("余 {} 个", s.remaining),
+                                                Locale::En => format!("{} left", s.remaining),
+                                            }}</span>
+                                            <ActionForm action=book attr:class="inline">
+                                                <input type="hidden" name="id" value=id />
+                                                <input type="hidden" name="slot_id" value=s.id />
+                                                <button type="submit" class="button button-small" disabled=full>{move || t("预约", "Book").get(locale.get())}</button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })}
+                        <div aria-live="assertive">
+                            {move || book.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                            {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                        </div>
+                    </div>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+/// The registration point's page: its appointments, with check-in.
+#[component]
+pub fn PointPage() -> impl IntoView {
+    let locale = use_locale();
+    let check_in = ServerAction::<CheckInAppointment>::new();
+    let day = Resource::new_blocking(
+        move || check_in.version().get(),
+        |_| get_point_appointments(),
+    );
+    view! {
+        <section class="review" aria-labelledby="point-heading">
+            <h1 id="point-heading">{move || t("现场登记", "On-site registration").get(locale.get())}</h1>
+            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+                {move || Suspend::new(async move {
+                    match day.await {
+                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Ok(d) => {
+                            let point = d.point.clone();
+                            let n = d.appointments.len();
+                            view! {
+                                <p class="queue-count" data-appointments=n>{move || point.get(locale.get()).to_owned()}{move || match locale.get() {
+                                    Locale::Zh => format!(" · 共 {n} 个预约"),
+                                    Locale::En => format!(" · {n} appointments"),
+                                }}</p>
+                                <table class="table">
+                                    <tbody>
+                                        {d.appointments.into_iter().map(|a| view! {
+                                            <tr data-appointment=a.reference.clone()>
+                                                <td>{format!("{}–{}", a.slot.starts_at, a.slot.ends_at)}</td>
+                                                <td>{a.reference.clone()}</td>
+                                                <td>{a.child_name.clone()}</td>
+                                                <td class="mono">{a.child_masked_id.clone()}</td>
+                                                <td>{if a.checked_in {
+                                                    view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <ActionForm action=check_in attr:class="inline">
+                                                            <input type="hidden" name="appointment_id" value=a.id />
+                                                            <button type="submit" class="button button-small">{move || t("签到", "Check in").get(locale.get())}</button>
+                                                        </ActionForm>
+                                                    }.into_any()
+                                                }}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+            {move || check_in.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+        </section>
+    }
+}

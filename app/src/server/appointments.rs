@@ -1,0 +1,355 @@
+//! On-site appointments (Jinan 10): a migrant family, after submitting online, books a
+//! time at a registration point of the bureau; the point's staff see their own point's
+//! appointments only and check families in. Places are claimed by a conditional update,
+//! so a slot is never overbooked however many book at once.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    domain::{RegistrationState, SectionKind, StaffRole},
+    i18n::LocalizedText,
+    pages::appointments::{AppointmentOptions, AppointmentView, PointAppointment, SlotView},
+    server::{
+        audit::{self, Request},
+        auth::Actor,
+        entities::{
+            appointment, appointment_slot, entry, registration, registration_point, school,
+        },
+        failure::ServiceError,
+        registrations::{load_own, masked_child, offset_of, state_of},
+    },
+};
+
+/// Whether a registration's entry calls for an on-site appointment: the migrant family's
+/// entries, those that ask for the residence permit.
+async fn needs_appointment(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<bool, ServiceError> {
+    Ok(entry::Entity::find_by_id(row.entry_id)
+        .one(db)
+        .await?
+        .is_some_and(|e| {
+            SectionKind::parse_list(&e.sections).contains(&SectionKind::ResidencePermit)
+        }))
+}
+
+/// A registration may book once submitted and while still in the running.
+fn may_book(state: RegistrationState) -> bool {
+    !matches!(
+        state,
+        RegistrationState::Draft
+            | RegistrationState::Deleted
+            | RegistrationState::Rejected
+            | RegistrationState::NotAdmitted
+    )
+}
+
+fn slot_view(
+    slot: &appointment_slot::Model,
+    point: &registration_point::Model,
+    offset: chrono::FixedOffset,
+) -> SlotView {
+    SlotView {
+        id: slot.id,
+        point: LocalizedText::new(&point.name_zh, &point.name_en),
+        address: LocalizedText::new(&point.address_zh, &point.address_en),
+        starts_at: slot
+            .starts_at
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        ends_at: slot
+            .ends_at
+            .with_timezone(&offset)
+            .format("%H:%M")
+            .to_string(),
+        remaining: Ord::max(slot.capacity - slot.booked, 0),
+    }
+}
+
+/// What the parent can book for a registration, and what they booked.
+pub async fn options(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    registration_id: i32,
+    now: DateTime<Utc>,
+) -> Result<AppointmentOptions, ServiceError> {
+    let row = load_own(db, actor, registration_id).await?;
+    let needed = needs_appointment(db, &row).await?;
+    let bookable = needed && may_book(state_of(&row)?);
+    let offset = offset_of(db, row.school_id).await?;
+    let bureau = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .map(|s| s.bureau_id)
+        .unwrap_or_default();
+    let points = registration_point::Entity::find()
+        .filter(registration_point::Column::BureauId.eq(bureau))
+        .all(db)
+        .await?;
+    let current = match appointment::Entity::find()
+        .filter(appointment::Column::RegistrationId.eq(row.id))
+        .one(db)
+        .await?
+    {
+        Some(a) => {
+            let slot = appointment_slot::Entity::find_by_id(a.slot_id)
+                .one(db)
+                .await?;
+            slot.and_then(|slot| {
+                let point = points.iter().find(|p| p.id == slot.point_id)?;
+                Some(AppointmentView {
+                    slot: slot_view(&slot, point, offset),
+                    checked_in: a.checked_in_at.is_some(),
+                })
+            })
+        }
+        None => None,
+    };
+    let slots = if bookable {
+        appointment_slot::Entity::find()
+            .filter(appointment_slot::Column::PointId.is_in(points.iter().map(|p| p.id)))
+            .filter(appointment_slot::Column::StartsAt.gt(now))
+            .order_by_asc(appointment_slot::Column::StartsAt)
+            .all(db)
+            .await?
+            .iter()
+            .filter_map(|slot| {
+                let point = points.iter().find(|p| p.id == slot.point_id)?;
+                Some(slot_view(slot, point, offset))
+            })
+            .take(60)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(AppointmentOptions {
+        needed,
+        bookable,
+        current,
+        slots,
+    })
+}
+
+/// Books (or moves) a registration's appointment into `slot_id`.
+pub async fn book(
+    db: &DatabaseConnection,
+    request: &Request,
+    registration_id: i32,
+    slot_id: i32,
+) -> Result<(), ServiceError> {
+    let row = load_own(db, &request.actor, registration_id).await?;
+    if !needs_appointment(db, &row).await? || !may_book(state_of(&row)?) {
+        return Err(ServiceError::invalid(
+            "slot",
+            "这条报名无需或不能预约现场登记。",
+            "This registration does not need, or cannot book, an on-site appointment.",
+        ));
+    }
+    let slot = appointment_slot::Entity::find_by_id(slot_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let point = registration_point::Entity::find_by_id(slot.point_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let bureau = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .map(|s| s.bureau_id);
+    if Some(point.bureau_id) != bureau || slot.starts_at <= request.now {
+        return Err(ServiceError::NotFound);
+    }
+    let txn = db.begin().await?;
+    if let Some(old) = appointment::Entity::find()
+        .filter(appointment::Column::RegistrationId.eq(row.id))
+        .one(&txn)
+        .await?
+    {
+        if old.checked_in_at.is_some() {
+            return Err(ServiceError::Locked);
+        }
+        if old.slot_id == slot_id {
+            return Ok(());
+        }
+        release(&txn, &old).await?;
+    }
+    let claimed = appointment_slot::Entity::update_many()
+        .col_expr(
+            appointment_slot::Column::Booked,
+            Expr::col(appointment_slot::Column::Booked).add(1),
+        )
+        .filter(appointment_slot::Column::Id.eq(slot_id))
+        .filter(
+            Expr::col(appointment_slot::Column::Booked)
+                .lt(Expr::col(appointment_slot::Column::Capacity)),
+        )
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ServiceError::invalid(
+            "slot",
+            "这个时段已约满，请选择其他时段。",
+            "This time is fully booked: choose another.",
+        ));
+    }
+    appointment::ActiveModel {
+        registration_id: Set(row.id),
+        slot_id: Set(slot_id),
+        booked_at: Set(request.now),
+        checked_in_at: Set(None),
+        checked_in_by: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        request,
+        "appointment.book",
+        "registration",
+        Some(row.id),
+        serde_json::json!({ "slot": slot_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Gives an appointment's place back and deletes it.
+async fn release(db: &impl ConnectionTrait, old: &appointment::Model) -> Result<(), ServiceError> {
+    appointment_slot::Entity::update_many()
+        .col_expr(
+            appointment_slot::Column::Booked,
+            Expr::col(appointment_slot::Column::Booked).sub(1),
+        )
+        .filter(appointment_slot::Column::Id.eq(old.slot_id))
+        .filter(appointment_slot::Column::Booked.gt(0))
+        .exec(db)
+        .await?;
+    appointment::Entity::delete_by_id(old.id).exec(db).await?;
+    Ok(())
+}
+
+/// Cancels a registration's appointment (before check-in).
+pub async fn cancel(
+    db: &DatabaseConnection,
+    request: &Request,
+    registration_id: i32,
+) -> Result<(), ServiceError> {
+    let row = load_own(db, &request.actor, registration_id).await?;
+    let txn = db.begin().await?;
+    let Some(old) = appointment::Entity::find()
+        .filter(appointment::Column::RegistrationId.eq(row.id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if old.checked_in_at.is_some() {
+        return Err(ServiceError::Locked);
+    }
+    release(&txn, &old).await?;
+    audit::record(
+        &txn,
+        request,
+        "appointment.cancel",
+        "registration",
+        Some(row.id),
+        serde_json::json!({ "slot": old.slot_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The calling point staff's point: their appointments from today on, by time.
+pub async fn point_list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(LocalizedText, Vec<PointAppointment>), ServiceError> {
+    let staff = actor.require_role(&[StaffRole::PointStaff])?;
+    let point = registration_point::Entity::find_by_id(staff.registration_point_id.unwrap_or(-1))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc));
+    let since = now - chrono::Duration::hours(12);
+    let slots = appointment_slot::Entity::find()
+        .filter(appointment_slot::Column::PointId.eq(point.id))
+        .filter(appointment_slot::Column::EndsAt.gt(since))
+        .order_by_asc(appointment_slot::Column::StartsAt)
+        .all(db)
+        .await?;
+    let booked = appointment::Entity::find()
+        .filter(appointment::Column::SlotId.is_in(slots.iter().map(|s| s.id)))
+        .all(db)
+        .await?;
+    let registrations = registration::Entity::find()
+        .filter(registration::Column::Id.is_in(booked.iter().map(|a| a.registration_id)))
+        .all(db)
+        .await?;
+    let mut list = Vec::with_capacity(booked.len());
+    for slot in &slots {
+        for a in booked.iter().filter(|a| a.slot_id == slot.id) {
+            let Some(r) = registrations.iter().find(|r| r.id == a.registration_id) else {
+                continue;
+            };
+            list.push(PointAppointment {
+                id: a.id,
+                slot: slot_view(slot, &point, offset),
+                reference: r.reference.clone(),
+                child_name: r.child_name.clone().unwrap_or_default(),
+                child_masked_id: masked_child(r, now),
+                checked_in: a.checked_in_at.is_some(),
+            });
+        }
+    }
+    Ok((LocalizedText::new(&point.name_zh, &point.name_en), list))
+}
+
+/// Checks a family in at the point (its own point's appointments only).
+pub async fn check_in(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    appointment_id: i32,
+) -> Result<(), ServiceError> {
+    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
+    let a = appointment::Entity::find_by_id(appointment_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let slot = appointment_slot::Entity::find_by_id(a.slot_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    // Another point's appointment is not even shown to exist.
+    if staff.registration_point_id != Some(slot.point_id) {
+        return Err(ServiceError::NotFound);
+    }
+    if a.checked_in_at.is_some() {
+        return Ok(());
+    }
+    let registration_id = a.registration_id;
+    let mut active: appointment::ActiveModel = a.into();
+    active.checked_in_at = Set(Some(request.now));
+    active.checked_in_by = Set(Some(staff.account_id));
+    active.update(db).await?;
+    audit::record(
+        db,
+        request,
+        "appointment.check_in",
+        "registration",
+        Some(registration_id),
+        serde_json::json!({ "appointment": appointment_id }),
+    )
+    .await
+}

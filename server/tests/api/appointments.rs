@@ -1,0 +1,208 @@
+//! On-site appointments: a migrant family books a time at a registration point; a slot is
+//! never overbooked; point staff see and check in their own point's appointments only.
+
+use app::server::entities::{appointment_slot, entry, registration, registration_point};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Browser, TestApp, spawn_app},
+    registrations::child_id,
+    review::submitted,
+};
+
+/// The local-property entry asks for the residence permit, as a migrant family's would.
+async fn make_entry_migrant(app: &TestApp) {
+    let row = entry::Entity::find()
+        .filter(entry::Column::Code.eq("local-property"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("entry");
+    let mut row: entry::ActiveModel = row.into();
+    row.sections = Set("child,household,residence,guardian,residence-permit".into());
+    row.update(&app.db).await.expect("updated");
+}
+
+async fn options(parent: &Browser, id: i32) -> Value {
+    parent
+        .call("get_appointment_options", &[("id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn book(parent: &Browser, id: i32, slot: i32) -> reqwest::Response {
+    parent
+        .call(
+            "book_appointment",
+            &[("id", &id.to_string()), ("slot_id", &slot.to_string())],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn families_book_a_time_and_only_their_point_checks_them_in() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let other = app.confirmed_parent("demo-zhang-wei").await;
+    let (mine, _) = submitted(&app, &father, &child_id("20191105", 411)).await;
+    let (theirs, _) = submitted(&app, &other, &child_id("20191106", 413)).await;
+    assert_eq!(
+        options(&father, mine).await["needed"],
+        false,
+        "not a migrant entry yet"
+    );
+    make_entry_migrant(&app).await;
+
+    let offered = options(&father, mine).await;
+    assert_eq!(offered["needed"], true);
+    assert_eq!(offered["bookable"], true);
+    assert!(offered["current"].is_null());
+    let slot = appointment_slot::Entity::find()
+        .order_by_asc(appointment_slot::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a demo slot");
+    // One place left: two families at once, one gets it.
+    let mut one_place: appointment_slot::ActiveModel = slot.clone().into();
+    one_place.capacity = Set(1);
+    one_place.update(&app.db).await.expect("updated");
+    let (a, b) = tokio::join!(book(&father, mine, slot.id), book(&other, theirs, slot.id));
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert!(
+        statuses.contains(&200) && statuses.contains(&422),
+        "{statuses:?}"
+    );
+    let row = appointment_slot::Entity::find_by_id(slot.id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("slot");
+    assert_eq!(row.booked, 1);
+    let (winner, winner_id) = if statuses[0] == 200 {
+        (&father, mine)
+    } else {
+        (&other, theirs)
+    };
+    // Someone else's registration cannot be booked.
+    let loser_id = if winner_id == mine { theirs } else { mine };
+    assert_eq!(book(winner, loser_id, slot.id).await.status(), 404);
+    assert!(options(winner, winner_id).await["current"]["slot"]["starts_at"].is_string());
+
+    // The point's staff see it and check the family in; then it cannot be cancelled.
+    let reference = registration::Entity::find_by_id(winner_id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .reference;
+    let point_staff = app.staff("point.sn").await;
+    let day: Value = point_staff
+        .call("get_point_appointments", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed = day["appointments"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["reference"] == reference).cloned())
+        .unwrap_or_default();
+    let appointment = listed["id"].as_i64().expect("listed");
+    assert!(
+        listed["child_masked_id"]
+            .as_str()
+            .is_some_and(|m| m.contains('*')),
+        "{listed}"
+    );
+
+    // Staff of another point get nothing of it.
+    let bureau = registration_point::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("point")
+        .bureau_id;
+    let elsewhere = registration_point::ActiveModel {
+        bureau_id: Set(bureau),
+        name_zh: Set("市北区登记点".into()),
+        name_en: Set("Shibei point".into()),
+        address_zh: Set("市北区".into()),
+        address_en: Set("Shibei".into()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("point");
+    let admin = app.staff("admin").await;
+    let created = admin
+        .call(
+            "create_staff_account",
+            &[
+                ("username", "point.sb"),
+                ("display_name", "钱老师"),
+                ("role", "point_staff"),
+                ("place_id", &elsewhere.id.to_string()),
+                ("password", "point-password-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    let stranger = app.browser();
+    let signed_in = stranger
+        .call(
+            "staff_sign_in",
+            &[
+                ("username", "point.sb"),
+                ("password", "point-password-2026"),
+            ],
+        )
+        .await;
+    assert!(signed_in.status().is_success() || signed_in.status().is_redirection());
+    let day: Value = stranger
+        .call("get_point_appointments", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(day["appointments"], json!([]));
+    assert_eq!(
+        stranger
+            .call(
+                "check_in_appointment",
+                &[("appointment_id", &appointment.to_string())]
+            )
+            .await
+            .status(),
+        404
+    );
+    let reviewer = app.staff("reviewer.sn1").await;
+    assert_eq!(
+        reviewer.call("get_point_appointments", &[]).await.status(),
+        403
+    );
+
+    assert_eq!(
+        point_staff
+            .call(
+                "check_in_appointment",
+                &[("appointment_id", &appointment.to_string())]
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        options(winner, winner_id).await["current"]["checked_in"],
+        true
+    );
+    assert_eq!(
+        winner
+            .call("cancel_appointment", &[("id", &winner_id.to_string())])
+            .await
+            .status(),
+        423
+    );
+}
