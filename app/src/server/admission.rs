@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -24,6 +24,7 @@ use crate::{
     server::{
         Clock,
         audit::{self, Request},
+        bureau::{own_school, parse_local},
         entities::{
             admission_decision, entry, parent_account, publication, registration, review_event,
             school,
@@ -33,20 +34,6 @@ use crate::{
         registrations::{masked_child, offset_of},
     },
 };
-
-/// The school, checked to belong to the calling administrator's bureau.
-async fn school_for_admin(
-    db: &impl ConnectionTrait,
-    request: &Request,
-    school_id: i32,
-) -> Result<school::Model, ServiceError> {
-    let school = school::Entity::find_by_id(school_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    request.actor.require_bureau_admin_of(school.bureau_id)?;
-    Ok(school)
-}
 
 /// The school year a school's subsystem is collecting for (its newest window).
 async fn year_of(
@@ -81,7 +68,7 @@ pub async fn page(
     }
     let schools = schools.all(db).await?;
     let school = match school_id {
-        Some(id) => school_for_admin(db, request, id).await?,
+        Some(id) => own_school(db, &request.actor, id).await?,
         None => schools.first().cloned().ok_or(ServiceError::NotFound)?,
     };
     let school_year = year_of(db, &school, subsystem, request.now).await?;
@@ -185,7 +172,7 @@ pub async fn decide(
         .actor
         .require_role(&[crate::domain::StaffRole::BureauAdmin])?
         .clone();
-    school_for_admin(db, request, school_id).await?;
+    own_school(db, &request.actor, school_id).await?;
     if decisions.is_empty() {
         return Ok(0);
     }
@@ -251,18 +238,6 @@ pub async fn decide(
     Ok(parsed.len())
 }
 
-/// Reads a local `YYYY-MM-DDTHH:MM` (a datetime-local input) in the bureau's time.
-fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-        .ok()?;
-    offset
-        .from_local_datetime(&naive)
-        .single()
-        .map(|at| at.with_timezone(&Utc))
-}
-
 /// Schedules (or moves) the publication of a school's results. Every registration that
 /// passed review must have a decision. A time now or past publishes at once.
 pub async fn schedule(
@@ -276,7 +251,7 @@ pub async fn schedule(
         .actor
         .require_role(&[crate::domain::StaffRole::BureauAdmin])?
         .clone();
-    let school = school_for_admin(db, request, school_id).await?;
+    let school = own_school(db, &request.actor, school_id).await?;
     let offset = offset_of(db, school.id).await?;
     let at = parse_local(publish_at, offset).ok_or_else(|| {
         ServiceError::invalid(

@@ -167,20 +167,21 @@ pub async fn book(
     if Some(point.bureau_id) != bureau || slot.starts_at <= request.now {
         return Err(ServiceError::NotFound);
     }
-    let txn = db.begin().await?;
-    if let Some(old) = appointment::Entity::find()
+    let old = appointment::Entity::find()
         .filter(appointment::Column::RegistrationId.eq(row.id))
-        .one(&txn)
-        .await?
-    {
+        .one(db)
+        .await?;
+    if let Some(old) = &old {
         if old.checked_in_at.is_some() {
             return Err(ServiceError::Locked);
         }
         if old.slot_id == slot_id {
             return Ok(());
         }
-        release(&txn, &old).await?;
     }
+    // Every read is done: the transaction starts by writing, so that on SQLite two bookings
+    // queue for the write lock instead of both holding a read lock and failing to upgrade.
+    let txn = db.begin().await?;
     let claimed = appointment_slot::Entity::update_many()
         .col_expr(
             appointment_slot::Column::Booked,
@@ -199,6 +200,12 @@ pub async fn book(
             "这个时段已约满，请选择其他时段。",
             "This time is fully booked: choose another.",
         ));
+    }
+    if let Some(old) = &old
+        && !release(&txn, old).await?
+    {
+        // Checked in or moved meanwhile: leave everything as it was.
+        return Err(ServiceError::Conflict);
     }
     appointment::ActiveModel {
         registration_id: Set(row.id),
@@ -223,8 +230,20 @@ pub async fn book(
     Ok(())
 }
 
-/// Gives an appointment's place back and deletes it.
-async fn release(db: &impl ConnectionTrait, old: &appointment::Model) -> Result<(), ServiceError> {
+/// Deletes an appointment not yet checked in and gives its place back; `false` when it
+/// was checked in or is gone.
+async fn release(
+    db: &impl ConnectionTrait,
+    old: &appointment::Model,
+) -> Result<bool, ServiceError> {
+    let deleted = appointment::Entity::delete_many()
+        .filter(appointment::Column::Id.eq(old.id))
+        .filter(appointment::Column::CheckedInAt.is_null())
+        .exec(db)
+        .await?;
+    if deleted.rows_affected != 1 {
+        return Ok(false);
+    }
     appointment_slot::Entity::update_many()
         .col_expr(
             appointment_slot::Column::Booked,
@@ -234,8 +253,7 @@ async fn release(db: &impl ConnectionTrait, old: &appointment::Model) -> Result<
         .filter(appointment_slot::Column::Booked.gt(0))
         .exec(db)
         .await?;
-    appointment::Entity::delete_by_id(old.id).exec(db).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Cancels a registration's appointment (before check-in).
@@ -245,10 +263,9 @@ pub async fn cancel(
     registration_id: i32,
 ) -> Result<(), ServiceError> {
     let row = load_own(db, &request.actor, registration_id).await?;
-    let txn = db.begin().await?;
     let Some(old) = appointment::Entity::find()
         .filter(appointment::Column::RegistrationId.eq(row.id))
-        .one(&txn)
+        .one(db)
         .await?
     else {
         return Ok(());
@@ -256,7 +273,10 @@ pub async fn cancel(
     if old.checked_in_at.is_some() {
         return Err(ServiceError::Locked);
     }
-    release(&txn, &old).await?;
+    let txn = db.begin().await?;
+    if !release(&txn, &old).await? {
+        return Err(ServiceError::Conflict);
+    }
     audit::record(
         &txn,
         request,
@@ -281,7 +301,14 @@ pub async fn point_list(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc));
+    // Times in the point's bureau's clock, as everywhere else.
+    let offset = match crate::server::entities::bureau::Entity::find_by_id(point.bureau_id)
+        .one(db)
+        .await?
+    {
+        Some(b) => crate::server::bureau::offset_of(&b),
+        None => chrono::Offset::fix(&Utc),
+    };
     let since = now - chrono::Duration::hours(12);
     let slots = appointment_slot::Entity::find()
         .filter(appointment_slot::Column::PointId.eq(point.id))

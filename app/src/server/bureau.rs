@@ -49,7 +49,7 @@ pub(crate) async fn admin_bureau(
 }
 
 /// A school of the calling administrator's bureau.
-async fn own_school(
+pub(crate) async fn own_school(
     db: &impl ConnectionTrait,
     actor: &Actor,
     school_id: i32,
@@ -62,7 +62,7 @@ async fn own_school(
     Ok(school)
 }
 
-fn offset_of(bureau: &bureau::Model) -> chrono::FixedOffset {
+pub(crate) fn offset_of(bureau: &bureau::Model) -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(bureau.utc_offset_minutes * 60)
         .unwrap_or(chrono::Offset::fix(&Utc))
 }
@@ -73,7 +73,8 @@ fn local(at: DateTime<Utc>, offset: chrono::FixedOffset) -> String {
         .to_string()
 }
 
-fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>> {
+/// Reads a local `YYYY-MM-DDTHH:MM` (a datetime-local input) in the bureau's time.
+pub(crate) fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>> {
     let text = text.trim();
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
