@@ -27,6 +27,7 @@ use crate::{
         admissions::AdmissionsPageView,
         appointments::PointPage,
         bureau::{AuditPage, BureauSettingsPage, CatchmentPage, StatisticsPage},
+        claims::ClaimsPage,
         configuration::ConfigurationPage,
         home::HomePage,
         materials::MaterialsPage,
@@ -70,7 +71,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let locale = RwSignal::new(initial_locale());
+    // Reference-counted rather than in the request's arena: on the server leptos_meta reads
+    // the <Title> text after rendering, outside this request's arena, where reading an
+    // arena signal finds another request's (a 500 as soon as two requests overlap).
+    let title_locale = ArcRwSignal::new(initial_locale());
+    let locale = RwSignal::from(title_locale.clone());
     provide_context(LocaleContext(locale));
     // A page restored from the back/forward cache may show data that has since changed
     // (submitted, deleted, edited elsewhere): read it again from the server.
@@ -85,7 +90,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/ruxue.css" />
-        <Title text=move || t("入学报名", "School enrollment").get(locale.get()) />
+        <Title text=move || t("入学报名", "School enrollment").get(title_locale.get()) />
         <Router>
             <header class="site-header">
                 <a class="brand" href="/">
@@ -152,6 +157,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("configuration"))
                         view=ConfigurationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("bureau"), StaticSegment("claims"))
+                        view=ClaimsPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -1,8 +1,30 @@
-import { test as base, expect, Page } from "@playwright/test";
+import { test as base, expect, Browser, BrowserContext, Page } from "@playwright/test";
+
+/** Marks the console messages that report a CSP violation. */
+export const CSP_VIOLATION = "CSP violation:";
+
+/**
+ * Runs in every page before its own scripts (and before the server's HTML is parsed): each
+ * Content-Security-Policy violation (an inline `style` attribute, a script without the
+ * nonce…) becomes a console error, which the journey's console check then fails on.
+ */
+function reportCspViolations(prefix: string) {
+  document.addEventListener(
+    "securitypolicyviolation",
+    (e) => {
+      console.error(
+        `${prefix} ${e.effectiveDirective || e.violatedDirective} ${e.blockedURI || "(inline)"}` +
+          ` at ${e.sourceFile || document.location.href}:${e.lineNumber}${e.sample ? ` sample: ${e.sample}` : ""}`,
+      );
+    },
+    true,
+  );
+}
 
 /**
  * Every journey fails on a console error or warning (hydration warnings included), an
- * uncaught exception or a Rust panic.
+ * uncaught exception, a Rust panic, or a CSP violation on any of its pages (the test's own
+ * page, other tabs of its context, and pages of contexts it opens, such as a reviewer's).
  */
 export const test = base.extend<{ consoleProblems: string[]; expectedFailures: string[] }>({
   /** Paths a journey expects to answer with an error status (a refused sign-in, say). */
@@ -13,7 +35,7 @@ export const test = base.extend<{ consoleProblems: string[]; expectedFailures: s
     { auto: true },
   ],
   consoleProblems: [
-    async ({ page, expectedFailures }, use) => {
+    async ({ page, browser, expectedFailures }, use) => {
       const problems: string[] = [];
       // A page answered with an error status on purpose (a 404 page) is not a problem;
       // any other failed resource is.
@@ -31,8 +53,36 @@ export const test = base.extend<{ consoleProblems: string[]; expectedFailures: s
         }
       });
       page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-      await use(problems);
-      expect(problems, "the browser console stays clean").toEqual([]);
+
+      // The report script runs in every page of this context (this page's console is read
+      // above) and of every context the journey opens (staff on their own desktop); on those
+      // other pages, CSP violations fail the journey too.
+      const watchOther = (other: Page) => {
+        if (other === page) return;
+        other.on("console", (message) => {
+          if (message.text().startsWith(CSP_VIOLATION)) {
+            problems.push(`${message.type()} (${other.url()}): ${message.text()}`);
+          }
+        });
+      };
+      const guard = async (context: BrowserContext) => {
+        await context.addInitScript(reportCspViolations, CSP_VIOLATION);
+        context.pages().forEach(watchOther);
+        context.on("page", watchOther);
+      };
+      await guard(page.context());
+      const newContext = browser.newContext;
+      browser.newContext = async function (this: Browser, ...args: Parameters<Browser["newContext"]>) {
+        const context = await newContext.apply(this, args);
+        await guard(context);
+        return context;
+      } as Browser["newContext"];
+      try {
+        await use(problems);
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(problems, "the browser console stays clean, with no CSP violation").toEqual([]);
     },
     { auto: true },
   ],

@@ -1,5 +1,15 @@
 import { Page, expect } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { waitForHydration } from "./fixtures";
+
+/** The end-to-end server's database (see playwright.config.ts). */
+const database = path.resolve(__dirname, "..", "..", "target", "e2e", "ruxue.db");
+
+/** Runs SQL on it, as the bureau's window settings would change it. */
+export function sql(statement: string): string {
+  return execFileSync("sqlite3", ["-cmd", ".timeout 5000", database, statement], { encoding: "utf8" }).trim();
+}
 
 /** A valid resident ID number born on `yyyymmdd` with a three-digit sequence. */
 export function childId(yyyymmdd: string, seq: number): string {
@@ -15,11 +25,17 @@ export function uniqueSeq(projectName: string, offset: number): number {
 }
 
 /** Signs in through the simulated host app as a person (made on the spot) and checks their details. */
-export async function signInAsParent(page: Page, subject: string, name = "张伟", phone = "13800000001") {
+export async function signInAsParent(
+  page: Page,
+  subject: string,
+  name = "张伟",
+  phone = "13800000001",
+  idNumber = "370202198805120311",
+) {
   await page.goto("/dev/host-app");
   await page.getByLabel("主体标识 Subject id").fill(subject);
   await page.getByLabel("姓名 Name").fill(name);
-  await page.getByLabel("身份证号 ID number").fill("370202198805120311");
+  await page.getByLabel("身份证号 ID number").fill(idNumber);
   await page.getByLabel("手机号 Phone").fill(phone);
   await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
   await expect(page).toHaveURL(/\/(me|registrations)$/);
@@ -35,6 +51,8 @@ export async function signInAsParent(page: Page, subject: string, name = "张伟
 export async function startRegistration(page: Page, child: string) {
   await page.goto("/registrations/new");
   await waitForHydration(page);
+  // With two subsystems nothing is chosen for the parent.
+  await page.getByRole("radio", { name: "小学一年级入学报名" }).check();
   await page.getByLabel("本区户籍，有房产", { exact: false }).check();
   await page.getByLabel("报名学校").selectOption({ label: "市南区第一实验小学" });
   await page.getByLabel("儿童身份证号").fill(child);

@@ -11,6 +11,16 @@ function sql(statement: string): string {
   return execFileSync("sqlite3", ["-cmd", ".timeout 5000", database, statement], { encoding: "utf8" }).trim();
 }
 
+/** Fills 儿童基本信息 from the registration's page and continues to the next section. */
+async function completeChildSection(page: import("@playwright/test").Page, name: string) {
+  await page.getByRole("link", { name: "儿童基本信息" }).click();
+  await waitForHydration(page);
+  await page.getByLabel("儿童姓名").fill(name);
+  await page.getByLabel("民族").selectOption({ label: "汉族" });
+  await page.getByLabel("联系电话").fill("13800000001");
+  await page.getByRole("button", { name: "保存并继续" }).click();
+}
+
 test.describe("a parent's registration", () => {
   test("twins from one account: fill every section, check, submit, and the answers are locked", async ({ page }, testInfo) => {
     const twin1 = childId("20200315", uniqueSeq(testInfo.project.name, 0));
@@ -131,7 +141,7 @@ test.describe("a parent's registration", () => {
     await other.close();
   });
 
-  test("a second tab cannot overwrite what the first one saved", async ({ page }, testInfo) => {
+  test("two tabs changing different answers of one section keep both", async ({ page }, testInfo) => {
     const child = childId("20191001", uniqueSeq(testInfo.project.name, 4));
     await signInAsParent(page, `tabs-${testInfo.project.name}-${Date.now()}`);
     await startRegistration(page, child);
@@ -146,40 +156,136 @@ test.describe("a parent's registration", () => {
     await page.getByLabel("儿童姓名").fill("张一");
     await expect(page.locator("[data-save-state=saved]")).toBeVisible();
 
+    // The other tab read the section before that save, and changes another answer.
     await second.getByLabel("联系电话").fill("13912345678");
-    await expect(second.locator("[data-conflict]")).toBeVisible();
-    await expect(second.locator("[data-conflict]")).toContainText("张一");
-    await second.getByRole("button", { name: "使用最新内容继续" }).click();
+    await expect(second.locator("[data-save-state=saved]")).toBeVisible();
+    await expect(second.locator("[data-conflict]")).toHaveCount(0);
+    // The first tab's change is now shown there too.
     await expect(second.getByLabel("儿童姓名")).toHaveValue("张一");
 
     await page.reload();
     await expect(page.getByLabel("儿童姓名")).toHaveValue("张一");
+    await expect(page.getByLabel("联系电话")).toHaveValue("13912345678");
   });
 
-  test("the back button to an earlier section reads it again, and saving there works", async ({ page }, testInfo) => {
+  test("two tabs changing the same answer: both shown with their label, the parent keeps theirs in one tap", async ({ page }, testInfo) => {
+    const child = childId("20191004", uniqueSeq(testInfo.project.name, 7));
+    await signInAsParent(page, `same-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const sectionUrl = `${page.url()}/sections/child`;
+    await page.goto(sectionUrl);
+    await waitForHydration(page);
+    const second = await page.context().newPage();
+    await second.goto(sectionUrl);
+    await waitForHydration(second);
+
+    await page.getByLabel("儿童姓名").fill("张一");
+    await page.getByLabel("联系电话").fill("13800000001");
+    await expect(page.locator("[data-save-state=saved]")).toBeVisible();
+
+    await second.getByLabel("儿童姓名").fill("张二");
+    const conflict = second.locator("[data-conflict]");
+    await expect(conflict).toBeVisible();
+    // Side by side, by the question's label, never its key.
+    const row = conflict.locator("tr", { hasText: "儿童姓名" });
+    await expect(row).toContainText("张二");
+    await expect(row).toContainText("张一");
+    await expect(conflict).not.toContainText("contact_phone");
+    await expect(conflict).not.toContainText("name");
+    // Nothing typed is dropped while the parent decides.
+    await expect(second.getByLabel("儿童姓名")).toHaveValue("张二");
+
+    await second.getByRole("button", { name: "保留本页填写" }).click();
+    await expect(conflict).toHaveCount(0);
+    await expect(second.locator("[data-save-state=saved]")).toBeVisible();
+    // The other tab's change to another answer is kept.
+    await expect(second.getByLabel("联系电话")).toHaveValue("13800000001");
+
+    await page.reload();
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("张二");
+    await expect(page.getByLabel("联系电话")).toHaveValue("13800000001");
+  });
+
+  test("two tabs on two sections never refuse each other", async ({ page }, testInfo) => {
+    const child = childId("20191005", uniqueSeq(testInfo.project.name, 8));
+    await signInAsParent(page, `twosections-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const overview = page.url();
+    await completeChildSection(page, "孙小满");
+    const second = await page.context().newPage();
+    await second.goto(`${overview}/sections/household`);
+    await waitForHydration(second);
+    await page.goto(`${overview}/sections/child`);
+    await waitForHydration(page);
+
+    await page.getByLabel("儿童姓名").fill("孙小曼");
+    await expect(page.locator("[data-save-state=saved]")).toBeVisible();
+    await second.getByLabel("户籍地址").fill("市南区江西路 3 号");
+    await expect(second.locator("[data-save-state=saved]")).toBeVisible();
+    await expect(second.locator("[data-conflict]")).toHaveCount(0);
+    await expect(second.getByText("其他页面")).toHaveCount(0);
+
+    await page.goto(`${overview}/sections/household`);
+    await expect(page.getByLabel("户籍地址")).toHaveValue("市南区江西路 3 号");
+    await second.goto(`${overview}/sections/child`);
+    await expect(second.getByLabel("儿童姓名")).toHaveValue("孙小曼");
+  });
+
+  test("back then forward at once: the edit made just before is kept and shown", async ({ page }, testInfo) => {
     const child = childId("20191102", uniqueSeq(testInfo.project.name, 5));
     await signInAsParent(page, `back-${testInfo.project.name}-${Date.now()}`);
     await startRegistration(page, child);
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
-    await page.getByRole("link", { name: "儿童基本信息" }).click();
-    await waitForHydration(page);
-    await page.getByLabel("儿童姓名").fill("赵小雨");
-    await page.getByLabel("民族").selectOption({ label: "汉族" });
-    await page.getByLabel("联系电话").fill("13800000001");
-    await page.getByRole("button", { name: "保存并继续" }).click();
+    const overview = page.url();
+    await completeChildSection(page, "赵小雨");
     await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await waitForHydration(page);
     await page.getByLabel("户籍地址").fill("市南区江西路 1 号");
     await expect(page.locator("[data-save-state=saved]")).toBeVisible();
 
+    // Typed, then back and forward again within the two seconds before an autosave.
+    await page.getByLabel("户籍地址").fill("市南区江西路 2 号");
     await page.goBack();
     await expect(page.getByRole("heading", { level: 1, name: "儿童基本信息" })).toBeVisible();
-    await expect(page.getByLabel("儿童姓名")).toHaveValue("赵小雨");
-    await page.getByLabel("儿童姓名").fill("赵小宇");
+    await page.goForward();
+    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await expect(page.getByLabel("户籍地址")).toHaveValue("市南区江西路 2 号");
+
+    // The next edit there saves, with no conflict.
+    await page.getByLabel("户主姓名").fill("赵大山");
     await expect(page.locator("[data-save-state=saved]")).toBeVisible();
     await expect(page.locator("[data-conflict]")).toHaveCount(0);
 
-    await page.goForward();
-    await expect(page.getByLabel("户籍地址")).toHaveValue("市南区江西路 1 号");
+    // What the server holds, as a fresh load shows it.
+    await page.goto(`${overview}/sections/household`);
+    await expect(page.getByLabel("户籍地址")).toHaveValue("市南区江西路 2 号");
+    await expect(page.getByLabel("户主姓名")).toHaveValue("赵大山");
+  });
+
+  test("back then wait: the earlier section saves without a word of conflict", async ({ page }, testInfo) => {
+    const child = childId("20191106", uniqueSeq(testInfo.project.name, 9));
+    await signInAsParent(page, `backwait-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const overview = page.url();
+    await completeChildSection(page, "钱小雨");
+    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByLabel("户籍地址").fill("市南区江西路 5 号");
+    await page.goBack();
+    await expect(page.getByRole("heading", { level: 1, name: "儿童基本信息" })).toBeVisible();
+    await page.waitForTimeout(2500);
+    await page.getByLabel("儿童姓名").fill("钱小宇");
+    await expect(page.locator("[data-save-state=saved]")).toBeVisible();
+    await expect(page.locator("[data-conflict]")).toHaveCount(0);
+    await expect(page.getByText("其他页面")).toHaveCount(0);
+
+    await page.goto(`${overview}/sections/household`);
+    await expect(page.getByLabel("户籍地址")).toHaveValue("市南区江西路 5 号");
+    await page.goto(`${overview}/sections/child`);
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("钱小宇");
   });
 
   test("when the collection window closes, the registration is read-only", async ({ page }, testInfo) => {

@@ -1,4 +1,4 @@
-import { Browser, Page, TestInfo } from "@playwright/test";
+import { Browser, Locator, Page, TestInfo } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
 import { childId, fillAllSections, makeJpeg, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
 
@@ -24,6 +24,93 @@ async function openFromQueue(page: Page, childName: string, filter = "") {
   await row.getByRole("link").click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText(childName);
   await waitForHydration(page);
+}
+
+/** The photo's on-screen box, once it is loaded and any transition has settled. */
+async function settledBox(photo: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+  let last = "";
+  await expect
+    .poll(async () => {
+      const box = await photo.boundingBox();
+      const now = JSON.stringify(box);
+      const settled = box !== null && now === last;
+      last = now;
+      return settled;
+    })
+    .toBe(true);
+  return (await photo.boundingBox())!;
+}
+
+/** The rotation (degrees, 0–359) and scale of the photo's computed CSS transform. */
+async function transformOf(photo: Locator): Promise<{ angle: number; scale: number }> {
+  return photo.evaluate((img: HTMLImageElement) => {
+    const m = new DOMMatrixReadOnly(getComputedStyle(img).transform);
+    const angle = Math.round((Math.atan2(m.b, m.a) * 180) / Math.PI + 360) % 360;
+    return { angle, scale: Math.round(Math.hypot(m.a, m.b) * 100) / 100 };
+  });
+}
+
+/**
+ * The document viewer as a reviewer sees it: two photos (the household register's and the
+ * property certificate's), next/previous by button and by key, zoom and rotation that
+ * change the photo on screen (not merely an attribute).
+ */
+async function walkTheViewer(reviewer: Page) {
+  const viewer = reviewer.locator(".viewer-stage");
+  const counter = viewer.locator("[data-viewer-position]");
+  const caption = viewer.locator(".viewer-caption");
+  const photo = viewer.locator("img[data-viewer-photo]");
+  await expect(photo).toBeVisible();
+  await expect(counter).toHaveText("1/2");
+  await expect(caption).toContainText("户口簿");
+  await expect(viewer.getByRole("button", { name: "上一张" })).toBeDisabled();
+  const firstSrc = (await photo.getAttribute("src"))!;
+  const fitted = await settledBox(photo);
+  expect((await transformOf(photo)).scale).toBe(1);
+
+  // Zoom in: the photo is drawn larger, by its transform.
+  await viewer.getByRole("button", { name: "放大" }).click();
+  const zoomed = await settledBox(photo);
+  expect(zoomed.width).toBeGreaterThan(fitted.width * 1.15);
+  expect(zoomed.height).toBeGreaterThan(fitted.height * 1.15);
+  expect((await transformOf(photo)).scale).toBe(1.25);
+  // "-" zooms back out while the viewer has focus.
+  await reviewer.keyboard.press("-");
+  expect(Math.abs((await settledBox(photo)).width - fitted.width)).toBeLessThan(2);
+
+  // Next, by the → key: the second document's photo, upright and fitted again.
+  await viewer.focus();
+  await reviewer.keyboard.press("ArrowRight");
+  await expect(counter).toHaveText("2/2");
+  await expect(caption).toContainText("不动产权证书");
+  await expect(photo).not.toHaveAttribute("src", firstSrc);
+  await expect(viewer.getByRole("button", { name: "下一张" })).toBeDisabled();
+  const upright = await settledBox(photo);
+  expect(upright.width).toBeGreaterThan(upright.height);
+
+  // Rotate: a quarter turn, so the photo on screen is now taller than wide.
+  await viewer.getByRole("button", { name: "旋转" }).click();
+  const turned = await settledBox(photo);
+  expect((await transformOf(photo)).angle).toBe(90);
+  expect(turned.height).toBeGreaterThan(turned.width);
+  // R turns it again (half a turn): wide again.
+  await reviewer.keyboard.press("r");
+  const halfTurned = await settledBox(photo);
+  expect((await transformOf(photo)).angle).toBe(180);
+  expect(halfTurned.width).toBeGreaterThan(halfTurned.height);
+  // Zoomed while turned, it still grows.
+  await reviewer.keyboard.press("+");
+  const both = await settledBox(photo);
+  expect(both.width).toBeGreaterThan(halfTurned.width * 1.15);
+  expect(await transformOf(photo)).toEqual({ angle: 180, scale: 1.25 });
+
+  // ← goes back to the first photo, fitted and upright.
+  await reviewer.keyboard.press("ArrowLeft");
+  await expect(counter).toHaveText("1/2");
+  await expect(photo).toHaveAttribute("src", firstSrc);
+  await settledBox(photo);
+  expect(await transformOf(photo)).toEqual({ angle: 0, scale: 1 });
 }
 
 function childNameFor(testInfo: TestInfo): string {
@@ -56,9 +143,7 @@ test.describe("review, from submission to the second review", () => {
     await openFromQueue(reviewer, childName);
     await expect(reviewer.locator('[data-field="name"] .answer-value')).toHaveText(childName);
     await expect(reviewer.locator('[data-field="name"]')).toContainText("手工填写");
-    await expect(reviewer.locator("img[data-viewer-photo]")).toBeVisible();
-    await reviewer.getByRole("button", { name: "旋转" }).click();
-    await expect(reviewer.locator("img[data-viewer-photo]")).toHaveAttribute("style", /rotate\(90deg\)/);
+    await walkTheViewer(reviewer);
     await reviewer.getByRole("button", { name: "退回修改" }).click();
     await reviewer.locator(".change-items").getByLabel("户口簿", { exact: false }).check();
     await reviewer.getByLabel("给家长的说明").fill("户口簿照片反光看不清，请重新拍摄户主页。");

@@ -12,6 +12,9 @@ mod m20261127_000006_review;
 mod m20261128_000007_admission;
 mod m20261129_000008_administration;
 mod m20261130_000009_appointments;
+mod m20261201_000010_section_versions;
+mod m20261201_000011_upload_limits;
+mod m20261201_000012_set_aside;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -29,6 +32,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_admission::Migration),
             Box::new(m20261129_000008_administration::Migration),
             Box::new(m20261130_000009_appointments::Migration),
+            Box::new(m20261201_000010_section_versions::Migration),
+            Box::new(m20261201_000011_upload_limits::Migration),
+            Box::new(m20261201_000012_set_aside::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use app::{
     server::{
         AppState,
         auth::Actor,
-        documents::{self, PhotoSize, Upload},
+        documents::{self, PhotoSize, Upload, UploadError},
         photos::MAX_PHOTO_BYTES,
         to_app_error,
     },
@@ -34,7 +34,9 @@ pub struct UploadQuery {
     replaces: Option<i32>,
 }
 
-/// `POST /api/registrations/{id}/documents/{document}`: a photo of a document.
+/// `POST /api/registrations/{id}/documents/{document}`: a photo of a document. Refused
+/// with 429 and `Retry-After` when the account uploads more often than the upload policy
+/// allows (see [`app::server::photos::UploadPolicy`]).
 pub async fn upload(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -69,20 +71,50 @@ pub async fn upload(
     .await
     {
         Ok(photo) => (StatusCode::OK, Json(photo)).into_response(),
-        Err(error) => failure(to_app_error(error)),
+        // Over the account's upload rate: 429 with when to try again, for people (the
+        // message) and for machines (`Retry-After`, in seconds).
+        Err(UploadError::TooFrequent {
+            retry_after,
+            problem,
+        }) => {
+            let error = AppError::Invalid {
+                problems: vec![problem],
+            };
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(
+                    header::RETRY_AFTER,
+                    retry_after.as_secs().max(1).to_string(),
+                )],
+                Json(error),
+            )
+                .into_response()
+        }
+        Err(UploadError::Service(error)) => failure(to_app_error(error)),
     }
 }
 
-/// `GET /documents/{photo}/{size}`: a photo's `full`, `review` or `thumb` copy.
+/// `GET /documents/{photo}/{size}`: a photo's `full`, `review` or `thumb` copy. Views by
+/// staff are audited, with the address the request came from.
 pub async fn photo(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path((photo_id, size)): Path<(i32, String)>,
+    parts: axum::http::request::Parts,
 ) -> Response {
     let Some(size) = PhotoSize::from_code(&size) else {
         return failure(AppError::NotFound);
     };
-    match documents::photo(&state.db, &state.documents, &actor, photo_id, size).await {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    let request = app::server::audit::Request {
+        actor,
+        address: state.client_address_from(&parts.headers, peer),
+        now: state.clock.now(),
+    };
+    match documents::photo(&state.db, &state.documents, &request, photo_id, size).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg".to_owned()),

@@ -3,7 +3,8 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use app::domain::provenance::RegistrySource;
+use app::server::photos::UploadPolicy;
+use app::{domain::provenance::RegistrySource, server::auth::client_address::TrustedProxies};
 use secrecy::{ExposeSecret, SecretString};
 
 /// How log lines are written.
@@ -43,8 +44,13 @@ pub struct Settings {
     pub sso_issuer: String,
     /// Expected `aud` of host-app tokens (`RUXUE_SSO_AUDIENCE`).
     pub sso_audience: String,
-    /// The host app's public key in PEM, inline or `@path` (`RUXUE_SSO_PUBLIC_KEY`).
+    /// The host app's public key in PEM, inline or `@path` (`RUXUE_SSO_PUBLIC_KEY`): one key,
+    /// used whatever `kid` a token names.
     pub sso_public_key: Option<String>,
+    /// The host app's public keys by key id, so that it can rotate with an overlap
+    /// (`RUXUE_SSO_PUBLIC_KEYS`: `kid1=@path1,kid2=@path2`, or PEMs inline): a token naming a
+    /// `kid` is checked with that key only; one without is accepted only when there is one key.
+    pub sso_public_keys: Vec<(String, String)>,
     /// Serve the simulated host app at `/dev/host-app` (`RUXUE_DEV_HOST_APP`).
     pub dev_host_app: bool,
     /// The host app's name (`RUXUE_HOST_APP_NAME_ZH`, `RUXUE_HOST_APP_NAME_EN`).
@@ -56,9 +62,14 @@ pub struct Settings {
     pub session_idle: Duration,
     /// And in any case this long after sign-in (`RUXUE_SESSION_ABSOLUTE_HOURS`, 12).
     pub session_absolute: Duration,
-    /// The header a trusted reverse proxy writes the client address into
-    /// (`RUXUE_CLIENT_IP_HEADER`, e.g. `X-Forwarded-For`); unset: the peer address.
+    /// The header the trusted reverse proxies write the client address into
+    /// (`RUXUE_CLIENT_IP_HEADER`; unset: `X-Forwarded-For`). Read only from those proxies.
     pub client_ip_header: Option<String>,
+    /// Reverse proxies whose forwarded-for header is believed (`RUXUE_TRUSTED_PROXIES`,
+    /// comma-separated addresses or networks such as `10.0.0.0/8`; default none: the peer
+    /// address is the client's). Through them, the right-most address they did not write
+    /// is the client's.
+    pub trusted_proxies: TrustedProxies,
     /// Government registries for prefill (自动回填).
     pub registry: RegistrySettings,
     /// The OpenDAL service document photos are kept in (`RUXUE_STORAGE`: `fs` by default,
@@ -70,6 +81,12 @@ pub struct Settings {
     pub storage_options: Vec<(String, SecretString)>,
     /// Photos decoded at once (`RUXUE_PHOTO_WORKERS`, default 2).
     pub photo_workers: usize,
+    /// What one parent may upload and keep: `RUXUE_UPLOADS_PER_WINDOW` uploads per account
+    /// within `RUXUE_UPLOAD_WINDOW_SECS` (30 in 600), `RUXUE_PHOTOS_PER_REGISTRATION` (40)
+    /// and `RUXUE_PHOTOS_PER_DOCUMENT` (5) photos kept; replaced and removed photos of
+    /// drafts deleted `RUXUE_REMOVED_PHOTO_GRACE_SECS` (600) after, looked for every
+    /// `RUXUE_PHOTO_SWEEP_INTERVAL_MS` (60000).
+    pub uploads: UploadPolicy,
     /// Where SMS notices go: `RUXUE_SMS_URL` (an HTTP endpoint taking `{"id","to","body"}`,
     /// see docs/sms.md); unset, they are written to the log.
     pub sms_url: Option<String>,
@@ -300,6 +317,69 @@ impl Settings {
         if let Some(text) = read_secret("RUXUE_STORAGE_SECRET_OPTIONS")? {
             add_options("RUXUE_STORAGE_SECRET_OPTIONS", text)?;
         }
+        let trusted_proxies = match get("RUXUE_TRUSTED_PROXIES") {
+            None => TrustedProxies::default(),
+            Some(text) => TrustedProxies::parse(&text).map_err(|reason| SettingsError {
+                name: "RUXUE_TRUSTED_PROXIES",
+                reason,
+            })?,
+        };
+        let client_ip_header = get("RUXUE_CLIENT_IP_HEADER");
+        if client_ip_header.is_some() && trusted_proxies.is_empty() {
+            return Err(SettingsError {
+                name: "RUXUE_CLIENT_IP_HEADER",
+                reason: "the header is read only from the proxies in RUXUE_TRUSTED_PROXIES: \
+                         set those too (anyone could write it otherwise)"
+                    .into(),
+            });
+        }
+        let read_key = |name: &'static str, value: &str| -> Result<String, SettingsError> {
+            match value.trim().strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path.trim()).map_err(|e| SettingsError {
+                    name,
+                    reason: format!("cannot read `{path}`: {e}"),
+                }),
+                None => Ok(value.replace("\\n", "\n")),
+            }
+        };
+        let mut sso_public_keys: Vec<(String, String)> = Vec::new();
+        if let Some(text) = get("RUXUE_SSO_PUBLIC_KEYS") {
+            const NAME: &str = "RUXUE_SSO_PUBLIC_KEYS";
+            for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let Some((kid, key)) = entry.split_once('=') else {
+                    return Err(SettingsError {
+                        name: NAME,
+                        reason: "each key is kid=@path or kid=PEM".into(),
+                    });
+                };
+                let kid = kid.trim();
+                if kid.is_empty() || kid.len() > 200 || kid.contains(char::is_whitespace) {
+                    return Err(SettingsError {
+                        name: NAME,
+                        reason: format!("`{kid}` is not a key id"),
+                    });
+                }
+                if sso_public_keys.iter().any(|(known, _)| known == kid) {
+                    return Err(SettingsError {
+                        name: NAME,
+                        reason: format!("the key id `{kid}` is given twice"),
+                    });
+                }
+                sso_public_keys.push((kid.to_owned(), read_key(NAME, key)?));
+            }
+        }
+        let uploads = UploadPolicy {
+            per_window: number("RUXUE_UPLOADS_PER_WINDOW", 30)?.max(1),
+            window: Duration::from_secs(number("RUXUE_UPLOAD_WINDOW_SECS", 600)?.clamp(1, 86_400)),
+            per_registration: number("RUXUE_PHOTOS_PER_REGISTRATION", 40)?.max(1),
+            per_document: number("RUXUE_PHOTOS_PER_DOCUMENT", 5)?.max(1),
+            removed_grace: Duration::from_secs(
+                number("RUXUE_REMOVED_PHOTO_GRACE_SECS", 600)?.min(30 * 86_400),
+            ),
+            sweep_interval: Duration::from_millis(
+                number("RUXUE_PHOTO_SWEEP_INTERVAL_MS", 60_000)?.max(10),
+            ),
+        };
         let sms_url = match get("RUXUE_SMS_URL").map(|u| u.trim().to_owned()) {
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
             Some(url) => {
@@ -325,20 +405,10 @@ impl Settings {
             output_name: parse("LEPTOS_OUTPUT_NAME", "ruxue")?,
             sso_issuer: parse("RUXUE_SSO_ISSUER", DEV_SSO_ISSUER)?,
             sso_audience: parse("RUXUE_SSO_AUDIENCE", "ruxue")?,
-            sso_public_key: match get("RUXUE_SSO_PUBLIC_KEY") {
-                None => None,
-                Some(value) => {
-                    match value.strip_prefix('@') {
-                        Some(path) => Some(std::fs::read_to_string(path.trim()).map_err(|e| {
-                            SettingsError {
-                                name: "RUXUE_SSO_PUBLIC_KEY",
-                                reason: format!("cannot read `{path}`: {e}"),
-                            }
-                        })?),
-                        None => Some(value.replace("\\n", "\n")),
-                    }
-                }
-            },
+            sso_public_key: get("RUXUE_SSO_PUBLIC_KEY")
+                .map(|value| read_key("RUXUE_SSO_PUBLIC_KEY", &value))
+                .transpose()?,
+            sso_public_keys,
             dev_host_app: flag("RUXUE_DEV_HOST_APP")?,
             host_app_name_zh: parse("RUXUE_HOST_APP_NAME_ZH", "爱山东")?,
             host_app_name_en: parse("RUXUE_HOST_APP_NAME_EN", "iShandong")?,
@@ -349,12 +419,14 @@ impl Settings {
             session_absolute: Duration::from_secs(
                 number("RUXUE_SESSION_ABSOLUTE_HOURS", 12)?.max(1) * 3600,
             ),
-            client_ip_header: get("RUXUE_CLIENT_IP_HEADER"),
+            client_ip_header,
+            trusted_proxies,
             registry,
             storage_scheme: parse("RUXUE_STORAGE", "fs")?.trim().to_owned(),
             storage_options,
             photo_workers: usize::try_from(number("RUXUE_PHOTO_WORKERS", 2)?.clamp(1, 64))
                 .unwrap_or(2),
+            uploads,
             sms_url,
             sms_token: read_secret("RUXUE_SMS_TOKEN")?.map(SecretString::from),
             outbox_interval: Duration::from_millis(
@@ -403,6 +475,7 @@ mod tests {
         assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
         assert!(!s.demo_data);
         assert_eq!(s.log_format, LogFormat::Human);
+        assert_eq!(s.uploads, UploadPolicy::default());
     }
 
     #[test]
@@ -416,6 +489,57 @@ mod tests {
         assert_eq!(e.name, "RUXUE_HOST_APP_ORIGINS");
         let e = settings(&[("RUXUE_DEMO_DATA", "maybe")]).expect_err("refused");
         assert_eq!(e.name, "RUXUE_DEMO_DATA");
+    }
+
+    #[test]
+    fn a_forwarded_address_is_believed_only_from_trusted_proxies() {
+        let s = settings(&[]).expect("valid");
+        assert!(s.trusted_proxies.is_empty(), "none by default");
+        let s = settings(&[("RUXUE_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16")]).expect("valid");
+        assert!(s.trusted_proxies.contains("10.1.2.3".parse().expect("ip")));
+        let e = settings(&[("RUXUE_TRUSTED_PROXIES", "10.0.0.5, nginx")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_TRUSTED_PROXIES");
+        let e = settings(&[("RUXUE_CLIENT_IP_HEADER", "X-Real-IP")]).expect_err("refused");
+        assert_eq!(
+            e.name, "RUXUE_CLIENT_IP_HEADER",
+            "a header anyone could write"
+        );
+        let s = settings(&[
+            ("RUXUE_CLIENT_IP_HEADER", "X-Real-IP"),
+            ("RUXUE_TRUSTED_PROXIES", "10.0.0.5"),
+        ])
+        .expect("valid");
+        assert_eq!(s.client_ip_header.as_deref(), Some("X-Real-IP"));
+    }
+
+    #[test]
+    fn host_app_keys_are_read_by_key_id() {
+        let dir = std::env::temp_dir().join(format!("ruxue-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("b.pem");
+        std::fs::write(
+            &path,
+            "-----BEGIN PUBLIC KEY-----\nB\n-----END PUBLIC KEY-----\n",
+        )
+        .expect("written");
+        let keys = format!(
+            "key-a=-----BEGIN PUBLIC KEY-----\\nA==\\n-----END PUBLIC KEY-----, key-b=@{}",
+            path.display()
+        );
+        let s = settings(&[("RUXUE_SSO_PUBLIC_KEYS", keys.as_str())]).expect("valid");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(s.sso_public_keys.len(), 2);
+        assert_eq!(s.sso_public_keys[0].0, "key-a");
+        assert_eq!(
+            s.sso_public_keys[0].1, "-----BEGIN PUBLIC KEY-----\nA==\n-----END PUBLIC KEY-----",
+            "the padding's = stays in the key"
+        );
+        assert_eq!(s.sso_public_keys[1].0, "key-b");
+        assert!(s.sso_public_keys[1].1.contains("\nB\n"));
+        let e = settings(&[("RUXUE_SSO_PUBLIC_KEYS", "a=x, a=y")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_SSO_PUBLIC_KEYS");
+        let e = settings(&[("RUXUE_SSO_PUBLIC_KEYS", "just-a-pem")]).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_SSO_PUBLIC_KEYS");
     }
 
     #[test]

@@ -129,6 +129,12 @@ impl Application {
             clock,
         );
         admission::spawn_publisher(state.db.clone(), clock, settings.outbox_interval);
+        app::server::documents::spawn_photo_sweeper(
+            state.db.clone(),
+            state.documents.clone(),
+            settings.uploads,
+            clock,
+        );
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
@@ -305,9 +311,11 @@ pub fn app_state(
             entry_url,
         },
         client_ip_header,
+        trusted_proxies: settings.trusted_proxies.clone(),
         registries: registries(settings)?,
         documents: document_store(settings)?,
-        photos: PhotoProcessor::new(settings.photo_workers, Duration::from_secs(20)),
+        photos: PhotoProcessor::new(settings.photo_workers, Duration::from_secs(20))
+            .with_policy(settings.uploads),
     })
 }
 
@@ -379,7 +387,7 @@ fn sms_gateway(settings: &Settings) -> Result<Arc<dyn SmsGateway>, StartupError>
     }
 }
 
-/// Deletes spent host-token ids and old sign-in failures every ten minutes.
+/// Deletes spent host-token ids and old sign-in attempts every ten minutes.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(600));
@@ -390,7 +398,7 @@ fn spawn_housekeeping(state: AppState) {
                 tracing::warn!(error = %error, "deleting spent host-token ids failed");
             }
             if let Err(error) = throttle::delete_old(&state.db, now).await {
-                tracing::warn!(error = %error, "deleting old sign-in failures failed");
+                tracing::warn!(error = %error, "deleting old sign-in attempts failed");
             }
         }
     });
@@ -404,25 +412,43 @@ fn sign_in_config(settings: &Settings) -> Result<(SsoState, DevHostAppState), St
         ));
     }
     let key_error = |e: app::server::auth::sso::KeyError| StartupError::Config(e.to_string());
-    let verifier = match (&settings.sso_public_key, settings.dev_host_app) {
-        (Some(pem), _) => Some(
+    if settings.sso_public_key.is_some() && !settings.sso_public_keys.is_empty() {
+        return Err(StartupError::Config(
+            "set RUXUE_SSO_PUBLIC_KEY (one key) or RUXUE_SSO_PUBLIC_KEYS (keys by id), not both"
+                .into(),
+        ));
+    }
+    let verifier = if !settings.sso_public_keys.is_empty() {
+        Some(
+            SsoVerifier::from_keys(
+                settings
+                    .sso_public_keys
+                    .iter()
+                    .map(|(kid, pem)| (Some(kid.as_str()), pem.as_str())),
+                &settings.sso_issuer,
+                &settings.sso_audience,
+            )
+            .map_err(key_error)?,
+        )
+    } else if let Some(pem) = &settings.sso_public_key {
+        Some(
             SsoVerifier::from_pem(pem, &settings.sso_issuer, &settings.sso_audience)
                 .map_err(key_error)?,
-        ),
-        (None, true) => Some(
+        )
+    } else if settings.dev_host_app {
+        Some(
             SsoVerifier::from_pem(
                 DEV_PUBLIC_KEY_PEM,
                 &settings.sso_issuer,
                 &settings.sso_audience,
             )
             .map_err(key_error)?,
-        ),
-        (None, false) => {
-            tracing::warn!(
-                "RUXUE_SSO_PUBLIC_KEY is not set: parents cannot sign in through the host app"
-            );
-            None
-        }
+        )
+    } else {
+        tracing::warn!(
+            "RUXUE_SSO_PUBLIC_KEY(S) is not set: parents cannot sign in through the host app"
+        );
+        None
     };
     let signer = if settings.dev_host_app {
         tracing::warn!(

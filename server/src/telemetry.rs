@@ -33,7 +33,20 @@ pub fn init(format: LogFormat) {
             let location = info
                 .location()
                 .map(|l| format!("{}:{}", l.file(), l.line()));
-            tracing::error!(location = location.as_deref().unwrap_or("unknown"), "panic");
+            // The message too (a cause, not just a place), shortened and with long digit
+            // runs masked here as well as by the writer: no ID number reaches the log.
+            let message: String = info
+                .payload_as_str()
+                .unwrap_or("(no message)")
+                .chars()
+                .take(300)
+                .collect();
+            let message = String::from_utf8_lossy(&redact_numbers(message.as_bytes())).into_owned();
+            tracing::error!(
+                location = location.as_deref().unwrap_or("unknown"),
+                message = %message,
+                "panic"
+            );
         }));
     }
 }

@@ -1,6 +1,7 @@
-//! Dates as parents read them: 2026年7月1日 / 1 July 2026.
+//! Dates as parents read them: 2026年7月1日 / 1 July 2026, and with a time of day
+//! 2026年7月1日 08:00 / 1 July 2026, 08:00.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 use crate::i18n::Locale;
 
@@ -29,6 +30,17 @@ pub fn format_date(date: NaiveDate, locale: Locale) -> String {
             MONTHS[date.month0() as usize],
             date.year()
         ),
+    }
+}
+
+/// Formats a local date and time the way each language writes it:
+/// 2026年7月1日 08:00 / 1 July 2026, 08:00.
+pub fn format_date_time(at: NaiveDateTime, locale: Locale) -> String {
+    let date = format_date(at.date(), locale);
+    let (hour, minute) = (at.hour(), at.minute());
+    match locale {
+        Locale::Zh => format!("{date} {hour:02}:{minute:02}"),
+        Locale::En => format!("{date}, {hour:02}:{minute:02}"),
     }
 }
 
@@ -66,6 +78,15 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default();
         assert_eq!(format_date(d, Locale::Zh), "2026年7月1日");
         assert_eq!(format_date(d, Locale::En), "1 July 2026");
+    }
+
+    #[test]
+    fn times_read_naturally_in_each_language() {
+        let at = NaiveDate::from_ymd_opt(2026, 7, 1)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .unwrap_or_default();
+        assert_eq!(format_date_time(at, Locale::Zh), "2026年7月1日 08:00");
+        assert_eq!(format_date_time(at, Locale::En), "1 July 2026, 08:00");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod credit_code;
 pub mod dates;
 pub mod materials;
+pub mod merge;
 pub mod name;
 pub mod phone;
 pub mod photo;

@@ -12,6 +12,10 @@ use crate::{
 /// Most children one account may register.
 pub const MAX_REGISTRATIONS_PER_ACCOUNT: usize = 3;
 
+/// The field of the problem that says a child held by another account may be claimed by a
+/// parent the household register names.
+pub const CHILD_CLAIMABLE: &str = "child_claimable";
+
 /// The states of a registration, in the order they usually come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RegistrationState {
@@ -26,10 +30,13 @@ pub enum RegistrationState {
     Admitted,
     NotAdmitted,
     Deleted,
+    /// Held by an account the household register does not confirm, and claimed by a parent
+    /// it does: passed to the bureau, which decides which claim stands.
+    SetAside,
 }
 
 impl RegistrationState {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Draft,
         Self::Submitted,
         Self::FirstReviewPassed,
@@ -40,6 +47,7 @@ impl RegistrationState {
         Self::Admitted,
         Self::NotAdmitted,
         Self::Deleted,
+        Self::SetAside,
     ];
 
     pub fn code(self) -> &'static str {
@@ -54,6 +62,7 @@ impl RegistrationState {
             Self::Admitted => "admitted",
             Self::NotAdmitted => "not_admitted",
             Self::Deleted => "deleted",
+            Self::SetAside => "set_aside",
         }
     }
 
@@ -79,6 +88,7 @@ impl RegistrationState {
             Self::Admitted => t("已录取", "Admitted"),
             Self::NotAdmitted => t("未录取", "Not admitted"),
             Self::Deleted => t("已删除", "Deleted"),
+            Self::SetAside => t("已交教体局处理", "Passed to the bureau"),
         }
     }
 
@@ -120,6 +130,10 @@ impl RegistrationState {
             Self::Deleted => t(
                 "该报名已删除，可以重新报名。",
                 "This registration was deleted; you can register again.",
+            ),
+            Self::SetAside => t(
+                "户籍登记确认的孩子父母已为孩子报名，您的这份报名已交教体局处理，教体局会与您联系。如有疑问，请联系教体局。",
+                "A parent confirmed by the household register has registered this child. This registration was passed to the bureau, which will contact you. Questions: contact the bureau.",
             ),
         }
     }

@@ -434,6 +434,7 @@ mod tests {
                         next,
                         RegistrationState::Draft
                             | RegistrationState::Deleted
+                            | RegistrationState::SetAside
                             | RegistrationState::Admitted
                             | RegistrationState::NotAdmitted
                     ));

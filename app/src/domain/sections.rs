@@ -332,6 +332,32 @@ pub const ETHNICITIES: &[(&str, Text)] = &[
 ];
 
 /// The fields a section shows, given the answers so far (its own and earlier ones).
+/// The field `name` of `kind` as shown with any of `versions` of the answers (fields that
+/// depend on other answers appear with some versions only).
+pub fn find_field(
+    kind: SectionKind,
+    name: &str,
+    versions: &[&SectionData],
+    ctx: &SectionContext<'_>,
+) -> Option<FieldSpec> {
+    versions
+        .iter()
+        .find_map(|data| fields(kind, data, ctx).into_iter().find(|f| f.name == name))
+}
+
+impl FieldSpec {
+    /// A value as a person reads it: a choice's words rather than its code.
+    pub fn display(&self, value: &str, locale: crate::i18n::Locale) -> String {
+        match self.kind {
+            FieldKind::Choice(options) => options
+                .iter()
+                .find(|(code, _)| *code == value)
+                .map_or_else(|| value.to_owned(), |(_, text)| text.get(locale).to_owned()),
+            _ => value.to_owned(),
+        }
+    }
+}
+
 pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -> Vec<FieldSpec> {
     let value = |name: &str| data.get(name).map(|v| v.trim()).unwrap_or_default();
     let mut fields = Vec::new();

@@ -89,15 +89,14 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
         .map_err(to_app_error)
 }
 
-/// The calling point staff's appointments.
+/// The calling point staff's appointments (the registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_point_appointments")]
 pub async fn get_point_appointments() -> Result<PointDay, AppError> {
-    use crate::server::{AppState, appointments, auth::current_actor, to_app_error};
+    use crate::server::{AppState, appointments, to_app_error};
     let state = AppState::from_context()?;
-    let (point, appointments) =
-        appointments::point_list(&state.db, &current_actor(), state.clock.now())
-            .await
-            .map_err(to_app_error)?;
+    let (point, appointments) = appointments::point_list(&state.db, &state.audit_request())
+        .await
+        .map_err(to_app_error)?;
     Ok(PointDay {
         point,
         appointments,

@@ -373,6 +373,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
             <p class="button-row">
                 <a class="button" href="/bureau/statistics">{move || t("统计", "Statistics").get(locale.get())}</a>
                 <a class="button" href="/bureau/audit">{move || t("审计日志", "Audit log").get(locale.get())}</a>
+                <a class="button" href="/bureau/claims">{move || t("被替换的报名", "Registrations set aside").get(locale.get())}</a>
                 <a class="button" href="/bureau/configuration">{move || t("报名入口与材料", "Entries and materials").get(locale.get())}</a>
                 <a class="button" href="/admissions">{move || t("录取与公布", "Admissions").get(locale.get())}</a>
                 <a class="button" href="/catchment">{move || t("学区查询（公开）", "Catchment look-up (public)").get(locale.get())}</a>

@@ -3,6 +3,7 @@
 pub mod admissions;
 pub mod appointments;
 pub mod bureau;
+pub mod claims;
 pub mod configuration;
 pub mod home;
 pub mod materials;

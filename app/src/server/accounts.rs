@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
 };
 use tower_sessions::Session;
 
@@ -66,10 +66,11 @@ pub async fn confirm_identity(
     Ok(())
 }
 
-/// Signs a member of staff in, throttled per account and per address. Refusals never say
-/// whether the username or the password was wrong.
+/// Signs a member of staff in, throttled per account and per address. The attempt is
+/// counted before the password is checked, so parallel guesses cannot outrun the limit.
+/// Refusals never say whether the username or the password was wrong.
 pub async fn staff_sign_in(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     session: &Session,
     username: &str,
     password_text: String,
@@ -84,27 +85,38 @@ pub async fn staff_sign_in(
     {
         return Err(ServiceError::SignInFailed);
     }
-    if throttle::is_throttled(db, username, address, now).await? {
-        tracing::warn!("staff sign-in throttled");
-        return Err(ServiceError::TooManyAttempts);
-    }
+    let attempt = match throttle::begin_attempt(db, username, address, now).await {
+        Ok(attempt) => attempt,
+        Err(ServiceError::TooManyAttempts) => {
+            tracing::warn!("staff sign-in throttled");
+            return Err(ServiceError::TooManyAttempts);
+        }
+        Err(error) => return Err(error),
+    };
     let account = staff_account::Entity::find()
         .filter(staff_account::Column::Username.eq(username.to_lowercase()))
         .one(db)
         .await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    let matches = password::verify_password(password_text, hash).await?;
+    let matches = match password::verify_password(password_text, hash).await {
+        Ok(matches) => matches,
+        Err(error) => {
+            // Not judged (the server was busy): the attempt does not count against anyone.
+            throttle::forget(db, attempt).await?;
+            return Err(error);
+        }
+    };
     let account = match account {
+        // The attempt's rows stay: they are the failure.
         Some(account) if matches && account.active => account,
         _ => {
-            throttle::record_failure(db, username, address, now).await?;
             tracing::info!("staff sign-in refused");
             return Err(ServiceError::SignInFailed);
         }
     };
     let role = StaffRole::from_code(&account.role)
         .ok_or_else(|| ServiceError::Unexpected("unknown staff role in the database".into()))?;
-    throttle::clear_account(db, username).await?;
+    throttle::succeed(db, attempt).await?;
     auth::begin_staff_session(session, account.id, now).await?;
     let mut row: staff_account::ActiveModel = account.into();
     row.last_sign_in_at = Set(Some(now));

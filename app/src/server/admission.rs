@@ -52,7 +52,8 @@ async fn year_of(
         .map_or_else(|| chrono::Datelike::year(&now), |w| w.school_year))
 }
 
-/// The admissions page of a school (the first of the bureau when none is named).
+/// The admissions page of a school (the first of the bureau when none is named). The
+/// registrations it shows are recorded in the audit log (by id).
 pub async fn page(
     db: &impl ConnectionTrait,
     request: &Request,
@@ -140,6 +141,17 @@ pub async fn page(
                 .and_then(|o| AdmissionOutcome::from_code(o)),
         })
         .collect();
+    let shown: Vec<i32> = candidates.iter().map(|c| c.id).collect();
+    audit::record_list(
+        db,
+        request,
+        "list.admissions",
+        "school",
+        Some(school.id),
+        &shown,
+        serde_json::json!({ "subsystem": subsystem.code(), "school_year": school_year }),
+    )
+    .await?;
     Ok(AdmissionsPage {
         schools: schools
             .iter()

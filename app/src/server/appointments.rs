@@ -45,6 +45,7 @@ fn may_book(state: RegistrationState) -> bool {
         state,
         RegistrationState::Draft
             | RegistrationState::Deleted
+            | RegistrationState::SetAside
             | RegistrationState::Rejected
             | RegistrationState::NotAdmitted
     )
@@ -290,13 +291,14 @@ pub async fn cancel(
     Ok(())
 }
 
-/// The calling point staff's point: their appointments from today on, by time.
+/// The calling point staff's point: their appointments from today on, by time. The
+/// registrations listed are recorded in the audit log (by id).
 pub async fn point_list(
     db: &impl ConnectionTrait,
-    actor: &Actor,
-    now: DateTime<Utc>,
+    request: &Request,
 ) -> Result<(LocalizedText, Vec<PointAppointment>), ServiceError> {
-    let staff = actor.require_role(&[StaffRole::PointStaff])?;
+    let now = request.now;
+    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
     let point = registration_point::Entity::find_by_id(staff.registration_point_id.unwrap_or(-1))
         .one(db)
         .await?
@@ -325,11 +327,13 @@ pub async fn point_list(
         .all(db)
         .await?;
     let mut list = Vec::with_capacity(booked.len());
+    let mut shown = Vec::with_capacity(booked.len());
     for slot in &slots {
         for a in booked.iter().filter(|a| a.slot_id == slot.id) {
             let Some(r) = registrations.iter().find(|r| r.id == a.registration_id) else {
                 continue;
             };
+            shown.push(r.id);
             list.push(PointAppointment {
                 id: a.id,
                 slot: slot_view(slot, &point, offset),
@@ -340,6 +344,16 @@ pub async fn point_list(
             });
         }
     }
+    audit::record_list(
+        db,
+        request,
+        "list.point_appointments",
+        "registration_point",
+        Some(point.id),
+        &shown,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok((LocalizedText::new(&point.name_zh, &point.name_en), list))
 }
 

@@ -1,5 +1,10 @@
 //! The audit log: every view of a registration by staff and every action on one, with
 //! who, when and from where. Rows are only ever inserted (the database refuses the rest).
+//!
+//! Staff reads are recorded too: a registration's page, each photo opened (with the copy
+//! asked for), and every list that shows registrations (the review queue, a point's
+//! appointments, the admissions page), naming the registrations shown by id. A row holds
+//! ids and codes only: never a name or an ID number.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
@@ -43,6 +48,46 @@ pub async fn record(
     }
     .insert(db)
     .await?;
+    Ok(())
+}
+
+/// Most registration ids one row of a list's view names; a longer list takes more rows.
+pub const MAX_IDS_PER_ROW: usize = 100;
+
+/// Records that staff were shown a list of registrations: `detail` plus the ids shown
+/// under `registrations`, at most [`MAX_IDS_PER_ROW`] a row (with `part` and `parts` when
+/// it takes more than one). An empty list showed nobody's data and writes nothing.
+pub async fn record_list(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    action: &str,
+    object_kind: &str,
+    object_id: Option<i32>,
+    registrations: &[i32],
+    detail: serde_json::Value,
+) -> Result<(), ServiceError> {
+    let base = match detail {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let parts = registrations.len().div_ceil(MAX_IDS_PER_ROW);
+    for (index, ids) in registrations.chunks(MAX_IDS_PER_ROW).enumerate() {
+        let mut detail = base.clone();
+        detail.insert("registrations".to_owned(), serde_json::json!(ids));
+        if parts > 1 {
+            detail.insert("part".to_owned(), serde_json::json!(index + 1));
+            detail.insert("parts".to_owned(), serde_json::json!(parts));
+        }
+        record(
+            db,
+            request,
+            action,
+            object_kind,
+            object_id,
+            serde_json::Value::Object(detail),
+        )
+        .await?;
+    }
     Ok(())
 }
 

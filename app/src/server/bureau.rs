@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    sea_query::{Expr, OnConflict, Query},
 };
 
 use crate::{
@@ -22,8 +23,8 @@ use crate::{
         audit::{self, Request},
         auth::{Actor, StaffActor},
         entities::{
-            audit_log, bureau, catchment, collection_window, entry, notice, registration, school,
-            school_capacity,
+            audit_log, bureau, catchment, collection_window, entry, material_rule, notice,
+            registration, registration_point, school, school_capacity, staff_account,
         },
         failure::ServiceError,
     },
@@ -586,15 +587,110 @@ pub async fn statistics(
     })
 }
 
-/// The latest audit rows, optionally of one registration (by reference). Read-only.
+/// The audit rows a bureau's administrator reads: those by the bureau's staff (its own,
+/// its schools' and its points'), and those about its registrations, schools, points,
+/// staff, entries, notices and material rules, or the bureau itself.
+async fn audit_scope(db: &impl ConnectionTrait, bureau_id: i32) -> Result<Condition, ServiceError> {
+    let schools: Vec<i32> = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let points: Vec<i32> = registration_point::Entity::find()
+        .filter(registration_point::Column::BureauId.eq(bureau_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let staff: Vec<i32> = staff_account::Entity::find()
+        .filter(
+            Condition::any()
+                .add(staff_account::Column::BureauId.eq(bureau_id))
+                .add(staff_account::Column::SchoolId.is_in(schools.clone()))
+                .add(staff_account::Column::RegistrationPointId.is_in(points.clone())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    // Registrations can be many: a sub-query rather than a list of ids.
+    let registrations = Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(registration::Column::SchoolId.is_in(schools.clone()))
+        .to_owned();
+    let entries = Query::select()
+        .column(entry::Column::Id)
+        .from(entry::Entity)
+        .and_where(entry::Column::BureauId.eq(bureau_id))
+        .to_owned();
+    let notices = Query::select()
+        .column(notice::Column::Id)
+        .from(notice::Entity)
+        .and_where(notice::Column::BureauId.eq(bureau_id))
+        .to_owned();
+    let rules = Query::select()
+        .column(material_rule::Column::Id)
+        .from(material_rule::Entity)
+        .and_where(material_rule::Column::BureauId.eq(bureau_id))
+        .to_owned();
+    let about = |kind: &'static str, ids: Expr| {
+        Condition::all()
+            .add(audit_log::Column::ObjectKind.eq(kind))
+            .add(ids)
+    };
+    Ok(Condition::any()
+        .add(
+            Condition::all()
+                .add(audit_log::Column::ActorKind.eq("staff"))
+                .add(audit_log::Column::ActorId.is_in(staff.clone())),
+        )
+        .add(about(
+            "registration",
+            audit_log::Column::ObjectId.in_subquery(registrations),
+        ))
+        .add(about("school", audit_log::Column::ObjectId.is_in(schools)))
+        .add(about(
+            "registration_point",
+            audit_log::Column::ObjectId.is_in(points),
+        ))
+        .add(about(
+            "staff_account",
+            audit_log::Column::ObjectId.is_in(staff),
+        ))
+        .add(about("bureau", audit_log::Column::ObjectId.eq(bureau_id)))
+        .add(about(
+            "entry",
+            audit_log::Column::ObjectId.in_subquery(entries),
+        ))
+        .add(about(
+            "notice",
+            audit_log::Column::ObjectId.in_subquery(notices),
+        ))
+        .add(about(
+            "material_rule",
+            audit_log::Column::ObjectId.in_subquery(rules),
+        )))
+}
+
+/// The latest audit rows, optionally of one registration (by reference), within the
+/// caller's bureau (everything for a city-wide administrator). Read-only. A reference of
+/// another bureau finds nothing, exactly as one that does not exist.
 pub async fn audit_rows(
     db: &impl ConnectionTrait,
     actor: &Actor,
     reference: &str,
 ) -> Result<Vec<AuditRow>, ServiceError> {
-    let (_, bureau) = admin_bureau(db, actor).await?;
+    let (staff, bureau) = admin_bureau(db, actor).await?;
     let offset = offset_of(&bureau);
     let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
+    if let Some(bureau_id) = staff.bureau_id {
+        query = query.filter(audit_scope(db, bureau_id).await?);
+    }
     let reference = reference.trim();
     if !reference.is_empty() {
         let Some(row) = registration::Entity::find()
@@ -605,13 +701,17 @@ pub async fn audit_rows(
             return Ok(Vec::new());
         };
         // Only the bureau's own registrations.
-        own_school(db, actor, row.school_id).await?;
+        match own_school(db, actor, row.school_id).await {
+            Ok(_) => {}
+            Err(ServiceError::Forbidden | ServiceError::NotFound) => return Ok(Vec::new()),
+            Err(error) => return Err(error),
+        }
         query = query
             .filter(audit_log::Column::ObjectKind.eq("registration"))
             .filter(audit_log::Column::ObjectId.eq(row.id));
     }
     let rows = query.limit(200).all(db).await?;
-    let staff: BTreeMap<i32, String> = crate::server::entities::staff_account::Entity::find()
+    let names: BTreeMap<i32, String> = staff_account::Entity::find()
         .all(db)
         .await?
         .into_iter()
@@ -626,7 +726,7 @@ pub async fn audit_rows(
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             who: match (r.actor_kind.as_str(), r.actor_id) {
-                ("staff", Some(id)) => staff
+                ("staff", Some(id)) => names
                     .get(&id)
                     .cloned()
                     .unwrap_or_else(|| format!("staff #{id}")),

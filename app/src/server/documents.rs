@@ -2,12 +2,14 @@
 //! upload for it. Photos are served only to the registrant and to staff of the
 //! registration's school (and its bureau's administrators); anyone else finds nothing.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition as Where, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition as Where, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    TransactionTrait,
+    sea_query::{Expr, Query},
 };
 
 use crate::{
@@ -19,17 +21,15 @@ use crate::{
     error::FieldProblem,
     i18n::LocalizedText,
     server::{
+        Clock,
         auth::Actor,
-        entities::{document_photo, entry, material_rule, registration, school},
+        entities::{document_photo, entry, material_rule, registration, school, upload_attempt},
         failure::ServiceError,
-        photos::PhotoProcessor,
+        photos::{PhotoProcessor, Processed, UploadPolicy},
         registrations::{Editing, editing, load_own, state_of},
         storage::DocumentStore,
     },
 };
-
-/// Most photos kept for one document (a household register has several pages).
-pub const MAX_PHOTOS_PER_DOCUMENT: u64 = 6;
 
 fn text(zh: &str, en: &str) -> LocalizedText {
     LocalizedText {
@@ -148,76 +148,122 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// Why an upload was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// What any service refuses: not found, locked, closed, a bad photo, a full document.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The account sent too many photos lately (HTTP 429): the problem says when to try
+    /// again, `retry_after` says it to machines.
+    #[error("too many uploads")]
+    TooFrequent {
+        retry_after: Duration,
+        problem: FieldProblem,
+    },
+}
+
+impl From<DbErr> for UploadError {
+    fn from(error: DbErr) -> Self {
+        Self::Service(ServiceError::Database(error))
+    }
+}
+
+/// Where a new photo goes.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    registration_id: i32,
+    document: Document,
+    /// The current photo it replaces, if any.
+    replaces: Option<i32>,
+}
+
+/// The three object keys of one stored photo.
+struct StoredKeys {
+    full: String,
+    review: String,
+    thumb: String,
+}
+
+impl StoredKeys {
+    fn all(&self) -> [&str; 3] {
+        [&self.full, &self.review, &self.thumb]
+    }
+}
+
 /// Checks, re-encodes and stores a photo of a document the registration needs.
+///
+/// Cheap refusals come first (ownership, state, the caps on kept photos), then the
+/// account's upload rate, then the decode. The photo's row is written in a transaction
+/// that checks again, under the registration's lock, that the registration may still be
+/// changed and has room: a photo never lands on a registration submitted while it was
+/// being decoded. Whatever is refused after storing has its files deleted again.
 pub async fn upload(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     store: &DocumentStore,
     processor: &PhotoProcessor,
     actor: &Actor,
     upload: Upload,
     now: DateTime<Utc>,
-) -> Result<PhotoView, ServiceError> {
+) -> Result<PhotoView, UploadError> {
+    let policy = processor.policy();
     let row = load_own(db, actor, upload.registration_id).await?;
     let editing = editing(db, &row, now).await?;
     let document = Document::from_code(&upload.document).ok_or(ServiceError::NotFound)?;
     check_document_allowed(&editing, document)?;
-    let current = document_photo::Entity::find()
-        .filter(document_photo::Column::RegistrationId.eq(row.id))
-        .filter(document_photo::Column::Document.eq(document.code()))
-        .filter(document_photo::Column::RemovedAt.is_null());
-    let replaced = match upload.replaces {
-        Some(id) => Some(
-            current
-                .clone()
-                .filter(document_photo::Column::Id.eq(id))
-                .one(db)
-                .await?
-                .ok_or(ServiceError::NotFound)?,
-        ),
-        None => None,
-    };
-    if replaced.is_none() && current.count(db).await? >= MAX_PHOTOS_PER_DOCUMENT {
-        return Err(ServiceError::Invalid(vec![FieldProblem::new(
-            "photo",
-            format!("每份材料最多 {MAX_PHOTOS_PER_DOCUMENT} 张照片，请替换或删除已有照片。"),
-            format!(
-                "At most {MAX_PHOTOS_PER_DOCUMENT} photos a document: replace or remove one first."
-            ),
-        )]));
+    if let Some(id) = upload.replaces {
+        live_photos(row.id, document)
+            .filter(document_photo::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
     }
+    check_room(db, row.id, document, upload.replaces.is_some(), policy).await?;
+    count_upload(db, row.account_id, policy, now).await?;
     let processed = processor
         .process(upload.bytes)
         .await
         .map_err(|e| ServiceError::Invalid(vec![e.problem()]))?;
     let name = uuid::Uuid::new_v4().simple().to_string();
     let key = |size: &str| format!("registrations/{}/{name}-{size}.jpg", row.id);
-    let (full_key, review_key, thumb_key) = (key("full"), key("review"), key("thumb"));
+    let keys = StoredKeys {
+        full: key("full"),
+        review: key("review"),
+        thumb: key("thumb"),
+    };
     let bytes = i64::try_from(processed.full.len()).unwrap_or(i64::MAX);
-    store.put(&full_key, processed.full).await?;
-    store.put(&review_key, processed.review).await?;
-    store.put(&thumb_key, processed.thumb).await?;
     let width = i32::try_from(processed.width).unwrap_or(i32::MAX);
     let height = i32::try_from(processed.height).unwrap_or(i32::MAX);
-    let saved = document_photo::ActiveModel {
+    if let Err(error) = put_all(store, &keys, processed).await {
+        delete_files(store, keys.all()).await;
+        return Err(error.into());
+    }
+    let photo = document_photo::ActiveModel {
         registration_id: Set(row.id),
         document: Set(document.code().to_owned()),
-        full_key: Set(full_key),
-        review_key: Set(review_key),
-        thumb_key: Set(thumb_key),
+        full_key: Set(keys.full.clone()),
+        review_key: Set(keys.review.clone()),
+        thumb_key: Set(keys.thumb.clone()),
         width: Set(width),
         height: Set(height),
         bytes: Set(bytes),
         uploaded_at: Set(now),
         removed_at: Set(None),
+        sweep_claimed_until: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    if let Some(old) = replaced {
-        let mut old: document_photo::ActiveModel = old.into();
-        old.removed_at = Set(Some(now));
-        old.update(db).await?;
-    }
+    };
+    let slot = Slot {
+        registration_id: row.id,
+        document,
+        replaces: upload.replaces,
+    };
+    let saved = match save_photo(db, actor, slot, photo, policy, now).await {
+        Ok(saved) => saved,
+        Err(error) => {
+            delete_files(store, keys.all()).await;
+            return Err(error.into());
+        }
+    };
     Ok(PhotoView {
         id: saved.id,
         width,
@@ -226,9 +272,224 @@ pub async fn upload(
     })
 }
 
-/// Removes a photo (kept for the audit trail, no longer counted or shown).
-pub async fn remove(
+/// Stores the three sizes of a processed photo.
+async fn put_all(
+    store: &DocumentStore,
+    keys: &StoredKeys,
+    processed: Processed,
+) -> Result<(), ServiceError> {
+    store.put(&keys.full, processed.full).await?;
+    store.put(&keys.review, processed.review).await?;
+    store.put(&keys.thumb, processed.thumb).await
+}
+
+/// The current (not replaced or removed) photos of one document of a registration.
+fn live_photos(
+    registration_id: i32,
+    document: Document,
+) -> sea_orm::Select<document_photo::Entity> {
+    document_photo::Entity::find()
+        .filter(document_photo::Column::RegistrationId.eq(registration_id))
+        .filter(document_photo::Column::Document.eq(document.code()))
+        .filter(document_photo::Column::RemovedAt.is_null())
+}
+
+/// Refuses a photo that would go over the caps: photos kept for the registration (replaced
+/// and removed ones count until the sweep deletes them) and current photos of the document
+/// (`replacing`: one of them is about to be replaced).
+async fn check_room(
     db: &impl ConnectionTrait,
+    registration_id: i32,
+    document: Document,
+    replacing: bool,
+    policy: UploadPolicy,
+) -> Result<(), ServiceError> {
+    let kept = document_photo::Entity::find()
+        .filter(document_photo::Column::RegistrationId.eq(registration_id))
+        .count(db)
+        .await?;
+    if kept >= policy.per_registration {
+        let limit = policy.per_registration;
+        let grace = minutes(policy.removed_grace);
+        return Err(ServiceError::invalid(
+            "photo",
+            &format!(
+                "这份报名已保存 {limit} 张照片（含已替换、删除的），不能再上传。草稿中替换或删除的照片约 {grace} 分钟后释放名额；如仍需上传，请联系学校。"
+            ),
+            &format!(
+                "This registration already keeps {limit} photos (replaced and removed ones included): no more can be uploaded. Photos replaced or removed in a draft free their place after about {grace} minutes; otherwise contact the school."
+            ),
+        ));
+    }
+    let live = live_photos(registration_id, document).count(db).await?;
+    let after = if replacing {
+        live.saturating_sub(1)
+    } else {
+        live
+    };
+    if after >= policy.per_document {
+        let limit = policy.per_document;
+        return Err(ServiceError::invalid(
+            "photo",
+            &format!("每份材料最多 {limit} 张照片，请替换或删除已有照片。"),
+            &format!("At most {limit} photos a document: replace or remove one first."),
+        ));
+    }
+    Ok(())
+}
+
+/// Whole minutes of `duration`, rounded up, at least one: what a parent is told.
+fn minutes(duration: Duration) -> u64 {
+    duration.as_secs().div_ceil(60).max(1)
+}
+
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or_else(|_| chrono::Duration::days(3650))
+}
+
+/// Counts an upload against its account's rate, or refuses it.
+///
+/// The count lives in the database, not in this process (see [`UploadPolicy`]): an attempt
+/// first writes its row, then counts the rows of the window. Whichever attempt counts last
+/// sees every row written before it, so that no more than the limit pass however many
+/// arrive at once (a burst may see one or two more refused than strictly needed). A
+/// refused attempt is forgotten, so that knocking again does not push the wait further.
+async fn count_upload(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    policy: UploadPolicy,
+    now: DateTime<Utc>,
+) -> Result<(), UploadError> {
+    let window = chrono_duration(policy.window);
+    let since = now - window;
+    let attempt = upload_attempt::ActiveModel {
+        account_id: Set(account_id),
+        attempted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let in_window = || {
+        upload_attempt::Entity::find()
+            .filter(upload_attempt::Column::AccountId.eq(account_id))
+            .filter(upload_attempt::Column::AttemptedAt.gt(since))
+    };
+    if in_window().count(db).await? <= policy.per_window {
+        return Ok(());
+    }
+    upload_attempt::Entity::delete_by_id(attempt.id)
+        .exec(db)
+        .await?;
+    let oldest = in_window()
+        .order_by_asc(upload_attempt::Column::AttemptedAt)
+        .one(db)
+        .await?;
+    let free_at = oldest.map_or(now, |a| a.attempted_at + window);
+    let retry_after = (free_at - now)
+        .to_std()
+        .unwrap_or(Duration::ZERO)
+        .max(Duration::from_secs(1));
+    let (limit, per, wait) = (
+        policy.per_window,
+        minutes(policy.window),
+        minutes(retry_after),
+    );
+    tracing::warn!(
+        account = account_id,
+        "upload refused: over the account's upload rate"
+    );
+    Err(UploadError::TooFrequent {
+        retry_after,
+        problem: FieldProblem::new(
+            "photo",
+            format!(
+                "上传过于频繁：每个账号 {per} 分钟内最多上传 {limit} 张照片。请在约 {wait} 分钟后再试。"
+            ),
+            format!(
+                "Too many uploads: at most {limit} photos every {per} minutes for one account. Try again in about {wait} minutes."
+            ),
+        ),
+    })
+}
+
+/// Locks the registration and checks again, inside the transaction about to write, that
+/// the parent may change it now; what they may change comes back.
+///
+/// The first statement writes (an UPDATE that changes nothing): it takes SQLite's write
+/// lock and PostgreSQL's row lock on the registration. A submit, itself an UPDATE of that
+/// row, has then either committed before (and is seen by the read that follows) or waits
+/// until this transaction ends.
+async fn hold_editable(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    registration_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Editing, ServiceError> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::col(registration::Column::State),
+        )
+        .filter(registration::Column::Id.eq(registration_id))
+        .exec(txn)
+        .await?;
+    let row = load_own(txn, actor, registration_id).await?;
+    editing(txn, &row, now).await
+}
+
+/// Writes a processed photo's row (and marks the photo it replaces), after checking again
+/// under the registration's lock that it may be changed and has room.
+async fn save_photo(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    slot: Slot,
+    photo: document_photo::ActiveModel,
+    policy: UploadPolicy,
+    now: DateTime<Utc>,
+) -> Result<document_photo::Model, ServiceError> {
+    let Slot {
+        registration_id,
+        document,
+        replaces,
+    } = slot;
+    let txn = db.begin().await?;
+    let editing = hold_editable(&txn, actor, registration_id, now).await?;
+    check_document_allowed(&editing, document)?;
+    if let Some(old) = replaces {
+        let replaced = document_photo::Entity::update_many()
+            .col_expr(document_photo::Column::RemovedAt, Expr::value(now))
+            .filter(document_photo::Column::Id.eq(old))
+            .filter(document_photo::Column::RegistrationId.eq(registration_id))
+            .filter(document_photo::Column::Document.eq(document.code()))
+            .filter(document_photo::Column::RemovedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if replaced.rows_affected != 1 {
+            // Replaced or removed meanwhile, from another page.
+            return Err(ServiceError::Conflict);
+        }
+    }
+    check_room(&txn, registration_id, document, false, policy).await?;
+    let saved = photo.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Deletes stored objects, logging (not failing on) what the store refuses: used where
+/// the photo is refused anyway.
+async fn delete_files(store: &DocumentStore, keys: [&str; 3]) {
+    for key in keys {
+        if let Err(error) = store.delete(key).await {
+            tracing::warn!(error = %error, "deleting a refused photo's file failed");
+        }
+    }
+}
+
+/// Removes a photo: no longer counted or shown; its files are deleted after the grace
+/// period by [`sweep_removed_photos`] (never for a registration once submitted). Checked
+/// again inside the transaction that marks it, as an upload is.
+pub async fn remove(
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     photo_id: i32,
     now: DateTime<Utc>,
@@ -241,13 +502,154 @@ pub async fn remove(
         .ok_or(ServiceError::NotFound)?;
     let row = load_own(db, actor, photo.registration_id).await?;
     let editing = editing(db, &row, now).await?;
-    if let Some(document) = Document::from_code(&photo.document) {
+    let document = Document::from_code(&photo.document);
+    if let Some(document) = document {
         check_document_allowed(&editing, document)?;
     }
-    let mut photo: document_photo::ActiveModel = photo.into();
-    photo.removed_at = Set(Some(now));
-    photo.update(db).await?;
+    let txn = db.begin().await?;
+    let editing = hold_editable(&txn, actor, photo.registration_id, now).await?;
+    if let Some(document) = document {
+        check_document_allowed(&editing, document)?;
+    }
+    let removed = document_photo::Entity::update_many()
+        .col_expr(document_photo::Column::RemovedAt, Expr::value(now))
+        .filter(document_photo::Column::Id.eq(photo.id))
+        .filter(document_photo::Column::RemovedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Err(ServiceError::NotFound);
+    }
+    txn.commit().await?;
     Ok(())
+}
+
+/// Photos one sweep round deletes at most.
+const SWEEP_BATCH: u64 = 50;
+/// How long a sweeper's claim on a photo holds: one that dies lets it go after this.
+const SWEEP_LEASE: Duration = Duration::from_secs(120);
+
+/// Ids of registrations never submitted: only their photos are ever swept. A registration
+/// once submitted keeps every photo, replaced ones included, as the school saw them.
+fn never_submitted() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(registration::Column::SubmittedAt.is_null())
+        .to_owned()
+}
+
+/// Ids of drafts deleted before `cutoff`: nobody can open their photos any more.
+fn deleted_drafts(cutoff: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(registration::Column::SubmittedAt.is_null())
+        .and_where(registration::Column::State.eq(RegistrationState::Deleted.code()))
+        .and_where(registration::Column::DeletedAt.lte(cutoff))
+        .to_owned()
+}
+
+/// Deletes from storage, then from the database, the photos replaced or removed (or left
+/// in a deleted draft) longer than the grace period ago, of registrations never
+/// submitted; and forgets upload attempts older than the rate's window. Each photo is
+/// claimed first by a conditional update, so that several app servers sweeping at once
+/// never work on the same photo; a claim left by a server that died expires after a
+/// lease. Returns how many photos were deleted.
+pub async fn sweep_removed_photos(
+    db: &impl ConnectionTrait,
+    store: &DocumentStore,
+    policy: UploadPolicy,
+    now: DateTime<Utc>,
+) -> Result<u64, ServiceError> {
+    let cutoff = now - chrono_duration(policy.removed_grace);
+    let due = || {
+        Where::all()
+            .add(document_photo::Column::RegistrationId.in_subquery(never_submitted()))
+            .add(
+                Where::any()
+                    .add(document_photo::Column::RemovedAt.lte(cutoff))
+                    .add(
+                        document_photo::Column::RegistrationId.in_subquery(deleted_drafts(cutoff)),
+                    ),
+            )
+            .add(
+                Where::any()
+                    .add(document_photo::Column::SweepClaimedUntil.is_null())
+                    .add(document_photo::Column::SweepClaimedUntil.lt(now)),
+            )
+    };
+    let photos = document_photo::Entity::find()
+        .filter(due())
+        .order_by_asc(document_photo::Column::Id)
+        .limit(SWEEP_BATCH)
+        .all(db)
+        .await?;
+    let mut swept = 0;
+    for photo in photos {
+        let claimed = document_photo::Entity::update_many()
+            .col_expr(
+                document_photo::Column::SweepClaimedUntil,
+                Expr::value(now + chrono_duration(SWEEP_LEASE)),
+            )
+            .filter(document_photo::Column::Id.eq(photo.id))
+            .filter(due())
+            .exec(db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let mut deleted = true;
+        for key in [&photo.full_key, &photo.review_key, &photo.thumb_key] {
+            if let Err(error) = store.delete(key).await {
+                // The claim expires and a later round tries again.
+                tracing::warn!(photo = photo.id, error = %error, "deleting a removed photo failed");
+                deleted = false;
+                break;
+            }
+        }
+        if deleted {
+            document_photo::Entity::delete_many()
+                .filter(document_photo::Column::Id.eq(photo.id))
+                .exec(db)
+                .await?;
+            swept += 1;
+        }
+    }
+    upload_attempt::Entity::delete_many()
+        .filter(upload_attempt::Column::AttemptedAt.lte(now - chrono_duration(policy.window)))
+        .exec(db)
+        .await?;
+    Ok(swept)
+}
+
+/// Runs [`sweep_removed_photos`] until the task is dropped: again at once while full
+/// batches keep coming, else after the policy's interval. Started once per app server, as
+/// the outbox worker is.
+pub fn spawn_photo_sweeper(
+    db: DatabaseConnection,
+    store: DocumentStore,
+    policy: UploadPolicy,
+    clock: Clock,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let pause = match sweep_removed_photos(&db, &store, policy, clock.now()).await {
+                Ok(swept) if swept >= SWEEP_BATCH => Duration::from_millis(50),
+                Ok(swept) => {
+                    if swept > 0 {
+                        tracing::info!(swept, "deleted replaced and removed photos");
+                    }
+                    policy.sweep_interval
+                }
+                Err(error) => {
+                    tracing::error!(error = %error, "photo sweep failed");
+                    policy.sweep_interval
+                }
+            };
+            tokio::time::sleep(pause).await;
+        }
+    })
 }
 
 /// Which copy of a photo.
@@ -284,14 +686,17 @@ impl PhotoSize {
 }
 
 /// A photo's bytes, for its registrant, staff of its school once submitted, and the
-/// bureau's administrators; anyone else finds nothing.
+/// bureau's administrators; anyone else finds nothing. Every view by staff is recorded in
+/// the audit log (the photo, its document and the copy asked for) before the bytes are
+/// returned; the registrant's own views are not.
 pub async fn photo(
     db: &impl ConnectionTrait,
     store: &DocumentStore,
-    actor: &Actor,
+    request: &crate::server::audit::Request,
     photo_id: i32,
     size: PhotoSize,
 ) -> Result<Vec<u8>, ServiceError> {
+    let actor = &request.actor;
     if *actor == Actor::Anonymous {
         return Err(ServiceError::Unauthenticated);
     }
@@ -330,10 +735,26 @@ pub async fn photo(
     if !allowed {
         return Err(ServiceError::NotFound);
     }
-    let key = match size {
-        PhotoSize::Full => &photo.full_key,
-        PhotoSize::Review => &photo.review_key,
-        PhotoSize::Thumb => &photo.thumb_key,
+    let (key, size_code) = match size {
+        PhotoSize::Full => (&photo.full_key, "full"),
+        PhotoSize::Review => (&photo.review_key, "review"),
+        PhotoSize::Thumb => (&photo.thumb_key, "thumb"),
     };
-    store.get(key).await
+    let bytes = store.get(key).await?;
+    if matches!(actor, Actor::Staff(_)) {
+        crate::server::audit::record(
+            db,
+            request,
+            "photo.view",
+            "registration",
+            Some(row.id),
+            serde_json::json!({
+                "photo": photo.id,
+                "document": photo.document,
+                "size": size_code,
+            }),
+        )
+        .await?;
+    }
+    Ok(bytes)
 }

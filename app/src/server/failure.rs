@@ -25,6 +25,10 @@ pub enum ServiceError {
     SignInFailed,
     #[error("too many attempts")]
     TooManyAttempts,
+    /// The server is at its limit of a costly kind of work (password hashes); the caller may
+    /// try again in a moment. Crosses the wire as [`AppError::Unavailable`] ("busy").
+    #[error("busy")]
+    Busy,
     #[error("database error")]
     Database(#[from] DbErr),
     #[error("unexpected: {0}")]
@@ -37,6 +41,9 @@ impl ServiceError {
         Self::Invalid(vec![crate::error::FieldProblem::new(field, zh, en)])
     }
 }
+
+/// What a busy answer asks the client to wait, in seconds (`Retry-After`).
+const BUSY_RETRY_AFTER_SECONDS: &str = "2";
 
 /// The request ID of the request being served, as set by the request-ID layer.
 pub fn current_request_id() -> Option<String> {
@@ -68,6 +75,16 @@ pub fn to_app_error(error: ServiceError) -> AppError {
         },
         ServiceError::SignInFailed => AppError::SignInFailed,
         ServiceError::TooManyAttempts => AppError::TooManyAttempts,
+        ServiceError::Busy => {
+            tracing::warn!("refused for now: the server is busy");
+            if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                options.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static(BUSY_RETRY_AFTER_SECONDS),
+                );
+            }
+            AppError::Unavailable { request_id: None }
+        }
         ServiceError::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => {
             tracing::error!(error = %chain(&error), "database unavailable");
             AppError::Unavailable { request_id }

@@ -7,6 +7,7 @@ pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod bureau;
+pub mod claims;
 pub mod configuration;
 pub mod demo;
 pub mod documents;

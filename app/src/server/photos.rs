@@ -1,7 +1,8 @@
 //! Document photos from the network, trusted for nothing: the kind is decided from the
-//! bytes (JPEG, PNG or WebP, never the name or header), decoding has hard limits on size
-//! and memory and runs on blocking threads behind a semaphore, and what is kept is a fresh
-//! JPEG (which also drops EXIF data such as GPS position) in three sizes.
+//! bytes (JPEG, PNG or WebP, never the name or header), the header's dimensions are held
+//! to a pixel budget before anything is decoded, decoding has a hard memory limit and runs
+//! on blocking threads behind a semaphore, and what is kept is a fresh JPEG (which also
+//! drops EXIF data such as GPS position) in three sizes.
 
 use std::{sync::Arc, time::Duration};
 
@@ -15,8 +16,12 @@ use crate::{domain::photo::PhotoFormat, error::FieldProblem};
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 /// A photo whose short side is smaller is a thumbnail, not a readable document.
 pub const MIN_SHORT_SIDE: u32 = 800;
-/// Largest side decoded at all (the codec's limit): above it nothing is decoded.
+/// Largest side decoded at all, and most pixels (the codec's limits, shared with the
+/// browser's fallback): above them nothing is decoded.
 const MAX_SIDE: u32 = photo_codec::MAX_SIDE;
+const MAX_MEGAPIXELS: u64 = photo_codec::MAX_PIXELS / 1_000_000;
+/// The same in 万 (ten thousands), as pixel counts are said in Chinese.
+const MAX_WAN_PIXELS: u64 = photo_codec::MAX_PIXELS / 10_000;
 /// Long side of the stored full-size, reviewer and thumbnail copies.
 const FULL_SIDE: u32 = 2560;
 const REVIEW_SIDE: u32 = 1600;
@@ -63,8 +68,12 @@ impl PhotoError {
                     .to_owned(),
             ),
             Self::TooManyPixels => (
-                format!("照片尺寸异常（边长超过 {MAX_SIDE} 像素），请用手机重新拍摄。"),
-                format!("The picture's size is abnormal (a side over {MAX_SIDE} pixels): take the photo again with the phone."),
+                format!(
+                    "照片尺寸过大（超过 {MAX_WAN_PIXELS} 万像素，或边长超过 {MAX_SIDE} 像素），属于尺寸异常的图片。请用手机相机重新拍摄。"
+                ),
+                format!(
+                    "The photo is too large in pixels (over {MAX_MEGAPIXELS} megapixels, or a side over {MAX_SIDE} pixels). Take it again with the phone's camera."
+                ),
             ),
             Self::TooSmall { width, height } => (
                 format!(
@@ -151,6 +160,10 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
 }
 
 /// Checks, decodes and re-encodes a photo. Blocking: CPU work of up to a second.
+///
+/// The pixel budget is checked on the header before any pixel is decoded, and the decoded
+/// image is brought down to the full size at once (see [`photo_codec::decode_fitted`]):
+/// every later step works from at most 2560 pixels a side.
 pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge);
@@ -159,13 +172,13 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if format == PhotoFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(PhotoError::Unreadable);
     }
-    let image = photo_codec::decode_upright(bytes, Some(image_format(format)), MIN_SHORT_SIDE)
-        .map_err(|e| match e {
-            DecodeError::TooManyPixels => PhotoError::TooManyPixels,
-            DecodeError::Unreadable => PhotoError::Unreadable,
-            DecodeError::Thumbnail { width, height } => PhotoError::TooSmall { width, height },
-        })?;
-    let full = fit(&image, FULL_SIDE);
+    let full =
+        photo_codec::decode_fitted(bytes, Some(image_format(format)), MIN_SHORT_SIDE, FULL_SIDE)
+            .map_err(|e| match e {
+                DecodeError::TooManyPixels => PhotoError::TooManyPixels,
+                DecodeError::Unreadable => PhotoError::Unreadable,
+                DecodeError::Thumbnail { width, height } => PhotoError::TooSmall { width, height },
+            })?;
     let review = fit(&full, REVIEW_SIDE);
     let thumb = full.thumbnail(THUMB_SIDE, THUMB_SIDE);
     Ok(Processed {
@@ -177,13 +190,52 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     })
 }
 
+/// What one parent may keep and send, and how long a replaced or removed photo stays.
+///
+/// The rate is counted in the database ([`crate::server::documents`]), not in the memory of
+/// one process (as `tower_governor` would): the platform runs as several stateless app
+/// servers behind a load balancer, and a limit each of them kept alone would multiply by
+/// their number and reset with every restart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadPolicy {
+    /// Uploads one parent account may send within `window` (each one decoded counts,
+    /// accepted or not).
+    pub per_window: u64,
+    pub window: Duration,
+    /// Photos kept for one registration: current ones, and replaced or removed ones not yet
+    /// deleted from storage.
+    pub per_registration: u64,
+    /// Current photos of one document (a household register has several pages).
+    pub per_document: u64,
+    /// How long a replaced or removed photo of a draft stays in storage, so that a page
+    /// still showing it does not break at once.
+    pub removed_grace: Duration,
+    /// How often the sweep looks for such photos.
+    pub sweep_interval: Duration,
+}
+
+impl Default for UploadPolicy {
+    fn default() -> Self {
+        Self {
+            per_window: 30,
+            window: Duration::from_secs(600),
+            per_registration: 40,
+            per_document: 5,
+            removed_grace: Duration::from_secs(600),
+            sweep_interval: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Runs [`process`] on blocking threads, a bounded number at a time, so that a burst of
-/// uploads can take neither all memory nor all threads.
+/// uploads can take neither all memory nor all threads. Carries the [`UploadPolicy`] the
+/// upload route applies before it hands a photo over.
 #[derive(Clone, Debug)]
 pub struct PhotoProcessor {
     permits: Arc<Semaphore>,
     /// How long an upload may wait for its turn before being told to retry.
     wait: Duration,
+    policy: UploadPolicy,
 }
 
 impl Default for PhotoProcessor {
@@ -197,7 +249,19 @@ impl PhotoProcessor {
         Self {
             permits: Arc::new(Semaphore::new(at_once.max(1))),
             wait,
+            policy: UploadPolicy::default(),
         }
+    }
+
+    /// The same processor applying `policy`.
+    #[must_use]
+    pub fn with_policy(self, policy: UploadPolicy) -> Self {
+        Self { policy, ..self }
+    }
+
+    /// The limits uploads are held to.
+    pub fn policy(&self) -> UploadPolicy {
+        self.policy
     }
 
     pub async fn process(&self, bytes: Vec<u8>) -> Result<Processed, PhotoError> {

@@ -32,6 +32,47 @@ const PENDING: &str = "pending";
 const FOUND: &str = "found";
 const NOT_FOUND: &str = "not-found";
 const UNAVAILABLE: &str = "unavailable";
+/// The household register knows the child, but not the signed-in parent as its father or
+/// mother: nothing of its answer is kept or shown.
+const UNCONFIRMED: &str = "unconfirmed";
+
+/// Whether the household register names `registrant` as the child's father or mother: the
+/// only case in which its answer, and lookups about other people it names, are used.
+pub(crate) fn is_guardian(household: &HouseholdRecord, registrant: Option<&str>) -> bool {
+    let Some(registrant) = registrant.map(str::trim).filter(|r| !r.is_empty()) else {
+        return false;
+    };
+    [&household.father_id, &household.mother_id]
+        .into_iter()
+        .flatten()
+        .any(|parent| parent.trim().eq_ignore_ascii_case(registrant))
+}
+
+/// The resident ID number of the registration's registrant.
+async fn registrant_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<Option<String>, ServiceError> {
+    Ok(parent_account::Entity::find_by_id(row.account_id)
+        .one(db)
+        .await?
+        .map(|a| a.resident_id))
+}
+
+/// Whether the household register was asked about this registration's child and did not
+/// confirm the registrant as a parent (the reviewer is told; the parent filled by hand).
+pub async fn guardian_unconfirmed(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<bool, ServiceError> {
+    Ok(registry_lookup::Entity::find()
+        .filter(registry_lookup::Column::RegistrationId.eq(registration_id))
+        .filter(registry_lookup::Column::Source.eq(RegistrySource::Household.code()))
+        .filter(registry_lookup::Column::Status.eq(UNCONFIRMED))
+        .one(db)
+        .await?
+        .is_some())
+}
 
 /// A lookup that failed is asked again on a later visit, but not more often than this.
 const RETRY_UNAVAILABLE_AFTER_SECS: i64 = 30;
@@ -133,12 +174,17 @@ fn decode(row: &registry_lookup::Model) -> Option<Record> {
 /// The questions the registration allows now, for the sources configured and the
 /// sections the entry requires. Later questions use earlier answers: a property is looked
 /// for under the registrant and the parents the household register links to the child.
+/// Only people the parent is entitled to ask about are asked about: the registrant, and the
+/// parents named by a household record that names the registrant as a parent
+/// (`household` is that verified record, or none); a guardian number typed into a form is
+/// asked about only when it is one of them.
 async fn questions(
     db: &impl ConnectionTrait,
     registries: &Registries,
     row: &registration::Model,
     answers: &BTreeMap<SectionKind, SectionData>,
     household: Option<&HouseholdRecord>,
+    registrant: Option<&str>,
 ) -> Result<BTreeMap<RegistrySource, Question>, ServiceError> {
     let (_, required) = required_sections(db, row.entry_id).await?;
     let mut questions = BTreeMap::new();
@@ -153,24 +199,28 @@ async fn questions(
             },
         );
     }
-    if wanted(RegistrySource::RealEstate) {
-        let registrant = parent_account::Entity::find_by_id(row.account_id)
-            .one(db)
-            .await?
-            .map(|a| a.resident_id);
-        let mut people: Vec<String> = registrant.into_iter().collect();
-        if let Some(h) = household {
-            people.extend(h.father_id.iter().cloned());
-            people.extend(h.mother_id.iter().cloned());
-        }
-        people.sort();
-        people.dedup();
+    let mut entitled: Vec<String> = registrant
+        .map(|r| r.trim().to_ascii_uppercase())
+        .into_iter()
+        .collect();
+    if let Some(h) = household {
+        entitled.extend(h.father_id.iter().map(|id| id.trim().to_ascii_uppercase()));
+        entitled.extend(h.mother_id.iter().map(|id| id.trim().to_ascii_uppercase()));
+    }
+    entitled.sort();
+    entitled.dedup();
+    if wanted(RegistrySource::RealEstate) && !entitled.is_empty() {
         questions.insert(
             RegistrySource::RealEstate,
-            Question::RealEstate { person_ids: people },
+            Question::RealEstate {
+                person_ids: entitled.clone(),
+            },
         );
     }
-    let guardians = guardian_ids(answers);
+    let guardians: Vec<String> = guardian_ids(answers)
+        .into_iter()
+        .filter(|id| entitled.contains(id))
+        .collect();
     if !guardians.is_empty() {
         if wanted(RegistrySource::ResidencePermit) {
             questions.insert(
@@ -231,7 +281,12 @@ fn row_for<'a>(
         .find(|r| r.source == question.source().code() && r.key_digest == digest)
 }
 
-fn household_of(rows: &[registry_lookup::Model], child_id: &str) -> Option<HouseholdRecord> {
+/// The household register's record of the child, when it names the registrant as a parent.
+fn household_of(
+    rows: &[registry_lookup::Model],
+    child_id: &str,
+    registrant: Option<&str>,
+) -> Option<HouseholdRecord> {
     let question = Question::Household {
         child_id: child_id.to_owned(),
     };
@@ -242,6 +297,7 @@ fn household_of(rows: &[registry_lookup::Model], child_id: &str) -> Option<House
             Record::Household(h) => h,
             _ => None,
         })
+        .filter(|h| is_guardian(h, registrant))
 }
 
 fn data(pairs: &[(&str, String)]) -> SectionData {
@@ -382,8 +438,17 @@ pub async fn context(
         });
     }
     let rows = lookup_rows(db, row.id).await?;
-    let household = household_of(&rows, &row.child_id_number);
-    let questions = questions(db, registries, row, answers, household.as_ref()).await?;
+    let registrant = registrant_of(db, row).await?;
+    let household = household_of(&rows, &row.child_id_number, registrant.as_deref());
+    let questions = questions(
+        db,
+        registries,
+        row,
+        answers,
+        household.as_ref(),
+        registrant.as_deref(),
+    )
+    .await?;
     let mut context = RegistryContext {
         info,
         ..RegistryContext::default()
@@ -444,8 +509,17 @@ pub async fn status(
     }
     let (answers, _) = answers_of(db, row.id).await?;
     let rows = lookup_rows(db, row.id).await?;
-    let household = household_of(&rows, &row.child_id_number);
-    let questions = questions(db, registries, &row, &answers, household.as_ref()).await?;
+    let registrant = registrant_of(db, &row).await?;
+    let household = household_of(&rows, &row.child_id_number, registrant.as_deref());
+    let questions = questions(
+        db,
+        registries,
+        &row,
+        &answers,
+        household.as_ref(),
+        registrant.as_deref(),
+    )
+    .await?;
 
     // A property is looked for under the parents the household register names: wait for it.
     let household_settled = questions
@@ -456,7 +530,16 @@ pub async fn status(
         if *question_source == RegistrySource::RealEstate && !household_settled {
             continue;
         }
-        if let Some(handle) = start(db, registries, &row, &rows, question, now).await?
+        if let Some(handle) = start(
+            db,
+            registries,
+            &row,
+            &rows,
+            question,
+            registrant.as_deref(),
+            now,
+        )
+        .await?
             && Some(*question_source) == relevant
         {
             waiting.push(handle);
@@ -480,6 +563,7 @@ pub async fn status(
             Some(r) => match r.status.as_str() {
                 FOUND => LookupState::Found,
                 NOT_FOUND => LookupState::NotFound,
+                UNCONFIRMED => LookupState::NotConfirmed,
                 UNAVAILABLE => LookupState::Unavailable,
                 _ => {
                     pending = true;
@@ -498,11 +582,19 @@ pub async fn status(
     }
     // What is confirmed now, with the rows just read: the questions change only when the
     // household register answered during the wait.
-    let answered_household = household_of(&rows, &row.child_id_number);
+    let answered_household = household_of(&rows, &row.child_id_number, registrant.as_deref());
     let questions = if answered_household == household {
         questions
     } else {
-        self::questions(db, registries, &row, &answers, answered_household.as_ref()).await?
+        self::questions(
+            db,
+            registries,
+            &row,
+            &answers,
+            answered_household.as_ref(),
+            registrant.as_deref(),
+        )
+        .await?
     };
     let mut context = RegistryContext::default();
     confirm(
@@ -534,6 +626,7 @@ async fn start(
     row: &registration::Model,
     rows: &[registry_lookup::Model],
     question: &Question,
+    registrant: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, ServiceError> {
     let lost_after = chrono::Duration::from_std(registries.policy.longest())
@@ -594,9 +687,19 @@ async fn start(
     let db = db.clone();
     let registries = registries.clone();
     let question = question.clone();
+    let registrant = registrant.map(str::to_owned);
     Ok(Some(tokio::spawn(async move {
         let (result, attempts) = registries.ask(&question).await;
         let (status, answer) = match &result {
+            // Another family's household: nothing of it is kept.
+            Ok(Record::Household(Some(household)))
+                if !is_guardian(household, registrant.as_deref()) =>
+            {
+                tracing::warn!(
+                    "the household register does not name the registrant as a parent of the child"
+                );
+                (UNCONFIRMED, None)
+            }
             Ok(record) if record.found() => (FOUND, serde_json::to_string(record).ok()),
             Ok(_) => (NOT_FOUND, None),
             Err(error) => {

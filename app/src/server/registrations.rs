@@ -6,14 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
+        merge::{changed_fields, merge_answers},
         provenance::{Origin, Provenance, clean_corrections, correction_reason, derive_provenance},
         registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
         review::ChangeRequest,
@@ -48,6 +49,9 @@ use crate::{
 pub struct SectionAnswers {
     pub data: SectionData,
     pub corrections: BTreeMap<String, String>,
+    /// The section's answers as the page read them, to merge its changes into answers
+    /// saved meanwhile by another page; without it a stale save is refused outright.
+    pub base: Option<SectionData>,
 }
 
 /// What the new-registration form sends, as typed.
@@ -196,6 +200,8 @@ pub(crate) struct StoredSections {
     pub answers: BTreeMap<SectionKind, SectionData>,
     pub completed: BTreeSet<SectionKind>,
     pub provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
+    /// Each stored section's version (a section never saved has none: 0).
+    pub versions: BTreeMap<SectionKind, i64>,
 }
 
 /// Reads a registration's sections once.
@@ -211,6 +217,7 @@ pub(crate) async fn sections_of(
         answers: BTreeMap::new(),
         completed: BTreeSet::new(),
         provenance: BTreeMap::new(),
+        versions: BTreeMap::new(),
     };
     for row in rows {
         let Some(kind) = SectionKind::from_code(&row.section) else {
@@ -222,6 +229,7 @@ pub(crate) async fn sections_of(
             stored.completed.insert(kind);
         }
         stored.answers.insert(kind, data);
+        stored.versions.insert(kind, row.version);
         // An unreadable record counts as no record: every value is then shown as typed.
         let provenance = serde_json::from_str(&row.provenance).unwrap_or_default();
         stored.provenance.insert(kind, provenance);
@@ -323,14 +331,18 @@ pub async fn list_mine(
     })
 }
 
-/// Subsystems with their windows, entries and schools.
+/// Subsystems with their windows, entries and schools: for each subsystem the bureau runs
+/// (it has a window or an entry), whether its collection window is open, not yet open or
+/// closed, with the window's times in the bureau's clock.
 pub async fn options(
     db: &impl ConnectionTrait,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Vec<SubsystemOption>, ServiceError> {
+    use crate::{domain::WindowState, pages::registrations::api::OptionWindow};
     actor.require_parent()?;
     let windows = collection_window::Entity::find().all(db).await?;
+    let bureaus = bureau::Entity::find().all(db).await?;
     let entries = entry::Entity::find()
         .filter(entry::Column::Active.eq(true))
         .order_by_asc(entry::Column::Position)
@@ -341,12 +353,31 @@ pub async fn options(
         .order_by_asc(school::Column::Position)
         .all(db)
         .await?;
+    // Each window in its own bureau's clock (China's when the bureau is missing), as
+    // `offset_of` reads it for a school.
+    let china = FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc));
+    let offset_of_bureau = |bureau_id: i32| {
+        bureaus
+            .iter()
+            .find(|b| b.id == bureau_id)
+            .and_then(|b| FixedOffset::east_opt(b.utc_offset_minutes * 60))
+            .unwrap_or(china)
+    };
     let mut result = Vec::new();
     for subsystem in Subsystem::ALL {
-        let open = windows
+        let own: Vec<&collection_window::Model> = windows
             .iter()
-            .any(|w| w.subsystem == subsystem.code() && w.opens_at <= now && now < w.closes_at);
-        let entries = entries
+            .filter(|w| w.subsystem == subsystem.code())
+            .collect();
+        let window = window_to_show(own.as_slice(), |w| (w.opens_at, w.closes_at), now).map(|w| {
+            let offset = offset_of_bureau(w.bureau_id);
+            OptionWindow {
+                state: WindowState::at(w.opens_at, w.closes_at, now),
+                opens_at: w.opens_at.with_timezone(&offset).naive_local(),
+                closes_at: w.closes_at.with_timezone(&offset).naive_local(),
+            }
+        });
+        let entries: Vec<EntryOption> = entries
             .iter()
             .filter(|e| e.subsystem == subsystem.code())
             .map(|e| EntryOption {
@@ -368,23 +399,56 @@ pub async fn options(
                     .collect(),
             })
             .collect();
+        // A subsystem the bureau does not run is not offered at all.
+        if window.is_none() && entries.is_empty() {
+            continue;
+        }
         result.push(SubsystemOption {
             subsystem,
-            open,
+            window,
             entries,
         });
     }
     Ok(result)
 }
 
+/// Of one subsystem's windows (several years or bureaus), the one to tell a parent about
+/// at `now`: an open one; else the next to open; else the last to close.
+fn window_to_show<'a, T>(
+    windows: &[&'a T],
+    span: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> Option<&'a T> {
+    let open = windows.iter().copied().find(|w| {
+        let (opens, closes) = span(*w);
+        opens <= now && now < closes
+    });
+    let next = || {
+        windows
+            .iter()
+            .copied()
+            .filter(|w| now < span(*w).0)
+            .min_by_key(|w| span(*w).0)
+    };
+    let last = || windows.iter().copied().max_by_key(|w| span(*w).1);
+    open.or_else(next).or_else(last)
+}
+
 /// The guidance when a child's ID number is already in an active registration
 /// (Qingdao Q2/Q13).
 fn child_taken() -> ServiceError {
-    ServiceError::invalid(
+    let mut problems = vec![FieldProblem::new(
         "child_id_number",
         "该儿童的身份证号已有一条报名记录（身份证号已存在或已被占用）。常见原因：1. 孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。2. 您以前用另一个账号（例如更换过手机号）报过名——请用原账号登录查看或删除。删除后即可在此重新报名。如仍有问题，请联系教体局。",
         "This child's ID number is already in a registration. Usually: 1. the child's other parent registered from their own account — a child can be registered once only; agree who registers, and ask them to delete theirs under “My registrations” first; 2. you registered before from another account (for example after changing your phone number) — sign in with that account to see or delete it. Then you can register here. If this does not help, contact the bureau.",
-    )
+    )];
+    // The page offers the way forward for a parent the household register names.
+    problems.push(FieldProblem::new(
+        crate::domain::registration::CHILD_CLAIMABLE,
+        "如果您是孩子的父亲或母亲，而报名不是家人所填，可以经户籍登记核验后继续报名；原报名将交教体局处理。",
+        "If you are the child's father or mother and the registration was not made by your family, you can go on once the household register confirms you; the other registration is passed to the bureau.",
+    ));
+    ServiceError::Invalid(problems)
 }
 
 /// Starts a registration. The child's ID number and the account's three slots are
@@ -566,11 +630,33 @@ pub async fn create(
             }
         }
     }
-    Err(ServiceError::invalid(
+    Err(account_full())
+}
+
+/// Refused when the account already holds its three registrations.
+pub(crate) async fn check_room(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<(), ServiceError> {
+    let held = registration::Entity::find()
+        .filter(registration::Column::AccountId.eq(account_id))
+        .filter(registration::Column::ActiveSlot.is_not_null())
+        .all(db)
+        .await?
+        .len();
+    if held >= MAX_REGISTRATIONS_PER_ACCOUNT {
+        Err(account_full())
+    } else {
+        Ok(())
+    }
+}
+
+fn account_full() -> ServiceError {
+    ServiceError::invalid(
         "limit",
         "一个账号最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
         "One account can register at most 3 children. To register more, contact the bureau.",
-    ))
+    )
 }
 
 /// A registration with its answers and the state of each section.
@@ -600,6 +686,7 @@ async fn view_of(
         answers,
         completed,
         provenance,
+        versions: section_versions,
     } = sections_of(db, row.id).await?;
     let subsystem = subsystem_of(&row)?;
     let state = state_of(&row)?;
@@ -634,6 +721,7 @@ async fn view_of(
         school_year: row.school_year,
         state,
         version: row.version,
+        section_versions,
         entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
         school: LocalizedText::new(&school.name_zh, &school.name_en),
         child_masked_id: masked_child(&row, now),
@@ -663,12 +751,15 @@ async fn view_of(
     })
 }
 
-/// Saves a section. Refused when the registration is locked, the window closed, or an
-/// earlier section is not completed; a save based on an old version writes nothing and
-/// returns the newer answers.
+/// Saves a section, in one transaction. Refused when the registration is locked, the
+/// window closed, or an earlier section is not completed. `base_version` is the section's
+/// version the page read: when another page saved the section since, the page's changes
+/// are merged into the newer answers (`answers.base` says what the page read), and the save
+/// is refused only when the same answer was changed on both sides; nothing is written then
+/// and the newer answers come back.
 #[allow(clippy::too_many_arguments)]
 pub async fn save_section(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     registries: &Registries,
     actor: &Actor,
     id: i32,
@@ -678,40 +769,85 @@ pub async fn save_section(
     complete: bool,
     now: DateTime<Utc>,
 ) -> Result<SaveOutcome, ServiceError> {
-    let SectionAnswers { data, corrections } = answers;
+    let SectionAnswers {
+        data,
+        corrections,
+        base,
+    } = answers;
     let row = load_own(db, actor, id).await?;
     let subsystem = subsystem_of(&row)?;
-    let editing = editing(db, &row, now).await?;
+    let may_edit = editing(db, &row, now).await?;
     let (_, required) = required_sections(db, row.entry_id).await?;
     if !required.contains(&kind) {
         return Err(ServiceError::NotFound);
     }
+    let offset = offset_of(db, row.school_id).await?;
+
+    let txn = db.begin().await?;
+    // The first statement writes: it takes SQLite's write lock and PostgreSQL's row lock, so
+    // that two saves of one registration queue here instead of both reading and then
+    // failing to upgrade. A registration submitted or deleted meanwhile matches nothing.
+    let claimed = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::State.eq(row.state.as_str()))
+        .exec_with_returning(&txn)
+        .await?;
+    let Some(claimed) = claimed.into_iter().next() else {
+        txn.rollback().await?;
+        let fresh = load_own(db, actor, id).await?;
+        editing(db, &fresh, now).await?;
+        return Err(ServiceError::Conflict);
+    };
     let StoredSections {
         answers: mut stored_answers,
         mut completed,
         provenance: stored_provenance,
-    } = sections_of(db, row.id).await?;
-    if row.version != base_version {
-        return Ok(SaveOutcome::Conflict {
-            version: row.version,
-            data: stored_answers.remove(&kind).unwrap_or_default(),
-        });
-    }
-    let data = sections::clean(&data);
-    if let Editing::Requested(request) = &editing {
-        let before = stored_answers.get(&kind).cloned().unwrap_or_default();
+        versions,
+    } = sections_of(&txn, row.id).await?;
+    let current_version = versions.get(&kind).copied().unwrap_or(0);
+    let theirs = stored_answers.get(&kind).cloned().unwrap_or_default();
+    let mine = sections::clean(&data);
+    let (data, merged) = if current_version == base_version {
+        (mine, false)
+    } else {
+        let outcome = match &base {
+            Some(base) => merge_answers(&sections::clean(base), &mine, &theirs),
+            // Without what the page read, only a save of the answers already held passes.
+            None => match changed_fields(&mine, &theirs) {
+                fields if fields.is_empty() => Ok(theirs.clone()),
+                fields => Err(fields),
+            },
+        };
+        match outcome {
+            Ok(merged) => (merged, true),
+            Err(fields) => {
+                txn.rollback().await?;
+                return Ok(SaveOutcome::Conflict {
+                    version: current_version,
+                    data: theirs,
+                    fields,
+                });
+            }
+        }
+    };
+    if let Editing::Requested(request) = &may_edit {
         let before_provenance = stored_provenance.get(&kind);
         check_requested_only(
             request,
             kind,
-            &before,
+            &theirs,
             &data,
             before_provenance,
             &corrections,
         )?;
     }
-    let mut answers = stored_answers;
-    answers.insert(kind, data.clone());
+    stored_answers.insert(kind, data.clone());
+    let answers = stored_answers;
     let ctx = SectionContext {
         subsystem,
         child_id_number: &row.child_id_number,
@@ -762,74 +898,62 @@ pub async fn save_section(
         completed.remove(&kind);
     }
 
-    // Claim the version first: one writer wins, a stale page finds zero rows.
-    let claimed = registration::Entity::update_many()
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::Version.eq(base_version))
-        .exec(db)
-        .await?;
-    if claimed.rows_affected == 0 {
-        let fresh = registration::Entity::find_by_id(row.id)
-            .one(db)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let (mut fresh_answers, _) = answers_of(db, row.id).await?;
-        return Ok(SaveOutcome::Conflict {
-            version: fresh.version,
-            data: fresh_answers.remove(&kind).unwrap_or_default(),
-        });
-    }
     let json = serde_json::to_string(&data)
         .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?;
     // Provenance is decided here, from what the registries said: a page cannot claim it.
-    let registry = prefill::context(db, registries, &row, &answers).await?;
+    let registry = prefill::context(&txn, registries, &row, &answers).await?;
     let provenance = derive_provenance(kind, &data, &registry.answer_for(kind), &corrections);
     let provenance = serde_json::to_string(&provenance)
         .map_err(|e| ServiceError::Unexpected(format!("encoding provenance: {e}")))?;
-    let existing = registration_section::Entity::find()
-        .filter(registration_section::Column::RegistrationId.eq(row.id))
-        .filter(registration_section::Column::Section.eq(kind.code()))
-        .one(db)
+    let new_version = current_version + 1;
+    if current_version == 0 {
+        registration_section::ActiveModel {
+            registration_id: Set(row.id),
+            section: Set(kind.code().to_owned()),
+            data: Set(json),
+            provenance: Set(provenance),
+            completed: Set(mark_completed),
+            updated_at: Set(now),
+            version: Set(new_version),
+            ..Default::default()
+        }
+        .insert(&txn)
         .await?;
-    match existing {
-        Some(existing) => {
-            let mut active: registration_section::ActiveModel = existing.into();
-            active.data = Set(json);
-            active.provenance = Set(provenance);
-            active.completed = Set(mark_completed);
-            active.updated_at = Set(now);
-            active.update(db).await?;
-        }
-        None => {
-            registration_section::ActiveModel {
-                registration_id: Set(row.id),
-                section: Set(kind.code().to_owned()),
-                data: Set(json),
-                provenance: Set(provenance),
-                completed: Set(mark_completed),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
+    } else {
+        registration_section::Entity::update_many()
+            .col_expr(registration_section::Column::Data, Expr::value(json))
+            .col_expr(
+                registration_section::Column::Provenance,
+                Expr::value(provenance),
+            )
+            .col_expr(
+                registration_section::Column::Completed,
+                Expr::value(mark_completed),
+            )
+            .col_expr(registration_section::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                registration_section::Column::Version,
+                Expr::value(new_version),
+            )
+            .filter(registration_section::Column::RegistrationId.eq(row.id))
+            .filter(registration_section::Column::Section.eq(kind.code()))
+            .filter(registration_section::Column::Version.eq(current_version))
+            .exec(&txn)
             .await?;
-        }
     }
+    txn.commit().await?;
     let statuses = section_statuses(&required, &answers, &completed, &ctx);
     let status = statuses
         .iter()
         .find(|(k, _)| *k == kind)
         .map_or(SectionStatus::InProgress, |(_, s)| *s);
-    let offset = offset_of(db, row.school_id).await?;
     Ok(SaveOutcome::Saved {
-        version: base_version + 1,
+        version: new_version,
         saved_at: now.with_timezone(&offset).format("%H:%M").to_string(),
         status,
         problems,
+        merged: merged.then_some(data),
+        registration_version: claimed.version,
     })
 }
 
@@ -1038,5 +1162,36 @@ pub async fn delete(
         Ok(())
     } else {
         Err(ServiceError::Conflict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_parent_hears_of_the_open_window_else_the_next_else_the_last() {
+        let day = |d| {
+            Utc.with_ymd_and_hms(2026, 7, d, 0, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let last_year = (day(1), day(2));
+        let this_year = (day(10), day(20));
+        let next_year = (day(25), day(28));
+        let windows = [&last_year, &this_year, &next_year];
+        let span = |w: &(DateTime<Utc>, DateTime<Utc>)| *w;
+        assert_eq!(window_to_show(&windows, span, day(15)), Some(&this_year));
+        assert_eq!(window_to_show(&windows, span, day(5)), Some(&this_year));
+        assert_eq!(window_to_show(&windows, span, day(22)), Some(&next_year));
+        assert_eq!(window_to_show(&windows, span, day(30)), Some(&next_year));
+        assert_eq!(
+            window_to_show(&[&last_year], span, day(30)),
+            Some(&last_year)
+        );
+        let none: [&(DateTime<Utc>, DateTime<Utc>); 0] = [];
+        assert_eq!(window_to_show(&none, span, day(30)), None);
     }
 }

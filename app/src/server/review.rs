@@ -101,20 +101,28 @@ async fn load_for_review(
     Ok((staff, row))
 }
 
-/// A page of the caller's queue.
+/// A page of the caller's queue. The registrations it lists are recorded in the audit log
+/// (by id) before the page is returned.
 pub async fn queue(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    request: &Request,
     query: QueueQuery,
-    now: DateTime<Utc>,
 ) -> Result<QueuePage, ServiceError> {
-    let staff = actor.require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
+    let now = request.now;
+    let staff = request
+        .actor
+        .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
     let stage = stage_of(staff)?;
     let schools = schools_of(db, staff).await?;
     let school_ids: Vec<i32> = match query.school_id {
         Some(id) if schools.iter().any(|s| s.id == id) => vec![id],
         Some(_) => return Err(ServiceError::Forbidden),
         None => schools.iter().map(|s| s.id).collect(),
+    };
+    // The audit row names the school when the page is of one school only.
+    let queue_school = match school_ids.as_slice() {
+        [only] => Some(*only),
+        _ => None,
     };
     let filter = query.filter.unwrap_or(match stage {
         ReviewStage::First => QueueFilter::WaitingFirst,
@@ -161,6 +169,7 @@ pub async fn queue(
     let pages = Ord::max(total.div_ceil(QUEUE_PAGE_SIZE), 1);
     let page = query.page.clamp(1, pages);
     let rows = paginator.fetch_page(page - 1).await?;
+    let shown: Vec<i32> = rows.iter().map(|r| r.id).collect();
 
     let entries = entry::Entity::find()
         .order_by_asc(entry::Column::Position)
@@ -209,6 +218,20 @@ pub async fn queue(
             })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
+    audit::record_list(
+        db,
+        request,
+        "list.review_queue",
+        "school",
+        queue_school,
+        &shown,
+        serde_json::json!({
+            "filter": filter.code(),
+            "page": page,
+            "total": total,
+        }),
+    )
+    .await?;
     let bureau_ids: Vec<i32> = schools.iter().map(|s| s.bureau_id).collect();
     Ok(QueuePage {
         rows,
@@ -474,6 +497,7 @@ pub async fn detail(
         timeline,
         last_request,
         can_decide,
+        guardian_unconfirmed: crate::server::prefill::guardian_unconfirmed(db, row.id).await?,
     })
 }
 
@@ -768,7 +792,9 @@ pub async fn decide(
 }
 
 /// Passes each listed registration at `stage`, one transaction each; those that moved
-/// meanwhile or are not waiting are skipped and listed.
+/// meanwhile or are not waiting are skipped and listed. An id the caller may not review
+/// (another school's, a draft, none at all) is listed as sent, with the same words
+/// whichever it is: nothing tells whether such a registration exists.
 pub async fn bulk_pass(
     db: &DatabaseConnection,
     request: &Request,
@@ -795,10 +821,17 @@ pub async fn bulk_pass(
             decision: ReviewDecision::Pass.code().to_owned(),
             ..DecisionInput::default()
         };
-        let reference = registration::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map_or_else(|| id.to_string(), |r| r.reference);
+        let reference = match load_for_review(db, &request.actor, id).await {
+            Ok((_, row)) => row.reference,
+            Err(ServiceError::NotFound | ServiceError::Forbidden) => {
+                outcome.skipped.push((
+                    id.to_string(),
+                    LocalizedText::new("未找到或无权处理", "Not found, or not yours to decide"),
+                ));
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
         match decide(db, request, id, version, input).await {
             Ok(_) => outcome.done.push(reference),
             Err(ServiceError::Database(e)) => return Err(ServiceError::Database(e)),

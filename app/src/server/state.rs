@@ -50,8 +50,11 @@ pub struct AppState {
     pub clock: Clock,
     pub sessions: SessionPolicy,
     pub host_app: HostApp,
-    /// The header a trusted reverse proxy puts the client's address in, if any.
+    /// The header trusted reverse proxies put the client's address in (`None`:
+    /// `X-Forwarded-For`); read only on requests whose peer is one of `trusted_proxies`.
     pub client_ip_header: Option<http::HeaderName>,
+    /// The reverse proxies whose forwarded-for header is believed (none by default).
+    pub trusted_proxies: crate::server::auth::client_address::TrustedProxies,
     /// Government registries for prefill (none: everything is typed by hand).
     pub registries: crate::server::registry::Registries,
     /// Where document photos are kept.
@@ -73,6 +76,7 @@ impl AppState {
             sessions: SessionPolicy::default(),
             host_app: HostApp::default(),
             client_ip_header: None,
+            trusted_proxies: Default::default(),
             registries: crate::server::registry::Registries::none(),
             documents,
             photos: crate::server::photos::PhotoProcessor::default(),
@@ -100,21 +104,25 @@ impl AppState {
         self.client_address_from(&parts.headers, peer)
     }
 
-    /// The client's address from a request's headers (when a trusted proxy is configured)
-    /// or its peer address.
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the
+    /// right-most address in the forwarded-for header that no trusted proxy wrote.
     pub fn client_address_from(
         &self,
         headers: &http::HeaderMap,
         peer: Option<std::net::SocketAddr>,
     ) -> String {
-        if let Some(header) = &self.client_ip_header
-            && let Some(value) = headers.get(header).and_then(|v| v.to_str().ok())
-            && let Some(last) = value.rsplit(',').next()
-            && let Ok(ip) = last.trim().parse::<std::net::IpAddr>()
-        {
-            return ip.to_string();
-        }
-        peer.map_or_else(|| "unknown".into(), |peer| peer.ip().to_string())
+        use crate::server::auth::client_address::{DEFAULT_CLIENT_IP_HEADER, client_ip};
+        let header = self
+            .client_ip_header
+            .clone()
+            .unwrap_or_else(|| http::HeaderName::from_static(DEFAULT_CLIENT_IP_HEADER));
+        client_ip(
+            headers,
+            &header,
+            peer.map(|peer| peer.ip()),
+            &self.trusted_proxies,
+        )
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
     }
 }
 

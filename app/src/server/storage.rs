@@ -47,6 +47,14 @@ impl DocumentStore {
             .map_err(|e| ServiceError::Unexpected(format!("reading a document: {e}")))
     }
 
+    /// Deletes a stored object; one already gone is no error (a sweep retried).
+    pub async fn delete(&self, key: &str) -> Result<(), ServiceError> {
+        self.operator
+            .delete(key)
+            .await
+            .map_err(|e| ServiceError::Unexpected(format!("deleting a document: {e}")))
+    }
+
     /// Checks the store answers (readiness).
     pub async fn check(&self) -> Result<(), ServiceError> {
         self.operator

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// The local-property entry asks for the residence permit, as a migrant family's would.
-async fn make_entry_migrant(app: &TestApp) {
+pub(crate) async fn make_entry_migrant(app: &TestApp) {
     let row = entry::Entity::find()
         .filter(entry::Column::Code.eq("local-property"))
         .one(&app.db)
@@ -33,7 +33,7 @@ async fn options(parent: &Browser, id: i32) -> Value {
         .expect("json")
 }
 
-async fn book(parent: &Browser, id: i32, slot: i32) -> reqwest::Response {
+pub(crate) async fn book(parent: &Browser, id: i32, slot: i32) -> reqwest::Response {
     parent
         .call(
             "book_appointment",

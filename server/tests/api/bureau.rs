@@ -216,7 +216,7 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
     let saved = parent
         .call_json(
             "save_section",
-            &json!({ "id": id, "section": "child", "base_version": version,
+            &json!({ "id": id, "section": "child", "base_version": mine["section_versions"]["Child"].as_i64().unwrap_or(0),
                      "data": { "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000009" },
                      "corrections": {}, "complete": true }),
         )

@@ -87,7 +87,11 @@ fn pixel_flood_png() -> Vec<u8> {
 }
 
 /// A parent with a renting registration: it needs a rental contract.
-async fn renting_registration(app: &TestApp, subject: &str, child: &str) -> (Browser, i32) {
+pub(crate) async fn renting_registration(
+    app: &TestApp,
+    subject: &str,
+    child: &str,
+) -> (Browser, i32) {
     let parent = app.confirmed_parent(subject).await;
     let (entry, school) = entry_and_school(app, "local-no-property").await;
     let response = create(&parent, entry, school, child).await;
@@ -116,7 +120,7 @@ pub(crate) async fn upload(
         .expect("the server answers")
 }
 
-async fn problem_of(response: reqwest::Response) -> String {
+pub(crate) async fn problem_of(response: reqwest::Response) -> String {
     let body: Value = response.json().await.expect("a JSON error");
     body["Invalid"]["problems"][0]["message"]["zh"]
         .as_str()
@@ -296,12 +300,13 @@ async fn submission_waits_for_the_required_documents() {
             json!({ "g1_relation": "father", "g1_name": "王强", "g1_id_number": "411526198503040712", "g1_phone": "13700000003", "has_guardian2": "no" }),
         ),
     ];
-    let mut version = view(&parent, id).await["version"].as_i64().expect("v");
+    let mut version = 0;
     for (section, data) in answers {
+        let base = crate::registrations::section_version(&parent, id, section).await;
         let response = parent
             .call_json(
                 "save_section",
-                &json!({ "id": id, "section": section, "base_version": version, "data": data, "corrections": {}, "complete": true }),
+                &json!({ "id": id, "section": section, "base_version": base, "data": data, "corrections": {}, "complete": true }),
             )
             .await;
         let outcome: Value = response.json().await.expect("json");
@@ -309,7 +314,9 @@ async fn submission_waits_for_the_required_documents() {
             outcome["Saved"]["status"], "Completed",
             "{section}: {outcome}"
         );
-        version = outcome["Saved"]["version"].as_i64().expect("v");
+        version = outcome["Saved"]["registration_version"]
+            .as_i64()
+            .expect("v");
     }
     let submit = |version: i64| {
         let parent = &parent;

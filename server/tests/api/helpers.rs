@@ -22,11 +22,15 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     sqlite_dir: Option<PathBuf>,
+    documents_dir: Option<PathBuf>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(dir) = self.documents_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
@@ -98,10 +102,22 @@ pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
     }
 }
 
+/// Where a test server on `database_url` keeps its photos (removed with the test).
+pub fn documents_dir(database_url: &str) -> PathBuf {
+    let name: String = database_url
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let tail = name.get(name.len().saturating_sub(48)..).unwrap_or(&name);
+    std::env::temp_dir().join(format!("ruxue-test-documents-{tail}"))
+}
+
 /// Settings of a test server on a free port.
 pub fn test_settings(database_url: &str, demo_data: bool) -> Settings {
     let site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/../public").to_owned();
     let database_url = database_url.to_owned();
+    // Photos go to a throw-away directory of the test, never into the checkout.
+    let storage = format!("root={}", documents_dir(&database_url).display());
     Settings::from_lookup(move |name| match name {
         "RUXUE_ADDR" => Some("127.0.0.1:0".to_owned()),
         "RUXUE_DATABASE_URL" => Some(database_url.clone()),
@@ -110,6 +126,7 @@ pub fn test_settings(database_url: &str, demo_data: bool) -> Settings {
         "RUXUE_HOST_APP_ORIGINS" => Some(HOST_APP_ORIGIN.to_owned()),
         "RUXUE_DEV_HOST_APP" => Some("true".to_owned()),
         "LEPTOS_SITE_ROOT" => Some(site_root.clone()),
+        "RUXUE_STORAGE_OPTIONS" => Some(storage.clone()),
         _ => None,
     })
     .expect("test settings are valid")
@@ -148,6 +165,7 @@ pub async fn spawn_app_configured(
         db,
         client,
         sqlite_dir,
+        documents_dir: Some(documents_dir(&url)),
     }
 }
 

@@ -4,8 +4,10 @@
 
 mod access;
 mod appointments;
+mod audit_reads;
 mod auth;
 mod bureau;
+mod claims;
 mod documents;
 mod health;
 mod helpers;
@@ -14,4 +16,7 @@ mod lifecycle;
 mod registrations;
 mod registry;
 mod review;
+mod saves;
 mod security;
+mod sign_in_attacks;
+mod upload_attacks;

@@ -25,7 +25,9 @@ use crate::{
 };
 
 /// A server with the demo registry on, answering at once unless `configure` says otherwise.
-async fn app_with_registry(configure: impl FnOnce(&mut server::settings::Settings)) -> TestApp {
+pub(crate) async fn app_with_registry(
+    configure: impl FnOnce(&mut server::settings::Settings),
+) -> TestApp {
     spawn_app_configured(
         Options {
             demo_data: true,
@@ -99,7 +101,7 @@ async fn save(
     corrections: Value,
     complete: bool,
 ) -> Value {
-    let version = view(parent, id).await["version"].as_i64().expect("version");
+    let version = crate::registrations::section_version(parent, id, section).await;
     let response = parent
         .call_json(
             "save_section",
@@ -567,4 +569,68 @@ async fn the_http_adapter_speaks_the_exchange_and_a_late_answer_fills_only_blank
     assert_eq!(origin(&v, "Child", "name"), "Hand");
     assert_eq!(exchange.bad_requests.load(Ordering::SeqCst), 0);
     assert!(exchange.requests.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn another_familys_child_number_reveals_nothing_from_any_register() {
+    let app = app_with_registry(|_| {}).await;
+    // 王强, signed in through the host app, types the number of 张伟's child.
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let id = start(&app, &stranger, "local-property", "370202202003150526").await;
+    consent(&stranger, id, true).await;
+    let household = settled(&stranger, id, "household").await;
+    assert_eq!(state_of(&household), "NotConfirmed", "{household}");
+    let residence = settled(&stranger, id, "residence").await;
+    let mut seen = vec![
+        household.to_string(),
+        residence.to_string(),
+        status(&stranger, id, "child").await.to_string(),
+        view(&stranger, id).await.to_string(),
+    ];
+    seen.push(
+        stranger
+            .get(&format!("/registrations/{id}/sections/household"))
+            .await
+            .text()
+            .await
+            .expect("page"),
+    );
+    for text in &seen {
+        for secret in [
+            "张子涵",
+            "香港中路",
+            "张伟",
+            "不动产权",
+            "370202198805120311",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} reached a stranger: {text}"
+            );
+        }
+    }
+    // Nothing of the household's answer is kept, and no other register was asked about
+    // the parents it names.
+    let lookups = registry_lookup::Entity::find()
+        .filter(registry_lookup::Column::RegistrationId.eq(id))
+        .all(&app.db)
+        .await
+        .expect("lookups");
+    assert!(lookups.iter().all(|l| l.answer.is_none()), "{lookups:?}");
+    assert!(
+        lookups
+            .iter()
+            .any(|l| l.source == RegistrySource::Household.code() && l.status == "unconfirmed")
+    );
+}
+
+#[tokio::test]
+async fn a_parent_the_register_names_is_still_prefilled() {
+    let app = app_with_registry(|_| {}).await;
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let id = start(&app, &mother, "local-property", "370202202003150526").await;
+    consent(&mother, id, true).await;
+    let household = settled(&mother, id, "household").await;
+    assert_eq!(state_of(&household), "Found");
+    assert_eq!(household["prefill"]["head_name"], "张伟");
 }

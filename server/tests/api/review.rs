@@ -211,11 +211,12 @@ async fn a_full_round_from_change_request_to_second_review() {
     );
 
     // Only what was asked can change.
-    let mut version = mine["version"].as_i64().expect("version");
+    let child_version = mine["section_versions"]["Child"].as_i64().unwrap_or(0);
+    let household_version = mine["section_versions"]["Household"].as_i64().unwrap_or(0);
     let renamed = parent
         .call_json(
             "save_section",
-            &json!({ "id": id, "section": "child", "base_version": version,
+            &json!({ "id": id, "section": "child", "base_version": child_version,
                      "data": { "name": "张子轩", "ethnicity": "01", "contact_phone": "13800000009" },
                      "corrections": {}, "complete": true }),
         )
@@ -229,7 +230,7 @@ async fn a_full_round_from_change_request_to_second_review() {
     let other_section = parent
         .call_json(
             "save_section",
-            &json!({ "id": id, "section": "household", "base_version": version,
+            &json!({ "id": id, "section": "household", "base_version": household_version,
                      "data": { "collective": "no", "address": "别处", "head_name": "张伟", "head_relation": "father" },
                      "corrections": {}, "complete": true }),
         )
@@ -238,7 +239,7 @@ async fn a_full_round_from_change_request_to_second_review() {
     let fixed = parent
         .call_json(
             "save_section",
-            &json!({ "id": id, "section": "child", "base_version": version,
+            &json!({ "id": id, "section": "child", "base_version": child_version,
                      "data": { "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000009" },
                      "corrections": {}, "complete": true }),
         )
@@ -246,7 +247,9 @@ async fn a_full_round_from_change_request_to_second_review() {
     assert_eq!(fixed.status(), 200);
     let fixed: Value = fixed.json().await.expect("json");
     assert_eq!(fixed["Saved"]["status"], "Completed", "{fixed}");
-    version = fixed["Saved"]["version"].as_i64().expect("version");
+    let version = fixed["Saved"]["registration_version"]
+        .as_i64()
+        .expect("version");
     let not_asked = upload(&parent, id, "property-certificate", jpeg(1600, 1200)).await;
     assert_eq!(not_asked.status(), 422);
     assert!(problem_text(not_asked).await.contains("学校没有要求更换"));

@@ -75,8 +75,27 @@ pub struct EntryOption {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubsystemOption {
     pub subsystem: Subsystem,
-    pub open: bool,
+    /// Its collection window as it stands now; `None` while the bureau has not set one.
+    pub window: Option<OptionWindow>,
     pub entries: Vec<EntryOption>,
+}
+
+impl SubsystemOption {
+    /// Whether a registration can be started now.
+    pub fn is_open(&self) -> bool {
+        self.window
+            .as_ref()
+            .is_some_and(|w| w.state == crate::domain::WindowState::Open)
+    }
+}
+
+/// A collection window as a parent is told about it: open, not yet open or closed, with
+/// its times in the bureau's clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionWindow {
+    pub state: crate::domain::WindowState,
+    pub opens_at: chrono::NaiveDateTime,
+    pub closes_at: chrono::NaiveDateTime,
 }
 
 /// A registration as its pages show it, with every answer (the parent's own).
@@ -88,6 +107,8 @@ pub struct RegistrationView {
     pub school_year: i32,
     pub state: RegistrationState,
     pub version: i64,
+    /// Each section's version, which its page's saves name (0: never saved).
+    pub section_versions: BTreeMap<SectionKind, i64>,
     pub entry: LocalizedText,
     pub school: LocalizedText,
     pub child_masked_id: String,
@@ -138,6 +159,9 @@ pub enum LookupState {
     NotFound,
     /// The source failed after every retry.
     Unavailable,
+    /// The household register does not name the signed-in parent as the child's father or
+    /// mother: nothing from any register is used; the parent types and uploads proof.
+    NotConfirmed,
     /// Needs an earlier section's answers first.
     Waiting,
 }
@@ -202,9 +226,19 @@ pub enum SaveOutcome {
         saved_at: String,
         status: SectionStatus,
         problems: Vec<FieldProblem>,
+        /// Another page saved this section meanwhile and its changes to other answers were
+        /// merged with this page's: the answers as saved.
+        merged: Option<SectionData>,
+        /// The registration's version after this save (what submit and delete name).
+        registration_version: i64,
     },
-    /// The save was based on an old version: nothing was written. The newer answers.
-    Conflict { version: i64, data: SectionData },
+    /// Another page changed the same answers since this page read them: nothing was
+    /// written. The newer answers, their version, and the answers changed on both sides.
+    Conflict {
+        version: i64,
+        data: SectionData,
+        fields: Vec<String>,
+    },
 }
 
 /// The parent's registrations.
@@ -254,6 +288,34 @@ pub async fn create_registration(
     Ok(id)
 }
 
+/// Registers a child another account holds, for a parent the household register names as
+/// the child's father or mother: the other registration is passed to the bureau.
+#[server(prefix = "/api", endpoint = "claim_child_registration")]
+pub async fn claim_child_registration(
+    subsystem: String,
+    entry_id: String,
+    school_id: String,
+    child_id_number: String,
+) -> Result<i32, AppError> {
+    use crate::server::{AppState, claims, registrations, to_app_error};
+    let state = AppState::from_context()?;
+    let id = claims::claim_child(
+        &state.db,
+        &state.registries,
+        &state.audit_request(),
+        registrations::NewRegistration {
+            subsystem,
+            entry_id,
+            school_id,
+            child_id_number,
+        },
+    )
+    .await
+    .map_err(to_app_error)?;
+    leptos_axum::redirect(&format!("/registrations/{id}"));
+    Ok(id)
+}
+
 /// One registration with its answers.
 #[server(prefix = "/api", endpoint = "get_registration")]
 pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
@@ -270,7 +332,8 @@ pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
     .map_err(to_app_error)
 }
 
-/// Saves a section's answers, based on `base_version`. `complete` asks to check them and
+/// Saves a section's answers, based on the section's `base_version` and the answers the
+/// page read (`base`, to merge with changes saved meanwhile). `complete` asks to check them and
 /// mark the section completed ("save and continue"); autosave leaves it false.
 #[server(prefix = "/api", endpoint = "save_section", input = server_fn::codec::Json)]
 pub async fn save_section(
@@ -280,6 +343,7 @@ pub async fn save_section(
     data: SectionData,
     corrections: BTreeMap<String, String>,
     complete: bool,
+    base: Option<SectionData>,
 ) -> Result<SaveOutcome, AppError> {
     use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
     let state = AppState::from_context()?;
@@ -291,7 +355,11 @@ pub async fn save_section(
         id,
         kind,
         base_version,
-        registrations::SectionAnswers { data, corrections },
+        registrations::SectionAnswers {
+            data,
+            corrections,
+            base,
+        },
         complete,
         state.clock.now(),
     )

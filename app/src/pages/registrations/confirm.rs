@@ -7,9 +7,9 @@ use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading,
-    api::{RegistrationView, SubmitRegistration, check_registration, get_registration},
+    api::{RegistrationView, SubmitRegistration, check_registration},
     overview::RegistrationHeader,
-    use_registration_id,
+    read_registration, use_registration_id,
 };
 use crate::{
     components::ErrorPanel,
@@ -29,7 +29,7 @@ pub fn ConfirmPage() -> impl IntoView {
     let data = Resource::new_blocking(
         move || id.get(),
         |id| async move {
-            let registration = get_registration(id).await?;
+            let registration = read_registration(id).await?;
             let problems = check_registration(id).await?;
             Ok::<_, crate::error::AppError>((registration, problems))
         },
@@ -156,7 +156,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
 #[component]
 pub fn SubmittedPage() -> impl IntoView {
     let id = use_registration_id();
-    let registration = Resource::new_blocking(move || id.get(), get_registration);
+    let registration = Resource::new_blocking(move || id.get(), read_registration);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

@@ -6,10 +6,10 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::{
     LoadFailed, Loading,
-    api::{RegistrationView, get_registration, remove_document_photo},
+    api::{RegistrationView, remove_document_photo},
     overview::RegistrationHeader,
     photo_upload::PhotoProblem,
-    use_registration_id,
+    read_registration, use_registration_id,
 };
 use crate::{
     components::ErrorPanel,
@@ -25,7 +25,7 @@ pub fn DocumentsPage() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
     let registration = Resource::new_blocking(
         move || (id.get(), changed.get()),
-        |(id, _)| get_registration(id),
+        |(id, _)| read_registration(id),
     );
     view! {
         <Suspense fallback=Loading>

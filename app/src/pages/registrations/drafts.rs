@@ -85,6 +85,7 @@ pub fn send_on_exit(
     registration_id: i32,
     section: &str,
     base_version: i64,
+    base: &SectionData,
     data: &SectionData,
     corrections: &std::collections::BTreeMap<String, String>,
 ) {
@@ -94,6 +95,7 @@ pub fn send_on_exit(
             "id": registration_id,
             "section": section,
             "base_version": base_version,
+            "base": base,
             "data": data,
             "corrections": corrections,
             "complete": false,
@@ -119,5 +121,12 @@ pub fn send_on_exit(
         let _ = window.fetch_with_str_and_init("/api/save_section", &init);
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (registration_id, section, base_version, data, corrections);
+    let _ = (
+        registration_id,
+        section,
+        base_version,
+        base,
+        data,
+        corrections,
+    );
 }

@@ -10,6 +10,7 @@ mod new;
 mod overview;
 mod photo_upload;
 mod progress;
+mod saves;
 mod section;
 
 pub use confirm::{ConfirmPage, SubmittedPage};
@@ -39,6 +40,13 @@ fn use_registration_id() -> Signal<i32> {
             .and_then(|id| id.parse().ok())
             .unwrap_or_default()
     })
+}
+
+/// A registration as its pages read it: after every save of this tab was answered, so that
+/// a page left within two seconds of typing never shows older answers than it sent.
+async fn read_registration(id: i32) -> Result<api::RegistrationView, AppError> {
+    saves::settled().await;
+    api::get_registration(id).await
 }
 
 /// What a page shows when loading failed.

@@ -6,9 +6,9 @@ use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading,
-    api::{DeleteRegistration, RegistrationView, get_registration},
+    api::{DeleteRegistration, RegistrationView},
     progress::{ChangeRequestPanel, ReviewTimeline},
-    use_registration_id,
+    read_registration, use_registration_id,
 };
 use crate::{
     components::ErrorPanel,
@@ -21,7 +21,7 @@ use crate::{
 #[component]
 pub fn RegistrationPage() -> impl IntoView {
     let id = use_registration_id();
-    let registration = Resource::new_blocking(move || id.get(), get_registration);
+    let registration = Resource::new_blocking(move || id.get(), read_registration);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

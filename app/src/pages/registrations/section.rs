@@ -12,15 +12,15 @@ use super::{
     LoadFailed, Loading,
     api::{
         LookupState, RegistrationView, SaveOutcome, SourceCheck, decide_registry_consent,
-        get_registration, get_registry_status, save_section,
+        get_registry_status, save_section,
     },
     drafts::{self, LocalDraft},
     overview::RegistrationHeader,
-    use_registration_id,
+    read_registration, saves, use_registration_id,
 };
 use crate::{
     domain::{
-        SectionData, SectionKind, SectionStatus,
+        SectionData, SectionKind, SectionStatus, Subsystem, merge,
         provenance::{
             CONSENT_WORDING, CORRECTION_REASONS, RegistrySource, is_prefilled, merge_prefill,
         },
@@ -39,7 +39,7 @@ pub fn SectionPage() -> impl IntoView {
     // Keyed on the section too: every visit reads the server's current state and version.
     let registration = Resource::new_blocking(
         move || (id.get(), section.get()),
-        |(id, _)| get_registration(id),
+        |(id, _)| read_registration(id),
     );
     view! {
         <Suspense fallback=Loading>
@@ -67,6 +67,18 @@ enum SaveState {
     Conflict,
 }
 
+/// A save refused because another page changed the same answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Conflicted {
+    /// The section's version holding `theirs`.
+    version: i64,
+    /// The answers this page's changes were measured against.
+    base: SectionData,
+    theirs: SectionData,
+    /// The answers changed on both sides.
+    fields: Vec<String>,
+}
+
 #[component]
 fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let locale = use_locale();
@@ -80,11 +92,17 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let request = StoredValue::new(r.change_request.clone());
     let other_answers = StoredValue::new(r.answers.clone());
     let server_data = r.answers.get(&kind).cloned().unwrap_or_default();
+    // The section's own version and answers as read: the base of this tab's saves.
+    saves::open(
+        reg_id,
+        code,
+        r.section_versions.get(&kind).copied().unwrap_or(0),
+        server_data.clone(),
+    );
     let data = RwSignal::new(server_data);
-    let version = RwSignal::new(r.version);
     let save_state = RwSignal::new(SaveState::Idle);
     let problems = RwSignal::new(Vec::<FieldProblem>::new());
-    let conflict = RwSignal::new(None::<(i64, SectionData)>);
+    let conflict = RwSignal::new(None::<Conflicted>);
     let offer = RwSignal::new(None::<LocalDraft>);
     // Government registries (自动回填): the values they confirm for this section, the
     // prefilled values the parent corrected, the parent's consent, and where lookups stand.
@@ -106,8 +124,8 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     // Plain bookkeeping, read untracked; signals so that a late timer or answer arriving
     // after the page was left finds them gone instead of failing.
     let generation = RwSignal::new(0_u64);
-    let in_flight = RwSignal::new(false);
-    let pending = RwSignal::new(false);
+    // A save asked for while another was on its way: whether it completes, where it goes.
+    let queued = RwSignal::new(None::<(bool, Option<String>)>);
     let (previous, next) = r.neighbours(kind);
     let overview = format!("/registrations/{reg_id}");
     // From the check-your-answers page, "save and continue" goes back there.
@@ -138,39 +156,33 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
         }
     });
 
-    // Saves now; `complete` checks the answers ("save and continue"); `then` is where to go
-    // after a successful save. Saves never overlap: one arriving during another runs after it.
-    let save = move |complete: bool, then: Option<String>| {
-        if !editable {
-            if let Some(to) = then {
-                go.run(to);
-            }
-            return;
-        }
-        if in_flight.try_get_untracked().unwrap_or(true) {
-            pending.try_set(true);
-            return;
-        }
-        in_flight.set(true);
-        save_state.set(SaveState::Saving);
+    // Sends saves one after another until none is left: the one asked for, then any asked
+    // for meanwhile, then what the page held when it was left. The chain counts as one
+    // save on its way, so the next page reads only after it.
+    let run = move |complete: bool, then: Option<String>| {
         spawn_local(async move {
+            let _pending = saves::begin();
             let mut complete = complete;
             let mut then = then;
             loop {
-                // The page may have been left while a save was on its way: stop quietly.
-                let (Some(snapshot), Some(base)) =
-                    (data.try_get_untracked(), version.try_get_untracked())
-                else {
-                    return;
-                };
-                let noted = corrections.try_get_untracked().unwrap_or_default();
+                let (snapshot, noted, on_page) =
+                    match (data.try_get_untracked(), corrections.try_get_untracked()) {
+                        (Some(d), Some(c)) => (d, c, true),
+                        _ => match saves::with(reg_id, code, |b| b.left.take()) {
+                            Some((d, c)) => (d, c, false),
+                            None => break,
+                        },
+                    };
+                let (base_version, base) =
+                    saves::with(reg_id, code, |b| (b.version, b.base.clone()));
                 let result = save_section(
                     reg_id,
                     code.to_owned(),
-                    base,
+                    base_version,
                     snapshot.clone(),
                     noted.clone(),
-                    complete,
+                    complete && on_page,
+                    Some(base.clone()),
                 )
                 .await;
                 let mut go_on = false;
@@ -180,12 +192,28 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         saved_at,
                         status,
                         problems: found,
+                        merged,
+                        ..
                     }) => {
-                        version.try_set(v);
+                        let saved = merged.clone().unwrap_or_else(|| snapshot.clone());
+                        saves::with(reg_id, code, |b| {
+                            b.version = v;
+                            b.base = saved.clone();
+                        });
+                        // Answers another page changed meanwhile, and this one did not since.
+                        if let Some(merged) = &merged {
+                            data.try_update(|d| {
+                                for (field, value) in merged {
+                                    if d.get(field) == snapshot.get(field) {
+                                        d.insert(field.clone(), value.clone());
+                                    }
+                                }
+                            });
+                        }
                         save_state.try_set(SaveState::Saved(saved_at));
                         match (data.try_get_untracked(), corrections.try_get_untracked()) {
                             (Some(current), Some(now_noted))
-                                if current != snapshot || now_noted != noted =>
+                                if current != saved || now_noted != noted =>
                             {
                                 drafts::store(
                                     reg_id,
@@ -197,23 +225,41 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                                     },
                                 );
                             }
-                            _ => drafts::remove(reg_id, code),
+                            (Some(_), Some(_)) => drafts::remove(reg_id, code),
+                            // Sent after the page was left: the copy on this device goes
+                            // only if it holds what was saved.
+                            _ => {
+                                if drafts::load(reg_id, code).is_some_and(|d| d.data == snapshot) {
+                                    drafts::remove(reg_id, code);
+                                }
+                            }
                         }
-                        if complete {
+                        if complete && on_page {
                             problems.try_set(found.clone());
                         }
                         let done =
                             !complete || (found.is_empty() && status == SectionStatus::Completed);
-                        if done && let Some(to) = then.take() {
+                        if on_page
+                            && done
+                            && let Some(to) = then.take()
+                        {
                             go.try_run(to);
                         }
                         go_on = true;
                     }
+                    // Changed on both sides: shown side by side; the page keeps its answers
+                    // (and this device its copy) until the parent chooses.
                     Ok(SaveOutcome::Conflict {
                         version: v,
                         data: newer,
+                        fields,
                     }) => {
-                        conflict.try_set(Some((v, newer)));
+                        conflict.try_set(Some(Conflicted {
+                            version: v,
+                            base,
+                            theirs: newer,
+                            fields,
+                        }));
                         save_state.try_set(SaveState::Conflict);
                     }
                     Err(AppError::Network) => {
@@ -223,16 +269,44 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         save_state.try_set(SaveState::Failed(error));
                     }
                 }
-                if go_on && pending.try_get_untracked().unwrap_or(false) {
-                    pending.try_set(false);
-                    complete = false;
+                if go_on
+                    && on_page
+                    && let Some(Some((next_complete, next_then))) = queued.try_update(Option::take)
+                {
+                    complete = next_complete;
+                    then = next_then;
                     continue;
                 }
-                pending.try_set(false);
+                queued.try_set(None);
+                if go_on && saves::with(reg_id, code, |b| b.left.is_some()) {
+                    continue;
+                }
                 break;
             }
-            in_flight.try_set(false);
+            saves::with(reg_id, code, |b| b.in_flight = false);
         });
+    };
+    // Saves now; `complete` checks the answers ("save and continue"); `then` is where to go
+    // after a successful save. Saves never overlap: one asked for during another runs after.
+    let save = move |complete: bool, then: Option<String>| {
+        if !editable {
+            if let Some(to) = then {
+                go.run(to);
+            }
+            return;
+        }
+        if saves::with(reg_id, code, |b| std::mem::replace(&mut b.in_flight, true)) {
+            queued.try_update(|q| {
+                let earlier = q.take();
+                // "Save and continue" asked for while an autosave is on its way stays asked.
+                let complete = complete || earlier.as_ref().is_some_and(|(c, _)| *c);
+                let then = then.or_else(|| earlier.and_then(|(_, t)| t));
+                *q = Some((complete, then));
+            });
+            return;
+        }
+        save_state.set(SaveState::Saving);
+        run(complete, then);
     };
 
     // Something changed: keep it on the device at once, save it two seconds later.
@@ -241,7 +315,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             reg_id,
             code,
             &LocalDraft {
-                base_version: version.get_untracked(),
+                base_version: saves::with(reg_id, code, |b| b.version),
                 data: data.get_untracked(),
                 corrections: corrections.get_untracked(),
             },
@@ -332,46 +406,35 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
         );
         if editable
             && unsent
-            && let (Some(snapshot), Some(base), Some(noted)) = (
-                data.try_get_untracked(),
-                version.try_get_untracked(),
-                corrections.try_get_untracked(),
-            )
+            && let (Some(snapshot), Some(noted)) =
+                (data.try_get_untracked(), corrections.try_get_untracked())
         {
-            drafts::send_on_exit(reg_id, code, base, &snapshot, &noted);
+            let (base_version, base) = saves::with(reg_id, code, |b| (b.version, b.base.clone()));
+            drafts::send_on_exit(reg_id, code, base_version, &base, &snapshot, &noted);
         }
     });
     on_cleanup(move || {
         hidden.remove();
         pagehide.remove();
-        // Left by the browser's back button within two seconds of typing: send what the
-        // page holds now (it is also kept on the device), without the page's signals.
+        // Left within two seconds of typing (the browser's back button, a link): what the
+        // page holds now is sent, after any save already on its way, and the next page
+        // reads the registration only after it was answered.
         let unsaved = matches!(
             save_state.try_get_untracked(),
             Some(SaveState::Unsaved | SaveState::Offline)
-        );
+        ) || queued.try_get_untracked().flatten().is_some();
         if editable
             && unsaved
-            && !in_flight.try_get_untracked().unwrap_or(true)
-            && let (Some(snapshot), Some(base)) =
-                (data.try_get_untracked(), version.try_get_untracked())
+            && let (Some(snapshot), Some(noted)) =
+                (data.try_get_untracked(), corrections.try_get_untracked())
         {
-            spawn_local(async move {
-                let noted = corrections.try_get_untracked().unwrap_or_default();
-                if let Ok(SaveOutcome::Saved { .. }) = save_section(
-                    reg_id,
-                    code.to_owned(),
-                    base,
-                    snapshot.clone(),
-                    noted,
-                    false,
-                )
-                .await
-                    && drafts::load(reg_id, code).is_some_and(|d| d.data == snapshot)
-                {
-                    drafts::remove(reg_id, code);
-                }
+            let busy = saves::with(reg_id, code, |b| {
+                b.left = Some((snapshot, noted));
+                std::mem::replace(&mut b.in_flight, true)
             });
+            if !busy {
+                run(false, None);
+            }
         }
     });
 
@@ -408,6 +471,29 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
         });
     };
 
+    // The parent settles a conflict in one tap: their answers or the other page's for what
+    // both changed, the other page's changes to everything else kept either way.
+    let resolve_conflict = Callback::new(move |keep_mine: bool| {
+        let Some(found) = conflict.get_untracked() else {
+            return;
+        };
+        let resolved = merge::resolve(&found.base, &data.get_untracked(), &found.theirs, keep_mine);
+        saves::with(reg_id, code, |b| {
+            b.version = found.version;
+            b.base = found.theirs.clone();
+        });
+        conflict.set(None);
+        problems.set(Vec::new());
+        let unchanged = resolved == found.theirs;
+        data.set(resolved);
+        if unchanged {
+            drafts::remove(reg_id, code);
+            save_state.set(SaveState::Idle);
+        } else {
+            save_state.set(SaveState::Unsaved);
+            save(false, None);
+        }
+    });
     let next_for_button = next_href.clone();
     let overview_for_button = overview.clone();
     view! {
@@ -456,6 +542,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                                     LookupState::Found => "found",
                                     LookupState::NotFound => "not-found",
                                     LookupState::Unavailable => "unavailable",
+                                    LookupState::NotConfirmed => "not-confirmed",
                                     LookupState::Waiting => "waiting",
                                 };
                                 view! {
@@ -474,6 +561,8 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                                                 (LookupState::NotFound, Locale::En) => format!("{who} has no record yet (new registrations take time to appear): type the answers and upload: {document}."),
                                                 (LookupState::Unavailable, Locale::Zh) => format!("{who}暂时无法访问，请手动填写，并上传{document}。"),
                                                 (LookupState::Unavailable, Locale::En) => format!("{who} cannot be reached now: type the answers and upload: {document}."),
+                                                (LookupState::NotConfirmed, Locale::Zh) => format!("{who}中未能确认您是孩子的父母，因此不会调取任何登记信息。请手动填写，并上传{document}等证明材料；审核学校会核对。"),
+                                                (LookupState::NotConfirmed, Locale::En) => format!("{who} does not list you as the child's parent, so no registered information is used. Type the answers and upload: {document}, as proof; the school checks it."),
                                                 (LookupState::Waiting, _) => String::new(),
                                             }
                                         }}
@@ -529,28 +618,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                     </div>
                 }
             })}
-            {move || conflict.get().map(|(newer_version, newer)| {
-                let shown = newer.clone();
-                view! {
-                    <div class="panel panel-error" role="alert" data-conflict="true">
-                        <p>{move || t(
-                            "此项信息已在其他页面或设备上更新，本页的修改没有保存，最新内容也没有被覆盖。最新内容如下：",
-                            "This section was changed on another page or device. This page's changes were not saved and nothing newer was overwritten. The latest answers:",
-                        ).get(locale.get())}</p>
-                        <dl class="facts">
-                            {shown.into_iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
-                        </dl>
-                        <button type="button" class="button button-primary" on:click=move |_| {
-                            data.set(newer.clone());
-                            version.set(newer_version);
-                            conflict.set(None);
-                            problems.set(Vec::new());
-                            drafts::remove(reg_id, code);
-                            save_state.set(SaveState::Idle);
-                        }>{move || t("使用最新内容继续", "Continue with the latest").get(locale.get())}</button>
-                    </div>
-                }
-            })}
+            {move || conflict.get().map(|found| view! { <ConflictPanel found kind subsystem other_answers data resolve=resolve_conflict /> })}
             {move || {
                 let list = problems.get();
                 (!list.is_empty()).then(|| view! {
@@ -596,6 +664,81 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// Both versions of the answers changed on two pages, side by side with their labels and
+/// in words (never keys or codes), and one tap to keep either.
+#[component]
+fn ConflictPanel(
+    found: Conflicted,
+    kind: SectionKind,
+    subsystem: Subsystem,
+    other_answers: StoredValue<BTreeMap<SectionKind, SectionData>>,
+    data: RwSignal<SectionData>,
+    resolve: Callback<bool>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let mine = data.get_untracked();
+    let mut answers = other_answers.get_value();
+    answers.insert(kind, mine.clone());
+    let ctx = SectionContext {
+        subsystem,
+        child_id_number: "",
+        answers: &answers,
+        today: chrono::Utc::now().date_naive(),
+    };
+    let rows: Vec<_> = found
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let spec = sections::find_field(kind, field, &[&mine, &found.theirs], &ctx)?;
+            let yours = mine.get(field).cloned().unwrap_or_default();
+            let theirs = found.theirs.get(field).cloned().unwrap_or_default();
+            Some((spec, yours, theirs))
+        })
+        .collect();
+    let empty = t("（空）", "(empty)");
+    view! {
+        <div class="panel panel-error conflict" role="alert" data-conflict="true">
+            <h2>{move || t("这些内容在另一个页面也改过了", "These answers were also changed on another page").get(locale.get())}</h2>
+            <p>{move || t(
+                "本页的修改已暂存在本机，没有覆盖任何内容。请选择保留哪一份：",
+                "This page's changes are kept on this phone and nothing was overwritten. Choose which to keep:",
+            ).get(locale.get())}</p>
+            <table class="conflict-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{move || t("项目", "Question").get(locale.get())}</th>
+                        <th scope="col">{move || t("本页填写", "On this page").get(locale.get())}</th>
+                        <th scope="col">{move || t("另一页面保存的", "Saved on the other page").get(locale.get())}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|(spec, yours, theirs)| {
+                        let show = move |value: &str| {
+                            let l = locale.get();
+                            if value.trim().is_empty() { empty.get(l).to_owned() } else { spec.display(value, l) }
+                        };
+                        view! {
+                            <tr data-conflict-field=spec.name>
+                                <th scope="row">{move || spec.label.get(locale.get())}</th>
+                                <td>{move || show(&yours)}</td>
+                                <td>{move || show(&theirs)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="button-row">
+                <button type="button" class="button button-primary" on:click=move |_| resolve.run(true)>
+                    {move || t("保留本页填写", "Keep this page's answers").get(locale.get())}
+                </button>
+                <button type="button" class="button" on:click=move |_| resolve.run(false)>
+                    {move || t("使用另一页面的内容", "Use the other page's answers").get(locale.get())}
+                </button>
+            </div>
+        </div>
     }
 }
 

@@ -258,6 +258,9 @@ pub struct ReviewDetail {
     pub last_request: Option<ChangeRequest>,
     /// The stage the caller may decide now, if any.
     pub can_decide: Option<ReviewStage>,
+    /// The household register knows the child but does not name the registrant as a
+    /// parent: every answer was typed by hand and the relationship needs the documents.
+    pub guardian_unconfirmed: bool,
 }
 
 /// One thing the school asked to change, named for the parent.
@@ -276,12 +279,13 @@ pub struct BulkOutcome {
     pub skipped: Vec<(String, LocalizedText)>,
 }
 
-/// A page of the caller's review queue.
+/// A page of the caller's review queue (the registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_review_queue", input = server_fn::codec::Json)]
 pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
-    use crate::server::{AppState, auth::current_actor, review, to_app_error};
+    use crate::server::{AppState, review, to_app_error};
     let state = AppState::from_context()?;
-    review::queue(&state.db, &current_actor(), query, state.clock.now())
+    let request = state.audit_request();
+    review::queue(&state.db, &request, query)
         .await
         .map_err(to_app_error)
 }

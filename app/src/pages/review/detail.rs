@@ -16,7 +16,7 @@ use crate::{
     components::{ErrorPanel, SignInRequired},
     domain::{
         materials::MaterialItem,
-        provenance::Origin,
+        provenance::{Document, Origin},
         review::{ChangeItem, REJECT_REASONS, ReviewDecision, ReviewStage},
     },
     error::AppError,
@@ -57,11 +57,6 @@ pub fn ReviewDetailPage() -> impl IntoView {
 fn Detail(d: ReviewDetail, refresh: RwSignal<u32>) -> impl IntoView {
     let locale = use_locale();
     let state = d.state;
-    let photos: Vec<(i32, MaterialItem)> = d
-        .materials
-        .iter()
-        .flat_map(|m| m.photos.iter().map(move |p| (p.id, m.clone())))
-        .collect();
     let sections = d.sections.clone();
     let timeline = d.timeline.clone();
     let (school, entry) = (d.school.clone(), d.entry.clone());
@@ -82,13 +77,21 @@ fn Detail(d: ReviewDetail, refresh: RwSignal<u32>) -> impl IntoView {
                 <span class=state_class(state) data-field="state">{move || state.label().get(locale.get())}</span>
                 {d.submitted_at.clone().map(|at| view! { <span class="hint">{move || t(" 提交于 ", " submitted ").get(locale.get())}{at.clone()}</span> })}
             </p>
+            {d.guardian_unconfirmed.then(|| view! {
+                <p class="callout" role="note" data-guardian-unconfirmed="true">
+                    {move || t(
+                        "户籍登记未确认注册人与儿童的父母关系：所有信息均为手工填写，请核对户口簿、出生医学证明等材料。",
+                        "Relationship not confirmed by the register: the household register does not name the registrant as a parent. Every answer was typed by hand; check the household booklet and birth certificate.",
+                    ).get(locale.get())}
+                </p>
+            })}
             {decision}
             <div class="review-columns">
                 <div class="review-answers">
                     {sections.into_iter().map(|s| view! { <SectionAnswers s /> }).collect_view()}
                 </div>
                 <div class="review-documents">
-                    <Viewer photos materials=d.materials.clone() />
+                    <Viewer materials=d.materials.clone() />
                 </div>
             </div>
             <div class="panel">
@@ -154,23 +157,210 @@ fn SectionAnswers(s: ReviewSection) -> impl IntoView {
     }
 }
 
+/// One photo in the viewer: the document it shows and its place among that document's photos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ViewerPhoto {
+    id: i32,
+    document: Document,
+    /// 1-based, among the document's photos.
+    nth: usize,
+    of: usize,
+}
+
+/// The largest zoom step; 0 fits the photo to the frame.
+const MAX_ZOOM: u8 = 4;
+
+/// The class of a zoom step (style/main.css: 1.25×, 1.5×, 2×, 3×); none when fitted.
+fn zoom_class(step: u8) -> &'static str {
+    match step {
+        1 => "viewer-zoom-1",
+        2 => "viewer-zoom-2",
+        3 => "viewer-zoom-3",
+        4 => "viewer-zoom-4",
+        _ => "",
+    }
+}
+
+/// The class of a rotation by `quarters` quarter turns clockwise; none when upright.
+fn turn_class(quarters: u8) -> &'static str {
+    match quarters % 4 {
+        1 => "viewer-rotate-90",
+        2 => "viewer-rotate-180",
+        3 => "viewer-rotate-270",
+        _ => "",
+    }
+}
+
+/// The photo's classes: zoom and rotation are classes, never a `style` attribute, which
+/// the platform's CSP (`style-src 'self'`) would block.
+fn photo_class(zoom: u8, turn: u8) -> String {
+    ["viewer-photo", zoom_class(zoom), turn_class(turn)]
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The document viewer: one photo at a time at reviewer size, zoom, rotate,
-/// next/previous across every document; a list of documents with their counts.
+/// next/previous across every photo of every document (buttons, or keys while the viewer
+/// has focus); a list of documents with their counts.
 #[component]
-fn Viewer(photos: Vec<(i32, MaterialItem)>, materials: Vec<MaterialItem>) -> impl IntoView {
+fn Viewer(materials: Vec<MaterialItem>) -> impl IntoView {
     let locale = use_locale();
+    let photos: Vec<ViewerPhoto> = materials
+        .iter()
+        .flat_map(|m| {
+            let of = m.photos.len();
+            m.photos.iter().enumerate().map(move |(i, p)| ViewerPhoto {
+                id: p.id,
+                document: m.document,
+                nth: i + 1,
+                of,
+            })
+        })
+        .collect();
     let count = photos.len();
     let at = RwSignal::new(0_usize);
-    let zoom = RwSignal::new(1.0_f64);
-    let turn = RwSignal::new(0_i32);
+    let zoom = RwSignal::new(0_u8);
+    let turn = RwSignal::new(0_u8);
     let photos = StoredValue::new(photos);
+    let current = move || photos.with_value(|p| p.get(at.get()).copied());
     let go = move |to: usize| {
-        at.set(to);
-        zoom.set(1.0);
+        if to < count && to != at.get_untracked() {
+            at.set(to);
+            zoom.set(0);
+            turn.set(0);
+        }
+    };
+    let previous = move || {
+        if let Some(to) = at.get_untracked().checked_sub(1) {
+            go(to);
+        }
+    };
+    let next = move || go(at.get_untracked() + 1);
+    let zoom_in = move || zoom.update(|z| *z = (*z + 1).min(MAX_ZOOM));
+    let zoom_out = move || zoom.update(|z| *z = z.saturating_sub(1));
+    let rotate = move || turn.update(|r| *r = (*r + 1) % 4);
+    let reset = move || {
+        zoom.set(0);
         turn.set(0);
     };
+    // ←/→ (or PageUp/PageDown) previous/next, +/- zoom, R rotate, 0 back to fitted and upright.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let handled = match ev.key().as_str() {
+            "ArrowLeft" | "PageUp" => {
+                previous();
+                true
+            }
+            "ArrowRight" | "PageDown" => {
+                next();
+                true
+            }
+            "+" | "=" => {
+                zoom_in();
+                true
+            }
+            "-" | "_" => {
+                zoom_out();
+                true
+            }
+            "r" | "R" => {
+                rotate();
+                true
+            }
+            "0" => {
+                reset();
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            ev.prevent_default();
+        }
+    };
+    let stage = (count > 0).then(move || {
+        view! {
+            <div
+                class="viewer-stage"
+                tabindex="0"
+                role="group"
+                aria-roledescription=move || t("照片查看器", "photo viewer").get(locale.get())
+                aria-label=move || t("证明材料照片", "Document photos").get(locale.get())
+                aria-describedby="viewer-keys"
+                on:keydown=on_key
+            >
+                <div class="viewer-tools">
+                    <button type="button" class="button button-small" aria-keyshortcuts="ArrowLeft"
+                        disabled={move || at.get() == 0}
+                        on:click=move |_| previous()>
+                        {move || t("上一张", "Previous").get(locale.get())}
+                    </button>
+                    <span class="viewer-position" data-viewer-position=move || format!("{}/{count}", at.get() + 1)>
+                        {move || format!("{}/{count}", at.get() + 1)}
+                    </span>
+                    <button type="button" class="button button-small" aria-keyshortcuts="ArrowRight"
+                        disabled={move || at.get() + 1 >= count}
+                        on:click=move |_| next()>
+                        {move || t("下一张", "Next").get(locale.get())}
+                    </button>
+                    <button type="button" class="button button-small" aria-keyshortcuts="+"
+                        disabled={move || zoom.get() >= MAX_ZOOM}
+                        on:click=move |_| zoom_in()>
+                        {move || t("放大", "Zoom in").get(locale.get())}
+                    </button>
+                    <button type="button" class="button button-small" aria-keyshortcuts="-"
+                        disabled={move || zoom.get() == 0}
+                        on:click=move |_| zoom_out()>
+                        {move || t("缩小", "Zoom out").get(locale.get())}
+                    </button>
+                    <button type="button" class="button button-small" aria-keyshortcuts="R"
+                        on:click=move |_| rotate()>
+                        {move || t("旋转", "Rotate").get(locale.get())}
+                    </button>
+                    <button type="button" class="button button-small" aria-keyshortcuts="0"
+                        disabled={move || zoom.get() == 0 && turn.get() == 0}
+                        on:click=move |_| reset()>
+                        {move || t("复原", "Reset").get(locale.get())}
+                    </button>
+                </div>
+                <p class="hint" id="viewer-keys">
+                    {move || t(
+                        "选中查看器后可用键盘：← → 切换照片，+ − 放大缩小，R 旋转，0 复原。",
+                        "With the viewer focused: ← → change photo, + − zoom, R rotates, 0 resets.",
+                    ).get(locale.get())}
+                </p>
+                {move || current().map(|photo| {
+                    let d = photo.document;
+                    let (nth, of) = (photo.nth, photo.of);
+                    view! {
+                        <p class="viewer-caption" data-viewer-document=d.code()>
+                            {move || d.name().get(locale.get())}
+                            {(of > 1).then(|| view! {
+                                <span class="hint">{move || match locale.get() {
+                                    Locale::Zh => format!("（本材料第 {nth}/{of} 张）"),
+                                    Locale::En => format!(" (photo {nth} of {of} of this document)"),
+                                }}</span>
+                            })}
+                        </p>
+                        <div class={move || if zoom.get() == 0 { "viewer-frame" } else { "viewer-frame viewer-frame-zoomed" }}>
+                            <img
+                                src=format!("/documents/{}/review", photo.id)
+                                alt=move || d.name().get(locale.get())
+                                data-viewer-photo=photo.id
+                                class={move || photo_class(zoom.get(), turn.get())}
+                            />
+                        </div>
+                        <a href=format!("/documents/{}/full", photo.id) target="_self">{move || t("查看原图", "Full size").get(locale.get())}</a>
+                    }
+                })}
+            </div>
+        }
+    });
     view! {
-        <div class="panel viewer" aria-label=move || t("证明材料", "Documents").get(locale.get())>
+        <div class="panel viewer" role="region" aria-label=move || t("证明材料", "Documents").get(locale.get())>
             <h2>{move || t("证明材料", "Documents").get(locale.get())}</h2>
             <ul class="document-list">
                 {materials.into_iter().map(|m| {
@@ -178,7 +368,7 @@ fn Viewer(photos: Vec<(i32, MaterialItem)>, materials: Vec<MaterialItem>) -> imp
                     let n = m.photos.len();
                     let missing = m.missing();
                     view! {
-                        <li data-document=d.code()>
+                        <li data-document=d.code() class:document-current={move || current().is_some_and(|p| p.document == d)}>
                             {move || d.name().get(locale.get())}
                             <span class=if missing { "tag tag-error" } else { "tag tag-muted" }>{move || match locale.get() {
                                 Locale::Zh => format!("{n} 张"),
@@ -188,40 +378,9 @@ fn Viewer(photos: Vec<(i32, MaterialItem)>, materials: Vec<MaterialItem>) -> imp
                     }
                 }).collect_view()}
             </ul>
-            {if count == 0 {
-                view! { <p class="hint">{move || t("没有上传照片。", "No photos uploaded.").get(locale.get())}</p> }.into_any()
-            } else {
-                view! {
-                    <div class="viewer-tools">
-                        <button type="button" class="button button-small" disabled=move || at.get() == 0 on:click=move |_| go(at.get_untracked().saturating_sub(1))>
-                            {move || t("上一张", "Previous").get(locale.get())}
-                        </button>
-                        <span class="hint" data-viewer-position=move || format!("{}/{count}", at.get() + 1)>
-                            {move || format!("{}/{count}", at.get() + 1)}
-                        </span>
-                        <button type="button" class="button button-small" disabled=move || at.get() + 1 >= count on:click=move |_| go((at.get_untracked() + 1).min(count - 1))>
-                            {move || t("下一张", "Next").get(locale.get())}
-                        </button>
-                        <button type="button" class="button button-small" on:click=move |_| zoom.update(|z| *z = (*z * 1.25).min(4.0))>{move || t("放大", "Zoom in").get(locale.get())}</button>
-                        <button type="button" class="button button-small" on:click=move |_| zoom.update(|z| *z = (*z / 1.25).max(0.5))>{move || t("缩小", "Zoom out").get(locale.get())}</button>
-                        <button type="button" class="button button-small" on:click=move |_| turn.update(|r| *r = (*r + 90) % 360)>{move || t("旋转", "Rotate").get(locale.get())}</button>
-                    </div>
-                    {move || photos.with_value(|p| p.get(at.get()).cloned()).map(|(photo, m)| {
-                        let d = m.document;
-                        view! {
-                            <p class="viewer-caption">{move || d.name().get(locale.get())}</p>
-                            <div class="viewer-frame">
-                                <img
-                                    src=format!("/documents/{photo}/review")
-                                    alt=move || d.name().get(locale.get())
-                                    data-viewer-photo=photo
-                                    style=move || format!("transform: scale({}) rotate({}deg)", zoom.get(), turn.get())
-                                />
-                            </div>
-                            <a href=format!("/documents/{photo}/full") target="_self">{move || t("查看原图", "Full size").get(locale.get())}</a>
-                        }
-                    })}
-                }.into_any()
+            {match stage {
+                Some(stage) => stage.into_any(),
+                None => view! { <p class="hint">{move || t("没有上传照片。", "No photos uploaded.").get(locale.get())}</p> }.into_any(),
             }}
         </div>
     }

@@ -1,6 +1,7 @@
 //! Who is calling: sessions, the signed-in actor, and the access checks every service
 //! function starts with.
 
+pub mod client_address;
 pub mod password;
 pub mod sso;
 pub mod store;

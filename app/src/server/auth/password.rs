@@ -1,14 +1,43 @@
-//! Staff passwords: argon2id with a random salt, computed off the async threads.
+//! Staff passwords: argon2id with a random salt, computed off the async threads, a few at
+//! a time: each takes about 19 MiB and 50 ms, so a flood of sign-ins waits for a turn
+//! instead of taking the server's memory, and is told to try again when the wait is long.
+
+use std::{sync::LazyLock, time::Duration};
 
 use argon2::{
     Argon2,
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::{
     i18n::{Locale, t},
     server::failure::ServiceError,
 };
+
+/// How long a password check waits for a turn before the caller is told the server is busy.
+pub const HASH_WAIT: Duration = Duration::from_secs(2);
+
+/// Password hashes computed at once in this process: twice the processors (a hash waits
+/// little for a processor), at least 2, at most 32 (about 600 MiB).
+pub fn hashes_at_once() -> usize {
+    let processors = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    processors.saturating_mul(2).clamp(2, 32)
+}
+
+static HASH_PERMITS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashes_at_once()));
+
+/// A turn to compute a hash, or [`ServiceError::Busy`] after [`HASH_WAIT`].
+async fn hash_turn() -> Result<SemaphorePermit<'static>, ServiceError> {
+    match tokio::time::timeout(HASH_WAIT, HASH_PERMITS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        // The semaphore is never closed; a closed one would be as good as busy.
+        Ok(Err(_)) | Err(_) => {
+            tracing::warn!("too many password checks at once: one was turned away");
+            Err(ServiceError::Busy)
+        }
+    }
+}
 
 /// Why a new password is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,9 +103,11 @@ pub fn check_new_password(username: &str, password: &str) -> Result<(), Password
     Ok(())
 }
 
-/// Hashes a password (argon2id, default parameters: 19 MiB, 2 passes).
+/// Hashes a password (argon2id, default parameters: 19 MiB, 2 passes); waits for a turn.
 pub async fn hash_password(password: String) -> Result<String, ServiceError> {
+    let permit = hash_turn().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
@@ -90,9 +121,12 @@ pub async fn hash_password(password: String) -> Result<String, ServiceError> {
 /// cases take the same time.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Kd9sGAQ5p0XWDo8kYT9P1yEpi9VJmwkp5vXGmHx4xY";
 
-/// Whether `password` matches `hash` (or, without a hash, spends the same time and says no).
+/// Whether `password` matches `hash` (or, without a hash, spends the same time and says no);
+/// waits for a turn.
 pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ServiceError> {
+    let permit = hash_turn().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&hash) else {
@@ -153,5 +187,21 @@ mod tests {
             PasswordHash::new(DUMMY_HASH).is_ok(),
             "the timing hash must parse"
         );
+    }
+
+    #[tokio::test]
+    async fn checks_beyond_the_cap_wait_for_a_turn_and_all_finish() {
+        assert!((2..=32).contains(&hashes_at_once()));
+        let mut checks = tokio::task::JoinSet::new();
+        for _ in 0..hashes_at_once() + 2 {
+            checks.spawn(verify_password("anything".into(), None));
+        }
+        while let Some(answer) = checks.join_next().await {
+            assert!(
+                !answer
+                    .expect("joined")
+                    .expect("a turn comes within the wait")
+            );
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Sign-in through the host government app: it opens the platform with a signed token
 //! (ES256 or RS256) whose claims say who the parent is. The token is verified with the
-//! host's public key — signature, issuer, audience, lifetime with a small clock skew — and
-//! can be used once.
+//! host's public key — chosen by the token's `kid` when the host has several, so that it can
+//! rotate its key with an overlap — then signature, issuer, audience and lifetime (`iat`,
+//! `exp`, `nbf`) with a small clock skew; it can be used once.
 //!
 //! The claims are documented for host-app integrators in `docs/host-app-sign-in.md`.
 
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{PersonName, PhoneNumber, ResidentId},
     server::{
-        entities::{parent_account, used_host_token},
+        auth::Actor,
+        entities::{parent_account, staff_account, used_host_token},
         failure::ServiceError,
     },
 };
@@ -34,6 +36,9 @@ pub struct HostClaims {
     pub sub: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not valid before this instant (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// One-time id.
     pub jti: String,
     pub name: String,
@@ -83,11 +88,19 @@ impl SsoRefusal {
     }
 }
 
+/// One public key of the host app.
+#[derive(Clone)]
+struct HostKey {
+    /// The id tokens name it by (`kid`); none for the single key of `RUXUE_SSO_PUBLIC_KEY`.
+    kid: Option<String>,
+    key: DecodingKey,
+    algorithm: Algorithm,
+}
+
 /// How host tokens are verified on this installation.
 #[derive(Clone)]
 pub struct SsoVerifier {
-    key: DecodingKey,
-    algorithm: Algorithm,
+    keys: Vec<HostKey>,
     issuer: String,
     audience: String,
 }
@@ -95,7 +108,14 @@ pub struct SsoVerifier {
 impl std::fmt::Debug for SsoVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SsoVerifier")
-            .field("algorithm", &self.algorithm)
+            .field(
+                "keys",
+                &self
+                    .keys
+                    .iter()
+                    .map(|k| (k.kid.as_deref(), k.algorithm))
+                    .collect::<Vec<_>>(),
+            )
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .finish_non_exhaustive()
@@ -104,24 +124,54 @@ impl std::fmt::Debug for SsoVerifier {
 
 /// A public key that could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("the host app's public key is neither an EC (P-256) nor an RSA public key in PEM")]
+#[error(
+    "the host app's public key is neither an EC (P-256) nor an RSA public key in PEM, or a key id is missing or given twice"
+)]
 pub struct KeyError;
+
+fn read_key(public_key_pem: &str) -> Result<(DecodingKey, Algorithm), KeyError> {
+    let pem = public_key_pem.as_bytes();
+    match DecodingKey::from_ec_pem(pem) {
+        Ok(key) => Ok((key, Algorithm::ES256)),
+        Err(_) => Ok((
+            DecodingKey::from_rsa_pem(pem).map_err(|_| KeyError)?,
+            Algorithm::RS256,
+        )),
+    }
+}
 
 impl SsoVerifier {
     /// A verifier for tokens signed with the private key of `public_key_pem` (EC P-256 for
-    /// ES256, or RSA for RS256).
+    /// ES256, or RSA for RS256). The one key checks every token, whatever `kid` it names.
     pub fn from_pem(public_key_pem: &str, issuer: &str, audience: &str) -> Result<Self, KeyError> {
-        let pem = public_key_pem.as_bytes();
-        let (key, algorithm) = match DecodingKey::from_ec_pem(pem) {
-            Ok(key) => (key, Algorithm::ES256),
-            Err(_) => (
-                DecodingKey::from_rsa_pem(pem).map_err(|_| KeyError)?,
-                Algorithm::RS256,
-            ),
-        };
+        Self::from_keys([(None, public_key_pem)], issuer, audience)
+    }
+
+    /// A verifier for several keys, each with its id (`kid`): a token naming a `kid` is
+    /// checked with that key only, and one naming none only when there is one key. Refuses
+    /// no key at all, a key without id among several, and an id given twice.
+    pub fn from_keys<'a>(
+        keys: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Self, KeyError> {
+        let mut read = Vec::new();
+        for (kid, pem) in keys {
+            let (key, algorithm) = read_key(pem)?;
+            read.push(HostKey {
+                kid: kid.map(str::to_owned),
+                key,
+                algorithm,
+            });
+        }
+        let ids: std::collections::HashSet<&str> =
+            read.iter().filter_map(|k| k.kid.as_deref()).collect();
+        let well_named = read.len() == 1 || ids.len() == read.len();
+        if read.is_empty() || !well_named {
+            return Err(KeyError);
+        }
         Ok(Self {
-            key,
-            algorithm,
+            keys: read,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         })
@@ -132,20 +182,37 @@ impl SsoVerifier {
         &self.issuer
     }
 
-    /// Checks signature, algorithm, issuer, audience and lifetime against `now`.
+    /// The key a token is checked with: the one its `kid` names; without a `kid`, the only
+    /// key. A lone key configured without an id checks every token.
+    fn key_for(&self, token: &str) -> Result<&HostKey, SsoRefusal> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| SsoRefusal::Invalid)?;
+        match (header.kid.as_deref(), self.keys.as_slice()) {
+            (_, [only]) if only.kid.is_none() => Ok(only),
+            (Some(kid), keys) => keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid))
+                .ok_or(SsoRefusal::Invalid),
+            (None, [only]) => Ok(only),
+            (None, _) => Err(SsoRefusal::Invalid),
+        }
+    }
+
+    /// Checks key, signature, algorithm, issuer, audience and lifetime against `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<HostClaims, SsoRefusal> {
         let token = token.trim();
         if token.is_empty() || token.len() > 8192 {
             return Err(SsoRefusal::Invalid);
         }
-        let mut validation = Validation::new(self.algorithm);
+        let key = self.key_for(token)?;
+        let mut validation = Validation::new(key.algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["iss", "aud", "sub", "exp"]);
         // Lifetime is checked below against the platform's clock.
         validation.validate_exp = false;
+        validation.validate_nbf = false;
         let data =
-            jsonwebtoken::decode::<HostClaims>(token, &self.key, &validation).map_err(|error| {
+            jsonwebtoken::decode::<HostClaims>(token, &key.key, &validation).map_err(|error| {
                 match error.kind() {
                     ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => {
                         SsoRefusal::Expired
@@ -155,7 +222,12 @@ impl SsoVerifier {
             })?;
         let claims = data.claims;
         let now = now.timestamp();
-        if claims.exp + LEEWAY_SECONDS < now || claims.iat - LEEWAY_SECONDS > now {
+        if claims.exp + LEEWAY_SECONDS < now
+            || claims.iat - LEEWAY_SECONDS > now
+            || claims
+                .nbf
+                .is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECONDS) > now)
+        {
             return Err(SsoRefusal::Expired);
         }
         if claims.exp - claims.iat > MAX_LIFETIME_SECONDS
@@ -215,6 +287,7 @@ impl DevTokenSigner {
             sub: subject.to_owned(),
             iat: now.timestamp(),
             exp: now.timestamp() + 300,
+            nbf: None,
             jti: uuid::Uuid::new_v4().to_string(),
             name: name.to_owned(),
             id_number: id_number.to_owned(),
@@ -232,6 +305,25 @@ pub struct SignedInParent {
     pub needs_identity_check: bool,
 }
 
+/// The identity verified claims carry, or why it cannot be used: a person the host app has
+/// not verified, or a malformed name, ID number or phone. Writes nothing.
+pub fn check_identity(
+    claims: &HostClaims,
+    now: DateTime<Utc>,
+) -> Result<(PersonName, ResidentId, PhoneNumber), SsoRefusal> {
+    if !claims.real_person_verified {
+        return Err(SsoRefusal::NotVerified);
+    }
+    match (
+        PersonName::parse(&claims.name),
+        ResidentId::parse(&claims.id_number, now.date_naive()),
+        PhoneNumber::parse(&claims.phone_number),
+    ) {
+        (Ok(name), Ok(resident_id), Ok(phone)) => Ok((name, resident_id, phone)),
+        _ => Err(SsoRefusal::IncompleteIdentity),
+    }
+}
+
 /// Turns verified claims into a platform account: refuses unverified people and malformed
 /// identities, spends the one-time id, and creates or updates the account keyed on the
 /// host's subject id.
@@ -240,15 +332,9 @@ pub async fn accept_claims(
     claims: &HostClaims,
     now: DateTime<Utc>,
 ) -> Result<Result<SignedInParent, SsoRefusal>, ServiceError> {
-    if !claims.real_person_verified {
-        return Ok(Err(SsoRefusal::NotVerified));
-    }
-    let (Ok(name), Ok(resident_id), Ok(phone)) = (
-        PersonName::parse(&claims.name),
-        ResidentId::parse(&claims.id_number, now.date_naive()),
-        PhoneNumber::parse(&claims.phone_number),
-    ) else {
-        return Ok(Err(SsoRefusal::IncompleteIdentity));
+    let (name, resident_id, phone) = match check_identity(claims, now) {
+        Ok(identity) => identity,
+        Err(refusal) => return Ok(Err(refusal)),
     };
     let expires_at = DateTime::from_timestamp(claims.exp + LEEWAY_SECONDS, 0).unwrap_or(now);
     let spent = used_host_token::ActiveModel {
@@ -316,6 +402,73 @@ pub async fn accept_claims(
     Err(ServiceError::Unexpected(
         "parent account upsert kept conflicting".into(),
     ))
+}
+
+/// Who holds the browser's session when a host token arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionHolder {
+    /// No one is signed in.
+    Nobody,
+    /// The token's own person: signing in again changes nothing.
+    SamePerson,
+    /// Someone else: the switch is asked for, never made silently (a link from another
+    /// site must not swap a parent into an account of the sender's choosing).
+    Other {
+        /// Their name, masked (张*).
+        masked_name: String,
+        /// Where they go when they stay.
+        home: &'static str,
+    },
+}
+
+/// A name with all but its first character hidden (张伟 → 张*), as shown where a person
+/// may not be the one in front of the screen.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first)
+            .chain(chars.filter(|c| !c.is_whitespace()).map(|_| '*'))
+            .collect(),
+        None => "*".to_owned(),
+    }
+}
+
+/// Whether the session of `actor` belongs to the person of `claims`, someone else, or no one.
+pub async fn session_holder(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    claims: &HostClaims,
+) -> Result<SessionHolder, ServiceError> {
+    match actor {
+        Actor::Anonymous => Ok(SessionHolder::Nobody),
+        Actor::Parent { account_id } => {
+            let Some(account) = parent_account::Entity::find_by_id(*account_id)
+                .one(db)
+                .await?
+            else {
+                return Ok(SessionHolder::Nobody);
+            };
+            if account.host_issuer == claims.iss && account.host_subject == claims.sub {
+                Ok(SessionHolder::SamePerson)
+            } else {
+                Ok(SessionHolder::Other {
+                    masked_name: mask_name(&account.name),
+                    home: "/registrations",
+                })
+            }
+        }
+        Actor::Staff(staff) => {
+            let name = staff_account::Entity::find_by_id(staff.account_id)
+                .one(db)
+                .await?
+                .map(|account| account.display_name)
+                .unwrap_or_default();
+            Ok(SessionHolder::Other {
+                masked_name: mask_name(&name),
+                home: "/staff",
+            })
+        }
+    }
 }
 
 /// Deletes spent one-time ids whose tokens have expired anyway.
@@ -439,6 +592,122 @@ mod tests {
                 .map(|_| ()),
             Err(SsoRefusal::Invalid)
         );
+    }
+
+    #[test]
+    fn not_before_is_checked_with_the_same_skew() {
+        let (signer, verifier) = setup();
+        let mut c = claims(&signer);
+        c.nbf = Some(now().timestamp() + LEEWAY_SECONDS + 30);
+        assert_eq!(
+            verifier
+                .verify(&signer.sign(&c).expect("signed"), now())
+                .map(|_| ()),
+            Err(SsoRefusal::Expired)
+        );
+        c.nbf = Some(now().timestamp() + LEEWAY_SECONDS - 1);
+        assert!(
+            verifier
+                .verify(&signer.sign(&c).expect("signed"), now())
+                .is_ok()
+        );
+    }
+
+    fn rsa_test_keys() -> (EncodingKey, &'static str) {
+        (
+            EncodingKey::from_rsa_pem(include_bytes!(
+                "../../../../server/tests/api/keys/rsa-host.key.pem"
+            ))
+            .expect("key"),
+            include_str!("../../../../server/tests/api/keys/rsa-host.pub.pem"),
+        )
+    }
+
+    fn with_kid(
+        algorithm: Algorithm,
+        kid: Option<&str>,
+        c: &HostClaims,
+        key: &EncodingKey,
+    ) -> String {
+        let mut header = Header::new(algorithm);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, c, key).expect("signed")
+    }
+
+    #[test]
+    fn a_token_is_checked_with_the_key_its_kid_names() {
+        let (signer, _) = setup();
+        let (rsa_private, rsa_public) = rsa_test_keys();
+        let dev_private = EncodingKey::from_ec_pem(DEV_PRIVATE_KEY_PEM.as_bytes()).expect("key");
+        let verifier = SsoVerifier::from_keys(
+            [(Some("a"), DEV_PUBLIC_KEY_PEM), (Some("b"), rsa_public)],
+            "https://host.test",
+            "ruxue",
+        )
+        .expect("keys");
+        let c = claims(&signer);
+        let by_b = with_kid(Algorithm::RS256, Some("b"), &c, &rsa_private);
+        assert!(verifier.verify(&by_b, now()).is_ok());
+        let by_a = with_kid(Algorithm::ES256, Some("a"), &c, &dev_private);
+        assert!(verifier.verify(&by_a, now()).is_ok());
+        for token in [
+            with_kid(Algorithm::RS256, Some("a"), &c, &rsa_private),
+            with_kid(Algorithm::ES256, Some("b"), &c, &dev_private),
+            with_kid(Algorithm::RS256, Some("c"), &c, &rsa_private),
+            with_kid(Algorithm::RS256, None, &c, &rsa_private),
+        ] {
+            assert_eq!(
+                verifier.verify(&token, now()).map(|_| ()),
+                Err(SsoRefusal::Invalid)
+            );
+        }
+        // One key by id: a token without kid is accepted, a wrong kid is not.
+        let one = SsoVerifier::from_keys([(Some("b"), rsa_public)], "https://host.test", "ruxue")
+            .expect("key");
+        assert!(
+            one.verify(&with_kid(Algorithm::RS256, None, &c, &rsa_private), now())
+                .is_ok()
+        );
+        assert!(
+            one.verify(
+                &with_kid(Algorithm::RS256, Some("a"), &c, &rsa_private),
+                now()
+            )
+            .is_err()
+        );
+        // The single key of RUXUE_SSO_PUBLIC_KEY checks tokens whatever they name.
+        let legacy = SsoVerifier::from_pem(rsa_public, "https://host.test", "ruxue").expect("key");
+        assert!(
+            legacy
+                .verify(
+                    &with_kid(Algorithm::RS256, Some("x"), &c, &rsa_private),
+                    now()
+                )
+                .is_ok()
+        );
+        assert!(
+            SsoVerifier::from_keys(
+                [(Some("a"), DEV_PUBLIC_KEY_PEM), (Some("a"), rsa_public)],
+                "i",
+                "a"
+            )
+            .is_err()
+        );
+        assert!(
+            SsoVerifier::from_keys(
+                [(None, DEV_PUBLIC_KEY_PEM), (Some("b"), rsa_public)],
+                "i",
+                "a"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn names_are_masked_but_for_the_first_character() {
+        assert_eq!(mask_name("张伟"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_name(""), "*");
     }
 
     #[test]

@@ -19,8 +19,12 @@ pub struct Model {
     /// Size of the full-size JPEG.
     pub bytes: i64,
     pub uploaded_at: DateTimeUtc,
-    /// Replaced or removed by the parent; kept for the audit trail.
+    /// Replaced or removed by the parent: no longer shown to the parent. Its files and row
+    /// are deleted after a grace period if the registration was never submitted; once
+    /// submitted, kept as the school saw it.
     pub removed_at: Option<DateTimeUtc>,
+    /// Until when a photo sweep has claimed it (one sweeper at a time deletes it).
+    pub sweep_claimed_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,4 +27,5 @@ pub mod school;
 pub mod school_capacity;
 pub mod sign_in_failure;
 pub mod staff_account;
+pub mod upload_attempt;
 pub mod used_host_token;

@@ -37,6 +37,9 @@ pub struct Model {
     /// The member of staff who last decided on it.
     pub reviewer_id: Option<i32>,
     pub reviewed_at: Option<DateTimeUtc>,
+    /// The state it had when it was set aside for the bureau (a claim by a parent the
+    /// household register confirms); given back if the bureau restores it.
+    pub set_aside_from: Option<String>,
 }
 
 impl std::fmt::Debug for Model {

@@ -16,6 +16,8 @@ pub struct Model {
     /// Where each answer came from, a JSON object of field → [`crate::domain::provenance::Provenance`].
     pub provenance: String,
     pub updated_at: DateTimeUtc,
+    /// Counts this section's saves: a page's save names the version it read.
+    pub version: i64,
 }
 
 impl std::fmt::Debug for Model {

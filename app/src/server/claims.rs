@@ -1,0 +1,431 @@
+//! A child held hostage (issue: "anyone can lock a family out"): a child's ID number can be
+//! in one registration only, so a stranger who registers another family's child blocks the
+//! real parents. A parent the household register names as the child's father or mother can
+//! claim the child: the other claim, by an account the register does not confirm, is set
+//! aside for the bureau (its owner told in-app and by SMS), and the parent goes on. Two
+//! confirmed parents keep the rule that they agree between them. The bureau sees every
+//! claim set aside, with the registration that replaced it, and upholds it or gives the
+//! child back; every step is in the audit log.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    domain::{RegistrationState, ResidentId, provenance::RegistrySource},
+    i18n::{Locale, LocalizedText},
+    pages::claims::SetAsideClaim,
+    server::{
+        audit::{self, Request},
+        bureau::{admin_bureau, offset_of},
+        entities::{parent_account, registration, school},
+        failure::ServiceError,
+        notify::{self, Notice},
+        prefill,
+        registrations::{self, NewRegistration},
+        registry::{Question, Record, Registries},
+    },
+};
+
+fn cannot_verify() -> ServiceError {
+    ServiceError::invalid(
+        "child_id_number",
+        "暂时无法向户籍登记核验，请稍后再试；如仍无法报名，请联系教体局。",
+        "The household register cannot be asked just now. Try again later; if you still cannot register, contact the bureau.",
+    )
+}
+
+fn not_confirmed() -> ServiceError {
+    ServiceError::invalid(
+        "child_id_number",
+        "户籍登记中未能确认您是该儿童的父亲或母亲，因此不能替换已有的报名。请与孩子的家人商定由谁报名，或携带户口簿、出生医学证明联系教体局。",
+        "The household register does not list you as the child's father or mother, so the existing registration cannot be replaced. Agree with the child's family who registers, or contact the bureau with the household booklet and birth certificate.",
+    )
+}
+
+fn both_parents() -> ServiceError {
+    ServiceError::invalid(
+        "child_id_number",
+        "孩子的另一位家长已经用自己的账号为孩子报了名。每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。",
+        "The child's other parent has registered the child from their own account. A child can be registered once only: agree who registers, and ask them to delete theirs under “My registrations” first.",
+    )
+}
+
+/// Registers a child whose ID number another account holds, for a parent the household
+/// register confirms: the other claim is set aside for the bureau first.
+pub async fn claim_child(
+    db: &DatabaseConnection,
+    registries: &Registries,
+    request: &Request,
+    input: NewRegistration,
+) -> Result<i32, ServiceError> {
+    let now = request.now;
+    let account_id = request.actor.require_parent()?;
+    let account = parent_account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let child = ResidentId::parse(&input.child_id_number, now.date_naive()).map_err(|error| {
+        ServiceError::invalid(
+            "child_id_number",
+            &format!("儿童身份证号：{}", error.message(Locale::Zh)),
+            &format!("Child's ID number: {}", error.message(Locale::En)),
+        )
+    })?;
+    let held = registration::Entity::find()
+        .filter(registration::Column::ActiveChildKey.eq(child.as_str()))
+        .one(db)
+        .await?;
+    let Some(held) = held else {
+        // Released meanwhile: an ordinary registration.
+        return registrations::create(db, &request.actor, input, now).await;
+    };
+    if held.account_id == account_id {
+        return Err(ServiceError::invalid(
+            "child_id_number",
+            "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
+            "You have already registered this child: continue under “My registrations”.",
+        ));
+    }
+    if !registries.is_configured(RegistrySource::Household) {
+        return Err(cannot_verify());
+    }
+    let question = Question::Household {
+        child_id: child.as_str().to_owned(),
+    };
+    let household = match registries.ask(&question).await.0 {
+        Ok(Record::Household(Some(household))) => household,
+        Ok(_) => return Err(not_confirmed()),
+        Err(_) => return Err(cannot_verify()),
+    };
+    if !prefill::is_guardian(&household, Some(&account.resident_id)) {
+        tracing::warn!("a claim to a child by a parent the register does not confirm");
+        return Err(not_confirmed());
+    }
+    let holder = parent_account::Entity::find_by_id(held.account_id)
+        .one(db)
+        .await?;
+    if holder
+        .as_ref()
+        .is_some_and(|h| prefill::is_guardian(&household, Some(&h.resident_id)))
+    {
+        return Err(both_parents());
+    }
+    // A claim the new registration could not use (its three places taken) sets nothing aside.
+    registrations::check_room(db, account_id).await?;
+
+    let txn = db.begin().await?;
+    let set_aside = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::value(RegistrationState::SetAside.code()),
+        )
+        .col_expr(
+            registration::Column::SetAsideFrom,
+            Expr::value(held.state.clone()),
+        )
+        .col_expr(
+            registration::Column::ActiveChildKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::ActiveSlot,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(held.id))
+        .filter(registration::Column::ActiveChildKey.eq(child.as_str()))
+        .exec(&txn)
+        .await?;
+    if set_aside.rows_affected == 1 {
+        notify::send(
+            &txn,
+            Notice {
+                account_id: held.account_id,
+                registration_id: Some(held.id),
+                title: LocalizedText::new("报名已交教体局处理", "Registration passed to the bureau"),
+                body: LocalizedText::new(
+                    &format!(
+                        "报名 {} 所登记的儿童，已由户籍登记确认的父母为其报名。您的这份报名已交教体局处理，教体局会与您联系。",
+                        held.reference
+                    ),
+                    &format!(
+                        "A parent confirmed by the household register has registered the child of registration {}. Yours was passed to the bureau, which will contact you.",
+                        held.reference
+                    ),
+                ),
+                sms: holder.as_ref().map(|h| {
+                    (
+                        h.phone.clone(),
+                        format!(
+                            "【入学报名】您的报名{}已交教体局处理：户籍登记确认的孩子父母已为孩子报名。详情请登录平台查看。",
+                            held.reference
+                        ),
+                    )
+                }),
+                dedupe_key: format!("set-aside:{}:{}", held.id, held.version),
+            },
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            request,
+            "registration.set_aside",
+            "registration",
+            Some(held.id),
+            serde_json::json!({ "confirmed_by": "household_register", "from_state": held.state }),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    let id = registrations::create(db, &request.actor, input, now).await?;
+    audit::record(
+        db,
+        request,
+        "registration.claimed",
+        "registration",
+        Some(id),
+        serde_json::json!({ "set_aside": held.id }),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The claims set aside in the caller's bureau, newest first.
+pub async fn set_aside_claims(
+    db: &impl ConnectionTrait,
+    request: &Request,
+) -> Result<Vec<SetAsideClaim>, ServiceError> {
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
+    let offset = offset_of(&bureau);
+    let schools = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    let rows = registration::Entity::find()
+        .filter(registration::Column::State.eq(RegistrationState::SetAside.code()))
+        .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
+        .order_by_desc(registration::Column::UpdatedAt)
+        .all(db)
+        .await?;
+    let mut claims = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let claimed_by = registration::Entity::find()
+            .filter(registration::Column::ActiveChildKey.eq(row.child_id_number.as_str()))
+            .one(db)
+            .await?
+            .map(|r| r.reference);
+        let school = schools.iter().find(|s| s.id == row.school_id);
+        claims.push(SetAsideClaim {
+            id: row.id,
+            reference: row.reference.clone(),
+            child_masked_id: registrations::masked_child(row, request.now),
+            school: school
+                .map(|s| LocalizedText::new(&s.name_zh, &s.name_en))
+                .unwrap_or_default(),
+            from_state: row
+                .set_aside_from
+                .as_deref()
+                .and_then(RegistrationState::from_code),
+            set_aside_at: local_time(row.updated_at, offset),
+            claimed_by,
+        });
+    }
+    audit::record_list(
+        db,
+        request,
+        "list.set_aside",
+        "bureau",
+        Some(bureau.id),
+        &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(claims)
+}
+
+fn local_time(at: DateTime<Utc>, offset: chrono::FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The bureau's decision on a claim set aside: `restore` gives the child back to it (and
+/// sets the confirmed parent's registration aside in turn); otherwise the set-aside
+/// registration is closed for good. Either way its owner is told.
+pub async fn decide_set_aside(
+    db: &DatabaseConnection,
+    request: &Request,
+    id: i32,
+    restore: bool,
+) -> Result<(), ServiceError> {
+    let now = request.now;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
+    let row = registration::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| r.state == RegistrationState::SetAside.code())
+        .ok_or(ServiceError::NotFound)?;
+    let school = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if school.bureau_id != bureau.id {
+        return Err(ServiceError::NotFound);
+    }
+    let txn = db.begin().await?;
+    let (state, note) = if restore {
+        let claimant = registration::Entity::find()
+            .filter(registration::Column::ActiveChildKey.eq(row.child_id_number.as_str()))
+            .one(&txn)
+            .await?;
+        if let Some(claimant) = &claimant {
+            registration::Entity::update_many()
+                .col_expr(
+                    registration::Column::State,
+                    Expr::value(RegistrationState::SetAside.code()),
+                )
+                .col_expr(
+                    registration::Column::SetAsideFrom,
+                    Expr::value(claimant.state.clone()),
+                )
+                .col_expr(
+                    registration::Column::ActiveChildKey,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    registration::Column::ActiveSlot,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    registration::Column::Version,
+                    Expr::col(registration::Column::Version).add(1),
+                )
+                .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+                .filter(registration::Column::Id.eq(claimant.id))
+                .exec(&txn)
+                .await?;
+        }
+        let state = row
+            .set_aside_from
+            .clone()
+            .unwrap_or_else(|| RegistrationState::Draft.code().to_owned());
+        (state, "restored")
+    } else {
+        (RegistrationState::Deleted.code().to_owned(), "upheld")
+    };
+    let slot = if restore {
+        free_slot(&txn, row.account_id).await?
+    } else {
+        None
+    };
+    if restore && slot.is_none() {
+        return Err(ServiceError::invalid(
+            "registration",
+            "原注册人的账号已有 3 个报名，无法恢复。",
+            "The original account already holds 3 registrations: it cannot be restored.",
+        ));
+    }
+    let done = registration::Entity::update_many()
+        .col_expr(registration::Column::State, Expr::value(state))
+        .col_expr(
+            registration::Column::SetAsideFrom,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::ActiveChildKey,
+            Expr::value(restore.then(|| row.child_id_number.clone())),
+        )
+        .col_expr(registration::Column::ActiveSlot, Expr::value(slot))
+        .col_expr(
+            registration::Column::DeletedAt,
+            Expr::value((!restore).then_some(now)),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(ServiceError::Conflict);
+    }
+    let (title, body) = if restore {
+        (
+            LocalizedText::new("报名已恢复", "Registration restored"),
+            LocalizedText::new(
+                &format!("教体局已恢复您的报名 {}。", row.reference),
+                &format!("The bureau restored your registration {}.", row.reference),
+            ),
+        )
+    } else {
+        (
+            LocalizedText::new("报名已关闭", "Registration closed"),
+            LocalizedText::new(
+                &format!(
+                    "教体局核实后，由户籍登记确认的孩子父母报名，您的报名 {} 已关闭。如有疑问，请联系教体局。",
+                    row.reference
+                ),
+                &format!(
+                    "After checking, the bureau kept the registration of the parent the household register confirms; your registration {} is closed. Questions: contact the bureau.",
+                    row.reference
+                ),
+            ),
+        )
+    };
+    notify::send(
+        &txn,
+        Notice {
+            account_id: row.account_id,
+            registration_id: Some(row.id),
+            title,
+            body,
+            sms: None,
+            dedupe_key: format!("set-aside-decided:{}:{}", row.id, row.version),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        request,
+        "registration.set_aside_decided",
+        "registration",
+        Some(row.id),
+        serde_json::json!({ "decision": note }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A free place among the account's three, as `active_slot` names it.
+async fn free_slot(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+) -> Result<Option<String>, ServiceError> {
+    let taken: Vec<Option<String>> = registration::Entity::find()
+        .filter(registration::Column::AccountId.eq(account_id))
+        .filter(registration::Column::ActiveSlot.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.active_slot)
+        .collect();
+    Ok(
+        (1..=crate::domain::registration::MAX_REGISTRATIONS_PER_ACCOUNT)
+            .map(|slot| format!("{account_id}:{slot}"))
+            .find(|slot| !taken.iter().any(|t| t.as_deref() == Some(slot.as_str()))),
+    )
+}

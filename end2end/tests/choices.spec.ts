@@ -1,0 +1,93 @@
+import { test, expect, waitForHydration } from "./fixtures";
+import { childId, signInAsParent, sql, startRegistration, uniqueSeq } from "./parent";
+
+test.describe("choosing on a phone", () => {
+  test("a yes/no question fits a 360 px phone: each radio with its text beside it, each row a thumb's target", async ({ page }, testInfo) => {
+    const child = childId("20191207", uniqueSeq(testInfo.project.name, 30));
+    await signInAsParent(page, `choices-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    // The household section, with its yes/no question, follows the child's.
+    await page.getByRole("link", { name: "儿童基本信息" }).click();
+    await waitForHydration(page);
+    await page.getByLabel("儿童姓名").fill("孙小禾");
+    await page.getByLabel("民族").selectOption({ label: "汉族" });
+    await page.getByLabel("联系电话").fill("13800000001");
+    await page.getByRole("button", { name: "保存并继续" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await waitForHydration(page);
+
+    const question = page.getByRole("group", { name: "是否集体户" });
+    for (const width of [360, 412]) {
+      await page.setViewportSize({ width, height: 780 });
+      await question.scrollIntoViewIfNeeded();
+      const rows = question.locator("label.choice");
+      await expect(rows).toHaveCount(2);
+      for (const row of await rows.all()) {
+        const radio = (await row.locator('input[type="radio"]').boundingBox())!;
+        const text = (await row.locator("span").first().boundingBox())!;
+        const box = (await row.boundingBox())!;
+        const label = await row.innerText();
+        // The radio keeps about its natural size (not stretched across the row).
+        expect(radio.width, `${label} at ${width}px: radio width`).toBeGreaterThan(14);
+        expect(radio.width, `${label} at ${width}px: radio width`).toBeLessThan(32);
+        // Its text lies beside it, to the right, on the same line, inside the screen.
+        expect(text.x, `${label} at ${width}px: text right of its radio`).toBeGreaterThanOrEqual(radio.x + radio.width);
+        const middle = radio.y + radio.height / 2;
+        expect(middle, `${label} at ${width}px: radio on the text's line`).toBeGreaterThan(text.y);
+        expect(middle, `${label} at ${width}px: radio on the text's line`).toBeLessThan(text.y + text.height);
+        expect(text.x).toBeGreaterThanOrEqual(0);
+        expect(text.x + text.width, `${label} at ${width}px: text inside the screen`).toBeLessThanOrEqual(width);
+        // The whole row is the touch target: at least 44 px tall, inside the screen.
+        expect(box.height, `${label} at ${width}px: row height`).toBeGreaterThanOrEqual(44);
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, `${label} at ${width}px: row inside the screen`).toBeLessThanOrEqual(width);
+      }
+      // Nothing sticks out of the question sideways.
+      expect(await question.evaluate((fieldset) => fieldset.scrollWidth <= fieldset.clientWidth)).toBe(true);
+    }
+
+    // Tapping the row's text chooses it.
+    await question.locator("label.choice").filter({ hasText: "否" }).locator("span").first().click();
+    await expect(question.getByRole("radio", { name: "否" })).toBeChecked();
+  });
+});
+
+test.describe("starting a registration outside the collection window", () => {
+  test("with enrollment's collection closed, the page says it has ended and when, and chooses nothing", async ({ page }, testInfo) => {
+    await signInAsParent(page, `closed-new-${testInfo.project.name}-${Date.now()}`);
+    const closesAt = sql("SELECT closes_at FROM collection_window WHERE subsystem = 'enrollment'");
+    expect(closesAt).not.toBe("");
+    sql("UPDATE collection_window SET closes_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', opens_at, '+1 second') WHERE subsystem = 'enrollment'");
+    try {
+      // When it closed, in the bureau's clock, as the page writes it: 2026年7月1日 08:00.
+      const offset = Number(sql("SELECT utc_offset_minutes FROM bureau ORDER BY id LIMIT 1") || "480");
+      const local = sql(
+        `SELECT strftime('%Y-%m-%d %H:%M', closes_at, '${offset >= 0 ? "+" : ""}${offset} minutes') FROM collection_window WHERE subsystem = 'enrollment'`,
+      );
+      const [date, time] = local.split(" ");
+      const [year, month, day] = date.split("-").map(Number);
+      const ended = `${year}年${month}月${day}日 ${time}`;
+
+      await page.goto("/registrations/new");
+      await waitForHydration(page);
+      const enrollment = page.locator('label.choice[data-subsystem="enrollment"]');
+      await expect(enrollment).toContainText("已结束");
+      await expect(enrollment).toContainText(`信息采集已于 ${ended} 结束`);
+      await expect(enrollment).not.toContainText("未开放");
+      // Transfer stays open, and still is not chosen for the parent.
+      await expect(page.locator('label.choice[data-subsystem="transfer"]')).toContainText("开放中");
+      await expect(page.locator('input[type="radio"]:checked')).toHaveCount(0);
+      await expect(page.getByRole("radio", { name: "转学申请" })).not.toBeChecked();
+      await expect(page.getByRole("radio", { name: "小学一年级入学报名" })).not.toBeChecked();
+      await expect(page.getByRole("button", { name: "开始填写" })).toBeDisabled();
+
+      // Choosing enrollment says why nothing can be started.
+      await page.getByRole("radio", { name: "小学一年级入学报名" }).check();
+      await expect(page.locator('[data-closed-notice="enrollment"]')).toContainText(`已于 ${ended} 结束`);
+      await expect(page.getByRole("button", { name: "开始填写" })).toBeDisabled();
+    } finally {
+      sql(`UPDATE collection_window SET closes_at = '${closesAt.replace(/'/g, "''")}' WHERE subsystem = 'enrollment'`);
+    }
+  });
+});

@@ -1,0 +1,198 @@
+//! A child held hostage: a stranger registers another family's child; the parent the
+//! household register names takes the child back, the stranger's registration goes to the
+//! bureau, and the bureau decides. Written as the attack.
+
+use app::server::entities::{audit_log, outbox, parent_account, parent_message, registration};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+
+use crate::{
+    helpers::{Browser, TestApp},
+    registrations::{create, entry_and_school},
+    registry::app_with_registry,
+};
+
+/// 张伟 and 李娜's child in the demo household register.
+const CHILD: &str = "370202202003150526";
+
+async fn start(app: &TestApp, parent: &Browser) -> reqwest::Response {
+    let (entry, school) = entry_and_school(app, "local-property").await;
+    create(parent, entry, school, CHILD).await
+}
+
+async fn claim(app: &TestApp, parent: &Browser) -> reqwest::Response {
+    let (entry, school) = entry_and_school(app, "local-property").await;
+    parent
+        .call(
+            "claim_child_registration",
+            &[
+                ("subsystem", "enrollment"),
+                ("entry_id", &entry.to_string()),
+                ("school_id", &school.to_string()),
+                ("child_id_number", CHILD),
+            ],
+        )
+        .await
+}
+
+async fn id_of(response: reqwest::Response) -> i32 {
+    assert_eq!(response.status(), 200, "registered");
+    let value: Value = response.json().await.expect("json");
+    i32::try_from(value.as_i64().expect("an id")).expect("fits")
+}
+
+async fn problems(response: reqwest::Response) -> Value {
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    body["Invalid"]["problems"].clone()
+}
+
+async fn row(app: &TestApp, id: i32) -> registration::Model {
+    registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the registration")
+}
+
+#[tokio::test]
+async fn the_parent_the_register_names_takes_a_held_child_back_and_the_bureau_decides() {
+    let app = app_with_registry(|_| {}).await;
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let held = id_of(start(&app, &stranger).await).await;
+
+    // The real mother is told the number is taken, and offered the way forward.
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let refused = problems(start(&app, &mother).await).await;
+    assert!(
+        refused
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["field"] == "child_claimable")),
+        "{refused}"
+    );
+    let mine = id_of(claim(&app, &mother).await).await;
+
+    let held_row = row(&app, held).await;
+    assert_eq!(held_row.state, "set_aside");
+    assert_eq!(held_row.set_aside_from.as_deref(), Some("draft"));
+    assert_eq!(held_row.active_child_key, None);
+    assert_eq!(
+        row(&app, mine).await.active_child_key.as_deref(),
+        Some(CHILD)
+    );
+    // The stranger is told, in the platform and by SMS.
+    let stranger_account = parent_account::Entity::find()
+        .filter(parent_account::Column::HostSubject.eq("demo-wang-qiang"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("account");
+    let messages = parent_message::Entity::find()
+        .filter(parent_message::Column::AccountId.eq(stranger_account.id))
+        .all(&app.db)
+        .await
+        .expect("messages");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.body_zh.contains(&held_row.reference))
+    );
+    let sms = outbox::Entity::find().all(&app.db).await.expect("outbox");
+    assert!(sms.iter().any(|m| m.recipient == stranger_account.phone));
+    // The stranger's list says so; their registration can no longer be changed.
+    let list: Value = stranger
+        .call("list_my_registrations", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["registrations"][0]["state"], "SetAside", "{list}");
+
+    // The bureau sees both.
+    let admin = app.staff("admin").await;
+    let claims: Value = admin
+        .call("get_set_aside_claims", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        claims[0]["reference"],
+        held_row.reference.as_str(),
+        "{claims}"
+    );
+    assert_eq!(
+        claims[0]["claimed_by"],
+        row(&app, mine).await.reference.as_str()
+    );
+    let actions: Vec<String> = audit_log::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for action in [
+        "registration.set_aside",
+        "registration.claimed",
+        "list.set_aside",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} audited: {actions:?}"
+        );
+    }
+
+    // Restored: the stranger's claim stands again, the mother's is set aside in turn.
+    let restored = admin
+        .call(
+            "decide_set_aside",
+            &[("id", &held.to_string()), ("restore", "true")],
+        )
+        .await;
+    assert_eq!(restored.status(), 200);
+    assert_eq!(row(&app, held).await.state, "draft");
+    assert_eq!(
+        row(&app, held).await.active_child_key.as_deref(),
+        Some(CHILD)
+    );
+    assert_eq!(row(&app, mine).await.state, "set_aside");
+    // … and upheld after all: the stranger's closed, the mother's not given back by it.
+    let upheld = admin
+        .call(
+            "decide_set_aside",
+            &[("id", &mine.to_string()), ("restore", "false")],
+        )
+        .await;
+    assert_eq!(upheld.status(), 200);
+    assert_eq!(row(&app, mine).await.state, "deleted");
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_take_a_child_from_its_parent() {
+    let app = app_with_registry(|_| {}).await;
+    let father = app.confirmed_parent("demo-zhang-wei").await;
+    let his = id_of(start(&app, &father).await).await;
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let refused = problems(claim(&app, &stranger).await).await;
+    assert!(
+        refused.to_string().contains("户籍登记中未能确认"),
+        "{refused}"
+    );
+    let kept = row(&app, his).await;
+    assert_eq!(kept.state, "draft");
+    assert_eq!(kept.active_child_key.as_deref(), Some(CHILD));
+    // Nothing about the child or the family came back.
+    assert!(!refused.to_string().contains("张"), "{refused}");
+}
+
+#[tokio::test]
+async fn two_parents_the_register_names_still_agree_between_them() {
+    let app = app_with_registry(|_| {}).await;
+    let father = app.confirmed_parent("demo-zhang-wei").await;
+    let his = id_of(start(&app, &father).await).await;
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let refused = problems(claim(&app, &mother).await).await;
+    assert!(refused.to_string().contains("另一位家长"), "{refused}");
+    assert_eq!(row(&app, his).await.state, "draft");
+}
