@@ -35,7 +35,7 @@ test("a mother the household register names takes back a child a stranger regist
   // The stranger's registration is with the bureau now, and they are told.
   await stranger.goto("/registrations");
   await expect(stranger.locator("li[data-registration]").first()).toContainText("已交教体局处理");
-  await expect(stranger.getByText("报名已交教体局处理")).toBeVisible();
+  await expect(stranger.getByText("报名已交教体局处理", { exact: true }).first()).toBeVisible();
 
   await strangerContext.close();
   await motherContext.close();
