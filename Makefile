@@ -15,7 +15,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 RUXUE_ADDR ?= 127.0.0.1:3000
 RUXUE_DATABASE_URL ?= sqlite://data/ruxue.db?mode=rwc
 
-.PHONY: help setup build run test lint unit e2e test-postgres bench fmt fuzz
+.PHONY: help setup build run test lint unit e2e test-postgres bench fmt fuzz release check-release
 
 help:
 	@echo "make run             serve the platform at http://$(RUXUE_ADDR) on SQLite with demo data"
@@ -23,12 +23,17 @@ help:
 	@echo "make test-postgres   the integration suite against PostgreSQL at 127.0.0.1:5432"
 	@echo "make bench           release bundle sizes (raw and brotli), photo compression timings"
 	@echo "make fuzz            fuzz ID numbers, typed fields and the photo fallback (nightly)"
+	@echo "make release         the deployment build (no development code) in target/site and $(CARGO_TARGET_DIR)/release/server"
+	@echo "make check-release   build the deployment server and check it holds no development key, route or demo data"
 
 setup:
 	@scripts/setup.sh
 
+# Development code (the simulated host app and its key, the demo registry, the demo data) is
+# the `dev` feature: on for local runs and every test, never in `make release`. The tests turn
+# it on themselves (server's dev-dependency on itself), so every cargo test shares one build.
 build: setup
-	cargo leptos build
+	cargo leptos build --bin-features dev
 	scripts/photo-codec.sh
 
 run: build
@@ -41,6 +46,9 @@ run: build
 	@echo "           admin (bureau administrator), reviewer.sn1 and reviewer.sn2 (school reviewers),"
 	@echo "           point.sn (registration-point staff)."
 	@echo
+	@# ID numbers and answers are stored encrypted: a local key, made once and kept in data/.
+	@mkdir -p data && [ -s data/dev-data-key ] || $(CARGO_TARGET_DIR)/debug/server data-key > data/dev-data-key
+	RUXUE_DATA_KEY=$${RUXUE_DATA_KEY:-@data/dev-data-key} \
 	RUXUE_ADDR=$(RUXUE_ADDR) RUXUE_DATABASE_URL='$(RUXUE_DATABASE_URL)' RUXUE_DEMO_DATA=$${RUXUE_DEMO_DATA:-true} \
 	  RUXUE_DEV_HOST_APP=$${RUXUE_DEV_HOST_APP:-true} RUXUE_REGISTRY_DEMO=$${RUXUE_REGISTRY_DEMO:-true} \
 	  LEPTOS_SITE_ROOT=target/site $(CARGO_TARGET_DIR)/debug/server serve
@@ -51,6 +59,8 @@ fmt:
 lint: setup
 	cargo fmt --all -- --check
 	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec --all-targets -- -D warnings
+	@# The deployment build, without `dev` (the test targets would turn it on): ~25 s warm.
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec -- -D warnings
 	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p frontend -p photo-codec --target wasm32-unknown-unknown -- -D warnings
 
 unit: setup
@@ -67,6 +77,17 @@ test-postgres: setup
 
 bench: setup
 	scripts/bench.sh
+
+# What a city deploys: the release site and server, without the `dev` feature (cargo-leptos'
+# bin-features are empty; only `make build` and `make bench` ask for `dev`).
+release: setup
+	cargo leptos build --release
+	scripts/photo-codec.sh
+
+# The deployment server holds no development key, route or demo data, and refuses the
+# development settings (CI runs it after the tests: about 9 minutes, the release build of app).
+check-release: setup
+	scripts/check-release.sh
 
 # Each fuzz target for FUZZ_SECONDS (default 60) with nightly Rust and cargo-fuzz (not part of
 # `make test`).

@@ -61,6 +61,8 @@ export default defineConfig({
       RUXUE_DATABASE_URL: `sqlite://${databaseDir}/ruxue.db?mode=rwc`,
       RUXUE_DEMO_DATA: "true",
       RUXUE_DEV_HOST_APP: "true",
+      // A fixed key for the throw-away database of the journeys (never a real one).
+      RUXUE_DATA_KEY: "index=AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,e2e=AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=",
       RUXUE_REGISTRY_DEMO: "true",
       RUXUE_REGISTRY_DEMO_LATENCY_MS: "300",
       RUXUE_STORAGE_OPTIONS: `root=${databaseDir}/documents`,

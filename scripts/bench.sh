@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo leptos build --release >/dev/null
+# With the `dev` feature: the benchmark signs in through the simulated host app.
+cargo leptos build --release --bin-features dev >/dev/null
 scripts/photo-codec.sh >/dev/null
 pkg=target/site/pkg
 printf '%-12s %12s %12s\n' file raw brotli

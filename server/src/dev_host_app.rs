@@ -1,26 +1,128 @@
-//! The simulated host app (`/dev/host-app`), for local runs and the end-to-end tests. It
-//! plays the provincial government app: lists demo identities, lets you make a new one, and
-//! opens the platform with a token signed by the development key, so that sign-in goes
-//! through the same verification as in production. Off unless `RUXUE_DEV_HOST_APP` is set.
+//! Development code, compiled only with the `dev` feature (`make run`, the tests; never
+//! `make release`): the simulated host app (`/dev/host-app`), which plays the provincial
+//! government app: lists demo identities, lets you make a new one, and opens the platform
+//! with a token signed by the development key, so that sign-in goes through the same
+//! verification as in production; the demo registry and its controls (`/dev/registry`);
+//! and the demo data. Each is off unless its setting asks for it, and refused with HTTPS.
 
 use std::sync::Arc;
 
 use app::server::{
-    AppState,
-    auth::sso::DevTokenSigner,
-    demo::DEMO_PARENTS,
+    AppState, Clock,
+    auth::{
+        dev_signer::{DEV_PUBLIC_KEY_PEM, DevTokenSigner},
+        sso::SsoVerifier,
+    },
+    demo::{self, DEMO_PARENTS},
     registry::demo::{DEMO_CHILDREN, DemoRegistry},
 };
 use axum::{
+    Router,
     extract::{Query, State},
     response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
 };
 use http::StatusCode;
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
+use tower_http::limit::RequestBodyLimitLayer;
 
-/// The development signer, present only when the simulated host app is on.
+use crate::{settings::Settings, startup::StartupError};
+
+/// The simulated host app's home: where parents open the platform again on a local run.
+pub const HOME: &str = "/dev/host-app";
+
+/// Loads the demo data into an empty database (`RUXUE_DEMO_DATA`), and into one loaded by
+/// an earlier version what that version did not have yet.
+pub async fn load_demo_data(db: &DatabaseConnection, clock: Clock) -> Result<(), StartupError> {
+    if demo::load_demo_data(db, clock.now()).await? {
+        tracing::info!("loaded demo data into the empty database");
+    } else if demo::ensure_demo_entries(db).await? {
+        tracing::info!("added the demo entries");
+    }
+    if demo::ensure_demo_materials(db).await? {
+        tracing::info!("added the demo materials table");
+    }
+    if demo::ensure_demo_administration(db).await? {
+        tracing::info!("added demo places and catchments");
+    }
+    if demo::ensure_demo_slots(db, clock.now()).await? {
+        tracing::info!("added demo appointment slots");
+    }
+    Ok(())
+}
+
+/// The demo registry for every source (`RUXUE_REGISTRY_DEMO`): made-up answers, so never
+/// with HTTPS.
+pub fn demo_registry(settings: &Settings) -> Result<Arc<DemoRegistry>, StartupError> {
+    if settings.https {
+        return Err(StartupError::Config(
+            "RUXUE_REGISTRY_DEMO answers with made-up data: it cannot be on with RUXUE_HTTPS"
+                .into(),
+        ));
+    }
+    tracing::warn!("the demo registry answers registry lookups: for local runs and tests only");
+    let r = &settings.registry;
+    Ok(Arc::new(DemoRegistry::new(
+        r.demo_latency,
+        r.demo_failure_rate,
+    )))
+}
+
+/// The verifier of the development key's tokens, when the simulated host app is on and no
+/// host key is configured.
+pub fn verifier(settings: &Settings) -> Result<Option<SsoVerifier>, StartupError> {
+    if !settings.dev_host_app {
+        return Ok(None);
+    }
+    SsoVerifier::from_pem(
+        DEV_PUBLIC_KEY_PEM,
+        &settings.sso_issuer,
+        &settings.sso_audience,
+    )
+    .map(Some)
+    .map_err(|e| StartupError::Config(e.to_string()))
+}
+
+/// The routes of the simulated host app and, with the demo registry, its controls; `None`
+/// unless `RUXUE_DEV_HOST_APP` is on. Refused with HTTPS: the key is published.
+pub fn router(settings: &Settings, state: &AppState) -> Result<Option<Router>, StartupError> {
+    if !settings.dev_host_app {
+        return Ok(None);
+    }
+    if settings.https {
+        return Err(StartupError::Config(
+            "RUXUE_DEV_HOST_APP signs tokens with a published development key: it cannot be on with RUXUE_HTTPS".into(),
+        ));
+    }
+    tracing::warn!("the simulated host app is on at {HOME}: for local runs and tests only");
+    let signer = DevTokenSigner::new(&settings.sso_issuer, &settings.sso_audience)
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    let mut router = Router::new()
+        .route(HOME, get(home))
+        .route("/dev/host-app/open", get(open))
+        .with_state(HostAppState {
+            signer: Arc::new(signer),
+            clock: state.clock,
+        });
+    if let Some(registry) = state.registries.demo.clone() {
+        router = router.merge(
+            Router::new()
+                .route("/dev/registry", get(registry_home).post(registry_set))
+                .with_state(registry),
+        );
+    }
+    Ok(Some(router.layer(RequestBodyLimitLayer::new(
+        settings.body_limit_bytes,
+    ))))
+}
+
+/// What the simulated host app's pages need: the development signer and the clock.
 #[derive(Clone)]
-pub struct DevHostAppState(pub Option<Arc<DevTokenSigner>>);
+struct HostAppState {
+    signer: Arc<DevTokenSigner>,
+    clock: Clock,
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -31,10 +133,7 @@ fn escape(text: &str) -> String {
 }
 
 /// `GET /dev/host-app`: the host app's home screen.
-pub async fn home(State(dev): State<DevHostAppState>) -> Response {
-    if dev.0.is_none() {
-        return StatusCode::NOT_FOUND.into_response();
-    }
+async fn home() -> Response {
     let identities: String = DEMO_PARENTS
         .iter()
         .map(|p| {
@@ -75,7 +174,7 @@ This page exists only for development and tests: it plays the government app and
 
 /// What `/dev/host-app/open` takes: a demo subject, or a whole new identity.
 #[derive(Debug, Default, Deserialize)]
-pub struct OpenParams {
+struct OpenParams {
     #[serde(default)]
     subject: String,
     name: Option<String>,
@@ -85,15 +184,11 @@ pub struct OpenParams {
 }
 
 /// `GET /dev/host-app/open`: signs a token for the identity and opens the platform.
-pub async fn open(
-    State(state): State<AppState>,
-    State(dev): State<DevHostAppState>,
+async fn open(
+    State(HostAppState { signer, clock }): State<HostAppState>,
     Query(params): Query<OpenParams>,
 ) -> Response {
-    let Some(signer) = dev.0 else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let now = state.clock.now();
+    let now = clock.now();
     let claims = match (&params.name, &params.id_number, &params.phone) {
         (Some(name), Some(id_number), Some(phone)) => signer.claims_for(
             params.subject.trim(),
@@ -116,10 +211,6 @@ pub async fn open(
         }
     }
 }
-
-/// The demo registry's controls, present only with the simulated host app.
-#[derive(Clone)]
-pub struct DevRegistryState(pub Option<Arc<DemoRegistry>>);
 
 fn registry_page(registry: &DemoRegistry, note: &str) -> Response {
     let children: String = DEMO_CHILDREN
@@ -151,34 +242,28 @@ fn registry_page(registry: &DemoRegistry, note: &str) -> Response {
 }
 
 /// `GET /dev/registry`: the demo registry's latency and failure rate, and its children.
-pub async fn registry_home(State(dev): State<DevRegistryState>) -> Response {
-    match &dev.0 {
-        Some(registry) => registry_page(registry, ""),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+async fn registry_home(State(registry): State<Arc<DemoRegistry>>) -> Response {
+    registry_page(&registry, "")
 }
 
 /// What `POST /dev/registry` takes.
 #[derive(Debug, Deserialize)]
-pub struct RegistryControls {
+struct RegistryControls {
     latency_ms: String,
     failure_rate: String,
 }
 
 /// `POST /dev/registry`: makes the demo registry slow or failing, for tests and trials.
-pub async fn registry_set(
-    State(dev): State<DevRegistryState>,
+async fn registry_set(
+    State(registry): State<Arc<DemoRegistry>>,
     axum::Form(controls): axum::Form<RegistryControls>,
 ) -> Response {
-    let Some(registry) = &dev.0 else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let latency = controls.latency_ms.trim().parse::<u64>();
     let rate = controls.failure_rate.trim().parse::<f64>();
     match (latency, rate) {
         (Ok(latency), Ok(rate)) if (0.0..=1.0).contains(&rate) && latency <= 120_000 => {
             registry.set(std::time::Duration::from_millis(latency), rate);
-            registry_page(registry, "已保存 · Saved")
+            registry_page(&registry, "已保存 · Saved")
         }
         _ => (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,6 +3,7 @@
 
 pub mod auth_routes;
 pub mod database;
+#[cfg(feature = "dev")]
 pub mod dev_host_app;
 pub mod documents;
 pub mod exports;

@@ -1,5 +1,6 @@
-//! `server [serve|migrate|create-admin]`: runs the platform, only its database migrations,
-//! or creates the first (city-wide) administrator.
+//! `server [serve|migrate|rotate-key|data-key|create-admin]`: runs the platform, only its
+//! database migrations, seals every stored value under the current data key, prints a new
+//! data key, or creates the first (city-wide) administrator.
 
 use std::process::ExitCode;
 
@@ -8,6 +9,11 @@ async fn main() -> ExitCode {
     let command = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "serve".to_owned());
+    // A new data key, printed before any setting is read (a fresh installation has none).
+    if command == "data-key" {
+        print_new_data_key();
+        return ExitCode::SUCCESS;
+    }
     let settings = match server::settings::Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -19,6 +25,7 @@ async fn main() -> ExitCode {
     let result = match command.as_str() {
         "serve" => server::startup::serve(settings).await,
         "migrate" => server::startup::migrate_only(&settings).await,
+        "rotate-key" => server::startup::rotate_key(&settings).await,
         "create-admin" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             let value = |flag: &str| {
@@ -50,7 +57,7 @@ async fn main() -> ExitCode {
         }
         "help" | "--help" | "-h" => {
             eprintln!(
-                "usage: server [serve|migrate|create-admin --username NAME]\n\nSettings come from RUXUE_* environment variables; see README.md."
+                "usage: server [serve|migrate|rotate-key|data-key|create-admin --username NAME]\n\nSettings come from RUXUE_* environment variables; see README.md."
             );
             Ok(())
         }
@@ -66,4 +73,11 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a new `RUXUE_DATA_KEY` (an index key and a data key named by today's date).
+#[expect(clippy::print_stdout, reason = "the key is the command's output")]
+fn print_new_data_key() {
+    let id = chrono::Utc::now().format("k%Y%m%d").to_string();
+    print!("{}", app::server::crypto::Keyring::generate(&id));
 }

@@ -25,7 +25,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// `human` or `json` (`RUXUE_LOG_FORMAT`).
     pub log_format: LogFormat,
-    /// Load the demo bureau, schools and windows into an empty database (`RUXUE_DEMO_DATA`).
+    /// Load the demo bureau, schools and windows into an empty database (`RUXUE_DEMO_DATA`;
+    /// refused by a build without the `dev` feature, like the other development settings).
     pub demo_data: bool,
     /// Origins of host apps allowed to frame the platform and post to it
     /// (`RUXUE_HOST_APP_ORIGINS`, comma-separated, e.g. `https://app.example.gov.cn`).
@@ -75,6 +76,11 @@ pub struct Settings {
     /// The OpenDAL service document photos are kept in (`RUXUE_STORAGE`: `fs` by default,
     /// or `s3`, `oss`, `cos`, `obs`).
     pub storage_scheme: String,
+    /// The keys that seal ID numbers, answers and registry answers at rest
+    /// (`RUXUE_DATA_KEY`, inline or `@path`: `index=<base64>` and `<id>=<base64>` data
+    /// keys of 32 bytes, the first sealing new values; `server data-key` prints a new one).
+    /// Serving refuses to start without it.
+    pub data_key: Option<app::server::crypto::Keyring>,
     /// Its options: `RUXUE_STORAGE_OPTIONS` (`key=value,key=value`, e.g. `root=/srv/ruxue`
     /// or `bucket=ruxue,endpoint=https://oss-cn-qingdao.aliyuncs.com`) and, secret,
     /// `RUXUE_STORAGE_SECRET_OPTIONS` (same form, inline or `@path`: access keys).
@@ -188,6 +194,8 @@ impl Settings {
                 }),
             }
         };
+        let dev_flag =
+            |name: &'static str| development_flag(name, flag(name)?, cfg!(feature = "dev"));
         let log_format = match get("RUXUE_LOG_FORMAT").as_deref() {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
@@ -282,7 +290,7 @@ impl Settings {
             },
         };
         let registry = RegistrySettings {
-            demo: flag("RUXUE_REGISTRY_DEMO")?,
+            demo: dev_flag("RUXUE_REGISTRY_DEMO")?,
             demo_latency: Duration::from_millis(number("RUXUE_REGISTRY_DEMO_LATENCY_MS", 400)?),
             demo_failure_rate: failure_rate,
             timeout: Duration::from_millis(number("RUXUE_REGISTRY_TIMEOUT_MS", 3000)?.max(1)),
@@ -395,7 +403,7 @@ impl Settings {
             database_url: SecretString::from(database_url),
             database_max_connections: u32::try_from(max_connections.clamp(1, 1000)).unwrap_or(10),
             log_format,
-            demo_data: flag("RUXUE_DEMO_DATA")?,
+            demo_data: dev_flag("RUXUE_DEMO_DATA")?,
             host_app_origins,
             request_timeout: Duration::from_secs(number("RUXUE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
             body_limit_bytes: usize::try_from(number("RUXUE_BODY_LIMIT_BYTES", 1024 * 1024)?)
@@ -409,7 +417,7 @@ impl Settings {
                 .map(|value| read_key("RUXUE_SSO_PUBLIC_KEY", &value))
                 .transpose()?,
             sso_public_keys,
-            dev_host_app: flag("RUXUE_DEV_HOST_APP")?,
+            dev_host_app: dev_flag("RUXUE_DEV_HOST_APP")?,
             host_app_name_zh: parse("RUXUE_HOST_APP_NAME_ZH", "爱山东")?,
             host_app_name_en: parse("RUXUE_HOST_APP_NAME_EN", "iShandong")?,
             host_app_entry_url: get("RUXUE_HOST_APP_ENTRY_URL"),
@@ -429,6 +437,13 @@ impl Settings {
             uploads,
             sms_url,
             sms_token: read_secret("RUXUE_SMS_TOKEN")?.map(SecretString::from),
+            data_key: read_secret("RUXUE_DATA_KEY")?
+                .map(|text| app::server::crypto::Keyring::parse(&text))
+                .transpose()
+                .map_err(|e| SettingsError {
+                    name: "RUXUE_DATA_KEY",
+                    reason: e.to_string(),
+                })?,
             outbox_interval: Duration::from_millis(
                 number("RUXUE_OUTBOX_INTERVAL_MS", 2000)?.max(10),
             ),
@@ -439,6 +454,26 @@ impl Settings {
     pub fn database_url_for_logs(&self) -> String {
         redact_url(self.database_url.expose_secret())
     }
+}
+
+/// A setting that turns on development code (the simulated host app, the demo registry, the
+/// demo data): a build without the `dev` feature does not contain it, so asking for it is an
+/// error rather than silently nothing.
+fn development_flag(
+    name: &'static str,
+    on: bool,
+    built_with_dev: bool,
+) -> Result<bool, SettingsError> {
+    if on && !built_with_dev {
+        return Err(SettingsError {
+            name,
+            reason: format!(
+                "{name} needs a build with the `dev` feature (`make run` and the tests build \
+                 one); this build is for deployment (`make release`) and has no development code"
+            ),
+        });
+    }
+    Ok(on)
 }
 
 /// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
@@ -489,6 +524,27 @@ mod tests {
         assert_eq!(e.name, "RUXUE_HOST_APP_ORIGINS");
         let e = settings(&[("RUXUE_DEMO_DATA", "maybe")]).expect_err("refused");
         assert_eq!(e.name, "RUXUE_DEMO_DATA");
+    }
+
+    #[test]
+    fn development_code_is_refused_by_a_build_without_it() {
+        let e = development_flag("RUXUE_DEV_HOST_APP", true, false).expect_err("refused");
+        assert_eq!(e.name, "RUXUE_DEV_HOST_APP");
+        assert!(
+            e.to_string()
+                .contains("RUXUE_DEV_HOST_APP needs a build with the `dev` feature"),
+            "{e}"
+        );
+        assert!(!development_flag("RUXUE_DEMO_DATA", false, false).expect("off is fine"));
+        assert!(development_flag("RUXUE_DEMO_DATA", true, true).expect("a dev build"));
+        // The tests always build with `dev`: every development setting is read.
+        for name in [
+            "RUXUE_DEV_HOST_APP",
+            "RUXUE_DEMO_DATA",
+            "RUXUE_REGISTRY_DEMO",
+        ] {
+            assert!(settings(&[(name, "true")]).is_ok(), "{name}");
+        }
     }
 
     #[test]

@@ -10,14 +10,15 @@ use app::{
         AppState, Clock, HostApp, admission,
         auth::{
             SessionPolicy,
-            sso::{DEV_PUBLIC_KEY_PEM, DevTokenSigner, SsoVerifier, delete_expired_token_ids},
+            sso::{SsoVerifier, delete_expired_token_ids},
             store::DbSessionStore,
             throttle,
         },
-        demo,
+        crypto,
         notify::{self, HttpGateway, LogGateway, OutboxPolicy, SmsGateway},
         photos::PhotoProcessor,
-        registry::{LookupPolicy, Registries, demo::DemoRegistry, http::HttpRegistry},
+        registry::{LookupPolicy, Registries, http::HttpRegistry},
+        sealing,
         storage::DocumentStore,
     },
     shell,
@@ -45,11 +46,11 @@ use tower_http::{
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::Level;
 
+#[cfg(feature = "dev")]
+use crate::dev_host_app;
 use crate::{
     auth_routes::{self, SsoState},
-    database,
-    dev_host_app::{self, DevHostAppState, DevRegistryState},
-    documents, exports,
+    database, documents, exports,
     layers::{self, SecurityConfig},
     settings::Settings,
 };
@@ -73,8 +74,6 @@ pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
     pub sso: SsoState,
-    pub dev_host_app: DevHostAppState,
-    pub dev_registry: DevRegistryState,
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -93,27 +92,21 @@ impl Application {
 
     /// As [`Application::build`], with a fixed clock for tests.
     pub async fn build_with_clock(settings: &Settings, clock: Clock) -> Result<Self, StartupError> {
+        install_data_key(settings)?;
         let db = database::connect(
             settings.database_url.expose_secret(),
             settings.database_max_connections,
         )
         .await?;
         database::migrate(&db).await?;
+        // Rows written before encryption are sealed once; later starts find none.
+        let sealed = sealing::seal_stored(&db, sealing::Scope::Plain).await?;
+        if sealed.total() > 0 {
+            tracing::info!(?sealed, "sealed values stored before encryption");
+        }
+        #[cfg(feature = "dev")]
         if settings.demo_data {
-            if demo::load_demo_data(&db, clock.now()).await? {
-                tracing::info!("loaded demo data into the empty database");
-            } else if demo::ensure_demo_entries(&db).await? {
-                tracing::info!("added the demo entries");
-            }
-            if demo::ensure_demo_materials(&db).await? {
-                tracing::info!("added the demo materials table");
-            }
-            if demo::ensure_demo_administration(&db).await? {
-                tracing::info!("added demo places and catchments");
-            }
-            if demo::ensure_demo_slots(&db, clock.now()).await? {
-                tracing::info!("added demo appointment slots");
-            }
+            dev_host_app::load_demo_data(&db, clock).await?;
         }
         let state = app_state(settings, db, clock)?;
         let router = build_router(settings, state.clone())?;
@@ -193,6 +186,32 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     tracing::info!("Ruxue is serving at http://{addr}");
     application.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Installs the keys that seal ID numbers and answers: serving without them is refused.
+fn install_data_key(settings: &Settings) -> Result<(), StartupError> {
+    let Some(keyring) = settings.data_key.clone() else {
+        return Err(StartupError::Config(
+            "RUXUE_DATA_KEY is not set: ID numbers and answers are stored encrypted and need a key. \
+             `server data-key` prints a new one; keep it safe (without it nothing can be read)."
+                .into(),
+        ));
+    };
+    crypto::install(keyring);
+    Ok(())
+}
+
+/// Seals every stored value again under the current data key (`server rotate-key`): run it
+/// after putting a new key first in `RUXUE_DATA_KEY` (the old ones still listed) and
+/// restarting the app servers; then the old keys can be removed.
+pub async fn rotate_key(settings: &Settings) -> Result<(), StartupError> {
+    install_data_key(settings)?;
+    let db = database::connect(settings.database_url.expose_secret(), 2).await?;
+    database::migrate(&db).await?;
+    let sealed = sealing::seal_stored(&db, sealing::Scope::NotCurrent).await?;
+    db.close().await?;
+    tracing::info!(?sealed, "every value is sealed under the current data key");
     Ok(())
 }
 
@@ -292,10 +311,10 @@ pub fn app_state(
             })
         })
         .transpose()?;
-    let entry_url = settings
-        .host_app_entry_url
-        .clone()
-        .or_else(|| settings.dev_host_app.then(|| "/dev/host-app".to_owned()));
+    let entry_url = settings.host_app_entry_url.clone();
+    #[cfg(feature = "dev")]
+    let entry_url =
+        entry_url.or_else(|| settings.dev_host_app.then(|| dev_host_app::HOME.to_owned()));
     Ok(AppState {
         db,
         clock,
@@ -344,18 +363,9 @@ fn registries(settings: &Settings) -> Result<Registries, StartupError> {
         cache_for: r.cache_for,
     };
     let mut registries = Registries::new(policy);
+    #[cfg(feature = "dev")]
     if r.demo {
-        if settings.https {
-            return Err(StartupError::Config(
-                "RUXUE_REGISTRY_DEMO answers with made-up data: it cannot be on with RUXUE_HTTPS"
-                    .into(),
-            ));
-        }
-        tracing::warn!("the demo registry answers registry lookups: for local runs and tests only");
-        registries = registries.with_demo(Arc::new(DemoRegistry::new(
-            r.demo_latency,
-            r.demo_failure_rate,
-        )));
+        registries = registries.with_demo(dev_host_app::demo_registry(settings)?);
     }
     for exchange in &r.exchanges {
         let adapter = HttpRegistry::new(&exchange.url, exchange.token.clone(), r.timeout)
@@ -404,13 +414,8 @@ fn spawn_housekeeping(state: AppState) {
     });
 }
 
-/// How host tokens are verified, and the development signer when the simulated host app is on.
-fn sign_in_config(settings: &Settings) -> Result<(SsoState, DevHostAppState), StartupError> {
-    if settings.dev_host_app && settings.https {
-        return Err(StartupError::Config(
-            "RUXUE_DEV_HOST_APP signs tokens with a published development key: it cannot be on with RUXUE_HTTPS".into(),
-        ));
-    }
+/// How host tokens are verified.
+fn sign_in_config(settings: &Settings) -> Result<SsoState, StartupError> {
     let key_error = |e: app::server::auth::sso::KeyError| StartupError::Config(e.to_string());
     if settings.sso_public_key.is_some() && !settings.sso_public_keys.is_empty() {
         return Err(StartupError::Config(
@@ -435,37 +440,26 @@ fn sign_in_config(settings: &Settings) -> Result<(SsoState, DevHostAppState), St
             SsoVerifier::from_pem(pem, &settings.sso_issuer, &settings.sso_audience)
                 .map_err(key_error)?,
         )
-    } else if settings.dev_host_app {
-        Some(
-            SsoVerifier::from_pem(
-                DEV_PUBLIC_KEY_PEM,
-                &settings.sso_issuer,
-                &settings.sso_audience,
-            )
-            .map_err(key_error)?,
-        )
     } else {
+        None
+    };
+    // Without a host key, a local run checks the simulated host app's tokens.
+    #[cfg(feature = "dev")]
+    let verifier = match verifier {
+        None => dev_host_app::verifier(settings)?,
+        configured => configured,
+    };
+    if verifier.is_none() {
         tracing::warn!(
             "RUXUE_SSO_PUBLIC_KEY(S) is not set: parents cannot sign in through the host app"
         );
-        None
-    };
-    let signer = if settings.dev_host_app {
-        tracing::warn!(
-            "the simulated host app is on at /dev/host-app: for local runs and tests only"
-        );
-        Some(Arc::new(
-            DevTokenSigner::new(&settings.sso_issuer, &settings.sso_audience).map_err(key_error)?,
-        ))
-    } else {
-        None
-    };
-    Ok((SsoState(verifier.map(Arc::new)), DevHostAppState(signer)))
+    }
+    Ok(SsoState(verifier.map(Arc::new)))
 }
 
 /// The complete router: pages, server functions, health checks and every middleware.
 pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, StartupError> {
-    let (sso, dev_host_app) = sign_in_config(settings)?;
+    let sso = sign_in_config(settings)?;
     let leptos_options = leptos_options(settings);
     let routes = generate_route_list(App);
     let context = {
@@ -485,20 +479,10 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::minutes(30)),
         ));
-    // The demo registry's controls go with the simulated host app: never in production.
-    let dev_registry = DevRegistryState(
-        state
-            .registries
-            .demo
-            .clone()
-            .filter(|_| settings.dev_host_app),
-    );
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
         app: state.clone(),
         sso,
-        dev_host_app,
-        dev_registry,
     };
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -509,12 +493,6 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
             get(auth_routes::sso_callback_get).post(auth_routes::sso_callback_post),
         )
         .route("/sign-out", post(auth_routes::sign_out))
-        .route("/dev/host-app", get(dev_host_app::home))
-        .route("/dev/host-app/open", get(dev_host_app::open))
-        .route(
-            "/dev/registry",
-            get(dev_host_app::registry_home).post(dev_host_app::registry_set),
-        )
         .route("/documents/{photo}/{size}", get(documents::photo))
         .route("/exports/registrations.xlsx", get(exports::registrations))
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
@@ -534,7 +512,13 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
                 )
                 .layer(RequestBodyLimitLayer::new(documents::UPLOAD_BODY_LIMIT)),
         )
-        .with_state(server_state)
+        .with_state(server_state);
+    #[cfg(feature = "dev")]
+    let router = match dev_host_app::router(settings, &state)? {
+        Some(dev) => router.merge(dev),
+        None => router,
+    };
+    let router = router
         .layer(axum::middleware::from_fn_with_state(
             state,
             auth_routes::authenticate,

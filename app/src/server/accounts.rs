@@ -35,9 +35,10 @@ pub async fn my_identity(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let masked = crate::domain::ResidentId::parse(&account.resident_id, Utc::now().date_naive())
-        .map(|id| id.masked())
-        .unwrap_or_else(|_| "******".into());
+    let masked = crate::server::crypto::open(&account.resident_id)
+        .ok()
+        .and_then(|id| crate::domain::ResidentId::parse(&id, Utc::now().date_naive()).ok())
+        .map_or_else(|| "******".into(), |id| id.masked());
     Ok(MyIdentity {
         name: account.name,
         masked_id_number: masked,

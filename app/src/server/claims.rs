@@ -21,6 +21,7 @@ use crate::{
     server::{
         audit::{self, Request},
         bureau::{admin_bureau, offset_of},
+        crypto,
         entities::{parent_account, registration, school},
         failure::ServiceError,
         notify::{self, Notice},
@@ -75,8 +76,9 @@ pub async fn claim_child(
             &format!("Child's ID number: {}", error.message(Locale::En)),
         )
     })?;
+    let child_key = crypto::blind(child.as_str())?;
     let held = registration::Entity::find()
-        .filter(registration::Column::ActiveChildKey.eq(child.as_str()))
+        .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
         .one(db)
         .await?;
     let Some(held) = held else {
@@ -101,17 +103,18 @@ pub async fn claim_child(
         Ok(_) => return Err(not_confirmed()),
         Err(_) => return Err(cannot_verify()),
     };
-    if !prefill::is_guardian(&household, Some(&account.resident_id)) {
+    if !prefill::is_guardian(&household, Some(&crypto::open(&account.resident_id)?)) {
         tracing::warn!("a claim to a child by a parent the register does not confirm");
         return Err(not_confirmed());
     }
     let holder = parent_account::Entity::find_by_id(held.account_id)
         .one(db)
         .await?;
-    if holder
+    let holder_id = holder
         .as_ref()
-        .is_some_and(|h| prefill::is_guardian(&household, Some(&h.resident_id)))
-    {
+        .map(|h| crypto::open(&h.resident_id))
+        .transpose()?;
+    if holder_id.is_some_and(|id| prefill::is_guardian(&household, Some(&id))) {
         return Err(both_parents());
     }
     // A claim the new registration could not use (its three places taken) sets nothing aside.
@@ -141,7 +144,7 @@ pub async fn claim_child(
         )
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
         .filter(registration::Column::Id.eq(held.id))
-        .filter(registration::Column::ActiveChildKey.eq(child.as_str()))
+        .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
         .exec(&txn)
         .await?;
     if set_aside.rows_affected == 1 {
@@ -218,8 +221,9 @@ pub async fn set_aside_claims(
         .await?;
     let mut claims = Vec::with_capacity(rows.len());
     for row in &rows {
+        let key = crypto::blind(&registrations::child_id_of(row)?)?;
         let claimed_by = registration::Entity::find()
-            .filter(registration::Column::ActiveChildKey.eq(row.child_id_number.as_str()))
+            .filter(registration::Column::ActiveChildKey.eq(key))
             .one(db)
             .await?
             .map(|r| r.reference);
@@ -281,10 +285,11 @@ pub async fn decide_set_aside(
     if school.bureau_id != bureau.id {
         return Err(ServiceError::NotFound);
     }
+    let child_key = crypto::blind(&registrations::child_id_of(&row)?)?;
     let txn = db.begin().await?;
     let (state, note) = if restore {
         let claimant = registration::Entity::find()
-            .filter(registration::Column::ActiveChildKey.eq(row.child_id_number.as_str()))
+            .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
             .one(&txn)
             .await?;
         if let Some(claimant) = &claimant {
@@ -342,7 +347,7 @@ pub async fn decide_set_aside(
         )
         .col_expr(
             registration::Column::ActiveChildKey,
-            Expr::value(restore.then(|| row.child_id_number.clone())),
+            Expr::value(restore.then(|| child_key.clone())),
         )
         .col_expr(registration::Column::ActiveSlot, Expr::value(slot))
         .col_expr(

@@ -128,10 +128,11 @@ pub async fn export(
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
     let mut full_count = 0_usize;
     for (row_number, row) in (1_u32..).zip(&rows) {
-        let id = ResidentId::parse(&row.child_id_number, request.now.date_naive()).ok();
+        let child_id = crate::server::registrations::child_id_of(row)?;
+        let id = ResidentId::parse(&child_id, request.now.date_naive()).ok();
         let shown_id = if full_ids(row.school_id) {
             full_count += 1;
-            row.child_id_number.clone()
+            child_id.clone()
         } else {
             masked_child(row, request.now)
         };

@@ -9,6 +9,8 @@ pub mod auth;
 pub mod bureau;
 pub mod claims;
 pub mod configuration;
+pub mod crypto;
+#[cfg(feature = "dev")]
 pub mod demo;
 pub mod documents;
 pub mod entities;
@@ -21,6 +23,7 @@ pub mod prefill;
 pub mod registrations;
 pub mod registry;
 pub mod review;
+pub mod sealing;
 pub mod security;
 pub mod state;
 pub mod storage;

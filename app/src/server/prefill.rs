@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
 };
 
 use crate::{
@@ -19,10 +19,12 @@ use crate::{
     pages::registrations::api::{LookupState, RegistryInfo, RegistryStatus, SourceCheck},
     server::{
         auth::Actor,
+        crypto,
         entities::{parent_account, registration, registry_consent, registry_lookup},
         failure::ServiceError,
         registrations::{
-            answers_of, load_own, required_sections, state_of, subsystem_of, window_open,
+            answers_of, child_id_of, load_own, required_sections, state_of, subsystem_of,
+            window_open,
         },
         registry::{HouseholdRecord, Question, Record, Registries},
     },
@@ -53,10 +55,11 @@ async fn registrant_of(
     db: &impl ConnectionTrait,
     row: &registration::Model,
 ) -> Result<Option<String>, ServiceError> {
-    Ok(parent_account::Entity::find_by_id(row.account_id)
+    parent_account::Entity::find_by_id(row.account_id)
         .one(db)
         .await?
-        .map(|a| a.resident_id))
+        .map(|a| crypto::open(&a.resident_id))
+        .transpose()
 }
 
 /// Whether the household register was asked about this registration's child and did not
@@ -72,6 +75,31 @@ pub async fn guardian_unconfirmed(
         .one(db)
         .await?
         .is_some())
+}
+
+/// Lookups one account may start within an hour: three children and four sources each,
+/// twice over. More is someone probing the registers with ID numbers (creating and deleting
+/// registrations); the count is in the database, so it holds across app servers.
+pub const LOOKUPS_PER_ACCOUNT_PER_HOUR: u64 = 24;
+
+/// Lookups started (or restarted) for the account's registrations within the last hour.
+async fn lookups_started_recently(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    now: DateTime<Utc>,
+) -> Result<u64, ServiceError> {
+    let ids: Vec<i32> = registration::Entity::find()
+        .filter(registration::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    Ok(registry_lookup::Entity::find()
+        .filter(registry_lookup::Column::RegistrationId.is_in(ids))
+        .filter(registry_lookup::Column::RequestedAt.gt(now - chrono::Duration::hours(1)))
+        .count(db)
+        .await?)
 }
 
 /// A lookup that failed is asked again on a later visit, but not more often than this.
@@ -168,7 +196,8 @@ async fn consent_of(
 fn decode(row: &registry_lookup::Model) -> Option<Record> {
     row.answer
         .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok())
+        .and_then(|sealed| crypto::open(sealed).ok())
+        .and_then(|json| serde_json::from_str(&json).ok())
 }
 
 /// The questions the registration allows now, for the sources configured and the
@@ -195,7 +224,7 @@ async fn questions(
         questions.insert(
             RegistrySource::Household,
             Question::Household {
-                child_id: row.child_id_number.clone(),
+                child_id: child_id_of(row)?,
             },
         );
     }
@@ -276,7 +305,7 @@ fn row_for<'a>(
     rows: &'a [registry_lookup::Model],
     question: &Question,
 ) -> Option<&'a registry_lookup::Model> {
-    let digest = question.digest();
+    let digest = question.lookup_key().ok()?;
     rows.iter()
         .find(|r| r.source == question.source().code() && r.key_digest == digest)
 }
@@ -439,7 +468,7 @@ pub async fn context(
     }
     let rows = lookup_rows(db, row.id).await?;
     let registrant = registrant_of(db, row).await?;
-    let household = household_of(&rows, &row.child_id_number, registrant.as_deref());
+    let household = household_of(&rows, &child_id_of(row)?, registrant.as_deref());
     let questions = questions(
         db,
         registries,
@@ -510,7 +539,7 @@ pub async fn status(
     let (answers, _) = answers_of(db, row.id).await?;
     let rows = lookup_rows(db, row.id).await?;
     let registrant = registrant_of(db, &row).await?;
-    let household = household_of(&rows, &row.child_id_number, registrant.as_deref());
+    let household = household_of(&rows, &child_id_of(&row)?, registrant.as_deref());
     let questions = questions(
         db,
         registries,
@@ -525,9 +554,17 @@ pub async fn status(
     let household_settled = questions
         .get(&RegistrySource::Household)
         .is_none_or(|q| row_for(&rows, q).is_some_and(|r| r.status != PENDING));
+    let limited =
+        lookups_started_recently(db, row.account_id, now).await? >= LOOKUPS_PER_ACCOUNT_PER_HOUR;
+    if limited {
+        tracing::warn!("registry lookups of one account over the hourly limit");
+    }
     let mut waiting = Vec::new();
     for (question_source, question) in &questions {
         if *question_source == RegistrySource::RealEstate && !household_settled {
+            continue;
+        }
+        if limited {
             continue;
         }
         if let Some(handle) = start(
@@ -555,6 +592,7 @@ pub async fn status(
     let mut pending = false;
     if let Some(source) = relevant {
         let state = match questions.get(&source).and_then(|q| row_for(&rows, q)) {
+            None if limited => LookupState::Limited,
             None if source == RegistrySource::RealEstate && !household_settled => {
                 pending = true;
                 LookupState::Checking
@@ -582,7 +620,7 @@ pub async fn status(
     }
     // What is confirmed now, with the rows just read: the questions change only when the
     // household register answered during the wait.
-    let answered_household = household_of(&rows, &row.child_id_number, registrant.as_deref());
+    let answered_household = household_of(&rows, &child_id_of(&row)?, registrant.as_deref());
     let questions = if answered_household == household {
         questions
     } else {
@@ -662,7 +700,7 @@ async fn start(
             let inserted = registry_lookup::ActiveModel {
                 registration_id: Set(row.id),
                 source: Set(question.source().code().to_owned()),
-                key_digest: Set(question.digest()),
+                key_digest: Set(question.lookup_key()?),
                 status: Set(PENDING.to_owned()),
                 answer: Set(None),
                 attempts: Set(0),
@@ -700,7 +738,12 @@ async fn start(
                 );
                 (UNCONFIRMED, None)
             }
-            Ok(record) if record.found() => (FOUND, serde_json::to_string(record).ok()),
+            Ok(record) if record.found() => (
+                FOUND,
+                serde_json::to_string(record)
+                    .ok()
+                    .and_then(|json| crypto::seal(&json).ok()),
+            ),
             Ok(_) => (NOT_FOUND, None),
             Err(error) => {
                 tracing::warn!(

@@ -31,7 +31,7 @@ use crate::{
     },
     server::{
         auth::Actor,
-        documents,
+        crypto, documents,
         entities::{
             bureau, collection_window, entry, entry_school, parent_account, registration,
             registration_section, school,
@@ -223,7 +223,7 @@ pub(crate) async fn sections_of(
         let Some(kind) = SectionKind::from_code(&row.section) else {
             continue;
         };
-        let data: SectionData = serde_json::from_str(&row.data)
+        let data: SectionData = serde_json::from_str(&crypto::open(&row.data)?)
             .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
         if row.completed {
             stored.completed.insert(kind);
@@ -231,7 +231,10 @@ pub(crate) async fn sections_of(
         stored.answers.insert(kind, data);
         stored.versions.insert(kind, row.version);
         // An unreadable record counts as no record: every value is then shown as typed.
-        let provenance = serde_json::from_str(&row.provenance).unwrap_or_default();
+        let provenance = crypto::open(&row.provenance)
+            .ok()
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default();
         stored.provenance.insert(kind, provenance);
     }
     Ok(stored)
@@ -258,10 +261,16 @@ pub(crate) async fn required_sections(
     Ok((entry, sections))
 }
 
+/// The child's ID number of a registration (stored sealed, see [`crypto`]).
+pub(crate) fn child_id_of(row: &registration::Model) -> Result<String, ServiceError> {
+    crypto::open(&row.child_id_number)
+}
+
 pub(crate) fn masked_child(row: &registration::Model, now: DateTime<Utc>) -> String {
-    ResidentId::parse(&row.child_id_number, now.date_naive())
-        .map(|id| id.masked())
-        .unwrap_or_else(|_| "******".into())
+    child_id_of(row)
+        .ok()
+        .and_then(|id| ResidentId::parse(&id, now.date_naive()).ok())
+        .map_or_else(|| "******".into(), |id| id.masked())
 }
 
 /// The parent's registrations, newest first, deleted ones left out.
@@ -295,9 +304,10 @@ pub async fn list_mine(
             .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
         let (answers, completed) = answers_of(db, row.id).await?;
         let subsystem = subsystem_of(&row)?;
+        let child_id = child_id_of(&row)?;
         let ctx = SectionContext {
             subsystem,
-            child_id_number: &row.child_id_number,
+            child_id_number: &child_id,
             answers: &answers,
             today: now.date_naive(),
         };
@@ -558,7 +568,7 @@ pub async fn create(
             ),
         ));
     }
-    if child.as_str() == account.resident_id {
+    if child.as_str() == crypto::open(&account.resident_id)? {
         return Err(ServiceError::invalid(
             "child_id_number",
             "这是您本人的身份证号，请填写孩子的身份证号。",
@@ -566,6 +576,8 @@ pub async fn create(
         ));
     }
 
+    // The one-registration-per-child index holds a keyed hash, never the number.
+    let child_key = crypto::blind(child.as_str())?;
     let reference = || {
         let random = uuid::Uuid::new_v4().as_u128() % 100_000_000;
         let letter = match subsystem {
@@ -583,8 +595,8 @@ pub async fn create(
                 school_year: Set(window.school_year),
                 entry_id: Set(entry.id),
                 school_id: Set(school.id),
-                child_id_number: Set(child.as_str().to_owned()),
-                active_child_key: Set(Some(child.as_str().to_owned())),
+                child_id_number: Set(crypto::seal(child.as_str())?),
+                active_child_key: Set(Some(child_key.clone())),
                 active_slot: Set(Some(format!("{account_id}:{slot}"))),
                 state: Set(RegistrationState::Draft.code().to_owned()),
                 version: Set(1),
@@ -604,7 +616,7 @@ pub async fn create(
                 {
                     // Which claim failed: the child's number, the slot, or (rarely) the reference.
                     let child_held = registration::Entity::find()
-                        .filter(registration::Column::ActiveChildKey.eq(child.as_str()))
+                        .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
                         .one(db)
                         .await?;
                     if let Some(held) = child_held {
@@ -690,16 +702,17 @@ async fn view_of(
     } = sections_of(db, row.id).await?;
     let subsystem = subsystem_of(&row)?;
     let state = state_of(&row)?;
+    let child_id = child_id_of(&row)?;
     let ctx = SectionContext {
         subsystem,
-        child_id_number: &row.child_id_number,
+        child_id_number: &child_id,
         answers: &answers,
         today: now.date_naive(),
     };
     let statuses = section_statuses(&required, &answers, &completed, &ctx);
     let open = window_open(db, row.school_id, subsystem, row.school_year, now).await?;
     let offset = offset_of(db, row.school_id).await?;
-    let child = ResidentId::parse(&row.child_id_number, now.date_naive()).ok();
+    let child = ResidentId::parse(&child_id, now.date_naive()).ok();
     let registry = prefill::context(db, registries, &row, &answers).await?;
     // Only what the entry requires counts (a section left from another entry does not).
     let provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>> = provenance
@@ -848,9 +861,10 @@ pub async fn save_section(
     }
     stored_answers.insert(kind, data.clone());
     let answers = stored_answers;
+    let child_id = child_id_of(&row)?;
     let ctx = SectionContext {
         subsystem,
-        child_id_number: &row.child_id_number,
+        child_id_number: &child_id,
         answers: &answers,
         today: now.date_naive(),
     };
@@ -898,13 +912,17 @@ pub async fn save_section(
         completed.remove(&kind);
     }
 
-    let json = serde_json::to_string(&data)
-        .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?;
+    let json = crypto::seal(
+        &serde_json::to_string(&data)
+            .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?,
+    )?;
     // Provenance is decided here, from what the registries said: a page cannot claim it.
     let registry = prefill::context(&txn, registries, &row, &answers).await?;
     let provenance = derive_provenance(kind, &data, &registry.answer_for(kind), &corrections);
-    let provenance = serde_json::to_string(&provenance)
-        .map_err(|e| ServiceError::Unexpected(format!("encoding provenance: {e}")))?;
+    let provenance = crypto::seal(
+        &serde_json::to_string(&provenance)
+            .map_err(|e| ServiceError::Unexpected(format!("encoding provenance: {e}")))?,
+    )?;
     let new_version = current_version + 1;
     if current_version == 0 {
         registration_section::ActiveModel {
@@ -1025,9 +1043,10 @@ pub(crate) async fn problems_of(
     now: DateTime<Utc>,
 ) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
     let (_, required) = required_sections(db, row.entry_id).await?;
+    let child_id = child_id_of(row)?;
     let ctx = SectionContext {
         subsystem: subsystem_of(row)?,
-        child_id_number: &row.child_id_number,
+        child_id_number: &child_id,
         answers,
         today: now.date_naive(),
     };

@@ -407,9 +407,10 @@ pub async fn detail(
         .filter(|(kind, _)| required.contains(kind))
         .collect();
     let last_request = last_request(db, &row).await?;
+    let child_id = crate::server::registrations::child_id_of(&row)?;
     let ctx = SectionContext {
         subsystem,
-        child_id_number: &row.child_id_number,
+        child_id_number: &child_id,
         answers: &answers,
         today: now.date_naive(),
     };
@@ -456,7 +457,7 @@ pub async fn detail(
     let stage = stage_of(&staff)?;
     let can_decide = stage.waiting_states().contains(&state).then_some(stage);
     let offset = offset_of(db, row.school_id).await?;
-    let child = ResidentId::parse(&row.child_id_number, now.date_naive()).ok();
+    let child = ResidentId::parse(&child_id, now.date_naive()).ok();
     let child_name = answers
         .get(&SectionKind::Child)
         .and_then(|d| d.get("name"))
@@ -657,9 +658,10 @@ pub async fn decide(
     if let Some(change) = &decision.request {
         let (_, required) = required_sections(db, row.entry_id).await?;
         let stored = sections_of(db, row.id).await?;
+        let child_id = crate::server::registrations::child_id_of(&row)?;
         let ctx = SectionContext {
             subsystem: subsystem_of(&row)?,
-            child_id_number: &row.child_id_number,
+            child_id_number: &child_id,
             answers: &stored.answers,
             today: request.now.date_naive(),
         };

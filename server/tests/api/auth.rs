@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use app::server::{
-    auth::sso::DEV_PUBLIC_KEY_PEM,
+    auth::dev_signer::DEV_PUBLIC_KEY_PEM,
     entities::{auth_session, parent_account},
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use app::server::{
     Clock,
-    auth::sso::DevTokenSigner,
+    auth::dev_signer::DevTokenSigner,
     demo::{DEMO_PARENTS, DEMO_STAFF_PASSWORD, DemoParent},
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -13,6 +13,9 @@ use server::{
     startup::Application,
 };
 
+/// The data keys of every test server (a fixed, public test key: never a real one).
+pub const TEST_DATA_KEY: &str = "index=AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,test=AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+
 /// The origin of the simulated host app that tests configure.
 pub const HOST_APP_ORIGIN: &str = "https://host-app.example.cn";
 
@@ -20,6 +23,8 @@ pub const HOST_APP_ORIGIN: &str = "https://host-app.example.cn";
 pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
+    /// The database's URL (a SQLite file or a PostgreSQL database of this test only).
+    pub database_url: String,
     pub client: reqwest::Client,
     sqlite_dir: Option<PathBuf>,
     documents_dir: Option<PathBuf>,
@@ -127,6 +132,7 @@ pub fn test_settings(database_url: &str, demo_data: bool) -> Settings {
         "RUXUE_DEV_HOST_APP" => Some("true".to_owned()),
         "LEPTOS_SITE_ROOT" => Some(site_root.clone()),
         "RUXUE_STORAGE_OPTIONS" => Some(storage.clone()),
+        "RUXUE_DATA_KEY" => Some(TEST_DATA_KEY.to_owned()),
         _ => None,
     })
     .expect("test settings are valid")
@@ -163,6 +169,7 @@ pub async fn spawn_app_configured(
     TestApp {
         address,
         db,
+        database_url: url.clone(),
         client,
         sqlite_dir,
         documents_dir: Some(documents_dir(&url)),

@@ -9,6 +9,7 @@ mod auth;
 mod bureau;
 mod claims;
 mod documents;
+mod encryption;
 mod health;
 mod helpers;
 mod home;

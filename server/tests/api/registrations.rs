@@ -257,7 +257,10 @@ async fn fifty_accounts_racing_for_one_child_yield_exactly_one_registration() {
     }
     assert_eq!(won, 1, "exactly one account holds the child");
     let active = registration::Entity::find()
-        .filter(registration::Column::ActiveChildKey.eq(TWIN_1))
+        .filter(
+            registration::Column::ActiveChildKey
+                .eq(app::server::crypto::blind(TWIN_1).expect("key")),
+        )
         .count(&app.db)
         .await
         .expect("count");

@@ -634,3 +634,47 @@ async fn a_parent_the_register_names_is_still_prefilled() {
     assert_eq!(state_of(&household), "Found");
     assert_eq!(household["prefill"]["head_name"], "张伟");
 }
+
+#[tokio::test]
+async fn an_account_probing_the_registers_is_stopped_within_the_hour() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = app_with_registry(|_| {}).await;
+    let prober = app.confirmed_parent("demo-wang-qiang").await;
+    // Earlier registrations of this account already asked the registries the hour's
+    // allowance (as creating and deleting registrations for many numbers would).
+    let earlier = start(&app, &prober, "local-property", "370202202003150649").await;
+    for n in 0..app::server::prefill::LOOKUPS_PER_ACCOUNT_PER_HOUR {
+        registry_lookup::ActiveModel {
+            registration_id: Set(earlier),
+            source: Set("household".into()),
+            key_digest: Set(format!("h1:probe{n}")),
+            status: Set("not-found".into()),
+            answer: Set(None),
+            attempts: Set(1),
+            requested_at: Set(chrono::Utc::now()),
+            answered_at: Set(Some(chrono::Utc::now())),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("a lookup row");
+    }
+    let delete = prober
+        .call(
+            "delete_registration",
+            &[("id", &earlier.to_string()), ("base_version", "1")],
+        )
+        .await;
+    assert_eq!(delete.status(), 200);
+
+    let id = start(&app, &prober, "local-property", "370202202003150526").await;
+    consent(&prober, id, true).await;
+    let household = status(&prober, id, "household").await;
+    assert_eq!(state_of(&household), "Limited", "{household}");
+    let asked = registry_lookup::Entity::find()
+        .filter(registry_lookup::Column::RegistrationId.eq(id))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(asked, 0, "nothing more is asked");
+}

@@ -3,7 +3,7 @@
 //! yet valid or name a key.
 
 use app::server::{
-    auth::{client_address::TrustedProxies, sso::DEV_PUBLIC_KEY_PEM},
+    auth::{client_address::TrustedProxies, dev_signer::DEV_PUBLIC_KEY_PEM},
     demo::DEMO_STAFF_PASSWORD,
     entities::parent_account,
 };
@@ -231,8 +231,9 @@ async fn with_two_host_keys_a_token_is_checked_with_the_key_its_kid_names() {
     )
     .await;
     let key_b = EncodingKey::from_rsa_pem(include_bytes!("keys/rsa-host.key.pem")).expect("key");
-    let key_a = EncodingKey::from_ec_pem(app::server::auth::sso::DEV_PRIVATE_KEY_PEM.as_bytes())
-        .expect("key");
+    let key_a =
+        EncodingKey::from_ec_pem(app::server::auth::dev_signer::DEV_PRIVATE_KEY_PEM.as_bytes())
+            .expect("key");
     let sign = |algorithm: Algorithm, kid: Option<&str>, key: &EncodingKey| {
         let mut header = Header::new(algorithm);
         header.kid = kid.map(str::to_owned);

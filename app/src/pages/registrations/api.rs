@@ -159,6 +159,8 @@ pub enum LookupState {
     NotFound,
     /// The source failed after every retry.
     Unavailable,
+    /// This account asked the registries too often within the hour: the parent types.
+    Limited,
     /// The household register does not name the signed-in parent as the child's father or
     /// mother: nothing from any register is used; the parent types and uploads proof.
     NotConfirmed,

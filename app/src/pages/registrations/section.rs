@@ -543,6 +543,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                                     LookupState::NotFound => "not-found",
                                     LookupState::Unavailable => "unavailable",
                                     LookupState::NotConfirmed => "not-confirmed",
+                                    LookupState::Limited => "limited",
                                     LookupState::Waiting => "waiting",
                                 };
                                 view! {
@@ -563,6 +564,8 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                                                 (LookupState::Unavailable, Locale::En) => format!("{who} cannot be reached now: type the answers and upload: {document}."),
                                                 (LookupState::NotConfirmed, Locale::Zh) => format!("{who}中未能确认您是孩子的父母，因此不会调取任何登记信息。请手动填写，并上传{document}等证明材料；审核学校会核对。"),
                                                 (LookupState::NotConfirmed, Locale::En) => format!("{who} does not list you as the child's parent, so no registered information is used. Type the answers and upload: {document}, as proof; the school checks it."),
+                                                (LookupState::Limited, Locale::Zh) => format!("一小时内查询次数过多，暂不向{who}查询。请手动填写，并上传{document}。"),
+                                                (LookupState::Limited, Locale::En) => format!("Too many look-ups within the hour: {who} is not asked now. Type the answers and upload: {document}."),
                                                 (LookupState::Waiting, _) => String::new(),
                                             }
                                         }}

@@ -2,6 +2,8 @@
 //! function starts with.
 
 pub mod client_address;
+#[cfg(any(test, feature = "dev"))]
+pub mod dev_signer;
 pub mod password;
 pub mod sso;
 pub mod store;

@@ -7,7 +7,7 @@
 //! The claims are documented for host-app integrators in `docs/host-app-sign-in.md`.
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
 };
@@ -242,61 +242,6 @@ impl SsoVerifier {
     }
 }
 
-/// Signs host tokens with the development key: the simulated host app, and tests.
-#[derive(Clone)]
-pub struct DevTokenSigner {
-    key: EncodingKey,
-    pub issuer: String,
-    pub audience: String,
-}
-
-/// The development key pair. Only for the simulated host app on local runs and tests: an
-/// installation with HTTPS refuses to start with the simulated host app on.
-pub const DEV_PRIVATE_KEY_PEM: &str = include_str!("dev-key/host-app-dev.key.pem");
-/// The public half of [`DEV_PRIVATE_KEY_PEM`].
-pub const DEV_PUBLIC_KEY_PEM: &str = include_str!("dev-key/host-app-dev.pub.pem");
-
-impl DevTokenSigner {
-    pub fn new(issuer: &str, audience: &str) -> Result<Self, KeyError> {
-        Ok(Self {
-            key: EncodingKey::from_ec_pem(DEV_PRIVATE_KEY_PEM.as_bytes()).map_err(|_| KeyError)?,
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-        })
-    }
-
-    /// Signs `claims` as they are (tests use this to forge bad ones).
-    pub fn sign(&self, claims: &HostClaims) -> Result<String, ServiceError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::ES256), claims, &self.key)
-            .map_err(|e| ServiceError::Unexpected(format!("signing a dev token: {e}")))
-    }
-
-    /// Claims for a person, valid for five minutes from `now`, with a fresh one-time id.
-    pub fn claims_for(
-        &self,
-        subject: &str,
-        name: &str,
-        id_number: &str,
-        phone_number: &str,
-        real_person_verified: bool,
-        now: DateTime<Utc>,
-    ) -> HostClaims {
-        HostClaims {
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            sub: subject.to_owned(),
-            iat: now.timestamp(),
-            exp: now.timestamp() + 300,
-            nbf: None,
-            jti: uuid::Uuid::new_v4().to_string(),
-            name: name.to_owned(),
-            id_number: id_number.to_owned(),
-            phone_number: phone_number.to_owned(),
-            real_person_verified,
-        }
-    }
-}
-
 /// The parent a verified token signed in.
 #[derive(Clone, Debug)]
 pub struct SignedInParent {
@@ -363,7 +308,7 @@ pub async fn accept_claims(
             let id = existing.id;
             let mut row: parent_account::ActiveModel = existing.into();
             row.name = Set(name.as_str().to_owned());
-            row.resident_id = Set(resident_id.as_str().to_owned());
+            row.resident_id = Set(crate::server::crypto::seal(resident_id.as_str())?);
             row.phone = Set(phone.as_str().to_owned());
             row.real_person_verified = Set(true);
             row.last_sign_in_at = Set(now);
@@ -377,7 +322,7 @@ pub async fn accept_claims(
             host_issuer: Set(claims.iss.clone()),
             host_subject: Set(claims.sub.clone()),
             name: Set(name.as_str().to_owned()),
-            resident_id: Set(resident_id.as_str().to_owned()),
+            resident_id: Set(crate::server::crypto::seal(resident_id.as_str())?),
             phone: Set(phone.as_str().to_owned()),
             real_person_verified: Set(true),
             identity_confirmed_at: Set(None),
@@ -486,7 +431,11 @@ pub async fn delete_expired_token_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::auth::dev_signer::{
+        DEV_PRIVATE_KEY_PEM, DEV_PUBLIC_KEY_PEM, DevTokenSigner,
+    };
     use chrono::TimeZone;
+    use jsonwebtoken::{EncodingKey, Header};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0)

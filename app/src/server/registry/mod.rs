@@ -2,6 +2,7 @@
 //! interface, and the client every lookup goes through, which bounds each attempt with a
 //! timeout, retries a bounded number of times with backoff, and keeps answers briefly.
 
+#[cfg(feature = "dev")]
 pub mod demo;
 pub mod http;
 
@@ -97,7 +98,19 @@ impl Question {
         }
     }
 
-    /// SHA-256 of the source and the subjects: the same question gets the same digest.
+    /// The key of this question in the database: a keyed hash (see
+    /// [`crate::server::crypto`]) of the source and the subjects, so that the stored key
+    /// cannot be reversed by trying every ID number.
+    pub fn lookup_key(&self) -> Result<String, crate::server::failure::ServiceError> {
+        let mut text = self.source().code().to_owned();
+        for subject in self.subjects() {
+            text.push('\u{1f}');
+            text.push_str(&subject.to_ascii_uppercase());
+        }
+        crate::server::crypto::blind(&text)
+    }
+
+    /// SHA-256 of the source and the subjects, for the in-memory cache of answers.
     pub fn digest(&self) -> String {
         let mut hasher = Sha256::new();
         hasher.update(self.source().code().as_bytes());
@@ -206,6 +219,7 @@ pub struct Registries {
     pub policy: LookupPolicy,
     cache: Arc<Mutex<HashMap<String, (Instant, Record)>>>,
     /// The demo registry, when on, for the development controls.
+    #[cfg(feature = "dev")]
     pub demo: Option<Arc<demo::DemoRegistry>>,
 }
 
@@ -229,6 +243,7 @@ impl Registries {
     }
 
     /// The built-in demo registry for every source.
+    #[cfg(feature = "dev")]
     pub fn with_demo(mut self, demo: Arc<demo::DemoRegistry>) -> Self {
         for source in RegistrySource::ALL {
             self.sources.insert(source, demo.clone());
