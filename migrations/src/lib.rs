@@ -15,6 +15,7 @@ mod m20261130_000009_appointments;
 mod m20261201_000010_section_versions;
 mod m20261201_000011_upload_limits;
 mod m20261201_000012_set_aside;
+mod m20261201_000013_sealed_columns;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_section_versions::Migration),
             Box::new(m20261201_000011_upload_limits::Migration),
             Box::new(m20261201_000012_set_aside::Migration),
+            Box::new(m20261201_000013_sealed_columns::Migration),
         ]
     }
 }

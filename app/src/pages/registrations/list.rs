@@ -18,7 +18,14 @@ use crate::{
 /// The parent's registrations.
 #[component]
 pub fn MyRegistrationsPage() -> impl IntoView {
-    let data = Resource::new_blocking(|| (), |_| list_my_registrations());
+    // Read after every save of this tab was answered (a section left by the back button).
+    let data = Resource::new_blocking(
+        || (),
+        |_| async {
+            super::saves::settled().await;
+            list_my_registrations().await
+        },
+    );
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
