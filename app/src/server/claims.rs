@@ -121,29 +121,7 @@ pub async fn claim_child(
     registrations::check_room(db, account_id).await?;
 
     let txn = db.begin().await?;
-    let set_aside = registration::Entity::update_many()
-        .col_expr(
-            registration::Column::State,
-            Expr::value(RegistrationState::SetAside.code()),
-        )
-        .col_expr(
-            registration::Column::SetAsideFrom,
-            Expr::value(held.state.clone()),
-        )
-        .col_expr(
-            registration::Column::ActiveChildKey,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            registration::Column::ActiveSlot,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(held.id))
+    let set_aside = set_aside(&held, now)
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
         .exec(&txn)
         .await?;
@@ -200,6 +178,37 @@ pub async fn claim_child(
     )
     .await?;
     Ok(id)
+}
+
+/// Sets `row` aside for the bureau: the state it had kept, the child's number and the
+/// account's place released.
+fn set_aside(
+    row: &registration::Model,
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<registration::Entity> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::value(RegistrationState::SetAside.code()),
+        )
+        .col_expr(
+            registration::Column::SetAsideFrom,
+            Expr::value(row.state.clone()),
+        )
+        .col_expr(
+            registration::Column::ActiveChildKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::ActiveSlot,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
 }
 
 /// The claims set aside in the caller's bureau, newest first.
@@ -293,31 +302,7 @@ pub async fn decide_set_aside(
             .one(&txn)
             .await?;
         if let Some(claimant) = &claimant {
-            registration::Entity::update_many()
-                .col_expr(
-                    registration::Column::State,
-                    Expr::value(RegistrationState::SetAside.code()),
-                )
-                .col_expr(
-                    registration::Column::SetAsideFrom,
-                    Expr::value(claimant.state.clone()),
-                )
-                .col_expr(
-                    registration::Column::ActiveChildKey,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    registration::Column::ActiveSlot,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    registration::Column::Version,
-                    Expr::col(registration::Column::Version).add(1),
-                )
-                .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-                .filter(registration::Column::Id.eq(claimant.id))
-                .exec(&txn)
-                .await?;
+            set_aside(claimant, now).exec(&txn).await?;
         }
         let state = row
             .set_aside_from
