@@ -9,6 +9,43 @@ fn value<'a>(data: &'a SectionData, field: &str) -> &'a str {
     data.get(field).map_or("", |v| v.as_str())
 }
 
+/// One answer of a three-way merge: the server's when the page did not change it, the
+/// page's when the server did not (or both made the same change), `None` when both changed
+/// it differently.
+fn pick<'a>(base: &str, mine: &'a str, theirs: &'a str) -> Option<&'a str> {
+    if mine == base {
+        Some(theirs)
+    } else if theirs == base || theirs == mine {
+        Some(mine)
+    } else {
+        None
+    }
+}
+
+/// Every answer of a three-way merge, with the page's (`Ok`) or the server's (`Err`) value
+/// where both changed it differently. An answer empty on all sides and absent from both
+/// current versions is left out.
+fn merged<'a>(
+    base: &'a SectionData,
+    mine: &'a SectionData,
+    theirs: &'a SectionData,
+) -> impl Iterator<Item = (&'a String, Result<&'a str, (&'a str, &'a str)>)> {
+    let fields: BTreeSet<&String> = base
+        .keys()
+        .chain(mine.keys())
+        .chain(theirs.keys())
+        .collect();
+    fields.into_iter().filter_map(move |field| {
+        let (b, m, t) = (value(base, field), value(mine, field), value(theirs, field));
+        let chosen = pick(b, m, t).ok_or((m, t));
+        let kept = chosen.is_err()
+            || chosen.is_ok_and(|c| !c.is_empty())
+            || mine.contains_key(field)
+            || theirs.contains_key(field);
+        kept.then_some((field, chosen))
+    })
+}
+
 /// Three-way merge of one section's answers. `base` is what the page read, `mine` what it
 /// holds now, `theirs` what the server holds now. A field the page did not change keeps the
 /// server's value; a field the page changed takes the page's value unless the server's
@@ -18,29 +55,18 @@ pub fn merge_answers(
     mine: &SectionData,
     theirs: &SectionData,
 ) -> Result<SectionData, Vec<String>> {
-    let fields: BTreeSet<&String> = base
-        .keys()
-        .chain(mine.keys())
-        .chain(theirs.keys())
-        .collect();
-    let mut merged = SectionData::new();
+    let mut result = SectionData::new();
     let mut conflicts = Vec::new();
-    for field in fields {
-        let (b, m, t) = (value(base, field), value(mine, field), value(theirs, field));
-        let chosen = if m == b || m == t {
-            t
-        } else if t == b {
-            m
-        } else {
-            conflicts.push(field.clone());
-            continue;
-        };
-        if !chosen.is_empty() || mine.contains_key(field) || theirs.contains_key(field) {
-            merged.insert(field.clone(), chosen.to_owned());
+    for (field, chosen) in merged(base, mine, theirs) {
+        match chosen {
+            Ok(value) => {
+                result.insert(field.clone(), value.to_owned());
+            }
+            Err(_) => conflicts.push(field.clone()),
         }
     }
     if conflicts.is_empty() {
-        Ok(merged)
+        Ok(result)
     } else {
         Err(conflicts)
     }
@@ -54,24 +80,10 @@ pub fn resolve(
     theirs: &SectionData,
     keep_mine: bool,
 ) -> SectionData {
-    let fields: BTreeSet<&String> = base
-        .keys()
-        .chain(mine.keys())
-        .chain(theirs.keys())
-        .collect();
-    fields
-        .into_iter()
-        .filter_map(|field| {
-            let (b, m, t) = (value(base, field), value(mine, field), value(theirs, field));
-            let chosen = if m == b {
-                t
-            } else if t == b || keep_mine {
-                m
-            } else {
-                t
-            };
-            (!chosen.is_empty() || mine.contains_key(field) || theirs.contains_key(field))
-                .then(|| (field.clone(), chosen.to_owned()))
+    merged(base, mine, theirs)
+        .map(|(field, chosen)| {
+            let value = chosen.unwrap_or_else(|(m, t)| if keep_mine { m } else { t });
+            (field.clone(), value.to_owned())
         })
         .collect()
 }

@@ -415,7 +415,7 @@ async fn free_slot(
         .collect();
     Ok(
         (1..=crate::domain::registration::MAX_REGISTRATIONS_PER_ACCOUNT)
-            .map(|slot| format!("{account_id}:{slot}"))
+            .map(|slot| registrations::slot_key(account_id, slot))
             .find(|slot| !taken.iter().any(|t| t.as_deref() == Some(slot.as_str()))),
     )
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
 };
 
 use crate::{
@@ -88,15 +88,13 @@ async fn lookups_started_recently(
     account_id: i32,
     now: DateTime<Utc>,
 ) -> Result<u64, ServiceError> {
-    let ids: Vec<i32> = registration::Entity::find()
-        .filter(registration::Column::AccountId.eq(account_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let of_account = Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(registration::Column::AccountId.eq(account_id))
+        .to_owned();
     Ok(registry_lookup::Entity::find()
-        .filter(registry_lookup::Column::RegistrationId.is_in(ids))
+        .filter(registry_lookup::Column::RegistrationId.in_subquery(of_account))
         .filter(registry_lookup::Column::RequestedAt.gt(now - chrono::Duration::hours(1)))
         .count(db)
         .await?)
@@ -554,8 +552,13 @@ pub async fn status(
     let household_settled = questions
         .get(&RegistrySource::Household)
         .is_none_or(|q| row_for(&rows, q).is_some_and(|r| r.status != PENDING));
-    let limited =
-        lookups_started_recently(db, row.account_id, now).await? >= LOOKUPS_PER_ACCOUNT_PER_HOUR;
+    // Counted only when a lookup may be started now (a page polling answered lookups asks
+    // nothing new, and costs no count).
+    let may_ask = questions
+        .values()
+        .any(|q| row_for(&rows, q).is_none_or(|r| r.status == PENDING || r.status == UNAVAILABLE));
+    let limited = may_ask
+        && lookups_started_recently(db, row.account_id, now).await? >= LOOKUPS_PER_ACCOUNT_PER_HOUR;
     if limited {
         tracing::warn!("registry lookups of one account over the hourly limit");
     }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -370,8 +370,7 @@ pub async fn options(
         bureaus
             .iter()
             .find(|b| b.id == bureau_id)
-            .and_then(|b| FixedOffset::east_opt(b.utc_offset_minutes * 60))
-            .unwrap_or(china)
+            .map_or(china, crate::server::bureau::offset_of)
     };
     let mut result = Vec::new();
     for subsystem in Subsystem::ALL {
@@ -597,7 +596,7 @@ pub async fn create(
                 school_id: Set(school.id),
                 child_id_number: Set(crypto::seal(child.as_str())?),
                 active_child_key: Set(Some(child_key.clone())),
-                active_slot: Set(Some(format!("{account_id}:{slot}"))),
+                active_slot: Set(Some(slot_key(account_id, slot))),
                 state: Set(RegistrationState::Draft.code().to_owned()),
                 version: Set(1),
                 created_at: Set(now),
@@ -630,7 +629,7 @@ pub async fn create(
                         return Err(child_taken());
                     }
                     let slot_held = registration::Entity::find()
-                        .filter(registration::Column::ActiveSlot.eq(format!("{account_id}:{slot}")))
+                        .filter(registration::Column::ActiveSlot.eq(slot_key(account_id, slot)))
                         .one(db)
                         .await?
                         .is_some();
@@ -645,6 +644,12 @@ pub async fn create(
     Err(account_full())
 }
 
+/// How `active_slot` names place `slot` (1 to 3) of an account: unique, so that concurrent
+/// registrations cannot take more than three.
+pub(crate) fn slot_key(account_id: i32, slot: usize) -> String {
+    format!("{account_id}:{slot}")
+}
+
 /// Refused when the account already holds its three registrations.
 pub(crate) async fn check_room(
     db: &impl ConnectionTrait,
@@ -653,10 +658,9 @@ pub(crate) async fn check_room(
     let held = registration::Entity::find()
         .filter(registration::Column::AccountId.eq(account_id))
         .filter(registration::Column::ActiveSlot.is_not_null())
-        .all(db)
-        .await?
-        .len();
-    if held >= MAX_REGISTRATIONS_PER_ACCOUNT {
+        .count(db)
+        .await?;
+    if usize::try_from(held).unwrap_or(usize::MAX) >= MAX_REGISTRATIONS_PER_ACCOUNT {
         Err(account_full())
     } else {
         Ok(())
