@@ -15,13 +15,16 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 RUXUE_ADDR ?= 127.0.0.1:3000
 RUXUE_DATABASE_URL ?= sqlite://data/ruxue.db?mode=rwc
 
-.PHONY: help setup build run test lint unit e2e test-postgres bench fmt fuzz release check-release
+.PHONY: help setup build run test lint unit e2e test-postgres bench bench-load fmt fuzz release check-release
 
 help:
 	@echo "make run             serve the platform at http://$(RUXUE_ADDR) on SQLite with demo data"
 	@echo "make test            formatting, clippy, unit, property, integration and browser tests"
 	@echo "make test-postgres   the integration suite against PostgreSQL at 127.0.0.1:5432"
 	@echo "make bench           release bundle sizes (raw and brotli), photo compression timings"
+	@echo "make bench-load      opening morning against the release server: registrations/hour, autosaves/s"
+	@echo "                     and p99 against the disk's commit rate, SSR pages/s, photos/s, memory, first-load"
+	@echo "                     bytes (SQLite; PostgreSQL too with RUXUE_TEST_POSTGRES_URL set)"
 	@echo "make fuzz            fuzz ID numbers, typed fields and the photo fallback (nightly)"
 	@echo "make release         the deployment build (no development code) in target/site and $(CARGO_TARGET_DIR)/release/server"
 	@echo "make check-release   build the deployment server and check it holds no development key, route or demo data"
@@ -78,10 +81,13 @@ test-postgres: setup
 bench: setup
 	scripts/bench.sh
 
+bench-load: setup
+	scripts/bench-load.sh
+
 # What a city deploys: the release site and server, without the `dev` feature (cargo-leptos'
 # bin-features are empty; only `make build` and `make bench` ask for `dev`).
 release: setup
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	scripts/photo-codec.sh
 
 # The deployment server holds no development key, route or demo data, and refuses the

@@ -14,7 +14,7 @@ pub mod pages;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -57,6 +57,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="format-detection" content="telephone=no" />
                 <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
+                // The build's stylesheet under its content version (see the server's assets).
+                <link rel="stylesheet" id="leptos" href=format!("/pkg/{}.css", options.output_name) />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -89,7 +91,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/ruxue.css" />
         <Title text=move || t("入学报名", "School enrollment").get(title_locale.get()) />
         <Router>
             <header class="site-header">

@@ -1,7 +1,10 @@
 //! The security middleware of every response: CSP with a per-response nonce, other security
 //! headers, caching rules, the cross-site request check and the page shown after a panic.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use app::server::security::CspNonce;
 use axum::{
@@ -11,6 +14,106 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use tokio::sync::Semaphore;
+
+use crate::settings::Admission;
+
+/// Requests being worked on and waiting (see [`Admission`]).
+#[derive(Clone, Debug)]
+pub struct Gate {
+    permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    limits: Admission,
+}
+
+impl Gate {
+    pub fn new(limits: Admission) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(limits.in_flight.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            limits,
+        }
+    }
+}
+
+/// Counts a waiting request until it stops waiting (also when its client goes away).
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Seconds a refused client is asked to wait before trying again.
+const BUSY_RETRY_AFTER: &str = "3";
+
+/// Lets a bounded number of requests in at once; others wait in a bounded queue for a
+/// bounded time, and beyond that get 503 with `Retry-After` at once: a crowd is told to
+/// come back rather than piling up until every request times out. Health checks and the
+/// site's static files are never held back.
+pub async fn admit(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path == "/healthz"
+        || path == "/readyz"
+        || path.starts_with("/pkg/")
+        || path == "/favicon.ico"
+    {
+        return next.run(request).await;
+    }
+    let permit = match gate.permits.clone().try_acquire_owned() {
+        Ok(permit) => permit,
+        Err(_) => {
+            if gate.waiting.fetch_add(1, Ordering::AcqRel) >= gate.limits.queued {
+                gate.waiting.fetch_sub(1, Ordering::AcqRel);
+                return busy(&request);
+            }
+            let waiting = Waiting(gate.waiting.clone());
+            let turn =
+                tokio::time::timeout(gate.limits.wait, gate.permits.clone().acquire_owned()).await;
+            drop(waiting);
+            match turn {
+                Ok(Ok(permit)) => permit,
+                _ => return busy(&request),
+            }
+        }
+    };
+    let response = next.run(request).await;
+    drop(permit);
+    response
+}
+
+/// 503 with `Retry-After`: the wire error for server functions (the page keeps its
+/// answers on the phone and tries again), a short page that reloads itself for pages.
+fn busy(request: &Request) -> Response {
+    tracing::warn!(path = %request.uri().path(), "refused: too many requests waiting");
+    let api = request.uri().path().starts_with("/api/");
+    let (content_type, body) = if api {
+        (
+            "application/json",
+            r#"{"Unavailable":{"request_id":null}}"#.to_owned(),
+        )
+    } else {
+        (
+            "text/html; charset=utf-8",
+            format!(
+                "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <meta http-equiv=\"refresh\" content=\"{BUSY_RETRY_AFTER}\">\
+                 <title>系统繁忙 · Busy</title></head><body>\
+                 <h1>报名的人很多，请稍候</h1><p>页面会在几秒后自动重新打开，您已填写的内容不会丢失。</p>\
+                 <p lang=\"en\">Many people are registering now. This page opens again by itself in a few seconds; nothing you entered is lost.</p>\
+                 </body></html>"
+            ),
+        )
+    };
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    let headers = response.headers_mut();
+    insert(headers, header::CONTENT_TYPE, content_type);
+    insert(headers, header::RETRY_AFTER, BUSY_RETRY_AFTER);
+    insert(headers, header::CACHE_CONTROL, "no-store");
+    response
+}
 
 /// What the header middleware needs from the settings.
 #[derive(Clone, Debug)]

@@ -33,6 +33,11 @@ pub struct Settings {
     pub host_app_origins: Vec<String>,
     /// Longest time a request may take (`RUXUE_REQUEST_TIMEOUT_SECS`, default 30).
     pub request_timeout: Duration,
+    /// Requests worked on at once (`RUXUE_MAX_IN_FLIGHT`, default 128); more wait in a
+    /// queue of at most `RUXUE_MAX_QUEUED` (1024) for at most `RUXUE_QUEUE_WAIT_MS` (5000),
+    /// and beyond either are answered 503 with `Retry-After` at once, instead of piling up
+    /// until they time out.
+    pub admission: Admission,
     /// Largest request body accepted outside the upload route (`RUXUE_BODY_LIMIT_BYTES`, default 1 MiB).
     pub body_limit_bytes: usize,
     /// Whether the site is served over HTTPS (`RUXUE_HTTPS`): adds HSTS and secure cookies.
@@ -103,6 +108,14 @@ pub struct Settings {
 }
 
 /// Where registry lookups go and how they are bounded.
+/// How many requests are worked on at once, and how many and how long others may wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Admission {
+    pub in_flight: usize,
+    pub queued: usize,
+    pub wait: Duration,
+}
+
 #[derive(Clone, Debug)]
 pub struct RegistrySettings {
     /// The built-in demo registry for every source (`RUXUE_REGISTRY_DEMO`; on for `make run`).
@@ -406,6 +419,13 @@ impl Settings {
             demo_data: dev_flag("RUXUE_DEMO_DATA")?,
             host_app_origins,
             request_timeout: Duration::from_secs(number("RUXUE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
+            admission: Admission {
+                in_flight: usize::try_from(number("RUXUE_MAX_IN_FLIGHT", 128)?.clamp(1, 100_000))
+                    .unwrap_or(128),
+                queued: usize::try_from(number("RUXUE_MAX_QUEUED", 1024)?.min(1_000_000))
+                    .unwrap_or(1024),
+                wait: Duration::from_millis(number("RUXUE_QUEUE_WAIT_MS", 5000)?),
+            },
             body_limit_bytes: usize::try_from(number("RUXUE_BODY_LIMIT_BYTES", 1024 * 1024)?)
                 .unwrap_or(1024 * 1024),
             https: flag("RUXUE_HTTPS")?,

@@ -49,6 +49,7 @@ use tracing::Level;
 #[cfg(feature = "dev")]
 use crate::dev_host_app;
 use crate::{
+    assets::{self, Assets},
     auth_routes::{self, SsoState},
     database, documents, exports,
     layers::{self, SecurityConfig},
@@ -72,6 +73,7 @@ pub enum StartupError {
 #[derive(Clone, FromRef)]
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
+    pub assets: Assets,
     pub app: AppState,
     pub sso: SsoState,
 }
@@ -285,9 +287,9 @@ async fn shutdown_signal() {
 
 /// The leptos options, from the settings rather than from files, so that tests and the
 /// binary agree.
-fn leptos_options(settings: &Settings) -> LeptosOptions {
+fn leptos_options(settings: &Settings, assets: &Assets) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name(settings.output_name.as_str())
+        .output_name(assets.versioned_name())
         .site_root(settings.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(settings.addr)
@@ -460,7 +462,8 @@ fn sign_in_config(settings: &Settings) -> Result<SsoState, StartupError> {
 /// The complete router: pages, server functions, health checks and every middleware.
 pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, StartupError> {
     let sso = sign_in_config(settings)?;
-    let leptos_options = leptos_options(settings);
+    let assets = Assets::load(&settings.site_root, &settings.output_name);
+    let leptos_options = leptos_options(settings, &assets);
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -481,6 +484,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         ));
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
+        assets,
         app: state.clone(),
         sso,
     };
@@ -493,6 +497,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
             get(auth_routes::sso_callback_get).post(auth_routes::sso_callback_post),
         )
         .route("/sign-out", post(auth_routes::sign_out))
+        .route("/pkg/{file}", get(assets::pkg_file))
         .route("/documents/{photo}/{size}", get(documents::photo))
         .route("/exports/registrations.xlsx", get(exports::registrations))
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
@@ -538,6 +543,10 @@ pub fn with_middleware(router: Router, settings: &Settings) -> Router {
     router
         .layer(RequestBodyLimitLayer::new(
             settings.body_limit_bytes.max(documents::UPLOAD_BODY_LIMIT),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            layers::Gate::new(settings.admission),
+            layers::admit,
         ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

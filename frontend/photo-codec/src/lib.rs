@@ -6,11 +6,15 @@
 
 use std::io::Cursor;
 
+pub use image::metadata::Orientation;
 use image::{
     DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits,
     codecs::jpeg::JpegEncoder, imageops::FilterType,
 };
 use wasm_bindgen::prelude::*;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pixels;
 
 /// Largest side decoded at all: a longer one is refused from the header, before any pixel
 /// is read.
@@ -74,6 +78,21 @@ pub fn decode_fitted(
     min_short_side: u32,
     side: u32,
 ) -> Result<DynamicImage, DecodeError> {
+    let (image, orientation) = decode_checked(bytes, format, min_short_side)?;
+    let mut image = shrink(image, side);
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(image)
+}
+
+/// Reads a photo within hard limits (see [`decode_fitted`]) as it was stored, with the
+/// orientation the camera recorded (to be applied by the caller, after scaling).
+pub fn decode_checked(
+    bytes: &[u8],
+    format: Option<ImageFormat>,
+    min_short_side: u32,
+) -> Result<(DynamicImage, Option<Orientation>), DecodeError> {
     let cursor = Cursor::new(bytes);
     let mut reader = match format {
         Some(format) => ImageReader::with_format(cursor, format),
@@ -101,13 +120,12 @@ pub fn decode_fitted(
     }
     // `from_decoder` does not charge the output buffer to the limits: charge it here.
     limits.reserve(decoder.total_bytes()).map_err(limited)?;
-    let orientation = decoder.orientation().ok();
+    let orientation = decoder
+        .orientation()
+        .ok()
+        .filter(|o| *o != Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).map_err(limited)?;
-    let mut image = shrink(image, side);
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
-    Ok(image)
+    Ok((image, orientation))
 }
 
 /// Scales the long side down to `side` (never up), taking the image: its memory is given

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod home;
 mod lifecycle;
+mod opening_day;
 mod registrations;
 mod registry;
 mod review;

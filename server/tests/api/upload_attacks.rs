@@ -507,11 +507,11 @@ async fn an_upload_racing_a_submit_never_lands_on_the_submitted_registration() {
         "sent whole: {} bytes",
         large.len()
     );
-    // (Four: enough to keep it busy well past the submit, few enough that the racing
-    // upload never waits out the photo queue's 20 s on a loaded machine.)
-    let blockers: Vec<_> = ["rental-contract"; 3]
+    // (Ten, ~0.1-0.2 s each: enough to keep it busy well past the submit, few enough that
+    // the racing upload never waits out the photo queue's 20 s on a loaded machine.)
+    let blockers: Vec<_> = ["rental-contract"; 5]
         .into_iter()
-        .chain(["household-register"; 1])
+        .chain(["household-register"; 5])
         .map(|document| {
             let other = same(&other);
             let bytes = large.clone();

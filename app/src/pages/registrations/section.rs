@@ -63,6 +63,8 @@ enum SaveState {
     Saving,
     Saved(String),
     Offline,
+    /// The server asked to be called again later (a crowd): kept here, sent again soon.
+    Busy,
     Failed(AppError),
     Conflict,
 }
@@ -126,6 +128,11 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let generation = RwSignal::new(0_u64);
     // A save asked for while another was on its way: whether it completes, where it goes.
     let queued = RwSignal::new(None::<(bool, Option<String>)>);
+    // Saves refused for a crowd or lost to the network in a row: each waits twice as long
+    // before trying again (2, 4, 8 … 60 s, spread a little per registration); a bump of
+    // `retry` asks for it.
+    let failures = RwSignal::new(0_u32);
+    let retry = RwSignal::new(0_u32);
     let (previous, next) = r.neighbours(kind);
     let overview = format!("/registrations/{reg_id}");
     // From the check-your-answers page, "save and continue" goes back there.
@@ -262,12 +269,34 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         }));
                         save_state.try_set(SaveState::Conflict);
                     }
-                    Err(AppError::Network) => {
-                        save_state.try_set(SaveState::Offline);
+                    Err(error @ (AppError::Network | AppError::Unavailable { .. })) => {
+                        save_state.try_set(if error == AppError::Network {
+                            SaveState::Offline
+                        } else {
+                            SaveState::Busy
+                        });
+                        if on_page
+                            && let Some(n) = failures.try_update(|n| {
+                                *n = n.saturating_add(1);
+                                *n
+                            })
+                        {
+                            let seconds = 2_u64.saturating_pow(n.min(6)).min(60);
+                            let spread = u64::from(reg_id.unsigned_abs() % 997);
+                            set_timeout(
+                                move || {
+                                    retry.try_update(|r| *r = r.wrapping_add(1));
+                                },
+                                Duration::from_millis(seconds * 1000 + spread),
+                            );
+                        }
                     }
                     Err(error) => {
                         save_state.try_set(SaveState::Failed(error));
                     }
+                }
+                if go_on {
+                    failures.try_set(0);
                 }
                 if go_on
                     && on_page
@@ -387,11 +416,19 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let flush = move || {
         if matches!(
             save_state.get_untracked(),
-            SaveState::Unsaved | SaveState::Offline
+            SaveState::Unsaved | SaveState::Offline | SaveState::Busy
         ) {
             save(false, None);
         }
     };
+    // The backoff's turn: send again what is still unsent.
+    Effect::new(move |previous: Option<u32>| {
+        let now = retry.get();
+        if previous.is_some_and(|p| p != now) {
+            flush();
+        }
+        now
+    });
     let hidden = window_event_listener(ev::visibilitychange, move |_| {
         if document().hidden() {
             flush();
@@ -402,7 +439,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let pagehide = window_event_listener(ev::pagehide, move |_| {
         let unsent = matches!(
             save_state.try_get_untracked(),
-            Some(SaveState::Unsaved | SaveState::Offline | SaveState::Saving)
+            Some(SaveState::Unsaved | SaveState::Offline | SaveState::Busy | SaveState::Saving)
         );
         if editable
             && unsent
@@ -421,7 +458,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
         // reads the registration only after it was answered.
         let unsaved = matches!(
             save_state.try_get_untracked(),
-            Some(SaveState::Unsaved | SaveState::Offline)
+            Some(SaveState::Unsaved | SaveState::Offline | SaveState::Busy)
         ) || queued.try_get_untracked().flatten().is_some();
         if editable
             && unsaved
@@ -582,6 +619,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                 SaveState::Saving => "saving",
                 SaveState::Saved(_) => "saved",
                 SaveState::Offline => "offline",
+                SaveState::Busy => "busy",
                 SaveState::Failed(_) => "failed",
                 SaveState::Conflict => "conflict",
             }>
@@ -593,7 +631,8 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                         Locale::Zh => format!("已保存 {at}"),
                         Locale::En => format!("Saved at {at}"),
                     },
-                    SaveState::Offline => t("网络中断，已暂存在本机", "Offline: kept on this phone").get(locale.get()).to_owned(),
+                    SaveState::Offline => t("网络中断，已暂存在本机，稍后自动重新保存", "Offline: kept on this phone, saving again soon").get(locale.get()).to_owned(),
+                    SaveState::Busy => t("报名的人很多，您的填写已暂存在本机，稍后自动保存", "Many people are registering now: your answers are kept on this phone and will be saved shortly").get(locale.get()).to_owned(),
                     SaveState::Failed(error) => error.message(locale.get()),
                     SaveState::Conflict => t("未保存：内容已在其他页面更新", "Not saved: changed on another page").get(locale.get()).to_owned(),
                 }}
