@@ -99,6 +99,46 @@ test.describe("a parent's registration", () => {
     await motherContext.close();
   });
 
+  test("a crowded server: the parent is told calmly that the answers are kept, and they are saved when it answers", async ({ page, expectedFailures }, testInfo) => {
+    expectedFailures.push("/api/save_section");
+    const child = childId("20190905", uniqueSeq(testInfo.project.name, 40));
+    await signInAsParent(page, `crowd-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const sectionUrl = `${page.url()}/sections/child`;
+    await page.goto(sectionUrl);
+    await waitForHydration(page);
+
+    // The server's gate refuses the first two saves as it does when its queue is full
+    // (status, Retry-After and body as server/src/layers.rs sends them; the gate itself is
+    // tested against the real server in server/tests/api/opening_day.rs).
+    let refused = 0;
+    await page.route("**/api/save_section", async (route) => {
+      if (refused < 2) {
+        refused += 1;
+        await route.fulfill({
+          status: 503,
+          headers: { "retry-after": "3", "content-type": "application/json" },
+          body: JSON.stringify({ Unavailable: { request_id: null } }),
+        });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.getByLabel("儿童姓名").fill("高峰期");
+    await expect(page.getByText("报名的人很多，您的填写已暂存在本机，稍后自动保存")).toBeVisible();
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("高峰期");
+    // Nobody taps anything: the page tries again, later each time, and is saved.
+    await expect(page.getByText(/^已保存 \d{2}:\d{2}$/)).toBeVisible({ timeout: 20_000 });
+    expect(refused).toBe(2);
+
+    // The server holds it: another page load shows it.
+    await page.unroute("**/api/save_section");
+    await page.goto(sectionUrl);
+    await waitForHydration(page);
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("高峰期");
+  });
+
   test("typing survives closing the page, on this phone and on another device", async ({ browser, page, expectedFailures }, testInfo) => {
     expectedFailures.push("/api/save_section");
     const child = childId("20190901", uniqueSeq(testInfo.project.name, 3));

@@ -353,6 +353,10 @@ struct ServerProcess {
 }
 
 impl ServerProcess {
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the child is killed and waited for on drop"
+    )]
     async fn start(plan: &Plan<'_>, url: &str, dir: &Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -687,11 +691,11 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
     );
     figures.add("photo upload p50 ms (morning)", upload_p50);
     figures.add("photo upload p99 ms (morning)", upload_p99);
-    let (after, peak) = server.memory();
+    let (_, peak) = server.memory();
     figures.add("server RSS peak, MB", peak);
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (_, _) = server.memory();
-    figures.add("server RSS idle after load, MB", after);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (after, _) = server.memory();
+    figures.add("server RSS idle 3 s after the morning, MB", after);
 
     // What a first visit downloads.
     let (parent, id) = parents[1].clone();
@@ -918,9 +922,16 @@ async fn morning(
                             ],
                         )
                         .await;
-                    errors.note(response.status());
-                    if response.status().is_success() && started.elapsed() < morning {
-                        completed.fetch_add(1, Ordering::Relaxed);
+                    let status = response.status();
+                    errors.note(status);
+                    if status.is_success() {
+                        if started.elapsed() < morning {
+                            completed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    } else if !stop.swap(true, Ordering::Relaxed) {
+                        // A registration that cannot be submitted ends the morning: say why.
+                        let body = response.text().await.unwrap_or_default();
+                        eprintln!("a submit was refused ({status}): {body}");
                     }
                 }
                 uploads.lock().await.extend(mine);

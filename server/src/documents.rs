@@ -44,6 +44,16 @@ pub async fn upload(
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> Response {
+    // A crowd's photos wait their turn before their bytes are read: memory stays bounded.
+    let Some(_room) = state.photos.room_for_upload().await else {
+        tracing::warn!("upload refused for now: too many photos waiting");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "3")],
+            Json(AppError::Unavailable { request_id: None }),
+        )
+            .into_response();
+    };
     // Read at most the limit, whether or not a Content-Length was sent.
     let bytes = match axum::body::to_bytes(body, UPLOAD_BODY_LIMIT).await {
         Ok(bytes) => bytes,
@@ -58,7 +68,8 @@ pub async fn upload(
         registration_id,
         document,
         replaces: query.replaces,
-        bytes: bytes.to_vec(),
+        // (No copy: the buffer is handed over.)
+        bytes: Vec::from(bytes),
     };
     match documents::upload(
         &state.db,
