@@ -793,17 +793,24 @@ async fn autosave(
             })
         })
         .collect();
+    let (rate, all) = gathered(tasks, &latencies, started).await;
+    (rate, percentile(&all, 0.5), percentile(&all, 0.99))
+}
+
+/// Waits for `tasks`; the number of latencies they collected per second since `started`,
+/// and those latencies sorted.
+async fn gathered(
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    latencies: &Mutex<Vec<f64>>,
+    started: Instant,
+) -> (f64, Vec<f64>) {
     for task in tasks {
         task.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut all = latencies.lock().await.clone();
     all.sort_by(f64::total_cmp);
-    (
-        all.len() as f64 / elapsed,
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
-    )
+    (all.len() as f64 / elapsed, all)
 }
 
 async fn hammer(parent: &Parent, path: &str, phase: Duration, errors: &Arc<Errors>) -> (f64, f64) {
@@ -831,13 +838,8 @@ async fn hammer(parent: &Parent, path: &str, phase: Duration, errors: &Arc<Error
             })
         })
         .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut all = latencies.lock().await.clone();
-    all.sort_by(f64::total_cmp);
-    (all.len() as f64 / elapsed, percentile(&all, 0.99))
+    let (rate, all) = gathered(tasks, &latencies, started).await;
+    (rate, percentile(&all, 0.99))
 }
 
 /// Parents arriving all morning: each signs in, fills four sections (three autosaves and a
@@ -938,12 +940,7 @@ async fn morning(
             })
         })
         .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    stop.store(true, Ordering::Relaxed);
-    let mut all = uploads.lock().await.clone();
-    all.sort_by(f64::total_cmp);
+    let (_, all) = gathered(tasks, &uploads, started).await;
     let per_hour = completed.load(Ordering::Relaxed) as f64 / plan.morning.as_secs_f64() * 3600.0;
     (per_hour, percentile(&all, 0.5), percentile(&all, 0.99))
 }

@@ -112,20 +112,28 @@ pub struct Processed {
     pub height: u32,
 }
 
-/// Whether a JPEG's segments run whole from start to end-of-image marker. Decoders fill a
-/// cut-off photo with grey rather than fail: such a photo is refused instead.
-pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+/// Walks a JPEG from its start-of-image marker to its end-of-image marker, handing each
+/// piece to `visit` with its marker: a standalone marker, a segment, or a scan's header
+/// with its entropy-coded data (which runs to the next marker that is neither stuffing nor
+/// a restart). Whether the end was reached with every piece whole and accepted by `visit`.
+fn walk_jpeg(bytes: &[u8], mut visit: impl FnMut(u8, &[u8]) -> bool) -> bool {
     let len = bytes.len();
+    if len < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return false;
+    }
     let mut i = 2;
     loop {
         if i + 1 >= len || bytes[i] != 0xFF {
             return false;
         }
         let marker = bytes[i + 1];
-        match marker {
-            0xFF => i += 1,
-            0xD9 => return true,
-            0x01 | 0xD0..=0xD7 => i += 2,
+        let end = match marker {
+            0xFF => {
+                i += 1;
+                continue;
+            }
+            0xD9 => return visit(marker, &bytes[i..i + 2]),
+            0x01 | 0xD0..=0xD7 => i + 2,
             _ => {
                 if i + 3 >= len {
                     return false;
@@ -135,30 +143,39 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
                 if segment < 2 || next > len {
                     return false;
                 }
-                if marker != 0xDA {
-                    i = next;
-                    continue;
-                }
-                // Entropy-coded data runs to the next marker that is not stuffing or a restart.
-                let mut j = next;
-                loop {
-                    if j + 1 >= len {
-                        return false;
-                    }
-                    if bytes[j] == 0xFF {
-                        match bytes[j + 1] {
-                            0x00 | 0xD0..=0xD7 => j += 2,
-                            0xFF => j += 1,
-                            _ => break,
+                if marker == 0xDA {
+                    let mut j = next;
+                    loop {
+                        if j + 1 >= len {
+                            return false;
                         }
-                    } else {
-                        j += 1;
+                        if bytes[j] == 0xFF {
+                            match bytes[j + 1] {
+                                0x00 | 0xD0..=0xD7 => j += 2,
+                                0xFF => j += 1,
+                                _ => break,
+                            }
+                        } else {
+                            j += 1;
+                        }
                     }
+                    j
+                } else {
+                    next
                 }
-                i = j;
             }
+        };
+        if !visit(marker, &bytes[i..end]) {
+            return false;
         }
+        i = end;
     }
+}
+
+/// Whether a JPEG's segments run whole from start to end-of-image marker. Decoders fill a
+/// cut-off photo with grey rather than fail: such a photo is refused instead.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    walk_jpeg(bytes, |_, _| true)
 }
 
 /// The JPEG with only what draws its pixels: every application segment but Adobe's
@@ -167,78 +184,27 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
 /// the coded image itself untouched. `None` for anything it does not recognise and for
 /// four-component (CMYK) photos: those are written afresh.
 pub fn without_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
-    let len = bytes.len();
-    if len < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(len);
+    let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
-    let mut i = 2;
-    loop {
-        if i + 1 >= len || bytes[i] != 0xFF {
-            return None;
+    let whole = walk_jpeg(bytes, |marker, piece| {
+        let keep = match marker {
+            0xE0..=0xEF => marker == 0xEE,
+            0xFE => false,
+            // A frame header: its component count follows precision, height and width.
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                if !matches!(piece.get(9), Some(1 | 3)) {
+                    return false;
+                }
+                true
+            }
+            _ => true,
+        };
+        if keep {
+            out.extend_from_slice(piece);
         }
-        let marker = bytes[i + 1];
-        match marker {
-            0xFF => i += 1,
-            0xD9 => {
-                out.extend_from_slice(&[0xFF, 0xD9]);
-                return Some(out);
-            }
-            0x01 | 0xD0..=0xD7 => {
-                out.extend_from_slice(&bytes[i..i + 2]);
-                i += 2;
-            }
-            _ => {
-                if i + 3 >= len {
-                    return None;
-                }
-                let segment = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-                let next = i + 2 + segment;
-                if segment < 2 || next > len {
-                    return None;
-                }
-                let keep = match marker {
-                    0xE0..=0xEF => marker == 0xEE,
-                    0xFE => false,
-                    // A frame header: its component count follows precision, height, width.
-                    0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
-                        if !matches!(bytes.get(i + 9), Some(1 | 3)) || next < i + 10 {
-                            return None;
-                        }
-                        true
-                    }
-                    _ => true,
-                };
-                if marker != 0xDA {
-                    if keep {
-                        out.extend_from_slice(&bytes[i..next]);
-                    }
-                    i = next;
-                    continue;
-                }
-                // A scan: its header and the entropy-coded data up to the next marker that
-                // is neither stuffing nor a restart.
-                let mut j = next;
-                loop {
-                    if j + 1 >= len {
-                        return None;
-                    }
-                    if bytes[j] == 0xFF {
-                        match bytes[j + 1] {
-                            0x00 | 0xD0..=0xD7 => j += 2,
-                            0xFF => j += 1,
-                            _ => break,
-                        }
-                    } else {
-                        j += 1;
-                    }
-                }
-                out.extend_from_slice(&bytes[i..j]);
-                i = j;
-            }
-        }
-    }
+        true
+    });
+    whole.then_some(out)
 }
 
 /// Checks, decodes and re-encodes a photo. Blocking: CPU work, ~50 ms for a phone's
