@@ -1,6 +1,12 @@
 //! Opening the database: SQLite in WAL mode with full sync, or PostgreSQL, through one code path.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -8,8 +14,27 @@ use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
+/// How many statements the server has sent to the database since it started: what a
+/// request costs is counted, not guessed.
+#[derive(Clone, Debug, Default)]
+pub struct Statements(Arc<AtomicU64>);
+
+impl Statements {
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Connects to `url`, creating a SQLite file (and its folder) when missing.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    Ok(connect_counted(url, max_connections).await?.0)
+}
+
+/// Like [`connect`], counting every statement sent through the connection.
+pub async fn connect_counted(
+    url: &str,
+    max_connections: u32,
+) -> Result<(DatabaseConnection, Statements), DbErr> {
     if let Some(path) = sqlite_file_path(url)
         && let Some(parent) = std::path::Path::new(&path).parent()
         && !parent.as_os_str().is_empty()
@@ -31,7 +56,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(5))
                 .create_if_missing(true)
         });
-    Database::connect(options).await
+    let mut db = Database::connect(options).await?;
+    let statements = Statements::default();
+    let counter = statements.0.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, statements))
 }
 
 /// Applies every pending migration.

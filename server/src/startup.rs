@@ -83,6 +83,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    statements: database::Statements,
 }
 
 impl Application {
@@ -95,7 +96,7 @@ impl Application {
     /// As [`Application::build`], with a fixed clock for tests.
     pub async fn build_with_clock(settings: &Settings, clock: Clock) -> Result<Self, StartupError> {
         install_data_key(settings)?;
-        let db = database::connect(
+        let (db, statements) = database::connect_counted(
             settings.database_url.expose_secret(),
             settings.database_max_connections,
         )
@@ -135,6 +136,7 @@ impl Application {
             listener,
             router,
             state,
+            statements,
         })
     }
 
@@ -148,6 +150,11 @@ impl Application {
         &self.state.db
     }
 
+    /// The count of statements the server has sent to its database.
+    pub fn statements(&self) -> database::Statements {
+        self.statements.clone()
+    }
+
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the pool.
     pub async fn run_until(
         self,
@@ -157,6 +164,7 @@ impl Application {
             listener,
             router,
             state,
+            ..
         } = self;
         serve_router(listener, router, shutdown).await?;
         if let Err(error) = state.db.close_by_ref().await {

@@ -205,15 +205,14 @@ fn decode(row: &registry_lookup::Model) -> Option<Record> {
 /// parents named by a household record that names the registrant as a parent
 /// (`household` is that verified record, or none); a guardian number typed into a form is
 /// asked about only when it is one of them.
-async fn questions(
-    db: &impl ConnectionTrait,
+fn questions(
     registries: &Registries,
     row: &registration::Model,
+    required: &[SectionKind],
     answers: &BTreeMap<SectionKind, SectionData>,
     household: Option<&HouseholdRecord>,
     registrant: Option<&str>,
 ) -> Result<BTreeMap<RegistrySource, Question>, ServiceError> {
-    let (_, required) = required_sections(db, row.entry_id).await?;
     let mut questions = BTreeMap::new();
     let wanted = |source: RegistrySource| {
         registries.is_configured(source) && source.sections().iter().any(|s| required.contains(s))
@@ -452,30 +451,66 @@ pub async fn context(
     row: &registration::Model,
     answers: &BTreeMap<SectionKind, SectionData>,
 ) -> Result<RegistryContext, ServiceError> {
-    let configured = registries.configured();
     let consent = consent_of(db, row.id).await?;
+    let consulted = !registries.configured().is_empty() && consent == Some(true);
+    let registrant = if consulted {
+        registrant_of(db, row).await?
+    } else {
+        None
+    };
+    let required = if consulted {
+        required_sections(db, row.entry_id).await?.1
+    } else {
+        Vec::new()
+    };
+    let known = Known {
+        consent,
+        registrant: registrant.as_deref(),
+        required: &required,
+    };
+    context_with(db, registries, row, answers, known).await
+}
+
+/// What [`context_with`] takes from a caller that read it already.
+pub struct Known<'a> {
+    /// The parent's registry consent for the registration.
+    pub consent: Option<bool>,
+    /// The registrant's ID number.
+    pub registrant: Option<&'a str>,
+    /// The sections the registration's entry requires.
+    pub required: &'a [SectionKind],
+}
+
+/// [`context`], from what the caller read already: reads only the lookups, and only when
+/// the registries may be consulted.
+pub async fn context_with(
+    db: &impl ConnectionTrait,
+    registries: &Registries,
+    row: &registration::Model,
+    answers: &BTreeMap<SectionKind, SectionData>,
+    known: Known<'_>,
+) -> Result<RegistryContext, ServiceError> {
+    let configured = registries.configured();
     let info = RegistryInfo {
         configured: configured.clone(),
-        consent,
+        consent: known.consent,
     };
-    if configured.is_empty() || consent != Some(true) {
+    if configured.is_empty() || known.consent != Some(true) {
         return Ok(RegistryContext {
             info,
             ..RegistryContext::default()
         });
     }
     let rows = lookup_rows(db, row.id).await?;
-    let registrant = registrant_of(db, row).await?;
-    let household = household_of(&rows, &child_id_of(row)?, registrant.as_deref());
+    let household = household_of(&rows, &child_id_of(row)?, known.registrant);
     let questions = questions(
-        db,
         registries,
         row,
+        known.required,
         answers,
         household.as_ref(),
-        registrant.as_deref(),
-    )
-    .await?;
+        known.registrant,
+    )?;
     let mut context = RegistryContext {
         info,
         ..RegistryContext::default()
@@ -535,18 +570,18 @@ pub async fn status(
         });
     }
     let (answers, _) = answers_of(db, row.id).await?;
+    let (_, required) = required_sections(db, row.entry_id).await?;
     let rows = lookup_rows(db, row.id).await?;
     let registrant = registrant_of(db, &row).await?;
     let household = household_of(&rows, &child_id_of(&row)?, registrant.as_deref());
     let questions = questions(
-        db,
         registries,
         &row,
+        &required,
         &answers,
         household.as_ref(),
         registrant.as_deref(),
-    )
-    .await?;
+    )?;
 
     // A property is looked for under the parents the household register names: wait for it.
     let household_settled = questions
@@ -628,14 +663,13 @@ pub async fn status(
         questions
     } else {
         self::questions(
-            db,
             registries,
             &row,
+            &required,
             &answers,
             answered_household.as_ref(),
             registrant.as_deref(),
-        )
-        .await?
+        )?
     };
     let mut context = RegistryContext::default();
     confirm(

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, Iterable, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
 use crate::{
@@ -34,7 +35,7 @@ use crate::{
         crypto, documents,
         entities::{
             bureau, collection_window, entry, entry_school, parent_account, registration,
-            registration_section, school,
+            registration_section, registry_consent, school,
         },
         failure::ServiceError,
         prefill,
@@ -140,13 +141,19 @@ pub(crate) async fn editing(
     row: &registration::Model,
     now: DateTime<Utc>,
 ) -> Result<Editing, ServiceError> {
-    let state = state_of(row)?;
     let window = window_of(db, row).await?;
-    let collection_open = window
-        .as_ref()
-        .is_some_and(|w| w.opens_at <= now && now < w.closes_at);
+    editing_in(row, window.as_ref().map(WindowTimes::from).as_ref(), now)
+}
+
+/// [`editing`], with the registration's window read already.
+fn editing_in(
+    row: &registration::Model,
+    window: Option<&WindowTimes>,
+    now: DateTime<Utc>,
+) -> Result<Editing, ServiceError> {
+    let state = state_of(row)?;
+    let collection_open = window.is_some_and(|w| w.opens_at <= now && now < w.closes_at);
     let review_open = window
-        .as_ref()
         .is_some_and(|w| w.opens_at <= now && now < w.review_closes_at.unwrap_or(w.closes_at));
     match state {
         RegistrationState::Draft if collection_open => Ok(Editing::Draft),
@@ -768,12 +775,23 @@ async fn view_of(
     })
 }
 
+/// A save lost to another save of the same registration between its read and its write
+/// is planned again from a fresh read, at most this many times in all.
+const SAVE_ATTEMPTS: usize = 4;
+
 /// Saves a section, in one transaction. Refused when the registration is locked, the
 /// window closed, or an earlier section is not completed. `base_version` is the section's
 /// version the page read: when another page saved the section since, the page's changes
 /// are merged into the newer answers (`answers.base` says what the page read), and the save
 /// is refused only when the same answer was changed on both sides; nothing is written then
 /// and the newer answers come back.
+///
+/// A save reads once (the registration with what decides the rules, its sections, and the
+/// registries' answers when the parent consented) and writes once: the registration's
+/// version claim (which fails when anything changed since the read, and then the save is
+/// planned again) and the section, in one transaction. On SQLite the reads run before the
+/// transaction, so that the database's single write lock is held for the two writes and
+/// the commit only; on PostgreSQL they run inside it (one transaction per save).
 #[allow(clippy::too_many_arguments)]
 pub async fn save_section(
     db: &DatabaseConnection,
@@ -786,53 +804,280 @@ pub async fn save_section(
     complete: bool,
     now: DateTime<Utc>,
 ) -> Result<SaveOutcome, ServiceError> {
-    let SectionAnswers {
-        data,
-        corrections,
-        base,
-    } = answers;
-    let row = load_own(db, actor, id).await?;
+    let request = SaveRequest {
+        registries,
+        actor,
+        id,
+        kind,
+        base_version,
+        answers: &answers,
+        complete,
+        now,
+    };
+    let reads_first = db.get_database_backend() == DbBackend::Sqlite;
+    for _ in 0..SAVE_ATTEMPTS {
+        let (txn, plan) = if reads_first {
+            let plan = plan_save(db, &request).await?;
+            (db.begin().await?, plan)
+        } else {
+            let txn = db.begin().await?;
+            let plan = plan_save(&txn, &request).await?;
+            (txn, plan)
+        };
+        let write = match plan {
+            SavePlan::Answer(outcome) => {
+                txn.rollback().await?;
+                return Ok(outcome);
+            }
+            SavePlan::Write(write) => write,
+        };
+        if write_save(&txn, &write, now).await? {
+            txn.commit().await?;
+            return Ok(write.outcome);
+        }
+        txn.rollback().await?;
+    }
+    Err(ServiceError::Conflict)
+}
+
+/// One save as asked.
+struct SaveRequest<'a> {
+    registries: &'a Registries,
+    actor: &'a Actor,
+    id: i32,
+    kind: SectionKind,
+    base_version: i64,
+    answers: &'a SectionAnswers,
+    complete: bool,
+    now: DateTime<Utc>,
+}
+
+/// What a save does, decided from one read.
+enum SavePlan {
+    /// Nothing to write (the answers conflict with newer ones): the answer to the page.
+    Answer(SaveOutcome),
+    Write(Box<SaveWrite>),
+}
+
+/// The writes of a save, valid while the registration is still at the version read.
+struct SaveWrite {
+    registration_id: i32,
+    registration_version: i64,
+    state: String,
+    kind: SectionKind,
+    section_version: i64,
+    data: String,
+    provenance: String,
+    completed: bool,
+    outcome: SaveOutcome,
+}
+
+/// A parent's registration with what decides the rules of a save, read in one query.
+struct SaveBasis {
+    row: registration::Model,
+    window: Option<WindowTimes>,
+    offset: FixedOffset,
+    required: Vec<SectionKind>,
+    consent: Option<bool>,
+    /// The registrant's ID number, sealed.
+    registrant: String,
+}
+
+/// When a collection window opens and closes, and when its review closes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WindowTimes {
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub review_closes_at: Option<DateTime<Utc>>,
+}
+
+impl From<&collection_window::Model> for WindowTimes {
+    fn from(window: &collection_window::Model) -> Self {
+        Self {
+            opens_at: window.opens_at,
+            closes_at: window.closes_at,
+            review_closes_at: window.review_closes_at,
+        }
+    }
+}
+
+/// The parent's own, not deleted, registration, joined with its school's bureau (the
+/// clock offset), its entry (the required sections), its collection window, the registry
+/// consent and the registrant's ID number.
+async fn save_basis(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> Result<SaveBasis, ServiceError> {
+    let account_id = actor.require_parent()?;
+    let col = |c: registration::Column| Expr::col((registration::Entity, c));
+    let mut select = Query::select();
+    select
+        .columns(registration::Column::iter().map(|c| (registration::Entity, c)))
+        .expr_as(
+            Expr::col((bureau::Entity, bureau::Column::UtcOffsetMinutes)),
+            Alias::new("basis_offset"),
+        )
+        .expr_as(
+            Expr::col((entry::Entity, entry::Column::Sections)),
+            Alias::new("basis_sections"),
+        )
+        .expr_as(
+            Expr::col((
+                collection_window::Entity,
+                collection_window::Column::OpensAt,
+            )),
+            Alias::new("basis_opens_at"),
+        )
+        .expr_as(
+            Expr::col((
+                collection_window::Entity,
+                collection_window::Column::ClosesAt,
+            )),
+            Alias::new("basis_closes_at"),
+        )
+        .expr_as(
+            Expr::col((
+                collection_window::Entity,
+                collection_window::Column::ReviewClosesAt,
+            )),
+            Alias::new("basis_review_closes_at"),
+        )
+        .expr_as(
+            Expr::col((registry_consent::Entity, registry_consent::Column::Granted)),
+            Alias::new("basis_consent"),
+        )
+        .expr_as(
+            Expr::col((parent_account::Entity, parent_account::Column::ResidentId)),
+            Alias::new("basis_registrant"),
+        )
+        .from(registration::Entity)
+        .inner_join(
+            school::Entity,
+            Expr::col((school::Entity, school::Column::Id))
+                .equals((registration::Entity, registration::Column::SchoolId)),
+        )
+        .inner_join(
+            bureau::Entity,
+            Expr::col((bureau::Entity, bureau::Column::Id))
+                .equals((school::Entity, school::Column::BureauId)),
+        )
+        .inner_join(
+            entry::Entity,
+            Expr::col((entry::Entity, entry::Column::Id))
+                .equals((registration::Entity, registration::Column::EntryId)),
+        )
+        .inner_join(
+            parent_account::Entity,
+            Expr::col((parent_account::Entity, parent_account::Column::Id))
+                .equals((registration::Entity, registration::Column::AccountId)),
+        )
+        .left_join(
+            collection_window::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((
+                        collection_window::Entity,
+                        collection_window::Column::BureauId,
+                    ))
+                    .equals((school::Entity, school::Column::BureauId)),
+                )
+                .add(
+                    Expr::col((
+                        collection_window::Entity,
+                        collection_window::Column::Subsystem,
+                    ))
+                    .equals((registration::Entity, registration::Column::Subsystem)),
+                )
+                .add(
+                    Expr::col((
+                        collection_window::Entity,
+                        collection_window::Column::SchoolYear,
+                    ))
+                    .equals((registration::Entity, registration::Column::SchoolYear)),
+                ),
+        )
+        .left_join(
+            registry_consent::Entity,
+            Expr::col((
+                registry_consent::Entity,
+                registry_consent::Column::RegistrationId,
+            ))
+            .equals((registration::Entity, registration::Column::Id)),
+        )
+        .and_where(col(registration::Column::Id).eq(id))
+        .and_where(col(registration::Column::AccountId).eq(account_id))
+        .and_where(col(registration::Column::State).ne(RegistrationState::Deleted.code()));
+    let found = db.query_one(&select).await?.ok_or(ServiceError::NotFound)?;
+    let row = registration::Model::from_query_result(&found, "")?;
+    let opens_at: Option<DateTime<Utc>> = found.try_get("", "basis_opens_at")?;
+    let closes_at: Option<DateTime<Utc>> = found.try_get("", "basis_closes_at")?;
+    let window = opens_at.zip(closes_at).map(|(opens_at, closes_at)| {
+        Ok::<_, ServiceError>(WindowTimes {
+            opens_at,
+            closes_at,
+            review_closes_at: found.try_get("", "basis_review_closes_at")?,
+        })
+    });
+    let minutes: i32 = found.try_get("", "basis_offset")?;
+    let sections: String = found.try_get("", "basis_sections")?;
+    Ok(SaveBasis {
+        window: window.transpose()?,
+        offset: FixedOffset::east_opt(minutes * 60)
+            .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))?,
+        required: SectionKind::parse_list(&sections),
+        consent: found.try_get("", "basis_consent")?,
+        registrant: found.try_get("", "basis_registrant")?,
+        row,
+    })
+}
+
+/// Reads what the save needs and decides what it writes.
+async fn plan_save(
+    db: &impl ConnectionTrait,
+    request: &SaveRequest<'_>,
+) -> Result<SavePlan, ServiceError> {
+    let SaveRequest {
+        registries,
+        actor,
+        id,
+        kind,
+        base_version,
+        answers:
+            SectionAnswers {
+                data,
+                corrections,
+                base,
+            },
+        complete,
+        now,
+    } = *request;
+    let SaveBasis {
+        row,
+        window,
+        offset,
+        required,
+        consent,
+        registrant,
+    } = save_basis(db, actor, id).await?;
     let subsystem = subsystem_of(&row)?;
-    let may_edit = editing(db, &row, now).await?;
-    let (_, required) = required_sections(db, row.entry_id).await?;
+    let may_edit = editing_in(&row, window.as_ref(), now)?;
     if !required.contains(&kind) {
         return Err(ServiceError::NotFound);
     }
-    let offset = offset_of(db, row.school_id).await?;
-
-    let txn = db.begin().await?;
-    // The first statement writes: it takes SQLite's write lock and PostgreSQL's row lock, so
-    // that two saves of one registration queue here instead of both reading and then
-    // failing to upgrade. A registration submitted or deleted meanwhile matches nothing.
-    let claimed = registration::Entity::update_many()
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::State.eq(row.state.as_str()))
-        .exec_with_returning(&txn)
-        .await?;
-    let Some(claimed) = claimed.into_iter().next() else {
-        txn.rollback().await?;
-        let fresh = load_own(db, actor, id).await?;
-        editing(db, &fresh, now).await?;
-        return Err(ServiceError::Conflict);
-    };
     let StoredSections {
         answers: mut stored_answers,
         mut completed,
         provenance: stored_provenance,
         versions,
-    } = sections_of(&txn, row.id).await?;
+    } = sections_of(db, row.id).await?;
     let current_version = versions.get(&kind).copied().unwrap_or(0);
     let theirs = stored_answers.get(&kind).cloned().unwrap_or_default();
-    let mine = sections::clean(&data);
+    let mine = sections::clean(data);
     let (data, merged) = if current_version == base_version {
         (mine, false)
     } else {
-        let outcome = match &base {
+        let outcome = match base {
             Some(base) => merge_answers(&sections::clean(base), &mine, &theirs),
             // Without what the page read, only a save of the answers already held passes.
             None => match changed_fields(&mine, &theirs) {
@@ -843,12 +1088,11 @@ pub async fn save_section(
         match outcome {
             Ok(merged) => (merged, true),
             Err(fields) => {
-                txn.rollback().await?;
-                return Ok(SaveOutcome::Conflict {
+                return Ok(SavePlan::Answer(SaveOutcome::Conflict {
                     version: current_version,
                     data: theirs,
                     fields,
-                });
+                }));
             }
         }
     };
@@ -860,7 +1104,7 @@ pub async fn save_section(
             &theirs,
             &data,
             before_provenance,
-            &corrections,
+            corrections,
         )?;
     }
     stored_answers.insert(kind, data.clone());
@@ -889,7 +1133,7 @@ pub async fn save_section(
             "Complete the earlier sections first.",
         )]));
     }
-    let corrections = clean_corrections(&corrections);
+    let corrections = clean_corrections(corrections);
     let problems = if complete {
         let mut problems = sections::validate(kind, &data, &ctx);
         for (field, reason) in &corrections {
@@ -921,62 +1165,113 @@ pub async fn save_section(
             .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?,
     )?;
     // Provenance is decided here, from what the registries said: a page cannot claim it.
-    let registry = prefill::context(&txn, registries, &row, &answers).await?;
+    let registrant = crypto::open(&registrant)?;
+    let registry = prefill::context_with(
+        db,
+        registries,
+        &row,
+        &answers,
+        prefill::Known {
+            consent,
+            registrant: Some(&registrant),
+            required: &required,
+        },
+    )
+    .await?;
     let provenance = derive_provenance(kind, &data, &registry.answer_for(kind), &corrections);
     let provenance = crypto::seal(
         &serde_json::to_string(&provenance)
             .map_err(|e| ServiceError::Unexpected(format!("encoding provenance: {e}")))?,
     )?;
-    let new_version = current_version + 1;
-    if current_version == 0 {
-        registration_section::ActiveModel {
-            registration_id: Set(row.id),
-            section: Set(kind.code().to_owned()),
-            data: Set(json),
-            provenance: Set(provenance),
-            completed: Set(mark_completed),
-            updated_at: Set(now),
-            version: Set(new_version),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    } else {
-        registration_section::Entity::update_many()
-            .col_expr(registration_section::Column::Data, Expr::value(json))
-            .col_expr(
-                registration_section::Column::Provenance,
-                Expr::value(provenance),
-            )
-            .col_expr(
-                registration_section::Column::Completed,
-                Expr::value(mark_completed),
-            )
-            .col_expr(registration_section::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                registration_section::Column::Version,
-                Expr::value(new_version),
-            )
-            .filter(registration_section::Column::RegistrationId.eq(row.id))
-            .filter(registration_section::Column::Section.eq(kind.code()))
-            .filter(registration_section::Column::Version.eq(current_version))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
     let statuses = section_statuses(&required, &answers, &completed, &ctx);
     let status = statuses
         .iter()
         .find(|(k, _)| *k == kind)
         .map_or(SectionStatus::InProgress, |(_, s)| *s);
-    Ok(SaveOutcome::Saved {
-        version: new_version,
-        saved_at: now.with_timezone(&offset).format("%H:%M").to_string(),
-        status,
-        problems,
-        merged: merged.then_some(data),
-        registration_version: claimed.version,
-    })
+    Ok(SavePlan::Write(Box::new(SaveWrite {
+        registration_id: row.id,
+        registration_version: row.version,
+        state: row.state.clone(),
+        kind,
+        section_version: current_version,
+        data: json,
+        provenance,
+        completed: mark_completed,
+        outcome: SaveOutcome::Saved {
+            version: current_version + 1,
+            saved_at: now.with_timezone(&offset).format("%H:%M").to_string(),
+            status,
+            problems,
+            merged: merged.then_some(data),
+            registration_version: row.version + 1,
+        },
+    })))
+}
+
+/// Writes a planned save: false when the registration moved since it was read (nothing
+/// is written then).
+async fn write_save(
+    txn: &DatabaseTransaction,
+    write: &SaveWrite,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    // The first statement writes: it takes SQLite's write lock and PostgreSQL's row lock, so
+    // that two saves of one registration queue here; the second finds the version moved.
+    let claimed = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(write.registration_id))
+        .filter(registration::Column::Version.eq(write.registration_version))
+        .filter(registration::Column::State.eq(write.state.as_str()))
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(false);
+    }
+    let section_version = write.section_version + 1;
+    if write.section_version == 0 {
+        registration_section::ActiveModel {
+            registration_id: Set(write.registration_id),
+            section: Set(write.kind.code().to_owned()),
+            data: Set(write.data.clone()),
+            provenance: Set(write.provenance.clone()),
+            completed: Set(write.completed),
+            updated_at: Set(now),
+            version: Set(section_version),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        Ok(true)
+    } else {
+        let written = registration_section::Entity::update_many()
+            .col_expr(
+                registration_section::Column::Data,
+                Expr::value(write.data.clone()),
+            )
+            .col_expr(
+                registration_section::Column::Provenance,
+                Expr::value(write.provenance.clone()),
+            )
+            .col_expr(
+                registration_section::Column::Completed,
+                Expr::value(write.completed),
+            )
+            .col_expr(registration_section::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                registration_section::Column::Version,
+                Expr::value(section_version),
+            )
+            .filter(registration_section::Column::RegistrationId.eq(write.registration_id))
+            .filter(registration_section::Column::Section.eq(write.kind.code()))
+            .filter(registration_section::Column::Version.eq(write.section_version))
+            .exec(txn)
+            .await?;
+        Ok(written.rows_affected == 1)
+    }
 }
 
 /// While the school's requested changes are open, refuses any change to an answer (or to

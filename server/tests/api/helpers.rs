@@ -26,6 +26,8 @@ pub struct TestApp {
     /// The database's URL (a SQLite file or a PostgreSQL database of this test only).
     pub database_url: String,
     pub client: reqwest::Client,
+    /// Every statement the server (and this test through `db`) sent to the database.
+    pub statements: server::database::Statements,
     sqlite_dir: Option<PathBuf>,
     documents_dir: Option<PathBuf>,
 }
@@ -164,6 +166,7 @@ pub async fn spawn_app_configured(
         .expect("the server starts");
     let address = format!("http://{}", application.local_addr().expect("bound"));
     let db = application.db().clone();
+    let statements = application.statements();
     tokio::spawn(application.run_until(std::future::pending()));
     let client = new_client();
     TestApp {
@@ -171,6 +174,7 @@ pub async fn spawn_app_configured(
         db,
         database_url: url.clone(),
         client,
+        statements,
         sqlite_dir,
         documents_dir: Some(documents_dir(&url)),
     }

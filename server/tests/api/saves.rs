@@ -500,3 +500,44 @@ async fn a_crash_in_the_middle_of_an_autosave_storm_tears_no_save() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// Statements the server sends for one autosave of `section` after `before` (a save of
+/// the same section warmed every path).
+async fn statements_of_autosave(
+    app: &crate::helpers::TestApp,
+    parent: &Browser,
+    id: i32,
+    section: &str,
+    answers: &Value,
+) -> u64 {
+    let page = view(parent, id).await;
+    let version = section_version(&page, section);
+    let before = app.statements.count();
+    let saved = save(parent, id, section, version, answers, answers, false).await;
+    let after = app.statements.count();
+    assert!(saved["Saved"].is_object(), "{saved}");
+    after - before
+}
+
+#[tokio::test]
+async fn an_autosave_reads_the_registration_once_and_writes_once() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let (id, _) = started(&parent, entry, school, TWIN_1).await;
+    // The session, the registration with what decides the rules, its sections; the
+    // version claim and the section write.
+    let plain = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
+    assert!(plain <= 5, "{plain} statements for one autosave");
+
+    // With the registries consulted (the parent consented): their answers, once more.
+    let consent = parent
+        .call(
+            "decide_registry_consent",
+            &[("id", &id.to_string()), ("grant", "true")],
+        )
+        .await;
+    assert_eq!(consent.status(), 200);
+    let consulted = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
+    assert!(consulted <= 6, "{consulted} statements for one autosave");
+}
