@@ -87,8 +87,19 @@ pub async fn materials_of(
     let Some(school) = school::Entity::find_by_id(row.school_id).one(db).await? else {
         return Ok(Vec::new());
     };
+    materials_in(db, school.bureau_id, row, answers, provenance).await
+}
+
+/// [`materials_of`], with the bureau of the registration's school known.
+pub async fn materials_in(
+    db: &impl ConnectionTrait,
+    bureau_id: i32,
+    row: &registration::Model,
+    answers: &BTreeMap<SectionKind, SectionData>,
+    provenance: &BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
+) -> Result<Vec<MaterialItem>, ServiceError> {
     let rules: Vec<MaterialRule> = material_rule::Entity::find()
-        .filter(material_rule::Column::BureauId.eq(school.bureau_id))
+        .filter(material_rule::Column::BureauId.eq(bureau_id))
         .filter(
             Where::any()
                 .add(material_rule::Column::EntryId.is_null())

@@ -690,21 +690,28 @@ pub async fn view(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
-    let row = load_own(db, actor, id).await?;
-    view_of(db, registries, row, now).await
+    let basis = basis_of(db, actor, id).await?;
+    view_of(db, registries, basis, now).await
 }
 
 async fn view_of(
     db: &impl ConnectionTrait,
     registries: &Registries,
-    row: registration::Model,
+    basis: Basis,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
-    let (entry, required) = required_sections(db, row.entry_id).await?;
-    let school = school::Entity::find_by_id(row.school_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
+    let registrant = basis.registrant_if_consented()?;
+    let Basis {
+        row,
+        window,
+        offset,
+        bureau_id,
+        required,
+        entry_name,
+        school_name,
+        consent,
+        ..
+    } = basis;
     let StoredSections {
         answers,
         completed,
@@ -721,18 +728,22 @@ async fn view_of(
         today: now.date_naive(),
     };
     let statuses = section_statuses(&required, &answers, &completed, &ctx);
-    let open = window_open(db, row.school_id, subsystem, row.school_year, now).await?;
-    let offset = offset_of(db, row.school_id).await?;
+    let open = window.is_some_and(|w| w.opens_at <= now && now < w.closes_at);
     let child = ResidentId::parse(&child_id, now.date_naive()).ok();
-    let registry = prefill::context(db, registries, &row, &answers).await?;
+    let known = prefill::Known {
+        consent,
+        registrant: registrant.as_deref(),
+        required: &required,
+    };
+    let registry = prefill::context_with(db, registries, &row, &answers, known).await?;
     // Only what the entry requires counts (a section left from another entry does not).
     let provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>> = provenance
         .into_iter()
         .filter(|(kind, _)| required.contains(kind))
         .collect();
-    let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
-    let editing = editing(db, &row, now).await.ok();
-    let timeline = review::timeline_of(db, &row, false).await?;
+    let materials = documents::materials_in(db, bureau_id, &row, &answers, &provenance).await?;
+    let editing = editing_in(&row, window.as_ref(), now).ok();
+    let timeline = review::timeline_at(db, &row, offset, false).await?;
     let change_request = review::request_of(row.change_request.as_deref());
     let requested_items = change_request
         .as_ref()
@@ -746,8 +757,8 @@ async fn view_of(
         state,
         version: row.version,
         section_versions,
-        entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
-        school: LocalizedText::new(&school.name_zh, &school.name_en),
+        entry: entry_name,
+        school: school_name,
         child_masked_id: masked_child(&row, now),
         child_birth_date: child
             .as_ref()
@@ -872,15 +883,30 @@ struct SaveWrite {
     outcome: SaveOutcome,
 }
 
-/// A parent's registration with what decides the rules of a save, read in one query.
-struct SaveBasis {
+/// A parent's registration with what its pages and saves are decided by, read in one
+/// query.
+struct Basis {
     row: registration::Model,
     window: Option<WindowTimes>,
+    /// The clock offset of the school's bureau.
     offset: FixedOffset,
+    bureau_id: i32,
     required: Vec<SectionKind>,
+    entry_name: LocalizedText,
+    school_name: LocalizedText,
     consent: Option<bool>,
     /// The registrant's ID number, sealed.
     registrant: String,
+}
+
+impl Basis {
+    /// The registrant's ID number, opened only when the registries may be consulted.
+    fn registrant_if_consented(&self) -> Result<Option<String>, ServiceError> {
+        match self.consent {
+            Some(true) => crypto::open(&self.registrant).map(Some),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// When a collection window opens and closes, and when its review closes.
@@ -904,11 +930,11 @@ impl From<&collection_window::Model> for WindowTimes {
 /// The parent's own, not deleted, registration, joined with its school's bureau (the
 /// clock offset), its entry (the required sections), its collection window, the registry
 /// consent and the registrant's ID number.
-async fn save_basis(
+async fn basis_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
-) -> Result<SaveBasis, ServiceError> {
+) -> Result<Basis, ServiceError> {
     let account_id = actor.require_parent()?;
     let col = |c: registration::Column| Expr::col((registration::Entity, c));
     let mut select = Query::select();
@@ -917,6 +943,26 @@ async fn save_basis(
         .expr_as(
             Expr::col((bureau::Entity, bureau::Column::UtcOffsetMinutes)),
             Alias::new("basis_offset"),
+        )
+        .expr_as(
+            Expr::col((school::Entity, school::Column::BureauId)),
+            Alias::new("basis_bureau"),
+        )
+        .expr_as(
+            Expr::col((school::Entity, school::Column::NameZh)),
+            Alias::new("basis_school_zh"),
+        )
+        .expr_as(
+            Expr::col((school::Entity, school::Column::NameEn)),
+            Alias::new("basis_school_en"),
+        )
+        .expr_as(
+            Expr::col((entry::Entity, entry::Column::NameZh)),
+            Alias::new("basis_entry_zh"),
+        )
+        .expr_as(
+            Expr::col((entry::Entity, entry::Column::NameEn)),
+            Alias::new("basis_entry_en"),
         )
         .expr_as(
             Expr::col((entry::Entity, entry::Column::Sections)),
@@ -1021,11 +1067,20 @@ async fn save_basis(
     });
     let minutes: i32 = found.try_get("", "basis_offset")?;
     let sections: String = found.try_get("", "basis_sections")?;
-    Ok(SaveBasis {
+    Ok(Basis {
         window: window.transpose()?,
         offset: FixedOffset::east_opt(minutes * 60)
             .ok_or_else(|| ServiceError::Unexpected("bureau offset out of range".into()))?,
+        bureau_id: found.try_get("", "basis_bureau")?,
         required: SectionKind::parse_list(&sections),
+        entry_name: LocalizedText::new(
+            &found.try_get::<String>("", "basis_entry_zh")?,
+            &found.try_get::<String>("", "basis_entry_en")?,
+        ),
+        school_name: LocalizedText::new(
+            &found.try_get::<String>("", "basis_school_zh")?,
+            &found.try_get::<String>("", "basis_school_en")?,
+        ),
         consent: found.try_get("", "basis_consent")?,
         registrant: found.try_get("", "basis_registrant")?,
         row,
@@ -1052,14 +1107,16 @@ async fn plan_save(
         complete,
         now,
     } = *request;
-    let SaveBasis {
+    let basis = basis_of(db, actor, id).await?;
+    let registrant = basis.registrant_if_consented()?;
+    let Basis {
         row,
         window,
         offset,
         required,
         consent,
-        registrant,
-    } = save_basis(db, actor, id).await?;
+        ..
+    } = basis;
     let subsystem = subsystem_of(&row)?;
     let may_edit = editing_in(&row, window.as_ref(), now)?;
     if !required.contains(&kind) {
@@ -1165,7 +1222,6 @@ async fn plan_save(
             .map_err(|e| ServiceError::Unexpected(format!("encoding answers: {e}")))?,
     )?;
     // Provenance is decided here, from what the registries said: a page cannot claim it.
-    let registrant = crypto::open(&registrant)?;
     let registry = prefill::context_with(
         db,
         registries,
@@ -1173,7 +1229,7 @@ async fn plan_save(
         &answers,
         prefill::Known {
             consent,
-            registrant: Some(&registrant),
+            registrant: registrant.as_deref(),
             required: &required,
         },
     )

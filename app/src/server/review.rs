@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -270,6 +270,16 @@ pub(crate) async fn timeline_of(
     for_staff: bool,
 ) -> Result<Vec<TimelineEntry>, ServiceError> {
     let offset = offset_of(db, row.school_id).await?;
+    timeline_at(db, row, offset, for_staff).await
+}
+
+/// [`timeline_of`], with the bureau's clock offset known.
+pub(crate) async fn timeline_at(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    offset: FixedOffset,
+    for_staff: bool,
+) -> Result<Vec<TimelineEntry>, ServiceError> {
     let local = |at: DateTime<Utc>| {
         at.with_timezone(&offset)
             .format("%Y-%m-%d %H:%M")

@@ -541,3 +541,35 @@ async fn an_autosave_reads_the_registration_once_and_writes_once() {
     let consulted = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
     assert!(consulted <= 6, "{consulted} statements for one autosave");
 }
+
+#[tokio::test]
+async fn a_section_page_reads_the_registration_once() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let (id, _) = started(&parent, entry, school, TWIN_1).await;
+    let consent = parent
+        .call(
+            "decide_registry_consent",
+            &[("id", &id.to_string()), ("grant", "true")],
+        )
+        .await;
+    assert_eq!(consent.status(), 200);
+    let path = format!("/registrations/{id}/sections/household");
+    let warm = parent.get(&path).await;
+    assert_eq!(warm.status(), 200);
+
+    let before = app.statements.count();
+    let page = parent.get(&path).await;
+    let after = app.statements.count();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("a page");
+    assert!(html.contains("户籍信息"), "the household form is rendered");
+    // The session; the registration with its window, school, entry and consent; its
+    // sections; the registries' answers; the material rules, the photos, the timeline.
+    let statements = after - before;
+    assert!(
+        statements <= 7,
+        "{statements} statements for one section page"
+    );
+}
