@@ -46,8 +46,8 @@ use app::{
     },
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Statement,
 };
 use serde_json::{Value, json};
 use server::settings::DEV_SSO_ISSUER;
@@ -167,6 +167,23 @@ impl Backend {
                 .await;
             let _ = admin.close().await;
         }
+    }
+
+    /// PostgreSQL's count of transactions ended in the bench's database so far (none on
+    /// SQLite, which counts none).
+    async fn transactions(&self, db: &DatabaseConnection) -> Option<f64> {
+        let Self::Postgres(_) = self else {
+            return None;
+        };
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT (xact_commit + xact_rollback)::float8 AS n FROM pg_stat_database \
+                 WHERE datname = current_database()",
+            ))
+            .await
+            .ok()??;
+        row.try_get::<f64>("", "n").ok()
     }
 
     /// Durable one-row commits per second on this database, measured now.
@@ -634,7 +651,18 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
         parents.push((parent, id));
     }
     for count in [64, 256] {
-        let (rate, p50, p99) = autosave(&parents[..count], plan.phase, &errors).await;
+        let before = backend.transactions(&db).await;
+        let (rate, p50, p99, saves) = autosave(&parents[..count], plan.phase, &errors).await;
+        if let Some(before) = before {
+            // PostgreSQL reports a backend's counts within 10 s of it going idle.
+            tokio::time::sleep(Duration::from_secs(11)).await;
+            if let Some(after) = backend.transactions(&db).await {
+                figures.add(
+                    &format!("transactions per autosave, {count} parents"),
+                    (after - before) / (saves.max(1) as f64),
+                );
+            }
+        }
         figures.add(&format!("autosaves/s, {count} parents"), rate);
         figures.add(&format!("autosave p50 ms, {count} parents"), p50);
         figures.add(&format!("autosave p99 ms, {count} parents"), p99);
@@ -752,7 +780,7 @@ async fn autosave(
     parents: &[(Parent, i32)],
     phase: Duration,
     errors: &Arc<Errors>,
-) -> (f64, f64, f64) {
+) -> (f64, f64, f64, usize) {
     let started = Instant::now();
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let tasks: Vec<_> = parents
@@ -794,7 +822,12 @@ async fn autosave(
         })
         .collect();
     let (rate, all) = gathered(tasks, &latencies, started).await;
-    (rate, percentile(&all, 0.5), percentile(&all, 0.99))
+    (
+        rate,
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all.len(),
+    )
 }
 
 /// Waits for `tasks`; the number of latencies they collected per second since `started`,

@@ -345,6 +345,7 @@ pub fn app_state(
         documents: document_store(settings)?,
         photos: PhotoProcessor::new(settings.photo_workers, Duration::from_secs(20))
             .with_policy(settings.uploads),
+        saves: Default::default(),
     })
 }
 

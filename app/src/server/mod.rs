@@ -16,6 +16,7 @@ pub mod documents;
 pub mod entities;
 pub mod export;
 pub mod failure;
+pub mod group_commit;
 pub mod home;
 pub mod notify;
 pub mod photos;

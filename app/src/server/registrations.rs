@@ -38,6 +38,7 @@ use crate::{
             registration_section, registry_consent, school,
         },
         failure::ServiceError,
+        group_commit::SaveQueue,
         prefill,
         registry::Registries,
         review,
@@ -802,10 +803,13 @@ const SAVE_ATTEMPTS: usize = 4;
 /// version claim (which fails when anything changed since the read, and then the save is
 /// planned again) and the section, in one transaction. On SQLite the reads run before the
 /// transaction, so that the database's single write lock is held for the two writes and
-/// the commit only; on PostgreSQL they run inside it (one transaction per save).
+/// the commit only, and the write goes with the other saves waiting in one transaction
+/// ([`SaveQueue`]: one flush of the disk for all); on PostgreSQL they run inside it (one
+/// transaction per save).
 #[allow(clippy::too_many_arguments)]
 pub async fn save_section(
     db: &DatabaseConnection,
+    saves: &SaveQueue,
     registries: &Registries,
     actor: &Actor,
     id: i32,
@@ -825,28 +829,33 @@ pub async fn save_section(
         complete,
         now,
     };
-    let reads_first = db.get_database_backend() == DbBackend::Sqlite;
     for _ in 0..SAVE_ATTEMPTS {
-        let (txn, plan) = if reads_first {
-            let plan = plan_save(db, &request).await?;
-            (db.begin().await?, plan)
+        if db.get_database_backend() == DbBackend::Sqlite {
+            // Reads before the write lock; the write with every other save waiting.
+            match plan_save(db, &request).await? {
+                SavePlan::Answer(outcome) => return Ok(outcome),
+                SavePlan::Write(write) => {
+                    let outcome = write.outcome.clone();
+                    if saves.write(db, write, now).await? {
+                        return Ok(outcome);
+                    }
+                }
+            }
         } else {
             let txn = db.begin().await?;
-            let plan = plan_save(&txn, &request).await?;
-            (txn, plan)
-        };
-        let write = match plan {
-            SavePlan::Answer(outcome) => {
-                txn.rollback().await?;
-                return Ok(outcome);
+            let write = match plan_save(&txn, &request).await? {
+                SavePlan::Answer(outcome) => {
+                    txn.rollback().await?;
+                    return Ok(outcome);
+                }
+                SavePlan::Write(write) => write,
+            };
+            if write_save(&txn, &write, now).await? {
+                txn.commit().await?;
+                return Ok(write.outcome);
             }
-            SavePlan::Write(write) => write,
-        };
-        if write_save(&txn, &write, now).await? {
-            txn.commit().await?;
-            return Ok(write.outcome);
+            txn.rollback().await?;
         }
-        txn.rollback().await?;
     }
     Err(ServiceError::Conflict)
 }
@@ -871,7 +880,7 @@ enum SavePlan {
 }
 
 /// The writes of a save, valid while the registration is still at the version read.
-struct SaveWrite {
+pub(crate) struct SaveWrite {
     registration_id: i32,
     registration_version: i64,
     state: String,
@@ -1264,9 +1273,11 @@ async fn plan_save(
     })))
 }
 
-/// Writes a planned save: false when the registration moved since it was read (nothing
-/// is written then).
-async fn write_save(
+/// Writes a planned save in `txn`: false when the registration moved since it was read
+/// (nothing is written then). Every save of a section claims its registration's version
+/// first, so a section that moved while its registration did not is an error, and the
+/// transaction must not be committed.
+pub(crate) async fn write_save(
     txn: &DatabaseTransaction,
     write: &SaveWrite,
     now: DateTime<Utc>,
@@ -1301,7 +1312,6 @@ async fn write_save(
         }
         .insert(txn)
         .await?;
-        Ok(true)
     } else {
         let written = registration_section::Entity::update_many()
             .col_expr(
@@ -1326,8 +1336,13 @@ async fn write_save(
             .filter(registration_section::Column::Version.eq(write.section_version))
             .exec(txn)
             .await?;
-        Ok(written.rows_affected == 1)
+        if written.rows_affected != 1 {
+            return Err(ServiceError::Unexpected(
+                "a section moved without its registration".into(),
+            ));
+        }
     }
+    Ok(true)
 }
 
 /// While the school's requested changes are open, refuses any change to an answer (or to

@@ -61,6 +61,8 @@ pub struct AppState {
     pub documents: crate::server::storage::DocumentStore,
     /// Decodes and re-encodes uploaded photos, a few at a time.
     pub photos: crate::server::photos::PhotoProcessor,
+    /// Writes concurrent saves together (SQLite).
+    pub saves: crate::server::group_commit::SaveQueue,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             registries: crate::server::registry::Registries::none(),
             documents,
             photos: crate::server::photos::PhotoProcessor::default(),
+            saves: Default::default(),
         }
     }
 

@@ -573,3 +573,61 @@ async fn a_section_page_reads_the_registration_once() {
         "{statements} statements for one section page"
     );
 }
+
+#[tokio::test]
+async fn saves_sent_together_are_written_together_and_the_same_answer_wins_once() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let (first, _) = started(&parent, entry, school, TWIN_1).await;
+    let (second, _) = started(&parent, entry, school, TWIN_2).await;
+    let base = household_answers("市南区香港中路 10 号");
+    let saved = save(&parent, first, "household", 0, &json!({}), &base, false).await;
+    let version = saved["Saved"]["version"].as_i64().expect("version");
+
+    // Twenty pages of one registration change the same answer from the same version, while
+    // the other registration is saved twenty times: the writes meet in the same batches.
+    let racing = (0..20).map(|n| {
+        let mut mine = base.clone();
+        mine["address"] = json!(format!("市南区香港中路 {} 号", 100 + n));
+        let (parent, base) = (&parent, &base);
+        async move { save(parent, first, "household", version, base, &mine, false).await }
+    });
+    let others = (0..20).map(|n| {
+        let answers = household_answers(&format!("市北区辽宁路 {n} 号"));
+        let parent = &parent;
+        async move { save(parent, second, "household", 0, &json!({}), &answers, false).await }
+    });
+    let (racing, others) = tokio::join!(
+        futures_util::future::join_all(racing),
+        futures_util::future::join_all(others)
+    );
+    let won: Vec<&Value> = racing.iter().filter(|o| o["Saved"].is_object()).collect();
+    assert_eq!(won.len(), 1, "exactly one page wins: {racing:?}");
+    assert!(
+        racing
+            .iter()
+            .filter(|o| !o["Saved"].is_object())
+            .all(|o| o["Conflict"]["fields"] == json!(["address"])),
+        "the others are told the address changed: {racing:?}"
+    );
+    let now = view(&parent, first).await;
+    assert_eq!(section_version(&now, "household"), version + 1);
+    let winner = now["answers"]["Household"]["address"].clone();
+    assert!(
+        racing.iter().any(|o| o["Saved"].is_object())
+            && winner
+                .as_str()
+                .is_some_and(|a| a.starts_with("市南区香港中路 1")),
+        "{winner}"
+    );
+    // The other registration's saves all landed, one after another (later ones merged or
+    // refused as stale, never lost silently): its version counts every one written.
+    let written = others.iter().filter(|o| o["Saved"].is_object()).count();
+    let other = view(&parent, second).await;
+    assert_eq!(
+        section_version(&other, "household"),
+        i64::try_from(written).expect("fits")
+    );
+    assert!(written >= 1);
+}

@@ -352,6 +352,7 @@ pub async fn save_section(
     let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
     registrations::save_section(
         &state.db,
+        &state.saves,
         &state.registries,
         &current_actor(),
         id,
