@@ -52,7 +52,7 @@ async fn start(app: &TestApp, parent: &Browser, entry: &str, child: &str) -> i32
     i32::try_from(id).expect("fits")
 }
 
-async fn consent(parent: &Browser, id: i32, grant: bool) {
+pub async fn consent(parent: &Browser, id: i32, grant: bool) {
     let response = parent
         .call(
             "decide_registry_consent",

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{Browser, dev_signer, fresh_database_url, new_client, spawn_app},
+    helpers::{Browser, TestApp, dev_signer, fresh_database_url, new_client, spawn_app},
     registrations::{TWIN_1, TWIN_2, child_id, create, entry_and_school, view},
 };
 
@@ -73,12 +73,41 @@ async fn started(browser: &Browser, entry: i32, school: i32, child: &str) -> (i3
     (id, view(browser, id).await)
 }
 
-#[tokio::test]
-async fn a_page_read_before_another_section_was_saved_still_saves() {
+/// A fresh server and a parent's registration with the child section completed.
+struct Started {
+    app: TestApp,
+    parent: Browser,
+    entry: i32,
+    school: i32,
+    id: i32,
+    /// The page's view of the registration after the child section.
+    page: Value,
+}
+
+async fn start() -> Started {
     let app = spawn_app().await;
     let parent = app.confirmed_parent("demo-zhang-wei").await;
     let (entry, school) = entry_and_school(&app, "local-property").await;
     let (id, page) = started(&parent, entry, school, TWIN_1).await;
+    Started {
+        app,
+        parent,
+        entry,
+        school,
+        id,
+        page,
+    }
+}
+
+#[tokio::test]
+async fn a_page_read_before_another_section_was_saved_still_saves() {
+    let Started {
+        app: _app,
+        parent,
+        id,
+        page,
+        ..
+    } = start().await;
     // 户籍信息 is open in one tab (or rendered again by the back button) …
     let household = section_version(&page, "household");
     // … while 儿童基本信息 is saved from another: a different section.
@@ -120,10 +149,12 @@ async fn a_page_read_before_another_section_was_saved_still_saves() {
 
 #[tokio::test]
 async fn two_pages_changing_different_answers_of_one_section_keep_both() {
-    let app = spawn_app().await;
-    let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "local-property").await;
-    let (id, _) = started(&parent, entry, school, TWIN_1).await;
+    let Started {
+        app: _app,
+        parent,
+        id,
+        ..
+    } = start().await;
     let first = household_answers("市南区香港中路 10 号");
     let saved = save(&parent, id, "household", 0, &json!({}), &first, false).await;
     let version = saved["Saved"]["version"].as_i64().expect("version");
@@ -151,10 +182,12 @@ async fn two_pages_changing_different_answers_of_one_section_keep_both() {
 
 #[tokio::test]
 async fn the_same_answer_changed_on_two_pages_is_refused_naming_it_and_nothing_is_written() {
-    let app = spawn_app().await;
-    let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "local-property").await;
-    let (id, _) = started(&parent, entry, school, TWIN_1).await;
+    let Started {
+        app: _app,
+        parent,
+        id,
+        ..
+    } = start().await;
     let first = household_answers("市南区香港中路 10 号");
     let saved = save(&parent, id, "household", 0, &json!({}), &first, false).await;
     let version = saved["Saved"]["version"].as_i64().expect("version");
@@ -210,10 +243,12 @@ async fn the_same_answer_changed_on_two_pages_is_refused_naming_it_and_nothing_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_rendered_pages_never_fail_when_many_requests_overlap() {
-    let app = spawn_app().await;
-    let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "local-property").await;
-    let (id, _) = started(&parent, entry, school, TWIN_1).await;
+    let Started {
+        app: _app,
+        parent,
+        id,
+        ..
+    } = start().await;
     let section = format!("/registrations/{id}/sections/household");
     let clients = 64;
     let rounds = 40;
@@ -504,7 +539,7 @@ async fn a_crash_in_the_middle_of_an_autosave_storm_tears_no_save() {
 /// Statements the server sends for one autosave of `section` after `before` (a save of
 /// the same section warmed every path).
 async fn statements_of_autosave(
-    app: &crate::helpers::TestApp,
+    app: &TestApp,
     parent: &Browser,
     id: i32,
     section: &str,
@@ -521,40 +556,26 @@ async fn statements_of_autosave(
 
 #[tokio::test]
 async fn an_autosave_reads_the_registration_once_and_writes_once() {
-    let app = spawn_app().await;
-    let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "local-property").await;
-    let (id, _) = started(&parent, entry, school, TWIN_1).await;
+    let Started {
+        app, parent, id, ..
+    } = start().await;
     // The session, the registration with what decides the rules, its sections; the
     // version claim and the section write.
     let plain = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
     assert!(plain <= 5, "{plain} statements for one autosave");
 
     // With the registries consulted (the parent consented): their answers, once more.
-    let consent = parent
-        .call(
-            "decide_registry_consent",
-            &[("id", &id.to_string()), ("grant", "true")],
-        )
-        .await;
-    assert_eq!(consent.status(), 200);
+    crate::registry::consent(&parent, id, true).await;
     let consulted = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
     assert!(consulted <= 6, "{consulted} statements for one autosave");
 }
 
 #[tokio::test]
 async fn a_section_page_reads_the_registration_once() {
-    let app = spawn_app().await;
-    let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "local-property").await;
-    let (id, _) = started(&parent, entry, school, TWIN_1).await;
-    let consent = parent
-        .call(
-            "decide_registry_consent",
-            &[("id", &id.to_string()), ("grant", "true")],
-        )
-        .await;
-    assert_eq!(consent.status(), 200);
+    let Started {
+        app, parent, id, ..
+    } = start().await;
+    crate::registry::consent(&parent, id, true).await;
     let path = format!("/registrations/{id}/sections/household");
     let warm = parent.get(&path).await;
     assert_eq!(warm.status(), 200);
@@ -576,10 +597,14 @@ async fn a_section_page_reads_the_registration_once() {
 
 #[tokio::test]
 async fn saves_sent_together_are_written_together_and_the_same_answer_wins_once() {
-    let app = spawn_app().await;
-    let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "local-property").await;
-    let (first, _) = started(&parent, entry, school, TWIN_1).await;
+    let Started {
+        app: _app,
+        parent,
+        entry,
+        school,
+        id: first,
+        ..
+    } = start().await;
     let (second, _) = started(&parent, entry, school, TWIN_2).await;
     let base = household_answers("市南区香港中路 10 号");
     let saved = save(&parent, first, "household", 0, &json!({}), &base, false).await;
