@@ -5,6 +5,7 @@
 // form's is deep.
 #![recursion_limit = "512"]
 
+pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;

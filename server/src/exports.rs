@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 
 use app::{
+    domain::review::QueueFilter,
     error::AppError,
-    pages::review::api::QueueFilter,
     server::{AppState, audit, auth::Actor, export, to_app_error},
 };
 use axum::{

@@ -6,4 +6,4 @@ mod session;
 
 pub use error_panel::ErrorPanel;
 pub use language_switch::LanguageSwitch;
-pub use session::{HostAppEntry, SignInRequired, SignOutButton, get_host_app_entry};
+pub use session::{SignInRequired, SignOutButton};

@@ -1,29 +1,9 @@
 //! What a page shows when nobody is signed in, and the sign-out control.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::{
-    error::AppError,
-    i18n::{Locale, LocalizedText, t, use_locale},
-};
-
-/// Where parents sign in: the host app, by name, and where to open it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostAppEntry {
-    pub name: LocalizedText,
-    pub entry_url: Option<String>,
-}
-
-/// The host app parents sign in through. Public.
-#[server(prefix = "/api", endpoint = "get_host_app_entry")]
-pub async fn get_host_app_entry() -> Result<HostAppEntry, AppError> {
-    let state = crate::server::AppState::from_context()?;
-    Ok(HostAppEntry {
-        name: state.host_app.name.clone(),
-        entry_url: state.host_app.entry_url.clone(),
-    })
-}
+use crate::api::session::get_host_app_entry;
+use crate::i18n::{Locale, t, use_locale};
 
 /// Shown in place of a page that needs a signed-in parent.
 #[component]

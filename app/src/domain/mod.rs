@@ -1,6 +1,7 @@
 //! Domain types shared by the browser and the server. Each validates on construction and
 //! explains its errors in Chinese and English.
 
+pub mod admission;
 pub mod credit_code;
 pub mod dates;
 pub mod materials;

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use crate::{
+    api::registrations::get_materials_table,
     components::ErrorPanel,
     i18n::{t, use_locale},
-    pages::registrations::api::get_materials_table,
 };
 
 /// `/materials`.

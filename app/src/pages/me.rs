@@ -2,44 +2,13 @@
 //! gave: name, masked ID number and phone, and learns where to correct it if it is wrong.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::{
+    api::me::{ConfirmMyIdentity, MyIdentity, get_my_identity},
     components::{ErrorPanel, SignInRequired, SignOutButton},
     error::AppError,
-    i18n::{LocalizedText, t, use_locale},
+    i18n::{t, use_locale},
 };
-
-/// The signed-in parent as the host app vouched for them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MyIdentity {
-    pub name: String,
-    pub masked_id_number: String,
-    pub phone: String,
-    /// The parent has confirmed this is them.
-    pub confirmed: bool,
-    pub host_app_name: LocalizedText,
-}
-
-/// The signed-in parent's identity.
-#[server(prefix = "/api", endpoint = "get_my_identity")]
-pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::my_identity(&state.db, &current_actor(), &state.host_app)
-        .await
-        .map_err(to_app_error)
-}
-
-/// The parent confirms the identity shown is theirs.
-#[server(prefix = "/api", endpoint = "confirm_my_identity")]
-pub async fn confirm_my_identity() -> Result<(), AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::confirm_identity(&state.db, &current_actor(), state.clock.now())
-        .await
-        .map_err(to_app_error)
-}
 
 /// The user-information page.
 #[component]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::get_host_app_entry,
+    api::session::get_host_app_entry,
     i18n::{Locale, t, use_locale},
 };
 

@@ -9,13 +9,13 @@ use sea_orm::{
 use tower_sessions::Session;
 
 use crate::{
-    domain::{PersonName, StaffRole},
-    error::FieldProblem,
-    i18n::{Locale, LocalizedText},
-    pages::{
+    api::{
         me::MyIdentity,
         staff::{NewStaffAccount, PlaceOption, SchoolOverview, StaffAccountView, StaffOverview},
     },
+    domain::{PersonName, StaffRole},
+    error::FieldProblem,
+    i18n::{Locale, LocalizedText},
     server::{
         auth::{self, Actor, password, throttle},
         entities::{bureau, parent_account, registration_point, school, staff_account},

@@ -14,13 +14,13 @@ use sea_orm::{
 };
 
 use crate::{
-    domain::{RegistrationState, Subsystem, review::TimelineKind},
-    error::FieldProblem,
-    i18n::LocalizedText,
-    pages::{
-        admissions::{AdmissionCandidate, AdmissionOutcome, AdmissionsPage, PublicationView},
+    api::{
+        admissions::{AdmissionCandidate, AdmissionsPage, PublicationView},
         staff::PlaceOption,
     },
+    domain::{RegistrationState, Subsystem, admission::AdmissionOutcome, review::TimelineKind},
+    error::FieldProblem,
+    i18n::LocalizedText,
     server::{
         Clock,
         audit::{self, Request},

@@ -11,9 +11,9 @@ use sea_orm::{
 };
 
 use crate::{
+    api::appointments::{AppointmentOptions, AppointmentView, PointAppointment, SlotView},
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
-    pages::appointments::{AppointmentOptions, AppointmentView, PointAppointment, SlotView},
     server::{
         audit::{self, Request},
         auth::Actor,

@@ -12,13 +12,13 @@ use sea_orm::{
 };
 
 use crate::{
-    domain::{RegistrationState, StaffRole, Subsystem},
-    error::FieldProblem,
-    i18n::LocalizedText,
-    pages::bureau::{
+    api::bureau::{
         AuditRow, CatchmentMatch, CatchmentRow, Count, SchoolAdmin, SchoolStat, Statistics,
         WindowView,
     },
+    domain::{RegistrationState, StaffRole, Subsystem},
+    error::FieldProblem,
+    i18n::LocalizedText,
     server::{
         audit::{self, Request},
         auth::{Actor, StaffActor},

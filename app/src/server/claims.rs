@@ -15,9 +15,9 @@ use sea_orm::{
 };
 
 use crate::{
+    api::claims::SetAsideClaim,
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
-    pages::claims::SetAsideClaim,
     server::{
         audit::{self, Request},
         bureau::{admin_bureau, offset_of},

@@ -8,12 +8,12 @@ use sea_orm::{
 };
 
 use crate::{
+    api::configuration::{EntryAdmin, EntryInput, RuleAdmin, RuleInput},
     domain::{
         RegistrationState, Subsystem, materials::Condition, provenance::Document,
         sections::entry_sections,
     },
     i18n::LocalizedText,
-    pages::configuration::{EntryAdmin, EntryInput, RuleAdmin, RuleInput},
     server::{
         audit::{self, Request},
         auth::Actor,

@@ -9,8 +9,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    domain::{RegistrationState, ResidentId, StaffRole},
-    pages::review::api::QueueFilter,
+    domain::{RegistrationState, ResidentId, StaffRole, review::QueueFilter},
     server::{
         audit::{self, Request},
         entities::{bureau, entry, registration, school, staff_account},

@@ -8,9 +8,9 @@ use super::{
     failure::ServiceError,
 };
 use crate::{
+    api::home::{HomeData, NoticeView, SchoolView, WindowView},
     domain::{Subsystem, WindowState},
     i18n::LocalizedText,
-    pages::home::{HomeData, NoticeView, SchoolView, WindowView},
 };
 
 /// Notices shown on the home page, newest first.

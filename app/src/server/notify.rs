@@ -83,7 +83,7 @@ pub async fn messages_of(
     db: &impl ConnectionTrait,
     account_id: i32,
     offset: chrono::FixedOffset,
-) -> Result<Vec<crate::pages::registrations::api::MessageView>, ServiceError> {
+) -> Result<Vec<crate::api::registrations::MessageView>, ServiceError> {
     Ok(parent_message::Entity::find()
         .filter(parent_message::Column::AccountId.eq(account_id))
         .order_by_desc(parent_message::Column::Id)
@@ -91,7 +91,7 @@ pub async fn messages_of(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| crate::pages::registrations::api::MessageView {
+        .map(|m| crate::api::registrations::MessageView {
             id: m.id,
             registration_id: m.registration_id,
             title: LocalizedText {

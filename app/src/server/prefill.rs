@@ -12,11 +12,11 @@ use sea_orm::{
 };
 
 use crate::{
+    api::registrations::{LookupState, RegistryInfo, RegistryStatus, SourceCheck},
     domain::{
         SectionData, SectionKind,
         provenance::{CONSENT_WORDING_VERSION, RegistryAnswer, RegistrySource},
     },
-    pages::registrations::api::{LookupState, RegistryInfo, RegistryStatus, SourceCheck},
     server::{
         auth::Actor,
         crypto,

@@ -13,6 +13,13 @@ use sea_orm::{
 };
 
 use crate::{
+    api::{
+        registrations::{
+            EntryOption, MyRegistrations, RegistrationSummary, RegistrationView, SaveOutcome,
+            SubsystemOption,
+        },
+        staff::PlaceOption,
+    },
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, SectionStatus, Subsystem,
         merge::{changed_fields, merge_answers},
@@ -23,13 +30,6 @@ use crate::{
     },
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
-    pages::{
-        registrations::api::{
-            EntryOption, MyRegistrations, RegistrationSummary, RegistrationView, SaveOutcome,
-            SubsystemOption,
-        },
-        staff::PlaceOption,
-    },
     server::{
         auth::Actor,
         crypto, documents,
@@ -357,7 +357,7 @@ pub async fn options(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Vec<SubsystemOption>, ServiceError> {
-    use crate::{domain::WindowState, pages::registrations::api::OptionWindow};
+    use crate::{api::registrations::OptionWindow, domain::WindowState};
     actor.require_parent()?;
     let windows = collection_window::Entity::find().all(db).await?;
     let bureaus = bureau::Entity::find().all(db).await?;

@@ -16,9 +16,17 @@ use sea_orm::{
 };
 
 use crate::{
+    api::{
+        review::{
+            BulkOutcome, QUEUE_PAGE_SIZE, QueuePage, QueueQuery, QueueRow, QueueSort,
+            RequestedItem, ReviewDetail, ReviewField, ReviewSection, TimelineEntry,
+        },
+        staff::PlaceOption,
+    },
     domain::{
         RegistrationState, ResidentId, SectionKind, StaffRole,
         provenance::correction_reason,
+        review::QueueFilter,
         review::{
             self, ChangeItem, ChangeRequest, MAX_BULK, MAX_MESSAGE_CHARS, REJECT_REASONS,
             ReviewDecision, ReviewStage, TimelineKind, TransitionError,
@@ -27,13 +35,6 @@ use crate::{
     },
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
-    pages::{
-        review::api::{
-            BulkOutcome, QUEUE_PAGE_SIZE, QueueFilter, QueuePage, QueueQuery, QueueRow, QueueSort,
-            RequestedItem, ReviewDetail, ReviewField, ReviewSection, TimelineEntry,
-        },
-        staff::PlaceOption,
-    },
     server::{
         audit::{self, Request},
         auth::{Actor, StaffActor},

@@ -6,12 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::{
-    LoadFailed, Loading,
-    api::{RegistrationView, SubmitRegistration, check_registration},
-    overview::RegistrationHeader,
-    read_registration, use_registration_id,
+    LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
 };
 use crate::{
+    api::registrations::{RegistrationView, SubmitRegistration, check_registration},
     components::ErrorPanel,
     domain::{
         RegistrationState, SectionKind,

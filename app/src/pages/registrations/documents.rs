@@ -5,13 +5,11 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
-    LoadFailed, Loading,
-    api::{RegistrationView, remove_document_photo},
-    overview::RegistrationHeader,
-    photo_upload::PhotoProblem,
+    LoadFailed, Loading, overview::RegistrationHeader, photo_upload::PhotoProblem,
     read_registration, use_registration_id,
 };
 use crate::{
+    api::registrations::{RegistrationView, remove_document_photo},
     components::ErrorPanel,
     domain::{materials::MaterialItem, provenance::Document},
     i18n::{Locale, t, use_locale},

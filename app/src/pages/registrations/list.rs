@@ -3,14 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::{
-    LoadFailed, Loading,
-    api::{
+use super::{LoadFailed, Loading};
+use crate::{
+    api::registrations::{
         MessageView, MyRegistrations, RegistrationSummary, list_my_registrations,
         mark_messages_read,
     },
-};
-use crate::{
     components::SignOutButton,
     i18n::{Locale, t, use_locale},
 };

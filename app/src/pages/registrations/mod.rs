@@ -1,7 +1,6 @@
 //! The parent's registration journey: my registrations, a new registration, the task list
 //! of sections, each section with autosave, confirmation, submission.
 
-pub mod api;
 mod confirm;
 mod documents;
 mod drafts;
@@ -44,9 +43,11 @@ fn use_registration_id() -> Signal<i32> {
 
 /// A registration as its pages read it: after every save of this tab was answered, so that
 /// a page left within two seconds of typing never shows older answers than it sent.
-async fn read_registration(id: i32) -> Result<api::RegistrationView, AppError> {
+async fn read_registration(
+    id: i32,
+) -> Result<crate::api::registrations::RegistrationView, AppError> {
     saves::settled().await;
-    api::get_registration(id).await
+    crate::api::registrations::get_registration(id).await
 }
 
 /// What a page shows when loading failed.

@@ -4,14 +4,12 @@
 use chrono::NaiveDateTime;
 use leptos::prelude::*;
 
-use super::{
-    LoadFailed, Loading,
-    api::{
+use super::{LoadFailed, Loading};
+use crate::{
+    api::registrations::{
         ClaimChildRegistration, CreateRegistration, OptionWindow, SubsystemOption,
         get_registration_options,
     },
-};
-use crate::{
     components::ErrorPanel,
     domain::{
         ResidentId, Subsystem, WindowState, dates::format_date_time, provenance::CONSENT_WORDING,

@@ -6,11 +6,11 @@ use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading,
-    api::{DeleteRegistration, RegistrationView},
     progress::{ChangeRequestPanel, ReviewTimeline},
     read_registration, use_registration_id,
 };
 use crate::{
+    api::registrations::{DeleteRegistration, RegistrationView},
     components::ErrorPanel,
     domain::{RegistrationState, SectionStatus},
     i18n::{Locale, t, use_locale},

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::api::{RegistrationView, ResubmitRegistration};
 use crate::{
+    api::registrations::{RegistrationView, ResubmitRegistration},
     components::ErrorPanel,
     domain::{RegistrationState, review::TimelineKind},
     i18n::{t, use_locale},

@@ -10,15 +10,15 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{
     LoadFailed, Loading,
-    api::{
-        LookupState, RegistrationView, SaveOutcome, SourceCheck, decide_registry_consent,
-        get_registry_status, save_section,
-    },
     drafts::{self, LocalDraft},
     overview::RegistrationHeader,
     read_registration, saves, use_registration_id,
 };
 use crate::{
+    api::registrations::{
+        LookupState, RegistrationView, SaveOutcome, SourceCheck, decide_registry_consent,
+        get_registry_status, save_section,
+    },
     domain::{
         SectionData, SectionKind, SectionStatus, Subsystem, merge,
         provenance::{

@@ -8,11 +8,9 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{
-    api::{DecideReview, ReviewDetail, ReviewSection, get_review_detail},
-    queue::state_class,
-};
+use super::queue::state_class;
 use crate::{
+    api::review::{DecideReview, ReviewDetail, ReviewSection, get_review_detail},
     components::{ErrorPanel, SignInRequired},
     domain::{
         materials::MaterialItem,

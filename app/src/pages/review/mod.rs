@@ -1,7 +1,6 @@
 //! The desktop side of review: the queue of a school's (or the bureau's) registrations
 //! and a registration's review page.
 
-pub mod api;
 mod detail;
 mod queue;
 

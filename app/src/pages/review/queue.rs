@@ -7,12 +7,12 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::api::{
-    BulkOutcome, BulkPassReview, QueueFilter, QueuePage, QueueQuery, QueueSort, get_review_queue,
-};
 use crate::{
+    api::review::{
+        BulkOutcome, BulkPassReview, QueuePage, QueueQuery, QueueSort, get_review_queue,
+    },
     components::{ErrorPanel, SignInRequired},
-    domain::{RegistrationState, review::ReviewStage},
+    domain::{RegistrationState, review::QueueFilter, review::ReviewStage},
     error::AppError,
     i18n::{Locale, t, use_locale},
 };

@@ -5,91 +5,20 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    api::staff::PlaceOption,
     domain::{
         RegistrationState, SectionKind, Subsystem,
         materials::MaterialItem,
         provenance::Origin,
+        review::QueueFilter,
         review::{ChangeRequest, ReviewStage, TimelineKind},
     },
     error::AppError,
     i18n::{LocalizedText, Text, t},
-    pages::staff::PlaceOption,
 };
 
 /// Rows a queue page holds.
 pub const QUEUE_PAGE_SIZE: u64 = 50;
-
-/// Which registrations a queue shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum QueueFilter {
-    /// Submitted or resubmitted: waiting for the school's first review.
-    WaitingFirst,
-    /// Passed the first review: waiting for the bureau's second.
-    WaitingSecond,
-    ChangesRequested,
-    Passed,
-    Rejected,
-    All,
-}
-
-impl QueueFilter {
-    pub const ALL: [Self; 6] = [
-        Self::WaitingFirst,
-        Self::WaitingSecond,
-        Self::ChangesRequested,
-        Self::Passed,
-        Self::Rejected,
-        Self::All,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::WaitingFirst => "waiting-first",
-            Self::WaitingSecond => "waiting-second",
-            Self::ChangesRequested => "changes-requested",
-            Self::Passed => "passed",
-            Self::Rejected => "rejected",
-            Self::All => "all",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.code() == code)
-    }
-
-    pub fn label(self) -> Text {
-        match self {
-            Self::WaitingFirst => t("待初审", "Waiting for first review"),
-            Self::WaitingSecond => t("待复审", "Waiting for second review"),
-            Self::ChangesRequested => t("已退回修改", "Sent back for changes"),
-            Self::Passed => t("审核通过", "Review passed"),
-            Self::Rejected => t("审核未通过", "Not passed"),
-            Self::All => t("全部", "All"),
-        }
-    }
-
-    /// The states it shows.
-    pub fn states(self) -> &'static [RegistrationState] {
-        use RegistrationState as S;
-        match self {
-            Self::WaitingFirst => &[S::Submitted, S::Resubmitted],
-            Self::WaitingSecond => &[S::FirstReviewPassed],
-            Self::ChangesRequested => &[S::ChangesRequested],
-            Self::Passed => &[S::ReviewPassed, S::Admitted, S::NotAdmitted],
-            Self::Rejected => &[S::Rejected],
-            Self::All => &[
-                S::Submitted,
-                S::Resubmitted,
-                S::FirstReviewPassed,
-                S::ChangesRequested,
-                S::ReviewPassed,
-                S::Rejected,
-                S::Admitted,
-                S::NotAdmitted,
-            ],
-        }
-    }
-}
 
 /// How a queue is ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

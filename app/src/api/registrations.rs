@@ -8,6 +8,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    api::{
+        review::{RequestedItem, TimelineEntry},
+        staff::PlaceOption,
+    },
     domain::{
         RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem,
         materials::MaterialItem,
@@ -16,10 +20,6 @@ use crate::{
     },
     error::{AppError, FieldProblem},
     i18n::LocalizedText,
-    pages::{
-        review::api::{RequestedItem, TimelineEntry},
-        staff::PlaceOption,
-    },
 };
 
 /// One registration in "my registrations".

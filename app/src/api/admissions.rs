@@ -1,0 +1,89 @@
+//! Admission decisions and their publication.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    api::staff::PlaceOption,
+    domain::{RegistrationState, Subsystem, admission::AdmissionOutcome},
+    error::AppError,
+    i18n::LocalizedText,
+};
+
+/// A registration that passed review, with the decision on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdmissionCandidate {
+    pub id: i32,
+    pub reference: String,
+    pub child_name: String,
+    pub child_masked_id: String,
+    pub entry: LocalizedText,
+    pub state: RegistrationState,
+    pub outcome: Option<AdmissionOutcome>,
+}
+
+/// A school's publication.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationView {
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub publish_at: String,
+    pub published: bool,
+}
+
+/// The admissions page of one school and subsystem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdmissionsPage {
+    pub schools: Vec<PlaceOption>,
+    pub school: PlaceOption,
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub candidates: Vec<AdmissionCandidate>,
+    /// Registrations of the school still somewhere in review.
+    pub still_in_review: usize,
+    pub publication: Option<PublicationView>,
+}
+
+/// A school's admissions (bureau administrators).
+#[server(prefix = "/api", endpoint = "get_admissions")]
+pub async fn get_admissions(
+    school_id: Option<i32>,
+    subsystem: String,
+) -> Result<AdmissionsPage, AppError> {
+    use crate::server::{AppState, admission, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    let subsystem = Subsystem::from_code(&subsystem).unwrap_or(Subsystem::Enrollment);
+    admission::page(&state.db, &request, school_id, subsystem)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Records decisions `(registration, "admitted" | "not_admitted")` for a school.
+#[server(prefix = "/api", endpoint = "decide_admissions", input = server_fn::codec::Json)]
+pub async fn decide_admissions(
+    school_id: i32,
+    decisions: Vec<(i32, String)>,
+) -> Result<usize, AppError> {
+    use crate::server::{AppState, admission, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    admission::decide(&state.db, &request, school_id, decisions)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Schedules the publication of a school's results at a local time (now or past: at once).
+#[server(prefix = "/api", endpoint = "schedule_publication")]
+pub async fn schedule_publication(
+    school_id: i32,
+    subsystem: String,
+    publish_at: String,
+) -> Result<PublicationView, AppError> {
+    use crate::server::{AppState, admission, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    admission::schedule(&state.db, &request, school_id, subsystem, &publish_at)
+        .await
+        .map_err(to_app_error)
+}

@@ -1,0 +1,246 @@
+//! The bureau's settings, catchments, statistics and audit log.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{domain::Subsystem, error::AppError, i18n::LocalizedText};
+
+/// A community in a school's catchment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchmentRow {
+    pub id: i32,
+    pub community: String,
+    pub note: String,
+}
+
+/// A school as the bureau configures it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolAdmin {
+    pub id: i32,
+    pub name: LocalizedText,
+    /// (subsystem, grade, places).
+    pub capacities: Vec<(Subsystem, i32, i32)>,
+    pub catchment: Vec<CatchmentRow>,
+}
+
+/// A community found by the public look-up, with its school and how full it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchmentMatch {
+    pub community: String,
+    pub note: String,
+    pub school: LocalizedText,
+    pub address: LocalizedText,
+    /// First-grade places, when set.
+    pub capacity: Option<i32>,
+    /// First-grade registrations submitted so far.
+    pub registrations: u64,
+}
+
+/// A subsystem's window, in the bureau's local time (`YYYY-MM-DDTHH:MM`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowView {
+    pub subsystem: Subsystem,
+    pub school_year: i32,
+    pub opens_at: String,
+    pub closes_at: String,
+    pub review_closes_at: Option<String>,
+}
+
+/// A school's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolStat {
+    pub name: LocalizedText,
+    pub capacity: Option<i32>,
+    pub registrations: u64,
+    pub drafts: u64,
+    pub admitted: u64,
+}
+
+/// A labelled count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    pub label: LocalizedText,
+    pub count: u64,
+}
+
+/// The statistics page's figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub per_school: Vec<SchoolStat>,
+    pub per_state: Vec<Count>,
+    pub per_entry: Vec<Count>,
+    /// Submissions per day (local `MM-DD`).
+    pub per_day: Vec<Count>,
+}
+
+/// One audit row as the bureau reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub object: String,
+    pub address: String,
+    pub detail: String,
+}
+
+/// The bureau's schools with places and catchments (administrators).
+#[server(prefix = "/api", endpoint = "get_bureau_schools")]
+pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::schools(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Sets a school's places for a subsystem and grade (administrators).
+#[server(prefix = "/api", endpoint = "set_school_capacity")]
+pub async fn set_school_capacity(
+    school_id: i32,
+    subsystem: String,
+    grade: i32,
+    capacity: i32,
+) -> Result<(), AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    bureau::set_capacity(&state.db, &request, school_id, subsystem, grade, capacity)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Adds a community to a school's catchment (administrators).
+#[server(prefix = "/api", endpoint = "add_catchment")]
+pub async fn add_catchment(
+    school_id: i32,
+    community: String,
+    note: String,
+) -> Result<i32, AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    bureau::add_catchment(&state.db, &request, school_id, &community, &note)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Removes a community from a catchment (administrators).
+#[server(prefix = "/api", endpoint = "remove_catchment")]
+pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    bureau::remove_catchment(&state.db, &request, catchment_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Which school takes a community's children, and how full it is (everyone).
+#[server(prefix = "/api", endpoint = "lookup_catchment")]
+pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::lookup(&state.db, &text).await.map_err(to_app_error)
+}
+
+/// The bureau's windows (administrators).
+#[server(prefix = "/api", endpoint = "get_windows")]
+pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::windows(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Changes a subsystem's collection window and review deadline (administrators).
+#[server(prefix = "/api", endpoint = "set_window")]
+pub async fn set_window(
+    subsystem: String,
+    opens_at: String,
+    closes_at: String,
+    review_closes_at: String,
+) -> Result<(), AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    bureau::set_window(
+        &state.db,
+        &request,
+        subsystem,
+        &opens_at,
+        &closes_at,
+        &review_closes_at,
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Publishes a notice on the home page (administrators).
+#[server(prefix = "/api", endpoint = "add_notice")]
+pub async fn add_notice(
+    title_zh: String,
+    title_en: String,
+    body_zh: String,
+    body_en: String,
+) -> Result<i32, AppError> {
+    use crate::server::{AppState, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    let request = state.audit_request();
+    bureau::add_notice(
+        &state.db,
+        &request,
+        LocalizedText {
+            zh: title_zh,
+            en: title_en,
+        },
+        LocalizedText {
+            zh: body_zh,
+            en: body_en,
+        },
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// The statistics page's figures (administrators).
+#[server(prefix = "/api", endpoint = "get_statistics")]
+pub async fn get_statistics() -> Result<Statistics, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::statistics(&state.db, &current_actor())
+        .await
+        .map_err(to_app_error)
+}
+
+/// The latest audit rows, optionally of one registration (administrators; read-only).
+#[server(prefix = "/api", endpoint = "get_audit_log")]
+pub async fn get_audit_log(reference: String) -> Result<Vec<AuditRow>, AppError> {
+    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    let state = AppState::from_context()?;
+    bureau::audit_rows(&state.db, &current_actor(), &reference)
+        .await
+        .map_err(to_app_error)
+}
+
+impl CatchmentMatch {
+    /// How full the school is: none, near (≥ 90 %), over.
+    pub fn load(&self) -> Load {
+        match self.capacity {
+            Some(c) if self.registrations > u64::try_from(c).unwrap_or(0) => Load::Over,
+            Some(c) if self.registrations * 10 >= u64::try_from(c).unwrap_or(0) * 9 => Load::Near,
+            _ => Load::Fine,
+        }
+    }
+}
+
+/// How full a school is against its places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Load {
+    Fine,
+    Near,
+    Over,
+}

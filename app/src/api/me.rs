@@ -1,0 +1,37 @@
+//! A parent's own identity and sign-in records.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::AppError, i18n::LocalizedText};
+
+/// The signed-in parent as the host app vouched for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyIdentity {
+    pub name: String,
+    pub masked_id_number: String,
+    pub phone: String,
+    /// The parent has confirmed this is them.
+    pub confirmed: bool,
+    pub host_app_name: LocalizedText,
+}
+
+/// The signed-in parent's identity.
+#[server(prefix = "/api", endpoint = "get_my_identity")]
+pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
+    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    accounts::my_identity(&state.db, &current_actor(), &state.host_app)
+        .await
+        .map_err(to_app_error)
+}
+
+/// The parent confirms the identity shown is theirs.
+#[server(prefix = "/api", endpoint = "confirm_my_identity")]
+pub async fn confirm_my_identity() -> Result<(), AppError> {
+    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    let state = AppState::from_context()?;
+    accounts::confirm_identity(&state.db, &current_actor(), state.clock.now())
+        .await
+        .map_err(to_app_error)
+}

@@ -1,0 +1,23 @@
+//! Where parents sign in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::AppError, i18n::LocalizedText};
+
+/// Where parents sign in: the host app, by name, and where to open it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostAppEntry {
+    pub name: LocalizedText,
+    pub entry_url: Option<String>,
+}
+
+/// The host app parents sign in through. Public.
+#[server(prefix = "/api", endpoint = "get_host_app_entry")]
+pub async fn get_host_app_entry() -> Result<HostAppEntry, AppError> {
+    let state = crate::server::AppState::from_context()?;
+    Ok(HostAppEntry {
+        name: state.host_app.name.clone(),
+        entry_url: state.host_app.entry_url.clone(),
+    })
+}
