@@ -1,5 +1,6 @@
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, signInAsParent, sql, startRegistration, uniqueSeq } from "./parent";
+import { childId, signInAsParent, startRegistration, uniqueSeq } from "./parent";
+import { withCollectionClosed } from "./staff";
 
 test.describe("choosing on a phone", () => {
   test("a yes/no question fits a 360 px phone: each radio with its text beside it, each row a thumb's target", async ({ page }, testInfo) => {
@@ -54,18 +55,11 @@ test.describe("choosing on a phone", () => {
 });
 
 test.describe("starting a registration outside the collection window", () => {
-  test("with enrollment's collection closed, the page says it has ended and when, and chooses nothing", async ({ page }, testInfo) => {
+  test("with enrollment's collection closed, the page says it has ended and when, and chooses nothing", async ({ page, browser }, testInfo) => {
     await signInAsParent(page, `closed-new-${testInfo.project.name}-${Date.now()}`);
-    const closesAt = sql("SELECT closes_at FROM collection_window WHERE subsystem = 'enrollment'");
-    expect(closesAt).not.toBe("");
-    sql("UPDATE collection_window SET closes_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', opens_at, '+1 second') WHERE subsystem = 'enrollment'");
-    try {
+    await withCollectionClosed(browser, "enrollment", async (closedAt) => {
       // When it closed, in the bureau's clock, as the page writes it: 2026年7月1日 08:00.
-      const offset = Number(sql("SELECT utc_offset_minutes FROM bureau ORDER BY id LIMIT 1") || "480");
-      const local = sql(
-        `SELECT strftime('%Y-%m-%d %H:%M', closes_at, '${offset >= 0 ? "+" : ""}${offset} minutes') FROM collection_window WHERE subsystem = 'enrollment'`,
-      );
-      const [date, time] = local.split(" ");
+      const [date, time] = closedAt.split("T");
       const [year, month, day] = date.split("-").map(Number);
       const ended = `${year}年${month}月${day}日 ${time}`;
 
@@ -86,8 +80,6 @@ test.describe("starting a registration outside the collection window", () => {
       await page.getByRole("radio", { name: "小学一年级入学报名" }).check();
       await expect(page.locator('[data-closed-notice="enrollment"]')).toContainText(`已于 ${ended} 结束`);
       await expect(page.getByRole("button", { name: "开始填写" })).toBeDisabled();
-    } finally {
-      sql(`UPDATE collection_window SET closes_at = '${closesAt.replace(/'/g, "''")}' WHERE subsystem = 'enrollment'`);
-    }
+    });
   });
 });

@@ -1,15 +1,5 @@
 import { Page, expect } from "@playwright/test";
-import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { waitForHydration } from "./fixtures";
-
-/** The end-to-end server's database (see playwright.config.ts). */
-const database = path.resolve(__dirname, "..", "..", "target", "e2e", "ruxue.db");
-
-/** Runs SQL on it, as the bureau's window settings would change it. */
-export function sql(statement: string): string {
-  return execFileSync("sqlite3", ["-cmd", ".timeout 5000", database, statement], { encoding: "utf8" }).trim();
-}
 
 /** A valid resident ID number born on `yyyymmdd` with a three-digit sequence. */
 export function childId(yyyymmdd: string, seq: number): string {

@@ -1,15 +1,6 @@
 import { test, expect, waitForHydration } from "./fixtures";
 import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-
-/** The end-to-end server's database (see playwright.config.ts). */
-const database = path.resolve(__dirname, "..", "..", "target", "e2e", "ruxue.db");
-
-/** Runs SQL on it, as the bureau's window settings would change it. */
-function sql(statement: string): string {
-  return execFileSync("sqlite3", ["-cmd", ".timeout 5000", database, statement], { encoding: "utf8" }).trim();
-}
+import { withCollectionClosed } from "./staff";
 
 /** Fills 儿童基本信息 from the registration's page and continues to the next section. */
 async function completeChildSection(page: import("@playwright/test").Page, name: string) {
@@ -328,7 +319,7 @@ test.describe("a parent's registration", () => {
     await expect(page.getByLabel("儿童姓名")).toHaveValue("钱小宇");
   });
 
-  test("when the collection window closes, the registration is read-only", async ({ page }, testInfo) => {
+  test("when the collection window closes, the registration is read-only", async ({ page, browser }, testInfo) => {
     const child = childId("20191103", uniqueSeq(testInfo.project.name, 6));
     await signInAsParent(page, `closed-${testInfo.project.name}-${Date.now()}`);
     await startRegistration(page, child);
@@ -339,10 +330,7 @@ test.describe("a parent's registration", () => {
     await page.getByLabel("儿童姓名").fill("钱多多");
     await expect(page.locator("[data-save-state=saved]")).toBeVisible();
 
-    const closesAt = sql("SELECT closes_at FROM collection_window WHERE subsystem = 'enrollment'");
-    expect(closesAt).not.toBe("");
-    sql("UPDATE collection_window SET closes_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', opens_at, '+1 second') WHERE subsystem = 'enrollment'");
-    try {
+    await withCollectionClosed(browser, "enrollment", async () => {
       await page.reload();
       await expect(page.locator("[data-read-only]")).toBeVisible();
       await expect(page.getByLabel("儿童姓名")).toHaveValue("钱多多");
@@ -351,8 +339,6 @@ test.describe("a parent's registration", () => {
       await expect(page.getByText("已完成 0/4")).toBeVisible();
       await expect(page.getByRole("button", { name: "删除报名" })).toHaveCount(0);
       await expect(page.getByRole("link", { name: "信息确认并提交" })).toHaveCount(0);
-    } finally {
-      sql(`UPDATE collection_window SET closes_at = '${closesAt.replace(/'/g, "''")}' WHERE subsystem = 'enrollment'`);
-    }
+    });
   });
 });

@@ -1,19 +1,7 @@
-import { Browser, Locator, Page, TestInfo } from "@playwright/test";
+import { Locator, Page, TestInfo } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
 import { childId, fillAllSections, makeJpeg, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
-
-/** A desktop page signed in as a demo member of staff. */
-async function staffPage(browser: Browser, username: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
-  const page = await context.newPage();
-  await page.goto("/staff/sign-in");
-  await waitForHydration(page);
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill("ruxue-demo-2026");
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page).toHaveURL(/\/staff$/);
-  return page;
-}
+import { staffPage } from "./staff";
 
 /** Opens the queue, finds the registration by the child's name and opens it. */
 async function openFromQueue(page: Page, childName: string, filter = "") {

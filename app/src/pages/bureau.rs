@@ -143,6 +143,9 @@ pub fn BureauSettingsPage() -> impl IntoView {
             </p>
             <div aria-live="assertive">{errors}</div>
             <h2>{move || t("报名与审核时间", "Windows").get(locale.get())}</h2>
+            {move || set_window.value().get().and_then(Result::ok).map(|_| view! {
+                <p class="tag tag-open" role="status">{move || t("报名与审核时间已保存", "Windows saved").get(locale.get())}</p>
+            })}
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     match windows.await {

@@ -11,7 +11,10 @@ use tower_sessions::Session;
 use crate::{
     api::{
         me::MyIdentity,
-        staff::{NewStaffAccount, PlaceOption, SchoolOverview, StaffAccountView, StaffOverview},
+        staff::{
+            NewStaffAccount, PlaceOption, SchoolOverview, StaffAccountView, StaffAdminData,
+            StaffOverview,
+        },
     },
     domain::{PersonName, StaffRole},
     error::FieldProblem,
@@ -178,9 +181,24 @@ pub async fn staff_overview(
     })
 }
 
+/// The administrators' staff page: the accounts of their district and where new ones can
+/// be placed.
+pub async fn staff_admin(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<StaffAdminData, ServiceError> {
+    let accounts = list_staff(db, actor).await?;
+    let (schools, points) = staff_places(db, actor).await?;
+    Ok(StaffAdminData {
+        accounts,
+        schools,
+        points,
+    })
+}
+
 /// Staff accounts an administrator manages: all for a city-wide one, their bureau's for a
 /// district one.
-pub async fn list_staff(
+async fn list_staff(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<Vec<StaffAccountView>, ServiceError> {
@@ -233,7 +251,7 @@ async fn bureau_of(
 }
 
 /// Schools and registration points an administrator can assign staff to.
-pub async fn staff_places(
+async fn staff_places(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<(Vec<PlaceOption>, Vec<PlaceOption>), ServiceError> {
@@ -317,7 +335,8 @@ pub async fn create_staff(
     }
     let (mut school_id, mut point_id, mut bureau_id) = (None, None, None);
     match input.role {
-        StaffRole::Reviewer => match input.place_id {
+        None => problems.push(FieldProblem::new("role", "请选择角色。", "Choose a role.")),
+        Some(StaffRole::Reviewer) => match input.place_id {
             Some(id) => match school::Entity::find_by_id(id).one(db).await? {
                 Some(s) if admin.bureau_id.is_none_or(|b| b == s.bureau_id) => {
                     school_id = Some(s.id)
@@ -334,7 +353,7 @@ pub async fn create_staff(
                 "A reviewer belongs to a school: choose one.",
             )),
         },
-        StaffRole::PointStaff => match input.place_id {
+        Some(StaffRole::PointStaff) => match input.place_id {
             Some(id) => match registration_point::Entity::find_by_id(id).one(db).await? {
                 Some(p) if admin.bureau_id.is_none_or(|b| b == p.bureau_id) => {
                     point_id = Some(p.id)
@@ -352,17 +371,17 @@ pub async fn create_staff(
             )),
         },
         // A district administrator makes administrators of their own district only.
-        StaffRole::BureauAdmin => bureau_id = admin.bureau_id,
+        Some(StaffRole::BureauAdmin) => bureau_id = admin.bureau_id,
     }
-    if !problems.is_empty() {
+    let Some(role) = input.role.filter(|_| problems.is_empty()) else {
         return Err(ServiceError::Invalid(problems));
-    }
+    };
     let password_hash = password::hash_password(input.password).await?;
     let inserted = staff_account::ActiveModel {
         username: Set(username),
         display_name: Set(display_name),
         password_hash: Set(password_hash),
-        role: Set(input.role.code().to_owned()),
+        role: Set(role.code().to_owned()),
         bureau_id: Set(bureau_id),
         school_id: Set(school_id),
         registration_point_id: Set(point_id),

@@ -530,6 +530,31 @@ async fn an_administrator_creates_staff_and_bad_input_names_each_field() {
         .collect();
     assert_eq!(fields, ["username", "display_name", "password", "place_id"]);
 
+    // No role chosen, or one that does not exist: the role is named, beside the others.
+    for role in ["", "superuser"] {
+        let bad = admin
+            .call(
+                "create_staff_account",
+                &[
+                    ("username", "reviewer.new"),
+                    ("display_name", ""),
+                    ("role", role),
+                    ("place_id", ""),
+                    ("password", "yinhai-review-2026"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), 422, "role {role:?}");
+        let body: serde_json::Value = bad.json().await.expect("json");
+        let problems = body["Invalid"]["problems"].as_array().expect("problems");
+        let fields: Vec<&str> = problems
+            .iter()
+            .filter_map(|p| p["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["display_name", "role"], "role {role:?}");
+        assert_eq!(problems[1]["message"]["zh"], "请选择角色。");
+    }
+
     let data: serde_json::Value = admin
         .call("list_staff_accounts", &[])
         .await
@@ -627,11 +652,14 @@ async fn the_simulated_host_app_cannot_run_with_https() {
     let mut settings = crate::helpers::test_settings(&url, false);
     settings.https = true;
     settings.dev_host_app = true;
-    assert!(
-        server::startup::Application::build(&settings)
-            .await
-            .is_err()
-    );
+    match server::startup::Application::build(&settings).await {
+        Err(server::startup::StartupError::Config(message)) => assert!(
+            message.contains("RUXUE_DEV_HOST_APP") && message.contains("RUXUE_HTTPS"),
+            "{message}"
+        ),
+        Err(other) => panic!("expected the simulated host app's configuration error, got: {other}"),
+        Ok(_) => panic!("the simulated host app started with HTTPS"),
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,56 @@
+import { Browser, Page } from "@playwright/test";
+import { expect, waitForHydration } from "./fixtures";
+
+/** A desktop page signed in as a demo member of staff. */
+export async function staffPage(browser: Browser, username: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const page = await context.newPage();
+  await page.goto("/staff/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill("ruxue-demo-2026");
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/staff$/);
+  return page;
+}
+
+/** `YYYY-MM-DDTHH:MM` (a datetime-local value) one minute later. */
+function minuteAfter(local: string): string {
+  return new Date(Date.parse(`${local}:00Z`) + 60_000).toISOString().slice(0, 16);
+}
+
+/** Sets a subsystem's collection close on the bureau's settings page, as an administrator does. */
+async function saveClose(bureau: Page, subsystem: string, closes: string) {
+  const form = bureau.locator(`[data-window="${subsystem}"]`);
+  await form.getByLabel("采集结束").fill(closes);
+  const saved = bureau.waitForResponse((r) => r.url().includes("/api/set_window"));
+  await form.getByRole("button", { name: "保存时间" }).click();
+  expect((await saved).status()).toBe(200);
+  await expect(bureau.getByRole("status").filter({ hasText: "报名与审核时间已保存" })).toBeVisible();
+  await expect(form.getByLabel("采集结束")).toHaveValue(closes);
+}
+
+/**
+ * Runs `body` while the subsystem's collection window is closed: the administrator sets it to
+ * close a minute after it opened on the bureau's page, and sets it back afterwards. `body` gets
+ * the closing time in the bureau's clock (`YYYY-MM-DDTHH:MM`).
+ */
+export async function withCollectionClosed(browser: Browser, subsystem: string, body: (closedAt: string) => Promise<void>) {
+  const bureau = await staffPage(browser, "admin");
+  await bureau.goto("/bureau");
+  await waitForHydration(bureau);
+  const form = bureau.locator(`[data-window="${subsystem}"]`);
+  const opens = await form.getByLabel("采集开始").inputValue();
+  const closes = await form.getByLabel("采集结束").inputValue();
+  expect(opens).not.toBe("");
+  const closedAt = minuteAfter(opens);
+  await saveClose(bureau, subsystem, closedAt);
+  try {
+    await body(closedAt);
+  } finally {
+    await bureau.reload();
+    await waitForHydration(bureau);
+    await saveClose(bureau, subsystem, closes);
+    await bureau.context().close();
+  }
+}
