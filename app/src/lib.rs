@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 

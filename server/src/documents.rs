@@ -3,11 +3,12 @@
 //! see the registration, never cached, never sniffed).
 
 use app::{
+    domain::photo::PhotoSize,
     error::AppError,
     server::{
         AppState,
         auth::Actor,
-        documents::{self, PhotoSize, Upload, UploadError},
+        documents::{self, Upload, UploadError},
         photos::MAX_PHOTO_BYTES,
         to_app_error,
     },

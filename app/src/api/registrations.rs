@@ -286,7 +286,7 @@ pub async fn create_registration(
     )
     .await
     .map_err(to_app_error)?;
-    leptos_axum::redirect(&format!("/registrations/{id}"));
+    leptos_axum::redirect(&crate::routes::registration(id));
     Ok(id)
 }
 
@@ -314,7 +314,7 @@ pub async fn claim_child_registration(
     )
     .await
     .map_err(to_app_error)?;
-    leptos_axum::redirect(&format!("/registrations/{id}"));
+    leptos_axum::redirect(&crate::routes::registration(id));
     Ok(id)
 }
 

@@ -3,7 +3,10 @@
 
 use leptos::{ev::MouseEvent, prelude::*};
 
-use crate::i18n::{Locale, switch_locale, use_locale};
+use crate::{
+    i18n::{Locale, switch_locale, use_locale},
+    routes,
+};
 
 /// Switches between Chinese and English and remembers the choice.
 #[component]
@@ -17,7 +20,7 @@ pub fn LanguageSwitch() -> impl IntoView {
     view! {
         <a
             class="language-switch"
-            href=move || format!("/lang/{}", target().tag())
+            href=move || routes::language(target())
             hreflang=move || target().tag()
             lang=move || target().tag()
             on:click=on_click

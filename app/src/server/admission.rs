@@ -23,7 +23,7 @@ use crate::{
     i18n::LocalizedText,
     server::{
         Clock,
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         bureau::{own_school, parse_local},
         entities::{
             admission_decision, entry, parent_account, publication, registration, review_event,
@@ -145,7 +145,7 @@ pub async fn page(
     audit::record_list(
         db,
         request,
-        "list.admissions",
+        AuditAction::ListAdmissions,
         "school",
         Some(school.id),
         &shown,
@@ -237,7 +237,7 @@ pub async fn decide(
     audit::record(
         &txn,
         request,
-        "admissions.decide",
+        AuditAction::AdmissionsDecide,
         "school",
         Some(school_id),
         serde_json::json!({
@@ -336,7 +336,7 @@ pub async fn schedule(
     audit::record(
         &txn,
         request,
-        "admissions.schedule",
+        AuditAction::AdmissionsSchedule,
         "school",
         Some(school.id),
         serde_json::json!({ "publish_at": at.to_rfc3339(), "decided": decided }),
@@ -503,7 +503,7 @@ async fn publish_one(
     }
     audit::record_system(
         &txn,
-        "admissions.publish",
+        AuditAction::AdmissionsPublish,
         "school",
         Some(due.school_id),
         serde_json::json!({ "publication": due.id, "changed": changed }),

@@ -15,7 +15,7 @@ use crate::{
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
     server::{
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         auth::Actor,
         entities::{
             appointment, appointment_slot, entry, registration, registration_point, school,
@@ -221,7 +221,7 @@ pub async fn book(
     audit::record(
         &txn,
         request,
-        "appointment.book",
+        AuditAction::AppointmentBook,
         "registration",
         Some(row.id),
         serde_json::json!({ "slot": slot_id }),
@@ -281,7 +281,7 @@ pub async fn cancel(
     audit::record(
         &txn,
         request,
-        "appointment.cancel",
+        AuditAction::AppointmentCancel,
         "registration",
         Some(row.id),
         serde_json::json!({ "slot": old.slot_id }),
@@ -347,7 +347,7 @@ pub async fn point_list(
     audit::record_list(
         db,
         request,
-        "list.point_appointments",
+        AuditAction::ListPointAppointments,
         "registration_point",
         Some(point.id),
         &shown,
@@ -387,7 +387,7 @@ pub async fn check_in(
     audit::record(
         db,
         request,
-        "appointment.check_in",
+        AuditAction::AppointmentCheckIn,
         "registration",
         Some(registration_id),
         serde_json::json!({ "appointment": appointment_id }),

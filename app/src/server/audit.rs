@@ -20,12 +20,137 @@ pub struct Request {
     pub now: DateTime<Utc>,
 }
 
+/// What the audit log records, each spelled once. The codes are stored in an append-only
+/// log and shown to the bureau: never renamed, only added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    /// The bureau decided admissions for a school.
+    AdmissionsDecide,
+    /// A scheduled publication was applied.
+    AdmissionsPublish,
+    /// The bureau scheduled a school's publication.
+    AdmissionsSchedule,
+    /// A parent booked an on-site appointment.
+    AppointmentBook,
+    /// A parent cancelled an appointment.
+    AppointmentCancel,
+    /// Point staff checked a family in.
+    AppointmentCheckIn,
+    /// The bureau allowed or stopped full ID numbers in exports.
+    BureauExportFullIds,
+    /// An entry was created or changed.
+    EntrySave,
+    /// Staff read the admissions list.
+    ListAdmissions,
+    /// Point staff read their day's appointments.
+    ListPointAppointments,
+    /// Staff read a review queue.
+    ListReviewQueue,
+    /// The bureau read the registrations set aside by claims.
+    ListSetAside,
+    /// A material rule was added.
+    MaterialRuleAdd,
+    /// A material rule was removed.
+    MaterialRuleRemove,
+    /// A notice was published.
+    NoticeAdd,
+    /// Staff viewed a document photo.
+    PhotoView,
+    /// A confirmed parent claimed a child's ID number.
+    RegistrationClaimed,
+    /// A reviewer decided a registration.
+    RegistrationDecide,
+    /// A parent resubmitted after changes.
+    RegistrationResubmit,
+    /// A registration was set aside by a claim.
+    RegistrationSetAside,
+    /// The bureau decided on a set-aside registration.
+    RegistrationSetAsideDecided,
+    /// Staff opened a registration.
+    RegistrationView,
+    /// Staff exported a review list.
+    RegistrationsExport,
+    /// A school's places changed.
+    SchoolCapacity,
+    /// A community was added to a catchment.
+    SchoolCatchmentAdd,
+    /// A community was removed from a catchment.
+    SchoolCatchmentRemove,
+    /// A collection window changed.
+    WindowSet,
+}
+
+impl AuditAction {
+    pub const ALL: [Self; 27] = [
+        Self::AdmissionsDecide,
+        Self::AdmissionsPublish,
+        Self::AdmissionsSchedule,
+        Self::AppointmentBook,
+        Self::AppointmentCancel,
+        Self::AppointmentCheckIn,
+        Self::BureauExportFullIds,
+        Self::EntrySave,
+        Self::ListAdmissions,
+        Self::ListPointAppointments,
+        Self::ListReviewQueue,
+        Self::ListSetAside,
+        Self::MaterialRuleAdd,
+        Self::MaterialRuleRemove,
+        Self::NoticeAdd,
+        Self::PhotoView,
+        Self::RegistrationClaimed,
+        Self::RegistrationDecide,
+        Self::RegistrationResubmit,
+        Self::RegistrationSetAside,
+        Self::RegistrationSetAsideDecided,
+        Self::RegistrationView,
+        Self::RegistrationsExport,
+        Self::SchoolCapacity,
+        Self::SchoolCatchmentAdd,
+        Self::SchoolCatchmentRemove,
+        Self::WindowSet,
+    ];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::AdmissionsDecide => "admissions.decide",
+            Self::AdmissionsPublish => "admissions.publish",
+            Self::AdmissionsSchedule => "admissions.schedule",
+            Self::AppointmentBook => "appointment.book",
+            Self::AppointmentCancel => "appointment.cancel",
+            Self::AppointmentCheckIn => "appointment.check_in",
+            Self::BureauExportFullIds => "bureau.export_full_ids",
+            Self::EntrySave => "entry.save",
+            Self::ListAdmissions => "list.admissions",
+            Self::ListPointAppointments => "list.point_appointments",
+            Self::ListReviewQueue => "list.review_queue",
+            Self::ListSetAside => "list.set_aside",
+            Self::MaterialRuleAdd => "material_rule.add",
+            Self::MaterialRuleRemove => "material_rule.remove",
+            Self::NoticeAdd => "notice.add",
+            Self::PhotoView => "photo.view",
+            Self::RegistrationClaimed => "registration.claimed",
+            Self::RegistrationDecide => "registration.decide",
+            Self::RegistrationResubmit => "registration.resubmit",
+            Self::RegistrationSetAside => "registration.set_aside",
+            Self::RegistrationSetAsideDecided => "registration.set_aside_decided",
+            Self::RegistrationView => "registration.view",
+            Self::RegistrationsExport => "registrations.export",
+            Self::SchoolCapacity => "school.capacity",
+            Self::SchoolCatchmentAdd => "school.catchment.add",
+            Self::SchoolCatchmentRemove => "school.catchment.remove",
+            Self::WindowSet => "window.set",
+        }
+    }
+}
+
 /// Writes one audit row. Call it inside the transaction of the action it records, so
 /// that an action is never without its row and a failed action leaves none.
 pub async fn record(
     db: &impl ConnectionTrait,
     request: &Request,
-    action: &str,
+    action: AuditAction,
     object_kind: &str,
     object_id: Option<i32>,
     detail: serde_json::Value,
@@ -39,7 +164,7 @@ pub async fn record(
         at: Set(request.now),
         actor_kind: Set(actor_kind.to_owned()),
         actor_id: Set(actor_id),
-        action: Set(action.to_owned()),
+        action: Set(action.code().to_owned()),
         object_kind: Set(object_kind.to_owned()),
         object_id: Set(object_id),
         address: Set(request.address.chars().take(64).collect()),
@@ -60,7 +185,7 @@ pub const MAX_IDS_PER_ROW: usize = 100;
 pub async fn record_list(
     db: &impl ConnectionTrait,
     request: &Request,
-    action: &str,
+    action: AuditAction,
     object_kind: &str,
     object_id: Option<i32>,
     registrations: &[i32],
@@ -94,7 +219,7 @@ pub async fn record_list(
 /// Writes one audit row for something the platform did by itself (a timed publication).
 pub async fn record_system(
     db: &impl ConnectionTrait,
-    action: &str,
+    action: AuditAction,
     object_kind: &str,
     object_id: Option<i32>,
     detail: serde_json::Value,
@@ -104,7 +229,7 @@ pub async fn record_system(
         at: Set(now),
         actor_kind: Set("system".to_owned()),
         actor_id: Set(None),
-        action: Set(action.to_owned()),
+        action: Set(action.code().to_owned()),
         object_kind: Set(object_kind.to_owned()),
         object_id: Set(object_id),
         address: Set(String::new()),
@@ -114,4 +239,17 @@ pub async fn record_system(
     .insert(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::AuditAction;
+
+    #[test]
+    fn each_action_has_its_own_code() {
+        let codes: BTreeSet<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        assert_eq!(codes.len(), AuditAction::ALL.len());
+    }
 }

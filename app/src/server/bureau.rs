@@ -20,7 +20,7 @@ use crate::{
     error::FieldProblem,
     i18n::LocalizedText,
     server::{
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         auth::{Actor, StaffActor},
         entities::{
             audit_log, bureau, catchment, collection_window, entry, material_rule, notice,
@@ -198,7 +198,7 @@ pub async fn set_capacity(
     audit::record(
         db,
         request,
-        "school.capacity",
+        AuditAction::SchoolCapacity,
         "school",
         Some(school_id),
         serde_json::json!({ "subsystem": subsystem.code(), "grade": grade, "capacity": capacity }),
@@ -261,7 +261,7 @@ pub async fn add_catchment(
     audit::record(
         db,
         request,
-        "school.catchment.add",
+        AuditAction::SchoolCatchmentAdd,
         "school",
         Some(school_id),
         serde_json::json!({ "community": community }),
@@ -286,7 +286,7 @@ pub async fn remove_catchment(
     audit::record(
         db,
         request,
-        "school.catchment.remove",
+        AuditAction::SchoolCatchmentRemove,
         "school",
         Some(row.school_id),
         serde_json::json!({ "community": row.community }),
@@ -436,7 +436,7 @@ pub async fn set_window(
     audit::record(
         db,
         request,
-        "window.set",
+        AuditAction::WindowSet,
         "bureau",
         Some(bureau.id),
         serde_json::json!({
@@ -487,7 +487,7 @@ pub async fn add_notice(
     audit::record(
         db,
         request,
-        "notice.add",
+        AuditAction::NoticeAdd,
         "notice",
         Some(row.id),
         serde_json::json!({}),

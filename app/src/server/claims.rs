@@ -19,7 +19,7 @@ use crate::{
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
     server::{
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         bureau::{admin_bureau, offset_of},
         crypto,
         entities::{parent_account, registration, school},
@@ -159,7 +159,7 @@ pub async fn claim_child(
         audit::record(
             &txn,
             request,
-            "registration.set_aside",
+            AuditAction::RegistrationSetAside,
             "registration",
             Some(held.id),
             serde_json::json!({ "confirmed_by": "household_register", "from_state": held.state }),
@@ -171,7 +171,7 @@ pub async fn claim_child(
     audit::record(
         db,
         request,
-        "registration.claimed",
+        AuditAction::RegistrationClaimed,
         "registration",
         Some(id),
         serde_json::json!({ "set_aside": held.id }),
@@ -255,7 +255,7 @@ pub async fn set_aside_claims(
     audit::record_list(
         db,
         request,
-        "list.set_aside",
+        AuditAction::ListSetAside,
         "bureau",
         Some(bureau.id),
         &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
@@ -390,7 +390,7 @@ pub async fn decide_set_aside(
     audit::record(
         &txn,
         request,
-        "registration.set_aside_decided",
+        AuditAction::RegistrationSetAsideDecided,
         "registration",
         Some(row.id),
         serde_json::json!({ "decision": note }),

@@ -15,7 +15,7 @@ use crate::{
     },
     i18n::LocalizedText,
     server::{
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         auth::Actor,
         bureau::admin_bureau,
         entities::{bureau, entry, material_rule, registration},
@@ -148,7 +148,7 @@ pub async fn save_entry(
     audit::record(
         db,
         request,
-        "entry.save",
+        AuditAction::EntrySave,
         "entry",
         Some(id),
         serde_json::json!({ "sections": list, "active": input.active }),
@@ -248,7 +248,7 @@ pub async fn add_rule(
     audit::record(
         db,
         request,
-        "material_rule.add",
+        AuditAction::MaterialRuleAdd,
         "material_rule",
         Some(row.id),
         serde_json::json!({ "document": document.code(), "condition": condition.code(), "required": input.required }),
@@ -273,7 +273,7 @@ pub async fn remove_rule(
     audit::record(
         db,
         request,
-        "material_rule.remove",
+        AuditAction::MaterialRuleRemove,
         "material_rule",
         Some(row.id),
         serde_json::json!({ "document": row.document, "condition": row.condition }),
@@ -295,7 +295,7 @@ pub async fn set_export_full_ids(
     audit::record(
         db,
         request,
-        "bureau.export_full_ids",
+        AuditAction::BureauExportFullIds,
         "bureau",
         Some(id),
         serde_json::json!({ "allow": allow }),

@@ -16,6 +16,7 @@ use crate::{
     domain::{
         RegistrationState, SectionData, SectionKind, StaffRole,
         materials::{self, Condition, MaterialItem, MaterialRule, PhotoView},
+        photo::PhotoSize,
         provenance::{Document, Provenance},
     },
     error::FieldProblem,
@@ -678,24 +679,6 @@ fn check_document_allowed(editing: &Editing, document: Document) -> Result<(), S
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PhotoSize {
-    Full,
-    Review,
-    Thumb,
-}
-
-impl PhotoSize {
-    pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "full" => Some(Self::Full),
-            "review" => Some(Self::Review),
-            "thumb" => Some(Self::Thumb),
-            _ => None,
-        }
-    }
-}
-
 /// A photo's bytes, for its registrant, staff of its school once submitted, and the
 /// bureau's administrators; anyone else finds nothing. Every view by staff is recorded in
 /// the audit log (the photo, its document and the copy asked for) before the bytes are
@@ -746,23 +729,23 @@ pub async fn photo(
     if !allowed {
         return Err(ServiceError::NotFound);
     }
-    let (key, size_code) = match size {
-        PhotoSize::Full => (&photo.full_key, "full"),
-        PhotoSize::Review => (&photo.review_key, "review"),
-        PhotoSize::Thumb => (&photo.thumb_key, "thumb"),
+    let key = match size {
+        PhotoSize::Full => &photo.full_key,
+        PhotoSize::Review => &photo.review_key,
+        PhotoSize::Thumb => &photo.thumb_key,
     };
     let bytes = store.get(key).await?;
     if matches!(actor, Actor::Staff(_)) {
         crate::server::audit::record(
             db,
             request,
-            "photo.view",
+            crate::server::audit::AuditAction::PhotoView,
             "registration",
             Some(row.id),
             serde_json::json!({
                 "photo": photo.id,
                 "document": photo.document,
-                "size": size_code,
+                "size": size.code(),
             }),
         )
         .await?;

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::{
     domain::{RegistrationState, ResidentId, StaffRole, review::QueueFilter},
     server::{
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         entities::{bureau, entry, registration, school, staff_account},
         failure::ServiceError,
         registrations::{masked_child, offset_of},
@@ -175,7 +175,7 @@ pub async fn export(
     audit::record(
         db,
         request,
-        "registrations.export",
+        AuditAction::RegistrationsExport,
         "school",
         (schools.len() == 1)
             .then(|| schools.first().map(|s| s.id))

@@ -36,7 +36,7 @@ use crate::{
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
     server::{
-        audit::{self, Request},
+        audit::{self, AuditAction, Request},
         auth::{Actor, StaffActor},
         documents,
         entities::{entry, parent_account, registration, review_event, school, staff_account},
@@ -222,7 +222,7 @@ pub async fn queue(
     audit::record_list(
         db,
         request,
-        "list.review_queue",
+        AuditAction::ListReviewQueue,
         "school",
         queue_school,
         &shown,
@@ -477,7 +477,7 @@ pub async fn detail(
     audit::record(
         db,
         request,
-        "registration.view",
+        AuditAction::RegistrationView,
         "registration",
         Some(row.id),
         serde_json::json!({ "state": state.code() }),
@@ -752,7 +752,7 @@ pub async fn decide(
     audit::record(
         &txn,
         request,
-        "registration.decide",
+        AuditAction::RegistrationDecide,
         "registration",
         Some(row.id),
         serde_json::json!({
@@ -942,7 +942,7 @@ pub async fn resubmit(
     audit::record(
         &txn,
         request,
-        "registration.resubmit",
+        AuditAction::RegistrationResubmit,
         "registration",
         Some(row.id),
         serde_json::json!({ "from": state.code(), "to": next.code() }),

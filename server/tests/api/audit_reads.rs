@@ -415,7 +415,7 @@ async fn a_bureau_administrator_reads_only_the_audit_rows_of_their_bureau() {
     assert_eq!(response.status(), 200, "capacity set");
     audit::record_system(
         &app.db,
-        "admissions.publish",
+        audit::AuditAction::AdmissionsPublish,
         "school",
         Some(other_school.id),
         json!({ "changed": 0 }),

@@ -509,3 +509,35 @@ async fn a_first_registration_needs_checked_details_and_a_child_of_age() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["Invalid"]["problems"][0]["field"], "child_id_number");
 }
+
+#[tokio::test]
+async fn the_typed_paths_of_a_registration_open_its_pages() {
+    use app::{domain::SectionKind, routes};
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let id = created_id(create(&parent, entry, school, TWIN_1).await).await;
+    let view: Value = parent
+        .call("get_registration", &[("id", id.to_string().as_str())])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let reference = view["reference"].as_str().expect("reference").to_owned();
+    for path in [
+        routes::registration(id),
+        routes::section(id, SectionKind::Child),
+        routes::section(id, SectionKind::Guardian),
+        routes::documents(id),
+        routes::confirm(id),
+    ] {
+        let page = parent.get(&path).await;
+        assert_eq!(page.status(), 200, "{path}");
+        let html = page.text().await.expect("html");
+        assert!(html.contains(&reference), "{path} shows the registration");
+        assert!(!html.contains("没有找到这个页面"), "{path} is a page");
+    }
+    // A path the routes do not know answers the not-found page, so the check above can fail.
+    let unknown = parent.get(&format!("/registrations/{id}/sectionz")).await;
+    assert_eq!(unknown.status(), 404);
+}

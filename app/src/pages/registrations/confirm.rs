@@ -18,6 +18,7 @@ use crate::{
     },
     error::FieldProblem,
     i18n::{Locale, t, use_locale},
+    routes,
 };
 
 /// The confirmation page.
@@ -53,10 +54,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(_)) = submit.value().get() {
-            navigate(
-                &format!("/registrations/{id}/submitted"),
-                Default::default(),
-            );
+            navigate(&routes::submitted(id), Default::default());
         }
     });
     let answers = r.answers.clone();
@@ -84,7 +82,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                     <h2>{move || t("以下信息需要修改后才能提交", "Fix these before you submit").get(locale.get())}</h2>
                     <ul>
                         {problems.into_iter().map(|(kind, p)| {
-                            let href = format!("/registrations/{id}/sections/{}#field-{}", kind.code(), p.field);
+                            let href = routes::section_field(id, kind, &p.field, false);
                             view! { <li><a href=href>{move || format!("{}：{}", kind.title().get(locale.get()), p.message.get(locale.get()))}</a></li> }
                         }).collect_view()}
                     </ul>
@@ -96,7 +94,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                     <ul>
                         {missing.iter().map(|d| {
                             let d = *d;
-                            view! { <li><a href=format!("/registrations/{id}/documents#document-{}", d.code())>{move || d.name().get(locale.get())}</a></li> }
+                            view! { <li><a href=routes::document(id, d)>{move || d.name().get(locale.get())}</a></li> }
                         }).collect_view()}
                     </ul>
                 </div>
@@ -117,7 +115,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                         <h2>{move || kind.title().get(locale.get())}</h2>
                         <dl class="facts">
                             {rows.into_iter().map(|(spec, value, prefilled)| {
-                                let href = format!("/registrations/{id}/sections/{}?from=confirm#field-{}", kind.code(), spec.name);
+                                let href = routes::section_field(id, kind, spec.name, true);
                                 view! {
                                     <dt>{move || spec.label.get(locale.get())}</dt>
                                     <dd>
@@ -145,7 +143,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
             <div aria-live="assertive">
                 {move || submit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             </div>
-            <a class="button" href=format!("/registrations/{id}")>{move || t("返回列表", "Back to list").get(locale.get())}</a>
+            <a class="button" href=routes::registration(id)>{move || t("返回列表", "Back to list").get(locale.get())}</a>
         </section>
     }
 }
@@ -187,7 +185,7 @@ fn Receipt(r: RegistrationView) -> impl IntoView {
                 <li>{move || t("审核通过不等于录取，录取结果以教体局公布为准。", "Passing review is not admission: the bureau publishes admissions.").get(locale.get())}</li>
             </ol>
             <p class="hint no-print">{move || t("可使用浏览器的打印功能保存本页作为回执。", "Use the browser's print function to keep this page as a receipt.").get(locale.get())}</p>
-            <a class="button no-print" href=format!("/registrations/{id}")>{move || match locale.get() { Locale::Zh => "查看报名信息", Locale::En => "View the registration" }}</a>
+            <a class="button no-print" href=routes::registration(id)>{move || match locale.get() { Locale::Zh => "查看报名信息", Locale::En => "View the registration" }}</a>
             <a class="button no-print" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>
         </section>
     }

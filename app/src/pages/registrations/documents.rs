@@ -11,8 +11,9 @@ use super::{
 use crate::{
     api::registrations::{RegistrationView, remove_document_photo},
     components::ErrorPanel,
-    domain::{materials::MaterialItem, provenance::Document},
+    domain::{materials::MaterialItem, photo::PhotoSize, provenance::Document},
     i18n::{Locale, t, use_locale},
+    routes,
 };
 
 /// The documents page of a registration.
@@ -68,8 +69,30 @@ fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
                     && request.as_ref().is_none_or(|r| r.allows_document(item.document));
                 view! { <DocumentCard id item editable changed /> }
             }).collect_view()}
-            <a class="button" href=format!("/registrations/{id}")>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
+            <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
         </section>
+    }
+}
+
+/// Where a photo's upload is (the browser moves it along; the server renders none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+enum UploadStage {
+    Compressing,
+    Uploading,
+    Done,
+    Failed,
+}
+
+impl UploadStage {
+    /// As the page marks it (`data-stage`), for styles and tests.
+    fn code(self) -> &'static str {
+        match self {
+            Self::Compressing => "compressing",
+            Self::Uploading => "uploading",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
     }
 }
 
@@ -78,8 +101,7 @@ fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
 struct Job {
     key: u32,
     name: String,
-    /// `compressing`, `uploading`, `done` or `failed`.
-    stage: RwSignal<&'static str>,
+    stage: RwSignal<UploadStage>,
     progress: RwSignal<u32>,
     retries: RwSignal<u32>,
     problem: RwSignal<Option<PhotoProblem>>,
@@ -136,8 +158,8 @@ fn DocumentCard(
                     let size = format!("{:.1} MB", photo.bytes as f64 / 1_048_576.0);
                     view! {
                         <li data-photo=photo.id>
-                            <a href=format!("/documents/{}/full", photo.id) target="_self">
-                                <img src=format!("/documents/{}/thumb", photo.id) alt=alt width="160" loading="lazy" />
+                            <a href=routes::photo(photo.id, PhotoSize::Full) target="_self">
+                                <img src=routes::photo(photo.id, PhotoSize::Thumb) alt=alt width="160" loading="lazy" />
                             </a>
                             <span class="hint" data-photo-size=format!("{}x{}", photo.width, photo.height)>{format!("{}×{} · {size}", photo.width, photo.height)}</span>
                             {editable.then(|| view! {
@@ -208,7 +230,7 @@ fn PhotoPicker(
                 let job = Job {
                     key: (js_sys::Math::random() * 1e9) as u32,
                     name: file.name(),
-                    stage: RwSignal::new("compressing"),
+                    stage: RwSignal::new(UploadStage::Compressing),
                     progress: RwSignal::new(0),
                     retries: RwSignal::new(0),
                     problem: RwSignal::new(None),
@@ -229,17 +251,12 @@ fn PhotoPicker(
                         }
                         Err(problem) => {
                             job.problem.try_set(Some(problem));
-                            job.stage.try_set("failed");
+                            job.stage.try_set(UploadStage::Failed);
                             return;
                         }
                     };
-                    job.stage.try_set("uploading");
-                    let url = match replaces {
-                        Some(photo) => {
-                            format!("/api/registrations/{id}/documents/{code}?replaces={photo}")
-                        }
-                        None => format!("/api/registrations/{id}/documents/{code}"),
-                    };
+                    job.stage.try_set(UploadStage::Uploading);
+                    let url = routes::upload(id, document, replaces);
                     match super::photo_upload::send(
                         url,
                         blob,
@@ -251,12 +268,12 @@ fn PhotoPicker(
                     .await
                     {
                         Ok(_) => {
-                            job.stage.try_set("done");
+                            job.stage.try_set(UploadStage::Done);
                             changed.try_update(|c| *c += 1);
                         }
                         Err(problem) => {
                             job.problem.try_set(Some(problem));
-                            job.stage.try_set("failed");
+                            job.stage.try_set(UploadStage::Failed);
                         }
                     }
                 });
@@ -284,11 +301,11 @@ fn UploadRow(job: Job) -> impl IntoView {
     let sent_bytes = job.sent_bytes;
     let compress_ms = job.compress_ms;
     view! {
-        <li class="upload" data-stage=move || stage.get() data-sent-bytes=move || sent_bytes.get() data-compress-ms=move || compress_ms.get()>
+        <li class="upload" data-stage=move || stage.get().code() data-sent-bytes=move || sent_bytes.get() data-compress-ms=move || compress_ms.get()>
             <span class="upload-name">{name}</span>
             {move || match stage.get() {
-                "compressing" => view! { <span class="hint">{move || t("正在压缩…", "Compressing…").get(locale.get())}</span> }.into_any(),
-                "uploading" => view! {
+                UploadStage::Compressing => view! { <span class="hint">{move || t("正在压缩…", "Compressing…").get(locale.get())}</span> }.into_any(),
+                UploadStage::Uploading => view! {
                     <progress max="100" value=move || progress.get() aria-label=move || t("上传进度", "Upload progress").get(locale.get())></progress>
                     <span class="hint">{move || {
                         let n = retries.get();
@@ -299,12 +316,12 @@ fn UploadRow(job: Job) -> impl IntoView {
                         }
                     }}</span>
                 }.into_any(),
-                "done" => view! { <span class="tag tag-open">{move || t("已上传", "Uploaded").get(locale.get())}</span> }.into_any(),
-                _ => view! {
+                UploadStage::Done => view! { <span class="tag tag-open">{move || t("已上传", "Uploaded").get(locale.get())}</span> }.into_any(),
+                UploadStage::Failed => view! {
                     <span class="field-error" role="alert">{move || problem.get().map(|p| p.message(locale.get())).unwrap_or_default()}</span>
                 }.into_any(),
             }}
-            <button type="button" class="link-button" hidden=move || stage.get() != "uploading"
+            <button type="button" class="link-button" hidden=move || stage.get() != UploadStage::Uploading
                 on:click=move |_| {
                     #[cfg(target_arch = "wasm32")]
                     super::photo_upload::cancel(key);

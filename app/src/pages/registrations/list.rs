@@ -11,6 +11,7 @@ use crate::{
     },
     components::SignOutButton,
     i18n::{Locale, t, use_locale},
+    routes,
 };
 
 /// The parent's registrations.
@@ -110,7 +111,7 @@ fn Messages(messages: Vec<MessageView>) -> impl IntoView {
             <ul class="messages">
                 {messages.into_iter().map(|m| {
                     let (title, body) = (m.title.clone(), m.body.clone());
-                    let href = m.registration_id.map(|id| format!("/registrations/{id}"));
+                    let href = m.registration_id.map(routes::registration);
                     view! {
                         <li class="message" class:message-unread=m.unread>
                             <p class="message-title">
@@ -146,7 +147,7 @@ fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
         required_sections,
         ..
     } = r;
-    let href = format!("/registrations/{id}");
+    let href = routes::registration(id);
     view! {
         <li class="card" data-registration=id data-state=state.code()>
             <h2 class="card-title">

@@ -15,6 +15,7 @@ use crate::{
     domain::{RegistrationState, SectionStatus},
     i18n::{Locale, t, use_locale},
     pages::appointments::AppointmentPanel,
+    routes,
 };
 
 /// The task-list page of one registration.
@@ -99,7 +100,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             </p>
             <ol class="task-list">
                 {sections.into_iter().map(|(kind, status)| {
-                    let href = format!("/registrations/{id}/sections/{}", kind.code());
+                    let href = routes::section(id, kind);
                     let open = status != SectionStatus::CannotStartYet;
                     let class = match status {
                         SectionStatus::Completed => "tag tag-open",
@@ -149,18 +150,18 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                    <a class="button" href=format!("/registrations/{id}/documents")>
+                    <a class="button" href=routes::documents(id)>
                         {move || if editable { t("上传证明材料", "Upload documents") } else { t("查看证明材料", "See documents") }.get(locale.get())}
                     </a>
                 </div>
             })}
             {(editable && all_done && state == RegistrationState::Draft).then(|| view! {
-                <a class="button button-primary" href=format!("/registrations/{id}/confirm")>
+                <a class="button button-primary" href=routes::confirm(id)>
                     {move || t("信息确认并提交", "Check and submit").get(locale.get())}
                 </a>
             })}
             {(state == RegistrationState::Submitted).then(|| view! {
-                <a class="button" href=format!("/registrations/{id}/submitted")>{move || t("查看提交回执", "See the receipt").get(locale.get())}</a>
+                <a class="button" href=routes::submitted(id)>{move || t("查看提交回执", "See the receipt").get(locale.get())}</a>
             })}
             <p class="hint">{move || state.next_step().get(locale.get())}</p>
             <ReviewTimeline r=r.clone() />

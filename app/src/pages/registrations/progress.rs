@@ -8,6 +8,7 @@ use crate::{
     components::ErrorPanel,
     domain::{RegistrationState, review::TimelineKind},
     i18n::{t, use_locale},
+    routes,
 };
 
 /// The open change request: what the school asked, where to change it, and 提交修改.
@@ -39,8 +40,8 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
             <ul class="requested-items">
                 {items.into_iter().map(|item| {
                     let href = match item.section {
-                        Some(kind) => format!("/registrations/{id}/sections/{}", kind.code()),
-                        None => format!("/registrations/{id}/documents"),
+                        Some(kind) => routes::section(id, kind),
+                        None => routes::documents(id),
                     };
                     let label = item.label;
                     view! { <li><a href=href>{move || label.get(locale.get()).to_owned()}</a></li> }

@@ -28,6 +28,7 @@ use crate::{
     },
     error::{AppError, FieldProblem},
     i18n::{Locale, t, use_locale},
+    routes,
 };
 
 /// The section page.
@@ -134,19 +135,16 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
     let failures = RwSignal::new(0_u32);
     let retry = RwSignal::new(0_u32);
     let (previous, next) = r.neighbours(kind);
-    let overview = format!("/registrations/{reg_id}");
+    let overview = routes::registration(reg_id);
     // From the check-your-answers page, "save and continue" goes back there.
     let from_confirm = leptos_router::hooks::use_query_map()
         .with_untracked(|q| q.get("from").is_some_and(|f| f == "confirm"));
     let next_href = if from_confirm {
-        format!("/registrations/{reg_id}/confirm")
+        routes::confirm(reg_id)
     } else {
-        next.map_or_else(
-            || overview.clone(),
-            |n| format!("/registrations/{reg_id}/sections/{}", n.code()),
-        )
+        next.map_or_else(|| overview.clone(), |n| routes::section(reg_id, n))
     };
-    let previous_href = previous.map(|p| format!("/registrations/{reg_id}/sections/{}", p.code()));
+    let previous_href = previous.map(|p| routes::section(reg_id, p));
     let go = Callback::new(move |to: String| navigate(&to, Default::default()));
 
     // A copy on this device that differs from the server's is offered back, never applied

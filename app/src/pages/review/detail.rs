@@ -14,11 +14,13 @@ use crate::{
     components::{ErrorPanel, SignInRequired},
     domain::{
         materials::MaterialItem,
+        photo::PhotoSize,
         provenance::{Document, Origin},
         review::{ChangeItem, REJECT_REASONS, ReviewDecision, ReviewStage},
     },
     error::AppError,
     i18n::{Locale, t, use_locale},
+    routes,
 };
 
 /// The review page of one registration.
@@ -345,13 +347,13 @@ fn Viewer(materials: Vec<MaterialItem>) -> impl IntoView {
                         </p>
                         <div class={move || if zoom.get() == 0 { "viewer-frame" } else { "viewer-frame viewer-frame-zoomed" }}>
                             <img
-                                src=format!("/documents/{}/review", photo.id)
+                                src=routes::photo(photo.id, PhotoSize::Review)
                                 alt=move || d.name().get(locale.get())
                                 data-viewer-photo=photo.id
                                 class={move || photo_class(zoom.get(), turn.get())}
                             />
                         </div>
-                        <a href=format!("/documents/{}/full", photo.id) target="_self">{move || t("查看原图", "Full size").get(locale.get())}</a>
+                        <a href=routes::photo(photo.id, PhotoSize::Full) target="_self">{move || t("查看原图", "Full size").get(locale.get())}</a>
                     }
                 })}
             </div>

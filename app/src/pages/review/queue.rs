@@ -15,6 +15,7 @@ use crate::{
     domain::{RegistrationState, review::QueueFilter, review::ReviewStage},
     error::AppError,
     i18n::{Locale, t, use_locale},
+    routes,
 };
 
 /// The queue's filters from the page's address.
@@ -130,7 +131,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
     let decidable = StoredValue::new(decidable);
     let hrefs = StoredValue::new(
         rows.iter()
-            .map(|r| (r.id, format!("/review/{}", r.id)))
+            .map(|r| (r.id, routes::review(r.id)))
             .collect::<Vec<_>>(),
     );
     Effect::new(move |_| {
@@ -243,7 +244,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                         Locale::Zh => format!("共 {total} 条 · 第 {page}/{pages} 页"),
                         Locale::En => format!("{total} registrations · page {page} of {pages}"),
                     }}</p>
-                    <a class="button" href=format!("/exports/registrations.xlsx?filter={}", filter.code()) download>
+                    <a class="button" href=routes::export(filter) download>
                         {move || t("导出 Excel", "Export to Excel").get(locale.get())}
                     </a>
                     {move || {
@@ -310,7 +311,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                                                 on:change=move |_| selected.update(|s| { if !s.remove(&id) { s.insert(id); } }) />
                                         })}
                                     </td>
-                                    <td><a href=format!("/review/{id}")>{row.reference.clone()}</a></td>
+                                    <td><a href=routes::review(id)>{row.reference.clone()}</a></td>
                                     <td>{row.child_name.clone()}</td>
                                     <td class="mono">{row.child_masked_id.clone()}</td>
                                     <td>{move || entry.get(locale.get()).to_owned()}</td>

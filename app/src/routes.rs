@@ -1,0 +1,104 @@
+//! Typed paths: every address with a part that varies (a registration, a section, a photo)
+//! that a page links to, a server function redirects to or the browser posts to, built in one
+//! place so that a link cannot drift from the route it names. The routes themselves are in
+//! [`crate::App`] (pages) and the server's router (photos, uploads, exports).
+
+use crate::{
+    domain::{SectionKind, photo::PhotoSize, provenance::Document, review::QueueFilter},
+    i18n::Locale,
+};
+
+/// A registration's task list.
+pub fn registration(id: i32) -> String {
+    format!("/registrations/{id}")
+}
+
+/// One section's form.
+pub fn section(id: i32, kind: SectionKind) -> String {
+    format!("/registrations/{id}/sections/{}", kind.code())
+}
+
+/// One answer on its section's form; `from_confirm` brings the parent back to the check page
+/// after saving.
+pub fn section_field(id: i32, kind: SectionKind, field: &str, from_confirm: bool) -> String {
+    let from = if from_confirm { "?from=confirm" } else { "" };
+    format!("{}{from}#field-{field}", section(id, kind))
+}
+
+/// The documents page.
+pub fn documents(id: i32) -> String {
+    format!("/registrations/{id}/documents")
+}
+
+/// One document on the documents page.
+pub fn document(id: i32, document: Document) -> String {
+    format!("{}#document-{}", documents(id), document.code())
+}
+
+/// The check page, before submitting.
+pub fn confirm(id: i32) -> String {
+    format!("/registrations/{id}/confirm")
+}
+
+/// The receipt after submitting.
+pub fn submitted(id: i32) -> String {
+    format!("/registrations/{id}/submitted")
+}
+
+/// Where a document's photo is uploaded (`replaces`: the photo it takes the place of).
+pub fn upload(id: i32, document: Document, replaces: Option<i32>) -> String {
+    let path = format!("/api/registrations/{id}/documents/{}", document.code());
+    match replaces {
+        Some(photo) => format!("{path}?replaces={photo}"),
+        None => path,
+    }
+}
+
+/// One size of a document photo.
+pub fn photo(photo_id: i32, size: PhotoSize) -> String {
+    format!("/documents/{photo_id}/{}", size.code())
+}
+
+/// A registration's review page.
+pub fn review(id: i32) -> String {
+    format!("/review/{id}")
+}
+
+/// The reviewer's list as an Excel file.
+pub fn export(filter: QueueFilter) -> String {
+    format!("/exports/registrations.xlsx?filter={}", filter.code())
+}
+
+/// Switches the language and comes back.
+pub fn language(locale: Locale) -> String {
+    format!("/lang/{}", locale.tag())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_their_parts() {
+        assert_eq!(
+            section(7, SectionKind::Guardian),
+            "/registrations/7/sections/guardian"
+        );
+        assert_eq!(
+            section_field(7, SectionKind::Child, "child_name", true),
+            "/registrations/7/sections/child?from=confirm#field-child_name"
+        );
+        assert_eq!(
+            section_field(7, SectionKind::Child, "child_name", false),
+            "/registrations/7/sections/child#field-child_name"
+        );
+        assert_eq!(
+            upload(7, Document::HouseholdRegister, Some(3)),
+            format!(
+                "/api/registrations/7/documents/{}?replaces=3",
+                Document::HouseholdRegister.code()
+            )
+        );
+        assert_eq!(photo(3, PhotoSize::Review), "/documents/3/review");
+    }
+}
