@@ -25,6 +25,15 @@ test.describe("the bureau and the public", () => {
     await expect(page.getByRole("heading", { level: 1, name: "报名统计" })).toBeVisible();
     await expect(page.locator("svg.chart").first()).toBeVisible();
     await expect(page.locator('[data-bar="市南区第一实验小学"]')).toContainText("/90");
+
+    // Places saved on the settings page say so (the same 90, so the charts above stay true).
+    await page.goto("/bureau");
+    await waitForHydration(page);
+    const school = page.locator("[data-school-admin]").filter({ hasText: "市南区第一实验小学" });
+    await school.getByLabel("一年级计划人数").fill("90");
+    await school.getByRole("button", { name: "保存" }).first().click();
+    await expect(page.getByRole("status").filter({ hasText: "计划人数已保存" })).toBeVisible();
+    await expect(school.getByLabel("一年级计划人数")).toHaveValue("90");
     await page.goto("/bureau/audit");
     await expect(page.getByRole("heading", { level: 1, name: "审计日志" })).toBeVisible();
 

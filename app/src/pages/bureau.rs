@@ -170,6 +170,9 @@ pub fn BureauSettingsPage() -> impl IntoView {
                 })}
             </Suspense>
             <h2>{move || t("学校计划人数与学区", "Schools: places and catchments").get(locale.get())}</h2>
+            {move || set_capacity.value().get().and_then(Result::ok).map(|_| view! {
+                <p class="tag tag-open" role="status">{move || t("计划人数已保存", "Places saved").get(locale.get())}</p>
+            })}
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     match schools.await {
