@@ -1,4 +1,5 @@
 import { test, expect, waitForHydration } from "./fixtures";
+import { signInAsStaff } from "./staff";
 
 test.describe("the bureau and the public", () => {
   test("a parent finds the school of their community", async ({ page }) => {
@@ -15,12 +16,7 @@ test.describe("the bureau and the public", () => {
   });
 
   test("the bureau's statistics are drawn as charts, with places against registrations", async ({ page }) => {
-    await page.goto("/staff/sign-in");
-    await waitForHydration(page);
-    await page.getByLabel("用户名").fill("admin");
-    await page.getByLabel("密码").fill("ruxue-demo-2026");
-    await page.getByRole("button", { name: "登录" }).click();
-    await expect(page).toHaveURL(/\/staff$/);
+    await signInAsStaff(page, "admin");
     await page.getByRole("link", { name: "报名统计" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "报名统计" })).toBeVisible();
     await expect(page.locator("svg.chart").first()).toBeVisible();
@@ -49,12 +45,7 @@ test.describe("the bureau and the public", () => {
 
 test.describe("the registration point", () => {
   test("point staff open their point's appointments", async ({ page }) => {
-    await page.goto("/staff/sign-in");
-    await waitForHydration(page);
-    await page.getByLabel("用户名").fill("point.sn");
-    await page.getByLabel("密码").fill("ruxue-demo-2026");
-    await page.getByRole("button", { name: "登录" }).click();
-    await expect(page).toHaveURL(/\/staff$/);
+    await signInAsStaff(page, "point.sn");
     await page.getByRole("link", { name: "现场登记预约" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "现场登记" })).toBeVisible();
     // The point's name and the number of appointments listed below it, as staff read them.

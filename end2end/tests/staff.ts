@@ -1,16 +1,21 @@
 import { Browser, Page } from "@playwright/test";
 import { expect, waitForHydration } from "./fixtures";
 
-/** A desktop page signed in as a demo member of staff. */
-export async function staffPage(browser: Browser, username: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
-  const page = await context.newPage();
+/** Signs `page` in as a demo member of staff, on the staff sign-in page. */
+export async function signInAsStaff(page: Page, username: string) {
   await page.goto("/staff/sign-in");
   await waitForHydration(page);
   await page.getByLabel("用户名").fill(username);
   await page.getByLabel("密码").fill("ruxue-demo-2026");
   await page.getByRole("button", { name: "登录" }).click();
   await expect(page).toHaveURL(/\/staff$/);
+}
+
+/** A desktop page signed in as a demo member of staff. */
+export async function staffPage(browser: Browser, username: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const page = await context.newPage();
+  await signInAsStaff(page, username);
   return page;
 }
 

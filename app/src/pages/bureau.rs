@@ -9,7 +9,7 @@ use crate::{
         AddCatchment, AddNotice, Load, RemoveCatchment, SetSchoolCapacity, SetWindow,
         get_audit_log, get_bureau_schools, get_statistics, get_windows, lookup_catchment,
     },
-    components::{ErrorPanel, SignInRequired},
+    components::{ErrorPanel, SignInRequired, done_note},
     domain::Subsystem,
     error::AppError,
     i18n::{Locale, t, use_locale},
@@ -143,9 +143,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
             </p>
             <div aria-live="assertive">{errors}</div>
             <h2>{move || t("报名与审核时间", "Windows").get(locale.get())}</h2>
-            {move || set_window.value().get().and_then(Result::ok).map(|_| view! {
-                <p class="tag tag-open" role="status">{move || t("报名与审核时间已保存", "Windows saved").get(locale.get())}</p>
-            })}
+            {done_note(set_window.value(), t("报名与审核时间已保存", "Windows saved"))}
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     match windows.await {
@@ -170,9 +168,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
                 })}
             </Suspense>
             <h2>{move || t("学校计划人数与学区", "Schools: places and catchments").get(locale.get())}</h2>
-            {move || set_capacity.value().get().and_then(Result::ok).map(|_| view! {
-                <p class="tag tag-open" role="status">{move || t("计划人数已保存", "Places saved").get(locale.get())}</p>
-            })}
+            {done_note(set_capacity.value(), t("计划人数已保存", "Places saved"))}
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     match schools.await {
@@ -245,9 +241,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
                 <textarea id="notice-body-en" name="body_en" rows="4"></textarea>
                 <button type="submit" class="button button-primary">{move || t("发布", "Publish").get(locale.get())}</button>
             </ActionForm>
-            {move || notice.value().get().and_then(Result::ok).map(|_| view! {
-                <p class="tag tag-open" role="status">{move || t("公告已发布", "Notice published").get(locale.get())}</p>
-            })}
+            {done_note(notice.value(), t("公告已发布", "Notice published"))}
         </section>
     }
 }

@@ -8,7 +8,7 @@ use crate::{
         CreateStaffAccount, SetStaffAccountActive, StaffAccountView, StaffAdminData, StaffOverview,
         StaffSignIn, get_school_overview, get_staff_overview, list_staff_accounts,
     },
-    components::{ErrorPanel, SignOutButton},
+    components::{ErrorPanel, SignOutButton, done_note},
     domain::StaffRole,
     error::AppError,
     i18n::{t, use_locale},
@@ -221,9 +221,7 @@ fn StaffAdmin() -> impl IntoView {
                 {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
                 {move || toggle.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             </div>
-            {move || create.value().get().and_then(Result::ok).map(|_| view! {
-                <p class="tag tag-open" role="status">{move || t("账号已创建", "Account created").get(locale.get())}</p>
-            })}
+            {done_note(create.value(), t("账号已创建", "Account created"))}
         </section>
     }
 }
