@@ -48,7 +48,7 @@ use crate::{
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::security::provide_request_nonce();
+    server::infra::security::provide_request_nonce();
     let locale = initial_locale();
     view! {
         <!DOCTYPE html>

@@ -41,8 +41,8 @@ use std::{
 use app::{
     domain::resident_id::check_character,
     server::{
-        auth::dev_signer::DevTokenSigner,
         entities::{entry, school},
+        infra::auth::dev_signer::DevTokenSigner,
     },
 };
 use sea_orm::{
@@ -353,7 +353,7 @@ fn photo_rate(photo: &[u8], phase: Duration) -> f64 {
         for _ in 0..2 {
             scope.spawn(|| {
                 while started.elapsed() < phase {
-                    app::server::photos::process(photo).unwrap();
+                    app::server::infra::photos::process(photo).unwrap();
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             });

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use app::server::{
     AppState,
-    auth::{
+    failure::{RETURN_TO_COOKIE, is_return_path},
+    infra::auth::{
         self, Actor,
         sso::{
             SessionHolder, SsoRefusal, SsoVerifier, accept_claims, check_identity, mask_name,
             session_holder,
         },
     },
-    failure::{RETURN_TO_COOKIE, is_return_path},
 };
 use axum::{
     Extension, Form,

@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use app::server::{
     AppState, Clock,
-    auth::{
+    demo::{self, DEMO_PARENTS},
+    infra::auth::{
         dev_signer::{DEV_PUBLIC_KEY_PEM, DevTokenSigner},
         sso::SsoVerifier,
     },
-    demo::{self, DEMO_PARENTS},
-    registry::demo::{DEMO_CHILDREN, DemoRegistry},
+    infra::registry::demo::{DEMO_CHILDREN, DemoRegistry},
 };
 use axum::{
     Router,

@@ -7,9 +7,9 @@ use app::{
     error::AppError,
     server::{
         AppState,
-        auth::Actor,
-        documents::{self, Upload, UploadError},
-        photos::MAX_PHOTO_BYTES,
+        infra::auth::Actor,
+        infra::photos::MAX_PHOTO_BYTES,
+        services::documents::{self, Upload, UploadError},
         to_app_error,
     },
 };
@@ -37,7 +37,7 @@ pub struct UploadQuery {
 
 /// `POST /api/registrations/{id}/documents/{document}`: a photo of a document. Refused
 /// with 429 and `Retry-After` when the account uploads more often than the upload policy
-/// allows (see [`app::server::photos::UploadPolicy`]).
+/// allows (see [`app::server::infra::photos::UploadPolicy`]).
 pub async fn upload(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -60,7 +60,7 @@ pub async fn upload(
         Ok(bytes) => bytes,
         Err(_) => {
             let error = AppError::Invalid {
-                problems: vec![app::server::photos::PhotoError::TooLarge.problem()],
+                problems: vec![app::server::infra::photos::PhotoError::TooLarge.problem()],
             };
             return (StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response();
         }
@@ -121,7 +121,7 @@ pub async fn photo(
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0);
-    let request = app::server::audit::Request {
+    let request = app::server::infra::audit::Request {
         actor,
         address: state.client_address_from(&parts.headers, peer),
         now: state.clock.now(),

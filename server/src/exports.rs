@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use app::{
     domain::review::QueueFilter,
     error::AppError,
-    server::{AppState, audit, auth::Actor, export, to_app_error},
+    server::{AppState, infra::audit, infra::auth::Actor, services::export, to_app_error},
 };
 use axum::{
     Extension, Json,

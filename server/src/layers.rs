@@ -6,7 +6,7 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
-use app::server::security::CspNonce;
+use app::server::infra::security::CspNonce;
 use axum::{
     body::Body,
     extract::{Request, State},

@@ -85,5 +85,5 @@ async fn main() -> ExitCode {
 #[expect(clippy::print_stdout, reason = "the key is the command's output")]
 fn print_new_data_key() {
     let id = chrono::Utc::now().format("k%Y%m%d").to_string();
-    print!("{}", app::server::crypto::Keyring::generate(&id));
+    print!("{}", app::server::infra::crypto::Keyring::generate(&id));
 }

@@ -3,8 +3,10 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use app::server::photos::UploadPolicy;
-use app::{domain::provenance::RegistrySource, server::auth::client_address::TrustedProxies};
+use app::server::infra::photos::UploadPolicy;
+use app::{
+    domain::provenance::RegistrySource, server::infra::auth::client_address::TrustedProxies,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 /// How log lines are written.
@@ -85,7 +87,7 @@ pub struct Settings {
     /// (`RUXUE_DATA_KEY`, inline or `@path`: `index=<base64>` and `<id>=<base64>` data
     /// keys of 32 bytes, the first sealing new values; `server data-key` prints a new one).
     /// Serving refuses to start without it.
-    pub data_key: Option<app::server::crypto::Keyring>,
+    pub data_key: Option<app::server::infra::crypto::Keyring>,
     /// Its options: `RUXUE_STORAGE_OPTIONS` (`key=value,key=value`, e.g. `root=/srv/ruxue`
     /// or `bucket=ruxue,endpoint=https://oss-cn-qingdao.aliyuncs.com`) and, secret,
     /// `RUXUE_STORAGE_SECRET_OPTIONS` (same form, inline or `@path`: access keys).
@@ -458,7 +460,7 @@ impl Settings {
             sms_url,
             sms_token: read_secret("RUXUE_SMS_TOKEN")?.map(SecretString::from),
             data_key: read_secret("RUXUE_DATA_KEY")?
-                .map(|text| app::server::crypto::Keyring::parse(&text))
+                .map(|text| app::server::infra::crypto::Keyring::parse(&text))
                 .transpose()
                 .map_err(|e| SettingsError {
                     name: "RUXUE_DATA_KEY",

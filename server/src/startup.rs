@@ -7,19 +7,20 @@ use app::{
     App,
     i18n::{LOCALE_COOKIE, Locale, LocalizedText},
     server::{
-        AppState, Clock, HostApp, admission,
-        auth::{
+        AppState, Clock, HostApp,
+        infra::auth::{
             SessionPolicy,
             sso::{SsoVerifier, delete_expired_token_ids},
             store::DbSessionStore,
             throttle,
         },
-        crypto,
-        notify::{self, HttpGateway, LogGateway, OutboxPolicy, SmsGateway},
-        photos::PhotoProcessor,
-        registry::{LookupPolicy, Registries, http::HttpRegistry},
-        sealing,
-        storage::DocumentStore,
+        infra::crypto,
+        infra::photos::PhotoProcessor,
+        infra::registry::{LookupPolicy, Registries, http::HttpRegistry},
+        infra::sealing,
+        infra::storage::DocumentStore,
+        services::admission,
+        services::notify::{self, HttpGateway, LogGateway, OutboxPolicy, SmsGateway},
     },
     shell,
 };
@@ -125,7 +126,7 @@ impl Application {
             clock,
         );
         admission::spawn_publisher(state.db.clone(), clock, settings.outbox_interval);
-        app::server::documents::spawn_photo_sweeper(
+        app::server::services::documents::spawn_photo_sweeper(
             state.db.clone(),
             state.documents.clone(),
             settings.uploads,
@@ -243,7 +244,7 @@ pub async fn create_admin(
 ) -> Result<(), StartupError> {
     let db = database::connect(settings.database_url.expose_secret(), 1).await?;
     database::migrate(&db).await?;
-    let created = app::server::accounts::create_admin(
+    let created = app::server::services::accounts::create_admin(
         &db,
         username,
         display_name,
@@ -427,7 +428,8 @@ fn spawn_housekeeping(state: AppState) {
 
 /// How host tokens are verified.
 fn sign_in_config(settings: &Settings) -> Result<SsoState, StartupError> {
-    let key_error = |e: app::server::auth::sso::KeyError| StartupError::Config(e.to_string());
+    let key_error =
+        |e: app::server::infra::auth::sso::KeyError| StartupError::Config(e.to_string());
     if settings.sso_public_key.is_some() && !settings.sso_public_keys.is_empty() {
         return Err(StartupError::Config(
             "set RUXUE_SSO_PUBLIC_KEY (one key) or RUXUE_SSO_PUBLIC_KEYS (keys by id), not both"

@@ -49,7 +49,7 @@ pub async fn get_admissions(
     school_id: Option<i32>,
     subsystem: String,
 ) -> Result<AdmissionsPage, AppError> {
-    use crate::server::{AppState, admission, to_app_error};
+    use crate::server::{AppState, services::admission, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).unwrap_or(Subsystem::Enrollment);
@@ -64,7 +64,7 @@ pub async fn decide_admissions(
     school_id: i32,
     decisions: Vec<(i32, String)>,
 ) -> Result<usize, AppError> {
-    use crate::server::{AppState, admission, to_app_error};
+    use crate::server::{AppState, services::admission, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     admission::decide(&state.db, &request, school_id, decisions)
@@ -79,7 +79,7 @@ pub async fn schedule_publication(
     subsystem: String,
     publish_at: String,
 ) -> Result<PublicationView, AppError> {
-    use crate::server::{AppState, admission, to_app_error};
+    use crate::server::{AppState, services::admission, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;

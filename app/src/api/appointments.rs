@@ -57,7 +57,9 @@ pub struct PointDay {
 /// A registration's appointment and the times it could book (its registrant).
 #[server(prefix = "/api", endpoint = "get_appointment_options")]
 pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppError> {
-    use crate::server::{AppState, appointments, auth::current_actor, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::appointments, to_app_error,
+    };
     let state = AppState::from_context()?;
     appointments::options(&state.db, &current_actor(), id, state.clock.now())
         .await
@@ -67,7 +69,7 @@ pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppE
 /// Books (or moves) the registration's appointment (its registrant).
 #[server(prefix = "/api", endpoint = "book_appointment")]
 pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, appointments, to_app_error};
+    use crate::server::{AppState, services::appointments, to_app_error};
     let state = AppState::from_context()?;
     appointments::book(&state.db, &state.audit_request(), id, slot_id)
         .await
@@ -77,7 +79,7 @@ pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
 /// Cancels the registration's appointment (its registrant).
 #[server(prefix = "/api", endpoint = "cancel_appointment")]
 pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, appointments, to_app_error};
+    use crate::server::{AppState, services::appointments, to_app_error};
     let state = AppState::from_context()?;
     appointments::cancel(&state.db, &state.audit_request(), id)
         .await
@@ -87,7 +89,7 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
 /// The calling point staff's appointments (the registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_point_appointments")]
 pub async fn get_point_appointments() -> Result<PointDay, AppError> {
-    use crate::server::{AppState, appointments, to_app_error};
+    use crate::server::{AppState, services::appointments, to_app_error};
     let state = AppState::from_context()?;
     let (point, appointments) = appointments::point_list(&state.db, &state.audit_request())
         .await
@@ -101,7 +103,7 @@ pub async fn get_point_appointments() -> Result<PointDay, AppError> {
 /// Checks a family in (point staff of that point).
 #[server(prefix = "/api", endpoint = "check_in_appointment")]
 pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, appointments, to_app_error};
+    use crate::server::{AppState, services::appointments, to_app_error};
     let state = AppState::from_context()?;
     appointments::check_in(&state.db, &state.audit_request(), appointment_id)
         .await

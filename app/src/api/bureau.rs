@@ -87,7 +87,7 @@ pub struct AuditRow {
 /// The bureau's schools with places and catchments (administrators).
 #[server(prefix = "/api", endpoint = "get_bureau_schools")]
 pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
-    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     bureau::schools(&state.db, &current_actor())
         .await
@@ -102,7 +102,7 @@ pub async fn set_school_capacity(
     grade: i32,
     capacity: i32,
 ) -> Result<(), AppError> {
-    use crate::server::{AppState, bureau, to_app_error};
+    use crate::server::{AppState, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
@@ -118,7 +118,7 @@ pub async fn add_catchment(
     community: String,
     note: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, bureau, to_app_error};
+    use crate::server::{AppState, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     bureau::add_catchment(&state.db, &request, school_id, &community, &note)
@@ -129,7 +129,7 @@ pub async fn add_catchment(
 /// Removes a community from a catchment (administrators).
 #[server(prefix = "/api", endpoint = "remove_catchment")]
 pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, bureau, to_app_error};
+    use crate::server::{AppState, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     bureau::remove_catchment(&state.db, &request, catchment_id)
@@ -140,7 +140,7 @@ pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
 /// Which school takes a community's children, and how full it is (everyone).
 #[server(prefix = "/api", endpoint = "lookup_catchment")]
 pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppError> {
-    use crate::server::{AppState, bureau, to_app_error};
+    use crate::server::{AppState, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     bureau::lookup(&state.db, &text).await.map_err(to_app_error)
 }
@@ -148,7 +148,7 @@ pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppEr
 /// The bureau's windows (administrators).
 #[server(prefix = "/api", endpoint = "get_windows")]
 pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
-    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     bureau::windows(&state.db, &current_actor())
         .await
@@ -163,7 +163,7 @@ pub async fn set_window(
     closes_at: String,
     review_closes_at: String,
 ) -> Result<(), AppError> {
-    use crate::server::{AppState, bureau, to_app_error};
+    use crate::server::{AppState, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
@@ -187,7 +187,7 @@ pub async fn add_notice(
     body_zh: String,
     body_en: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, bureau, to_app_error};
+    use crate::server::{AppState, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     bureau::add_notice(
@@ -209,7 +209,7 @@ pub async fn add_notice(
 /// The statistics page's figures (administrators).
 #[server(prefix = "/api", endpoint = "get_statistics")]
 pub async fn get_statistics() -> Result<Statistics, AppError> {
-    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     bureau::statistics(&state.db, &current_actor())
         .await
@@ -219,7 +219,7 @@ pub async fn get_statistics() -> Result<Statistics, AppError> {
 /// The latest audit rows, optionally of one registration (administrators; read-only).
 #[server(prefix = "/api", endpoint = "get_audit_log")]
 pub async fn get_audit_log(reference: String) -> Result<Vec<AuditRow>, AppError> {
-    use crate::server::{AppState, auth::current_actor, bureau, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
     let state = AppState::from_context()?;
     bureau::audit_rows(&state.db, &current_actor(), &reference)
         .await

@@ -23,7 +23,7 @@ pub struct SetAsideClaim {
 /// The claims set aside in the caller's bureau.
 #[server(prefix = "/api", endpoint = "get_set_aside_claims")]
 pub async fn get_set_aside_claims() -> Result<Vec<SetAsideClaim>, AppError> {
-    use crate::server::{AppState, claims, to_app_error};
+    use crate::server::{AppState, services::claims, to_app_error};
     let state = AppState::from_context()?;
     claims::set_aside_claims(&state.db, &state.audit_request())
         .await
@@ -33,7 +33,7 @@ pub async fn get_set_aside_claims() -> Result<Vec<SetAsideClaim>, AppError> {
 /// Upholds a set-aside (`restore` false) or gives the child back to it.
 #[server(prefix = "/api", endpoint = "decide_set_aside")]
 pub async fn decide_set_aside(id: i32, restore: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, claims, to_app_error};
+    use crate::server::{AppState, services::claims, to_app_error};
     let state = AppState::from_context()?;
     claims::decide_set_aside(&state.db, &state.audit_request(), id, restore)
         .await

@@ -71,7 +71,9 @@ pub struct Configuration {
 /// Entries, rules and the export setting (administrators).
 #[server(prefix = "/api", endpoint = "get_configuration")]
 pub async fn get_configuration() -> Result<Configuration, AppError> {
-    use crate::server::{AppState, auth::current_actor, configuration, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::configuration, to_app_error,
+    };
     let state = AppState::from_context()?;
     let actor = current_actor();
     let (entries, export_full_ids) = configuration::entries(&state.db, &actor)
@@ -90,7 +92,7 @@ pub async fn get_configuration() -> Result<Configuration, AppError> {
 /// Creates or changes an entry (administrators).
 #[server(prefix = "/api", endpoint = "save_entry", input = server_fn::codec::Json)]
 pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
-    use crate::server::{AppState, configuration, to_app_error};
+    use crate::server::{AppState, services::configuration, to_app_error};
     let state = AppState::from_context()?;
     configuration::save_entry(&state.db, &state.audit_request(), input)
         .await
@@ -100,7 +102,7 @@ pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
 /// Adds a materials rule (administrators).
 #[server(prefix = "/api", endpoint = "add_material_rule", input = server_fn::codec::Json)]
 pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
-    use crate::server::{AppState, configuration, to_app_error};
+    use crate::server::{AppState, services::configuration, to_app_error};
     let state = AppState::from_context()?;
     configuration::add_rule(&state.db, &state.audit_request(), input)
         .await
@@ -110,7 +112,7 @@ pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
 /// Removes a materials rule (administrators).
 #[server(prefix = "/api", endpoint = "remove_material_rule")]
 pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, configuration, to_app_error};
+    use crate::server::{AppState, services::configuration, to_app_error};
     let state = AppState::from_context()?;
     configuration::remove_rule(&state.db, &state.audit_request(), rule_id)
         .await
@@ -120,7 +122,7 @@ pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
 /// Lets exports carry full ID numbers, or not (administrators).
 #[server(prefix = "/api", endpoint = "set_export_full_ids")]
 pub async fn set_export_full_ids(allow: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, configuration, to_app_error};
+    use crate::server::{AppState, services::configuration, to_app_error};
     let state = AppState::from_context()?;
     configuration::set_export_full_ids(&state.db, &state.audit_request(), allow)
         .await

@@ -19,7 +19,7 @@ pub struct MyIdentity {
 /// The signed-in parent's identity.
 #[server(prefix = "/api", endpoint = "get_my_identity")]
 pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     accounts::my_identity(&state.db, &current_actor(), &state.host_app)
         .await
@@ -29,7 +29,7 @@ pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
 /// The parent confirms the identity shown is theirs.
 #[server(prefix = "/api", endpoint = "confirm_my_identity")]
 pub async fn confirm_my_identity() -> Result<(), AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     accounts::confirm_identity(&state.db, &current_actor(), state.clock.now())
         .await

@@ -246,7 +246,9 @@ pub enum SaveOutcome {
 /// The parent's registrations.
 #[server(prefix = "/api", endpoint = "list_my_registrations")]
 pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     registrations::list_mine(&state.db, &current_actor(), state.clock.now())
         .await
@@ -256,7 +258,9 @@ pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
 /// Subsystems, entries and schools to register for.
 #[server(prefix = "/api", endpoint = "get_registration_options")]
 pub async fn get_registration_options() -> Result<Vec<SubsystemOption>, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     registrations::options(&state.db, &current_actor(), state.clock.now())
         .await
@@ -271,7 +275,9 @@ pub async fn create_registration(
     school_id: String,
     child_id_number: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     let id = registrations::create(
         &state.db,
@@ -299,7 +305,7 @@ pub async fn claim_child_registration(
     school_id: String,
     child_id_number: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, claims, registrations, to_app_error};
+    use crate::server::{AppState, services::claims, services::registrations, to_app_error};
     let state = AppState::from_context()?;
     let id = claims::claim_child(
         &state.db,
@@ -321,7 +327,9 @@ pub async fn claim_child_registration(
 /// One registration with its answers.
 #[server(prefix = "/api", endpoint = "get_registration")]
 pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     registrations::view(
         &state.db,
@@ -347,7 +355,9 @@ pub async fn save_section(
     complete: bool,
     base: Option<SectionData>,
 ) -> Result<SaveOutcome, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
     registrations::save_section(
@@ -373,7 +383,9 @@ pub async fn save_section(
 /// Checks every required section on the server (信息确认).
 #[server(prefix = "/api", endpoint = "check_registration")]
 pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProblem)>, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     registrations::check(&state.db, &current_actor(), id, state.clock.now())
         .await
@@ -383,7 +395,9 @@ pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProble
 /// Submits the registration (locks it). Idempotent: a retried submit changes nothing.
 #[server(prefix = "/api", endpoint = "submit_registration")]
 pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     registrations::submit(
         &state.db,
@@ -400,7 +414,9 @@ pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, A
 /// no review has started.
 #[server(prefix = "/api", endpoint = "delete_registration")]
 pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppError> {
-    use crate::server::{AppState, auth::current_actor, registrations, to_app_error};
+    use crate::server::{
+        AppState, infra::auth::current_actor, services::registrations, to_app_error,
+    };
     let state = AppState::from_context()?;
     registrations::delete(
         &state.db,
@@ -417,7 +433,7 @@ pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppEr
 /// child (asked before the first lookup; the wording's version is kept).
 #[server(prefix = "/api", endpoint = "decide_registry_consent")]
 pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, auth::current_actor, prefill, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::prefill, to_app_error};
     let state = AppState::from_context()?;
     prefill::decide_consent(&state.db, &current_actor(), id, grant, state.clock.now())
         .await
@@ -428,7 +444,7 @@ pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppErro
 /// answering within the lookup timeout whatever the registries do.
 #[server(prefix = "/api", endpoint = "get_registry_status")]
 pub async fn get_registry_status(id: i32, section: String) -> Result<RegistryStatus, AppError> {
-    use crate::server::{AppState, auth::current_actor, prefill, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::prefill, to_app_error};
     let state = AppState::from_context()?;
     let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
     prefill::status(
@@ -446,7 +462,7 @@ pub async fn get_registry_status(id: i32, section: String) -> Result<RegistrySta
 /// Removes a photo of a document while the registration can be changed.
 #[server(prefix = "/api", endpoint = "remove_document_photo")]
 pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, auth::current_actor, documents, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::documents, to_app_error};
     let state = AppState::from_context()?;
     documents::remove(&state.db, &current_actor(), photo_id, state.clock.now())
         .await
@@ -457,7 +473,7 @@ pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "get_materials_table")]
 pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::MaterialRule>, AppError>
 {
-    use crate::server::{AppState, documents, to_app_error};
+    use crate::server::{AppState, services::documents, to_app_error};
     let state = AppState::from_context()?;
     documents::table(&state.db).await.map_err(to_app_error)
 }
@@ -466,7 +482,7 @@ pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::Mater
 /// puts it back in the school's queue. Idempotent like submitting.
 #[server(prefix = "/api", endpoint = "resubmit_registration")]
 pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
-    use crate::server::{AppState, review, to_app_error};
+    use crate::server::{AppState, services::review, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     review::resubmit(&state.db, &request, id, base_version)
@@ -477,7 +493,7 @@ pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String,
 /// Marks the parent's messages read (once they have been shown).
 #[server(prefix = "/api", endpoint = "mark_messages_read")]
 pub async fn mark_messages_read() -> Result<(), AppError> {
-    use crate::server::{AppState, auth::current_actor, notify, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::notify, to_app_error};
     let state = AppState::from_context()?;
     notify::mark_read(&state.db, &current_actor(), state.clock.now())
         .await

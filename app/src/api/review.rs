@@ -211,7 +211,7 @@ pub struct BulkOutcome {
 /// A page of the caller's review queue (the registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_review_queue", input = server_fn::codec::Json)]
 pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
-    use crate::server::{AppState, review, to_app_error};
+    use crate::server::{AppState, services::review, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     review::queue(&state.db, &request, query)
@@ -222,7 +222,7 @@ pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> 
 /// A registration for review (the view is audited).
 #[server(prefix = "/api", endpoint = "get_review_detail")]
 pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
-    use crate::server::{AppState, review, to_app_error};
+    use crate::server::{AppState, services::review, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     review::detail(&state.db, &request, id)
@@ -243,7 +243,7 @@ pub async fn decide_review(
     message: String,
     items: Vec<String>,
 ) -> Result<RegistrationState, AppError> {
-    use crate::server::{AppState, review, to_app_error};
+    use crate::server::{AppState, services::review, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     let input = review::DecisionInput {
@@ -265,7 +265,7 @@ pub async fn bulk_pass_review(
     stage: String,
     registrations: Vec<(i32, i64)>,
 ) -> Result<BulkOutcome, AppError> {
-    use crate::server::{AppState, review, to_app_error};
+    use crate::server::{AppState, services::review, to_app_error};
     let state = AppState::from_context()?;
     let request = state.audit_request();
     review::bulk_pass(&state.db, &request, &stage, registrations)

@@ -67,7 +67,7 @@ pub struct SchoolOverview {
 /// Signs a member of staff in; on success goes to their overview.
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
 pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
-    use crate::server::{AppState, accounts, auth::current_session, to_app_error};
+    use crate::server::{AppState, infra::auth::current_session, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     let session = current_session().map_err(to_app_error)?;
     let address = state.client_address();
@@ -88,7 +88,7 @@ pub async fn staff_sign_in(username: String, password: String) -> Result<(), App
 /// The signed-in member of staff.
 #[server(prefix = "/api", endpoint = "get_staff_overview")]
 pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     accounts::staff_overview(&state.db, &current_actor())
         .await
@@ -98,7 +98,7 @@ pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
 /// Staff accounts and where they can be assigned (administrators).
 #[server(prefix = "/api", endpoint = "list_staff_accounts")]
 pub async fn list_staff_accounts() -> Result<StaffAdminData, AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     accounts::staff_admin(&state.db, &current_actor())
         .await
@@ -114,7 +114,7 @@ pub async fn create_staff_account(
     place_id: String,
     password: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     let place_id = match place_id.trim() {
         "" => None,
@@ -135,7 +135,7 @@ pub async fn create_staff_account(
 /// Activates or deactivates a staff account (administrators).
 #[server(prefix = "/api", endpoint = "set_staff_account_active")]
 pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     accounts::set_staff_active(&state.db, &current_actor(), account_id, active)
         .await
@@ -145,7 +145,7 @@ pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(
 /// A school's overview (its reviewers, its bureau's administrators).
 #[server(prefix = "/api", endpoint = "get_school_overview")]
 pub async fn get_school_overview(school_id: i32) -> Result<SchoolOverview, AppError> {
-    use crate::server::{AppState, accounts, auth::current_actor, to_app_error};
+    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
     let state = AppState::from_context()?;
     accounts::school_overview(&state.db, &current_actor(), school_id)
         .await

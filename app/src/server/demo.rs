@@ -8,12 +8,12 @@ use sea_orm::{
 };
 
 use super::{
-    auth::password,
     entities::{
         bureau, collection_window, entry, entry_school, material_rule, notice, registration_point,
         school, staff_account,
     },
     failure::ServiceError,
+    infra::auth::password,
 };
 use crate::domain::{StaffRole, Subsystem, materials::Condition, provenance::Document};
 

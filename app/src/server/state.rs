@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::{error::AppError, i18n::LocalizedText, server::auth::SessionPolicy};
+use crate::{error::AppError, i18n::LocalizedText, server::infra::auth::SessionPolicy};
 
 /// The source of "now", fixed in tests that need a window open or closed.
 #[derive(Clone, Copy, Debug, Default)]
@@ -54,15 +54,15 @@ pub struct AppState {
     /// `X-Forwarded-For`); read only on requests whose peer is one of `trusted_proxies`.
     pub client_ip_header: Option<http::HeaderName>,
     /// The reverse proxies whose forwarded-for header is believed (none by default).
-    pub trusted_proxies: crate::server::auth::client_address::TrustedProxies,
+    pub trusted_proxies: crate::server::infra::auth::client_address::TrustedProxies,
     /// Government registries for prefill (none: everything is typed by hand).
-    pub registries: crate::server::registry::Registries,
+    pub registries: crate::server::infra::registry::Registries,
     /// Where document photos are kept.
-    pub documents: crate::server::storage::DocumentStore,
+    pub documents: crate::server::infra::storage::DocumentStore,
     /// Decodes and re-encodes uploaded photos, a few at a time.
-    pub photos: crate::server::photos::PhotoProcessor,
+    pub photos: crate::server::infra::photos::PhotoProcessor,
     /// Writes concurrent saves together (SQLite).
-    pub saves: crate::server::group_commit::SaveQueue,
+    pub saves: crate::server::services::registrations::group_commit::SaveQueue,
 }
 
 impl AppState {
@@ -70,7 +70,7 @@ impl AppState {
     pub fn new(
         db: DatabaseConnection,
         clock: Clock,
-        documents: crate::server::storage::DocumentStore,
+        documents: crate::server::infra::storage::DocumentStore,
     ) -> Self {
         Self {
             db,
@@ -79,17 +79,17 @@ impl AppState {
             host_app: HostApp::default(),
             client_ip_header: None,
             trusted_proxies: Default::default(),
-            registries: crate::server::registry::Registries::none(),
+            registries: crate::server::infra::registry::Registries::none(),
             documents,
-            photos: crate::server::photos::PhotoProcessor::default(),
+            photos: crate::server::infra::photos::PhotoProcessor::default(),
             saves: Default::default(),
         }
     }
 
     /// Who makes the current request, from where, and when: what audited services take.
-    pub fn audit_request(&self) -> crate::server::audit::Request {
-        crate::server::audit::Request {
-            actor: crate::server::auth::current_actor(),
+    pub fn audit_request(&self) -> crate::server::infra::audit::Request {
+        crate::server::infra::audit::Request {
+            actor: crate::server::infra::auth::current_actor(),
             address: self.client_address(),
             now: self.clock.now(),
         }
@@ -114,7 +114,7 @@ impl AppState {
         headers: &http::HeaderMap,
         peer: Option<std::net::SocketAddr>,
     ) -> String {
-        use crate::server::auth::client_address::{DEFAULT_CLIENT_IP_HEADER, client_ip};
+        use crate::server::infra::auth::client_address::{DEFAULT_CLIENT_IP_HEADER, client_ip};
         let header = self
             .client_ip_header
             .clone()

@@ -5,8 +5,8 @@
 //! tells nothing about registrations the reviewer may not see.
 
 use app::server::{
-    audit,
     entities::{appointment_slot, audit_log, bureau, registration, school, staff_account},
+    infra::audit,
 };
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use app::server::{
-    auth::dev_signer::DEV_PUBLIC_KEY_PEM,
     entities::{auth_session, parent_account},
+    infra::auth::dev_signer::DEV_PUBLIC_KEY_PEM,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -14,7 +14,7 @@ use crate::helpers::{
     Options, demo_parent, dev_signer, location, set_cookie, spawn_app, spawn_app_with,
 };
 
-fn zhang_claims() -> app::server::auth::sso::HostClaims {
+fn zhang_claims() -> app::server::infra::auth::sso::HostClaims {
     let p = demo_parent("demo-zhang-wei");
     dev_signer().claims_for(
         p.subject,

@@ -17,7 +17,7 @@ const CHILD: &str = "370202202003150526";
 
 /// The one-registration-per-child index of [`CHILD`] (a keyed hash, never the number).
 fn child_key() -> String {
-    app::server::crypto::blind(CHILD).expect("the test keys are installed")
+    app::server::infra::crypto::blind(CHILD).expect("the test keys are installed")
 }
 
 async fn start(app: &TestApp, parent: &Browser) -> reqwest::Response {

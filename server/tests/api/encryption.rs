@@ -5,8 +5,8 @@
 use std::process::Command;
 
 use app::server::{
-    crypto::Keyring,
     entities::{parent_account, registration, registration_section},
+    infra::crypto::Keyring,
 };
 use sea_orm::EntityTrait;
 

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use app::server::{
     Clock,
-    auth::dev_signer::DevTokenSigner,
     demo::{DEMO_PARENTS, DEMO_STAFF_PASSWORD, DemoParent},
+    infra::auth::dev_signer::DevTokenSigner,
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::{

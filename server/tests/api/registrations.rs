@@ -259,7 +259,7 @@ async fn fifty_accounts_racing_for_one_child_yield_exactly_one_registration() {
     let active = registration::Entity::find()
         .filter(
             registration::Column::ActiveChildKey
-                .eq(app::server::crypto::blind(TWIN_1).expect("key")),
+                .eq(app::server::infra::crypto::blind(TWIN_1).expect("key")),
         )
         .count(&app.db)
         .await

@@ -643,7 +643,7 @@ async fn an_account_probing_the_registers_is_stopped_within_the_hour() {
     // Earlier registrations of this account already asked the registries the hour's
     // allowance (as creating and deleting registrations for many numbers would).
     let earlier = start(&app, &prober, "local-property", "370202202003150649").await;
-    for n in 0..app::server::prefill::LOOKUPS_PER_ACCOUNT_PER_HOUR {
+    for n in 0..app::server::services::prefill::LOOKUPS_PER_ACCOUNT_PER_HOUR {
         registry_lookup::ActiveModel {
             registration_id: Set(earlier),
             source: Set("household".into()),

@@ -9,7 +9,9 @@ use std::{
 
 use app::server::{
     entities::{audit_log, outbox, parent_message, registration},
-    notify::{self, DeliveryReport, GatewayError, Notice, OutboxPolicy, SmsGateway, SmsMessage},
+    services::notify::{
+        self, DeliveryReport, GatewayError, Notice, OutboxPolicy, SmsGateway, SmsMessage,
+    },
 };
 use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -932,7 +934,7 @@ async fn passed(app: &TestApp, id: i32, version: i64) {
 
 #[tokio::test]
 async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothing() {
-    use app::server::{admission, entities::review_event};
+    use app::server::{entities::review_event, services::admission};
     let app = spawn_app().await;
     let parent = app.confirmed_parent("demo-zhang-wei").await;
     let (id, version) = submitted(&app, &parent, crate::registrations::TWIN_1).await;

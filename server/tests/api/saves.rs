@@ -498,7 +498,7 @@ async fn a_crash_in_the_middle_of_an_autosave_storm_tears_no_save() {
             household.version
         );
         let data: Value = serde_json::from_str(
-            &app::server::crypto::Keyring::parse(crate::helpers::TEST_DATA_KEY)
+            &app::server::infra::crypto::Keyring::parse(crate::helpers::TEST_DATA_KEY)
                 .expect("the test keys")
                 .open(&household.data)
                 .expect("opens"),

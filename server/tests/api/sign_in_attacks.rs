@@ -3,9 +3,9 @@
 //! yet valid or name a key.
 
 use app::server::{
-    auth::{client_address::TrustedProxies, dev_signer::DEV_PUBLIC_KEY_PEM},
     demo::DEMO_STAFF_PASSWORD,
     entities::parent_account,
+    infra::auth::{client_address::TrustedProxies, dev_signer::DEV_PUBLIC_KEY_PEM},
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
@@ -49,7 +49,7 @@ async fn sign_in_forwarded(
         .status()
 }
 
-fn claims_of(subject: &str) -> app::server::auth::sso::HostClaims {
+fn claims_of(subject: &str) -> app::server::infra::auth::sso::HostClaims {
     let p = demo_parent(subject);
     dev_signer().claims_for(
         p.subject,
@@ -231,9 +231,10 @@ async fn with_two_host_keys_a_token_is_checked_with_the_key_its_kid_names() {
     )
     .await;
     let key_b = EncodingKey::from_rsa_pem(include_bytes!("keys/rsa-host.key.pem")).expect("key");
-    let key_a =
-        EncodingKey::from_ec_pem(app::server::auth::dev_signer::DEV_PRIVATE_KEY_PEM.as_bytes())
-            .expect("key");
+    let key_a = EncodingKey::from_ec_pem(
+        app::server::infra::auth::dev_signer::DEV_PRIVATE_KEY_PEM.as_bytes(),
+    )
+    .expect("key");
     let sign = |algorithm: Algorithm, kid: Option<&str>, key: &EncodingKey| {
         let mut header = Header::new(algorithm);
         header.kid = kid.map(str::to_owned);
@@ -303,7 +304,7 @@ async fn through_a_trusted_proxy_each_client_is_counted_by_its_own_address() {
     .await;
     // One client guesses at many accounts, writing a different address into the header
     // each time: the proxy appends the address it really saw, and that one counts.
-    for i in 0..app::server::auth::throttle::MAX_PER_ADDRESS {
+    for i in 0..app::server::infra::auth::throttle::MAX_PER_ADDRESS {
         let status = sign_in_forwarded(
             &app,
             &format!("10.9.8.{i}, 203.0.113.7"),
@@ -339,7 +340,7 @@ async fn through_a_trusted_proxy_each_client_is_counted_by_its_own_address() {
 #[tokio::test]
 async fn from_an_untrusted_peer_a_forwarded_header_changes_nothing() {
     let app = spawn_app().await;
-    for i in 0..app::server::auth::throttle::MAX_PER_ADDRESS {
+    for i in 0..app::server::infra::auth::throttle::MAX_PER_ADDRESS {
         let status = sign_in_forwarded(
             &app,
             &format!("203.0.113.{i}"),

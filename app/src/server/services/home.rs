@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, prelude::*};
 
-use super::{
+use crate::server::{
     entities::{bureau, collection_window, notice, school},
     failure::ServiceError,
 };

@@ -20,9 +20,9 @@ use crate::{
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
     server::{
-        auth::{self, Actor, password, throttle},
         entities::{bureau, parent_account, registration_point, school, staff_account},
         failure::ServiceError,
+        infra::auth::{self, Actor, password, throttle},
         state::HostApp,
     },
 };
@@ -38,7 +38,7 @@ pub async fn my_identity(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let masked = crate::server::crypto::open(&account.resident_id)
+    let masked = crate::server::infra::crypto::open(&account.resident_id)
         .ok()
         .and_then(|id| crate::domain::ResidentId::parse(&id, Utc::now().date_naive()).ok())
         .map_or_else(|| "******".into(), |id| id.masked());

@@ -273,7 +273,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
 
 /// What one parent may keep and send, and how long a replaced or removed photo stays.
 ///
-/// The rate is counted in the database ([`crate::server::documents`]), not in the memory of
+/// The rate is counted in the database ([`crate::server::services::documents`]), not in the memory of
 /// one process (as `tower_governor` would): the platform runs as several stateless app
 /// servers behind a load balancer, and a limit each of them kept alone would multiply by
 /// their number and reset with every restart.

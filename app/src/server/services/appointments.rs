@@ -15,13 +15,13 @@ use crate::{
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
     server::{
-        audit::{self, AuditAction, Request},
-        auth::Actor,
         entities::{
             appointment, appointment_slot, entry, registration, registration_point, school,
         },
         failure::ServiceError,
-        registrations::{load_own, masked_child, offset_of, state_of},
+        infra::audit::{self, AuditAction, Request},
+        infra::auth::Actor,
+        services::registrations::{load_own, masked_child, offset_of, state_of},
     },
 };
 
@@ -308,7 +308,7 @@ pub async fn point_list(
         .one(db)
         .await?
     {
-        Some(b) => crate::server::bureau::offset_of(&b),
+        Some(b) => crate::server::services::bureau::offset_of(&b),
         None => chrono::Offset::fix(&Utc),
     };
     let since = now - chrono::Duration::hours(12);

@@ -10,9 +10,9 @@ use sea_orm::{
 };
 
 use crate::server::{
-    crypto::{self, Keyring},
     entities::{parent_account, registration, registration_section, registry_lookup},
     failure::ServiceError,
+    infra::crypto::{self, Keyring},
 };
 
 const PAGE: u64 = 500;

@@ -115,7 +115,7 @@ pub async fn messages_of(
 /// Marks every message of the calling parent read.
 pub async fn mark_read(
     db: &impl ConnectionTrait,
-    actor: &crate::server::auth::Actor,
+    actor: &crate::server::infra::auth::Actor,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let account_id = actor.require_parent()?;

@@ -20,13 +20,13 @@ use crate::{
     error::FieldProblem,
     i18n::LocalizedText,
     server::{
-        audit::{self, AuditAction, Request},
-        auth::{Actor, StaffActor},
         entities::{
             audit_log, bureau, catchment, collection_window, entry, material_rule, notice,
             registration, registration_point, school, school_capacity, staff_account,
         },
         failure::ServiceError,
+        infra::audit::{self, AuditAction, Request},
+        infra::auth::{Actor, StaffActor},
     },
 };
 

@@ -99,7 +99,7 @@ impl Question {
     }
 
     /// The key of this question in the database: a keyed hash (see
-    /// [`crate::server::crypto`]) of the source and the subjects, so that the stored key
+    /// [`crate::server::infra::crypto`]) of the source and the subjects, so that the stored key
     /// cannot be reversed by trying every ID number.
     pub fn lookup_key(&self) -> Result<String, crate::server::failure::ServiceError> {
         let mut text = self.source().code().to_owned();
@@ -107,7 +107,7 @@ impl Question {
             text.push('\u{1f}');
             text.push_str(&subject.to_ascii_uppercase());
         }
-        crate::server::crypto::blind(&text)
+        crate::server::infra::crypto::blind(&text)
     }
 
     /// SHA-256 of the source and the subjects, for the in-memory cache of answers.

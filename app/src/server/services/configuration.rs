@@ -15,11 +15,11 @@ use crate::{
     },
     i18n::LocalizedText,
     server::{
-        audit::{self, AuditAction, Request},
-        auth::Actor,
-        bureau::admin_bureau,
         entities::{bureau, entry, material_rule, registration},
         failure::ServiceError,
+        infra::audit::{self, AuditAction, Request},
+        infra::auth::Actor,
+        services::bureau::admin_bureau,
     },
 };
 

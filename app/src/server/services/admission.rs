@@ -23,15 +23,15 @@ use crate::{
     i18n::LocalizedText,
     server::{
         Clock,
-        audit::{self, AuditAction, Request},
-        bureau::{own_school, parse_local},
         entities::{
             admission_decision, entry, parent_account, publication, registration, review_event,
             school,
         },
         failure::ServiceError,
-        notify::{self, Notice},
-        registrations::{masked_child, offset_of},
+        infra::audit::{self, AuditAction, Request},
+        services::bureau::{own_school, parse_local},
+        services::notify::{self, Notice},
+        services::registrations::{masked_child, offset_of},
     },
 };
 

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{PersonName, PhoneNumber, ResidentId},
     server::{
-        auth::Actor,
         entities::{parent_account, staff_account, used_host_token},
         failure::ServiceError,
+        infra::auth::Actor,
     },
 };
 
@@ -308,7 +308,7 @@ pub async fn accept_claims(
             let id = existing.id;
             let mut row: parent_account::ActiveModel = existing.into();
             row.name = Set(name.as_str().to_owned());
-            row.resident_id = Set(crate::server::crypto::seal(resident_id.as_str())?);
+            row.resident_id = Set(crate::server::infra::crypto::seal(resident_id.as_str())?);
             row.phone = Set(phone.as_str().to_owned());
             row.real_person_verified = Set(true);
             row.last_sign_in_at = Set(now);
@@ -322,7 +322,7 @@ pub async fn accept_claims(
             host_issuer: Set(claims.iss.clone()),
             host_subject: Set(claims.sub.clone()),
             name: Set(name.as_str().to_owned()),
-            resident_id: Set(crate::server::crypto::seal(resident_id.as_str())?),
+            resident_id: Set(crate::server::infra::crypto::seal(resident_id.as_str())?),
             phone: Set(phone.as_str().to_owned()),
             real_person_verified: Set(true),
             identity_confirmed_at: Set(None),
@@ -431,7 +431,7 @@ pub async fn delete_expired_token_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::auth::dev_signer::{
+    use crate::server::infra::auth::dev_signer::{
         DEV_PRIVATE_KEY_PEM, DEV_PUBLIC_KEY_PEM, DevTokenSigner,
     };
     use chrono::TimeZone;
@@ -565,10 +565,10 @@ mod tests {
     fn rsa_test_keys() -> (EncodingKey, &'static str) {
         (
             EncodingKey::from_rsa_pem(include_bytes!(
-                "../../../../server/tests/api/keys/rsa-host.key.pem"
+                "../../../../../server/tests/api/keys/rsa-host.key.pem"
             ))
             .expect("key"),
-            include_str!("../../../../server/tests/api/keys/rsa-host.pub.pem"),
+            include_str!("../../../../../server/tests/api/keys/rsa-host.pub.pem"),
         )
     }
 

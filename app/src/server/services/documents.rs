@@ -23,12 +23,12 @@ use crate::{
     i18n::LocalizedText,
     server::{
         Clock,
-        auth::Actor,
         entities::{document_photo, entry, material_rule, registration, school, upload_attempt},
         failure::ServiceError,
-        photos::{PhotoProcessor, Processed, UploadPolicy},
-        registrations::{Editing, editing, load_own, state_of},
-        storage::DocumentStore,
+        infra::auth::Actor,
+        infra::photos::{PhotoProcessor, Processed, UploadPolicy},
+        infra::storage::DocumentStore,
+        services::registrations::{Editing, editing, load_own, state_of},
     },
 };
 
@@ -686,7 +686,7 @@ fn check_document_allowed(editing: &Editing, document: Document) -> Result<(), S
 pub async fn photo(
     db: &impl ConnectionTrait,
     store: &DocumentStore,
-    request: &crate::server::audit::Request,
+    request: &crate::server::infra::audit::Request,
     photo_id: i32,
     size: PhotoSize,
 ) -> Result<Vec<u8>, ServiceError> {
@@ -736,10 +736,10 @@ pub async fn photo(
     };
     let bytes = store.get(key).await?;
     if matches!(actor, Actor::Staff(_)) {
-        crate::server::audit::record(
+        crate::server::infra::audit::record(
             db,
             request,
-            crate::server::audit::AuditAction::PhotoView,
+            crate::server::infra::audit::AuditAction::PhotoView,
             "registration",
             Some(row.id),
             serde_json::json!({

@@ -11,10 +11,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::{
     domain::{RegistrationState, ResidentId, StaffRole, review::QueueFilter},
     server::{
-        audit::{self, AuditAction, Request},
         entities::{bureau, entry, registration, school, staff_account},
         failure::ServiceError,
-        registrations::{masked_child, offset_of},
+        infra::audit::{self, AuditAction, Request},
+        services::registrations::{masked_child, offset_of},
     },
 };
 
@@ -127,7 +127,7 @@ pub async fn export(
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
     let mut full_count = 0_usize;
     for (row_number, row) in (1_u32..).zip(&rows) {
-        let child_id = crate::server::registrations::child_id_of(row)?;
+        let child_id = crate::server::services::registrations::child_id_of(row)?;
         let id = ResidentId::parse(&child_id, request.now.date_naive()).ok();
         let shown_id = if full_ids(row.school_id) {
             full_count += 1;

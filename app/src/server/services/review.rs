@@ -36,13 +36,13 @@ use crate::{
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
     server::{
-        audit::{self, AuditAction, Request},
-        auth::{Actor, StaffActor},
-        documents,
         entities::{entry, parent_account, registration, review_event, school, staff_account},
         failure::ServiceError,
-        notify::{self, Notice},
-        registrations::{
+        infra::audit::{self, AuditAction, Request},
+        infra::auth::{Actor, StaffActor},
+        services::documents,
+        services::notify::{self, Notice},
+        services::registrations::{
             StoredSections, load_own, masked_child, offset_of, required_sections, sections_of,
             state_of, subsystem_of,
         },
@@ -418,7 +418,7 @@ pub async fn detail(
         .filter(|(kind, _)| required.contains(kind))
         .collect();
     let last_request = last_request(db, &row).await?;
-    let child_id = crate::server::registrations::child_id_of(&row)?;
+    let child_id = crate::server::services::registrations::child_id_of(&row)?;
     let ctx = SectionContext {
         subsystem,
         child_id_number: &child_id,
@@ -509,7 +509,8 @@ pub async fn detail(
         timeline,
         last_request,
         can_decide,
-        guardian_unconfirmed: crate::server::prefill::guardian_unconfirmed(db, row.id).await?,
+        guardian_unconfirmed: crate::server::services::prefill::guardian_unconfirmed(db, row.id)
+            .await?,
     })
 }
 
@@ -669,7 +670,7 @@ pub async fn decide(
     if let Some(change) = &decision.request {
         let (_, required) = required_sections(db, row.entry_id).await?;
         let stored = sections_of(db, row.id).await?;
-        let child_id = crate::server::registrations::child_id_of(&row)?;
+        let child_id = crate::server::services::registrations::child_id_of(&row)?;
         let ctx = SectionContext {
             subsystem: subsystem_of(&row)?,
             child_id_number: &child_id,
@@ -881,8 +882,11 @@ pub async fn resubmit(
     if state == RegistrationState::Resubmitted && row.version == base_version + 1 {
         return Ok(row.reference);
     }
-    let editing = crate::server::registrations::editing(db, &row, now).await?;
-    if !matches!(editing, crate::server::registrations::Editing::Requested(_)) {
+    let editing = crate::server::services::registrations::editing(db, &row, now).await?;
+    if !matches!(
+        editing,
+        crate::server::services::registrations::Editing::Requested(_)
+    ) {
         return Err(ServiceError::Locked);
     }
     let next = review::resubmit(state).map_err(|_| ServiceError::Locked)?;
@@ -891,7 +895,7 @@ pub async fn resubmit(
     }
     let stored = sections_of(db, row.id).await?;
     let problems =
-        crate::server::registrations::problems_of(db, &row, &stored.answers, now).await?;
+        crate::server::services::registrations::problems_of(db, &row, &stored.answers, now).await?;
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(
             problems.into_iter().map(|(_, p)| p).collect(),
@@ -902,7 +906,7 @@ pub async fn resubmit(
     if !missing.is_empty() {
         return Err(ServiceError::Invalid(missing));
     }
-    let (child_name, hand_entered) = crate::server::registrations::review_facts(&stored);
+    let (child_name, hand_entered) = crate::server::services::registrations::review_facts(&stored);
     let txn = db.begin().await?;
     let moved = registration::Entity::update_many()
         .col_expr(registration::Column::State, Expr::value(next.code()))

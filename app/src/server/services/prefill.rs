@@ -18,15 +18,15 @@ use crate::{
         provenance::{CONSENT_WORDING_VERSION, RegistryAnswer, RegistrySource},
     },
     server::{
-        auth::Actor,
-        crypto,
         entities::{parent_account, registration, registry_consent, registry_lookup},
         failure::ServiceError,
-        registrations::{
+        infra::auth::Actor,
+        infra::crypto,
+        infra::registry::{HouseholdRecord, Question, Record, Registries},
+        services::registrations::{
             answers_of, child_id_of, load_own, required_sections, state_of, subsystem_of,
             window_open,
         },
-        registry::{HouseholdRecord, Question, Record, Registries},
     },
 };
 
@@ -812,7 +812,7 @@ async fn start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::registry::{EmploymentRecord, PropertyRecord};
+    use crate::server::infra::registry::{EmploymentRecord, PropertyRecord};
 
     fn household() -> HouseholdRecord {
         HouseholdRecord {

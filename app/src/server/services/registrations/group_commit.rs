@@ -1,6 +1,6 @@
 //! SQLite has one writer at a time and each commit waits for the disk: saves committed one
 //! by one queue behind each other's flush. Here the writes of concurrent saves (planned
-//! from their own reads, see [`crate::server::registrations::save_section`]) go to one
+//! from their own reads, see [`crate::server::services::registrations::save_section`]) go to one
 //! writer task that takes every write waiting, runs them in one transaction, commits once,
 //! and only then answers each save. A save whose version claim lost is answered "moved" (and
 //! planned again by its caller); nothing of it was written. If the batch fails as a whole,
@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::server::{
     failure::ServiceError,
-    registrations::{SaveWrite, write_save},
+    services::registrations::{SaveWrite, write_save},
 };
 
 /// Most writes in one transaction.

@@ -19,15 +19,15 @@ use crate::{
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
     server::{
-        audit::{self, AuditAction, Request},
-        bureau::{admin_bureau, offset_of},
-        crypto,
         entities::{parent_account, registration, school},
         failure::ServiceError,
-        notify::{self, Notice},
-        prefill,
-        registrations::{self, NewRegistration},
-        registry::{Question, Record, Registries},
+        infra::audit::{self, AuditAction, Request},
+        infra::crypto,
+        infra::registry::{Question, Record, Registries},
+        services::bureau::{admin_bureau, offset_of},
+        services::notify::{self, Notice},
+        services::prefill,
+        services::registrations::{self, NewRegistration},
     },
 };
 

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-use crate::server::{auth::Actor, entities::audit_log, failure::ServiceError};
+use crate::server::{entities::audit_log, failure::ServiceError, infra::auth::Actor};
 
 /// Who acts, from where, when: what every audited service function is given.
 #[derive(Clone, Debug)]

@@ -1,0 +1,13 @@
+pub mod accounts;
+pub mod admission;
+pub mod appointments;
+pub mod bureau;
+pub mod claims;
+pub mod configuration;
+pub mod documents;
+pub mod export;
+pub mod home;
+pub mod notify;
+pub mod prefill;
+pub mod registrations;
+pub mod review;

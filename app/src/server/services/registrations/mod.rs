@@ -1,0 +1,46 @@
+//! The parent's registrations: create, read, save sections, check, submit, delete.
+//! Every function takes the actor first: a parent reaches only their own registrations
+//! (anyone else's is "not found"), and every write is refused outside the collection window.
+
+mod create;
+pub mod group_commit;
+mod queries;
+mod save;
+mod submit;
+mod view;
+
+use std::collections::BTreeMap;
+
+use crate::domain::SectionData;
+
+pub(crate) use create::{check_room, slot_key};
+pub use create::{create, options};
+pub(crate) use queries::{
+    Editing, StoredSections, answers_of, child_id_of, editing, load_own, masked_child, offset_of,
+    required_sections, review_facts, sections_of, state_of, subsystem_of, window_open,
+};
+pub use save::save_section;
+pub(crate) use save::{SaveWrite, write_save};
+pub(crate) use submit::problems_of;
+pub use submit::{check, delete, submit};
+pub use view::{list_mine, view};
+
+/// A section's answers as a page sends them: the values, and the prefilled values the
+/// parent said were wrong, with why.
+#[derive(Clone, Debug, Default)]
+pub struct SectionAnswers {
+    pub data: SectionData,
+    pub corrections: BTreeMap<String, String>,
+    /// The section's answers as the page read them, to merge its changes into answers
+    /// saved meanwhile by another page; without it a stale save is refused outright.
+    pub base: Option<SectionData>,
+}
+
+/// What the new-registration form sends, as typed.
+#[derive(Clone, Debug)]
+pub struct NewRegistration {
+    pub subsystem: String,
+    pub entry_id: String,
+    pub school_id: String,
+    pub child_id_number: String,
+}

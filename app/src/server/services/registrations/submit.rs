@@ -1,0 +1,184 @@
+//! Checking, submitting and deleting a registration.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::queries::{
+    answers_of, child_id_of, load_own, required_sections, review_facts, sections_of, state_of,
+    subsystem_of, window_open,
+};
+use crate::{
+    domain::{
+        RegistrationState, SectionData, SectionKind,
+        sections::{self, SectionContext},
+    },
+    error::FieldProblem,
+    server::{
+        entities::registration, failure::ServiceError, infra::auth::Actor, services::documents,
+    },
+};
+
+/// Checks every required section (信息确认): each problem with its section.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let (answers, _) = answers_of(db, row.id).await?;
+    problems_of(db, &row, &answers, now).await
+}
+
+pub(crate) async fn problems_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    answers: &BTreeMap<SectionKind, SectionData>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(SectionKind, FieldProblem)>, ServiceError> {
+    let (_, required) = required_sections(db, row.entry_id).await?;
+    let child_id = child_id_of(row)?;
+    let ctx = SectionContext {
+        subsystem: subsystem_of(row)?,
+        child_id_number: &child_id,
+        answers,
+        today: now.date_naive(),
+    };
+    Ok(required
+        .iter()
+        .flat_map(|&kind| {
+            let data = answers.get(&kind).cloned().unwrap_or_default();
+            sections::validate(kind, &data, &ctx)
+                .into_iter()
+                .map(move |p| (kind, p))
+        })
+        .collect())
+}
+
+/// Submits: checks everything, then locks. A retried or concurrent submit of the same
+/// version finds it already submitted and succeeds without doing anything twice.
+pub async fn submit(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    base_version: i64,
+    now: DateTime<Utc>,
+) -> Result<String, ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let state = state_of(&row)?;
+    if state == RegistrationState::Submitted && row.version == base_version + 1 {
+        return Ok(row.reference);
+    }
+    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+        return Err(ServiceError::Closed);
+    }
+    if state != RegistrationState::Draft {
+        return Err(ServiceError::Locked);
+    }
+    if row.version != base_version {
+        return Err(ServiceError::Conflict);
+    }
+    let stored = sections_of(db, row.id).await?;
+    let problems = problems_of(db, &row, &stored.answers, now).await?;
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
+        ));
+    }
+    // Every required document is uploaded.
+    let items = documents::materials_of(db, &row, &stored.answers, &stored.provenance).await?;
+    let missing = documents::missing_problems(&items);
+    if !missing.is_empty() {
+        return Err(ServiceError::Invalid(missing));
+    }
+    let (child_name, hand_entered) = review_facts(&stored);
+    let done = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::value(RegistrationState::Submitted.code()),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::SubmittedAt, Expr::value(now))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .col_expr(registration::Column::ChildName, Expr::value(child_name))
+        .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .filter(registration::Column::State.eq(RegistrationState::Draft.code()))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        tracing::info!(registration = row.id, "registration submitted");
+        return Ok(row.reference);
+    }
+    // Someone else moved it: a concurrent retry of this same submit is success.
+    let fresh = registration::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if fresh.state == RegistrationState::Submitted.code() && fresh.version == base_version + 1 {
+        Ok(fresh.reference)
+    } else {
+        Err(ServiceError::Conflict)
+    }
+}
+
+/// Deletes a registration while the window is open and no review has started; frees the
+/// child's ID number and the account's slot. The row is kept for audit.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+    base_version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let row = load_own(db, actor, id).await?;
+    let state = state_of(&row)?;
+    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+        return Err(ServiceError::Closed);
+    }
+    if !state.is_deletable() {
+        return Err(ServiceError::Locked);
+    }
+    let done = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::value(RegistrationState::Deleted.code()),
+        )
+        .col_expr(
+            registration::Column::ActiveChildKey,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::ActiveSlot,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::Version,
+            Expr::col(registration::Column::Version).add(1),
+        )
+        .col_expr(registration::Column::DeletedAt, Expr::value(now))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::Version.eq(base_version))
+        .filter(registration::Column::State.is_in([
+            RegistrationState::Draft.code(),
+            RegistrationState::Submitted.code(),
+        ]))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        tracing::info!(registration = row.id, "registration deleted");
+        Ok(())
+    } else {
+        Err(ServiceError::Conflict)
+    }
+}

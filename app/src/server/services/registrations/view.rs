@@ -1,0 +1,202 @@
+//! A parent's registrations as the pages show them: the list and one registration.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::queries::{
+    Basis, Editing, StoredSections, answers_of, basis_of, child_id_of, editing_in, masked_child,
+    offset_of, required_sections, sections_of, state_of, subsystem_of,
+};
+use crate::{
+    api::registrations::{MyRegistrations, RegistrationSummary, RegistrationView},
+    domain::{
+        RegistrationState, ResidentId, SectionKind, SectionStatus,
+        provenance::Provenance,
+        registration::{MAX_REGISTRATIONS_PER_ACCOUNT, section_statuses},
+        sections::SectionContext,
+    },
+    i18n::LocalizedText,
+    server::{
+        entities::{parent_account, registration, school},
+        failure::ServiceError,
+        infra::auth::Actor,
+        infra::registry::Registries,
+        services::documents,
+        services::prefill,
+        services::review,
+    },
+};
+
+/// The parent's registrations, newest first, deleted ones left out.
+pub async fn list_mine(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<MyRegistrations, ServiceError> {
+    let account_id = actor.require_parent()?;
+    let account = parent_account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let rows = registration::Entity::find()
+        .filter(registration::Column::AccountId.eq(account_id))
+        .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?;
+    // Messages in the bureau's time (China's when there is no registration yet).
+    let offset = match rows.first() {
+        Some(r) => offset_of(db, r.school_id).await?,
+        None => FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc)),
+    };
+    let mut registrations = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (entry, required) = required_sections(db, row.entry_id).await?;
+        let school = school::Entity::find_by_id(row.school_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
+        let (answers, completed) = answers_of(db, row.id).await?;
+        let subsystem = subsystem_of(&row)?;
+        let child_id = child_id_of(&row)?;
+        let ctx = SectionContext {
+            subsystem,
+            child_id_number: &child_id,
+            answers: &answers,
+            today: now.date_naive(),
+        };
+        let statuses = section_statuses(&required, &answers, &completed, &ctx);
+        registrations.push(RegistrationSummary {
+            id: row.id,
+            reference: row.reference.clone(),
+            subsystem,
+            school_year: row.school_year,
+            state: state_of(&row)?,
+            child_name: answers
+                .get(&SectionKind::Child)
+                .and_then(|d| d.get("name"))
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+            child_masked_id: masked_child(&row, now),
+            school: LocalizedText::new(&school.name_zh, &school.name_en),
+            entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
+            completed_sections: statuses
+                .iter()
+                .filter(|(_, s)| *s == SectionStatus::Completed)
+                .count(),
+            required_sections: required.len(),
+        });
+    }
+    Ok(MyRegistrations {
+        messages: crate::server::services::notify::messages_of(db, account_id, offset).await?,
+        registrations,
+        limit: MAX_REGISTRATIONS_PER_ACCOUNT,
+        identity_confirmed: account.identity_confirmed_at.is_some(),
+    })
+}
+
+/// A registration with its answers and the state of each section.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    registries: &Registries,
+    actor: &Actor,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<RegistrationView, ServiceError> {
+    let basis = basis_of(db, actor, id).await?;
+    view_of(db, registries, basis, now).await
+}
+
+async fn view_of(
+    db: &impl ConnectionTrait,
+    registries: &Registries,
+    basis: Basis,
+    now: DateTime<Utc>,
+) -> Result<RegistrationView, ServiceError> {
+    let registrant = basis.registrant_if_consented()?;
+    let Basis {
+        row,
+        window,
+        offset,
+        bureau_id,
+        required,
+        entry_name,
+        school_name,
+        consent,
+        ..
+    } = basis;
+    let StoredSections {
+        answers,
+        completed,
+        provenance,
+        versions: section_versions,
+    } = sections_of(db, row.id).await?;
+    let subsystem = subsystem_of(&row)?;
+    let state = state_of(&row)?;
+    let child_id = child_id_of(&row)?;
+    let ctx = SectionContext {
+        subsystem,
+        child_id_number: &child_id,
+        answers: &answers,
+        today: now.date_naive(),
+    };
+    let statuses = section_statuses(&required, &answers, &completed, &ctx);
+    let open = window.is_some_and(|w| w.opens_at <= now && now < w.closes_at);
+    let child = ResidentId::parse(&child_id, now.date_naive()).ok();
+    let known = prefill::Known {
+        consent,
+        registrant: registrant.as_deref(),
+        required: &required,
+    };
+    let registry = prefill::context_with(db, registries, &row, &answers, known).await?;
+    // Only what the entry requires counts (a section left from another entry does not).
+    let provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>> = provenance
+        .into_iter()
+        .filter(|(kind, _)| required.contains(kind))
+        .collect();
+    let materials = documents::materials_in(db, bureau_id, &row, &answers, &provenance).await?;
+    let editing = editing_in(&row, window.as_ref(), now).ok();
+    let timeline = review::timeline_at(db, &row, offset, false).await?;
+    let change_request = review::request_of(row.change_request.as_deref());
+    let requested_items = change_request
+        .as_ref()
+        .map(|r| review::describe_request(r, &answers, &ctx))
+        .unwrap_or_default();
+    Ok(RegistrationView {
+        id: row.id,
+        reference: row.reference.clone(),
+        subsystem,
+        school_year: row.school_year,
+        state,
+        version: row.version,
+        section_versions,
+        entry: entry_name,
+        school: school_name,
+        child_masked_id: masked_child(&row, now),
+        child_birth_date: child
+            .as_ref()
+            .map(|c| c.birth_date().to_string())
+            .unwrap_or_default(),
+        child_is_male: child.is_some_and(|c| c.sex() == crate::domain::Sex::Male),
+        sections: statuses,
+        answers,
+        window_open: open,
+        editable: editing.is_some(),
+        resubmittable: matches!(editing, Some(Editing::Requested(_))),
+        requested_items,
+        change_request,
+        timeline,
+        deletable: open && state.is_deletable(),
+        submitted_at: row.submitted_at.map(|at| {
+            at.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }),
+        registry: registry.info,
+        prefill: registry.prefill,
+        provenance,
+        materials,
+    })
+}
