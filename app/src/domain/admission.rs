@@ -3,29 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::i18n::{Text, t};
 
-/// What the bureau decides for a registration that passed review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum AdmissionOutcome {
-    Admitted,
-    NotAdmitted,
+coded! {
+    /// What the bureau decides for a registration that passed review.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum AdmissionOutcome {
+        Admitted = "admitted",
+        NotAdmitted = "not_admitted",
+    }
 }
 
 impl AdmissionOutcome {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Admitted => "admitted",
-            Self::NotAdmitted => "not_admitted",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Admitted, Self::NotAdmitted]
-            .into_iter()
-            .find(|o| o.code() == code)
-    }
-
     pub fn label(self) -> Text {
         match self {
             Self::Admitted => t("录取", "Admit"),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::{
     domain::{
         SectionData, SectionKind,
@@ -14,49 +15,27 @@ use crate::{
     i18n::{LocalizedText, Text, t},
 };
 
-/// When a rule asks for its document.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Condition {
-    /// Always, for the rule's entry.
-    Always,
-    /// Values the document's registry could confirm were typed by hand (not 自动回填).
-    HandEntered,
-    /// The home belongs to a grandparent.
-    OwnerIsGrandparent,
-    /// The home belongs to a parent who is not the head of the child's household (Jinan 11:
-    /// property in the father's name, household with the mother).
-    OwnerOutsideHousehold,
-    /// The family rents.
-    Renting,
-    /// The child is in a collective household (Qingdao Q3).
-    CollectiveHousehold,
+coded! {
+    /// When a rule asks for its document.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum Condition {
+        /// Always, for the rule's entry.
+        Always = "always",
+        /// Values the document's registry could confirm were typed by hand (not 自动回填).
+        HandEntered = "hand-entered",
+        /// The home belongs to a grandparent.
+        OwnerIsGrandparent = "owner-is-grandparent",
+        /// The home belongs to a parent who is not the head of the child's household (Jinan 11:
+        /// property in the father's name, household with the mother).
+        OwnerOutsideHousehold = "owner-outside-household",
+        /// The family rents.
+        Renting = "renting",
+        /// The child is in a collective household (Qingdao Q3).
+        CollectiveHousehold = "collective-household",
+    }
 }
 
 impl Condition {
-    pub const ALL: [Self; 6] = [
-        Self::Always,
-        Self::HandEntered,
-        Self::OwnerIsGrandparent,
-        Self::OwnerOutsideHousehold,
-        Self::Renting,
-        Self::CollectiveHousehold,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Always => "always",
-            Self::HandEntered => "hand-entered",
-            Self::OwnerIsGrandparent => "owner-is-grandparent",
-            Self::OwnerOutsideHousehold => "owner-outside-household",
-            Self::Renting => "renting",
-            Self::CollectiveHousehold => "collective-household",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == code)
-    }
-
     /// The condition as the public table states it.
     pub fn describe(self) -> Text {
         match self {

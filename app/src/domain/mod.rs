@@ -2,6 +2,7 @@
 //! explains its errors in Chinese and English.
 
 pub mod admission;
+pub mod coded;
 pub mod credit_code;
 pub mod dates;
 pub mod materials;

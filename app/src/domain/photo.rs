@@ -2,6 +2,8 @@
 //! on the phone (before sending) and on the server (before decoding), never from a name or
 //! a header.
 
+use crate::domain::coded::coded;
+
 /// A photo format the platform accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PhotoFormat {
@@ -25,27 +27,12 @@ impl PhotoFormat {
     }
 }
 
-/// The copies a document photo is kept in: the full photo, the reviewer's, the thumbnail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PhotoSize {
-    Full,
-    Review,
-    Thumb,
-}
-
-impl PhotoSize {
-    pub const ALL: [Self; 3] = [Self::Full, Self::Review, Self::Thumb];
-
-    /// Its part of a photo's address (`/documents/{photo}/{size}`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Full => "full",
-            Self::Review => "review",
-            Self::Thumb => "thumb",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
+coded! {
+    /// The copies a document photo is kept in: the full photo, the reviewer's, the thumbnail.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum PhotoSize {
+        Full = "full",
+        Review = "review",
+        Thumb = "thumb",
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::{
     domain::{SectionData, SectionKind},
     i18n::{Text, t},
@@ -21,40 +22,22 @@ pub const CONSENT_WORDING: Text = t(
     "To save you typing, the platform will use the child's and guardians' ID numbers to ask the public-security household register, the real-estate register, the residence-permit office and the social-insurance office for the details this registration needs. What they confirm is filled in and labelled 自动回填 (prefilled). The answers are used only to review this registration. You may refuse and enter everything by hand with supporting documents.",
 );
 
-/// A kind of government registry the platform can ask.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum RegistrySource {
-    /// Public security: the child's household registration (户籍).
-    Household,
-    /// Real-estate registration centre: property certificates (不动产).
-    RealEstate,
-    /// Public security: residence permits (居住证).
-    ResidencePermit,
-    /// Human resources and social security: employment and insurance (社保).
-    Employment,
+coded! {
+    /// A kind of government registry the platform can ask.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum RegistrySource {
+        /// Public security: the child's household registration (户籍).
+        Household = "household",
+        /// Real-estate registration centre: property certificates (不动产).
+        RealEstate = "real-estate",
+        /// Public security: residence permits (居住证).
+        ResidencePermit = "residence-permit",
+        /// Human resources and social security: employment and insurance (社保).
+        Employment = "employment",
+    }
 }
 
 impl RegistrySource {
-    pub const ALL: [Self; 4] = [
-        Self::Household,
-        Self::RealEstate,
-        Self::ResidencePermit,
-        Self::Employment,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Household => "household",
-            Self::RealEstate => "real-estate",
-            Self::ResidencePermit => "residence-permit",
-            Self::Employment => "employment",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     /// Who answers, as parents know them.
     pub fn authority(self) -> Text {
         match self {
@@ -93,51 +76,25 @@ impl RegistrySource {
     }
 }
 
-/// A supporting document a parent photographs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Document {
-    HouseholdRegister,
-    PropertyCertificate,
-    ResidencePermit,
-    EmploymentProof,
-    /// 出生医学证明 (or a marriage certificate): links a parent to the child.
-    BirthCertificate,
-    /// A grandparent's relation to the child (户口簿 pages or a police-station certificate).
-    KinshipProof,
-    RentalContract,
-    /// The collective household's first page and the child's page.
-    CollectiveHousehold,
+coded! {
+    /// A supporting document a parent photographs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum Document {
+        HouseholdRegister = "household-register",
+        PropertyCertificate = "property-certificate",
+        ResidencePermit = "residence-permit",
+        EmploymentProof = "employment-proof",
+        /// 出生医学证明 (or a marriage certificate): links a parent to the child.
+        BirthCertificate = "birth-certificate",
+        /// A grandparent's relation to the child (户口簿 pages or a police-station certificate).
+        KinshipProof = "kinship-proof",
+        RentalContract = "rental-contract",
+        /// The collective household's first page and the child's page.
+        CollectiveHousehold = "collective-household",
+    }
 }
 
 impl Document {
-    pub const ALL: [Self; 8] = [
-        Self::HouseholdRegister,
-        Self::PropertyCertificate,
-        Self::ResidencePermit,
-        Self::EmploymentProof,
-        Self::BirthCertificate,
-        Self::KinshipProof,
-        Self::RentalContract,
-        Self::CollectiveHousehold,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::HouseholdRegister => "household-register",
-            Self::PropertyCertificate => "property-certificate",
-            Self::ResidencePermit => "residence-permit",
-            Self::EmploymentProof => "employment-proof",
-            Self::BirthCertificate => "birth-certificate",
-            Self::KinshipProof => "kinship-proof",
-            Self::RentalContract => "rental-contract",
-            Self::CollectiveHousehold => "collective-household",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.code() == code)
-    }
-
     pub fn name(self) -> Text {
         match self {
             Self::HouseholdRegister => t(

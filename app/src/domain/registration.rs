@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::{
     domain::sections::{SectionContext, SectionData, SectionKind, SectionStatus, validate},
     i18n::{Text, t},
@@ -16,60 +17,28 @@ pub const MAX_REGISTRATIONS_PER_ACCOUNT: usize = 3;
 /// parent the household register names.
 pub const CHILD_CLAIMABLE: &str = "child_claimable";
 
-/// The states of a registration, in the order they usually come.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RegistrationState {
-    Draft,
-    Submitted,
-    /// Passed the school's first review (初审); waits for the bureau's second (复审).
-    FirstReviewPassed,
-    ChangesRequested,
-    Resubmitted,
-    ReviewPassed,
-    Rejected,
-    Admitted,
-    NotAdmitted,
-    Deleted,
-    /// Held by an account the household register does not confirm, and claimed by a parent
-    /// it does: passed to the bureau, which decides which claim stands.
-    SetAside,
+coded! {
+    /// The states of a registration, in the order they usually come.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum RegistrationState {
+        Draft = "draft",
+        Submitted = "submitted",
+        /// Passed the school's first review (初审); waits for the bureau's second (复审).
+        FirstReviewPassed = "first_review_passed",
+        ChangesRequested = "changes_requested",
+        Resubmitted = "resubmitted",
+        ReviewPassed = "review_passed",
+        Rejected = "rejected",
+        Admitted = "admitted",
+        NotAdmitted = "not_admitted",
+        Deleted = "deleted",
+        /// Held by an account the household register does not confirm, and claimed by a parent
+        /// it does: passed to the bureau, which decides which claim stands.
+        SetAside = "set_aside",
+    }
 }
 
 impl RegistrationState {
-    pub const ALL: [Self; 11] = [
-        Self::Draft,
-        Self::Submitted,
-        Self::FirstReviewPassed,
-        Self::ChangesRequested,
-        Self::Resubmitted,
-        Self::ReviewPassed,
-        Self::Rejected,
-        Self::Admitted,
-        Self::NotAdmitted,
-        Self::Deleted,
-        Self::SetAside,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::FirstReviewPassed => "first_review_passed",
-            Self::ChangesRequested => "changes_requested",
-            Self::Resubmitted => "resubmitted",
-            Self::ReviewPassed => "review_passed",
-            Self::Rejected => "rejected",
-            Self::Admitted => "admitted",
-            Self::NotAdmitted => "not_admitted",
-            Self::Deleted => "deleted",
-            Self::SetAside => "set_aside",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     pub fn label(self) -> Text {
         match self {
             Self::Draft => t("填写中", "Being filled in"),

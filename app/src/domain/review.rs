@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::{
     domain::{RegistrationState, SectionKind, provenance::Document},
     i18n::{Text, t},
@@ -19,29 +20,18 @@ pub const MAX_MESSAGE_CHARS: usize = 500;
 /// Most registrations one bulk action may touch.
 pub const MAX_BULK: usize = 200;
 
-/// The two stages of review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ReviewStage {
-    /// 初审, by the school's reviewers.
-    First,
-    /// 复审, by the bureau, on registrations that passed the first.
-    Second,
+coded! {
+    /// The two stages of review.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ReviewStage {
+        /// 初审, by the school's reviewers.
+        First = "first",
+        /// 复审, by the bureau, on registrations that passed the first.
+        Second = "second",
+    }
 }
 
 impl ReviewStage {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::First => "first",
-            Self::Second => "second",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::First, Self::Second]
-            .into_iter()
-            .find(|s| s.code() == code)
-    }
-
     pub fn name(self) -> Text {
         match self {
             Self::First => t("初审", "First review"),
@@ -58,27 +48,13 @@ impl ReviewStage {
     }
 }
 
-/// What a reviewer decides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ReviewDecision {
-    Pass,
-    Reject,
-    RequestChanges,
-}
-
-impl ReviewDecision {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Pass => "pass",
-            Self::Reject => "reject",
-            Self::RequestChanges => "request_changes",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Pass, Self::Reject, Self::RequestChanges]
-            .into_iter()
-            .find(|d| d.code() == code)
+coded! {
+    /// What a reviewer decides.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ReviewDecision {
+        Pass = "pass",
+        Reject = "reject",
+        RequestChanges = "request_changes",
     }
 }
 
@@ -289,48 +265,22 @@ impl ChangeItem {
     }
 }
 
-/// The kinds of events on a registration's timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TimelineKind {
-    Submitted,
-    FirstPassed,
-    SecondPassed,
-    Rejected,
-    ChangesRequested,
-    Resubmitted,
-    Admitted,
-    NotAdmitted,
+coded! {
+    /// The kinds of events on a registration's timeline.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum TimelineKind {
+        Submitted = "submitted",
+        FirstPassed = "first_passed",
+        SecondPassed = "second_passed",
+        Rejected = "rejected",
+        ChangesRequested = "changes_requested",
+        Resubmitted = "resubmitted",
+        Admitted = "admitted",
+        NotAdmitted = "not_admitted",
+    }
 }
 
 impl TimelineKind {
-    pub const ALL: [Self; 8] = [
-        Self::Submitted,
-        Self::FirstPassed,
-        Self::SecondPassed,
-        Self::Rejected,
-        Self::ChangesRequested,
-        Self::Resubmitted,
-        Self::Admitted,
-        Self::NotAdmitted,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Submitted => "submitted",
-            Self::FirstPassed => "first_passed",
-            Self::SecondPassed => "second_passed",
-            Self::Rejected => "rejected",
-            Self::ChangesRequested => "changes_requested",
-            Self::Resubmitted => "resubmitted",
-            Self::Admitted => "admitted",
-            Self::NotAdmitted => "not_admitted",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == code)
-    }
-
     /// The event a decision at a stage is.
     pub fn of_decision(stage: ReviewStage, decision: ReviewDecision) -> Self {
         match (stage, decision) {
@@ -486,44 +436,22 @@ mod tests {
     }
 }
 
-/// Which registrations a queue shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum QueueFilter {
-    /// Submitted or resubmitted: waiting for the school's first review.
-    WaitingFirst,
-    /// Passed the first review: waiting for the bureau's second.
-    WaitingSecond,
-    ChangesRequested,
-    Passed,
-    Rejected,
-    All,
+coded! {
+    /// Which registrations a queue shows.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum QueueFilter {
+        /// Submitted or resubmitted: waiting for the school's first review.
+        WaitingFirst = "waiting-first",
+        /// Passed the first review: waiting for the bureau's second.
+        WaitingSecond = "waiting-second",
+        ChangesRequested = "changes-requested",
+        Passed = "passed",
+        Rejected = "rejected",
+        All = "all",
+    }
 }
 
 impl QueueFilter {
-    pub const ALL: [Self; 6] = [
-        Self::WaitingFirst,
-        Self::WaitingSecond,
-        Self::ChangesRequested,
-        Self::Passed,
-        Self::Rejected,
-        Self::All,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::WaitingFirst => "waiting-first",
-            Self::WaitingSecond => "waiting-second",
-            Self::ChangesRequested => "changes-requested",
-            Self::Passed => "passed",
-            Self::Rejected => "rejected",
-            Self::All => "all",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.code() == code)
-    }
-
     pub fn label(self) -> Text {
         match self {
             Self::WaitingFirst => t("待初审", "Waiting for first review"),

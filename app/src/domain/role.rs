@@ -2,37 +2,23 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::i18n::{Text, t};
 
-/// The roles of staff accounts, which the bureau manages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum StaffRole {
-    /// Reviews the registrations of one school.
-    Reviewer,
-    /// Runs the process for a district bureau (or, without a bureau, for the whole city).
-    BureauAdmin,
-    /// Receives families at a registration point for on-site checks.
-    PointStaff,
+coded! {
+    /// The roles of staff accounts, which the bureau manages.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum StaffRole {
+        /// Reviews the registrations of one school.
+        Reviewer = "reviewer",
+        /// Runs the process for a district bureau (or, without a bureau, for the whole city).
+        BureauAdmin = "bureau_admin",
+        /// Receives families at a registration point for on-site checks.
+        PointStaff = "point_staff",
+    }
 }
 
 impl StaffRole {
-    /// Every role, in the order forms list them.
-    pub const ALL: [Self; 3] = [Self::Reviewer, Self::BureauAdmin, Self::PointStaff];
-
-    /// The code stored in the database and sent by forms.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Reviewer => "reviewer",
-            Self::BureauAdmin => "bureau_admin",
-            Self::PointStaff => "point_staff",
-        }
-    }
-
-    /// Reads a stored or submitted code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.code() == code)
-    }
-
     /// The role's name for people.
     pub fn label(self) -> Text {
         match self {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::{
     domain::{PersonName, PhoneNumber, ResidentId, Subsystem, credit_code::parse_credit_code},
     error::FieldProblem,
@@ -20,43 +21,20 @@ pub type SectionData = BTreeMap<String, String>;
 pub const MAX_VALUE_CHARS: usize = 200;
 pub const MAX_FIELDS: usize = 40;
 
-/// One of the six sections, in the order they are filled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum SectionKind {
-    Child,
-    Household,
-    Residence,
-    Guardian,
-    ResidencePermit,
-    Employment,
+coded! {
+    /// One of the six sections, in the order they are filled.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum SectionKind {
+        Child = "child",
+        Household = "household",
+        Residence = "residence",
+        Guardian = "guardian",
+        ResidencePermit = "residence-permit",
+        Employment = "employment",
+    }
 }
 
 impl SectionKind {
-    pub const ALL: [Self; 6] = [
-        Self::Child,
-        Self::Household,
-        Self::Residence,
-        Self::Guardian,
-        Self::ResidencePermit,
-        Self::Employment,
-    ];
-
-    /// The code used in addresses and the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Child => "child",
-            Self::Household => "household",
-            Self::Residence => "residence",
-            Self::Guardian => "guardian",
-            Self::ResidencePermit => "residence-permit",
-            Self::Employment => "employment",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     pub fn title(self) -> Text {
         match self {
             Self::Child => t("儿童基本信息", "Child"),

@@ -3,32 +3,19 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded::coded;
 use crate::i18n::{Text, t};
 
-/// Which kind of registration: first-grade enrollment or transfer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Subsystem {
-    Enrollment,
-    Transfer,
+coded! {
+    /// Which kind of registration: first-grade enrollment or transfer.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Subsystem {
+        Enrollment = "enrollment",
+        Transfer = "transfer",
+    }
 }
 
 impl Subsystem {
-    /// Every subsystem, in display order.
-    pub const ALL: [Self; 2] = [Self::Enrollment, Self::Transfer];
-
-    /// The code stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Enrollment => "enrollment",
-            Self::Transfer => "transfer",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     /// The name parents know it by.
     pub fn name(self) -> Text {
         match self {

@@ -247,7 +247,7 @@ pub async fn ensure_demo_entries(db: &impl ConnectionTrait) -> Result<bool, Serv
     {
         let row = entry::ActiveModel {
             bureau_id: Set(bureau.id),
-            subsystem: Set(subsystem.code().into()),
+            subsystem: Set(subsystem),
             code: Set(code.into()),
             name_zh: Set(name_zh.into()),
             name_en: Set(name_en.into()),
@@ -354,7 +354,7 @@ where
             username: Set(username.into()),
             display_name: Set(name.into()),
             password_hash: Set(password_hash.clone()),
-            role: Set(role.code().into()),
+            role: Set(role),
             bureau_id: Set((role == StaffRole::BureauAdmin).then_some(bureau.id)),
             school_id: Set(school.and_then(|i| school_ids.get(i).copied())),
             registration_point_id: Set((role == StaffRole::PointStaff).then_some(point.id)),
@@ -371,7 +371,7 @@ where
     for subsystem in Subsystem::ALL {
         collection_window::ActiveModel {
             bureau_id: Set(bureau.id),
-            subsystem: Set(subsystem.code().into()),
+            subsystem: Set(subsystem),
             school_year: Set(local_now.year()),
             opens_at: Set(opens_at),
             closes_at: Set(closes_at),
@@ -611,8 +611,8 @@ pub async fn ensure_demo_materials(db: &impl ConnectionTrait) -> Result<bool, Se
             material_rule::ActiveModel {
                 bureau_id: Set(bureau.id),
                 entry_id: Set(entry_id),
-                document: Set(document.code().into()),
-                condition: Set(condition.code().into()),
+                document: Set(document),
+                condition: Set(condition),
                 required: Set(required),
                 explanation_zh: Set(explanation.0.into()),
                 explanation_en: Set(explanation.1.into()),
@@ -663,7 +663,7 @@ pub async fn ensure_demo_administration(db: &impl ConnectionTrait) -> Result<boo
         };
         school_capacity::ActiveModel {
             school_id: Set(school.id),
-            subsystem: Set(Subsystem::Enrollment.code().to_owned()),
+            subsystem: Set(Subsystem::Enrollment),
             grade: Set(1),
             capacity: Set(places),
         }

@@ -383,7 +383,7 @@ async fn a_bureau_administrator_reads_only_the_audit_rows_of_their_bureau() {
             username: Set(username.into()),
             display_name: Set(username.into()),
             password_hash: Set(password_hash.clone()),
-            role: Set("bureau_admin".into()),
+            role: Set(app::domain::StaffRole::BureauAdmin),
             bureau_id: Set(bureau_id),
             school_id: Set(None),
             registration_point_id: Set(None),

@@ -259,7 +259,7 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
         .expect("query")
         .expect("row");
     let mut row: registration::ActiveModel = row.into();
-    row.state = Set("changes_requested".into());
+    row.state = Set(app::domain::RegistrationState::ChangesRequested);
     row.update(&app.db).await.expect("updated");
     let mine = view(&parent, id).await;
     assert_eq!(mine["editable"], false);

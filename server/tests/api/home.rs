@@ -82,7 +82,7 @@ async fn notices_and_window_states_come_from_the_database() {
         .expect("windows");
     let transfer = windows
         .into_iter()
-        .find(|w| w.subsystem == "transfer")
+        .find(|w| w.subsystem.code() == "transfer")
         .expect("transfer window");
     let mut closed: collection_window::ActiveModel = transfer.into();
     closed.opens_at = Set(Utc::now() - Duration::days(30));

@@ -194,7 +194,7 @@ async fn twins_are_registered_filled_in_and_submitted_once_from_one_account() {
         .await
         .expect("query")
         .expect("row");
-    assert_eq!(row.state, "submitted");
+    assert_eq!(row.state.code(), "submitted");
     assert_eq!(row.version, version + 1);
 
     // Locked now: the server refuses edits whatever the page shows.
@@ -421,7 +421,7 @@ async fn the_other_parent_gets_guidance_and_succeeds_after_the_first_deletes() {
         .await
         .expect("query")
         .expect("kept for audit");
-    assert_eq!(kept.state, "deleted");
+    assert_eq!(kept.state.code(), "deleted");
 
     assert_eq!(create(&mother, entry, school, TWIN_1).await.status(), 200);
 }

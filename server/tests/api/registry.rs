@@ -620,7 +620,7 @@ async fn another_familys_child_number_reveals_nothing_from_any_register() {
     assert!(
         lookups
             .iter()
-            .any(|l| l.source == RegistrySource::Household.code() && l.status == "unconfirmed")
+            .any(|l| l.source == RegistrySource::Household && l.status == "unconfirmed")
     );
 }
 
@@ -646,7 +646,7 @@ async fn an_account_probing_the_registers_is_stopped_within_the_hour() {
     for n in 0..app::server::services::prefill::LOOKUPS_PER_ACCOUNT_PER_HOUR {
         registry_lookup::ActiveModel {
             registration_id: Set(earlier),
-            source: Set("household".into()),
+            source: Set(RegistrySource::Household),
             key_digest: Set(format!("h1:probe{n}")),
             status: Set("not-found".into()),
             answer: Set(None),

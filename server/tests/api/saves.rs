@@ -490,7 +490,7 @@ async fn a_crash_in_the_middle_of_an_autosave_storm_tears_no_save() {
             .expect("query");
         let household = sections
             .iter()
-            .find(|s| s.section == "household")
+            .find(|s| s.section.code() == "household")
             .expect("the household section");
         assert!(
             household.version >= acked,

@@ -551,7 +551,7 @@ async fn an_upload_racing_a_submit_never_lands_on_the_submitted_registration() {
         .await
         .expect("query")
         .expect("the registration");
-    assert_eq!(row.state, "submitted");
+    assert_eq!(row.state.code(), "submitted");
     assert_eq!(
         photos_of(&app, id).await,
         1,

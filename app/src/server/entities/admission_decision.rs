@@ -3,13 +3,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::admission::AdmissionOutcome;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "admission_decision")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub registration_id: i32,
     /// `admitted` or `not_admitted`.
-    pub outcome: String,
+    pub outcome: AdmissionOutcome,
     pub decided_by: i32,
     pub decided_at: DateTimeUtc,
 }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Subsystem;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "collection_window")]
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: i32,
     pub bureau_id: i32,
     /// `enrollment` or `transfer` (see [`crate::domain::Subsystem`]).
-    pub subsystem: String,
+    pub subsystem: Subsystem,
     pub school_year: i32,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,

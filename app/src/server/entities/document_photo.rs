@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::provenance::Document;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "document_photo")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i32,
     pub registration_id: i32,
     /// A [`crate::domain::provenance::Document`] code.
-    pub document: String,
+    pub document: Document,
     /// Object keys in the document store: full size, reviewer size, thumbnail.
     pub full_key: String,
     pub review_key: String,

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Subsystem;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "entry")]
@@ -10,7 +12,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub bureau_id: i32,
-    pub subsystem: String,
+    pub subsystem: Subsystem,
     pub code: String,
     pub name_zh: String,
     pub name_en: String,

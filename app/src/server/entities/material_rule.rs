@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{materials::Condition, provenance::Document};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "material_rule")]
 pub struct Model {
@@ -11,9 +13,9 @@ pub struct Model {
     /// The entry it belongs to; every entry of the bureau when `None`.
     pub entry_id: Option<i32>,
     /// A [`crate::domain::provenance::Document`] code.
-    pub document: String,
+    pub document: Document,
     /// A [`crate::domain::materials::Condition`] code.
-    pub condition: String,
+    pub condition: Condition,
     pub required: bool,
     pub explanation_zh: String,
     pub explanation_en: String,

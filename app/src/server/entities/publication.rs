@@ -3,13 +3,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Subsystem;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "publication")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub school_id: i32,
-    pub subsystem: String,
+    pub subsystem: Subsystem,
     pub school_year: i32,
     pub publish_at: DateTimeUtc,
     /// Set, once, when the results were applied.

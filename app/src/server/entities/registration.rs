@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{RegistrationState, Subsystem};
+
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registration")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub reference: String,
     pub account_id: i32,
-    pub subsystem: String,
+    pub subsystem: Subsystem,
     pub school_year: i32,
     pub entry_id: i32,
     pub school_id: i32,
@@ -21,7 +23,7 @@ pub struct Model {
     pub active_child_key: Option<String>,
     /// `<account>:<1..3>` while active; NULL once deleted.
     pub active_slot: Option<String>,
-    pub state: String,
+    pub state: RegistrationState,
     /// Raised by every write; a write based on another version is refused.
     pub version: i64,
     pub created_at: DateTimeUtc,
@@ -39,7 +41,7 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     /// The state it had when it was set aside for the bureau (a claim by a parent the
     /// household register confirms); given back if the bureau restores it.
-    pub set_aside_from: Option<String>,
+    pub set_aside_from: Option<RegistrationState>,
 }
 
 impl std::fmt::Debug for Model {

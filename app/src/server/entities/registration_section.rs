@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::SectionKind;
+
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registration_section")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub registration_id: i32,
-    pub section: String,
+    pub section: SectionKind,
     /// The answers as a JSON object of field → value.
     pub data: String,
     /// The parent pressed "save and continue" and the answers passed every check.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::provenance::RegistrySource;
+
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registry_lookup")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i32,
     pub registration_id: i32,
     /// A [`crate::domain::provenance::RegistrySource`] code.
-    pub source: String,
+    pub source: RegistrySource,
     /// SHA-256 of the question (the ID numbers asked about), so that the same question is
     /// asked once and a changed one is asked again.
     pub key_digest: String,

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{RegistrationState, review::ReviewStage, review::TimelineKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "review_event")]
 pub struct Model {
@@ -10,9 +12,9 @@ pub struct Model {
     pub id: i32,
     pub registration_id: i32,
     /// A [`crate::domain::review::TimelineKind`] code.
-    pub kind: String,
+    pub kind: TimelineKind,
     /// `first` or `second` for decisions.
-    pub stage: Option<String>,
+    pub stage: Option<ReviewStage>,
     /// Who decided; `None` for the parent's own events.
     pub staff_id: Option<i32>,
     /// A [`crate::domain::review::REJECT_REASONS`] code.
@@ -21,8 +23,8 @@ pub struct Model {
     pub message: String,
     /// A change request's items (JSON).
     pub request: Option<String>,
-    pub from_state: String,
-    pub to_state: String,
+    pub from_state: RegistrationState,
+    pub to_state: RegistrationState,
     pub created_at: DateTimeUtc,
 }
 

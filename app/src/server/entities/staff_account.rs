@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::StaffRole;
+
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "staff_account")]
 pub struct Model {
@@ -13,7 +15,7 @@ pub struct Model {
     /// argon2id PHC string.
     pub password_hash: String,
     /// `reviewer`, `bureau_admin` or `point_staff`.
-    pub role: String,
+    pub role: StaffRole,
     /// The bureau an administrator runs; none for a city-wide administrator.
     pub bureau_id: Option<i32>,
     pub school_id: Option<i32>,

@@ -118,8 +118,7 @@ pub async fn staff_sign_in(
             return Err(ServiceError::SignInFailed);
         }
     };
-    let role = StaffRole::from_code(&account.role)
-        .ok_or_else(|| ServiceError::Unexpected("unknown staff role in the database".into()))?;
+    let role = account.role;
     throttle::succeed(db, attempt).await?;
     auth::begin_staff_session(session, account.id, now).await?;
     let mut row: staff_account::ActiveModel = account.into();
@@ -214,9 +213,7 @@ async fn list_staff(
         {
             continue;
         }
-        let Some(role) = StaffRole::from_code(&account.role) else {
-            continue;
-        };
+        let role = account.role;
         views.push(StaffAccountView {
             id: account.id,
             username: account.username.clone(),
@@ -381,7 +378,7 @@ pub async fn create_staff(
         username: Set(username),
         display_name: Set(display_name),
         password_hash: Set(password_hash),
-        role: Set(role.code().to_owned()),
+        role: Set(role),
         bureau_id: Set(bureau_id),
         school_id: Set(school_id),
         registration_point_id: Set(point_id),
@@ -498,7 +495,7 @@ pub async fn create_admin(
         username: Set(username),
         display_name: Set(display_name),
         password_hash: Set(password::hash_password(password_text).await?),
-        role: Set(StaffRole::BureauAdmin.code().to_owned()),
+        role: Set(StaffRole::BureauAdmin),
         bureau_id: Set(None),
         school_id: Set(None),
         registration_point_id: Set(None),

@@ -45,7 +45,7 @@ async fn year_of(
     use crate::server::entities::collection_window;
     Ok(collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(school.bureau_id))
-        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .filter(collection_window::Column::Subsystem.eq(subsystem))
         .order_by_desc(collection_window::Column::SchoolYear)
         .one(db)
         .await?
@@ -75,30 +75,30 @@ pub async fn page(
     let school_year = year_of(db, &school, subsystem, request.now).await?;
     let rows = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school.id))
-        .filter(registration::Column::Subsystem.eq(subsystem.code()))
+        .filter(registration::Column::Subsystem.eq(subsystem))
         .filter(registration::Column::SchoolYear.eq(school_year))
         .filter(registration::Column::State.is_in([
-            RegistrationState::ReviewPassed.code(),
-            RegistrationState::Admitted.code(),
-            RegistrationState::NotAdmitted.code(),
+            RegistrationState::ReviewPassed,
+            RegistrationState::Admitted,
+            RegistrationState::NotAdmitted,
         ]))
         .order_by_asc(registration::Column::SubmittedAt)
         .all(db)
         .await?;
     let waiting = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school.id))
-        .filter(registration::Column::Subsystem.eq(subsystem.code()))
+        .filter(registration::Column::Subsystem.eq(subsystem))
         .filter(registration::Column::SchoolYear.eq(school_year))
         .filter(registration::Column::State.is_in([
-            RegistrationState::Submitted.code(),
-            RegistrationState::Resubmitted.code(),
-            RegistrationState::FirstReviewPassed.code(),
-            RegistrationState::ChangesRequested.code(),
+            RegistrationState::Submitted,
+            RegistrationState::Resubmitted,
+            RegistrationState::FirstReviewPassed,
+            RegistrationState::ChangesRequested,
         ]))
         .all(db)
         .await?
         .len();
-    let decisions: BTreeMap<i32, String> = admission_decision::Entity::find()
+    let decisions: BTreeMap<i32, AdmissionOutcome> = admission_decision::Entity::find()
         .filter(admission_decision::Column::RegistrationId.is_in(rows.iter().map(|r| r.id)))
         .all(db)
         .await?
@@ -114,7 +114,7 @@ pub async fn page(
     let offset = offset_of(db, school.id).await?;
     let publication = publication::Entity::find()
         .filter(publication::Column::SchoolId.eq(school.id))
-        .filter(publication::Column::Subsystem.eq(subsystem.code()))
+        .filter(publication::Column::Subsystem.eq(subsystem))
         .filter(publication::Column::SchoolYear.eq(school_year))
         .one(db)
         .await?
@@ -134,11 +134,8 @@ pub async fn page(
             child_name: r.child_name.clone().unwrap_or_default(),
             child_masked_id: masked_child(r, request.now),
             entry: entries.get(&r.entry_id).cloned().unwrap_or_default(),
-            state: RegistrationState::from_code(&r.state)
-                .unwrap_or(RegistrationState::ReviewPassed),
-            outcome: decisions
-                .get(&r.id)
-                .and_then(|o| AdmissionOutcome::from_code(o)),
+            state: r.state,
+            outcome: decisions.get(&r.id).copied(),
         })
         .collect();
     let shown: Vec<i32> = candidates.iter().map(|c| c.id).collect();
@@ -202,9 +199,7 @@ pub async fn decide(
         .await?;
     let all_waiting = ids.iter().all(|id| {
         rows.iter().any(|r| {
-            r.id == *id
-                && r.school_id == school_id
-                && r.state == RegistrationState::ReviewPassed.code()
+            r.id == *id && r.school_id == school_id && r.state == RegistrationState::ReviewPassed
         })
     });
     if !all_waiting {
@@ -218,7 +213,7 @@ pub async fn decide(
     for (id, outcome) in &parsed {
         admission_decision::Entity::insert(admission_decision::ActiveModel {
             registration_id: Set(*id),
-            outcome: Set(outcome.code().to_owned()),
+            outcome: Set(*outcome),
             decided_by: Set(staff.account_id),
             decided_at: Set(request.now),
         })
@@ -275,9 +270,9 @@ pub async fn schedule(
     let school_year = year_of(db, &school, subsystem, request.now).await?;
     let passed: Vec<i32> = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school.id))
-        .filter(registration::Column::Subsystem.eq(subsystem.code()))
+        .filter(registration::Column::Subsystem.eq(subsystem))
         .filter(registration::Column::SchoolYear.eq(school_year))
-        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed.code()))
+        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
         .all(db)
         .await?
         .into_iter()
@@ -309,7 +304,7 @@ pub async fn schedule(
     let txn = db.begin().await?;
     publication::Entity::insert(publication::ActiveModel {
         school_id: Set(school.id),
-        subsystem: Set(subsystem.code().to_owned()),
+        subsystem: Set(subsystem),
         school_year: Set(school_year),
         publish_at: Set(at),
         published_at: Set(None),
@@ -348,7 +343,7 @@ pub async fn schedule(
     }
     let published = publication::Entity::find()
         .filter(publication::Column::SchoolId.eq(school.id))
-        .filter(publication::Column::Subsystem.eq(subsystem.code()))
+        .filter(publication::Column::Subsystem.eq(subsystem))
         .filter(publication::Column::SchoolYear.eq(school_year))
         .one(db)
         .await?
@@ -397,9 +392,9 @@ async fn publish_one(
     }
     let rows = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(due.school_id))
-        .filter(registration::Column::Subsystem.eq(due.subsystem.as_str()))
+        .filter(registration::Column::Subsystem.eq(due.subsystem))
         .filter(registration::Column::SchoolYear.eq(due.school_year))
-        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed.code()))
+        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
         .all(&txn)
         .await?;
     let decisions: BTreeMap<i32, AdmissionOutcome> = admission_decision::Entity::find()
@@ -407,7 +402,7 @@ async fn publish_one(
         .all(&txn)
         .await?
         .into_iter()
-        .filter_map(|d| Some((d.registration_id, AdmissionOutcome::from_code(&d.outcome)?)))
+        .map(|d| (d.registration_id, d.outcome))
         .collect();
     let school = school::Entity::find_by_id(due.school_id)
         .one(&txn)
@@ -425,14 +420,14 @@ async fn publish_one(
             }
         };
         let moved = registration::Entity::update_many()
-            .col_expr(registration::Column::State, Expr::value(state.code()))
+            .col_expr(registration::Column::State, Expr::value(state))
             .col_expr(
                 registration::Column::Version,
                 Expr::col(registration::Column::Version).add(1),
             )
             .col_expr(registration::Column::UpdatedAt, Expr::value(now))
             .filter(registration::Column::Id.eq(row.id))
-            .filter(registration::Column::State.eq(RegistrationState::ReviewPassed.code()))
+            .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
             .exec(&txn)
             .await?;
         if moved.rows_affected != 1 {
@@ -440,14 +435,14 @@ async fn publish_one(
         }
         let event = review_event::ActiveModel {
             registration_id: Set(row.id),
-            kind: Set(kind.code().to_owned()),
+            kind: Set(kind),
             stage: Set(None),
             staff_id: Set(None),
             reason: Set(None),
             message: Set(String::new()),
             request: Set(None),
-            from_state: Set(RegistrationState::ReviewPassed.code().to_owned()),
-            to_state: Set(state.code().to_owned()),
+            from_state: Set(RegistrationState::ReviewPassed),
+            to_state: Set(state),
             created_at: Set(now),
             ..Default::default()
         }

@@ -21,7 +21,7 @@ use crate::{
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::auth::Actor,
-        services::registrations::{load_own, masked_child, offset_of, state_of},
+        services::registrations::{load_own, masked_child, offset_of},
     },
 };
 
@@ -83,7 +83,7 @@ pub async fn options(
 ) -> Result<AppointmentOptions, ServiceError> {
     let row = load_own(db, actor, registration_id).await?;
     let needed = needs_appointment(db, &row).await?;
-    let bookable = needed && may_book(state_of(&row)?);
+    let bookable = needed && may_book(row.state);
     let offset = offset_of(db, row.school_id).await?;
     let bureau = school::Entity::find_by_id(row.school_id)
         .one(db)
@@ -146,7 +146,7 @@ pub async fn book(
     slot_id: i32,
 ) -> Result<(), ServiceError> {
     let row = load_own(db, &request.actor, registration_id).await?;
-    if !needs_appointment(db, &row).await? || !may_book(state_of(&row)?) {
+    if !needs_appointment(db, &row).await? || !may_book(row.state) {
         return Err(ServiceError::invalid(
             "slot",
             "这条报名无需或不能预约现场登记。",

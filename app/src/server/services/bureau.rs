@@ -87,11 +87,10 @@ pub(crate) fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<Dat
 }
 
 /// Registrations that count against a school's places: submitted, in review or decided.
-fn counted_states() -> Vec<&'static str> {
+fn counted_states() -> Vec<RegistrationState> {
     RegistrationState::ALL
         .into_iter()
         .filter(|s| !matches!(s, RegistrationState::Draft | RegistrationState::Deleted))
-        .map(RegistrationState::code)
         .collect()
 }
 
@@ -126,7 +125,7 @@ pub async fn schools(
             capacities: capacities
                 .iter()
                 .filter(|c| c.school_id == s.id)
-                .filter_map(|c| Some((Subsystem::from_code(&c.subsystem)?, c.grade, c.capacity)))
+                .map(|c| (c.subsystem, c.grade, c.capacity))
                 .collect(),
             catchment: catchments
                 .iter()
@@ -172,14 +171,14 @@ pub async fn set_capacity(
     if capacity == 0 {
         school_capacity::Entity::delete_many()
             .filter(school_capacity::Column::SchoolId.eq(school_id))
-            .filter(school_capacity::Column::Subsystem.eq(subsystem.code()))
+            .filter(school_capacity::Column::Subsystem.eq(subsystem))
             .filter(school_capacity::Column::Grade.eq(grade))
             .exec(db)
             .await?;
     } else {
         school_capacity::Entity::insert(school_capacity::ActiveModel {
             school_id: Set(school_id),
-            subsystem: Set(subsystem.code().to_owned()),
+            subsystem: Set(subsystem),
             grade: Set(grade),
             capacity: Set(capacity),
         })
@@ -301,7 +300,7 @@ async fn load_of(
 ) -> Result<(Option<i32>, u64), ServiceError> {
     let capacity: i32 = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.eq(school_id))
-        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment.code()))
+        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
         .all(db)
         .await?
         .iter()
@@ -309,7 +308,7 @@ async fn load_of(
         .sum();
     let registrations = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school_id))
-        .filter(registration::Column::Subsystem.eq(Subsystem::Enrollment.code()))
+        .filter(registration::Column::Subsystem.eq(Subsystem::Enrollment))
         .filter(registration::Column::State.is_in(counted_states()))
         .count(db)
         .await?;
@@ -371,7 +370,7 @@ pub async fn windows(
     Ok(Subsystem::ALL
         .into_iter()
         .filter_map(|subsystem| {
-            let w = rows.iter().find(|w| w.subsystem == subsystem.code())?;
+            let w = rows.iter().find(|w| w.subsystem == subsystem)?;
             Some(WindowView {
                 subsystem,
                 school_year: w.school_year,
@@ -423,7 +422,7 @@ pub async fn set_window(
     }
     let window = collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(bureau.id))
-        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .filter(collection_window::Column::Subsystem.eq(subsystem))
         .order_by_desc(collection_window::Column::SchoolYear)
         .one(db)
         .await?
@@ -510,12 +509,12 @@ pub async fn statistics(
         .await?;
     let rows = registration::Entity::find()
         .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
-        .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+        .filter(registration::Column::State.ne(RegistrationState::Deleted))
         .all(db)
         .await?;
     let capacities = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
-        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment.code()))
+        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
         .all(db)
         .await?;
     let counted = counted_states();
@@ -529,20 +528,17 @@ pub async fn statistics(
                 .sum();
             let mine = rows
                 .iter()
-                .filter(|r| r.school_id == s.id && r.subsystem == Subsystem::Enrollment.code());
+                .filter(|r| r.school_id == s.id && r.subsystem == Subsystem::Enrollment);
             SchoolStat {
                 name: LocalizedText::new(&s.name_zh, &s.name_en),
                 capacity: (capacity > 0).then_some(capacity),
-                registrations: mine
-                    .clone()
-                    .filter(|r| counted.contains(&r.state.as_str()))
-                    .count() as u64,
+                registrations: mine.clone().filter(|r| counted.contains(&r.state)).count() as u64,
                 drafts: mine
                     .clone()
-                    .filter(|r| r.state == RegistrationState::Draft.code())
+                    .filter(|r| r.state == RegistrationState::Draft)
                     .count() as u64,
                 admitted: mine
-                    .filter(|r| r.state == RegistrationState::Admitted.code())
+                    .filter(|r| r.state == RegistrationState::Admitted)
                     .count() as u64,
             }
         })
@@ -552,7 +548,7 @@ pub async fn statistics(
         .filter(|s| *s != RegistrationState::Deleted)
         .map(|s| Count {
             label: LocalizedText::new(s.label().zh, s.label().en),
-            count: rows.iter().filter(|r| r.state == s.code()).count() as u64,
+            count: rows.iter().filter(|r| r.state == s).count() as u64,
         })
         .collect();
     let entries = entry::Entity::find()

@@ -189,12 +189,9 @@ fn set_aside(
     registration::Entity::update_many()
         .col_expr(
             registration::Column::State,
-            Expr::value(RegistrationState::SetAside.code()),
+            Expr::value(RegistrationState::SetAside),
         )
-        .col_expr(
-            registration::Column::SetAsideFrom,
-            Expr::value(row.state.clone()),
-        )
+        .col_expr(registration::Column::SetAsideFrom, Expr::value(row.state))
         .col_expr(
             registration::Column::ActiveChildKey,
             Expr::value(Option::<String>::None),
@@ -223,7 +220,7 @@ pub async fn set_aside_claims(
         .all(db)
         .await?;
     let rows = registration::Entity::find()
-        .filter(registration::Column::State.eq(RegistrationState::SetAside.code()))
+        .filter(registration::Column::State.eq(RegistrationState::SetAside))
         .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
         .order_by_desc(registration::Column::UpdatedAt)
         .all(db)
@@ -244,10 +241,7 @@ pub async fn set_aside_claims(
             school: school
                 .map(|s| LocalizedText::new(&s.name_zh, &s.name_en))
                 .unwrap_or_default(),
-            from_state: row
-                .set_aside_from
-                .as_deref()
-                .and_then(RegistrationState::from_code),
+            from_state: row.set_aside_from,
             set_aside_at: local_time(row.updated_at, offset),
             claimed_by,
         });
@@ -285,7 +279,7 @@ pub async fn decide_set_aside(
     let row = registration::Entity::find_by_id(id)
         .one(db)
         .await?
-        .filter(|r| r.state == RegistrationState::SetAside.code())
+        .filter(|r| r.state == RegistrationState::SetAside)
         .ok_or(ServiceError::NotFound)?;
     let school = school::Entity::find_by_id(row.school_id)
         .one(db)
@@ -304,13 +298,10 @@ pub async fn decide_set_aside(
         if let Some(claimant) = &claimant {
             set_aside(claimant, now).exec(&txn).await?;
         }
-        let state = row
-            .set_aside_from
-            .clone()
-            .unwrap_or_else(|| RegistrationState::Draft.code().to_owned());
+        let state = row.set_aside_from.unwrap_or(RegistrationState::Draft);
         (state, "restored")
     } else {
-        (RegistrationState::Deleted.code().to_owned(), "upheld")
+        (RegistrationState::Deleted, "upheld")
     };
     let slot = if restore {
         free_slot(&txn, row.account_id).await?

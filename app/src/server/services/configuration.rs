@@ -38,12 +38,12 @@ pub async fn entries(
     for e in rows {
         let registrations = registration::Entity::find()
             .filter(registration::Column::EntryId.eq(e.id))
-            .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+            .filter(registration::Column::State.ne(RegistrationState::Deleted))
             .count(db)
             .await?;
         list.push(EntryAdmin {
             id: e.id,
-            subsystem: Subsystem::from_code(&e.subsystem).unwrap_or(Subsystem::Enrollment),
+            subsystem: e.subsystem,
             code: e.code.clone(),
             name: LocalizedText::new(&e.name_zh, &e.name_en),
             explanation: LocalizedText::new(&e.explanation_zh, &e.explanation_en),
@@ -117,7 +117,7 @@ pub async fn save_entry(
                 .await?;
             let inserted = entry::ActiveModel {
                 bureau_id: Set(bureau.id),
-                subsystem: Set(subsystem.code().to_owned()),
+                subsystem: Set(subsystem),
                 code: Set(code),
                 name_zh: Set(name_zh),
                 name_en: Set(name_en),
@@ -174,20 +174,18 @@ pub async fn rules(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|r| {
-            Some(RuleAdmin {
-                id: r.id,
-                document: Document::from_code(&r.document)?,
-                condition: Condition::from_code(&r.condition)?,
-                required: r.required,
-                explanation: LocalizedText::new(&r.explanation_zh, &r.explanation_en),
-                entry: r.entry_id.and_then(|id| {
-                    entries
-                        .iter()
-                        .find(|e| e.id == id)
-                        .map(|e| LocalizedText::new(&e.name_zh, &e.name_en))
-                }),
-            })
+        .map(|r| RuleAdmin {
+            id: r.id,
+            document: r.document,
+            condition: r.condition,
+            required: r.required,
+            explanation: LocalizedText::new(&r.explanation_zh, &r.explanation_en),
+            entry: r.entry_id.and_then(|id| {
+                entries
+                    .iter()
+                    .find(|e| e.id == id)
+                    .map(|e| LocalizedText::new(&e.name_zh, &e.name_en))
+            }),
         })
         .collect())
 }
@@ -233,8 +231,8 @@ pub async fn add_rule(
     let row = material_rule::ActiveModel {
         bureau_id: Set(bureau.id),
         entry_id: Set(entry_id),
-        document: Set(document.code().to_owned()),
-        condition: Set(condition.code().to_owned()),
+        document: Set(document),
+        condition: Set(condition),
         required: Set(input.required),
         explanation_zh: Set(explanation_zh.chars().take(1000).collect()),
         explanation_en: Set(explanation_en.chars().take(2000).collect()),

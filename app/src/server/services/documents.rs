@@ -15,7 +15,7 @@ use sea_orm::{
 use crate::{
     domain::{
         RegistrationState, SectionData, SectionKind, StaffRole,
-        materials::{self, Condition, MaterialItem, MaterialRule, PhotoView},
+        materials::{self, MaterialItem, MaterialRule, PhotoView},
         photo::PhotoSize,
         provenance::{Document, Provenance},
     },
@@ -28,7 +28,7 @@ use crate::{
         infra::auth::Actor,
         infra::photos::{PhotoProcessor, Processed, UploadPolicy},
         infra::storage::DocumentStore,
-        services::registrations::{Editing, editing, load_own, state_of},
+        services::registrations::{Editing, editing, load_own},
     },
 };
 
@@ -39,15 +39,15 @@ fn text(zh: &str, en: &str) -> LocalizedText {
     }
 }
 
-fn rule_of(row: &material_rule::Model, entry: Option<&entry::Model>) -> Option<MaterialRule> {
-    Some(MaterialRule {
-        document: Document::from_code(&row.document)?,
-        condition: Condition::from_code(&row.condition)?,
+fn rule_of(row: &material_rule::Model, entry: Option<&entry::Model>) -> MaterialRule {
+    MaterialRule {
+        document: row.document,
+        condition: row.condition,
         required: row.required,
         explanation: text(&row.explanation_zh, &row.explanation_en),
         example: text(&row.example_zh, &row.example_en),
         entry: entry.map(|e| text(&e.name_zh, &e.name_en)),
-    })
+    }
 }
 
 /// The whole materials table, for the public page: rules for every entry first, then each
@@ -66,13 +66,13 @@ pub async fn table(db: &impl ConnectionTrait) -> Result<Vec<MaterialRule>, Servi
     let mut rules: Vec<MaterialRule> = rows
         .iter()
         .filter(|r| r.entry_id.is_none())
-        .filter_map(|r| rule_of(r, None))
+        .map(|r| rule_of(r, None))
         .collect();
     for e in &entries {
         rules.extend(
             rows.iter()
                 .filter(|r| r.entry_id == Some(e.id))
-                .filter_map(|r| rule_of(r, Some(e))),
+                .map(|r| rule_of(r, Some(e))),
         );
     }
     Ok(rules)
@@ -111,7 +111,7 @@ pub async fn materials_in(
         .all(db)
         .await?
         .iter()
-        .filter_map(|r| rule_of(r, None))
+        .map(|r| rule_of(r, None))
         .collect();
     let mut items = materials::needed(&rules, answers, provenance);
     let photos = document_photo::Entity::find()
@@ -123,7 +123,7 @@ pub async fn materials_in(
     for item in &mut items {
         item.photos = photos
             .iter()
-            .filter(|p| p.document == item.document.code())
+            .filter(|p| p.document == item.document)
             .map(|p| PhotoView {
                 id: p.id,
                 width: p.width,
@@ -252,7 +252,7 @@ pub async fn upload(
     }
     let photo = document_photo::ActiveModel {
         registration_id: Set(row.id),
-        document: Set(document.code().to_owned()),
+        document: Set(document),
         full_key: Set(keys.full.clone()),
         review_key: Set(keys.review.clone()),
         thumb_key: Set(keys.thumb.clone()),
@@ -302,7 +302,7 @@ fn live_photos(
 ) -> sea_orm::Select<document_photo::Entity> {
     document_photo::Entity::find()
         .filter(document_photo::Column::RegistrationId.eq(registration_id))
-        .filter(document_photo::Column::Document.eq(document.code()))
+        .filter(document_photo::Column::Document.eq(document))
         .filter(document_photo::Column::RemovedAt.is_null())
 }
 
@@ -472,7 +472,7 @@ async fn save_photo(
             .col_expr(document_photo::Column::RemovedAt, Expr::value(now))
             .filter(document_photo::Column::Id.eq(old))
             .filter(document_photo::Column::RegistrationId.eq(registration_id))
-            .filter(document_photo::Column::Document.eq(document.code()))
+            .filter(document_photo::Column::Document.eq(document))
             .filter(document_photo::Column::RemovedAt.is_null())
             .exec(&txn)
             .await?;
@@ -514,15 +514,10 @@ pub async fn remove(
         .ok_or(ServiceError::NotFound)?;
     let row = load_own(db, actor, photo.registration_id).await?;
     let editing = editing(db, &row, now).await?;
-    let document = Document::from_code(&photo.document);
-    if let Some(document) = document {
-        check_document_allowed(&editing, document)?;
-    }
+    check_document_allowed(&editing, photo.document)?;
     let txn = db.begin().await?;
     let editing = hold_editable(&txn, actor, photo.registration_id, now).await?;
-    if let Some(document) = document {
-        check_document_allowed(&editing, document)?;
-    }
+    check_document_allowed(&editing, photo.document)?;
     let removed = document_photo::Entity::update_many()
         .col_expr(document_photo::Column::RemovedAt, Expr::value(now))
         .filter(document_photo::Column::Id.eq(photo.id))
@@ -557,7 +552,7 @@ fn deleted_drafts(cutoff: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement 
         .column(registration::Column::Id)
         .from(registration::Entity)
         .and_where(registration::Column::SubmittedAt.is_null())
-        .and_where(registration::Column::State.eq(RegistrationState::Deleted.code()))
+        .and_where(registration::Column::State.eq(RegistrationState::Deleted))
         .and_where(registration::Column::DeletedAt.lte(cutoff))
         .to_owned()
 }
@@ -702,7 +697,7 @@ pub async fn photo(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let state = state_of(&row)?;
+    let state = row.state;
     let allowed = match actor {
         Actor::Parent { account_id } => {
             *account_id == row.account_id

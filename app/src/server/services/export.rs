@@ -9,7 +9,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    domain::{RegistrationState, ResidentId, StaffRole, review::QueueFilter},
+    domain::{ResidentId, StaffRole, review::QueueFilter},
     server::{
         entities::{bureau, entry, registration, school, staff_account},
         failure::ServiceError,
@@ -68,7 +68,7 @@ pub async fn export(
     };
     let rows = registration::Entity::find()
         .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
-        .filter(registration::Column::State.is_in(filter.states().iter().map(|s| s.code())))
+        .filter(registration::Column::State.is_in(filter.states().iter().copied()))
         .order_by_asc(registration::Column::SubmittedAt)
         .order_by_asc(registration::Column::Id)
         .limit(MAX_EXPORT_ROWS)
@@ -135,9 +135,7 @@ pub async fn export(
         } else {
             masked_child(row, request.now)
         };
-        let state = RegistrationState::from_code(&row.state)
-            .map(|s| s.label().zh)
-            .unwrap_or_default();
+        let state = row.state.label().zh;
         let school_name = schools
             .iter()
             .find(|s| s.id == row.school_id)

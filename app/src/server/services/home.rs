@@ -42,7 +42,7 @@ pub async fn load_home(
         .map(|subsystem| {
             let window = windows
                 .iter()
-                .find(|w| w.subsystem == subsystem.code())
+                .find(|w| w.subsystem == subsystem)
                 .map(|w| WindowView {
                     school_year: w.school_year,
                     opens_at: local(w.opens_at),

@@ -24,8 +24,7 @@ use crate::{
         infra::crypto,
         infra::registry::{HouseholdRecord, Question, Record, Registries},
         services::registrations::{
-            answers_of, child_id_of, load_own, required_sections, state_of, subsystem_of,
-            window_open,
+            answers_of, child_id_of, load_own, required_sections, window_open,
         },
     },
 };
@@ -70,7 +69,7 @@ pub async fn guardian_unconfirmed(
 ) -> Result<bool, ServiceError> {
     Ok(registry_lookup::Entity::find()
         .filter(registry_lookup::Column::RegistrationId.eq(registration_id))
-        .filter(registry_lookup::Column::Source.eq(RegistrySource::Household.code()))
+        .filter(registry_lookup::Column::Source.eq(RegistrySource::Household))
         .filter(registry_lookup::Column::Status.eq(UNCONFIRMED))
         .one(db)
         .await?
@@ -112,10 +111,10 @@ pub async fn decide_consent(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let row = load_own(db, actor, id).await?;
-    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+    if !window_open(db, row.school_id, row.subsystem, row.school_year, now).await? {
         return Err(ServiceError::Closed);
     }
-    if !state_of(&row)?.is_editable() {
+    if !row.state.is_editable() {
         return Err(ServiceError::Locked);
     }
     let existing = registry_consent::Entity::find()
@@ -304,7 +303,7 @@ fn row_for<'a>(
 ) -> Option<&'a registry_lookup::Model> {
     let digest = question.lookup_key().ok()?;
     rows.iter()
-        .find(|r| r.source == question.source().code() && r.key_digest == digest)
+        .find(|r| r.source == question.source() && r.key_digest == digest)
 }
 
 /// The household register's record of the child, when it names the registrant as a parent.
@@ -561,7 +560,7 @@ pub async fn status(
     let consent = consent_of(db, row.id).await?;
     let source = RegistrySource::for_section(section);
     let relevant = source.filter(|s| registries.is_configured(*s));
-    if consent != Some(true) || relevant.is_none() || !state_of(&row)?.is_editable() {
+    if consent != Some(true) || relevant.is_none() || !row.state.is_editable() {
         return Ok(RegistryStatus {
             consent,
             checks: Vec::new(),
@@ -736,7 +735,7 @@ async fn start(
         None => {
             let inserted = registry_lookup::ActiveModel {
                 registration_id: Set(row.id),
-                source: Set(question.source().code().to_owned()),
+                source: Set(question.source()),
                 key_digest: Set(question.lookup_key()?),
                 status: Set(PENDING.to_owned()),
                 answer: Set(None),

@@ -44,7 +44,6 @@ use crate::{
         services::notify::{self, Notice},
         services::registrations::{
             StoredSections, load_own, masked_child, offset_of, required_sections, sections_of,
-            state_of, subsystem_of,
         },
     },
 };
@@ -93,8 +92,8 @@ async fn load_for_review(
         .await?
         .filter(|r| {
             !matches!(
-                RegistrationState::from_code(&r.state),
-                None | Some(RegistrationState::Draft | RegistrationState::Deleted)
+                r.state,
+                RegistrationState::Draft | RegistrationState::Deleted
             )
         })
         .ok_or(ServiceError::NotFound)?;
@@ -129,10 +128,10 @@ pub async fn queue(
         ReviewStage::First => QueueFilter::WaitingFirst,
         ReviewStage::Second => QueueFilter::WaitingSecond,
     });
-    let states: Vec<&str> = if query.resubmitted {
-        vec![RegistrationState::Resubmitted.code()]
+    let states: Vec<RegistrationState> = if query.resubmitted {
+        vec![RegistrationState::Resubmitted]
     } else {
-        filter.states().iter().map(|s| s.code()).collect()
+        filter.states().to_vec()
     };
     let mut select = registration::Entity::find()
         .filter(registration::Column::SchoolId.is_in(school_ids))
@@ -205,7 +204,7 @@ pub async fn queue(
                 child_masked_id: masked_child(&row, now),
                 entry: name_of_entry(row.entry_id),
                 school: name_of_school(row.school_id),
-                state: state_of(&row)?,
+                state: row.state,
                 submitted_at: row
                     .submitted_at
                     .map(|at| {
@@ -316,13 +315,11 @@ pub(crate) async fn timeline_at(
         });
     }
     for event in events {
-        let Some(kind) = TimelineKind::from_code(&event.kind) else {
-            continue;
-        };
+        let kind = event.kind;
         timeline.push(TimelineEntry {
             kind,
             at: local(event.created_at),
-            stage: event.stage.as_deref().and_then(ReviewStage::from_code),
+            stage: event.stage,
             reason: event
                 .reason
                 .as_deref()
@@ -385,7 +382,7 @@ async fn last_request(
     }
     Ok(review_event::Entity::find()
         .filter(review_event::Column::RegistrationId.eq(row.id))
-        .filter(review_event::Column::Kind.eq(TimelineKind::ChangesRequested.code()))
+        .filter(review_event::Column::Kind.eq(TimelineKind::ChangesRequested))
         .order_by_desc(review_event::Column::Id)
         .one(db)
         .await?
@@ -401,8 +398,8 @@ pub async fn detail(
 ) -> Result<ReviewDetail, ServiceError> {
     let (staff, row) = load_for_review(db, &request.actor, id).await?;
     let now = request.now;
-    let state = state_of(&row)?;
-    let subsystem = subsystem_of(&row)?;
+    let state = row.state;
+    let subsystem = row.subsystem;
     let (entry, required) = required_sections(db, row.entry_id).await?;
     let school = school::Entity::find_by_id(row.school_id)
         .one(db)
@@ -659,7 +656,7 @@ pub async fn decide(
     if stage_of(&staff)? != decision.stage {
         return Err(ServiceError::Forbidden);
     }
-    let state = state_of(&row)?;
+    let state = row.state;
     let next = review::decide(state, decision.stage, decision.decision).map_err(|e| match e {
         TransitionError::NotWaiting | TransitionError::NoChangesRequested => not_waiting(),
     })?;
@@ -672,7 +669,7 @@ pub async fn decide(
         let stored = sections_of(db, row.id).await?;
         let child_id = crate::server::services::registrations::child_id_of(&row)?;
         let ctx = SectionContext {
-            subsystem: subsystem_of(&row)?,
+            subsystem: row.subsystem,
             child_id_number: &child_id,
             answers: &stored.answers,
             today: request.now.date_naive(),
@@ -713,7 +710,7 @@ pub async fn decide(
 
     let txn = db.begin().await?;
     let moved = registration::Entity::update_many()
-        .col_expr(registration::Column::State, Expr::value(next.code()))
+        .col_expr(registration::Column::State, Expr::value(next))
         .col_expr(
             registration::Column::Version,
             Expr::col(registration::Column::Version).add(1),
@@ -730,7 +727,7 @@ pub async fn decide(
         )
         .filter(registration::Column::Id.eq(row.id))
         .filter(registration::Column::Version.eq(base_version))
-        .filter(registration::Column::State.eq(state.code()))
+        .filter(registration::Column::State.eq(state))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -738,14 +735,14 @@ pub async fn decide(
     }
     let event = review_event::ActiveModel {
         registration_id: Set(row.id),
-        kind: Set(kind.code().to_owned()),
-        stage: Set(Some(decision.stage.code().to_owned())),
+        kind: Set(kind),
+        stage: Set(Some(decision.stage)),
         staff_id: Set(Some(staff.account_id)),
         reason: Set(decision.reason.map(str::to_owned)),
         message: Set(decision.message.clone()),
         request: Set(request_json),
-        from_state: Set(state.code().to_owned()),
-        to_state: Set(next.code().to_owned()),
+        from_state: Set(state),
+        to_state: Set(next),
         created_at: Set(request.now),
         ..Default::default()
     };
@@ -878,7 +875,7 @@ pub async fn resubmit(
 ) -> Result<String, ServiceError> {
     let now = request.now;
     let row = load_own(db, &request.actor, id).await?;
-    let state = state_of(&row)?;
+    let state = row.state;
     if state == RegistrationState::Resubmitted && row.version == base_version + 1 {
         return Ok(row.reference);
     }
@@ -909,7 +906,7 @@ pub async fn resubmit(
     let (child_name, hand_entered) = crate::server::services::registrations::review_facts(&stored);
     let txn = db.begin().await?;
     let moved = registration::Entity::update_many()
-        .col_expr(registration::Column::State, Expr::value(next.code()))
+        .col_expr(registration::Column::State, Expr::value(next))
         .col_expr(
             registration::Column::Version,
             Expr::col(registration::Column::Version).add(1),
@@ -923,7 +920,7 @@ pub async fn resubmit(
         .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
         .filter(registration::Column::Id.eq(row.id))
         .filter(registration::Column::Version.eq(base_version))
-        .filter(registration::Column::State.eq(state.code()))
+        .filter(registration::Column::State.eq(state))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -931,14 +928,14 @@ pub async fn resubmit(
     }
     let event = review_event::ActiveModel {
         registration_id: Set(row.id),
-        kind: Set(TimelineKind::Resubmitted.code().to_owned()),
+        kind: Set(TimelineKind::Resubmitted),
         stage: Set(None),
         staff_id: Set(None),
         reason: Set(None),
         message: Set(String::new()),
         request: Set(row.change_request.clone()),
-        from_state: Set(state.code().to_owned()),
-        to_state: Set(next.code().to_owned()),
+        from_state: Set(state),
+        to_state: Set(next),
         created_at: Set(now),
         ..Default::default()
     };

@@ -182,14 +182,14 @@ pub async fn resolve_actor(
             .one(db)
             .await?
             .filter(|account| account.active)
-            .and_then(|account| {
-                Some(Actor::Staff(StaffActor {
+            .map(|account| {
+                Actor::Staff(StaffActor {
                     account_id: account.id,
-                    role: StaffRole::from_code(&account.role)?,
+                    role: account.role,
                     bureau_id: account.bureau_id,
                     school_id: account.school_id,
                     registration_point_id: account.registration_point_id,
-                }))
+                })
             }),
     };
     let Some(actor) = actor else {

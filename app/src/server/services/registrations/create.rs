@@ -63,7 +63,7 @@ pub async fn options(
     for subsystem in Subsystem::ALL {
         let own: Vec<&collection_window::Model> = windows
             .iter()
-            .filter(|w| w.subsystem == subsystem.code())
+            .filter(|w| w.subsystem == subsystem)
             .collect();
         let window = window_to_show(own.as_slice(), |w| (w.opens_at, w.closes_at), now).map(|w| {
             let offset = offset_of_bureau(w.bureau_id);
@@ -75,7 +75,7 @@ pub async fn options(
         });
         let entries: Vec<EntryOption> = entries
             .iter()
-            .filter(|e| e.subsystem == subsystem.code())
+            .filter(|e| e.subsystem == subsystem)
             .map(|e| EntryOption {
                 id: e.id,
                 name: LocalizedText::new(&e.name_zh, &e.name_en),
@@ -180,7 +180,7 @@ pub async fn create(
         Ok(id) => entry::Entity::find_by_id(id)
             .one(db)
             .await?
-            .filter(|e| e.active && Some(e.subsystem.as_str()) == subsystem.map(Subsystem::code)),
+            .filter(|e| e.active && Some(e.subsystem) == subsystem),
         Err(_) => None,
     };
     if entry.is_none() && subsystem.is_some() {
@@ -227,7 +227,7 @@ pub async fn create(
     };
     let window = collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(school.bureau_id))
-        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .filter(collection_window::Column::Subsystem.eq(subsystem))
         .filter(collection_window::Column::OpensAt.lte(now))
         .filter(collection_window::Column::ClosesAt.gt(now))
         .one(db)
@@ -277,14 +277,14 @@ pub async fn create(
             let row = registration::ActiveModel {
                 reference: Set(reference()),
                 account_id: Set(account_id),
-                subsystem: Set(subsystem.code().to_owned()),
+                subsystem: Set(subsystem),
                 school_year: Set(window.school_year),
                 entry_id: Set(entry.id),
                 school_id: Set(school.id),
                 child_id_number: Set(crypto::seal(child.as_str())?),
                 active_child_key: Set(Some(child_key.clone())),
                 active_slot: Set(Some(slot_key(account_id, slot))),
-                state: Set(RegistrationState::Draft.code().to_owned()),
+                state: Set(RegistrationState::Draft),
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),

@@ -17,7 +17,7 @@ pub(crate) use create::{check_room, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{
     Editing, StoredSections, answers_of, child_id_of, editing, load_own, masked_child, offset_of,
-    required_sections, review_facts, sections_of, state_of, subsystem_of, window_open,
+    required_sections, review_facts, sections_of, window_open,
 };
 pub use save::save_section;
 pub(crate) use save::{SaveWrite, write_save};

@@ -27,17 +27,6 @@ use crate::{
     },
 };
 
-pub(crate) fn state_of(row: &registration::Model) -> Result<RegistrationState, ServiceError> {
-    RegistrationState::from_code(&row.state).ok_or_else(|| {
-        ServiceError::Unexpected(format!("unknown registration state {}", row.state))
-    })
-}
-
-pub(crate) fn subsystem_of(row: &registration::Model) -> Result<Subsystem, ServiceError> {
-    Subsystem::from_code(&row.subsystem)
-        .ok_or_else(|| ServiceError::Unexpected(format!("unknown subsystem {}", row.subsystem)))
-}
-
 /// The parent's own, not deleted, registration; anything else is not found.
 pub(crate) async fn load_own(
     db: &impl ConnectionTrait,
@@ -48,7 +37,7 @@ pub(crate) async fn load_own(
     registration::Entity::find_by_id(id)
         .one(db)
         .await?
-        .filter(|r| r.account_id == account_id && r.state != RegistrationState::Deleted.code())
+        .filter(|r| r.account_id == account_id && r.state != RegistrationState::Deleted)
         .ok_or(ServiceError::NotFound)
 }
 
@@ -65,7 +54,7 @@ pub(crate) async fn window_open(
     };
     Ok(collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(school.bureau_id))
-        .filter(collection_window::Column::Subsystem.eq(subsystem.code()))
+        .filter(collection_window::Column::Subsystem.eq(subsystem))
         .filter(collection_window::Column::SchoolYear.eq(school_year))
         .one(db)
         .await?
@@ -114,7 +103,7 @@ pub(super) fn editing_in(
     window: Option<&WindowTimes>,
     now: DateTime<Utc>,
 ) -> Result<Editing, ServiceError> {
-    let state = state_of(row)?;
+    let state = row.state;
     let collection_open = window.is_some_and(|w| w.opens_at <= now && now < w.closes_at);
     let review_open = window
         .is_some_and(|w| w.opens_at <= now && now < w.review_closes_at.unwrap_or(w.closes_at));
@@ -141,7 +130,7 @@ pub(super) async fn window_of(
     };
     Ok(collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(school.bureau_id))
-        .filter(collection_window::Column::Subsystem.eq(row.subsystem.as_str()))
+        .filter(collection_window::Column::Subsystem.eq(row.subsystem))
         .filter(collection_window::Column::SchoolYear.eq(row.school_year))
         .one(db)
         .await?)
@@ -190,9 +179,7 @@ pub(crate) async fn sections_of(
         versions: BTreeMap::new(),
     };
     for row in rows {
-        let Some(kind) = SectionKind::from_code(&row.section) else {
-            continue;
-        };
+        let kind = row.section;
         let data: SectionData = serde_json::from_str(&crypto::open(&row.data)?)
             .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
         if row.completed {
@@ -413,7 +400,7 @@ pub(super) async fn basis_of(
         )
         .and_where(col(registration::Column::Id).eq(id))
         .and_where(col(registration::Column::AccountId).eq(account_id))
-        .and_where(col(registration::Column::State).ne(RegistrationState::Deleted.code()));
+        .and_where(col(registration::Column::State).ne(RegistrationState::Deleted));
     let found = db.query_one(&select).await?.ok_or(ServiceError::NotFound)?;
     let row = registration::Model::from_query_result(&found, "")?;
     let opens_at: Option<DateTime<Utc>> = found.try_get("", "basis_opens_at")?;

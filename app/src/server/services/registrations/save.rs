@@ -11,15 +11,12 @@ use sea_orm::{
 
 use super::{
     SectionAnswers,
-    queries::{
-        Basis, Editing, StoredSections, basis_of, child_id_of, editing_in, sections_of,
-        subsystem_of,
-    },
+    queries::{Basis, Editing, StoredSections, basis_of, child_id_of, editing_in, sections_of},
 };
 use crate::{
     api::registrations::SaveOutcome,
     domain::{
-        SectionData, SectionKind, SectionStatus,
+        RegistrationState, SectionData, SectionKind, SectionStatus,
         merge::{changed_fields, merge_answers},
         provenance::{Provenance, clean_corrections, correction_reason, derive_provenance},
         registration::section_statuses,
@@ -134,7 +131,7 @@ enum SavePlan {
 pub(crate) struct SaveWrite {
     registration_id: i32,
     registration_version: i64,
-    state: String,
+    state: RegistrationState,
     kind: SectionKind,
     section_version: i64,
     data: String,
@@ -173,7 +170,7 @@ async fn plan_save(
         consent,
         ..
     } = basis;
-    let subsystem = subsystem_of(&row)?;
+    let subsystem = row.subsystem;
     let may_edit = editing_in(&row, window.as_ref(), now)?;
     if !required.contains(&kind) {
         return Err(ServiceError::NotFound);
@@ -303,7 +300,7 @@ async fn plan_save(
     Ok(SavePlan::Write(Box::new(SaveWrite {
         registration_id: row.id,
         registration_version: row.version,
-        state: row.state.clone(),
+        state: row.state,
         kind,
         section_version: current_version,
         data: json,
@@ -339,7 +336,7 @@ pub(crate) async fn write_save(
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
         .filter(registration::Column::Id.eq(write.registration_id))
         .filter(registration::Column::Version.eq(write.registration_version))
-        .filter(registration::Column::State.eq(write.state.as_str()))
+        .filter(registration::Column::State.eq(write.state))
         .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -349,7 +346,7 @@ pub(crate) async fn write_save(
     if write.section_version == 0 {
         registration_section::ActiveModel {
             registration_id: Set(write.registration_id),
-            section: Set(write.kind.code().to_owned()),
+            section: Set(write.kind),
             data: Set(write.data.clone()),
             provenance: Set(write.provenance.clone()),
             completed: Set(write.completed),
@@ -379,7 +376,7 @@ pub(crate) async fn write_save(
                 Expr::value(section_version),
             )
             .filter(registration_section::Column::RegistrationId.eq(write.registration_id))
-            .filter(registration_section::Column::Section.eq(write.kind.code()))
+            .filter(registration_section::Column::Section.eq(write.kind))
             .filter(registration_section::Column::Version.eq(write.section_version))
             .exec(txn)
             .await?;

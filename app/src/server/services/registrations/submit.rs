@@ -9,8 +9,7 @@ use sea_orm::{
 };
 
 use super::queries::{
-    answers_of, child_id_of, load_own, required_sections, review_facts, sections_of, state_of,
-    subsystem_of, window_open,
+    answers_of, child_id_of, load_own, required_sections, review_facts, sections_of, window_open,
 };
 use crate::{
     domain::{
@@ -44,7 +43,7 @@ pub(crate) async fn problems_of(
     let (_, required) = required_sections(db, row.entry_id).await?;
     let child_id = child_id_of(row)?;
     let ctx = SectionContext {
-        subsystem: subsystem_of(row)?,
+        subsystem: row.subsystem,
         child_id_number: &child_id,
         answers,
         today: now.date_naive(),
@@ -70,11 +69,11 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<String, ServiceError> {
     let row = load_own(db, actor, id).await?;
-    let state = state_of(&row)?;
+    let state = row.state;
     if state == RegistrationState::Submitted && row.version == base_version + 1 {
         return Ok(row.reference);
     }
-    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+    if !window_open(db, row.school_id, row.subsystem, row.school_year, now).await? {
         return Err(ServiceError::Closed);
     }
     if state != RegistrationState::Draft {
@@ -100,7 +99,7 @@ pub async fn submit(
     let done = registration::Entity::update_many()
         .col_expr(
             registration::Column::State,
-            Expr::value(RegistrationState::Submitted.code()),
+            Expr::value(RegistrationState::Submitted),
         )
         .col_expr(
             registration::Column::Version,
@@ -112,7 +111,7 @@ pub async fn submit(
         .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
         .filter(registration::Column::Id.eq(row.id))
         .filter(registration::Column::Version.eq(base_version))
-        .filter(registration::Column::State.eq(RegistrationState::Draft.code()))
+        .filter(registration::Column::State.eq(RegistrationState::Draft))
         .exec(db)
         .await?;
     if done.rows_affected == 1 {
@@ -124,7 +123,7 @@ pub async fn submit(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if fresh.state == RegistrationState::Submitted.code() && fresh.version == base_version + 1 {
+    if fresh.state == RegistrationState::Submitted && fresh.version == base_version + 1 {
         Ok(fresh.reference)
     } else {
         Err(ServiceError::Conflict)
@@ -141,8 +140,8 @@ pub async fn delete(
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     let row = load_own(db, actor, id).await?;
-    let state = state_of(&row)?;
-    if !window_open(db, row.school_id, subsystem_of(&row)?, row.school_year, now).await? {
+    let state = row.state;
+    if !window_open(db, row.school_id, row.subsystem, row.school_year, now).await? {
         return Err(ServiceError::Closed);
     }
     if !state.is_deletable() {
@@ -151,7 +150,7 @@ pub async fn delete(
     let done = registration::Entity::update_many()
         .col_expr(
             registration::Column::State,
-            Expr::value(RegistrationState::Deleted.code()),
+            Expr::value(RegistrationState::Deleted),
         )
         .col_expr(
             registration::Column::ActiveChildKey,
@@ -169,10 +168,10 @@ pub async fn delete(
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
         .filter(registration::Column::Id.eq(row.id))
         .filter(registration::Column::Version.eq(base_version))
-        .filter(registration::Column::State.is_in([
-            RegistrationState::Draft.code(),
-            RegistrationState::Submitted.code(),
-        ]))
+        .filter(
+            registration::Column::State
+                .is_in([RegistrationState::Draft, RegistrationState::Submitted]),
+        )
         .exec(db)
         .await?;
     if done.rows_affected == 1 {

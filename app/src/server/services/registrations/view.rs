@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::queries::{
     Basis, Editing, StoredSections, answers_of, basis_of, child_id_of, editing_in, masked_child,
-    offset_of, required_sections, sections_of, state_of, subsystem_of,
+    offset_of, required_sections, sections_of,
 };
 use crate::{
     api::registrations::{MyRegistrations, RegistrationSummary, RegistrationView},
@@ -42,7 +42,7 @@ pub async fn list_mine(
         .ok_or(ServiceError::NotFound)?;
     let rows = registration::Entity::find()
         .filter(registration::Column::AccountId.eq(account_id))
-        .filter(registration::Column::State.ne(RegistrationState::Deleted.code()))
+        .filter(registration::Column::State.ne(RegistrationState::Deleted))
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
@@ -59,7 +59,7 @@ pub async fn list_mine(
             .await?
             .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
         let (answers, completed) = answers_of(db, row.id).await?;
-        let subsystem = subsystem_of(&row)?;
+        let subsystem = row.subsystem;
         let child_id = child_id_of(&row)?;
         let ctx = SectionContext {
             subsystem,
@@ -73,7 +73,7 @@ pub async fn list_mine(
             reference: row.reference.clone(),
             subsystem,
             school_year: row.school_year,
-            state: state_of(&row)?,
+            state: row.state,
             child_name: answers
                 .get(&SectionKind::Child)
                 .and_then(|d| d.get("name"))
@@ -133,8 +133,8 @@ async fn view_of(
         provenance,
         versions: section_versions,
     } = sections_of(db, row.id).await?;
-    let subsystem = subsystem_of(&row)?;
-    let state = state_of(&row)?;
+    let subsystem = row.subsystem;
+    let state = row.state;
     let child_id = child_id_of(&row)?;
     let ctx = SectionContext {
         subsystem,
