@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::coded::coded;
+use crate::domain::sections::field;
 use crate::{
     domain::{
         SectionData, SectionKind,
@@ -83,19 +84,22 @@ impl Condition {
                         .is_some_and(|fields| fields.values().any(|p| p.needs_document))
                 }),
             Self::OwnerIsGrandparent => {
-                value(SectionKind::Residence, "kind") == "property"
-                    && value(SectionKind::Residence, "owner_relation").contains("grand")
+                value(SectionKind::Residence, field::residence::KIND) == "property"
+                    && value(SectionKind::Residence, field::residence::OWNER_RELATION)
+                        .contains("grand")
             }
             Self::OwnerOutsideHousehold => {
-                let owner = value(SectionKind::Residence, "owner_relation");
-                let head = value(SectionKind::Household, "head_relation");
-                value(SectionKind::Residence, "kind") == "property"
+                let owner = value(SectionKind::Residence, field::residence::OWNER_RELATION);
+                let head = value(SectionKind::Household, field::household::HEAD_RELATION);
+                value(SectionKind::Residence, field::residence::KIND) == "property"
                     && matches!(owner.as_str(), "father" | "mother")
                     && !head.is_empty()
                     && head != owner
             }
-            Self::Renting => value(SectionKind::Residence, "kind") == "rental",
-            Self::CollectiveHousehold => value(SectionKind::Household, "collective") == "yes",
+            Self::Renting => value(SectionKind::Residence, field::residence::KIND) == "rental",
+            Self::CollectiveHousehold => {
+                value(SectionKind::Household, field::household::COLLECTIVE) == "yes"
+            }
         }
     }
 }

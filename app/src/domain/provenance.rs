@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::coded::coded;
+use crate::domain::sections::field;
 use crate::{
     domain::{SectionData, SectionKind},
     i18n::{Text, t},
@@ -180,10 +181,10 @@ pub const MAX_CORRECTION_CHARS: usize = 200;
 /// answer is about something else and is not used for that section.
 pub fn gate_field(section: SectionKind) -> Option<&'static str> {
     match section {
-        SectionKind::Household => Some("collective"),
-        SectionKind::Residence => Some("kind"),
-        SectionKind::ResidencePermit => Some("holder"),
-        SectionKind::Employment => Some("guardian"),
+        SectionKind::Household => Some(field::household::COLLECTIVE),
+        SectionKind::Residence => Some(field::residence::KIND),
+        SectionKind::ResidencePermit => Some(field::residence_permit::HOLDER),
+        SectionKind::Employment => Some(field::employment::GUARDIAN),
         SectionKind::Child | SectionKind::Guardian => None,
     }
 }
@@ -191,19 +192,32 @@ pub fn gate_field(section: SectionKind) -> Option<&'static str> {
 /// Fields of a section that a registry can confirm, given its answers.
 pub fn confirmable_fields(section: SectionKind, data: &SectionData) -> &'static [&'static str] {
     match section {
-        SectionKind::Child => &["name", "ethnicity"],
-        SectionKind::Household => &["collective", "address", "head_name", "head_relation"],
-        SectionKind::Residence if value(data, "kind") == "property" => &[
-            "kind",
-            "address",
-            "certificate_number",
-            "owner_name",
-            "owner_relation",
+        SectionKind::Child => &[field::child::NAME, field::child::ETHNICITY],
+        SectionKind::Household => &[
+            field::household::COLLECTIVE,
+            field::household::ADDRESS,
+            field::household::HEAD_NAME,
+            field::household::HEAD_RELATION,
         ],
-        SectionKind::ResidencePermit => {
-            &["holder", "permit_number", "issuing_office", "valid_from"]
-        }
-        SectionKind::Employment => &["guardian", "employer", "credit_code", "employed_since"],
+        SectionKind::Residence if value(data, field::residence::KIND) == "property" => &[
+            field::residence::KIND,
+            field::residence::ADDRESS,
+            field::residence::CERTIFICATE_NUMBER,
+            field::residence::OWNER_NAME,
+            field::residence::OWNER_RELATION,
+        ],
+        SectionKind::ResidencePermit => &[
+            field::residence_permit::HOLDER,
+            field::residence_permit::PERMIT_NUMBER,
+            field::residence_permit::ISSUING_OFFICE,
+            field::residence_permit::VALID_FROM,
+        ],
+        SectionKind::Employment => &[
+            field::employment::GUARDIAN,
+            field::employment::EMPLOYER,
+            field::employment::CREDIT_CODE,
+            field::employment::EMPLOYED_SINCE,
+        ],
         SectionKind::Residence | SectionKind::Guardian => &[],
     }
 }

@@ -199,7 +199,7 @@ impl SectionContext<'_> {
     }
 
     fn has_second_guardian(&self) -> bool {
-        self.answer(SectionKind::Guardian, "has_guardian2") == Some("yes")
+        self.answer(SectionKind::Guardian, field::guardian::HAS_GUARDIAN2) == Some("yes")
     }
 }
 
@@ -336,23 +336,52 @@ impl FieldSpec {
     }
 }
 
+/// A guardian's five fields — relation, name, ID number, mobile, employer (optional) — under
+/// that guardian's keys and labels: guardian 1 and guardian 2 ask the same.
+fn guardian_fields(keys: [&'static str; 5], labels: [Text; 5]) -> Vec<FieldSpec> {
+    let kinds = [
+        FieldKind::Choice(RELATIONS),
+        FieldKind::Name,
+        FieldKind::ResidentId,
+        FieldKind::Phone,
+        FieldKind::Text,
+    ];
+    let employer = keys[4];
+    keys.into_iter()
+        .zip(labels)
+        .zip(kinds)
+        .map(|((key, label), kind)| {
+            let spec = FieldSpec::new(key, label, kind);
+            if key == employer {
+                spec.optional()
+            } else {
+                spec
+            }
+        })
+        .collect()
+}
+
 pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -> Vec<FieldSpec> {
     let value = |name: &str| data.get(name).map(|v| v.trim()).unwrap_or_default();
     let mut fields = Vec::new();
     match kind {
         SectionKind::Child => {
             fields.push(
-                FieldSpec::new("name", t("儿童姓名", "Child's name"), FieldKind::Name)
-                    .hint(t("与户口簿一致", "As in the household register")),
+                FieldSpec::new(
+                    field::child::NAME,
+                    t("儿童姓名", "Child's name"),
+                    FieldKind::Name,
+                )
+                .hint(t("与户口簿一致", "As in the household register")),
             );
             fields.push(FieldSpec::new(
-                "ethnicity",
+                field::child::ETHNICITY,
                 t("民族", "Ethnic group"),
                 FieldKind::Choice(ETHNICITIES),
             ));
             fields.push(
                 FieldSpec::new(
-                    "contact_phone",
+                    field::child::CONTACT_PHONE,
                     t("联系电话", "Contact phone"),
                     FieldKind::Phone,
                 )
@@ -363,12 +392,12 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
             );
             if ctx.subsystem == Subsystem::Transfer {
                 fields.push(FieldSpec::new(
-                    "current_school",
+                    field::child::CURRENT_SCHOOL,
                     t("现就读学校", "Current school"),
                     FieldKind::Text,
                 ));
                 fields.push(FieldSpec::new(
-                    "target_grade",
+                    field::child::TARGET_GRADE,
                     t("转入年级", "Grade to join"),
                     FieldKind::Choice(GRADES),
                 ));
@@ -377,7 +406,7 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
         SectionKind::Household => {
             fields.push(
                 FieldSpec::new(
-                    "collective",
+                    field::household::COLLECTIVE,
                     t("是否集体户", "Collective household?"),
                     FieldKind::Choice(YES_NO),
                 )
@@ -387,18 +416,18 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                 )),
             );
             fields.push(FieldSpec::new(
-                "address",
+                field::household::ADDRESS,
                 t("户籍地址", "Registered address"),
                 FieldKind::Text,
             ));
-            if value("collective") != "yes" {
+            if value(field::household::COLLECTIVE) != "yes" {
                 fields.push(FieldSpec::new(
-                    "head_name",
+                    field::household::HEAD_NAME,
                     t("户主姓名", "Head of household"),
                     FieldKind::Name,
                 ));
                 fields.push(FieldSpec::new(
-                    "head_relation",
+                    field::household::HEAD_RELATION,
                     t("户主与儿童关系", "Head's relation to the child"),
                     FieldKind::Choice(HEAD_RELATIONS),
                 ));
@@ -406,20 +435,20 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
         }
         SectionKind::Residence => {
             fields.push(FieldSpec::new(
-                "kind",
+                field::residence::KIND,
                 t("居住类型", "Type of residence"),
                 FieldKind::Choice(RESIDENCE_KINDS),
             ));
             fields.push(FieldSpec::new(
-                "address",
+                field::residence::ADDRESS,
                 t("实际居住地址", "Address you live at"),
                 FieldKind::Text,
             ));
-            match value("kind") {
+            match value(field::residence::KIND) {
                 "property" => {
                     fields.push(
                         FieldSpec::new(
-                            "certificate_number",
+                            field::residence::CERTIFICATE_NUMBER,
                             t("不动产权证号", "Property certificate number"),
                             FieldKind::Text,
                         )
@@ -429,12 +458,12 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                         )),
                     );
                     fields.push(FieldSpec::new(
-                        "owner_name",
+                        field::residence::OWNER_NAME,
                         t("产权人姓名", "Owner's name"),
                         FieldKind::Name,
                     ));
                     fields.push(FieldSpec::new(
-                        "owner_relation",
+                        field::residence::OWNER_RELATION,
                         t("产权人与儿童关系", "Owner's relation to the child"),
                         FieldKind::Choice(RELATIONS),
                     ));
@@ -442,26 +471,26 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                 "rental" => {
                     fields.push(
                         FieldSpec::new(
-                            "rental_registration_number",
+                            field::residence::RENTAL_REGISTRATION_NUMBER,
                             t("房屋租赁登记备案号", "Rental registration number"),
                             FieldKind::Text,
                         )
                         .optional(),
                     );
                     fields.push(FieldSpec::new(
-                        "landlord_name",
+                        field::residence::LANDLORD_NAME,
                         t("出租人姓名", "Landlord's name"),
                         FieldKind::Name,
                     ));
                 }
                 "relatives" => {
                     fields.push(FieldSpec::new(
-                        "owner_name",
+                        field::residence::OWNER_NAME,
                         t("房屋所有人姓名", "Owner's name"),
                         FieldKind::Name,
                     ));
                     fields.push(FieldSpec::new(
-                        "owner_relation",
+                        field::residence::OWNER_RELATION,
                         t("所有人与儿童关系", "Owner's relation to the child"),
                         FieldKind::Choice(RELATIONS),
                     ));
@@ -470,71 +499,46 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
             }
         }
         SectionKind::Guardian => {
-            fields.push(
-                FieldSpec::new(
-                    "g1_relation",
+            let mut first = guardian_fields(
+                [
+                    field::guardian::G1_RELATION,
+                    field::guardian::G1_NAME,
+                    field::guardian::G1_ID_NUMBER,
+                    field::guardian::G1_PHONE,
+                    field::guardian::G1_EMPLOYER,
+                ],
+                [
                     t("监护人一与儿童关系", "Guardian 1: relation"),
-                    FieldKind::Choice(RELATIONS),
-                )
-                .hint(t("监护人一不必是报名人本人", "Guardian 1 need not be you")),
-            );
-            fields.push(FieldSpec::new(
-                "g1_name",
-                t("监护人一姓名", "Guardian 1: name"),
-                FieldKind::Name,
-            ));
-            fields.push(FieldSpec::new(
-                "g1_id_number",
-                t("监护人一身份证号", "Guardian 1: ID number"),
-                FieldKind::ResidentId,
-            ));
-            fields.push(FieldSpec::new(
-                "g1_phone",
-                t("监护人一手机号", "Guardian 1: mobile"),
-                FieldKind::Phone,
-            ));
-            fields.push(
-                FieldSpec::new(
-                    "g1_employer",
+                    t("监护人一姓名", "Guardian 1: name"),
+                    t("监护人一身份证号", "Guardian 1: ID number"),
+                    t("监护人一手机号", "Guardian 1: mobile"),
                     t("监护人一工作单位", "Guardian 1: employer"),
-                    FieldKind::Text,
-                )
-                .optional(),
+                ],
             );
+            first[0] = first[0].hint(t("监护人一不必是报名人本人", "Guardian 1 need not be you"));
+            fields.extend(first);
             fields.push(FieldSpec::new(
-                "has_guardian2",
+                field::guardian::HAS_GUARDIAN2,
                 t("是否填写监护人二", "Add guardian 2?"),
                 FieldKind::Choice(YES_NO),
             ));
-            if value("has_guardian2") == "yes" {
-                fields.push(FieldSpec::new(
-                    "g2_relation",
-                    t("监护人二与儿童关系", "Guardian 2: relation"),
-                    FieldKind::Choice(RELATIONS),
-                ));
-                fields.push(FieldSpec::new(
-                    "g2_name",
-                    t("监护人二姓名", "Guardian 2: name"),
-                    FieldKind::Name,
-                ));
-                fields.push(FieldSpec::new(
-                    "g2_id_number",
-                    t("监护人二身份证号", "Guardian 2: ID number"),
-                    FieldKind::ResidentId,
-                ));
-                fields.push(FieldSpec::new(
-                    "g2_phone",
-                    t("监护人二手机号", "Guardian 2: mobile"),
-                    FieldKind::Phone,
-                ));
-                fields.push(
-                    FieldSpec::new(
-                        "g2_employer",
+            if value(field::guardian::HAS_GUARDIAN2) == "yes" {
+                fields.extend(guardian_fields(
+                    [
+                        field::guardian::G2_RELATION,
+                        field::guardian::G2_NAME,
+                        field::guardian::G2_ID_NUMBER,
+                        field::guardian::G2_PHONE,
+                        field::guardian::G2_EMPLOYER,
+                    ],
+                    [
+                        t("监护人二与儿童关系", "Guardian 2: relation"),
+                        t("监护人二姓名", "Guardian 2: name"),
+                        t("监护人二身份证号", "Guardian 2: ID number"),
+                        t("监护人二手机号", "Guardian 2: mobile"),
                         t("监护人二工作单位", "Guardian 2: employer"),
-                        FieldKind::Text,
-                    )
-                    .optional(),
-                );
+                    ],
+                ));
             }
         }
         SectionKind::ResidencePermit => {
@@ -544,22 +548,22 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                 GUARDIAN_ONE
             };
             fields.push(FieldSpec::new(
-                "holder",
+                field::residence_permit::HOLDER,
                 t("居住证持有人", "Permit holder"),
                 FieldKind::Choice(holders),
             ));
             fields.push(FieldSpec::new(
-                "permit_number",
+                field::residence_permit::PERMIT_NUMBER,
                 t("居住证号码", "Permit number"),
                 FieldKind::Text,
             ));
             fields.push(FieldSpec::new(
-                "issuing_office",
+                field::residence_permit::ISSUING_OFFICE,
                 t("签发机关", "Issuing office"),
                 FieldKind::Text,
             ));
             fields.push(FieldSpec::new(
-                "valid_from",
+                field::residence_permit::VALID_FROM,
                 t("签发日期", "Issued on"),
                 FieldKind::Date,
             ));
@@ -572,7 +576,7 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
             };
             fields.push(
                 FieldSpec::new(
-                    "guardian",
+                    field::employment::GUARDIAN,
                     t("就业的监护人", "Guardian in employment"),
                     FieldKind::Choice(holders),
                 )
@@ -582,13 +586,13 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                 )),
             );
             fields.push(FieldSpec::new(
-                "employer",
+                field::employment::EMPLOYER,
                 t("工作单位名称", "Employer"),
                 FieldKind::Text,
             ));
             fields.push(
                 FieldSpec::new(
-                    "credit_code",
+                    field::employment::CREDIT_CODE,
                     t("统一社会信用代码", "Unified social credit code"),
                     FieldKind::CreditCode,
                 )
@@ -598,7 +602,7 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                 )),
             );
             fields.push(FieldSpec::new(
-                "employed_since",
+                field::employment::EMPLOYED_SINCE,
                 t("入职日期", "Employed since"),
                 FieldKind::Date,
             ));
@@ -701,7 +705,7 @@ pub fn validate(
         |problems: &Vec<FieldProblem>, name: &str| problems.iter().any(|p| p.field == name);
     if kind == SectionKind::Guardian {
         let child = ctx.child_id_number;
-        for field in ["g1_id_number", "g2_id_number"] {
+        for field in [field::guardian::G1_ID_NUMBER, field::guardian::G2_ID_NUMBER] {
             let id = value(field).to_ascii_uppercase();
             if !id.is_empty() && !has_problem(&problems, field) && id == child.to_ascii_uppercase()
             {
@@ -712,13 +716,14 @@ pub fn validate(
                 ));
             }
         }
-        if value("has_guardian2") == "yes"
-            && !value("g1_id_number").is_empty()
-            && value("g1_id_number").eq_ignore_ascii_case(value("g2_id_number"))
-            && !has_problem(&problems, "g2_id_number")
+        if value(field::guardian::HAS_GUARDIAN2) == "yes"
+            && !value(field::guardian::G1_ID_NUMBER).is_empty()
+            && value(field::guardian::G1_ID_NUMBER)
+                .eq_ignore_ascii_case(value(field::guardian::G2_ID_NUMBER))
+            && !has_problem(&problems, field::guardian::G2_ID_NUMBER)
         {
             problems.push(problem(
-                "g2_id_number",
+                field::guardian::G2_ID_NUMBER,
                 "两位监护人的身份证号不能相同",
                 "The two guardians need different ID numbers",
             ));
@@ -726,9 +731,9 @@ pub fn validate(
     }
     if matches!(kind, SectionKind::ResidencePermit | SectionKind::Employment) {
         let field = if kind == SectionKind::Employment {
-            "guardian"
+            field::employment::GUARDIAN
         } else {
-            "holder"
+            field::residence_permit::HOLDER
         };
         if value(field) == "guardian2"
             && !ctx.has_second_guardian()
@@ -801,6 +806,58 @@ mod entry_tests {
         assert!(entry_sections(&codes(&["household", "residence", "guardian"])).is_err());
         assert!(entry_sections(&codes(&["child", "household"])).is_err());
         assert!(entry_sections(&codes(&["child", "household", "nowhere"])).is_err());
+    }
+}
+
+/// The key of every answer, by section: the one spelling that the forms, prefill,
+/// provenance (自动回填), materials and reviewers' change requests use.
+pub mod field {
+    pub mod child {
+        pub const NAME: &str = "name";
+        pub const ETHNICITY: &str = "ethnicity";
+        pub const CONTACT_PHONE: &str = "contact_phone";
+        pub const CURRENT_SCHOOL: &str = "current_school";
+        pub const TARGET_GRADE: &str = "target_grade";
+    }
+    pub mod household {
+        pub const COLLECTIVE: &str = "collective";
+        pub const ADDRESS: &str = "address";
+        pub const HEAD_NAME: &str = "head_name";
+        pub const HEAD_RELATION: &str = "head_relation";
+    }
+    pub mod residence {
+        pub const KIND: &str = "kind";
+        pub const ADDRESS: &str = "address";
+        pub const CERTIFICATE_NUMBER: &str = "certificate_number";
+        pub const OWNER_NAME: &str = "owner_name";
+        pub const OWNER_RELATION: &str = "owner_relation";
+        pub const RENTAL_REGISTRATION_NUMBER: &str = "rental_registration_number";
+        pub const LANDLORD_NAME: &str = "landlord_name";
+    }
+    pub mod guardian {
+        pub const G1_RELATION: &str = "g1_relation";
+        pub const G1_NAME: &str = "g1_name";
+        pub const G1_ID_NUMBER: &str = "g1_id_number";
+        pub const G1_PHONE: &str = "g1_phone";
+        pub const G1_EMPLOYER: &str = "g1_employer";
+        pub const HAS_GUARDIAN2: &str = "has_guardian2";
+        pub const G2_RELATION: &str = "g2_relation";
+        pub const G2_NAME: &str = "g2_name";
+        pub const G2_ID_NUMBER: &str = "g2_id_number";
+        pub const G2_PHONE: &str = "g2_phone";
+        pub const G2_EMPLOYER: &str = "g2_employer";
+    }
+    pub mod residence_permit {
+        pub const HOLDER: &str = "holder";
+        pub const PERMIT_NUMBER: &str = "permit_number";
+        pub const ISSUING_OFFICE: &str = "issuing_office";
+        pub const VALID_FROM: &str = "valid_from";
+    }
+    pub mod employment {
+        pub const GUARDIAN: &str = "guardian";
+        pub const EMPLOYER: &str = "employer";
+        pub const CREDIT_CODE: &str = "credit_code";
+        pub const EMPLOYED_SINCE: &str = "employed_since";
     }
 }
 

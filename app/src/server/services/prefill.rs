@@ -11,6 +11,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
 };
 
+use crate::domain::sections::field;
 use crate::{
     api::registrations::{LookupState, RegistryInfo, RegistryStatus, SourceCheck},
     domain::{
@@ -278,9 +279,13 @@ fn guardian_ids(answers: &BTreeMap<SectionKind, SectionData>) -> Vec<String> {
             .map(|v| v.trim().to_ascii_uppercase())
             .filter(|v| !v.is_empty())
     };
-    let mut ids: Vec<String> = id("g1_id_number").into_iter().collect();
-    if guardian.get("has_guardian2").map(String::as_str) == Some("yes") {
-        ids.extend(id("g2_id_number"));
+    let mut ids: Vec<String> = id(field::guardian::G1_ID_NUMBER).into_iter().collect();
+    if guardian
+        .get(field::guardian::HAS_GUARDIAN2)
+        .map(String::as_str)
+        == Some("yes")
+    {
+        ids.extend(id(field::guardian::G2_ID_NUMBER));
     }
     ids
 }
@@ -370,17 +375,26 @@ fn prefill_of(
         Record::Household(Some(h)) => {
             let yes_no = if h.collective { "yes" } else { "no" };
             let mut household = vec![
-                ("collective", yes_no.to_owned()),
-                ("address", h.address.clone()),
+                (field::household::COLLECTIVE, yes_no.to_owned()),
+                (field::household::ADDRESS, h.address.clone()),
             ];
             if !h.collective {
-                household.push(("head_name", h.head_name.clone().unwrap_or_default()));
-                household.push(("head_relation", h.head_relation.clone().unwrap_or_default()));
+                household.push((
+                    field::household::HEAD_NAME,
+                    h.head_name.clone().unwrap_or_default(),
+                ));
+                household.push((
+                    field::household::HEAD_RELATION,
+                    h.head_relation.clone().unwrap_or_default(),
+                ));
             }
             vec![
                 (
                     SectionKind::Child,
-                    data(&[("name", h.name.clone()), ("ethnicity", h.ethnicity.clone())]),
+                    data(&[
+                        (field::child::NAME, h.name.clone()),
+                        (field::child::ETHNICITY, h.ethnicity.clone()),
+                    ]),
                 ),
                 (SectionKind::Household, data(&household)),
             ]
@@ -401,11 +415,14 @@ fn prefill_of(
             vec![(
                 SectionKind::Residence,
                 data(&[
-                    ("kind", "property".to_owned()),
-                    ("address", p.address.clone()),
-                    ("certificate_number", p.certificate_number.clone()),
-                    ("owner_name", p.owner_name.clone()),
-                    ("owner_relation", relation.to_owned()),
+                    (field::residence::KIND, "property".to_owned()),
+                    (field::residence::ADDRESS, p.address.clone()),
+                    (
+                        field::residence::CERTIFICATE_NUMBER,
+                        p.certificate_number.clone(),
+                    ),
+                    (field::residence::OWNER_NAME, p.owner_name.clone()),
+                    (field::residence::OWNER_RELATION, relation.to_owned()),
                 ]),
             )]
         }
@@ -415,10 +432,16 @@ fn prefill_of(
                 (
                     p.holder_id.as_str(),
                     [
-                        ("holder", String::new()),
-                        ("permit_number", p.permit_number.clone()),
-                        ("issuing_office", p.issuing_office.clone()),
-                        ("valid_from", p.valid_from.clone()),
+                        (field::residence_permit::HOLDER, String::new()),
+                        (
+                            field::residence_permit::PERMIT_NUMBER,
+                            p.permit_number.clone(),
+                        ),
+                        (
+                            field::residence_permit::ISSUING_OFFICE,
+                            p.issuing_office.clone(),
+                        ),
+                        (field::residence_permit::VALID_FROM, p.valid_from.clone()),
                     ],
                 )
             }),
@@ -430,10 +453,10 @@ fn prefill_of(
                 (
                     j.person_id.as_str(),
                     [
-                        ("guardian", String::new()),
-                        ("employer", j.employer.clone()),
-                        ("credit_code", j.credit_code.clone()),
-                        ("employed_since", j.employed_since.clone()),
+                        (field::employment::GUARDIAN, String::new()),
+                        (field::employment::EMPLOYER, j.employer.clone()),
+                        (field::employment::CREDIT_CODE, j.credit_code.clone()),
+                        (field::employment::EMPLOYED_SINCE, j.employed_since.clone()),
                     ],
                 )
             }),

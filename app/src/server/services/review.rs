@@ -15,6 +15,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
+use crate::domain::sections::field;
 use crate::{
     api::{
         review::{
@@ -468,7 +469,7 @@ pub async fn detail(
     let child = ResidentId::parse(&child_id, now.date_naive()).ok();
     let child_name = answers
         .get(&SectionKind::Child)
-        .and_then(|d| d.get("name"))
+        .and_then(|d| d.get(field::child::NAME))
         .map(|n| n.trim().to_owned())
         .unwrap_or_default();
     audit::record(

@@ -8,6 +8,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
+use crate::domain::sections::field;
 use crate::{
     domain::{
         RegistrationState, ResidentId, SectionData, SectionKind, Subsystem,
@@ -142,7 +143,7 @@ pub(crate) fn review_facts(stored: &StoredSections) -> (Option<String>, bool) {
     let name = stored
         .answers
         .get(&SectionKind::Child)
-        .and_then(|d| d.get("name"))
+        .and_then(|d| d.get(field::child::NAME))
         .map(|n| n.trim().chars().take(100).collect::<String>())
         .filter(|n| !n.is_empty());
     let hand = stored

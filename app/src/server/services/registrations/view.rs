@@ -9,6 +9,7 @@ use super::queries::{
     Basis, Editing, StoredSections, answers_of, basis_of, child_id_of, editing_in, masked_child,
     offset_of, required_sections, sections_of,
 };
+use crate::domain::sections::field;
 use crate::{
     api::registrations::{MyRegistrations, RegistrationSummary, RegistrationView},
     domain::{
@@ -76,7 +77,7 @@ pub async fn list_mine(
             state: row.state,
             child_name: answers
                 .get(&SectionKind::Child)
-                .and_then(|d| d.get("name"))
+                .and_then(|d| d.get(field::child::NAME))
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty()),
             child_masked_id: masked_child(&row, now),
