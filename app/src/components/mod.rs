@@ -1,11 +1,15 @@
 //! Components shared by pages.
 
+mod dialog;
 mod done_note;
 mod error_panel;
 mod language_switch;
+mod loading;
 mod session;
 
+pub use dialog::{CancelButton, ConfirmDialog};
 pub use done_note::done_note;
 pub use error_panel::ErrorPanel;
 pub use language_switch::LanguageSwitch;
+pub use loading::{LoadFailed, Loading};
 pub use session::{SignInRequired, SignOutButton};

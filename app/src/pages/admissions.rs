@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::{CancelButton, ConfirmDialog};
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::admissions::{AdmissionsPage, DecideAdmissions, SchedulePublication, get_admissions},
-    components::{ErrorPanel, SignInRequired},
+    components::ErrorPanel,
     domain::{RegistrationState, Subsystem, admission::AdmissionOutcome},
-    error::AppError,
     i18n::{Locale, t, use_locale},
 };
 
@@ -35,12 +36,11 @@ pub fn AdmissionsPageView() -> impl IntoView {
     view! {
         <section class="review" aria-labelledby="admissions-heading">
             <h1 id="admissions-heading">{move || t("录取与公布", "Admissions and publication").get(locale.get())}</h1>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(page) => view! { <Admissions page refresh /> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -209,7 +209,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     }}</p>
                 })}
                 {move || asking.get().then(|| view! {
-                    <div class="dialog" role="alertdialog" aria-labelledby="publish-question">
+                    <ConfirmDialog question="publish-question">
                         <p id="publish-question">{move || t(
                             "确定按所选时间公布本校录取结果吗？时间已到或未填写时将立即公布，公布后家长立即可见。",
                             "Publish this school's results at that time? With no time, or a time already past, they are published now and parents see them at once.",
@@ -219,8 +219,8 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                             let at = if at.trim().is_empty() { now_local_input() } else { at };
                             publish.dispatch(SchedulePublication { school_id, subsystem: subsystem.code().to_owned(), publish_at: at });
                         }>{move || t("确定公布", "Publish").get(locale.get())}</button>
-                        <button type="button" class="button" on:click=move |_| asking.set(false)>{move || t("取消", "Cancel").get(locale.get())}</button>
-                    </div>
+                        <CancelButton cancel=move |_| asking.set(false) />
+                    </ConfirmDialog>
                 })}
                 {move || publish.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             </div>

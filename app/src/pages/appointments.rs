@@ -3,13 +3,13 @@
 
 use leptos::prelude::*;
 
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::appointments::{
         BookAppointment, CancelAppointment, CheckInAppointment, get_appointment_options,
         get_point_appointments,
     },
-    components::{ErrorPanel, SignInRequired},
-    error::AppError,
+    components::ErrorPanel,
     i18n::{Locale, t, use_locale},
 };
 
@@ -105,11 +105,10 @@ pub fn PointPage() -> impl IntoView {
     view! {
         <section class="review" aria-labelledby="point-heading">
             <h1 id="point-heading">{move || t("现场登记", "On-site registration").get(locale.get())}</h1>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match day.await {
-                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(d) => {
                             let point = d.point.clone();
                             let n = d.appointments.len();

@@ -4,28 +4,16 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::bureau::{
         AddCatchment, AddNotice, Load, RemoveCatchment, SetSchoolCapacity, SetWindow,
         get_audit_log, get_bureau_schools, get_statistics, get_windows, lookup_catchment,
     },
-    components::{ErrorPanel, SignInRequired, done_note},
+    components::{ErrorPanel, done_note},
     domain::Subsystem,
-    error::AppError,
     i18n::{Locale, t, use_locale},
 };
-
-fn loading() -> impl IntoView {
-    let locale = use_locale();
-    view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }
-}
-
-fn failed(error: AppError) -> AnyView {
-    match error {
-        AppError::Unauthenticated => view! { <SignInRequired /> }.into_any(),
-        error => view! { <ErrorPanel error /> }.into_any(),
-    }
-}
 
 /// The public catchment look-up (学区查询).
 #[component]
@@ -46,10 +34,10 @@ pub fn CatchmentPage() -> impl IntoView {
                 <input id="catchment-q" name="q" type="search" value=move || text.get() autocomplete="off" />
                 <button type="submit" class="button button-primary">{move || t("查询", "Look up").get(locale.get())}</button>
             </form>
-            <Suspense fallback=loading>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match found.await {
-                        Err(error) => failed(error),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(list) if list.is_empty() && text.get_untracked().chars().count() >= 2 => view! {
                             <p class="callout" data-catchment-results="0">{move || t(
                                 "没有找到这个小区。请检查名称，或咨询教体局。",
@@ -144,10 +132,10 @@ pub fn BureauSettingsPage() -> impl IntoView {
             <div aria-live="assertive">{errors}</div>
             <h2>{move || t("报名与审核时间", "Windows").get(locale.get())}</h2>
             {done_note(set_window.value(), t("报名与审核时间已保存", "Windows saved"))}
-            <Suspense fallback=loading>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match windows.await {
-                        Err(error) => failed(error),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(list) => list.into_iter().map(|w| {
                             let subsystem = w.subsystem;
                             view! {
@@ -169,10 +157,10 @@ pub fn BureauSettingsPage() -> impl IntoView {
             </Suspense>
             <h2>{move || t("学校计划人数与学区", "Schools: places and catchments").get(locale.get())}</h2>
             {done_note(set_capacity.value(), t("计划人数已保存", "Places saved"))}
-            <Suspense fallback=loading>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match schools.await {
-                        Err(error) => failed(error),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(list) => list.into_iter().map(|s| {
                             let id = s.id;
                             let name = s.name.clone();
@@ -298,10 +286,10 @@ pub fn StatisticsPage() -> impl IntoView {
     view! {
         <section class="review statistics" aria-labelledby="statistics-heading">
             <h1 id="statistics-heading">{move || t("报名统计", "Registration statistics").get(locale.get())}</h1>
-            <Suspense fallback=loading>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match figures.await {
-                        Err(error) => failed(error),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(s) => {
                             let l = locale.get_untracked();
                             let total: u64 = s.per_school.iter().map(|x| x.registrations).sum();
@@ -350,10 +338,10 @@ pub fn AuditPage() -> impl IntoView {
                 <button type="submit" class="button button-small">{move || t("查看", "Show").get(locale.get())}</button>
             </form>
             <p class="hint">{move || t("日志只能查看，任何人都不能修改或删除。", "The log can be read; nobody can change or delete it.").get(locale.get())}</p>
-            <Suspense fallback=loading>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match rows.await {
-                        Err(error) => failed(error),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(rows) => {
                             let n = rows.len();
                             view! {

@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 
+use crate::components::LoadFailed;
 use crate::{
     api::claims::{DecideSetAside, get_set_aside_claims},
-    components::{ErrorPanel, SignInRequired},
-    error::AppError,
+    components::ErrorPanel,
     i18n::{t, use_locale},
 };
 
@@ -70,8 +70,7 @@ pub fn ClaimsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Suspense>

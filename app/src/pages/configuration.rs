@@ -3,14 +3,14 @@
 
 use leptos::prelude::*;
 
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::configuration::{
         AddMaterialRule, EntryAdmin, EntryInput, RemoveMaterialRule, RuleInput, SaveEntry,
         SetExportFullIds, get_configuration,
     },
-    components::{ErrorPanel, SignInRequired},
+    components::ErrorPanel,
     domain::{SectionKind, Subsystem, materials::Condition, provenance::Document},
-    error::AppError,
     i18n::{Locale, LocalizedText, t, use_locale},
 };
 
@@ -49,11 +49,10 @@ pub fn ConfigurationPage() -> impl IntoView {
         <section class="review" aria-labelledby="configuration-heading">
             <h1 id="configuration-heading">{move || t("报名入口与材料", "Entries and materials").get(locale.get())}</h1>
             <div aria-live="assertive">{errors}</div>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(c) => {
                             let rule_count = c.rules.len();
                             let entry_choices: Vec<(i32, LocalizedText)> = c.entries.iter().map(|e| (e.id, e.name.clone())).collect();

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use leptos::prelude::*;
 
+use crate::components::Loading;
 use crate::{
     api::home::{HomeData, NoticeView, SchoolView, WindowView, get_home},
     components::ErrorPanel,
@@ -17,9 +18,7 @@ pub fn HomePage() -> impl IntoView {
     let locale = use_locale();
     let home = Resource::new_blocking(|| (), |_| get_home());
     view! {
-        <Suspense fallback=move || {
-            view! { <p class="loading">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }
-        }>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match home.await {
                     Ok(Some(data)) => view! { <HomeContent data /> }.into_any(),

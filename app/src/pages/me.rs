@@ -3,28 +3,25 @@
 
 use leptos::prelude::*;
 
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::me::{ConfirmMyIdentity, MyIdentity, get_my_identity},
-    components::{ErrorPanel, SignInRequired, SignOutButton},
-    error::AppError,
+    components::{ErrorPanel, SignOutButton},
     i18n::{t, use_locale},
 };
 
 /// The user-information page.
 #[component]
 pub fn MyIdentityPage() -> impl IntoView {
-    let locale = use_locale();
+    let _locale = use_locale();
     let confirm = ServerAction::<ConfirmMyIdentity>::new();
     let identity = Resource::new_blocking(move || confirm.version().get(), |_| get_my_identity());
     view! {
-        <Suspense fallback=move || {
-            view! { <p class="loading">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }
-        }>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match identity.await {
                     Ok(identity) => view! { <IdentityPanel identity confirm /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::Loading;
 use crate::{
     api::staff::{
         CreateStaffAccount, SetStaffAccountActive, StaffAccountView, StaffAdminData, StaffOverview,
@@ -50,7 +51,7 @@ pub fn StaffHomePage() -> impl IntoView {
     let locale = use_locale();
     let overview = Resource::new_blocking(|| (), |_| get_staff_overview());
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! { <StaffHome overview /> }.into_any(),
@@ -143,7 +144,7 @@ fn StaffAdmin() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="staff-admin-heading">
             <h2 id="staff-admin-heading">{move || t("工作人员账号", "Staff accounts").get(locale.get())}</h2>
-            <Suspense fallback=move || view! { <p class="loading">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),

@@ -23,11 +23,8 @@ pub use section::SectionPage;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::{
-    components::{ErrorPanel, SignInRequired},
-    error::AppError,
-    i18n::{t, use_locale},
-};
+use crate::components::{LoadFailed, Loading};
+use crate::error::AppError;
 
 /// The registration id in the address.
 fn use_registration_id() -> Signal<i32> {
@@ -48,20 +45,4 @@ async fn read_registration(
 ) -> Result<crate::api::registrations::RegistrationView, AppError> {
     saves::settled().await;
     crate::api::registrations::get_registration(id).await
-}
-
-/// What a page shows when loading failed.
-#[component]
-fn LoadFailed(error: AppError) -> impl IntoView {
-    match error {
-        AppError::Unauthenticated => view! { <SignInRequired /> }.into_any(),
-        error => view! { <ErrorPanel error /> }.into_any(),
-    }
-}
-
-/// The loading line shown while a page's data is on its way.
-#[component]
-fn Loading() -> impl IntoView {
-    let locale = use_locale();
-    view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }
 }

@@ -9,6 +9,7 @@ use super::{
     progress::{ChangeRequestPanel, ReviewTimeline},
     read_registration, use_registration_id,
 };
+use crate::components::{CancelButton, ConfirmDialog};
 use crate::{
     api::registrations::{DeleteRegistration, RegistrationView},
     components::ErrorPanel,
@@ -170,7 +171,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                 <div class="danger-zone">
                     {move || if asking.get() {
                         view! {
-                            <div class="dialog" role="alertdialog" aria-labelledby="delete-question">
+                            <ConfirmDialog question="delete-question">
                                 <p id="delete-question">{move || t(
                                     "确定删除这条报名吗？删除后已填写的信息将不再显示，孩子的身份证号可以重新报名。",
                                     "Delete this registration? What you filled in will no longer show, and the child's ID number can be registered again.",
@@ -181,11 +182,9 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                                     <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
                                         {move || t("确定删除", "Delete").get(locale.get())}
                                     </button>
-                                    <button type="button" class="button" on:click=move |_| asking.set(false)>
-                                        {move || t("取消", "Cancel").get(locale.get())}
-                                    </button>
+                                    <CancelButton cancel=move |_| asking.set(false) />
                                 </ActionForm>
-                            </div>
+                            </ConfirmDialog>
                         }.into_any()
                     } else {
                         view! {

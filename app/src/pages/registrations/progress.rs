@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::{CancelButton, ConfirmDialog};
 use crate::{
     api::registrations::{RegistrationView, ResubmitRegistration},
     components::ErrorPanel,
@@ -55,7 +56,7 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
                     ).get(locale.get())}</p>
                     {move || if asking.get() {
                         view! {
-                            <div class="dialog" role="alertdialog" aria-labelledby="resubmit-question">
+                            <ConfirmDialog question="resubmit-question">
                                 <p id="resubmit-question">{move || t(
                                     "确定提交修改吗？提交后信息将被锁定，学校将重新审核。",
                                     "Send the changes? The registration is locked again and the school reviews it again.",
@@ -66,11 +67,9 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
                                     <button type="submit" class="button button-primary" disabled=move || resubmit.pending().get() || done()>
                                         {move || t("确定提交修改", "Send changes").get(locale.get())}
                                     </button>
-                                    <button type="button" class="button" on:click=move |_| asking.set(false)>
-                                        {move || t("取消", "Cancel").get(locale.get())}
-                                    </button>
+                                    <CancelButton cancel=move |_| asking.set(false) />
                                 </ActionForm>
-                            </div>
+                            </ConfirmDialog>
                         }.into_any()
                     } else {
                         view! {

@@ -9,16 +9,17 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::queue::state_class;
+use crate::components::{CancelButton, ConfirmDialog};
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::review::{DecideReview, ReviewDetail, ReviewSection, get_review_detail},
-    components::{ErrorPanel, SignInRequired},
+    components::ErrorPanel,
     domain::{
         materials::MaterialItem,
         photo::PhotoSize,
         provenance::{Document, Origin},
         review::{ChangeItem, REJECT_REASONS, ReviewDecision, ReviewStage},
     },
-    error::AppError,
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -26,7 +27,7 @@ use crate::{
 /// The review page of one registration.
 #[component]
 pub fn ReviewDetailPage() -> impl IntoView {
-    let locale = use_locale();
+    let _locale = use_locale();
     let params = use_params_map();
     let id = Memo::new(move |_| {
         params
@@ -41,12 +42,11 @@ pub fn ReviewDetailPage() -> impl IntoView {
         |(id, _)| get_review_detail(id),
     );
     view! {
-        <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <Detail d refresh /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -440,7 +440,7 @@ fn Decision(d: ReviewDetail, stage: ReviewStage, refresh: RwSignal<u32>) -> impl
                 let sections = sections.clone();
                 let documents = documents.clone();
                 view! {
-                    <div class="dialog" role="alertdialog" aria-labelledby="decision-question">
+                    <ConfirmDialog question="decision-question">
                         {match decision {
                             ReviewDecision::Pass => view! {
                                 <p id="decision-question">{move || match locale.get() {
@@ -513,12 +513,12 @@ fn Decision(d: ReviewDetail, stage: ReviewStage, refresh: RwSignal<u32>) -> impl
                             <button type="button" class="button button-primary" data-confirm=decision.code() disabled=move || decide.pending().get() on:click=move |_| send(decision)>
                                 {move || t("确定", "Confirm").get(locale.get())}
                             </button>
-                            <button type="button" class="button" on:click=move |_| choice.set(None)>{move || t("取消", "Cancel").get(locale.get())}</button>
+                            <CancelButton cancel=move |_| choice.set(None) />
                         </div>
                         <div aria-live="assertive">
                             {move || decide.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
                         </div>
-                    </div>
+                    </ConfirmDialog>
                 }
             })}
         </div>

@@ -7,13 +7,14 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::components::{CancelButton, ConfirmDialog};
+use crate::components::{LoadFailed, Loading};
 use crate::{
     api::review::{
         BulkOutcome, BulkPassReview, QueuePage, QueueQuery, QueueSort, get_review_queue,
     },
-    components::{ErrorPanel, SignInRequired},
+    components::ErrorPanel,
     domain::{RegistrationState, review::QueueFilter, review::ReviewStage},
-    error::AppError,
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -92,12 +93,11 @@ pub fn ReviewQueuePage() -> impl IntoView {
     view! {
         <section class="review" aria-labelledby="queue-heading">
             <h1 id="queue-heading">{move || t("报名审核", "Review").get(locale.get())}</h1>
-            <Suspense fallback=move || view! { <p class="loading" role="status">{move || t("正在加载…", "Loading…").get(locale.get())}</p> }>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(data) => view! { <Queue data query=query.get_untracked() refresh /> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <SignInRequired /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -262,7 +262,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                 {move || asking.get().then(|| {
                     let n = selected.with(BTreeSet::len);
                     view! {
-                        <div class="dialog" role="alertdialog" aria-labelledby="bulk-question">
+                        <ConfirmDialog question="bulk-question">
                             <p id="bulk-question">{move || match locale.get() {
                                 Locale::Zh => format!("确定将选中的 {n} 条报名{}吗？家长将收到“{}（不等于录取）”的通知。", pass_label.zh, pass_label.zh),
                                 Locale::En => format!("{} for the {n} selected registrations? Parents are told it passed (not an admission).", pass_label.en),
@@ -274,8 +274,8 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                                 });
                                 bulk.dispatch(BulkPassReview { stage: stage.code().to_owned(), registrations });
                             }>{move || t("确定", "Confirm").get(locale.get())}</button>
-                            <button type="button" class="button" on:click=move |_| asking.set(false)>{move || t("取消", "Cancel").get(locale.get())}</button>
-                        </div>
+                            <CancelButton cancel=move |_| asking.set(false) />
+                        </ConfirmDialog>
                     }
                 })}
                 {move || bulk.value().get().map(|result| match result {
