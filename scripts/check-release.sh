@@ -21,9 +21,9 @@ echo "check-release: built $release in $(($(date +%s) - started)) s"
 
 needles=$(mktemp)
 trap 'rm -f "$needles"' EXIT
-grep -hv -- '-----' app/src/server/auth/dev-key/*.pem >"$needles"
+grep -hv -- '-----' app/src/server/infra/auth/dev-key/*.pem >"$needles"
 printf '%s\n' /dev/host-app /dev/registry ruxue-demo-2026 >>"$needles"
-grep -hoE '"[0-9]{17}[0-9X]"' app/src/server/demo.rs app/src/server/registry/demo.rs |
+grep -hoE '"[0-9]{17}[0-9X]"' app/src/server/demo.rs app/src/server/infra/registry/demo.rs |
   tr -d '"' | sort -u >>"$needles"
 count=$(wc -l <"$needles")
 

@@ -93,6 +93,16 @@ impl LocalizedText {
         }
     }
 
+    /// The English a member of staff entered beside `zh` (already checked and trimmed):
+    /// trimmed, or the Chinese when they left it empty, so that English pages never show
+    /// a blank. The rule of every bilingual form: Chinese required, English falls back.
+    pub fn english_or(en: &str, zh: &str) -> String {
+        match en.trim() {
+            "" => zh.to_owned(),
+            en => en.to_owned(),
+        }
+    }
+
     /// The text in `locale`, falling back to Chinese when no English was entered.
     pub fn get(&self, locale: Locale) -> &str {
         match locale {
@@ -183,5 +193,11 @@ mod tests {
             en: " ".into(),
         };
         assert_eq!(text.get(Locale::En), "公告");
+    }
+
+    #[test]
+    fn english_left_empty_by_staff_is_stored_as_the_chinese() {
+        assert_eq!(LocalizedText::english_or("  ", "公告"), "公告");
+        assert_eq!(LocalizedText::english_or(" Notice ", "公告"), "Notice");
     }
 }

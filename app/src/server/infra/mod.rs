@@ -4,5 +4,6 @@ pub mod crypto;
 pub mod photos;
 pub mod registry;
 pub mod sealing;
+pub mod search;
 pub mod security;
 pub mod storage;

@@ -474,26 +474,9 @@ async fn publish_one(
                 ),
             ),
         };
-        let child = row.child_name.clone().unwrap_or_default();
-        notify::send(
-            &txn,
-            Notice {
-                account_id: parent.id,
-                registration_id: Some(row.id),
-                title: LocalizedText::new(
-                    &format!("报名 {}：{}", row.reference, kind.label().zh),
-                    &format!("Registration {}: {}", row.reference, kind.label().en),
-                ),
-                body: LocalizedText { zh: zh.clone(), en },
-                sms: Some((
-                    parent.phone.clone(),
-                    format!("您为{child}提交的入学报名（编号{}）{zh}", row.reference),
-                )),
-                dedupe_key: format!("review_event:{}:sms", event.id),
-            },
-            now,
-        )
-        .await?;
+        let body = LocalizedText { zh: zh.clone(), en };
+        let notice = Notice::review_event(&parent, &row, kind, event.id, body, &zh);
+        notify::send(&txn, notice, now).await?;
         changed += 1;
     }
     audit::record_system(

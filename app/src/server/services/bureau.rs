@@ -11,6 +11,7 @@ use sea_orm::{
     sea_query::{Expr, OnConflict, Query},
 };
 
+use crate::server::infra::search::like_text;
 use crate::{
     api::bureau::{
         AuditRow, CatchmentMatch, CatchmentRow, Count, SchoolAdmin, SchoolStat, Statistics,
@@ -321,13 +322,7 @@ pub async fn lookup(
     db: &impl ConnectionTrait,
     text: &str,
 ) -> Result<Vec<CatchmentMatch>, ServiceError> {
-    let text: String = text
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .take(40)
-        .collect::<String>()
-        .trim()
-        .to_owned();
+    let text = like_text(text);
     if text.chars().count() < 2 {
         return Ok(Vec::new());
     }
@@ -465,13 +460,8 @@ pub async fn add_notice(
             "Enter the notice's title (at most 100 characters) and text.",
         ));
     }
-    // English falls back to the Chinese text rather than showing nothing.
-    let title_en = Some(title.en.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| title_zh.clone());
-    let body_en = Some(body.en.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| body_zh.clone());
+    let title_en = LocalizedText::english_or(&title.en, &title_zh);
+    let body_en = LocalizedText::english_or(&body.en, &body_zh);
     let row = notice::ActiveModel {
         bureau_id: Set(bureau.id),
         title_zh: Set(title_zh.chars().take(100).collect()),

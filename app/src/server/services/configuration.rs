@@ -72,9 +72,7 @@ pub async fn save_entry(
             "Enter the entry's name (at most 60 characters).",
         ));
     }
-    let name_en = Some(input.name_en.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| name_zh.clone());
+    let name_en = LocalizedText::english_or(&input.name_en, &name_zh);
     let list = sections
         .iter()
         .map(|s| s.code())
@@ -221,9 +219,7 @@ pub async fn add_rule(
             "Explain what the document must show: parents read it.",
         ));
     }
-    let explanation_en = Some(input.explanation_en.trim().to_owned())
-        .filter(|e| !e.is_empty())
-        .unwrap_or_else(|| explanation_zh.clone());
+    let explanation_en = LocalizedText::english_or(&input.explanation_en, &explanation_zh);
     let position = material_rule::Entity::find()
         .filter(material_rule::Column::BureauId.eq(bureau.id))
         .count(db)

@@ -15,10 +15,11 @@ use sea_orm::{
 };
 
 use crate::{
+    domain::review::TimelineKind,
     i18n::LocalizedText,
     server::{
         Clock,
-        entities::{outbox, parent_message},
+        entities::{outbox, parent_account, parent_message, registration},
         failure::ServiceError,
     },
 };
@@ -34,6 +35,39 @@ pub struct Notice {
     pub sms: Option<(String, String)>,
     /// Unique per event, so that a notice cannot be queued twice.
     pub dedupe_key: String,
+}
+
+impl Notice {
+    /// The parent's notice of a review event on their registration (a decision, a
+    /// publication): titled with the reference and what happened, `body` in the app, and an
+    /// SMS naming the child with `summary_zh`; queued once per event.
+    pub fn review_event(
+        parent: &parent_account::Model,
+        row: &registration::Model,
+        kind: TimelineKind,
+        event_id: i32,
+        body: LocalizedText,
+        summary_zh: &str,
+    ) -> Self {
+        let child = row.child_name.as_deref().unwrap_or_default();
+        Self {
+            account_id: parent.id,
+            registration_id: Some(row.id),
+            title: LocalizedText::new(
+                &format!("报名 {}：{}", row.reference, kind.label().zh),
+                &format!("Registration {}: {}", row.reference, kind.label().en),
+            ),
+            body,
+            sms: Some((
+                parent.phone.clone(),
+                format!(
+                    "您为{child}提交的入学报名（编号{}）{summary_zh}",
+                    row.reference
+                ),
+            )),
+            dedupe_key: format!("review_event:{event_id}:sms"),
+        }
+    }
 }
 
 /// Writes the in-app message and queues the SMS. Call inside the transaction of the change.

@@ -16,6 +16,7 @@ use sea_orm::{
 };
 
 use crate::domain::sections::field;
+use crate::server::infra::search::like_text;
 use crate::{
     api::{
         review::{
@@ -143,14 +144,7 @@ pub async fn queue(
     if query.hand_entered {
         select = select.filter(registration::Column::HandEntered.eq(true));
     }
-    let search: String = query
-        .search
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .take(40)
-        .collect::<String>()
-        .trim()
-        .to_owned();
+    let search = like_text(&query.search);
     if !search.is_empty() {
         select = select.filter(
             Condition::any()
@@ -770,29 +764,8 @@ pub async fn decide(
         body.zh = format!("{}\n学校说明：{}", body.zh, decision.message);
         body.en = format!("{}\nThe school's message: {}", body.en, decision.message);
     }
-    let child = row.child_name.clone().unwrap_or_default();
-    notify::send(
-        &txn,
-        Notice {
-            account_id: parent.id,
-            registration_id: Some(row.id),
-            title: LocalizedText::new(
-                &format!("报名 {}：{}", row.reference, kind.label().zh),
-                &format!("Registration {}: {}", row.reference, kind.label().en),
-            ),
-            body,
-            sms: Some((
-                parent.phone.clone(),
-                format!(
-                    "您为{child}提交的入学报名（编号{}）{}",
-                    row.reference, title.zh
-                ),
-            )),
-            dedupe_key: format!("review_event:{}:sms", event.id),
-        },
-        request.now,
-    )
-    .await?;
+    let notice = Notice::review_event(&parent, &row, kind, event.id, body, &title.zh);
+    notify::send(&txn, notice, request.now).await?;
     txn.commit().await?;
     tracing::info!(
         registration = row.id,
@@ -891,20 +864,8 @@ pub async fn resubmit(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    let stored = sections_of(db, row.id).await?;
-    let problems =
-        crate::server::services::registrations::problems_of(db, &row, &stored.answers, now).await?;
-    if !problems.is_empty() {
-        return Err(ServiceError::Invalid(
-            problems.into_iter().map(|(_, p)| p).collect(),
-        ));
-    }
-    let items = documents::materials_of(db, &row, &stored.answers, &stored.provenance).await?;
-    let missing = documents::missing_problems(&items);
-    if !missing.is_empty() {
-        return Err(ServiceError::Invalid(missing));
-    }
-    let (child_name, hand_entered) = crate::server::services::registrations::review_facts(&stored);
+    let (child_name, hand_entered) =
+        crate::server::services::registrations::ready_to_send(db, &row, now).await?;
     let txn = db.begin().await?;
     let moved = registration::Entity::update_many()
         .col_expr(registration::Column::State, Expr::value(next))

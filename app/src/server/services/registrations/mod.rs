@@ -17,11 +17,11 @@ pub(crate) use create::{check_room, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{
     Editing, StoredSections, answers_of, child_id_of, editing, load_own, masked_child, offset_of,
-    required_sections, review_facts, sections_of, window_open,
+    required_sections, sections_of, window_open,
 };
 pub use save::save_section;
 pub(crate) use save::{SaveWrite, write_save};
-pub(crate) use submit::problems_of;
+pub(crate) use submit::ready_to_send;
 pub use submit::{check, delete, submit};
 pub use view::{list_mine, view};
 

@@ -22,6 +22,30 @@ use crate::{
     },
 };
 
+/// Whether a registration can go to the school — submitted the first time or sent back
+/// after changes: every required section answered without a problem and every required
+/// document uploaded; else every problem at once. Gives what the reviewers' queue shows of
+/// it: the child's name and whether any answer was typed by hand.
+pub(crate) async fn ready_to_send(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<(Option<String>, bool), ServiceError> {
+    let stored = sections_of(db, row.id).await?;
+    let problems = problems_of(db, row, &stored.answers, now).await?;
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
+        ));
+    }
+    let items = documents::materials_of(db, row, &stored.answers, &stored.provenance).await?;
+    let missing = documents::missing_problems(&items);
+    if !missing.is_empty() {
+        return Err(ServiceError::Invalid(missing));
+    }
+    Ok(review_facts(&stored))
+}
+
 /// Checks every required section (信息确认): each problem with its section.
 pub async fn check(
     db: &impl ConnectionTrait,
@@ -82,20 +106,7 @@ pub async fn submit(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    let stored = sections_of(db, row.id).await?;
-    let problems = problems_of(db, &row, &stored.answers, now).await?;
-    if !problems.is_empty() {
-        return Err(ServiceError::Invalid(
-            problems.into_iter().map(|(_, p)| p).collect(),
-        ));
-    }
-    // Every required document is uploaded.
-    let items = documents::materials_of(db, &row, &stored.answers, &stored.provenance).await?;
-    let missing = documents::missing_problems(&items);
-    if !missing.is_empty() {
-        return Err(ServiceError::Invalid(missing));
-    }
-    let (child_name, hand_entered) = review_facts(&stored);
+    let (child_name, hand_entered) = ready_to_send(db, &row, now).await?;
     let done = registration::Entity::update_many()
         .col_expr(
             registration::Column::State,
