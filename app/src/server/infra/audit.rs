@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
+use crate::domain::coded::coded;
 use crate::server::{entities::audit_log, failure::ServiceError, infra::auth::Actor};
 
 /// Who acts, from where, when: what every audited service function is given.
@@ -20,128 +21,65 @@ pub struct Request {
     pub now: DateTime<Utc>,
 }
 
-/// What the audit log records, each spelled once. The codes are stored in an append-only
-/// log and shown to the bureau: never renamed, only added.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuditAction {
-    /// The bureau decided admissions for a school.
-    AdmissionsDecide,
-    /// A scheduled publication was applied.
-    AdmissionsPublish,
-    /// The bureau scheduled a school's publication.
-    AdmissionsSchedule,
-    /// A parent booked an on-site appointment.
-    AppointmentBook,
-    /// A parent cancelled an appointment.
-    AppointmentCancel,
-    /// Point staff checked a family in.
-    AppointmentCheckIn,
-    /// The bureau allowed or stopped full ID numbers in exports.
-    BureauExportFullIds,
-    /// An entry was created or changed.
-    EntrySave,
-    /// Staff read the admissions list.
-    ListAdmissions,
-    /// Point staff read their day's appointments.
-    ListPointAppointments,
-    /// Staff read a review queue.
-    ListReviewQueue,
-    /// The bureau read the registrations set aside by claims.
-    ListSetAside,
-    /// A material rule was added.
-    MaterialRuleAdd,
-    /// A material rule was removed.
-    MaterialRuleRemove,
-    /// A notice was published.
-    NoticeAdd,
-    /// Staff viewed a document photo.
-    PhotoView,
-    /// A confirmed parent claimed a child's ID number.
-    RegistrationClaimed,
-    /// A reviewer decided a registration.
-    RegistrationDecide,
-    /// A parent resubmitted after changes.
-    RegistrationResubmit,
-    /// A registration was set aside by a claim.
-    RegistrationSetAside,
-    /// The bureau decided on a set-aside registration.
-    RegistrationSetAsideDecided,
-    /// Staff opened a registration.
-    RegistrationView,
-    /// Staff exported a review list.
-    RegistrationsExport,
-    /// A school's places changed.
-    SchoolCapacity,
-    /// A community was added to a catchment.
-    SchoolCatchmentAdd,
-    /// A community was removed from a catchment.
-    SchoolCatchmentRemove,
-    /// A collection window changed.
-    WindowSet,
-}
-
-impl AuditAction {
-    pub const ALL: [Self; 27] = [
-        Self::AdmissionsDecide,
-        Self::AdmissionsPublish,
-        Self::AdmissionsSchedule,
-        Self::AppointmentBook,
-        Self::AppointmentCancel,
-        Self::AppointmentCheckIn,
-        Self::BureauExportFullIds,
-        Self::EntrySave,
-        Self::ListAdmissions,
-        Self::ListPointAppointments,
-        Self::ListReviewQueue,
-        Self::ListSetAside,
-        Self::MaterialRuleAdd,
-        Self::MaterialRuleRemove,
-        Self::NoticeAdd,
-        Self::PhotoView,
-        Self::RegistrationClaimed,
-        Self::RegistrationDecide,
-        Self::RegistrationResubmit,
-        Self::RegistrationSetAside,
-        Self::RegistrationSetAsideDecided,
-        Self::RegistrationView,
-        Self::RegistrationsExport,
-        Self::SchoolCapacity,
-        Self::SchoolCatchmentAdd,
-        Self::SchoolCatchmentRemove,
-        Self::WindowSet,
-    ];
-
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::AdmissionsDecide => "admissions.decide",
-            Self::AdmissionsPublish => "admissions.publish",
-            Self::AdmissionsSchedule => "admissions.schedule",
-            Self::AppointmentBook => "appointment.book",
-            Self::AppointmentCancel => "appointment.cancel",
-            Self::AppointmentCheckIn => "appointment.check_in",
-            Self::BureauExportFullIds => "bureau.export_full_ids",
-            Self::EntrySave => "entry.save",
-            Self::ListAdmissions => "list.admissions",
-            Self::ListPointAppointments => "list.point_appointments",
-            Self::ListReviewQueue => "list.review_queue",
-            Self::ListSetAside => "list.set_aside",
-            Self::MaterialRuleAdd => "material_rule.add",
-            Self::MaterialRuleRemove => "material_rule.remove",
-            Self::NoticeAdd => "notice.add",
-            Self::PhotoView => "photo.view",
-            Self::RegistrationClaimed => "registration.claimed",
-            Self::RegistrationDecide => "registration.decide",
-            Self::RegistrationResubmit => "registration.resubmit",
-            Self::RegistrationSetAside => "registration.set_aside",
-            Self::RegistrationSetAsideDecided => "registration.set_aside_decided",
-            Self::RegistrationView => "registration.view",
-            Self::RegistrationsExport => "registrations.export",
-            Self::SchoolCapacity => "school.capacity",
-            Self::SchoolCatchmentAdd => "school.catchment.add",
-            Self::SchoolCatchmentRemove => "school.catchment.remove",
-            Self::WindowSet => "window.set",
-        }
+coded! {
+    /// What the audit log records, each spelled once. The codes are stored in an append-only
+    /// log and shown to the bureau: never renamed, only added.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum AuditAction {
+        /// The bureau decided admissions for a school.
+        AdmissionsDecide = "admissions.decide",
+        /// A scheduled publication was applied.
+        AdmissionsPublish = "admissions.publish",
+        /// The bureau scheduled a school's publication.
+        AdmissionsSchedule = "admissions.schedule",
+        /// A parent booked an on-site appointment.
+        AppointmentBook = "appointment.book",
+        /// A parent cancelled an appointment.
+        AppointmentCancel = "appointment.cancel",
+        /// Point staff checked a family in.
+        AppointmentCheckIn = "appointment.check_in",
+        /// The bureau allowed or stopped full ID numbers in exports.
+        BureauExportFullIds = "bureau.export_full_ids",
+        /// An entry was created or changed.
+        EntrySave = "entry.save",
+        /// Staff read the admissions list.
+        ListAdmissions = "list.admissions",
+        /// Point staff read their day's appointments.
+        ListPointAppointments = "list.point_appointments",
+        /// Staff read a review queue.
+        ListReviewQueue = "list.review_queue",
+        /// The bureau read the registrations set aside by claims.
+        ListSetAside = "list.set_aside",
+        /// A material rule was added.
+        MaterialRuleAdd = "material_rule.add",
+        /// A material rule was removed.
+        MaterialRuleRemove = "material_rule.remove",
+        /// A notice was published.
+        NoticeAdd = "notice.add",
+        /// Staff viewed a document photo.
+        PhotoView = "photo.view",
+        /// A confirmed parent claimed a child's ID number.
+        RegistrationClaimed = "registration.claimed",
+        /// A reviewer decided a registration.
+        RegistrationDecide = "registration.decide",
+        /// A parent resubmitted after changes.
+        RegistrationResubmit = "registration.resubmit",
+        /// A registration was set aside by a claim.
+        RegistrationSetAside = "registration.set_aside",
+        /// The bureau decided on a set-aside registration.
+        RegistrationSetAsideDecided = "registration.set_aside_decided",
+        /// Staff opened a registration.
+        RegistrationView = "registration.view",
+        /// Staff exported a review list.
+        RegistrationsExport = "registrations.export",
+        /// A school's places changed.
+        SchoolCapacity = "school.capacity",
+        /// A community was added to a catchment.
+        SchoolCatchmentAdd = "school.catchment.add",
+        /// A community was removed from a catchment.
+        SchoolCatchmentRemove = "school.catchment.remove",
+        /// A collection window changed.
+        WindowSet = "window.set",
     }
 }
 
