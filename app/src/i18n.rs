@@ -138,39 +138,16 @@ pub fn initial_locale() -> Locale {
             })
             .unwrap_or_default()
     }
-    #[cfg(all(not(feature = "ssr"), target_arch = "wasm32"))]
+    #[cfg(not(feature = "ssr"))]
     {
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-            .and_then(|e| e.get_attribute("lang"))
-            .and_then(|lang| Locale::from_tag(&lang))
-            .unwrap_or_default()
-    }
-    #[cfg(all(not(feature = "ssr"), not(target_arch = "wasm32")))]
-    {
-        Locale::default()
+        crate::browser::page::document_locale().unwrap_or_default()
     }
 }
 
 /// Switches the language in place and remembers it for a year.
 pub fn switch_locale(signal: RwSignal<Locale>, locale: Locale) {
     signal.set(locale);
-    #[cfg(target_arch = "wasm32")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-            if let Some(root) = document.document_element() {
-                let _ = root.set_attribute("lang", locale.tag());
-            }
-            if let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() {
-                let _ = html.set_cookie(&format!(
-                    "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                    locale.tag()
-                ));
-            }
-        }
-    }
+    crate::browser::page::remember_locale(locale);
 }
 
 #[cfg(test)]

@@ -19,7 +19,12 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "domain",
         dirs: &["src/domain"],
-        forbidden: &["pages", "components", "api", "server"],
+        forbidden: &["pages", "components", "api", "server", "browser"],
+    },
+    Layer {
+        name: "browser",
+        dirs: &["src/browser"],
+        forbidden: &["pages", "components", "server"],
     },
     Layer {
         name: "api",
@@ -29,7 +34,7 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "server",
         dirs: &["src/server", "../server/src"],
-        forbidden: &["pages", "components"],
+        forbidden: &["pages", "components", "browser"],
     },
     Layer {
         name: "server infrastructure",
@@ -66,6 +71,33 @@ fn no_layer_names_a_layer_above_it() {
             }
         }
     }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+/// What only a browser does lives in `src/browser`: no other file compiles differently for
+/// the browser or names its bindings, so that every page, component and service reads the
+/// same on both targets.
+#[test]
+fn only_the_browser_module_is_written_for_the_browser() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let browser = root.join("src/browser");
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let browser_only = ["wasm32", "web_sys", "js_sys", "wasm_bindgen", "gloo_storage"];
+    let mut violations = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(&browser)) {
+        let Ok(text) = fs::read_to_string(file) else {
+            violations.push(format!("{}: unreadable", file.display()));
+            continue;
+        };
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if let Some(word) = browser_only.iter().find(|w| code.contains(*w)) {
+                violations.push(format!("{}:{}: names `{word}`", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(files.iter().any(|f| f.starts_with(&browser)), "no src/browser");
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
 

@@ -55,7 +55,7 @@ pub fn SignInRequired() -> impl IntoView {
 pub fn SignOutButton() -> impl IntoView {
     let locale = use_locale();
     view! {
-        <form method="post" action="/sign-out" class="sign-out" on:submit=|_| crate::pages::registrations::clear_all_drafts()>
+        <form method="post" action="/sign-out" class="sign-out" on:submit=|_| crate::browser::drafts::clear_all_drafts()>
             <button type="submit" class="button">
                 {move || t("退出登录", "Sign out").get(locale.get())}
             </button>

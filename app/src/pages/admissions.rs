@@ -216,7 +216,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                         ).get(locale.get())}</p>
                         <button type="button" class="button button-primary" data-confirm="publish" disabled=move || publish.pending().get() on:click=move |_| {
                             let at = when.get_untracked();
-                            let at = if at.trim().is_empty() { now_local_input() } else { at };
+                            let at = if at.trim().is_empty() { crate::browser::clock::now_local_input() } else { at };
                             publish.dispatch(SchedulePublication { school_id, subsystem: subsystem.code().to_owned(), publish_at: at });
                         }>{move || t("确定公布", "Publish").get(locale.get())}</button>
                         <CancelButton cancel=move |_| asking.set(false) />
@@ -225,26 +225,5 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 {move || publish.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             </div>
         })}
-    }
-}
-
-/// The browser's current local time as a datetime-local value (the bureau's clock decides
-/// on the server; a time already past publishes at once).
-fn now_local_input() -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let now = js_sys::Date::new_0();
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}",
-            now.get_full_year(),
-            now.get_month() + 1,
-            now.get_date(),
-            now.get_hours(),
-            now.get_minutes()
-        )
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        String::new()
     }
 }

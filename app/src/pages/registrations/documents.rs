@@ -5,11 +5,11 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
-    LoadFailed, Loading, overview::RegistrationHeader, photo_upload::PhotoProblem,
-    read_registration, use_registration_id,
+    LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
 };
 use crate::{
     api::registrations::{RegistrationView, remove_document_photo},
+    browser::photos::{self, Upload, UploadStage},
     components::ErrorPanel,
     domain::{materials::MaterialItem, photo::PhotoSize, provenance::Document},
     i18n::{Locale, t, use_locale},
@@ -74,42 +74,6 @@ fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// Where a photo's upload is (the browser moves it along; the server renders none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-enum UploadStage {
-    Compressing,
-    Uploading,
-    Done,
-    Failed,
-}
-
-impl UploadStage {
-    /// As the page marks it (`data-stage`), for styles and tests.
-    fn code(self) -> &'static str {
-        match self {
-            Self::Compressing => "compressing",
-            Self::Uploading => "uploading",
-            Self::Done => "done",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-/// One photo being prepared or sent.
-#[derive(Clone)]
-struct Job {
-    key: u32,
-    name: String,
-    stage: RwSignal<UploadStage>,
-    progress: RwSignal<u32>,
-    retries: RwSignal<u32>,
-    problem: RwSignal<Option<PhotoProblem>>,
-    /// What compression produced and how long it took (shown to the bench, not to parents).
-    sent_bytes: RwSignal<u64>,
-    compress_ms: RwSignal<u32>,
-}
-
 #[component]
 fn DocumentCard(
     id: i32,
@@ -120,7 +84,7 @@ fn DocumentCard(
     let locale = use_locale();
     let document = item.document;
     let code = document.code();
-    let jobs = RwSignal::new(Vec::<Job>::new());
+    let jobs = RwSignal::new(Vec::<Upload>::new());
     let removal_error = RwSignal::new(None);
     let count = item.photos.len();
     let (class, status) = if count > 0 {
@@ -196,7 +160,7 @@ fn DocumentCard(
 fn PhotoPicker(
     id: i32,
     document: Document,
-    jobs: RwSignal<Vec<Job>>,
+    jobs: RwSignal<Vec<Upload>>,
     changed: RwSignal<u32>,
     replaces: Option<i32>,
 ) -> impl IntoView {
@@ -211,76 +175,17 @@ fn PhotoPicker(
         None => t("拍照或从相册选择", "Take or choose photos").get(locale.get()),
     };
     let on_pick = move |ev: leptos::ev::Event| {
-        #[cfg(target_arch = "wasm32")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(files) = input.files() else {
-                return;
-            };
-            let picked: Vec<web_sys::File> =
-                (0..files.length()).filter_map(|i| files.get(i)).collect();
-            input.set_value("");
-            for file in picked {
-                let job = Job {
-                    key: (js_sys::Math::random() * 1e9) as u32,
-                    name: file.name(),
-                    stage: RwSignal::new(UploadStage::Compressing),
-                    progress: RwSignal::new(0),
-                    retries: RwSignal::new(0),
-                    problem: RwSignal::new(None),
-                    sent_bytes: RwSignal::new(0),
-                    compress_ms: RwSignal::new(0),
-                };
-                jobs.update(|list| list.push(job.clone()));
-                let locale = locale.get_untracked();
-                spawn_local(async move {
-                    let started = js_sys::Date::now();
-                    let compressed = super::photo_upload::compress(&file).await;
-                    job.compress_ms
-                        .try_set((js_sys::Date::now() - started) as u32);
-                    let blob = match compressed {
-                        Ok(blob) => {
-                            job.sent_bytes.try_set(blob.size() as u64);
-                            blob
-                        }
-                        Err(problem) => {
-                            job.problem.try_set(Some(problem));
-                            job.stage.try_set(UploadStage::Failed);
-                            return;
-                        }
-                    };
-                    job.stage.try_set(UploadStage::Uploading);
-                    let url = routes::upload(id, document, replaces);
-                    match super::photo_upload::send(
-                        url,
-                        blob,
-                        job.progress,
-                        job.retries,
-                        job.key,
-                        locale,
-                    )
-                    .await
-                    {
-                        Ok(_) => {
-                            job.stage.try_set(UploadStage::Done);
-                            changed.try_update(|c| *c += 1);
-                        }
-                        Err(problem) => {
-                            job.problem.try_set(Some(problem));
-                            job.stage.try_set(UploadStage::Failed);
-                        }
-                    }
-                });
-            }
+        let locale = locale.get_untracked();
+        for picked in photos::take_picked(&ev) {
+            let upload = picked.start();
+            jobs.update(|list| list.push(upload.clone()));
+            let url = routes::upload(id, document, replaces);
+            spawn_local(async move {
+                if photos::upload(picked, upload, url, locale).await {
+                    changed.try_update(|c| *c += 1);
+                }
+            });
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (ev, id, jobs, changed, code);
     };
     view! {
         <label class="button file-button" for=input_id.clone()>{label}</label>
@@ -290,7 +195,7 @@ fn PhotoPicker(
 }
 
 #[component]
-fn UploadRow(job: Job) -> impl IntoView {
+fn UploadRow(job: Upload) -> impl IntoView {
     let locale = use_locale();
     let name = job.name.clone();
     let stage = job.stage;
@@ -323,10 +228,7 @@ fn UploadRow(job: Job) -> impl IntoView {
             }}
             <button type="button" class="link-button" hidden=move || stage.get() != UploadStage::Uploading
                 on:click=move |_| {
-                    #[cfg(target_arch = "wasm32")]
-                    super::photo_upload::cancel(key);
-                    #[cfg(not(target_arch = "wasm32"))]
-                    let _ = key;
+                    photos::cancel(key);
                 }>{move || t("取消", "Cancel").get(locale.get())}</button>
         </li>
     }

@@ -21,7 +21,7 @@ pub fn MyRegistrationsPage() -> impl IntoView {
     let data = Resource::new_blocking(
         || (),
         |_| async {
-            super::saves::settled().await;
+            crate::browser::saves::settled().await;
             list_my_registrations().await
         },
     );

@@ -3,18 +3,14 @@
 
 mod confirm;
 mod documents;
-mod drafts;
 mod list;
 mod new;
 mod overview;
-mod photo_upload;
 mod progress;
-mod saves;
 mod section;
 
 pub use confirm::{ConfirmPage, SubmittedPage};
 pub use documents::DocumentsPage;
-pub use drafts::clear_all_drafts;
 pub use list::MyRegistrationsPage;
 pub use new::NewRegistrationPage;
 pub use overview::RegistrationPage;
@@ -43,6 +39,6 @@ fn use_registration_id() -> Signal<i32> {
 async fn read_registration(
     id: i32,
 ) -> Result<crate::api::registrations::RegistrationView, AppError> {
-    saves::settled().await;
+    crate::browser::saves::settled().await;
     crate::api::registrations::get_registration(id).await
 }

@@ -9,15 +9,16 @@ use leptos::{ev, prelude::*, task::spawn_local};
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::{
-    LoadFailed, Loading,
-    drafts::{self, LocalDraft},
-    overview::RegistrationHeader,
-    read_registration, saves, use_registration_id,
+    LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
 };
 use crate::{
     api::registrations::{
         LookupState, RegistrationView, SaveOutcome, SourceCheck, decide_registry_consent,
         get_registry_status, save_section,
+    },
+    browser::{
+        drafts::{self, LocalDraft},
+        saves,
     },
     domain::{
         SectionData, SectionKind, SectionStatus, Subsystem, merge,

@@ -143,7 +143,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
     });
     // j/k or arrows move, Enter opens, x selects; not while typing in a field.
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if typing_in_field(&ev) {
+        if crate::browser::page::typing_in_field(&ev) {
             return;
         }
         let count = hrefs.with_value(Vec::len);
@@ -373,18 +373,4 @@ fn BulkResult(outcome: BulkOutcome) -> impl IntoView {
             })}
         </div>
     }
-}
-
-/// Whether a key press is typing into a form field (the queue's keys are then left alone).
-#[cfg(target_arch = "wasm32")]
-fn typing_in_field(ev: &leptos::ev::KeyboardEvent) -> bool {
-    use leptos::wasm_bindgen::JsCast;
-    ev.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn typing_in_field(_: &leptos::ev::KeyboardEvent) -> bool {
-    false
 }

@@ -4,11 +4,9 @@
 //! than the original), and an XMLHttpRequest sends it with progress, cancel and retries.
 //! Thumbnails and non-images are refused here with the reason, before any upload.
 
-// The server renders the page but never takes photos.
-#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-
 #[cfg(target_arch = "wasm32")]
-pub use browser::*;
+use device::{compress, send};
+use leptos::prelude::*;
 
 use crate::i18n::{Locale, Text, t};
 
@@ -76,8 +74,157 @@ pub fn scaled(width: u32, height: u32) -> (u32, u32) {
     (scale(width), scale(height))
 }
 
+/// Where a photo's upload is (the browser moves it along; the server renders none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadStage {
+    Compressing,
+    Uploading,
+    Done,
+    Failed,
+}
+
+impl UploadStage {
+    /// As the page marks it (`data-stage`), for styles and tests.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Compressing => "compressing",
+            Self::Uploading => "uploading",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One photo being prepared or sent, as a page shows it.
+#[derive(Clone)]
+pub struct Upload {
+    /// What [`cancel`] takes.
+    pub key: u32,
+    pub name: String,
+    pub stage: RwSignal<UploadStage>,
+    pub progress: RwSignal<u32>,
+    pub retries: RwSignal<u32>,
+    pub problem: RwSignal<Option<PhotoProblem>>,
+    /// What compression produced and how long it took (shown to the bench, not to parents).
+    pub sent_bytes: RwSignal<u64>,
+    pub compress_ms: RwSignal<u32>,
+}
+
+/// A file picked in a file input.
+pub struct Picked {
+    #[cfg(target_arch = "wasm32")]
+    file: web_sys::File,
+    name: String,
+}
+
+/// The files a file input's `change` event picked, taken out of the input (emptied, so that
+/// the same photo can be picked again). None on the server.
+pub fn take_picked(ev: &leptos::ev::Event) -> Vec<Picked> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return Vec::new();
+        };
+        let Some(files) = input.files() else {
+            return Vec::new();
+        };
+        let picked = (0..files.length())
+            .filter_map(|i| files.get(i))
+            .map(|file| Picked {
+                name: file.name(),
+                file,
+            })
+            .collect();
+        input.set_value("");
+        picked
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ev;
+        Vec::new()
+    }
+}
+
+impl Picked {
+    /// Starts showing this file's upload: what [`upload`] then moves along.
+    pub fn start(&self) -> Upload {
+        Upload {
+            key: crate::browser::clock::random_key(),
+            name: self.name.clone(),
+            stage: RwSignal::new(UploadStage::Compressing),
+            progress: RwSignal::new(0),
+            retries: RwSignal::new(0),
+            problem: RwSignal::new(None),
+            sent_bytes: RwSignal::new(0),
+            compress_ms: RwSignal::new(0),
+        }
+    }
+}
+
+/// Compresses a picked photo and sends it to `url`, moving `upload` along; whether the
+/// server took it.
+pub async fn upload(picked: Picked, upload: Upload, url: String, locale: Locale) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let started = crate::browser::clock::now_ms();
+        let compressed = compress(&picked.file).await;
+        upload
+            .compress_ms
+            .try_set((crate::browser::clock::now_ms() - started) as u32);
+        let blob = match compressed {
+            Ok(blob) => {
+                upload.sent_bytes.try_set(blob.size() as u64);
+                blob
+            }
+            Err(problem) => {
+                upload.problem.try_set(Some(problem));
+                upload.stage.try_set(UploadStage::Failed);
+                return false;
+            }
+        };
+        upload.stage.try_set(UploadStage::Uploading);
+        match send(
+            url,
+            blob,
+            upload.progress,
+            upload.retries,
+            upload.key,
+            locale,
+        )
+        .await
+        {
+            Ok(_) => {
+                upload.stage.try_set(UploadStage::Done);
+                true
+            }
+            Err(problem) => {
+                upload.problem.try_set(Some(problem));
+                upload.stage.try_set(UploadStage::Failed);
+                false
+            }
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (picked, upload, url, locale);
+        false
+    }
+}
+
+/// Cancels the upload with this key, if it is under way.
+pub fn cancel(key: u32) {
+    #[cfg(target_arch = "wasm32")]
+    device::cancel(key);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = key;
+}
+
 #[cfg(target_arch = "wasm32")]
-mod browser {
+mod device {
     use std::{cell::RefCell, rc::Rc};
 
     use leptos::prelude::*;
@@ -92,7 +239,7 @@ mod browser {
     use crate::{domain::materials::PhotoView, error::AppError, i18n::Locale};
 
     /// Waits `ms` milliseconds.
-    pub async fn sleep(ms: i32) {
+    async fn sleep(ms: i32) {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             if let Some(window) = web_sys::window() {
                 let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
@@ -206,7 +353,7 @@ export async function codec_compress(bytes, maxSide, minShortSide, quality) {
     }
 
     /// Decodes, checks, scales and compresses a picked file.
-    pub async fn compress(file: &File) -> Result<Blob, PhotoProblem> {
+    pub(super) async fn compress(file: &File) -> Result<Blob, PhotoProblem> {
         if !file.type_().starts_with("image/") && !file.type_().is_empty() {
             return Err(PhotoProblem::NotAPhoto);
         }
@@ -290,7 +437,7 @@ export async function codec_compress(bytes, maxSide, minShortSide, quality) {
     }
 
     /// Cancels the upload with this key, if it is under way.
-    pub fn cancel(key: u32) {
+    pub(super) fn cancel(key: u32) {
         if let Some(xhr) = IN_FLIGHT.with(|map| map.borrow_mut().remove(&key)) {
             let _ = xhr.abort();
         }
@@ -373,7 +520,7 @@ export async function codec_compress(bytes, maxSide, minShortSide, quality) {
     }
 
     /// Sends a photo, retrying a dropped connection with backoff (1, 2, 4 s).
-    pub async fn send(
+    pub(super) async fn send(
         url: String,
         blob: Blob,
         progress: RwSignal<u32>,

@@ -1,0 +1,58 @@
+//! The document the application runs in: its language and its focused element.
+
+use crate::i18n::{LOCALE_COOKIE, Locale};
+
+/// The language the server wrote on `<html lang>`, read back when the page wakes up so
+/// that the browser starts in the language the server rendered.
+pub fn document_locale() -> Option<Locale> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|lang| Locale::from_tag(&lang))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
+}
+
+/// Marks the document with a language and remembers it for a year (a cookie the server
+/// reads on the next request).
+pub fn remember_locale(locale: Locale) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(root) = document.document_element() {
+                let _ = root.set_attribute("lang", locale.tag());
+            }
+            if let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() {
+                let _ = html.set_cookie(&format!(
+                    "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                    locale.tag()
+                ));
+            }
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (locale, LOCALE_COOKIE);
+}
+
+/// Whether a key press is typing into a form field (a page's own keys then leave it alone).
+pub fn typing_in_field(ev: &leptos::ev::KeyboardEvent) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ev;
+        false
+    }
+}
