@@ -83,7 +83,13 @@ fn only_the_browser_module_is_written_for_the_browser() {
     let browser = root.join("src/browser");
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
-    let browser_only = ["wasm32", "web_sys", "js_sys", "wasm_bindgen", "gloo_storage"];
+    let browser_only = [
+        "wasm32",
+        "web_sys",
+        "js_sys",
+        "wasm_bindgen",
+        "gloo_storage",
+    ];
     let mut violations = Vec::new();
     for file in files.iter().filter(|f| !f.starts_with(&browser)) {
         let Ok(text) = fs::read_to_string(file) else {
@@ -97,7 +103,50 @@ fn only_the_browser_module_is_written_for_the_browser() {
             }
         }
     }
-    assert!(files.iter().any(|f| f.starts_with(&browser)), "no src/browser");
+    assert!(
+        files.iter().any(|f| f.starts_with(&browser)),
+        "no src/browser"
+    );
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+/// Every server function has one shape: it takes the request's context once, parses its
+/// input, calls one service, and maps the error (no reading of the application state, the
+/// caller or the clock of its own).
+#[test]
+fn every_server_function_starts_from_the_request_context() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src/api"), &mut files);
+    let mut functions = 0;
+    let mut violations = Vec::new();
+    for file in &files {
+        let Ok(text) = fs::read_to_string(file) else {
+            violations.push(format!("{}: unreadable", file.display()));
+            continue;
+        };
+        for function in text.split("#[server(").skip(1) {
+            functions += 1;
+            let body = function.split("\n}\n").next().unwrap_or_default();
+            let name = body
+                .split("fn ")
+                .nth(1)
+                .and_then(|rest| rest.split('(').next())
+                .unwrap_or("?");
+            if !body.contains("Context::current()?") {
+                violations.push(format!(
+                    "{}: {name} takes no request context",
+                    file.display()
+                ));
+            }
+            for own in ["AppState", "current_actor", "current_session", "clock."] {
+                if body.contains(own) {
+                    violations.push(format!("{}: {name} reads `{own}` itself", file.display()));
+                }
+            }
+        }
+    }
+    assert!(functions > 50, "only {functions} server functions found");
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
 

@@ -49,11 +49,10 @@ pub async fn get_admissions(
     school_id: Option<i32>,
     subsystem: String,
 ) -> Result<AdmissionsPage, AppError> {
-    use crate::server::{AppState, services::admission, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
+    use crate::server::{Context, services::admission, to_app_error};
+    let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).unwrap_or(Subsystem::Enrollment);
-    admission::page(&state.db, &request, school_id, subsystem)
+    admission::page(cx.db(), &cx.request, school_id, subsystem)
         .await
         .map_err(to_app_error)
 }
@@ -64,10 +63,9 @@ pub async fn decide_admissions(
     school_id: i32,
     decisions: Vec<(i32, String)>,
 ) -> Result<usize, AppError> {
-    use crate::server::{AppState, services::admission, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    admission::decide(&state.db, &request, school_id, decisions)
+    use crate::server::{Context, services::admission, to_app_error};
+    let cx = Context::current()?;
+    admission::decide(cx.db(), &cx.request, school_id, decisions)
         .await
         .map_err(to_app_error)
 }
@@ -79,11 +77,10 @@ pub async fn schedule_publication(
     subsystem: String,
     publish_at: String,
 ) -> Result<PublicationView, AppError> {
-    use crate::server::{AppState, services::admission, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
+    use crate::server::{Context, services::admission, to_app_error};
+    let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
-    admission::schedule(&state.db, &request, school_id, subsystem, &publish_at)
+    admission::schedule(cx.db(), &cx.request, school_id, subsystem, &publish_at)
         .await
         .map_err(to_app_error)
 }

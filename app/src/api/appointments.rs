@@ -57,11 +57,9 @@ pub struct PointDay {
 /// A registration's appointment and the times it could book (its registrant).
 #[server(prefix = "/api", endpoint = "get_appointment_options")]
 pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::appointments, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    appointments::options(&state.db, &current_actor(), id, state.clock.now())
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    appointments::options(cx.db(), cx.caller(), id, cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -69,9 +67,9 @@ pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppE
 /// Books (or moves) the registration's appointment (its registrant).
 #[server(prefix = "/api", endpoint = "book_appointment")]
 pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, services::appointments, to_app_error};
-    let state = AppState::from_context()?;
-    appointments::book(&state.db, &state.audit_request(), id, slot_id)
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    appointments::book(cx.db(), &cx.request, id, slot_id)
         .await
         .map_err(to_app_error)
 }
@@ -79,9 +77,9 @@ pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
 /// Cancels the registration's appointment (its registrant).
 #[server(prefix = "/api", endpoint = "cancel_appointment")]
 pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, services::appointments, to_app_error};
-    let state = AppState::from_context()?;
-    appointments::cancel(&state.db, &state.audit_request(), id)
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    appointments::cancel(cx.db(), &cx.request, id)
         .await
         .map_err(to_app_error)
 }
@@ -89,9 +87,9 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
 /// The calling point staff's appointments (the registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_point_appointments")]
 pub async fn get_point_appointments() -> Result<PointDay, AppError> {
-    use crate::server::{AppState, services::appointments, to_app_error};
-    let state = AppState::from_context()?;
-    let (point, appointments) = appointments::point_list(&state.db, &state.audit_request())
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    let (point, appointments) = appointments::point_list(cx.db(), &cx.request)
         .await
         .map_err(to_app_error)?;
     Ok(PointDay {
@@ -103,9 +101,9 @@ pub async fn get_point_appointments() -> Result<PointDay, AppError> {
 /// Checks a family in (point staff of that point).
 #[server(prefix = "/api", endpoint = "check_in_appointment")]
 pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, services::appointments, to_app_error};
-    let state = AppState::from_context()?;
-    appointments::check_in(&state.db, &state.audit_request(), appointment_id)
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    appointments::check_in(cx.db(), &cx.request, appointment_id)
         .await
         .map_err(to_app_error)
 }

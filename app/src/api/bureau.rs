@@ -87,9 +87,9 @@ pub struct AuditRow {
 /// The bureau's schools with places and catchments (administrators).
 #[server(prefix = "/api", endpoint = "get_bureau_schools")]
 pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    bureau::schools(&state.db, &current_actor())
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::schools(cx.db(), cx.caller())
         .await
         .map_err(to_app_error)
 }
@@ -102,11 +102,10 @@ pub async fn set_school_capacity(
     grade: i32,
     capacity: i32,
 ) -> Result<(), AppError> {
-    use crate::server::{AppState, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
-    bureau::set_capacity(&state.db, &request, school_id, subsystem, grade, capacity)
+    bureau::set_capacity(cx.db(), &cx.request, school_id, subsystem, grade, capacity)
         .await
         .map_err(to_app_error)
 }
@@ -118,10 +117,9 @@ pub async fn add_catchment(
     community: String,
     note: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    bureau::add_catchment(&state.db, &request, school_id, &community, &note)
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::add_catchment(cx.db(), &cx.request, school_id, &community, &note)
         .await
         .map_err(to_app_error)
 }
@@ -129,10 +127,9 @@ pub async fn add_catchment(
 /// Removes a community from a catchment (administrators).
 #[server(prefix = "/api", endpoint = "remove_catchment")]
 pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    bureau::remove_catchment(&state.db, &request, catchment_id)
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::remove_catchment(cx.db(), &cx.request, catchment_id)
         .await
         .map_err(to_app_error)
 }
@@ -140,17 +137,17 @@ pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
 /// Which school takes a community's children, and how full it is (everyone).
 #[server(prefix = "/api", endpoint = "lookup_catchment")]
 pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppError> {
-    use crate::server::{AppState, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    bureau::lookup(&state.db, &text).await.map_err(to_app_error)
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::lookup(cx.db(), &text).await.map_err(to_app_error)
 }
 
 /// The bureau's windows (administrators).
 #[server(prefix = "/api", endpoint = "get_windows")]
 pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    bureau::windows(&state.db, &current_actor())
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::windows(cx.db(), cx.caller())
         .await
         .map_err(to_app_error)
 }
@@ -163,13 +160,12 @@ pub async fn set_window(
     closes_at: String,
     review_closes_at: String,
 ) -> Result<(), AppError> {
-    use crate::server::{AppState, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
     bureau::set_window(
-        &state.db,
-        &request,
+        cx.db(),
+        &cx.request,
         subsystem,
         &opens_at,
         &closes_at,
@@ -187,12 +183,11 @@ pub async fn add_notice(
     body_zh: String,
     body_en: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
     bureau::add_notice(
-        &state.db,
-        &request,
+        cx.db(),
+        &cx.request,
         LocalizedText {
             zh: title_zh,
             en: title_en,
@@ -209,9 +204,9 @@ pub async fn add_notice(
 /// The statistics page's figures (administrators).
 #[server(prefix = "/api", endpoint = "get_statistics")]
 pub async fn get_statistics() -> Result<Statistics, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    bureau::statistics(&state.db, &current_actor())
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::statistics(cx.db(), cx.caller())
         .await
         .map_err(to_app_error)
 }
@@ -219,9 +214,9 @@ pub async fn get_statistics() -> Result<Statistics, AppError> {
 /// The latest audit rows, optionally of one registration (administrators; read-only).
 #[server(prefix = "/api", endpoint = "get_audit_log")]
 pub async fn get_audit_log(reference: String) -> Result<Vec<AuditRow>, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::bureau, to_app_error};
-    let state = AppState::from_context()?;
-    bureau::audit_rows(&state.db, &current_actor(), &reference)
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    bureau::audit_rows(cx.db(), cx.caller(), &reference)
         .await
         .map_err(to_app_error)
 }

@@ -23,9 +23,9 @@ pub struct SetAsideClaim {
 /// The claims set aside in the caller's bureau.
 #[server(prefix = "/api", endpoint = "get_set_aside_claims")]
 pub async fn get_set_aside_claims() -> Result<Vec<SetAsideClaim>, AppError> {
-    use crate::server::{AppState, services::claims, to_app_error};
-    let state = AppState::from_context()?;
-    claims::set_aside_claims(&state.db, &state.audit_request())
+    use crate::server::{Context, services::claims, to_app_error};
+    let cx = Context::current()?;
+    claims::set_aside_claims(cx.db(), &cx.request)
         .await
         .map_err(to_app_error)
 }
@@ -33,9 +33,9 @@ pub async fn get_set_aside_claims() -> Result<Vec<SetAsideClaim>, AppError> {
 /// Upholds a set-aside (`restore` false) or gives the child back to it.
 #[server(prefix = "/api", endpoint = "decide_set_aside")]
 pub async fn decide_set_aside(id: i32, restore: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, services::claims, to_app_error};
-    let state = AppState::from_context()?;
-    claims::decide_set_aside(&state.db, &state.audit_request(), id, restore)
+    use crate::server::{Context, services::claims, to_app_error};
+    let cx = Context::current()?;
+    claims::decide_set_aside(cx.db(), &cx.request, id, restore)
         .await
         .map_err(to_app_error)
 }

@@ -71,30 +71,19 @@ pub struct Configuration {
 /// Entries, rules and the export setting (administrators).
 #[server(prefix = "/api", endpoint = "get_configuration")]
 pub async fn get_configuration() -> Result<Configuration, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::configuration, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    let actor = current_actor();
-    let (entries, export_full_ids) = configuration::entries(&state.db, &actor)
+    use crate::server::{Context, services::configuration, to_app_error};
+    let cx = Context::current()?;
+    configuration::overview(cx.db(), cx.caller())
         .await
-        .map_err(to_app_error)?;
-    let rules = configuration::rules(&state.db, &actor)
-        .await
-        .map_err(to_app_error)?;
-    Ok(Configuration {
-        entries,
-        rules,
-        export_full_ids,
-    })
+        .map_err(to_app_error)
 }
 
 /// Creates or changes an entry (administrators).
 #[server(prefix = "/api", endpoint = "save_entry", input = server_fn::codec::Json)]
 pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
-    use crate::server::{AppState, services::configuration, to_app_error};
-    let state = AppState::from_context()?;
-    configuration::save_entry(&state.db, &state.audit_request(), input)
+    use crate::server::{Context, services::configuration, to_app_error};
+    let cx = Context::current()?;
+    configuration::save_entry(cx.db(), &cx.request, input)
         .await
         .map_err(to_app_error)
 }
@@ -102,9 +91,9 @@ pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
 /// Adds a materials rule (administrators).
 #[server(prefix = "/api", endpoint = "add_material_rule", input = server_fn::codec::Json)]
 pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
-    use crate::server::{AppState, services::configuration, to_app_error};
-    let state = AppState::from_context()?;
-    configuration::add_rule(&state.db, &state.audit_request(), input)
+    use crate::server::{Context, services::configuration, to_app_error};
+    let cx = Context::current()?;
+    configuration::add_rule(cx.db(), &cx.request, input)
         .await
         .map_err(to_app_error)
 }
@@ -112,9 +101,9 @@ pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
 /// Removes a materials rule (administrators).
 #[server(prefix = "/api", endpoint = "remove_material_rule")]
 pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, services::configuration, to_app_error};
-    let state = AppState::from_context()?;
-    configuration::remove_rule(&state.db, &state.audit_request(), rule_id)
+    use crate::server::{Context, services::configuration, to_app_error};
+    let cx = Context::current()?;
+    configuration::remove_rule(cx.db(), &cx.request, rule_id)
         .await
         .map_err(to_app_error)
 }
@@ -122,9 +111,9 @@ pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
 /// Lets exports carry full ID numbers, or not (administrators).
 #[server(prefix = "/api", endpoint = "set_export_full_ids")]
 pub async fn set_export_full_ids(allow: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, services::configuration, to_app_error};
-    let state = AppState::from_context()?;
-    configuration::set_export_full_ids(&state.db, &state.audit_request(), allow)
+    use crate::server::{Context, services::configuration, to_app_error};
+    let cx = Context::current()?;
+    configuration::set_export_full_ids(cx.db(), &cx.request, allow)
         .await
         .map_err(to_app_error)
 }

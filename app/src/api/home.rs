@@ -51,9 +51,7 @@ pub struct SchoolView {
 /// Reads the home page's data.
 #[server(prefix = "/api", endpoint = "get_home")]
 pub async fn get_home() -> Result<Option<HomeData>, AppError> {
-    use crate::server::{AppState, services::home::load_home, to_app_error};
-    let state = AppState::from_context()?;
-    load_home(&state.db, state.clock.now())
-        .await
-        .map_err(to_app_error)
+    use crate::server::{Context, services::home::load_home, to_app_error};
+    let cx = Context::current()?;
+    load_home(cx.db(), cx.now()).await.map_err(to_app_error)
 }

@@ -19,9 +19,9 @@ pub struct MyIdentity {
 /// The signed-in parent's identity.
 #[server(prefix = "/api", endpoint = "get_my_identity")]
 pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::my_identity(&state.db, &current_actor(), &state.host_app)
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    accounts::my_identity(cx.db(), cx.caller(), &cx.state.host_app)
         .await
         .map_err(to_app_error)
 }
@@ -29,9 +29,9 @@ pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
 /// The parent confirms the identity shown is theirs.
 #[server(prefix = "/api", endpoint = "confirm_my_identity")]
 pub async fn confirm_my_identity() -> Result<(), AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::confirm_identity(&state.db, &current_actor(), state.clock.now())
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    accounts::confirm_identity(cx.db(), cx.caller(), cx.now())
         .await
         .map_err(to_app_error)
 }

@@ -246,11 +246,9 @@ pub enum SaveOutcome {
 /// The parent's registrations.
 #[server(prefix = "/api", endpoint = "list_my_registrations")]
 pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    registrations::list_mine(&state.db, &current_actor(), state.clock.now())
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::list_mine(cx.db(), cx.caller(), cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -258,11 +256,9 @@ pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
 /// Subsystems, entries and schools to register for.
 #[server(prefix = "/api", endpoint = "get_registration_options")]
 pub async fn get_registration_options() -> Result<Vec<SubsystemOption>, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    registrations::options(&state.db, &current_actor(), state.clock.now())
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::options(cx.db(), cx.caller(), cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -275,20 +271,18 @@ pub async fn create_registration(
     school_id: String,
     child_id_number: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
     let id = registrations::create(
-        &state.db,
-        &current_actor(),
+        cx.db(),
+        cx.caller(),
         registrations::NewRegistration {
             subsystem,
             entry_id,
             school_id,
             child_id_number,
         },
-        state.clock.now(),
+        cx.now(),
     )
     .await
     .map_err(to_app_error)?;
@@ -305,12 +299,12 @@ pub async fn claim_child_registration(
     school_id: String,
     child_id_number: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, services::claims, services::registrations, to_app_error};
-    let state = AppState::from_context()?;
+    use crate::server::{Context, services::claims, services::registrations, to_app_error};
+    let cx = Context::current()?;
     let id = claims::claim_child(
-        &state.db,
-        &state.registries,
-        &state.audit_request(),
+        cx.db(),
+        &cx.state.registries,
+        &cx.request,
         registrations::NewRegistration {
             subsystem,
             entry_id,
@@ -327,19 +321,11 @@ pub async fn claim_child_registration(
 /// One registration with its answers.
 #[server(prefix = "/api", endpoint = "get_registration")]
 pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    registrations::view(
-        &state.db,
-        &state.registries,
-        &current_actor(),
-        id,
-        state.clock.now(),
-    )
-    .await
-    .map_err(to_app_error)
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::view(cx.db(), &cx.state.registries, cx.caller(), id, cx.now())
+        .await
+        .map_err(to_app_error)
 }
 
 /// Saves a section's answers, based on the section's `base_version` and the answers the
@@ -355,16 +341,14 @@ pub async fn save_section(
     complete: bool,
     base: Option<SectionData>,
 ) -> Result<SaveOutcome, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
     let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
     registrations::save_section(
-        &state.db,
-        &state.saves,
-        &state.registries,
-        &current_actor(),
+        cx.db(),
+        &cx.state.saves,
+        &cx.state.registries,
+        cx.caller(),
         id,
         kind,
         base_version,
@@ -374,7 +358,7 @@ pub async fn save_section(
             base,
         },
         complete,
-        state.clock.now(),
+        cx.now(),
     )
     .await
     .map_err(to_app_error)
@@ -383,11 +367,9 @@ pub async fn save_section(
 /// Checks every required section on the server (信息确认).
 #[server(prefix = "/api", endpoint = "check_registration")]
 pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProblem)>, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    registrations::check(&state.db, &current_actor(), id, state.clock.now())
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::check(cx.db(), cx.caller(), id, cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -395,47 +377,31 @@ pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProble
 /// Submits the registration (locks it). Idempotent: a retried submit changes nothing.
 #[server(prefix = "/api", endpoint = "submit_registration")]
 pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    registrations::submit(
-        &state.db,
-        &current_actor(),
-        id,
-        base_version,
-        state.clock.now(),
-    )
-    .await
-    .map_err(to_app_error)
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::submit(cx.db(), cx.caller(), id, base_version, cx.now())
+        .await
+        .map_err(to_app_error)
 }
 
 /// Deletes the registration (frees the child's ID number) while the window is open and
 /// no review has started.
 #[server(prefix = "/api", endpoint = "delete_registration")]
 pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppError> {
-    use crate::server::{
-        AppState, infra::auth::current_actor, services::registrations, to_app_error,
-    };
-    let state = AppState::from_context()?;
-    registrations::delete(
-        &state.db,
-        &current_actor(),
-        id,
-        base_version,
-        state.clock.now(),
-    )
-    .await
-    .map_err(to_app_error)
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::delete(cx.db(), cx.caller(), id, base_version, cx.now())
+        .await
+        .map_err(to_app_error)
 }
 
 /// Records whether the parent lets the platform ask government registries about this
 /// child (asked before the first lookup; the wording's version is kept).
 #[server(prefix = "/api", endpoint = "decide_registry_consent")]
 pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::prefill, to_app_error};
-    let state = AppState::from_context()?;
-    prefill::decide_consent(&state.db, &current_actor(), id, grant, state.clock.now())
+    use crate::server::{Context, services::prefill, to_app_error};
+    let cx = Context::current()?;
+    prefill::decide_consent(cx.db(), cx.caller(), id, grant, cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -444,16 +410,16 @@ pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppErro
 /// answering within the lookup timeout whatever the registries do.
 #[server(prefix = "/api", endpoint = "get_registry_status")]
 pub async fn get_registry_status(id: i32, section: String) -> Result<RegistryStatus, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::prefill, to_app_error};
-    let state = AppState::from_context()?;
+    use crate::server::{Context, services::prefill, to_app_error};
+    let cx = Context::current()?;
     let kind = SectionKind::from_code(&section).ok_or(AppError::NotFound)?;
     prefill::status(
-        &state.db,
-        &state.registries,
-        &current_actor(),
+        cx.db(),
+        &cx.state.registries,
+        cx.caller(),
         id,
         kind,
-        state.clock.now(),
+        cx.now(),
     )
     .await
     .map_err(to_app_error)
@@ -462,9 +428,9 @@ pub async fn get_registry_status(id: i32, section: String) -> Result<RegistrySta
 /// Removes a photo of a document while the registration can be changed.
 #[server(prefix = "/api", endpoint = "remove_document_photo")]
 pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::documents, to_app_error};
-    let state = AppState::from_context()?;
-    documents::remove(&state.db, &current_actor(), photo_id, state.clock.now())
+    use crate::server::{Context, services::documents, to_app_error};
+    let cx = Context::current()?;
+    documents::remove(cx.db(), cx.caller(), photo_id, cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -473,19 +439,18 @@ pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "get_materials_table")]
 pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::MaterialRule>, AppError>
 {
-    use crate::server::{AppState, services::documents, to_app_error};
-    let state = AppState::from_context()?;
-    documents::table(&state.db).await.map_err(to_app_error)
+    use crate::server::{Context, services::documents, to_app_error};
+    let cx = Context::current()?;
+    documents::table(cx.db()).await.map_err(to_app_error)
 }
 
 /// Sends the changes the school asked for (提交修改): locks the registration again and
 /// puts it back in the school's queue. Idempotent like submitting.
 #[server(prefix = "/api", endpoint = "resubmit_registration")]
 pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
-    use crate::server::{AppState, services::review, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    review::resubmit(&state.db, &request, id, base_version)
+    use crate::server::{Context, services::review, to_app_error};
+    let cx = Context::current()?;
+    review::resubmit(cx.db(), &cx.request, id, base_version)
         .await
         .map_err(to_app_error)
 }
@@ -493,9 +458,9 @@ pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String,
 /// Marks the parent's messages read (once they have been shown).
 #[server(prefix = "/api", endpoint = "mark_messages_read")]
 pub async fn mark_messages_read() -> Result<(), AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::notify, to_app_error};
-    let state = AppState::from_context()?;
-    notify::mark_read(&state.db, &current_actor(), state.clock.now())
+    use crate::server::{Context, services::notify, to_app_error};
+    let cx = Context::current()?;
+    notify::mark_read(cx.db(), cx.caller(), cx.now())
         .await
         .map_err(to_app_error)
 }

@@ -211,10 +211,9 @@ pub struct BulkOutcome {
 /// A page of the caller's review queue (the registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_review_queue", input = server_fn::codec::Json)]
 pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
-    use crate::server::{AppState, services::review, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    review::queue(&state.db, &request, query)
+    use crate::server::{Context, services::review, to_app_error};
+    let cx = Context::current()?;
+    review::queue(cx.db(), &cx.request, query)
         .await
         .map_err(to_app_error)
 }
@@ -222,10 +221,9 @@ pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> 
 /// A registration for review (the view is audited).
 #[server(prefix = "/api", endpoint = "get_review_detail")]
 pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
-    use crate::server::{AppState, services::review, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    review::detail(&state.db, &request, id)
+    use crate::server::{Context, services::review, to_app_error};
+    let cx = Context::current()?;
+    review::detail(cx.db(), &cx.request, id)
         .await
         .map_err(to_app_error)
 }
@@ -243,9 +241,8 @@ pub async fn decide_review(
     message: String,
     items: Vec<String>,
 ) -> Result<RegistrationState, AppError> {
-    use crate::server::{AppState, services::review, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
+    use crate::server::{Context, services::review, to_app_error};
+    let cx = Context::current()?;
     let input = review::DecisionInput {
         stage,
         decision,
@@ -253,7 +250,7 @@ pub async fn decide_review(
         message,
         items,
     };
-    review::decide(&state.db, &request, id, base_version, input)
+    review::decide(cx.db(), &cx.request, id, base_version, input)
         .await
         .map_err(to_app_error)
 }
@@ -265,10 +262,9 @@ pub async fn bulk_pass_review(
     stage: String,
     registrations: Vec<(i32, i64)>,
 ) -> Result<BulkOutcome, AppError> {
-    use crate::server::{AppState, services::review, to_app_error};
-    let state = AppState::from_context()?;
-    let request = state.audit_request();
-    review::bulk_pass(&state.db, &request, &stage, registrations)
+    use crate::server::{Context, services::review, to_app_error};
+    let cx = Context::current()?;
+    review::bulk_pass(cx.db(), &cx.request, &stage, registrations)
         .await
         .map_err(to_app_error)
 }

@@ -15,9 +15,9 @@ pub struct HostAppEntry {
 /// The host app parents sign in through. Public.
 #[server(prefix = "/api", endpoint = "get_host_app_entry")]
 pub async fn get_host_app_entry() -> Result<HostAppEntry, AppError> {
-    let state = crate::server::AppState::from_context()?;
+    let cx = crate::server::Context::current()?;
     Ok(HostAppEntry {
-        name: state.host_app.name.clone(),
-        entry_url: state.host_app.entry_url.clone(),
+        name: cx.state.host_app.name.clone(),
+        entry_url: cx.state.host_app.entry_url.clone(),
     })
 }

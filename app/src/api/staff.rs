@@ -67,17 +67,16 @@ pub struct SchoolOverview {
 /// Signs a member of staff in; on success goes to their overview.
 #[server(prefix = "/api", endpoint = "staff_sign_in")]
 pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
-    use crate::server::{AppState, infra::auth::current_session, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    let session = current_session().map_err(to_app_error)?;
-    let address = state.client_address();
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    let session = cx.session().map_err(to_app_error)?;
     accounts::staff_sign_in(
-        &state.db,
+        cx.db(),
         &session,
         &username,
         password,
-        &address,
-        state.clock.now(),
+        &cx.request.address,
+        cx.now(),
     )
     .await
     .map_err(to_app_error)?;
@@ -88,9 +87,9 @@ pub async fn staff_sign_in(username: String, password: String) -> Result<(), App
 /// The signed-in member of staff.
 #[server(prefix = "/api", endpoint = "get_staff_overview")]
 pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::staff_overview(&state.db, &current_actor())
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    accounts::staff_overview(cx.db(), cx.caller())
         .await
         .map_err(to_app_error)
 }
@@ -98,9 +97,9 @@ pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
 /// Staff accounts and where they can be assigned (administrators).
 #[server(prefix = "/api", endpoint = "list_staff_accounts")]
 pub async fn list_staff_accounts() -> Result<StaffAdminData, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::staff_admin(&state.db, &current_actor())
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    accounts::staff_admin(cx.db(), cx.caller())
         .await
         .map_err(to_app_error)
 }
@@ -114,8 +113,8 @@ pub async fn create_staff_account(
     place_id: String,
     password: String,
 ) -> Result<i32, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
     let place_id = match place_id.trim() {
         "" => None,
         text => Some(text.parse::<i32>().map_err(|_| AppError::BadRequest)?),
@@ -127,7 +126,7 @@ pub async fn create_staff_account(
         place_id,
         password,
     };
-    accounts::create_staff(&state.db, &current_actor(), input, state.clock.now())
+    accounts::create_staff(cx.db(), cx.caller(), input, cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -135,9 +134,9 @@ pub async fn create_staff_account(
 /// Activates or deactivates a staff account (administrators).
 #[server(prefix = "/api", endpoint = "set_staff_account_active")]
 pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(), AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::set_staff_active(&state.db, &current_actor(), account_id, active)
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    accounts::set_staff_active(cx.db(), cx.caller(), account_id, active)
         .await
         .map_err(to_app_error)
 }
@@ -145,9 +144,9 @@ pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(
 /// A school's overview (its reviewers, its bureau's administrators).
 #[server(prefix = "/api", endpoint = "get_school_overview")]
 pub async fn get_school_overview(school_id: i32) -> Result<SchoolOverview, AppError> {
-    use crate::server::{AppState, infra::auth::current_actor, services::accounts, to_app_error};
-    let state = AppState::from_context()?;
-    accounts::school_overview(&state.db, &current_actor(), school_id)
+    use crate::server::{Context, services::accounts, to_app_error};
+    let cx = Context::current()?;
+    accounts::school_overview(cx.db(), cx.caller(), school_id)
         .await
         .map_err(to_app_error)
 }

@@ -2,6 +2,7 @@
 //! Compiled only with the `ssr` feature.
 
 #[cfg(feature = "dev")]
+pub mod context;
 pub mod demo;
 pub mod entities;
 pub mod failure;
@@ -9,5 +10,6 @@ pub mod infra;
 pub mod services;
 pub mod state;
 
+pub use context::Context;
 pub use failure::{ServiceError, to_app_error};
 pub use state::{AppState, Clock, HostApp};

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::{
-    api::configuration::{EntryAdmin, EntryInput, RuleAdmin, RuleInput},
+    api::configuration::{Configuration, EntryAdmin, EntryInput, RuleAdmin, RuleInput},
     domain::{
         RegistrationState, Subsystem, materials::Condition, provenance::Document,
         sections::entry_sections,
@@ -22,6 +22,20 @@ use crate::{
         services::bureau::admin_bureau,
     },
 };
+
+/// The bureau's entries, their material rules and the export setting (administrators).
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Configuration, ServiceError> {
+    let (entries, export_full_ids) = entries(db, actor).await?;
+    let rules = rules(db, actor).await?;
+    Ok(Configuration {
+        entries,
+        rules,
+        export_full_ids,
+    })
+}
 
 /// The bureau's entries, with how many registrations use each.
 pub async fn entries(
