@@ -1,8 +1,8 @@
 //! Server-only code: database entities, services and the state server functions use.
 //! Compiled only with the `ssr` feature.
 
-#[cfg(feature = "dev")]
 pub mod context;
+#[cfg(feature = "dev")]
 pub mod demo;
 pub mod entities;
 pub mod failure;

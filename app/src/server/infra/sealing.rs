@@ -55,6 +55,26 @@ fn wants(keys: &Keyring, scope: Scope, stored: &str) -> bool {
     }
 }
 
+/// The next page of a table in id order, after the row with id `after` (moved on to the
+/// page's last row).
+async fn page<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    after: &mut i32,
+    id_of: impl Fn(&E::Model) -> i32,
+) -> Result<Vec<E::Model>, ServiceError> {
+    let rows = E::find()
+        .filter(id.gt(*after))
+        .order_by_asc(id)
+        .limit(PAGE)
+        .all(db)
+        .await?;
+    if let Some(last) = rows.last() {
+        *after = id_of(last);
+    }
+    Ok(rows)
+}
+
 fn reseal(keys: &Keyring, stored: &str) -> Result<String, ServiceError> {
     keys.seal(&keys.open(stored)?)
 }
@@ -66,14 +86,10 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = registration::Entity::find()
-            .filter(registration::Column::Id.gt(after))
-            .order_by_asc(registration::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
+        let rows = page::<registration::Entity>(db, registration::Column::Id, &mut after, |r| r.id).await?;
+        if rows.is_empty() {
+            break;
+        }
         for row in rows {
             let plain_key = row
                 .active_child_key
@@ -105,14 +121,10 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = parent_account::Entity::find()
-            .filter(parent_account::Column::Id.gt(after))
-            .order_by_asc(parent_account::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
+        let rows = page::<parent_account::Entity>(db, parent_account::Column::Id, &mut after, |r| r.id).await?;
+        if rows.is_empty() {
+            break;
+        }
         for row in rows {
             if !wants(&keys, scope, &row.resident_id) {
                 continue;
@@ -132,14 +144,10 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = registration_section::Entity::find()
-            .filter(registration_section::Column::Id.gt(after))
-            .order_by_asc(registration_section::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
+        let rows = page::<registration_section::Entity>(db, registration_section::Column::Id, &mut after, |r| r.id).await?;
+        if rows.is_empty() {
+            break;
+        }
         for row in rows {
             if !wants(&keys, scope, &row.data) && !wants(&keys, scope, &row.provenance) {
                 continue;
@@ -163,14 +171,10 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = registry_lookup::Entity::find()
-            .filter(registry_lookup::Column::Id.gt(after))
-            .order_by_asc(registry_lookup::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
+        let rows = page::<registry_lookup::Entity>(db, registry_lookup::Column::Id, &mut after, |r| r.id).await?;
+        if rows.is_empty() {
+            break;
+        }
         for row in rows {
             if !row.key_digest.starts_with("h1:") {
                 let done = registry_lookup::Entity::delete_many()
