@@ -86,7 +86,8 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = page::<registration::Entity>(db, registration::Column::Id, &mut after, |r| r.id).await?;
+        let rows = page::<registration::Entity>(db, registration::Column::Id, &mut after, |r| r.id)
+            .await?;
         if rows.is_empty() {
             break;
         }
@@ -121,7 +122,9 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = page::<parent_account::Entity>(db, parent_account::Column::Id, &mut after, |r| r.id).await?;
+        let rows =
+            page::<parent_account::Entity>(db, parent_account::Column::Id, &mut after, |r| r.id)
+                .await?;
         if rows.is_empty() {
             break;
         }
@@ -144,7 +147,13 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = page::<registration_section::Entity>(db, registration_section::Column::Id, &mut after, |r| r.id).await?;
+        let rows = page::<registration_section::Entity>(
+            db,
+            registration_section::Column::Id,
+            &mut after,
+            |r| r.id,
+        )
+        .await?;
         if rows.is_empty() {
             break;
         }
@@ -171,7 +180,9 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
 
     let mut after = 0;
     loop {
-        let rows = page::<registry_lookup::Entity>(db, registry_lookup::Column::Id, &mut after, |r| r.id).await?;
+        let rows =
+            page::<registry_lookup::Entity>(db, registry_lookup::Column::Id, &mut after, |r| r.id)
+                .await?;
         if rows.is_empty() {
             break;
         }

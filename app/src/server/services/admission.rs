@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 
 use crate::{
@@ -23,15 +23,12 @@ use crate::{
     i18n::LocalizedText,
     server::{
         Clock,
-        entities::{
-            admission_decision, entry, parent_account, publication, registration, review_event,
-            school,
-        },
+        entities::{admission_decision, entry, parent_account, publication, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         services::bureau::{own_school, parse_local},
         services::notify::{self, Notice},
-        services::registrations::{masked_child, offset_of},
+        services::registrations::{self, masked_child, offset_of},
     },
 };
 
@@ -419,35 +416,18 @@ async fn publish_one(
                 (RegistrationState::NotAdmitted, TimelineKind::NotAdmitted)
             }
         };
-        let moved = registration::Entity::update_many()
+        let moved = registrations::change(row.id, None, now)
             .col_expr(registration::Column::State, Expr::value(state))
-            .col_expr(
-                registration::Column::Version,
-                Expr::col(registration::Column::Version).add(1),
-            )
-            .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-            .filter(registration::Column::Id.eq(row.id))
             .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
             .exec(&txn)
             .await?;
         if moved.rows_affected != 1 {
             continue;
         }
-        let event = review_event::ActiveModel {
-            registration_id: Set(row.id),
-            kind: Set(kind),
-            stage: Set(None),
-            staff_id: Set(None),
-            reason: Set(None),
-            message: Set(String::new()),
-            request: Set(None),
-            from_state: Set(RegistrationState::ReviewPassed),
-            to_state: Set(state),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let event =
+            registrations::Step::plain(row.id, kind, RegistrationState::ReviewPassed, state, now)
+                .record(&txn)
+                .await?;
         let parent = parent_account::Entity::find_by_id(row.account_id)
             .one(&txn)
             .await?

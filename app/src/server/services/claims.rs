@@ -10,8 +10,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -186,7 +185,7 @@ fn set_aside(
     row: &registration::Model,
     now: DateTime<Utc>,
 ) -> sea_orm::UpdateMany<registration::Entity> {
-    registration::Entity::update_many()
+    registrations::change(row.id, None, now)
         .col_expr(
             registration::Column::State,
             Expr::value(RegistrationState::SetAside),
@@ -200,12 +199,6 @@ fn set_aside(
             registration::Column::ActiveSlot,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(row.id))
 }
 
 /// The claims set aside in the caller's bureau, newest first.
@@ -315,7 +308,7 @@ pub async fn decide_set_aside(
             "The original account already holds 3 registrations: it cannot be restored.",
         ));
     }
-    let done = registration::Entity::update_many()
+    let done = registrations::change(row.id, Some(row.version), now)
         .col_expr(registration::Column::State, Expr::value(state))
         .col_expr(
             registration::Column::SetAsideFrom,
@@ -330,13 +323,6 @@ pub async fn decide_set_aside(
             registration::Column::DeletedAt,
             Expr::value((!restore).then_some(now)),
         )
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::Version.eq(row.version))
         .exec(&txn)
         .await?;
     if done.rows_affected == 0 {

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
 
 use crate::domain::sections::field;
@@ -45,7 +44,7 @@ use crate::{
         services::documents,
         services::notify::{self, Notice},
         services::registrations::{
-            StoredSections, load_own, masked_child, offset_of, required_sections, sections_of,
+            self, StoredSections, load_own, masked_child, offset_of, required_sections, sections_of,
         },
     },
 };
@@ -410,7 +409,7 @@ pub async fn detail(
         .filter(|(kind, _)| required.contains(kind))
         .collect();
     let last_request = last_request(db, &row).await?;
-    let child_id = crate::server::services::registrations::child_id_of(&row)?;
+    let child_id = registrations::child_id_of(&row)?;
     let ctx = SectionContext {
         subsystem,
         child_id_number: &child_id,
@@ -662,7 +661,7 @@ pub async fn decide(
     if let Some(change) = &decision.request {
         let (_, required) = required_sections(db, row.entry_id).await?;
         let stored = sections_of(db, row.id).await?;
-        let child_id = crate::server::services::registrations::child_id_of(&row)?;
+        let child_id = registrations::child_id_of(&row)?;
         let ctx = SectionContext {
             subsystem: row.subsystem,
             child_id_number: &child_id,
@@ -704,13 +703,8 @@ pub async fn decide(
         .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
 
     let txn = db.begin().await?;
-    let moved = registration::Entity::update_many()
+    let moved = registrations::change(row.id, Some(base_version), request.now)
         .col_expr(registration::Column::State, Expr::value(next))
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(request.now))
         .col_expr(
             registration::Column::ReviewerId,
             Expr::value(staff.account_id),
@@ -720,28 +714,22 @@ pub async fn decide(
             registration::Column::ChangeRequest,
             Expr::value(request_json.clone()),
         )
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::Version.eq(base_version))
         .filter(registration::Column::State.eq(state))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
-    let event = review_event::ActiveModel {
-        registration_id: Set(row.id),
-        kind: Set(kind),
-        stage: Set(Some(decision.stage)),
-        staff_id: Set(Some(staff.account_id)),
-        reason: Set(decision.reason.map(str::to_owned)),
-        message: Set(decision.message.clone()),
-        request: Set(request_json),
-        from_state: Set(state),
-        to_state: Set(next),
-        created_at: Set(request.now),
-        ..Default::default()
-    };
-    let event = sea_orm::ActiveModelTrait::insert(event, &txn).await?;
+    let event = registrations::Step {
+        staff_id: Some(staff.account_id),
+        stage: Some(decision.stage),
+        reason: decision.reason.map(str::to_owned),
+        message: decision.message.clone(),
+        request: request_json,
+        ..registrations::Step::plain(row.id, kind, state, next, request.now)
+    }
+    .record(&txn)
+    .await?;
     audit::record(
         &txn,
         request,
@@ -853,55 +841,36 @@ pub async fn resubmit(
     if state == RegistrationState::Resubmitted && row.version == base_version + 1 {
         return Ok(row.reference);
     }
-    let editing = crate::server::services::registrations::editing(db, &row, now).await?;
-    if !matches!(
-        editing,
-        crate::server::services::registrations::Editing::Requested(_)
-    ) {
+    let editing = registrations::editing(db, &row, now).await?;
+    if !matches!(editing, registrations::Editing::Requested(_)) {
         return Err(ServiceError::Locked);
     }
     let next = review::resubmit(state).map_err(|_| ServiceError::Locked)?;
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    let (child_name, hand_entered) =
-        crate::server::services::registrations::ready_to_send(db, &row, now).await?;
+    let (child_name, hand_entered) = registrations::ready_to_send(db, &row, now).await?;
     let txn = db.begin().await?;
-    let moved = registration::Entity::update_many()
+    let moved = registrations::change(row.id, Some(base_version), now)
         .col_expr(registration::Column::State, Expr::value(next))
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             registration::Column::ChangeRequest,
             Expr::value(Option::<String>::None),
         )
         .col_expr(registration::Column::ChildName, Expr::value(child_name))
         .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::Version.eq(base_version))
         .filter(registration::Column::State.eq(state))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
-    let event = review_event::ActiveModel {
-        registration_id: Set(row.id),
-        kind: Set(TimelineKind::Resubmitted),
-        stage: Set(None),
-        staff_id: Set(None),
-        reason: Set(None),
-        message: Set(String::new()),
-        request: Set(row.change_request.clone()),
-        from_state: Set(state),
-        to_state: Set(next),
-        created_at: Set(now),
-        ..Default::default()
-    };
-    sea_orm::ActiveModelTrait::insert(event, &txn).await?;
+    registrations::Step {
+        request: row.change_request.clone(),
+        ..registrations::Step::plain(row.id, TimelineKind::Resubmitted, state, next, now)
+    }
+    .record(&txn)
+    .await?;
     audit::record(
         &txn,
         request,

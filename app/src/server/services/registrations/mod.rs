@@ -2,6 +2,7 @@
 //! Every function takes the actor first: a parent reaches only their own registrations
 //! (anyone else's is "not found"), and every write is refused outside the collection window.
 
+mod changes;
 mod create;
 pub mod group_commit;
 mod queries;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::SectionData;
 
+pub(crate) use changes::{Step, change};
 pub(crate) use create::{check_room, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{

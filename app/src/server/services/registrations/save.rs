@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    DbBackend, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
 
 use super::{
@@ -328,14 +327,7 @@ pub(crate) async fn write_save(
 ) -> Result<bool, ServiceError> {
     // The first statement writes: it takes SQLite's write lock and PostgreSQL's row lock, so
     // that two saves of one registration queue here; the second finds the version moved.
-    let claimed = registration::Entity::update_many()
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(write.registration_id))
-        .filter(registration::Column::Version.eq(write.registration_version))
+    let claimed = super::change(write.registration_id, Some(write.registration_version), now)
         .filter(registration::Column::State.eq(write.state))
         .exec(txn)
         .await?;

@@ -3,10 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 use super::queries::{
     answers_of, child_id_of, load_own, required_sections, review_facts, sections_of, window_open,
@@ -107,21 +104,14 @@ pub async fn submit(
         return Err(ServiceError::Conflict);
     }
     let (child_name, hand_entered) = ready_to_send(db, &row, now).await?;
-    let done = registration::Entity::update_many()
+    let done = super::change(row.id, Some(base_version), now)
         .col_expr(
             registration::Column::State,
             Expr::value(RegistrationState::Submitted),
         )
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
         .col_expr(registration::Column::SubmittedAt, Expr::value(now))
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
         .col_expr(registration::Column::ChildName, Expr::value(child_name))
         .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::Version.eq(base_version))
         .filter(registration::Column::State.eq(RegistrationState::Draft))
         .exec(db)
         .await?;
@@ -158,7 +148,7 @@ pub async fn delete(
     if !state.is_deletable() {
         return Err(ServiceError::Locked);
     }
-    let done = registration::Entity::update_many()
+    let done = super::change(row.id, Some(base_version), now)
         .col_expr(
             registration::Column::State,
             Expr::value(RegistrationState::Deleted),
@@ -171,14 +161,7 @@ pub async fn delete(
             registration::Column::ActiveSlot,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(
-            registration::Column::Version,
-            Expr::col(registration::Column::Version).add(1),
-        )
         .col_expr(registration::Column::DeletedAt, Expr::value(now))
-        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(row.id))
-        .filter(registration::Column::Version.eq(base_version))
         .filter(
             registration::Column::State
                 .is_in([RegistrationState::Draft, RegistrationState::Submitted]),
