@@ -617,11 +617,8 @@ async fn another_familys_child_number_reveals_nothing_from_any_register() {
         .await
         .expect("lookups");
     assert!(lookups.iter().all(|l| l.answer.is_none()), "{lookups:?}");
-    assert!(
-        lookups
-            .iter()
-            .any(|l| l.source == RegistrySource::Household && l.status == "unconfirmed")
-    );
+    assert!(lookups.iter().any(|l| l.source == RegistrySource::Household
+        && l.status == registry_lookup::LookupStatus::Unconfirmed));
 }
 
 #[tokio::test]
@@ -648,7 +645,7 @@ async fn an_account_probing_the_registers_is_stopped_within_the_hour() {
             registration_id: Set(earlier),
             source: Set(RegistrySource::Household),
             key_digest: Set(format!("h1:probe{n}")),
-            status: Set("not-found".into()),
+            status: Set(registry_lookup::LookupStatus::NotFound),
             answer: Set(None),
             attempts: Set(1),
             requested_at: Set(chrono::Utc::now()),

@@ -2,7 +2,23 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::provenance::RegistrySource;
+use crate::domain::{coded::coded, provenance::RegistrySource};
+
+coded! {
+    /// Where a lookup stands.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum LookupStatus {
+        /// Asked; no answer yet.
+        Pending = "pending",
+        Found = "found",
+        NotFound = "not-found",
+        /// The registry could not be reached (asked again after a while).
+        Unavailable = "unavailable",
+        /// The household register does not name the registrant as the child's parent:
+        /// nothing of it was kept.
+        Unconfirmed = "unconfirmed",
+    }
+}
 
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registry_lookup")]
@@ -15,8 +31,7 @@ pub struct Model {
     /// SHA-256 of the question (the ID numbers asked about), so that the same question is
     /// asked once and a changed one is asked again.
     pub key_digest: String,
-    /// `pending`, `found`, `not-found` or `unavailable`.
-    pub status: String,
+    pub status: LookupStatus,
     /// The record found, as JSON. Holds ID numbers: never logged.
     pub answer: Option<String>,
     pub attempts: i32,

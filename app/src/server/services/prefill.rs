@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    sea_query::{Expr, Query},
 };
 
 use crate::domain::sections::field;
@@ -19,7 +20,10 @@ use crate::{
         provenance::{CONSENT_WORDING_VERSION, RegistryAnswer, RegistrySource},
     },
     server::{
-        entities::{parent_account, registration, registry_consent, registry_lookup},
+        entities::{
+            parent_account, registration, registry_consent,
+            registry_lookup::{self, LookupStatus},
+        },
         failure::ServiceError,
         infra::auth::Actor,
         infra::crypto,
@@ -29,14 +33,6 @@ use crate::{
         },
     },
 };
-
-const PENDING: &str = "pending";
-const FOUND: &str = "found";
-const NOT_FOUND: &str = "not-found";
-const UNAVAILABLE: &str = "unavailable";
-/// The household register knows the child, but not the signed-in parent as its father or
-/// mother: nothing of its answer is kept or shown.
-const UNCONFIRMED: &str = "unconfirmed";
 
 /// Whether the household register names `registrant` as the child's father or mother: the
 /// only case in which its answer, and lookups about other people it names, are used.
@@ -71,7 +67,7 @@ pub async fn guardian_unconfirmed(
     Ok(registry_lookup::Entity::find()
         .filter(registry_lookup::Column::RegistrationId.eq(registration_id))
         .filter(registry_lookup::Column::Source.eq(RegistrySource::Household))
-        .filter(registry_lookup::Column::Status.eq(UNCONFIRMED))
+        .filter(registry_lookup::Column::Status.eq(LookupStatus::Unconfirmed))
         .one(db)
         .await?
         .is_some())
@@ -321,7 +317,7 @@ fn household_of(
         child_id: child_id.to_owned(),
     };
     row_for(rows, &question)
-        .filter(|r| r.status == FOUND)
+        .filter(|r| r.status == LookupStatus::Found)
         .and_then(decode)
         .and_then(|record| match record {
             Record::Household(h) => h,
@@ -550,7 +546,8 @@ fn confirm(
     answers: &BTreeMap<SectionKind, SectionData>,
 ) {
     for (source, question) in questions {
-        let Some(found) = row_for(rows, question).filter(|r| r.status == FOUND) else {
+        let Some(found) = row_for(rows, question).filter(|r| r.status == LookupStatus::Found)
+        else {
             continue;
         };
         let Some(record) = decode(found) else {
@@ -608,12 +605,14 @@ pub async fn status(
     // A property is looked for under the parents the household register names: wait for it.
     let household_settled = questions
         .get(&RegistrySource::Household)
-        .is_none_or(|q| row_for(&rows, q).is_some_and(|r| r.status != PENDING));
+        .is_none_or(|q| row_for(&rows, q).is_some_and(|r| r.status != LookupStatus::Pending));
     // Counted only when a lookup may be started now (a page polling answered lookups asks
     // nothing new, and costs no count).
-    let may_ask = questions
-        .values()
-        .any(|q| row_for(&rows, q).is_none_or(|r| r.status == PENDING || r.status == UNAVAILABLE));
+    let may_ask = questions.values().any(|q| {
+        row_for(&rows, q).is_none_or(|r| {
+            r.status == LookupStatus::Pending || r.status == LookupStatus::Unavailable
+        })
+    });
     let limited = may_ask
         && lookups_started_recently(db, row.account_id, now).await? >= LOOKUPS_PER_ACCOUNT_PER_HOUR;
     if limited {
@@ -658,11 +657,11 @@ pub async fn status(
                 LookupState::Checking
             }
             None => LookupState::Waiting,
-            Some(r) => match r.status.as_str() {
-                FOUND => LookupState::Found,
-                NOT_FOUND => LookupState::NotFound,
-                UNCONFIRMED => LookupState::NotConfirmed,
-                UNAVAILABLE => LookupState::Unavailable,
+            Some(r) => match r.status {
+                LookupStatus::Found => LookupState::Found,
+                LookupStatus::NotFound => LookupState::NotFound,
+                LookupStatus::Unconfirmed => LookupState::NotConfirmed,
+                LookupStatus::Unavailable => LookupState::Unavailable,
                 _ => {
                     pending = true;
                     let waited = now.max(Utc::now()) - r.requested_at;
@@ -731,9 +730,9 @@ async fn start(
         + chrono::Duration::seconds(10);
     let lookup_id = match row_for(rows, question) {
         Some(existing) => {
-            let again = match existing.status.as_str() {
-                PENDING => now - existing.requested_at > lost_after,
-                UNAVAILABLE => existing.answered_at.is_none_or(|at| {
+            let again = match existing.status {
+                LookupStatus::Pending => now - existing.requested_at > lost_after,
+                LookupStatus::Unavailable => existing.answered_at.is_none_or(|at| {
                     now - at > chrono::Duration::seconds(RETRY_UNAVAILABLE_AFTER_SECS)
                 }),
                 _ => false,
@@ -743,10 +742,13 @@ async fn start(
             }
             // Claim the retry: only one page restarts it.
             let claimed = registry_lookup::Entity::update_many()
-                .col_expr(registry_lookup::Column::Status, PENDING.into())
+                .col_expr(
+                    registry_lookup::Column::Status,
+                    Expr::value(LookupStatus::Pending),
+                )
                 .col_expr(registry_lookup::Column::RequestedAt, now.into())
                 .filter(registry_lookup::Column::Id.eq(existing.id))
-                .filter(registry_lookup::Column::Status.eq(existing.status.clone()))
+                .filter(registry_lookup::Column::Status.eq(existing.status))
                 .filter(registry_lookup::Column::RequestedAt.eq(existing.requested_at))
                 .exec(db)
                 .await?;
@@ -760,7 +762,7 @@ async fn start(
                 registration_id: Set(row.id),
                 source: Set(question.source()),
                 key_digest: Set(question.lookup_key()?),
-                status: Set(PENDING.to_owned()),
+                status: Set(LookupStatus::Pending),
                 answer: Set(None),
                 attempts: Set(0),
                 requested_at: Set(now),
@@ -795,26 +797,26 @@ async fn start(
                 tracing::warn!(
                     "the household register does not name the registrant as a parent of the child"
                 );
-                (UNCONFIRMED, None)
+                (LookupStatus::Unconfirmed, None)
             }
             Ok(record) if record.found() => (
-                FOUND,
+                LookupStatus::Found,
                 serde_json::to_string(record)
                     .ok()
                     .and_then(|json| crypto::seal(&json).ok()),
             ),
-            Ok(_) => (NOT_FOUND, None),
+            Ok(_) => (LookupStatus::NotFound, None),
             Err(error) => {
                 tracing::warn!(
                     source = question.source().code(),
                     error = %error,
                     "registry lookup gave no answer; the parent continues by hand"
                 );
-                (UNAVAILABLE, None)
+                (LookupStatus::Unavailable, None)
             }
         };
         let written = registry_lookup::Entity::update_many()
-            .col_expr(registry_lookup::Column::Status, status.into())
+            .col_expr(registry_lookup::Column::Status, Expr::value(status))
             .col_expr(registry_lookup::Column::Answer, answer.into())
             .col_expr(
                 registry_lookup::Column::Attempts,
@@ -822,7 +824,7 @@ async fn start(
             )
             .col_expr(registry_lookup::Column::AnsweredAt, Some(Utc::now()).into())
             .filter(registry_lookup::Column::Id.eq(lookup_id))
-            .filter(registry_lookup::Column::Status.eq(PENDING))
+            .filter(registry_lookup::Column::Status.eq(LookupStatus::Pending))
             .exec(&db)
             .await;
         if let Err(error) = written {
