@@ -61,13 +61,13 @@ fmt:
 
 lint: setup
 	cargo fmt --all -- --check
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec --all-targets -- -D warnings
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec -p draw --all-targets -- -D warnings
 	@# The deployment build, without `dev` (the test targets would turn it on): ~25 s warm.
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec -- -D warnings
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p frontend -p photo-codec --target wasm32-unknown-unknown -- -D warnings
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec -p draw -- -D warnings
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p frontend -p photo-codec -p draw --target wasm32-unknown-unknown -- -D warnings
 
 unit: setup
-	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo test -p app -p server -p migrations -p photo-codec
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo test -p app -p server -p migrations -p photo-codec -p draw
 
 e2e: build
 	cd end2end && playwright test

@@ -12,3 +12,4 @@ pub mod layers;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod verify_draw;

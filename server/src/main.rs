@@ -1,6 +1,6 @@
-//! `server [serve|migrate|rotate-key|data-key|create-admin]`: runs the platform, only its
-//! database migrations, seals every stored value under the current data key, prints a new
-//! data key, or creates the first (city-wide) administrator.
+//! `server [serve|migrate|rotate-key|data-key|create-admin|verify-draw]`: runs the platform,
+//! only its database migrations, seals every stored value under the current data key, prints
+//! a new data key, creates the first (city-wide) administrator, or checks an exported draw.
 
 use std::process::ExitCode;
 
@@ -19,6 +19,10 @@ async fn main() -> ExitCode {
     if command == "data-key" {
         print_new_data_key();
         return ExitCode::SUCCESS;
+    }
+    // Anyone can check a draw: no setting, no database.
+    if command == "verify-draw" {
+        return verify_draw(std::env::args().nth(2));
     }
     let settings = match server::settings::Settings::from_env() {
         Ok(settings) => settings,
@@ -63,7 +67,7 @@ async fn main() -> ExitCode {
         }
         "help" | "--help" | "-h" => {
             eprintln!(
-                "usage: server [serve|migrate|rotate-key|data-key|create-admin --username NAME]\n\nSettings come from RUXUE_* environment variables; see README.md."
+                "usage: server [serve|migrate|rotate-key|data-key|create-admin --username NAME|verify-draw FILE]\n\nSettings come from RUXUE_* environment variables; see README.md."
             );
             Ok(())
         }
@@ -86,4 +90,23 @@ async fn main() -> ExitCode {
 fn print_new_data_key() {
     let id = chrono::Utc::now().format("k%Y%m%d").to_string();
     print!("{}", app::server::infra::crypto::Keyring::generate(&id));
+}
+
+/// Checks a draw exported from its public page and says what it holds.
+#[expect(clippy::print_stdout, reason = "the verdict is the command's output")]
+fn verify_draw(path: Option<String>) -> ExitCode {
+    let Some(path) = path else {
+        eprintln!("usage: server verify-draw FILE (a draw exported from its public page)");
+        return ExitCode::from(2);
+    };
+    match server::verify_draw::check_file(std::path::Path::new(&path)) {
+        Ok(summary) => {
+            print!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            eprintln!("ruxue: {problem}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod auth;
 mod bureau;
 mod claims;
 mod documents;
+mod draw;
 mod encryption;
 mod health;
 mod helpers;
