@@ -183,7 +183,7 @@ impl Numbers {
         Self(ChaCha20Rng::from_seed(seed))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn number(&mut self) -> u64 {
         self.0.next_u64()
     }
 
@@ -196,7 +196,7 @@ impl Numbers {
         }
         let limit = (1_u128 << 64) / u128::from(bound) * u128::from(bound);
         loop {
-            let x = self.next();
+            let x = self.number();
             if u128::from(x) < limit {
                 return x % bound;
             }
