@@ -16,6 +16,7 @@ mod m20261201_000010_section_versions;
 mod m20261201_000011_upload_limits;
 mod m20261201_000012_set_aside;
 mod m20261201_000013_sealed_columns;
+mod m20261202_000014_draws;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_upload_limits::Migration),
             Box::new(m20261201_000012_set_aside::Migration),
             Box::new(m20261201_000013_sealed_columns::Migration),
+            Box::new(m20261202_000014_draws::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod bureau;
 pub mod claims;
 pub mod configuration;
+pub mod draws;
 pub mod home;
 pub mod me;
 pub mod registrations;

@@ -923,7 +923,7 @@ async fn the_school_list_exports_to_excel_with_masked_ids_and_an_audit_row() {
 }
 
 /// Takes a submitted registration through both reviews.
-async fn passed(app: &TestApp, id: i32, version: i64) {
+pub async fn passed(app: &TestApp, id: i32, version: i64) {
     let reviewer = app.staff("reviewer.sn1").await;
     let admin = app.staff("admin").await;
     let response = decide(&reviewer, id, version, "first", "pass", "", "", &[]).await;

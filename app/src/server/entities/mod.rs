@@ -9,6 +9,8 @@ pub mod bureau;
 pub mod catchment;
 pub mod collection_window;
 pub mod document_photo;
+pub mod draw;
+pub mod draw_entrant;
 pub mod entry;
 pub mod entry_school;
 pub mod material_rule;

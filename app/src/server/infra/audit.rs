@@ -32,6 +32,10 @@ coded! {
         AdmissionsPublish = "admissions.publish",
         /// The bureau scheduled a school's publication.
         AdmissionsSchedule = "admissions.schedule",
+        /// The bureau committed a school's draw (its list and the secret's commitment).
+        DrawSchedule = "draw.schedule",
+        /// A draw was run with the public value.
+        DrawRun = "draw.run",
         /// A parent booked an on-site appointment.
         AppointmentBook = "appointment.book",
         /// A parent cancelled an appointment.

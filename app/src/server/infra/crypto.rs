@@ -195,6 +195,15 @@ pub fn keyring() -> Result<Arc<Keyring>, ServiceError> {
         .ok_or_else(|| ServiceError::Unexpected("no data key is installed".into()))
 }
 
+/// 32 bytes from the operating system's random source, in lowercase hexadecimal (a draw's
+/// secret).
+pub fn random_secret() -> String {
+    XChaCha20Poly1305::generate_key(&mut OsRng)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Seals `plain` under the current key of this process.
 pub fn seal(plain: &str) -> Result<String, ServiceError> {
     keyring()?.seal(plain)

@@ -190,6 +190,13 @@ pub async fn decide(
         parsed.push((id, outcome));
     }
     let ids: Vec<i32> = parsed.iter().map(|(id, _)| *id).collect();
+    if crate::server::services::draws::in_a_draw(db, &ids).await? {
+        return Err(ServiceError::invalid(
+            "registrations",
+            "这些报名已进入电脑派位，录取由派位决定，不能手工决定。",
+            "These registrations are in a draw: the draw decides their admission, not a hand.",
+        ));
+    }
     let rows = registration::Entity::find()
         .filter(registration::Column::Id.is_in(ids.clone()))
         .all(db)

@@ -5,6 +5,7 @@ pub mod bureau;
 pub mod claims;
 pub mod configuration;
 pub mod documents;
+pub mod draws;
 pub mod export;
 pub mod home;
 pub mod notify;

@@ -657,6 +657,13 @@ pub async fn decide(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
+    if crate::server::services::draws::has_draw(db, row.school_id, row.subsystem).await? {
+        return Err(ServiceError::invalid(
+            "decision",
+            "本校的派位名单已经确定，审核结果不能再改变。",
+            "This school's draw list is committed: review results can no longer change.",
+        ));
+    }
     // Items must name this registration's sections and fields.
     if let Some(change) = &decision.request {
         let (_, required) = required_sections(db, row.entry_id).await?;

@@ -1,0 +1,459 @@
+//! Draws (电脑随机派位), as `docs/lottery.md` describes them. The bureau commits a school's
+//! draw once review is over: the registrations that passed review, in the tiers it orders
+//! from entries, siblings of one account drawn together, are frozen with their fingerprint
+//! and the commitment to a secret sealed under the data key. At the draw it enters the public
+//! value; the draw runs once, its admissions and waiting list become the school's admission
+//! decisions (published the usual way), and the secret is revealed on the public record.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr, TransactionTrait, sea_query::Expr,
+};
+
+use crate::{
+    api::draws::{DrawResultView, DrawTierInput, DrawTierView, DrawView},
+    domain::{RegistrationState, StaffRole, Subsystem, admission::AdmissionOutcome},
+    i18n::LocalizedText,
+    server::{
+        entities::{admission_decision, draw, draw_entrant, registration, school, school_capacity},
+        failure::ServiceError,
+        infra::{
+            audit::{self, AuditAction, Request},
+            crypto,
+        },
+        services::{bureau::own_school, registrations::offset_of},
+    },
+};
+
+/// First grade: the grade of every enrollment draw.
+const FIRST_GRADE: i32 = 1;
+
+/// Registrations of a school still somewhere in review: the list is not final while any is.
+const IN_REVIEW: [RegistrationState; 4] = [
+    RegistrationState::Submitted,
+    RegistrationState::FirstReviewPassed,
+    RegistrationState::ChangesRequested,
+    RegistrationState::Resubmitted,
+];
+
+/// Commits a school's draw. Refused while registrations of the school are still in review,
+/// once admissions were decided by hand, without a capacity, when a registration's entry is
+/// in no tier or in two, and when the school already has a draw.
+pub async fn schedule(
+    db: &DatabaseConnection,
+    request: &Request,
+    school_id: i32,
+    subsystem: Subsystem,
+    tiers: Vec<DrawTierInput>,
+) -> Result<DrawView, ServiceError> {
+    let staff = request
+        .actor
+        .require_role(&[StaffRole::BureauAdmin])?
+        .clone();
+    let school = own_school(db, &request.actor, school_id).await?;
+    if subsystem != Subsystem::Enrollment {
+        return Err(ServiceError::invalid(
+            "subsystem",
+            "转学按年级派位，本版本暂只支持一年级新生入学的派位。",
+            "Transfers are drawn per grade: this version draws first-grade enrollment only.",
+        ));
+    }
+    let of_school = || {
+        registration::Entity::find()
+            .filter(registration::Column::SchoolId.eq(school_id))
+            .filter(registration::Column::Subsystem.eq(subsystem))
+    };
+    let in_review = of_school()
+        .filter(registration::Column::State.is_in(IN_REVIEW))
+        .count(db)
+        .await?;
+    if in_review > 0 {
+        return Err(ServiceError::invalid(
+            "school_id",
+            &format!("本校还有 {in_review} 个报名未完成审核；审核结束后名单才能确定。"),
+            &format!(
+                "{in_review} registrations of this school are still in review: the list is final only when review is over."
+            ),
+        ));
+    }
+    let capacity = school_capacity::Entity::find_by_id((school_id, subsystem, FIRST_GRADE))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "school_id",
+                "请先设置本校一年级的招生计划数。",
+                "Set the school's first-grade places first.",
+            )
+        })?;
+    let admitted = of_school()
+        .filter(registration::Column::State.eq(RegistrationState::Admitted))
+        .count(db)
+        .await?;
+    let places = u32::try_from(capacity.capacity)
+        .unwrap_or(0)
+        .saturating_sub(u32::try_from(admitted).unwrap_or(u32::MAX));
+    let eligible = of_school()
+        .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = eligible.iter().map(|r| r.id).collect();
+    let decided = admission_decision::Entity::find()
+        .filter(admission_decision::Column::RegistrationId.is_in(ids))
+        .count(db)
+        .await?;
+    if decided > 0 {
+        return Err(ServiceError::invalid(
+            "school_id",
+            "本校已有手工作出的录取决定，不能再安排派位。",
+            "Admissions of this school were already decided by hand: no draw can be scheduled.",
+        ));
+    }
+
+    // Each registration's tier, from its entry.
+    let mut tier_of_entry = HashMap::new();
+    for (number, tier) in tiers.iter().enumerate() {
+        for entry in &tier.entry_ids {
+            if tier_of_entry.insert(*entry, number).is_some() {
+                return Err(ServiceError::invalid(
+                    "tiers",
+                    "同一个入学类别只能排在一个顺位中。",
+                    "An entry can be in one tier only.",
+                ));
+            }
+        }
+    }
+    let unplaced = eligible
+        .iter()
+        .filter(|r| !tier_of_entry.contains_key(&r.entry_id))
+        .count();
+    if unplaced > 0 {
+        return Err(ServiceError::invalid(
+            "tiers",
+            &format!("有 {unplaced} 个报名的入学类别不在任何顺位中，请把每个类别排入一个顺位。"),
+            &format!(
+                "{unplaced} registrations have an entry in no tier: put every entry in a tier."
+            ),
+        ));
+    }
+    // Siblings registered from one account are drawn together.
+    let mut units: BTreeMap<(usize, i32), Vec<&registration::Model>> = BTreeMap::new();
+    for row in &eligible {
+        units
+            .entry((tier_of_entry[&row.entry_id], row.account_id))
+            .or_default()
+            .push(row);
+    }
+    let mut list: Vec<::draw::Tier> = tiers
+        .iter()
+        .map(|t| ::draw::Tier {
+            name: t.name.trim().to_owned(),
+            units: Vec::new(),
+        })
+        .collect();
+    for ((tier, _), rows) in &units {
+        list[*tier]
+            .units
+            .push(::draw::Unit::new(rows.iter().map(|r| r.reference.clone())));
+    }
+    ::draw::check_list(&list).map_err(|problem| ServiceError::Unexpected(problem.to_string()))?;
+    let secret = crypto::random_secret();
+    let commitment = ::draw::commitment(&secret)
+        .map_err(|problem| ServiceError::Unexpected(problem.to_string()))?;
+    let fingerprint = ::draw::fingerprint(places, &list);
+    let tiers_json = serde_json::to_string(&list)
+        .map_err(|e| ServiceError::Unexpected(format!("encoding a draw's list: {e}")))?;
+
+    let txn = db.begin().await?;
+    let inserted = draw::ActiveModel {
+        school_id: Set(school_id),
+        subsystem: Set(subsystem),
+        grade: Set(FIRST_GRADE),
+        places: Set(i32::try_from(places).unwrap_or(i32::MAX)),
+        tiers: Set(tiers_json),
+        fingerprint: Set(fingerprint.clone()),
+        commitment: Set(commitment.clone()),
+        secret: Set(crypto::seal(&secret)?),
+        public_value: Set(None),
+        seed: Set(None),
+        result: Set(None),
+        scheduled_at: Set(request.now),
+        scheduled_by: Set(staff.account_id),
+        ran_at: Set(None),
+        ran_by: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(ServiceError::invalid(
+                "school_id",
+                "本校已经安排了派位。",
+                "This school already has a draw.",
+            ));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for ((tier, _), rows) in &units {
+        for entrant in rows {
+            draw_entrant::ActiveModel {
+                draw_id: Set(row.id),
+                registration_id: Set(entrant.id),
+                tier: Set(i32::try_from(tier + 1).unwrap_or(i32::MAX)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    audit::record(
+        &txn,
+        request,
+        AuditAction::DrawSchedule,
+        "draw",
+        Some(row.id),
+        serde_json::json!({
+            "school": school_id,
+            "places": places,
+            "entrants": eligible.len(),
+            "fingerprint": fingerprint,
+            "commitment": commitment,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(draw = row.id, school = school_id, "draw committed");
+    view_of(db, &school, row).await
+}
+
+/// Runs a committed draw with the public value, once: its admissions and waiting list
+/// become the school's admission decisions.
+pub async fn run(
+    db: &DatabaseConnection,
+    request: &Request,
+    draw_id: i32,
+    public_value: &str,
+) -> Result<DrawView, ServiceError> {
+    let staff = request
+        .actor
+        .require_role(&[StaffRole::BureauAdmin])?
+        .clone();
+    let row = draw::Entity::find_by_id(draw_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let school = own_school(db, &request.actor, row.school_id).await?;
+    if row.ran_at.is_some() {
+        return Err(already_run());
+    }
+    if public_value.trim().is_empty() {
+        return Err(ServiceError::invalid(
+            "public_value",
+            "请输入现场产生的公开数值（例如公证员抽取的号码）。",
+            "Enter the public value drawn in the room (for example the notary's number).",
+        ));
+    }
+    let tiers: Vec<::draw::Tier> = serde_json::from_str(&row.tiers)
+        .map_err(|e| ServiceError::Unexpected(format!("reading a draw's list: {e}")))?;
+    let places = u32::try_from(row.places).unwrap_or(0);
+    let secret = crypto::open(&row.secret)?;
+    let record = ::draw::run(places, tiers, &secret, public_value)
+        .map_err(|problem| ServiceError::Unexpected(problem.to_string()))?;
+    if record.fingerprint != row.fingerprint || record.commitment != row.commitment {
+        return Err(ServiceError::Unexpected(
+            "a committed draw's list or secret changed".into(),
+        ));
+    }
+    let entrants: Vec<i32> = draw_entrant::Entity::find()
+        .filter(draw_entrant::Column::DrawId.eq(draw_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.registration_id)
+        .collect();
+    let by_reference: HashMap<String, i32> = registration::Entity::find()
+        .filter(registration::Column::Id.is_in(entrants))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.reference, r.id))
+        .collect();
+    let result = serde_json::to_string(&record.allocation)
+        .map_err(|e| ServiceError::Unexpected(format!("encoding a draw's result: {e}")))?;
+
+    let txn = db.begin().await?;
+    // Runs once, however many administrators press at once.
+    let claimed = draw::Entity::update_many()
+        .col_expr(
+            draw::Column::PublicValue,
+            Expr::value(record.public_value.clone()),
+        )
+        .col_expr(draw::Column::Seed, Expr::value(record.seed.clone()))
+        .col_expr(draw::Column::Result, Expr::value(result))
+        .col_expr(draw::Column::RanAt, Expr::value(request.now))
+        .col_expr(draw::Column::RanBy, Expr::value(staff.account_id))
+        .filter(draw::Column::Id.eq(draw_id))
+        .filter(draw::Column::RanAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(already_run());
+    }
+    let decisions = record
+        .allocation
+        .admitted
+        .iter()
+        .map(|r| (r, AdmissionOutcome::Admitted))
+        .chain(
+            record
+                .allocation
+                .waiting
+                .iter()
+                .map(|r| (r, AdmissionOutcome::NotAdmitted)),
+        );
+    for (reference, outcome) in decisions {
+        let id = by_reference.get(reference).copied().ok_or_else(|| {
+            ServiceError::Unexpected("a draw names a registration it does not hold".into())
+        })?;
+        admission_decision::ActiveModel {
+            registration_id: Set(id),
+            outcome: Set(outcome),
+            decided_by: Set(staff.account_id),
+            decided_at: Set(request.now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        request,
+        AuditAction::DrawRun,
+        "draw",
+        Some(draw_id),
+        serde_json::json!({
+            "public_value": record.public_value,
+            "seed": record.seed,
+            "drawn_tier": record.allocation.drawn_tier,
+            "admitted": record.allocation.admitted.len(),
+            "waiting": record.allocation.waiting.len(),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(draw = draw_id, "draw run");
+    let row = draw::Entity::find_by_id(draw_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    view_of(db, &school, row).await
+}
+
+/// A draw's public record, for anyone.
+pub async fn public_view(
+    db: &impl ConnectionTrait,
+    draw_id: i32,
+) -> Result<DrawView, ServiceError> {
+    let row = draw::Entity::find_by_id(draw_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let school = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    view_of(db, &school, row).await
+}
+
+/// Whether a registration is in a committed draw: its admission is the draw's, not a hand's.
+pub(crate) async fn in_a_draw(
+    db: &impl ConnectionTrait,
+    registration_ids: &[i32],
+) -> Result<bool, ServiceError> {
+    Ok(draw_entrant::Entity::find()
+        .filter(draw_entrant::Column::RegistrationId.is_in(registration_ids.iter().copied()))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Whether a school has a committed draw for a subsystem: its list no longer changes.
+pub(crate) async fn has_draw(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    subsystem: Subsystem,
+) -> Result<bool, ServiceError> {
+    Ok(draw::Entity::find()
+        .filter(draw::Column::SchoolId.eq(school_id))
+        .filter(draw::Column::Subsystem.eq(subsystem))
+        .count(db)
+        .await?
+        > 0)
+}
+
+fn already_run() -> ServiceError {
+    ServiceError::invalid(
+        "draw_id",
+        "这次派位已经进行，结果不能重新派位。",
+        "This draw has already been run: it cannot be run again.",
+    )
+}
+
+async fn view_of(
+    db: &impl ConnectionTrait,
+    school: &school::Model,
+    row: draw::Model,
+) -> Result<DrawView, ServiceError> {
+    let offset = offset_of(db, school.id).await?;
+    let tiers: Vec<::draw::Tier> = serde_json::from_str(&row.tiers)
+        .map_err(|e| ServiceError::Unexpected(format!("reading a draw's list: {e}")))?;
+    let result = match (&row.result, &row.public_value, &row.seed, row.ran_at) {
+        (Some(result), Some(public_value), Some(seed), Some(ran_at)) => {
+            let allocation: ::draw::Allocation = serde_json::from_str(result)
+                .map_err(|e| ServiceError::Unexpected(format!("reading a draw's result: {e}")))?;
+            Some(DrawResultView {
+                secret: crypto::open(&row.secret)?,
+                public_value: public_value.clone(),
+                seed: seed.clone(),
+                drawn_tier: allocation.drawn_tier,
+                order: allocation
+                    .order
+                    .iter()
+                    .map(|u| u.references().to_vec())
+                    .collect(),
+                admitted: allocation.admitted,
+                waiting: allocation.waiting,
+                ran_at: local(ran_at, offset),
+            })
+        }
+        _ => None,
+    };
+    Ok(DrawView {
+        id: row.id,
+        version: ::draw::VERSION.to_owned(),
+        school: LocalizedText::new(&school.name_zh, &school.name_en),
+        subsystem: row.subsystem,
+        grade: row.grade,
+        places: row.places,
+        tiers: tiers
+            .into_iter()
+            .map(|t| DrawTierView {
+                name: t.name,
+                units: t.units.iter().map(|u| u.references().to_vec()).collect(),
+            })
+            .collect(),
+        fingerprint: row.fingerprint,
+        commitment: row.commitment,
+        scheduled_at: local(row.scheduled_at, offset),
+        result,
+    })
+}
+
+fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
