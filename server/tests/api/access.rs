@@ -194,6 +194,11 @@ fn everyone(_: Caller) -> Expect {
     Expect::Allowed
 }
 
+/// Open to anyone, signed in or not, who then finds no such object.
+fn everyone_finds_nothing(_: Caller) -> Expect {
+    Expect::NotFound
+}
+
 #[tokio::test]
 async fn every_server_function_allows_exactly_whom_it_should() {
     let app = spawn_app().await;
@@ -402,6 +407,17 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("id", a_main.clone()), ("base_version", "1".into())],
             owner_only,
         ),
+        // A draw's public record is for anyone; running one is for administrators.
+        (
+            "get_draw",
+            vec![("draw_id", "999999".into())],
+            everyone_finds_nothing,
+        ),
+        (
+            "run_draw",
+            vec![("draw_id", "999999".into()), ("public_value", "1".into())],
+            admin_finds_nothing,
+        ),
     ];
     // Review functions taking JSON: (name, body, rule). None changes anything.
     let json_matrix: Vec<(&str, serde_json::Value, Rule)> = vec![
@@ -448,6 +464,14 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             "decide_admissions",
             serde_json::json!({ "school_id": reviewed_school.parse::<i32>().unwrap_or_default(), "decisions": [] }),
             admin_only,
+        ),
+        (
+            "schedule_draw",
+            serde_json::json!({
+                "school_id": reviewed_school.parse::<i32>().unwrap_or_default(),
+                "subsystem": "transfer", "tiers": []
+            }),
+            admin_only_pass,
         ),
     ];
 
