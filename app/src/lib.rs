@@ -32,6 +32,7 @@ use crate::{
         bureau::{AuditPage, BureauSettingsPage, CatchmentPage, StatisticsPage},
         claims::ClaimsPage,
         configuration::ConfigurationPage,
+        draw::DrawPage,
         home::HomePage,
         materials::MaterialsPage,
         me::MyIdentityPage,
@@ -128,6 +129,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("materials") view=MaterialsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("draws"), ParamSegment("id"))
+                        view=DrawPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("confirm"))
                         view=ConfirmPage

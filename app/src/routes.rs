@@ -13,6 +13,16 @@ pub fn registration(id: i32) -> String {
     format!("/registrations/{id}")
 }
 
+/// A draw's public page.
+pub fn draw(id: i32) -> String {
+    format!("/draws/{id}")
+}
+
+/// A draw's record, to download and check (once it ran).
+pub fn draw_record(id: i32) -> String {
+    format!("/draws/{id}/record.json")
+}
+
 /// One section's form.
 pub fn section(id: i32, kind: SectionKind) -> String {
     format!("/registrations/{id}/sections/{}", kind.code())

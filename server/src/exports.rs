@@ -1,4 +1,5 @@
-//! `GET /exports/registrations.xlsx?filter=…`: the caller's review list as an Excel file.
+//! `GET /exports/registrations.xlsx?filter=…`: the caller's review list as an Excel file;
+//! `GET /draws/{id}/record.json`: a run draw's record, for anyone.
 
 use std::net::SocketAddr;
 
@@ -58,6 +59,30 @@ pub async fn registrations(
                 (header::CACHE_CONTROL, "no-store".to_owned()),
             ],
             file.bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            let error: AppError = to_app_error(error);
+            (error.status(), Json(error)).into_response()
+        }
+    }
+}
+
+/// `GET /draws/{id}/record.json`: a run draw's record, for anyone to download and check.
+pub async fn draw_record(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+) -> Response {
+    match app::server::services::draws::record(&state.db, id).await {
+        Ok(record) => (
+            [
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"draw-{id}.json\""),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            ],
+            Json(record),
         )
             .into_response(),
         Err(error) => {

@@ -511,6 +511,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         .route("/pkg/{file}", get(assets::pkg_file))
         .route("/documents/{photo}/{size}", get(documents::photo))
         .route("/exports/registrations.xlsx", get(exports::registrations))
+        .route("/draws/{id}/record.json", get(exports::draw_record))
         .leptos_routes_with_context(&server_state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

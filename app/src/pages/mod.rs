@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod bureau;
 pub mod claims;
 pub mod configuration;
+pub mod draw;
 pub mod home;
 pub mod materials;
 pub mod me;

@@ -272,6 +272,23 @@ async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record
     for secret in [TWIN_1, TWIN_2, "张", "secret\":\""] {
         assert!(!public.contains(secret), "{secret} in {public}");
     }
+    // Its page says the list is frozen and the draw still to come; no record to download yet.
+    let page = visitor.get(&format!("/draws/{draw_id}")).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.expect("html");
+    assert!(page.contains("电脑派位"), "{page}");
+    assert!(page.contains("等待现场派位"), "{page}");
+    assert!(page.contains(committed["commitment"].as_str().expect("commitment")));
+    assert!(
+        !page.contains("张") && !page.contains(TWIN_1),
+        "no names, no ID numbers"
+    );
+    let early = visitor.get(&format!("/draws/{draw_id}/record.json")).await;
+    assert_eq!(
+        early.status(),
+        404,
+        "the secret is not revealed before the draw"
+    );
 
     // The public value is required; the draw runs once however many press at once.
     let run = |value: &'static str| {

@@ -368,6 +368,34 @@ pub async fn public_view(
     view_of(db, &school, row).await
 }
 
+/// A run draw's record, as `server verify-draw` and `docs/lottery.py` read it (not found
+/// before the draw: the secret is not revealed yet).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    draw_id: i32,
+) -> Result<::draw::Record, ServiceError> {
+    let row = draw::Entity::find_by_id(draw_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let (Some(result), Some(public_value), Some(seed)) = (row.result, row.public_value, row.seed)
+    else {
+        return Err(ServiceError::NotFound);
+    };
+    let read = |e: serde_json::Error| ServiceError::Unexpected(format!("reading a draw: {e}"));
+    Ok(::draw::Record {
+        version: ::draw::VERSION.to_owned(),
+        places: u32::try_from(row.places).unwrap_or(0),
+        tiers: serde_json::from_str(&row.tiers).map_err(read)?,
+        fingerprint: row.fingerprint,
+        commitment: row.commitment,
+        secret: crypto::open(&row.secret)?,
+        public_value,
+        seed,
+        allocation: serde_json::from_str(&result).map_err(read)?,
+    })
+}
+
 /// Whether a registration is in a committed draw: its admission is the draw's, not a hand's.
 pub(crate) async fn in_a_draw(
     db: &impl ConnectionTrait,
