@@ -116,11 +116,7 @@ pub async fn page(
         .one(db)
         .await?
         .map(|p| PublicationView {
-            publish_at: p
-                .publish_at
-                .with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            publish_at: registrations::local_minute(p.publish_at, offset),
             published: p.published_at.is_some(),
         });
     let candidates: Vec<AdmissionCandidate> = rows
@@ -353,10 +349,7 @@ pub async fn schedule(
         .await?
         .is_some_and(|p| p.published_at.is_some());
     Ok(PublicationView {
-        publish_at: at
-            .with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        publish_at: registrations::local_minute(at, offset),
         published,
     })
 }

@@ -235,7 +235,7 @@ pub async fn set_aside_claims(
                 .map(|s| LocalizedText::new(&s.name_zh, &s.name_en))
                 .unwrap_or_default(),
             from_state: row.set_aside_from,
-            set_aside_at: local_time(row.updated_at, offset),
+            set_aside_at: registrations::local_minute(row.updated_at, offset),
             claimed_by,
         });
     }
@@ -250,12 +250,6 @@ pub async fn set_aside_claims(
     )
     .await?;
     Ok(claims)
-}
-
-fn local_time(at: DateTime<Utc>, offset: chrono::FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 /// The bureau's decision on a claim set aside: `restore` gives the child back to it (and

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, Set, SqlErr, TransactionTrait, sea_query::Expr,
@@ -24,7 +23,10 @@ use crate::{
             audit::{self, AuditAction, Request},
             crypto,
         },
-        services::{bureau::own_school, registrations::offset_of},
+        services::{
+            bureau::own_school,
+            registrations::{local_minute, offset_of},
+        },
     },
 };
 
@@ -257,8 +259,7 @@ pub async fn run(
             "Enter the public value drawn in the room (for example the notary's number).",
         ));
     }
-    let tiers: Vec<::draw::Tier> = serde_json::from_str(&row.tiers)
-        .map_err(|e| ServiceError::Unexpected(format!("reading a draw's list: {e}")))?;
+    let tiers: Vec<::draw::Tier> = read_json(&row.tiers)?;
     let places = u32::try_from(row.places).unwrap_or(0);
     let secret = crypto::open(&row.secret)?;
     let record = ::draw::run(places, tiers, &secret, public_value)
@@ -378,22 +379,31 @@ pub async fn record(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let (Some(result), Some(public_value), Some(seed)) = (row.result, row.public_value, row.seed)
+    revealed(&row)?.ok_or(ServiceError::NotFound)
+}
+
+/// A stored draw as its record, once it ran (the secret opened); none before.
+fn revealed(row: &draw::Model) -> Result<Option<::draw::Record>, ServiceError> {
+    let (Some(result), Some(public_value), Some(seed)) =
+        (&row.result, &row.public_value, &row.seed)
     else {
-        return Err(ServiceError::NotFound);
+        return Ok(None);
     };
-    let read = |e: serde_json::Error| ServiceError::Unexpected(format!("reading a draw: {e}"));
-    Ok(::draw::Record {
+    Ok(Some(::draw::Record {
         version: ::draw::VERSION.to_owned(),
         places: u32::try_from(row.places).unwrap_or(0),
-        tiers: serde_json::from_str(&row.tiers).map_err(read)?,
-        fingerprint: row.fingerprint,
-        commitment: row.commitment,
+        tiers: read_json(&row.tiers)?,
+        fingerprint: row.fingerprint.clone(),
+        commitment: row.commitment.clone(),
         secret: crypto::open(&row.secret)?,
-        public_value,
-        seed,
-        allocation: serde_json::from_str(&result).map_err(read)?,
-    })
+        public_value: public_value.clone(),
+        seed: seed.clone(),
+        allocation: read_json(result)?,
+    }))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ServiceError> {
+    serde_json::from_str(text).map_err(|e| ServiceError::Unexpected(format!("reading a draw: {e}")))
 }
 
 /// Whether a registration is in a committed draw: its admission is the draw's, not a hand's.
@@ -436,16 +446,13 @@ async fn view_of(
     row: draw::Model,
 ) -> Result<DrawView, ServiceError> {
     let offset = offset_of(db, school.id).await?;
-    let tiers: Vec<::draw::Tier> = serde_json::from_str(&row.tiers)
-        .map_err(|e| ServiceError::Unexpected(format!("reading a draw's list: {e}")))?;
-    let result = match (&row.result, &row.public_value, &row.seed, row.ran_at) {
-        (Some(result), Some(public_value), Some(seed), Some(ran_at)) => {
-            let allocation: ::draw::Allocation = serde_json::from_str(result)
-                .map_err(|e| ServiceError::Unexpected(format!("reading a draw's result: {e}")))?;
-            Some(DrawResultView {
-                secret: crypto::open(&row.secret)?,
-                public_value: public_value.clone(),
-                seed: seed.clone(),
+    let (tiers, result) = match (revealed(&row)?, row.ran_at) {
+        (Some(record), Some(ran_at)) => {
+            let allocation = record.allocation;
+            let result = DrawResultView {
+                secret: record.secret,
+                public_value: record.public_value,
+                seed: record.seed,
                 drawn_tier: allocation.drawn_tier,
                 order: allocation
                     .order
@@ -454,10 +461,11 @@ async fn view_of(
                     .collect(),
                 admitted: allocation.admitted,
                 waiting: allocation.waiting,
-                ran_at: local(ran_at, offset),
-            })
+                ran_at: local_minute(ran_at, offset),
+            };
+            (record.tiers, Some(result))
         }
-        _ => None,
+        _ => (read_json::<Vec<::draw::Tier>>(&row.tiers)?, None),
     };
     Ok(DrawView {
         id: row.id,
@@ -475,13 +483,7 @@ async fn view_of(
             .collect(),
         fingerprint: row.fingerprint,
         commitment: row.commitment,
-        scheduled_at: local(row.scheduled_at, offset),
+        scheduled_at: local_minute(row.scheduled_at, offset),
         result,
     })
-}
-
-fn local(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }

@@ -62,6 +62,14 @@ pub(crate) async fn window_open(
         .is_some_and(|w| w.opens_at <= now && now < w.closes_at))
 }
 
+/// A moment as the bureau's people read it: local date and time to the minute
+/// (`2026-06-01 08:00`).
+pub(crate) fn local_minute(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 pub(crate) async fn offset_of(
     db: &impl ConnectionTrait,
     school_id: i32,

@@ -190,11 +190,7 @@ async fn view_of(
         change_request,
         timeline,
         deletable: open && state.is_deletable(),
-        submitted_at: row.submitted_at.map(|at| {
-            at.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        }),
+        submitted_at: row.submitted_at.map(|at| super::local_minute(at, offset)),
         registry: registry.info,
         prefill: registry.prefill,
         provenance,
