@@ -14,8 +14,8 @@ use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
-/// How many statements the server has sent to the database since it started: what a
-/// request costs is counted, not guessed.
+/// How many statements the server has sent to the database for requests since it started
+/// (background workers' rounds left out): what a request costs is counted, not guessed.
 #[derive(Clone, Debug, Default)]
 pub struct Statements(Arc<AtomicU64>);
 
@@ -60,7 +60,10 @@ pub async fn connect_counted(
     let statements = Statements::default();
     let counter = statements.0.clone();
     db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::Relaxed);
+        // The workers' rounds are not a request's cost.
+        if !app::server::infra::background::is_current() {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     });
     Ok((db, statements))
 }

@@ -411,7 +411,7 @@ fn sms_gateway(settings: &Settings) -> Result<Arc<dyn SmsGateway>, StartupError>
 
 /// Deletes spent host-token ids and old sign-in attempts every ten minutes.
 fn spawn_housekeeping(state: AppState) {
-    tokio::spawn(async move {
+    app::server::infra::background::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(600));
         loop {
             interval.tick().await;

@@ -479,7 +479,7 @@ pub fn spawn_publisher(
     clock: Clock,
     interval: std::time::Duration,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    crate::server::infra::background::spawn(async move {
         loop {
             if let Err(error) = publish_due(&db, clock.now()).await {
                 tracing::error!(error = %error, "publishing due results failed");

@@ -639,7 +639,7 @@ pub fn spawn_photo_sweeper(
     policy: UploadPolicy,
     clock: Clock,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    crate::server::infra::background::spawn(async move {
         loop {
             let pause = match sweep_removed_photos(&db, &store, policy, clock.now()).await {
                 Ok(swept) if swept >= SWEEP_BATCH => Duration::from_millis(50),

@@ -390,7 +390,7 @@ pub fn spawn_outbox_worker(
     policy: OutboxPolicy,
     clock: Clock,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    crate::server::infra::background::spawn(async move {
         loop {
             let pause = match deliver_due(&db, gateway.as_ref(), policy, clock.now()).await {
                 Ok(report) if report.delivered + report.failed > 0 => Duration::from_millis(50),

@@ -40,7 +40,7 @@ impl DbSessionStore {
 
     /// Deletes expired sessions every `period` until the process stops.
     pub fn spawn_cleanup(self, period: Duration) {
-        tokio::spawn(async move {
+        crate::server::infra::background::spawn(async move {
             let mut interval = tokio::time::interval(period);
             loop {
                 interval.tick().await;
