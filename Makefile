@@ -52,7 +52,7 @@ run: build
 	@# ID numbers and answers are stored encrypted: a local key, made once and kept in data/.
 	@mkdir -p data && [ -s data/dev-data-key ] || $(CARGO_TARGET_DIR)/debug/server data-key > data/dev-data-key
 	RUXUE_DATA_KEY=$${RUXUE_DATA_KEY:-@data/dev-data-key} \
-	RUXUE_ADDR=$(RUXUE_ADDR) RUXUE_DATABASE_URL='$(RUXUE_DATABASE_URL)' RUXUE_DEMO_DATA=$${RUXUE_DEMO_DATA:-true} \
+	RUXUE_ADDR=$(RUXUE_ADDR) RUXUE_DATABASE_URL='$(RUXUE_DATABASE_URL)' RUXUE_DEMO_DATA=$${RUXUE_DEMO_DATA:-true} RUXUE_DEMO_DRAW=$${RUXUE_DEMO_DRAW:-true} \
 	  RUXUE_DEV_HOST_APP=$${RUXUE_DEV_HOST_APP:-true} RUXUE_REGISTRY_DEMO=$${RUXUE_REGISTRY_DEMO:-true} \
 	  LEPTOS_SITE_ROOT=target/site $(CARGO_TARGET_DIR)/debug/server serve
 

@@ -60,6 +60,7 @@ export default defineConfig({
       RUXUE_ADDR: `127.0.0.1:${port}`,
       RUXUE_DATABASE_URL: `sqlite://${databaseDir}/ruxue.db?mode=rwc`,
       RUXUE_DEMO_DATA: "true",
+      RUXUE_DEMO_DRAW: "true",
       RUXUE_DEV_HOST_APP: "true",
       // A fixed key for the throw-away database of the journeys (never a real one).
       RUXUE_DATA_KEY: "index=AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,e2e=AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=",

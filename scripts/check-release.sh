@@ -42,7 +42,7 @@ if [ -x "$development" ]; then
   fi
 fi
 
-for setting in RUXUE_DEV_HOST_APP RUXUE_DEMO_DATA RUXUE_REGISTRY_DEMO; do
+for setting in RUXUE_DEV_HOST_APP RUXUE_DEMO_DATA RUXUE_DEMO_DRAW RUXUE_REGISTRY_DEMO; do
   status=0
   output=$(env "$setting=true" RUXUE_ADDR=127.0.0.1:0 RUXUE_DATABASE_URL='sqlite::memory:' \
     timeout 30 "$release" serve 2>&1) || status=$?

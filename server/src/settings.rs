@@ -30,6 +30,10 @@ pub struct Settings {
     /// Load the demo bureau, schools and windows into an empty database (`RUXUE_DEMO_DATA`;
     /// refused by a build without the `dev` feature, like the other development settings).
     pub demo_data: bool,
+    /// With the demo data, a school whose first grade has more children who passed review
+    /// than places: a draw to try (`RUXUE_DEMO_DRAW`; local runs and the journeys, a
+    /// development setting).
+    pub demo_draw: bool,
     /// Origins of host apps allowed to frame the platform and post to it
     /// (`RUXUE_HOST_APP_ORIGINS`, comma-separated, e.g. `https://app.example.gov.cn`).
     pub host_app_origins: Vec<String>,
@@ -419,6 +423,7 @@ impl Settings {
             database_max_connections: u32::try_from(max_connections.clamp(1, 1000)).unwrap_or(10),
             log_format,
             demo_data: dev_flag("RUXUE_DEMO_DATA")?,
+            demo_draw: dev_flag("RUXUE_DEMO_DRAW")?,
             host_app_origins,
             request_timeout: Duration::from_secs(number("RUXUE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
             admission: Admission {

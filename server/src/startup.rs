@@ -110,7 +110,7 @@ impl Application {
         }
         #[cfg(feature = "dev")]
         if settings.demo_data {
-            dev_host_app::load_demo_data(&db, clock).await?;
+            dev_host_app::load_demo_data(&db, clock, settings.demo_draw).await?;
         }
         let state = app_state(settings, db, clock)?;
         let router = build_router(settings, state.clone())?;

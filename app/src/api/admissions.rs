@@ -17,6 +17,7 @@ pub struct AdmissionCandidate {
     pub reference: String,
     pub child_name: String,
     pub child_masked_id: String,
+    pub entry_id: i32,
     pub entry: LocalizedText,
     pub state: RegistrationState,
     pub outcome: Option<AdmissionOutcome>,
@@ -41,6 +42,19 @@ pub struct AdmissionsPage {
     /// Registrations of the school still somewhere in review.
     pub still_in_review: usize,
     pub publication: Option<PublicationView>,
+    /// The school's draw, once committed.
+    pub draw: Option<DrawSummary>,
+    /// First-grade places, when set.
+    pub places: Option<i32>,
+}
+
+/// A school's committed draw, as the admissions page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawSummary {
+    pub id: i32,
+    pub places: i32,
+    pub entrants: usize,
+    pub ran: bool,
 }
 
 /// A school's admissions (bureau administrators).

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::draws::{DrawResultView, DrawView, get_draw},
+    browser::draw::Verdict,
     components::{LoadFailed, Loading},
     i18n::{Locale, t, use_locale},
     routes,
@@ -144,6 +145,7 @@ fn Draw(draw: DrawView) -> impl IntoView {
                     "派位前公布名单指纹和密钥承诺值；派位时输入现场产生的公开数值并公开密钥。用公开的算法，任何人都能由这些数据算出同样的顺序和结果。",
                     "Before the draw the list's fingerprint and the commitment to a secret are published; at the draw a public value drawn in the room is entered and the secret revealed. With the published algorithm anyone computes the same order and result from them.",
                 ).get(locale.get())}</p>
+                {ran.then(|| view! { <CheckHere id /> })}
                 {ran.then(|| view! {
                     <p>
                         <a class="button" href=routes::draw_record(id) download="" target="_self">
@@ -157,6 +159,46 @@ fn Draw(draw: DrawView) -> impl IntoView {
                 })}
             </section>
         </section>
+    }
+}
+
+/// Re-runs the draw in this browser from its record, with the same code the server ran.
+#[component]
+fn CheckHere(id: i32) -> impl IntoView {
+    let locale = use_locale();
+    let check = Action::new_local(move |(): &()| async move {
+        crate::browser::draw::check(&routes::draw_record(id)).await
+    });
+    view! {
+        <p>
+            <button type="button" class="button button-primary" disabled=move || check.pending().get()
+                on:click=move |_| { check.dispatch(()); }>
+                {move || if check.pending().get() {
+                    t("正在本机核验…", "Checking on this device…")
+                } else {
+                    t("在本机重新计算并核验", "Re-run and check it on this device")
+                }.get(locale.get())}
+            </button>
+        </p>
+        {move || check.value().get().map(|verdict| match verdict {
+            Verdict::Matches => view! {
+                <p class="callout callout-ok" role="status" data-verdict="matches">{move || t(
+                    "核验一致：用公开的数据在本机重新计算，名单指纹、密钥承诺值、随机种子、派位顺序和录取名单都与公示相同。",
+                    "It checks: re-computed on this device from the published data, the list fingerprint, the commitment, the seed, the order and who is admitted are all as published.",
+                ).get(locale.get())}</p>
+            }.into_any(),
+            Verdict::Differs(problem) => view! {
+                <div class="panel panel-error" role="alert" data-verdict="differs">
+                    <p>{move || t("核验不一致：公示的派位记录与重新计算的结果不同。", "It does NOT check: the published record differs from what its inputs give.").get(locale.get())}</p>
+                    <p class="mono">{problem}</p>
+                </div>
+            }.into_any(),
+            Verdict::Unavailable => view! {
+                <div class="panel panel-error" role="alert" data-verdict="unavailable">
+                    <p>{move || t("暂时无法在本机核验（网络或浏览器不支持），请稍后重试，或下载记录用其他方式核验。", "It cannot be checked on this device just now (the network, or the browser): try again, or download the record and check it another way.").get(locale.get())}</p>
+                </div>
+            }.into_any(),
+        })}
     }
 }
 

@@ -738,3 +738,140 @@ pub async fn ensure_demo_slots(
     }
     Ok(true)
 }
+
+/// The demo school whose first grade has more eligible children than places: a draw to try.
+const DRAW_SCHOOL: &str = "SN06";
+/// Its places in the draw demo.
+const DRAW_PLACES: i32 = 6;
+/// Families of the draw demo: the children's names and the entry (by code) each registered
+/// through; a family of two children is a pair of twins, drawn together.
+const DRAW_FAMILIES: [(&[&str], &str); 8] = [
+    (&["林一诺", "林一言"], "local-property"),
+    (&["何子墨"], "local-property"),
+    (&["宋雨桐"], "local-property"),
+    (&["韩沐阳"], "local-no-property"),
+    (&["唐可欣"], "local-no-property"),
+    (&["冯浩然"], "local-no-property"),
+    (&["曹语嫣"], "local-no-property"),
+    (&["邓嘉树"], "local-no-property"),
+];
+
+/// Adds, when the draw demo school has no registration yet, registrations that passed
+/// review there (nine children of eight families, one pair of twins) and gives the school
+/// six first-grade places: the bureau can commit and run a draw on a local run.
+pub async fn ensure_demo_draw(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    use crate::{
+        domain::{RegistrationState, resident_id::check_character},
+        server::{
+            entities::{parent_account, registration, school_capacity},
+            infra::crypto,
+        },
+    };
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(bureau) = demo_bureau(db).await? else {
+        return Ok(false);
+    };
+    let Some(school) = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau.id))
+        .filter(school::Column::Code.eq(DRAW_SCHOOL))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let Some(window) = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(bureau.id))
+        .filter(collection_window::Column::Subsystem.eq(Subsystem::Enrollment))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(school.id))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Ok(false);
+    }
+    let entries = entry::Entity::find()
+        .filter(entry::Column::BureauId.eq(bureau.id))
+        .all(db)
+        .await?;
+    school_capacity::Entity::delete_many()
+        .filter(school_capacity::Column::SchoolId.eq(school.id))
+        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
+        .exec(db)
+        .await?;
+    school_capacity::ActiveModel {
+        school_id: Set(school.id),
+        subsystem: Set(Subsystem::Enrollment),
+        grade: Set(1),
+        capacity: Set(DRAW_PLACES),
+    }
+    .insert(db)
+    .await?;
+    // Born in the spring six years before the school year, in Shinan (370202).
+    let born = window.school_year - 6;
+    let mut child = 0_u32;
+    for (family, (children, entry_code)) in (1_u32..).zip(DRAW_FAMILIES) {
+        let Some(entry) = entries.iter().find(|e| e.code == entry_code) else {
+            continue;
+        };
+        let parent_id = format!("37020219850{family}01{:03}", 100 + family);
+        let parent_id = format!(
+            "{parent_id}{}",
+            char::from(check_character(parent_id.as_bytes()))
+        );
+        let account = parent_account::ActiveModel {
+            host_issuer: Set("demo-draw".into()),
+            host_subject: Set(format!("demo-draw-family-{family}")),
+            name: Set(format!("派位演示家长{family}")),
+            resident_id: Set(crypto::seal(&parent_id)?),
+            phone: Set(format!("1350000{family:04}")),
+            real_person_verified: Set(true),
+            identity_confirmed_at: Set(Some(now)),
+            created_at: Set(now),
+            last_sign_in_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        for (slot, name) in (1_usize..).zip(children.iter()) {
+            child += 1;
+            let first17 = format!("370202{born}0415{:03}", 200 + child);
+            let number = format!(
+                "{first17}{}",
+                char::from(check_character(first17.as_bytes()))
+            );
+            registration::ActiveModel {
+                reference: Set(format!("{}E9000{child:04}", window.school_year)),
+                account_id: Set(account.id),
+                subsystem: Set(Subsystem::Enrollment),
+                school_year: Set(window.school_year),
+                entry_id: Set(entry.id),
+                school_id: Set(school.id),
+                child_id_number: Set(crypto::seal(&number)?),
+                active_child_key: Set(Some(crypto::blind(&number)?)),
+                active_slot: Set(Some(format!("{}:{slot}", account.id))),
+                state: Set(RegistrationState::ReviewPassed),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                submitted_at: Set(Some(now)),
+                deleted_at: Set(None),
+                child_name: Set(Some((*name).to_owned())),
+                hand_entered: Set(false),
+                reviewed_at: Set(Some(now)),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(true)
+}

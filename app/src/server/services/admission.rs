@@ -126,6 +126,7 @@ pub async fn page(
             reference: r.reference.clone(),
             child_name: r.child_name.clone().unwrap_or_default(),
             child_masked_id: masked_child(r, request.now),
+            entry_id: r.entry_id,
             entry: entries.get(&r.entry_id).cloned().unwrap_or_default(),
             state: r.state,
             outcome: decisions.get(&r.id).copied(),
@@ -159,6 +160,16 @@ pub async fn page(
         candidates,
         still_in_review: waiting,
         publication,
+        draw: crate::server::services::draws::summary(db, school.id, subsystem).await?,
+        places: match subsystem {
+            Subsystem::Enrollment => crate::server::entities::school_capacity::Entity::find_by_id(
+                (school.id, subsystem, 1),
+            )
+            .one(db)
+            .await?
+            .map(|c| c.capacity),
+            Subsystem::Transfer => None,
+        },
     })
 }
 

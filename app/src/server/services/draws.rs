@@ -432,6 +432,32 @@ pub(crate) async fn has_draw(
         > 0)
 }
 
+/// A school's committed draw for a subsystem, as the admissions page shows it.
+pub(crate) async fn summary(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    subsystem: Subsystem,
+) -> Result<Option<crate::api::admissions::DrawSummary>, ServiceError> {
+    let Some(row) = draw::Entity::find()
+        .filter(draw::Column::SchoolId.eq(school_id))
+        .filter(draw::Column::Subsystem.eq(subsystem))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let entrants = draw_entrant::Entity::find()
+        .filter(draw_entrant::Column::DrawId.eq(row.id))
+        .count(db)
+        .await?;
+    Ok(Some(crate::api::admissions::DrawSummary {
+        id: row.id,
+        places: row.places,
+        entrants: usize::try_from(entrants).unwrap_or(usize::MAX),
+        ran: row.ran_at.is_some(),
+    }))
+}
+
 fn already_run() -> ServiceError {
     ServiceError::invalid(
         "draw_id",

@@ -2,6 +2,8 @@
 //! review, the decision on each (admitted or not), and the publication of the results at
 //! a chosen time, all at once.
 
+mod draw;
+
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
@@ -59,8 +61,27 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         candidates,
         still_in_review,
         publication,
+        draw,
+        places,
     } = page;
     let school_id = school.id;
+    // With a draw committed, the draw decides: no hand decisions.
+    let by_hand = draw.is_none();
+    let mut waiting_entries: Vec<draw::EntryCount> = Vec::new();
+    for c in candidates
+        .iter()
+        .filter(|c| c.state == RegistrationState::ReviewPassed)
+    {
+        match waiting_entries.iter_mut().find(|e| e.id == c.entry_id) {
+            Some(entry) => entry.count += 1,
+            None => waiting_entries.push(draw::EntryCount {
+                id: c.entry_id,
+                name: c.entry.clone(),
+                count: 1,
+            }),
+        }
+    }
+    waiting_entries.sort_by_key(|e| e.id);
     // Something to publish: registrations that passed review and are not yet published
     // (also after an earlier publication, for those that passed since).
     let open_count = candidates
@@ -131,6 +152,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 }}
             </p>
         })}
+        <draw::DrawPanel school_id subsystem draw places entries=waiting_entries refresh />
         <table class="table queue-table">
             <thead>
                 <tr>
@@ -147,6 +169,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     let entry = c.entry.clone();
                     let open = c.state == RegistrationState::ReviewPassed;
                     let state = c.state;
+                    let outcome = c.outcome;
                     view! {
                         <tr data-candidate=c.reference.clone()>
                             <td>{c.reference.clone()}</td>
@@ -154,7 +177,13 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                             <td class="mono">{c.child_masked_id.clone()}</td>
                             <td>{move || entry.get(locale.get()).to_owned()}</td>
                             <td>
-                                {if open {
+                                {if open && !by_hand {
+                                    view! { <span class="tag tag-soon" data-outcome=outcome.map(|o| o.code())>{move || match outcome {
+                                        Some(AdmissionOutcome::Admitted) => t("派位录取", "Admitted by the draw"),
+                                        Some(AdmissionOutcome::NotAdmitted) => t("未派中（候补）", "Not drawn (waiting list)"),
+                                        None => t("等待派位", "Waiting for the draw"),
+                                    }.get(locale.get())}</span> }.into_any()
+                                } else if open {
                                     [AdmissionOutcome::Admitted, AdmissionOutcome::NotAdmitted].into_iter().map(|o| view! {
                                         <label class="choice choice-inline">
                                             <input type="radio" name=format!("outcome-{id}") value=o.code()
@@ -172,7 +201,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <div class="decision-buttons">
+        <div class="decision-buttons" hidden=!by_hand>
             <button type="button" class="button" on:click=move |_| choices.update(|c| c.values_mut().for_each(|o| *o = Some(AdmissionOutcome::Admitted)))>
                 {move || t("全部选为录取", "Admit all").get(locale.get())}
             </button>

@@ -1,0 +1,268 @@
+//! The draw on the admissions page: the bureau orders the school's entries into priority
+//! tiers and commits the list (published and frozen at once), then at the draw enters the
+//! public value drawn in the room and runs it, once. The public page is linked throughout.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+use crate::{
+    api::{
+        admissions::DrawSummary,
+        draws::{DrawTierInput, RunDraw, ScheduleDraw},
+    },
+    components::{CancelButton, ConfirmDialog, ErrorPanel},
+    domain::Subsystem,
+    i18n::{Locale, LocalizedText, t, use_locale},
+    routes,
+};
+
+/// An entry whose registrations are waiting for a decision: its name and how many.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryCount {
+    pub id: i32,
+    pub name: LocalizedText,
+    pub count: usize,
+}
+
+/// The tiers as chosen: the entries put in each tier number, in order, empty tiers left
+/// out; a tier is named by its entries.
+fn tiers_of(entries: &[EntryCount], chosen: &BTreeMap<i32, usize>) -> Vec<DrawTierInput> {
+    let mut by_tier: BTreeMap<usize, Vec<&EntryCount>> = BTreeMap::new();
+    for entry in entries {
+        let tier = chosen.get(&entry.id).copied().unwrap_or(1);
+        by_tier.entry(tier).or_default().push(entry);
+    }
+    by_tier
+        .into_values()
+        .map(|entries| DrawTierInput {
+            name: entries
+                .iter()
+                .map(|e| e.name.zh.clone())
+                .collect::<Vec<_>>()
+                .join("、"),
+            entry_ids: entries.iter().map(|e| e.id).collect(),
+        })
+        .collect()
+}
+
+/// The draw panel of a school.
+#[component]
+pub fn DrawPanel(
+    school_id: i32,
+    subsystem: Subsystem,
+    draw: Option<DrawSummary>,
+    places: Option<i32>,
+    entries: Vec<EntryCount>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let body = match draw {
+        Some(draw) => view! { <Committed draw refresh /> }.into_any(),
+        None if subsystem != Subsystem::Enrollment || entries.is_empty() => ().into_any(),
+        None => view! { <Tiers school_id places entries refresh /> }.into_any(),
+    };
+    view! {
+        <section class="panel" data-draw-panel aria-labelledby="draw-panel-heading">
+            <h2 id="draw-panel-heading">{move || t("电脑随机派位", "Computer random draw").get(locale.get())}</h2>
+            {body}
+        </section>
+    }
+}
+
+/// Before the draw is committed: the entries in tiers, and the commitment.
+#[component]
+fn Tiers(
+    school_id: i32,
+    places: Option<i32>,
+    entries: Vec<EntryCount>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let total: usize = entries.iter().map(|e| e.count).sum();
+    let count = entries.len();
+    let chosen = RwSignal::new(
+        entries
+            .iter()
+            .enumerate()
+            .map(|(n, e)| (e.id, n + 1))
+            .collect::<BTreeMap<i32, usize>>(),
+    );
+    let schedule = ServerAction::<ScheduleDraw>::new();
+    let asking = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(schedule.value().get(), Some(Ok(_))) {
+            asking.set(false);
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let overflow = places.map(|p| usize::try_from(p).unwrap_or(0) < total);
+    let all = entries.clone();
+    view! {
+        <p class="hint">{move || match (overflow, locale.get()) {
+            (Some(true), Locale::Zh) => format!("本校待录取 {total} 人，计划 {} 人，超过计划：按顺位录取，超出的顺位内电脑随机派位。", places.unwrap_or_default()),
+            (Some(true), Locale::En) => format!("{total} children wait for a place and the school has {}: places are filled tier by tier, and a computer draw decides inside the tier that overflows.", places.unwrap_or_default()),
+            (Some(false), Locale::Zh) => format!("本校待录取 {total} 人，未超过计划 {} 人，可直接录取，也可以派位确定顺序。", places.unwrap_or_default()),
+            (Some(false), Locale::En) => format!("{total} children wait for a place, within the school's {}: admit them directly, or draw.", places.unwrap_or_default()),
+            (None, l) => t("请先在设置页填写本校一年级计划人数。", "Set the school's first-grade places on the settings page first.").get(l).to_owned(),
+        }}</p>
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">{move || t("报名入口", "Entry").get(locale.get())}</th>
+                    <th scope="col">{move || t("人数", "Children").get(locale.get())}</th>
+                    <th scope="col">{move || t("录取顺位", "Tier").get(locale.get())}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {entries.into_iter().map(|e| {
+                    let id = e.id;
+                    let label = format!("draw-tier-{id}");
+                    let name = e.name.clone();
+                    view! {
+                        <tr data-draw-entry=id>
+                            <td><label for=label.clone()>{move || name.get(locale.get()).to_owned()}</label></td>
+                            <td>{e.count}</td>
+                            <td>
+                                <select id=label on:change=move |ev| {
+                                    if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                        chosen.update(|c| { c.insert(id, n); });
+                                    }
+                                }>
+                                    {(1..=count).map(|n| view! {
+                                        <option value=n selected=move || chosen.with(|c| c.get(&id) == Some(&n))>
+                                            {move || match locale.get() {
+                                                Locale::Zh => format!("第 {n} 顺位"),
+                                                Locale::En => format!("Tier {n}"),
+                                            }}
+                                        </option>
+                                    }).collect_view()}
+                                </select>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <div class="decision-buttons">
+            <button type="button" class="button button-primary" disabled=places.is_none() on:click=move |_| asking.set(true)>
+                {move || t("公示名单并冻结", "Publish and freeze the list").get(locale.get())}
+            </button>
+        </div>
+        {move || asking.get().then(|| {
+            let all = all.clone();
+            view! {
+                <ConfirmDialog question="draw-commit-question">
+                    <p id="draw-commit-question">{move || t(
+                        "公示后名单、顺位和密钥承诺值立即公开且不能再改，本校也不能再逐个录取。确定吗？",
+                        "Once published, the list, its tiers and the commitment are public and can no longer change, nor can this school's admissions be decided by hand. Go on?",
+                    ).get(locale.get())}</p>
+                    <button type="button" class="button button-primary" data-confirm="commit-draw" disabled=move || schedule.pending().get() on:click=move |_| {
+                        let tiers = chosen.with_untracked(|c| tiers_of(&all, c));
+                        schedule.dispatch(ScheduleDraw { school_id, subsystem: Subsystem::Enrollment.code().to_owned(), tiers });
+                    }>{move || t("确定公示", "Publish").get(locale.get())}</button>
+                    <CancelButton cancel=move |_| asking.set(false) />
+                </ConfirmDialog>
+            }
+        })}
+        {move || schedule.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+    }
+}
+
+/// A committed draw: its public page, and the run once the public value is drawn.
+#[component]
+fn Committed(draw: DrawSummary, refresh: RwSignal<u32>) -> impl IntoView {
+    let locale = use_locale();
+    let DrawSummary {
+        id,
+        places,
+        entrants,
+        ran,
+    } = draw;
+    let public_value = RwSignal::new(String::new());
+    let run = ServerAction::<RunDraw>::new();
+    let asking = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(run.value().get(), Some(Ok(_))) {
+            asking.set(false);
+            refresh.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <p class=if ran { "tag tag-open" } else { "tag tag-soon" } data-draw-state=if ran { "ran" } else { "committed" }>
+            {move || match (ran, locale.get()) {
+                (true, Locale::Zh) => format!("已派位：{entrants} 人参加，计划 {places} 人。派位结果已成为本校的录取决定，公布后家长可见。"),
+                (true, Locale::En) => format!("Drawn: {entrants} children for {places} places. The result is the school's admission decisions; parents see it once published."),
+                (false, Locale::Zh) => format!("名单已公示并冻结：{entrants} 人参加，计划 {places} 人，等待派位。"),
+                (false, Locale::En) => format!("The list is published and frozen: {entrants} children for {places} places; the draw is still to come."),
+            }}
+        </p>
+        <p>
+            <a href=routes::draw(id) target="_blank" rel="noopener">
+                {move || t("查看派位公示页", "Open the draw's public page").get(locale.get())}
+            </a>
+        </p>
+        {(!ran).then(|| view! {
+            <label for="draw-public-value">{move || t("现场公开数值", "Public value drawn in the room").get(locale.get())}</label>
+            <p class="hint" id="draw-public-value-hint">{move || t(
+                "派位现场由公证人员当场产生的数值（例如摇出的号码），派位前任何人都不知道。",
+                "A value produced in the room by the notary (a number drawn, for example) that nobody knew before.",
+            ).get(locale.get())}</p>
+            <input id="draw-public-value" type="text" aria-describedby="draw-public-value-hint" autocomplete="off"
+                on:input=move |ev| public_value.set(event_target_value(&ev)) />
+            <div class="decision-buttons">
+                <button type="button" class="button button-primary"
+                    disabled=move || public_value.with(|v| v.trim().is_empty())
+                    on:click=move |_| asking.set(true)>
+                    {move || t("开始派位", "Run the draw").get(locale.get())}
+                </button>
+            </div>
+            {move || asking.get().then(|| view! {
+                <ConfirmDialog question="draw-run-question">
+                    <p id="draw-run-question">{move || match locale.get() {
+                        Locale::Zh => format!("用公开数值“{}”派位？派位只能进行一次，结果立即公示。", public_value.get().trim()),
+                        Locale::En => format!("Run the draw with the public value “{}”? It runs once, and its result is public at once.", public_value.get().trim()),
+                    }}</p>
+                    <button type="button" class="button button-primary" data-confirm="run-draw" disabled=move || run.pending().get() on:click=move |_| {
+                        run.dispatch(RunDraw { draw_id: id, public_value: public_value.get_untracked().trim().to_owned() });
+                    }>{move || t("确定派位", "Run it").get(locale.get())}</button>
+                    <CancelButton cancel=move |_| asking.set(false) />
+                </ConfirmDialog>
+            })}
+            {move || run.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+        })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: i32, zh: &str) -> EntryCount {
+        EntryCount {
+            id,
+            name: LocalizedText::new(zh, zh),
+            count: 1,
+        }
+    }
+
+    #[test]
+    fn entries_put_in_one_tier_are_one_tier_named_by_them_in_order() {
+        let entries = [entry(1, "户籍+房产"), entry(2, "户籍"), entry(3, "房产")];
+        let chosen = BTreeMap::from([(1, 1), (2, 3), (3, 1)]);
+        let tiers = tiers_of(&entries, &chosen);
+        assert_eq!(
+            tiers,
+            vec![
+                DrawTierInput {
+                    name: "户籍+房产、房产".into(),
+                    entry_ids: vec![1, 3]
+                },
+                DrawTierInput {
+                    name: "户籍".into(),
+                    entry_ids: vec![2]
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,104 @@
+import { devices } from "@playwright/test";
+import { test, expect, waitForHydration } from "./fixtures";
+import { staffPage } from "./staff";
+
+// The demo's 浮山湾小学 has 6 first-grade places and 9 children who passed review: twins and
+// two more through 本区户籍，有房产, five through 本区户籍，无房产. A school's draw runs once, so
+// the journey runs in one project; the parent is on a phone of their own.
+const SCHOOL = "浮山湾小学";
+
+test.describe("the draw", () => {
+  test("the bureau publishes the list and runs the draw; a parent checks it on a phone", async ({ browser }, testInfo) => {
+    test.skip(testInfo.project.name !== "desktop", "a school's draw runs once: the desktop project runs it, with a phone for the parent");
+    test.setTimeout(90_000);
+
+    const admin = await staffPage(browser, "admin");
+    await admin.goto("/admissions");
+    await waitForHydration(admin);
+    await admin.getByLabel("学校").selectOption({ label: SCHOOL });
+    await admin.getByRole("button", { name: "查看" }).click();
+    await waitForHydration(admin);
+    await expect(admin.locator(".queue-count")).toContainText(`${SCHOOL} · `);
+    await expect(admin.locator(".queue-count")).toContainText("审核通过 9 人");
+    const panel = admin.locator("[data-draw-panel]");
+    await expect(panel).toContainText("本校待录取 9 人，计划 6 人，超过计划");
+
+    // Tiers: property and household first, household only second (as offered).
+    await expect(panel.getByLabel("本区户籍，有房产")).toHaveValue("1");
+    await expect(panel.getByLabel("本区户籍，无房产（随亲属居住或租房）")).toHaveValue("2");
+    await panel.getByRole("button", { name: "公示名单并冻结" }).click();
+    await admin.locator('[data-confirm="commit-draw"]').click();
+    await expect(panel).toContainText("名单已公示并冻结：9 人参加，计划 6 人，等待派位。");
+    // Hand decisions are gone: the draw decides.
+    await expect(admin.getByRole("button", { name: "保存录取决定" })).toBeHidden();
+    await expect(admin.locator("tr[data-candidate]").first()).toContainText("等待派位");
+    const publicPath = await panel.getByRole("link", { name: "查看派位公示页" }).getAttribute("href");
+    expect(publicPath).toMatch(/^\/draws\/\d+$/);
+
+    // A parent opens the public page on their phone, signed in nowhere: the frozen list.
+    const phone = await browser.newContext({ ...devices["Pixel 7"], locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    const parent = await phone.newPage();
+    await parent.goto(publicPath!);
+    await waitForHydration(parent);
+    await expect(parent.getByRole("heading", { level: 1 })).toHaveText(`${SCHOOL}电脑派位（小学一年级入学报名）`);
+    await expect(parent.locator("[data-draw-state]")).toContainText("等待现场派位");
+    const tier1 = parent.locator('[data-tier="1"]');
+    await expect(tier1.getByRole("heading")).toHaveText("第 1 顺位：本区户籍，有房产（4 人）");
+    const twins = tier1.locator("li").filter({ hasText: "多胞胎捆绑" });
+    await expect(twins).toHaveCount(1);
+    await expect(twins.locator(".reference")).toHaveText(/^\d{4}E9000\d{4} \+ \d{4}E9000\d{4}$/);
+    await expect(parent.locator('[data-tier="2"] li')).toHaveCount(5);
+    const fingerprint = (await parent.locator("[data-fingerprint]").textContent())!.trim();
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // Nothing to check before the draw.
+    await expect(parent.getByRole("button", { name: "在本机重新计算并核验" })).toHaveCount(0);
+
+    // The draw, with the number the notary drew.
+    const value = admin.getByLabel("现场公开数值");
+    await expect(admin.getByRole("button", { name: "开始派位" })).toBeDisabled();
+    await value.fill("40517");
+    await admin.getByRole("button", { name: "开始派位" }).click();
+    await expect(admin.locator("#draw-run-question")).toContainText("用公开数值“40517”派位？");
+    await admin.locator('[data-confirm="run-draw"]').click();
+    await expect(panel).toContainText("已派位：9 人参加，计划 6 人。");
+    // Running it again is not offered.
+    await expect(admin.getByLabel("现场公开数值")).toHaveCount(0);
+    const rows = admin.locator("tr[data-candidate]");
+    await expect(rows.filter({ hasText: "未派中（候补）" })).toHaveCount(3);
+    await expect(rows.filter({ hasText: "派位录取" })).toHaveCount(6);
+
+    // The parent reloads: the secret, the public value, the order; tier 1 all admitted.
+    await parent.reload();
+    await waitForHydration(parent);
+    await expect(parent.locator("[data-draw-state]")).toContainText("已完成派位");
+    await expect(parent.locator("[data-public-value]")).toHaveText("40517");
+    await expect(parent.locator("[data-fingerprint]")).toHaveText(fingerprint);
+    await expect(parent.getByRole("heading", { name: "第 2 顺位起的派位顺序" })).toBeVisible();
+    await expect(parent.locator("[data-admitted]")).toHaveText("录取 6 人，候补 3 人。");
+    await expect(tier1.locator("li").filter({ hasText: "录取" })).toHaveCount(3);
+    await expect(parent.locator('[data-tier="2"] li').filter({ hasText: "候补第" })).toHaveCount(3);
+
+    // Checked on the phone, by the same code the server ran.
+    await parent.getByRole("button", { name: "在本机重新计算并核验" }).click();
+    await expect(parent.locator('[data-verdict="matches"]')).toContainText("核验一致");
+
+    // A record whose admitted and waiting were swapped on the way does not check.
+    await parent.route("**/record.json", async (route) => {
+      const response = await route.fetch();
+      const record = await response.json();
+      const last = record.allocation.admitted.pop();
+      record.allocation.admitted.push(record.allocation.waiting.shift());
+      record.allocation.waiting.unshift(last);
+      await route.fulfill({ response, json: record });
+    });
+    await parent.reload();
+    await waitForHydration(parent);
+    await parent.getByRole("button", { name: "在本机重新计算并核验" }).click();
+    const differs = parent.locator('[data-verdict="differs"]');
+    await expect(differs).toContainText("核验不一致");
+    await expect(differs).toContainText("admitted");
+
+    await phone.close();
+    await admin.context().close();
+  });
+});
