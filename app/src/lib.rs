@@ -43,6 +43,7 @@ use crate::{
         },
         review::{ReviewDetailPage, ReviewQueuePage},
         sign_in_problem::SignInProblemPage,
+        slots::SlotsPage,
         staff::{StaffHomePage, StaffSignInPage},
     },
 };
@@ -172,6 +173,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("claims"))
                         view=ClaimsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("bureau"), StaticSegment("slots"))
+                        view=SlotsPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -107,3 +107,84 @@ pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
         .await
         .map_err(to_app_error)
 }
+
+/// A slot as the bureau edits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotAdmin {
+    pub id: i32,
+    /// Local `YYYY-MM-DD`.
+    pub date: String,
+    /// Local `HH:MM`.
+    pub starts: String,
+    /// Local `HH:MM`.
+    pub ends: String,
+    pub capacity: i32,
+    pub booked: i32,
+}
+
+/// A registration point and its slots from today on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointSlots {
+    pub id: i32,
+    pub name: LocalizedText,
+    pub address: LocalizedText,
+    pub slots: Vec<SlotAdmin>,
+}
+
+/// The bureau's registration points with their slots from today on (administrators).
+#[server(prefix = "/api", endpoint = "get_slots")]
+pub async fn get_slots() -> Result<Vec<PointSlots>, AppError> {
+    use crate::server::{Context, services::slots, to_app_error};
+    let cx = Context::current()?;
+    slots::points(cx.db(), &cx.request)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Adds a slot from `starts` to `ends` (local `HH:MM`) with `capacity` places at a point on
+/// every day from `from` to `to` (local `YYYY-MM-DD`), weekends left out when asked;
+/// returns how many were added (a time the point already has is left as it is).
+#[server(prefix = "/api", endpoint = "add_slots")]
+pub async fn add_slots(
+    point_id: i32,
+    from: String,
+    to: String,
+    starts: String,
+    ends: String,
+    capacity: i32,
+    weekends: bool,
+) -> Result<usize, AppError> {
+    use crate::server::{Context, services::slots, to_app_error};
+    let cx = Context::current()?;
+    let days = slots::Days { from, to, weekends };
+    slots::add(
+        cx.db(),
+        &cx.request,
+        point_id,
+        &days,
+        (&starts, &ends),
+        capacity,
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Changes a slot's places, never below those already booked (administrators).
+#[server(prefix = "/api", endpoint = "set_slot_capacity")]
+pub async fn set_slot_capacity(slot_id: i32, capacity: i32) -> Result<(), AppError> {
+    use crate::server::{Context, services::slots, to_app_error};
+    let cx = Context::current()?;
+    slots::set_capacity(cx.db(), &cx.request, slot_id, capacity)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Removes a slot nobody booked (administrators).
+#[server(prefix = "/api", endpoint = "remove_slot")]
+pub async fn remove_slot(slot_id: i32) -> Result<(), AppError> {
+    use crate::server::{Context, services::slots, to_app_error};
+    let cx = Context::current()?;
+    slots::remove(cx.db(), &cx.request, slot_id)
+        .await
+        .map_err(to_app_error)
+}

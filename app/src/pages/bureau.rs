@@ -127,6 +127,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
                 <a class="button" href="/bureau/claims">{move || t("被替换的报名", "Registrations set aside").get(locale.get())}</a>
                 <a class="button" href="/bureau/configuration">{move || t("报名入口与材料", "Entries and materials").get(locale.get())}</a>
                 <a class="button" href="/admissions">{move || t("录取与公布", "Admissions").get(locale.get())}</a>
+                <a class="button" href="/bureau/slots">{move || t("现场登记预约时段", "Appointment slots").get(locale.get())}</a>
                 <a class="button" href="/catchment">{move || t("学区查询（公开）", "Catchment look-up (public)").get(locale.get())}</a>
             </p>
             <div aria-live="assertive">{errors}</div>

@@ -13,4 +13,5 @@ pub mod not_found;
 pub mod registrations;
 pub mod review;
 pub mod sign_in_problem;
+pub mod slots;
 pub mod staff;

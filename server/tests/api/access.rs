@@ -328,6 +328,30 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             point_finds_nothing,
         ),
         ("get_bureau_schools", vec![], admin_only),
+        ("get_slots", vec![], admin_only),
+        (
+            "add_slots",
+            vec![
+                ("point_id", "999999".into()),
+                ("from", "2099-01-05".into()),
+                ("to", "2099-01-09".into()),
+                ("starts", "09:00".into()),
+                ("ends", "10:00".into()),
+                ("capacity", "5".into()),
+                ("weekends", "false".into()),
+            ],
+            admin_finds_nothing,
+        ),
+        (
+            "set_slot_capacity",
+            vec![("slot_id", "999999".into()), ("capacity", "5".into())],
+            admin_finds_nothing,
+        ),
+        (
+            "remove_slot",
+            vec![("slot_id", "999999".into())],
+            admin_finds_nothing,
+        ),
         (
             "set_school_capacity",
             vec![

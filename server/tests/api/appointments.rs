@@ -206,3 +206,185 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         423
     );
 }
+
+/// The bureau's slots as `get_slots` lists them, for the first point.
+async fn listed_slots(admin: &Browser) -> Vec<Value> {
+    let points: Value = admin
+        .call("get_slots", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    points[0]["slots"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_bureau_edits_slots_never_below_what_families_booked() {
+    use chrono::{Datelike, Duration, Utc, Weekday};
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let point = registration_point::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a demo point")
+        .id
+        .to_string();
+    // The Monday of the week after next, in the bureau's time (UTC+8), and that week.
+    let today = (Utc::now() + Duration::hours(8)).date_naive();
+    let monday = today + Duration::days(14 - i64::from(today.weekday().num_days_from_monday()));
+    assert_eq!(monday.weekday(), Weekday::Mon);
+    let sunday = monday + Duration::days(6);
+    let add = |weekends: &str, capacity: &str| {
+        let (point, from, to) = (point.clone(), monday.to_string(), sunday.to_string());
+        let (weekends, capacity) = (weekends.to_owned(), capacity.to_owned());
+        let admin = &admin;
+        async move {
+            admin
+                .call(
+                    "add_slots",
+                    &[
+                        ("point_id", point.as_str()),
+                        ("from", &from),
+                        ("to", &to),
+                        ("starts", "18:00"),
+                        ("ends", "19:30"),
+                        ("capacity", &capacity),
+                        ("weekends", &weekends),
+                    ],
+                )
+                .await
+        }
+    };
+    let added = add("false", "2").await;
+    assert_eq!(added.status(), 200);
+    assert_eq!(
+        added.json::<Value>().await.expect("json"),
+        json!(5),
+        "Monday to Friday"
+    );
+    // The same days again: nothing twice; with weekends, the two days missing.
+    assert_eq!(
+        add("false", "2").await.json::<Value>().await.expect("json"),
+        json!(0)
+    );
+    assert_eq!(
+        add("true", "2").await.json::<Value>().await.expect("json"),
+        json!(2)
+    );
+    // What cannot be a slot is refused with every reason, in Chinese.
+    let bad = admin
+        .call(
+            "add_slots",
+            &[
+                ("point_id", point.as_str()),
+                ("from", "2020-01-01"),
+                ("to", "不是日期"),
+                ("starts", "10:00"),
+                ("ends", "09:00"),
+                ("capacity", "0"),
+                ("weekends", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let text = bad.text().await.expect("text");
+    for reason in [
+        "请选择日期",
+        "结束时间应晚于开始时间",
+        "1 到 500",
+        "开始日期已经过去",
+    ] {
+        assert!(text.contains(reason), "{reason}: {text}");
+    }
+
+    let evening = listed_slots(&admin)
+        .await
+        .into_iter()
+        .filter(|s| s["starts"] == "18:00")
+        .collect::<Vec<_>>();
+    assert_eq!(evening.len(), 7);
+    assert_eq!(evening[0]["date"], monday.to_string());
+    assert_eq!(evening[0]["ends"], "19:30");
+    let slot = evening[0]["id"].as_i64().expect("id").to_string();
+    let spare = evening[1]["id"].as_i64().expect("id").to_string();
+
+    // Two families book Monday evening.
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let other = app.confirmed_parent("demo-zhang-wei").await;
+    let (mine, _) = submitted(&app, &father, &child_id("20191105", 421)).await;
+    let (theirs, _) = submitted(&app, &other, &child_id("20191106", 423)).await;
+    make_entry_migrant(&app).await;
+    let slot_id: i32 = slot.parse().expect("id");
+    assert_eq!(book(&father, mine, slot_id).await.status(), 200);
+    assert_eq!(book(&other, theirs, slot_id).await.status(), 200);
+
+    // Fewer places than bookings, or removing it, is refused; more places are fine.
+    let capacity = |id: &str, n: &str| {
+        let admin = &admin;
+        let (id, n) = (id.to_owned(), n.to_owned());
+        async move {
+            admin
+                .call(
+                    "set_slot_capacity",
+                    &[("slot_id", id.as_str()), ("capacity", n.as_str())],
+                )
+                .await
+        }
+    };
+    let fewer = capacity(&slot, "1").await;
+    assert_eq!(fewer.status(), 422);
+    assert!(fewer.text().await.expect("text").contains("已有 2 户预约"));
+    assert_eq!(capacity(&slot, "2").await.status(), 200);
+    assert_eq!(capacity(&slot, "5").await.status(), 200);
+    let removed = admin
+        .call("remove_slot", &[("slot_id", slot.as_str())])
+        .await;
+    assert_eq!(removed.status(), 422);
+    assert!(removed.text().await.expect("text").contains("不能删除"));
+    let row = appointment_slot::Entity::find_by_id(slot_id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("still there");
+    assert_eq!((row.capacity, row.booked), (5, 2));
+
+    // A slot nobody booked goes; the parent is offered the rest.
+    assert_eq!(
+        admin
+            .call("remove_slot", &[("slot_id", spare.as_str())])
+            .await
+            .status(),
+        200
+    );
+    let listed = listed_slots(&admin).await;
+    assert!(
+        listed
+            .iter()
+            .all(|s| s["id"].as_i64().map(|i| i.to_string()) != Some(spare.clone()))
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|s| s["id"].as_i64() == Some(i64::from(slot_id)) && s["booked"] == 2)
+    );
+    let offered = options(&father, mine).await;
+    let offered: Vec<i64> = offered["slots"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["id"].as_i64()).collect())
+        .unwrap_or_default();
+    assert!(!offered.contains(&spare.parse::<i64>().expect("id")));
+
+    // Each change is in the audit log.
+    use app::server::entities::audit_log;
+    let actions: Vec<String> = audit_log::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for action in ["slots.add", "slot.capacity", "slot.remove"] {
+        assert!(actions.iter().any(|a| a == action), "{action}");
+    }
+}

@@ -42,6 +42,12 @@ coded! {
         AppointmentCancel = "appointment.cancel",
         /// Point staff checked a family in.
         AppointmentCheckIn = "appointment.check_in",
+        /// The bureau added appointment slots at a registration point.
+        SlotsAdd = "slots.add",
+        /// The bureau changed a slot's places.
+        SlotCapacity = "slot.capacity",
+        /// The bureau removed a slot nobody had booked.
+        SlotRemove = "slot.remove",
         /// The bureau allowed or stopped full ID numbers in exports.
         BureauExportFullIds = "bureau.export_full_ids",
         /// An entry was created or changed.

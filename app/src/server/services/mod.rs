@@ -12,3 +12,4 @@ pub mod notify;
 pub mod prefill;
 pub mod registrations;
 pub mod review;
+pub mod slots;
