@@ -17,6 +17,7 @@ mod m20261201_000011_upload_limits;
 mod m20261201_000012_set_aside;
 mod m20261201_000013_sealed_columns;
 mod m20261202_000014_draws;
+mod m20261203_000015_registration_grade;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_set_aside::Migration),
             Box::new(m20261201_000013_sealed_columns::Migration),
             Box::new(m20261202_000014_draws::Migration),
+            Box::new(m20261203_000015_registration_grade::Migration),
         ]
     }
 }

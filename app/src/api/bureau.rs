@@ -71,6 +71,19 @@ pub struct Statistics {
     pub per_entry: Vec<Count>,
     /// Submissions per day (local `MM-DD`).
     pub per_day: Vec<Count>,
+    /// Transfers per school and grade, against the places of that grade.
+    pub transfers: Vec<GradeStat>,
+}
+
+/// A school's transfers into one grade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradeStat {
+    pub school: LocalizedText,
+    /// The grade asked for; none when a transfer was submitted before grades were kept.
+    pub grade: Option<i32>,
+    pub capacity: Option<i32>,
+    pub registrations: u64,
+    pub admitted: u64,
 }
 
 /// One audit row as the bureau reads it.

@@ -300,6 +300,15 @@ pub fn StatisticsPage() -> impl IntoView {
                             let states: Vec<_> = s.per_state.iter().filter(|c| c.count > 0).map(|c| (c.label.get(l).to_owned(), c.count, None)).collect();
                             let entries: Vec<_> = s.per_entry.iter().map(|c| (c.label.get(l).to_owned(), c.count, None)).collect();
                             let days: Vec<_> = s.per_day.iter().map(|c| (c.label.get(l).to_owned(), c.count, None)).collect();
+                            let transfers: Vec<_> = s.transfers.iter().map(|x| {
+                                let grade = match (x.grade, l) {
+                                    (Some(g), Locale::Zh) => format!("{g}年级"),
+                                    (Some(g), Locale::En) => format!("grade {g}"),
+                                    (None, l) => t("年级未填", "grade not given").get(l).to_owned(),
+                                };
+                                (format!("{} · {grade}", x.school.get(l)), x.registrations, x.capacity.and_then(|c| u64::try_from(c).ok()))
+                            }).collect();
+                            let no_transfers = transfers.is_empty();
                             view! {
                                 <div class="big-numbers">
                                     <p><strong data-figure="registrations">{total}</strong>{move || t("已提交报名（一年级）", "submitted (first grade)").get(locale.get())}</p>
@@ -308,6 +317,12 @@ pub fn StatisticsPage() -> impl IntoView {
                                 </div>
                                 <h2>{move || t("各校报名与计划（红：超出，黄：九成以上）", "Per school against places (red: over, amber: 90 %+)").get(locale.get())}</h2>
                                 <Bars rows=schools title=t("各校报名人数与计划", "Registrations per school").get(l).to_owned() />
+                                <h2>{move || t("转学：各校各年级报名与计划", "Transfers per school and grade against places").get(locale.get())}</h2>
+                                {if no_transfers {
+                                    view! { <p class="hint" data-transfers="0">{move || t("还没有转学报名，也没有设置转学计划。", "No transfers yet, and no transfer places set.").get(locale.get())}</p> }.into_any()
+                                } else {
+                                    view! { <Bars rows=transfers title=t("转学各校各年级报名人数与计划", "Transfers per school and grade").get(l).to_owned() /> }.into_any()
+                                }}
                                 <h2>{move || t("按状态", "By state").get(locale.get())}</h2>
                                 <Bars rows=states title=t("按状态", "By state").get(l).to_owned() />
                                 <h2>{move || t("按报名入口", "By entry").get(locale.get())}</h2>

@@ -867,6 +867,7 @@ pub async fn ensure_demo_draw(
                 child_name: Set(Some((*name).to_owned())),
                 hand_entered: Set(false),
                 reviewed_at: Set(Some(now)),
+                grade: Set(Some(1)),
                 ..Default::default()
             }
             .insert(db)

@@ -470,3 +470,119 @@ async fn the_bureau_configures_entries_materials_and_exports() {
         .expect("json");
     assert_eq!(config["export_full_ids"], true);
 }
+
+#[tokio::test]
+async fn transfers_are_counted_per_grade_against_that_grades_places() {
+    use crate::registrations::{answers, child_id, entry_and_school, save, section_version};
+    let app = spawn_app().await;
+    let admin = app.staff("admin").await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "transfer-local").await;
+    let child = child_id("20180301", 431);
+    let created = parent
+        .call(
+            "create_registration",
+            &[
+                ("subsystem", "transfer"),
+                ("entry_id", entry.to_string().as_str()),
+                ("school_id", school.to_string().as_str()),
+                ("child_id_number", child.as_str()),
+            ],
+        )
+        .await;
+    let status = created.status();
+    let created: Value = created.json().await.expect("json");
+    assert_eq!(status, 200, "{created}");
+    let id = i32::try_from(created.as_i64().expect("id")).expect("fits");
+    let mut version = 0;
+    for section in ["child", "household", "residence", "guardian"] {
+        let mut data = answers(section);
+        if section == "child" {
+            data["current_school"] = json!("李沧区实验小学");
+            data["target_grade"] = json!("3");
+        }
+        let base = section_version(&parent, id, section).await;
+        let saved: Value = save(&parent, id, section, base, data, true)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(saved["Saved"]["status"], "Completed", "{section}: {saved}");
+        version = saved["Saved"]["registration_version"]
+            .as_i64()
+            .expect("version");
+    }
+    let submitted = parent
+        .call(
+            "submit_registration",
+            &[
+                ("id", id.to_string().as_str()),
+                ("base_version", version.to_string().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        submitted.status(),
+        200,
+        "{}",
+        submitted.text().await.unwrap_or_default()
+    );
+    let row = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(
+        row.grade,
+        Some(3),
+        "the grade asked for is kept beside the sealed answers"
+    );
+
+    // Places for grades 3 and 4; the transfer counts against grade 3 only.
+    for (grade, places) in [("3", "5"), ("4", "2")] {
+        let set = admin
+            .call(
+                "set_school_capacity",
+                &[
+                    ("school_id", school.to_string().as_str()),
+                    ("subsystem", "transfer"),
+                    ("grade", grade),
+                    ("capacity", places),
+                ],
+            )
+            .await;
+        assert_eq!(set.status(), 200);
+    }
+    let figures: Value = admin
+        .call("get_statistics", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let transfers = figures["transfers"].as_array().cloned().unwrap_or_default();
+    let of = |grade: i64| {
+        transfers
+            .iter()
+            .find(|t| t["school"]["zh"] == "市南区第一实验小学" && t["grade"] == grade)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        (of(3)["registrations"].clone(), of(3)["capacity"].clone()),
+        (json!(1), json!(5))
+    );
+    assert_eq!(
+        (of(4)["registrations"].clone(), of(4)["capacity"].clone()),
+        (json!(0), json!(2))
+    );
+    // First grade's figures do not count the transfer.
+    let first = figures["per_school"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["name"]["zh"] == "市南区第一实验小学")
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(first["registrations"], 0);
+}

@@ -70,7 +70,7 @@ pub async fn view(browser: &Browser, id: i32) -> Value {
     response.json().await.expect("json")
 }
 
-async fn save(
+pub(crate) async fn save(
     browser: &Browser,
     id: i32,
     section: &str,
@@ -86,7 +86,7 @@ async fn save(
         .await
 }
 
-fn answers(section: &str) -> Value {
+pub(crate) fn answers(section: &str) -> Value {
     match section {
         "child" => json!({ "name": "张子涵", "ethnicity": "01", "contact_phone": "13800000001" }),
         "household" => {

@@ -42,6 +42,8 @@ pub struct Model {
     /// The state it had when it was set aside for the bureau (a claim by a parent the
     /// household register confirms); given back if the bureau restores it.
     pub set_aside_from: Option<RegistrationState>,
+    /// The grade it is for, kept at submission: 1 for enrollment, the transfer's grade.
+    pub grade: Option<i32>,
 }
 
 impl std::fmt::Debug for Model {

@@ -2,7 +2,7 @@
 //! catchment look-up), collection and review windows, home-page notices, statistics and
 //! the audit log. Every change is audited; only the bureau's own administrators reach it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sea_orm::{
@@ -14,8 +14,8 @@ use sea_orm::{
 use crate::server::infra::search::like_text;
 use crate::{
     api::bureau::{
-        AuditRow, CatchmentMatch, CatchmentRow, Count, SchoolAdmin, SchoolStat, Statistics,
-        WindowView,
+        AuditRow, CatchmentMatch, CatchmentRow, Count, GradeStat, SchoolAdmin, SchoolStat,
+        Statistics, WindowView,
     },
     domain::{RegistrationState, StaffRole, Subsystem},
     error::FieldProblem,
@@ -502,12 +502,16 @@ pub async fn statistics(
         .filter(registration::Column::State.ne(RegistrationState::Deleted))
         .all(db)
         .await?;
-    let capacities = school_capacity::Entity::find()
+    let all_capacities = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
-        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
         .all(db)
         .await?;
+    let capacities: Vec<&school_capacity::Model> = all_capacities
+        .iter()
+        .filter(|c| c.subsystem == Subsystem::Enrollment)
+        .collect();
     let counted = counted_states();
+    let transfers = transfer_figures(&schools, &rows, &all_capacities, &counted);
     let per_school = schools
         .iter()
         .map(|s| {
@@ -570,7 +574,55 @@ pub async fn statistics(
                 count,
             })
             .collect(),
+        transfers,
     })
+}
+
+/// Transfers per school and grade: every grade with places or registrations, in school
+/// and grade order.
+fn transfer_figures(
+    schools: &[school::Model],
+    rows: &[registration::Model],
+    capacities: &[school_capacity::Model],
+    counted: &[RegistrationState],
+) -> Vec<GradeStat> {
+    let mut figures = Vec::new();
+    for school in schools {
+        let mine: Vec<&registration::Model> = rows
+            .iter()
+            .filter(|r| r.school_id == school.id && r.subsystem == Subsystem::Transfer)
+            .filter(|r| counted.contains(&r.state))
+            .collect();
+        let mut grades: BTreeSet<Option<i32>> = mine.iter().map(|r| r.grade).collect();
+        grades.extend(
+            capacities
+                .iter()
+                .filter(|c| c.school_id == school.id && c.subsystem == Subsystem::Transfer)
+                .map(|c| Some(c.grade)),
+        );
+        for grade in grades {
+            let of_grade = mine.iter().filter(|r| r.grade == grade);
+            figures.push(GradeStat {
+                school: LocalizedText::new(&school.name_zh, &school.name_en),
+                grade,
+                capacity: grade.and_then(|g| {
+                    capacities
+                        .iter()
+                        .find(|c| {
+                            c.school_id == school.id
+                                && c.subsystem == Subsystem::Transfer
+                                && c.grade == g
+                        })
+                        .map(|c| c.capacity)
+                }),
+                registrations: of_grade.clone().count() as u64,
+                admitted: of_grade
+                    .filter(|r| r.state == RegistrationState::Admitted)
+                    .count() as u64,
+            });
+        }
+    }
+    figures
 }
 
 /// The audit rows a bureau's administrator reads: those by the bureau's staff (its own,

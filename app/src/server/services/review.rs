@@ -856,7 +856,7 @@ pub async fn resubmit(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    let (child_name, hand_entered) = registrations::ready_to_send(db, &row, now).await?;
+    let facts = registrations::ready_to_send(db, &row, now).await?;
     let txn = db.begin().await?;
     let moved = registrations::change(row.id, Some(base_version), now)
         .col_expr(registration::Column::State, Expr::value(next))
@@ -864,8 +864,15 @@ pub async fn resubmit(
             registration::Column::ChangeRequest,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(registration::Column::ChildName, Expr::value(child_name))
-        .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
+        .col_expr(
+            registration::Column::ChildName,
+            Expr::value(facts.child_name),
+        )
+        .col_expr(
+            registration::Column::HandEntered,
+            Expr::value(facts.hand_entered),
+        )
+        .col_expr(registration::Column::Grade, Expr::value(facts.grade))
         .filter(registration::Column::State.eq(state))
         .exec(&txn)
         .await?;

@@ -10,7 +10,7 @@ use super::queries::{
 };
 use crate::{
     domain::{
-        RegistrationState, SectionData, SectionKind,
+        RegistrationState, SectionData, SectionKind, Subsystem,
         sections::{self, SectionContext},
     },
     error::FieldProblem,
@@ -19,15 +19,23 @@ use crate::{
     },
 };
 
+/// What a registration sent to the school keeps beside its sealed answers.
+pub(crate) struct Facts {
+    pub child_name: Option<String>,
+    pub hand_entered: bool,
+    /// 1 for enrollment, the grade a transfer asks for.
+    pub grade: Option<i32>,
+}
+
 /// Whether a registration can go to the school — submitted the first time or sent back
 /// after changes: every required section answered without a problem and every required
 /// document uploaded; else every problem at once. Gives what the reviewers' queue shows of
-/// it: the child's name and whether any answer was typed by hand.
+/// it: the child's name, whether any answer was typed by hand, and the grade.
 pub(crate) async fn ready_to_send(
     db: &impl ConnectionTrait,
     row: &registration::Model,
     now: DateTime<Utc>,
-) -> Result<(Option<String>, bool), ServiceError> {
+) -> Result<Facts, ServiceError> {
     let stored = sections_of(db, row.id).await?;
     let problems = problems_of(db, row, &stored.answers, now).await?;
     if !problems.is_empty() {
@@ -40,7 +48,20 @@ pub(crate) async fn ready_to_send(
     if !missing.is_empty() {
         return Err(ServiceError::Invalid(missing));
     }
-    Ok(review_facts(&stored))
+    let (child_name, hand_entered) = review_facts(&stored);
+    let grade = match row.subsystem {
+        Subsystem::Enrollment => Some(1),
+        Subsystem::Transfer => stored
+            .answers
+            .get(&SectionKind::Child)
+            .and_then(|d| d.get(sections::field::child::TARGET_GRADE))
+            .and_then(|g| g.trim().parse::<i32>().ok()),
+    };
+    Ok(Facts {
+        child_name,
+        hand_entered,
+        grade,
+    })
 }
 
 /// Checks every required section (信息确认): each problem with its section.
@@ -103,15 +124,22 @@ pub async fn submit(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    let (child_name, hand_entered) = ready_to_send(db, &row, now).await?;
+    let facts = ready_to_send(db, &row, now).await?;
     let done = super::change(row.id, Some(base_version), now)
         .col_expr(
             registration::Column::State,
             Expr::value(RegistrationState::Submitted),
         )
         .col_expr(registration::Column::SubmittedAt, Expr::value(now))
-        .col_expr(registration::Column::ChildName, Expr::value(child_name))
-        .col_expr(registration::Column::HandEntered, Expr::value(hand_entered))
+        .col_expr(
+            registration::Column::ChildName,
+            Expr::value(facts.child_name),
+        )
+        .col_expr(
+            registration::Column::HandEntered,
+            Expr::value(facts.hand_entered),
+        )
+        .col_expr(registration::Column::Grade, Expr::value(facts.grade))
         .filter(registration::Column::State.eq(RegistrationState::Draft))
         .exec(db)
         .await?;
