@@ -8,6 +8,7 @@
 pub mod api;
 pub mod browser;
 pub mod components;
+pub mod display;
 pub mod domain;
 pub mod error;
 pub mod i18n;
@@ -24,7 +25,7 @@ use leptos_router::{
 };
 
 use crate::{
-    components::LanguageSwitch,
+    components::{LanguageSwitch, TextSizeSwitch},
     i18n::{LocaleContext, initial_locale, t},
     pages::{
         admissions::AdmissionsPageView,
@@ -53,9 +54,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     server::infra::security::provide_request_nonce();
     let locale = initial_locale();
+    let text_size = display::initial_text_size();
     view! {
         <!DOCTYPE html>
-        <html lang=locale.tag()>
+        <html lang=locale.tag() class=text_size.class()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -84,6 +86,9 @@ pub fn App() -> impl IntoView {
     let title_locale = ArcRwSignal::new(initial_locale());
     let locale = RwSignal::from(title_locale.clone());
     provide_context(LocaleContext(locale));
+    provide_context(display::TextSizeContext(RwSignal::new(
+        display::initial_text_size(),
+    )));
     // A page restored from the back/forward cache may show data that has since changed
     // (submitted, deleted, edited elsewhere): read it again from the server.
     Effect::new(move |_| {
@@ -102,7 +107,10 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">
                     {move || t("入学报名", "School enrollment").get(locale.get())}
                 </a>
-                <LanguageSwitch />
+                <span class="header-switches">
+                    <TextSizeSwitch />
+                    <LanguageSwitch />
+                </span>
             </header>
             <main id="main">
                 <Routes fallback=NotFoundPage>

@@ -84,6 +84,11 @@ pub fn language(locale: Locale) -> String {
     format!("/lang/{}", locale.tag())
 }
 
+/// Sets the text size without JavaScript, then returns to the page.
+pub fn text_size(size: crate::display::TextSize) -> String {
+    format!("/text/{}", size.tag())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
     App,
+    display::{TEXT_COOKIE, TextSize},
     i18n::{LOCALE_COOKIE, Locale, LocalizedText},
     server::{
         AppState, Clock, HostApp,
@@ -503,6 +504,7 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/lang/{tag}", get(set_language))
+        .route("/text/{size}", get(set_text_size))
         .route(
             "/sso/callback",
             get(auth_routes::sso_callback_get).post(auth_routes::sso_callback_post),
@@ -619,11 +621,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Sets the language cookie without JavaScript, then returns to the page the switch was on.
 async fn set_language(Path(tag): Path<String>, headers: HeaderMap) -> Response {
     let locale = Locale::from_tag(&tag).unwrap_or_default();
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(same_site_path)
-        .unwrap_or_else(|| "/".to_owned());
+    let back = back_to(&headers);
     let cookie = format!(
         "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         locale.tag()
@@ -631,12 +629,39 @@ async fn set_language(Path(tag): Path<String>, headers: HeaderMap) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }
 
+/// Sets the text-size cookie (长辈模式) without JavaScript, then returns to the page the
+/// switch was on.
+async fn set_text_size(Path(tag): Path<String>, headers: HeaderMap) -> Response {
+    let size = TextSize::from_tag(&tag).unwrap_or_default();
+    let cookie = format!(
+        "{TEXT_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        size.tag()
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&back_to(&headers)),
+    )
+        .into_response()
+}
+
+/// Where a switch returns to: the referring page when it is on this site, else home.
+fn back_to(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(same_site_path)
+        .unwrap_or_else(|| "/".to_owned())
+}
+
 /// The path and query of a referring URL, only if it is a plain local path (no open redirect).
 fn same_site_path(referer: &str) -> Option<String> {
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path = &after_scheme[after_scheme.find('/')?..];
-    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/lang/"))
-        .then(|| path.to_owned())
+    (path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/lang/")
+        && !path.starts_with("/text/"))
+    .then(|| path.to_owned())
 }
 
 #[cfg(test)]
@@ -652,5 +677,6 @@ mod tests {
         assert_eq!(same_site_path("https://evil.cn//evil.cn/x"), None);
         assert_eq!(same_site_path("https://host"), None);
         assert_eq!(same_site_path("http://host/lang/en"), None);
+        assert_eq!(same_site_path("http://host/text/large"), None);
     }
 }

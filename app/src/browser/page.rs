@@ -1,6 +1,50 @@
-//! The document the application runs in: its language and its focused element.
+//! The document the application runs in: its language, its text size and its focused
+//! element.
 
-use crate::i18n::{LOCALE_COOKIE, Locale};
+use crate::{
+    display::{LARGE_CLASS, TEXT_COOKIE, TextSize},
+    i18n::{LOCALE_COOKIE, Locale},
+};
+
+/// Whether `<html>` carries a class (the server wrote it from a cookie).
+pub fn document_has_class(class: &str) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .is_some_and(|e| e.class_list().contains(class))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = class;
+        false
+    }
+}
+
+/// Sets the document's text size and remembers it for a year (a cookie the server reads on
+/// the next request).
+pub fn remember_text_size(size: TextSize) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(root) = document.document_element() {
+                let _ = root
+                    .class_list()
+                    .toggle_with_force(LARGE_CLASS, size == TextSize::Large);
+            }
+            if let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() {
+                let _ = html.set_cookie(&format!(
+                    "{TEXT_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                    size.tag()
+                ));
+            }
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (size, TEXT_COOKIE, LARGE_CLASS);
+}
 
 /// The language the server wrote on `<html lang>`, read back when the page wakes up so
 /// that the browser starts in the language the server rendered.

@@ -6,6 +6,7 @@ mod error_panel;
 mod language_switch;
 mod loading;
 mod session;
+mod text_size_switch;
 
 pub use dialog::{CancelButton, ConfirmDialog};
 pub use done_note::done_note;
@@ -13,3 +14,4 @@ pub use error_panel::ErrorPanel;
 pub use language_switch::LanguageSwitch;
 pub use loading::{LoadFailed, Loading};
 pub use session::{SignInRequired, SignOutButton};
+pub use text_size_switch::TextSizeSwitch;
