@@ -190,6 +190,18 @@ pub struct ReviewDetail {
     /// The household register knows the child but does not name the registrant as a
     /// parent: every answer was typed by hand and the relationship needs the documents.
     pub guardian_unconfirmed: bool,
+    /// The same account's other registrations for the same school, subsystem and year:
+    /// twins and siblings, drawn together in a draw.
+    pub siblings: Vec<SiblingLink>,
+}
+
+/// A sibling's registration, as the reviewer reaches it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiblingLink {
+    pub id: i32,
+    pub reference: String,
+    pub child_name: String,
+    pub state: RegistrationState,
 }
 
 /// One thing the school asked to change, named for the parent.

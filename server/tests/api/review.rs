@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::{
     documents::{jpeg, upload},
     helpers::{Browser, Options, TestApp, spawn_app, spawn_app_with},
-    registrations::{child_id, create, entry_and_school, fill_all, view},
+    registrations::{TWIN_1, TWIN_2, child_id, create, entry_and_school, fill_all, view},
 };
 
 /// A local-property registration of the first demo school, filled in and submitted by
@@ -1080,4 +1080,36 @@ async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothin
             .status(),
         403
     );
+}
+
+#[tokio::test]
+async fn a_reviewer_sees_twins_linked_and_only_those_sent_to_the_school() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-zhang-wei").await;
+    let (first, _) = submitted(&app, &father, TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let alone: Value = detail(&reviewer, first).await.json().await.expect("json");
+    assert_eq!(
+        alone["siblings"],
+        json!([]),
+        "the twin is not submitted yet"
+    );
+
+    let (second, _) = submitted(&app, &father, TWIN_2).await;
+    // Another family's child at the same school is no sibling.
+    let other = app.confirmed_parent("demo-chen-jing").await;
+    submitted(&app, &other, &child_id("20200618", 441)).await;
+    let linked: Value = detail(&reviewer, first).await.json().await.expect("json");
+    let siblings = linked["siblings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(siblings.len(), 1, "{linked}");
+    assert_eq!(siblings[0]["id"], second);
+    assert_eq!(siblings[0]["state"], "Submitted");
+    assert!(
+        siblings[0]["child_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{siblings:?}"
+    );
+    let back: Value = detail(&reviewer, second).await.json().await.expect("json");
+    assert_eq!(back["siblings"][0]["id"], first);
 }

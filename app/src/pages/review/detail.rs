@@ -85,6 +85,29 @@ fn Detail(d: ReviewDetail, refresh: RwSignal<u32>) -> impl IntoView {
                     ).get(locale.get())}
                 </p>
             })}
+            {(!d.siblings.is_empty()).then(|| {
+                let siblings = d.siblings.clone();
+                let count = siblings.len();
+                view! {
+                    <div class="callout" role="note" data-siblings=count>
+                        <p>{move || t(
+                            "同一账号为本校同批次报名的兄弟姐妹（多胞胎）：派位时作为一个整体，同时录取或同时不录取。",
+                            "Siblings (twins) registered for this school by the same account: a draw takes them together, all admitted or none.",
+                        ).get(locale.get())}</p>
+                        <ul>
+                            {siblings.into_iter().map(|s| {
+                                let state = s.state;
+                                view! {
+                                    <li data-sibling=s.reference.clone()>
+                                        <a href=routes::review(s.id)>{s.child_name.clone()}" · "{s.reference.clone()}</a>
+                                        " "<span class=state_class(state)>{move || state.label().get(locale.get())}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })}
             {decision}
             <div class="review-columns">
                 <div class="review-answers">

@@ -20,7 +20,7 @@ use crate::{
     api::{
         review::{
             BulkOutcome, QUEUE_PAGE_SIZE, QueuePage, QueueQuery, QueueRow, QueueSort,
-            RequestedItem, ReviewDetail, ReviewField, ReviewSection, TimelineEntry,
+            RequestedItem, ReviewDetail, ReviewField, ReviewSection, SiblingLink, TimelineEntry,
         },
         staff::PlaceOption,
     },
@@ -502,7 +502,37 @@ pub async fn detail(
         can_decide,
         guardian_unconfirmed: crate::server::services::prefill::guardian_unconfirmed(db, row.id)
             .await?,
+        siblings: siblings_of(db, &row).await?,
     })
+}
+
+/// The same account's other registrations for the same school, subsystem and school year,
+/// once sent to the school: twins and siblings, linked for the reviewer.
+async fn siblings_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<Vec<SiblingLink>, ServiceError> {
+    Ok(registration::Entity::find()
+        .filter(registration::Column::AccountId.eq(row.account_id))
+        .filter(registration::Column::SchoolId.eq(row.school_id))
+        .filter(registration::Column::Subsystem.eq(row.subsystem))
+        .filter(registration::Column::SchoolYear.eq(row.school_year))
+        .filter(registration::Column::Id.ne(row.id))
+        .filter(
+            registration::Column::State
+                .is_not_in([RegistrationState::Draft, RegistrationState::Deleted]),
+        )
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| SiblingLink {
+            id: r.id,
+            reference: r.reference,
+            child_name: r.child_name.unwrap_or_default(),
+            state: r.state,
+        })
+        .collect())
 }
 
 /// A decision as the reviewer's form sends it.
