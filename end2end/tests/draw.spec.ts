@@ -86,9 +86,9 @@ test.describe("the draw", () => {
     await parent.route("**/record.json", async (route) => {
       const response = await route.fetch();
       const record = await response.json();
-      const last = record.allocation.admitted.pop();
-      record.allocation.admitted.push(record.allocation.waiting.shift());
-      record.allocation.waiting.unshift(last);
+      const last = record.admitted.pop();
+      record.admitted.push(record.waiting.shift());
+      record.waiting.unshift(last);
       await route.fulfill({ response, json: record });
     });
     await parent.reload();

@@ -43,18 +43,18 @@ test.describe("large text (长辈模式)", () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.goto("/");
     await waitForHydration(page);
-    const standard = await fontSize(page, "main p");
+    const standard = await fontSize(page, "body");
     expect(standard).toBeLessThan(18);
 
     await page.getByRole("link", { name: "大字" }).click();
     await expect(page.getByRole("link", { name: "标准字" })).toBeVisible();
-    const large = await fontSize(page, "main p");
+    const large = await fontSize(page, "body");
     expect(large).toBeGreaterThanOrEqual(20);
     await expectLargeAndFitting(page);
 
     // Remembered: the server renders the next page large, before any script runs.
     await page.goto("/catchment?q=香港花园");
-    expect(await fontSize(page, "main p")).toBe(large);
+    expect(await fontSize(page, "body")).toBe(large);
     await waitForHydration(page);
     await expect(page.locator('[data-community="香港花园"]')).toContainText("市南区第一实验小学");
     await expectLargeAndFitting(page);
@@ -74,7 +74,7 @@ test.describe("large text (长辈模式)", () => {
     // And back to standard in one tap.
     await page.getByRole("link", { name: "标准字" }).click();
     await expect(page.getByRole("link", { name: "大字" })).toBeVisible();
-    expect(await fontSize(page, "main label")).toBeLessThan(18);
+    expect(await fontSize(page, "body")).toBeLessThan(18);
   });
 
   test("the switch works before the page is interactive", async ({ browser }) => {
@@ -84,7 +84,7 @@ test.describe("large text (长辈模式)", () => {
     await page.getByRole("link", { name: "大字" }).click();
     await expect(page).toHaveURL(/\/catchment$/);
     await expect(page.getByRole("link", { name: "标准字" })).toBeVisible();
-    expect(await fontSize(page, "main p")).toBeGreaterThanOrEqual(20);
+    expect(await fontSize(page, "body")).toBeGreaterThanOrEqual(20);
     await context.close();
   });
 });

@@ -201,7 +201,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <div class="decision-buttons" hidden=!by_hand>
+        {by_hand.then(|| view! { <div class="decision-buttons">
             <button type="button" class="button" on:click=move |_| choices.update(|c| c.values_mut().for_each(|o| *o = Some(AdmissionOutcome::Admitted)))>
                 {move || t("全部选为录取", "Admit all").get(locale.get())}
             </button>
@@ -209,7 +209,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 let decisions = choices.with_untracked(|c| c.iter().filter_map(|(id, o)| o.map(|o| (*id, o.code().to_owned()))).collect());
                 save.dispatch(DecideAdmissions { school_id, decisions });
             }>{move || t("保存录取决定", "Save decisions").get(locale.get())}</button>
-        </div>
+        </div> })}
         {move || save.value().get().map(|r| match r {
             Ok(n) => view! { <p class="tag tag-open" role="status" data-saved=n>{move || match locale.get() {
                 Locale::Zh => format!("已保存 {n} 条"),
