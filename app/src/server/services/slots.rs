@@ -161,8 +161,8 @@ fn plan(
     if !(1..=MAX_CAPACITY).contains(&capacity) {
         problems.push(FieldProblem::new(
             "capacity",
-            &format!("每个时段可预约人数应在 1 到 {MAX_CAPACITY} 之间。"),
-            &format!("A slot takes 1 to {MAX_CAPACITY} families."),
+            format!("每个时段可预约人数应在 1 到 {MAX_CAPACITY} 之间。"),
+            format!("A slot takes 1 to {MAX_CAPACITY} families."),
         ));
     }
     if let Some(from) = from
@@ -184,8 +184,8 @@ fn plan(
         } else if (to - from).num_days() >= MAX_DAYS {
             problems.push(FieldProblem::new(
                 "to",
-                &format!("一次最多安排 {MAX_DAYS} 天。"),
-                &format!("At most {MAX_DAYS} days at a time."),
+                format!("一次最多安排 {MAX_DAYS} 天。"),
+                format!("At most {MAX_DAYS} days at a time."),
             ));
         }
     }
