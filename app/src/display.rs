@@ -34,11 +34,8 @@ impl TextSize {
 
     /// Finds the text-size cookie in a `Cookie` header; standard when absent.
     pub fn from_cookie_header(header: &str) -> Self {
-        header
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == TEXT_COOKIE)
-            .and_then(|(_, value)| Self::from_tag(value))
+        crate::i18n::cookie_value(header, TEXT_COOKIE)
+            .and_then(Self::from_tag)
             .unwrap_or_default()
     }
 
@@ -74,14 +71,8 @@ pub fn use_text_size() -> RwSignal<TextSize> {
 pub fn initial_text_size() -> TextSize {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .headers
-                    .get(http::header::COOKIE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(TextSize::from_cookie_header)
-            })
+        crate::i18n::request_cookies()
+            .map(|header| TextSize::from_cookie_header(&header))
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]

@@ -38,11 +38,8 @@ impl Locale {
 
     /// Finds the language cookie in a `Cookie` header; Chinese when absent.
     pub fn from_cookie_header(header: &str) -> Self {
-        header
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == LOCALE_COOKIE)
-            .and_then(|(_, value)| Self::from_tag(value))
+        cookie_value(header, LOCALE_COOKIE)
+            .and_then(Self::from_tag)
             .unwrap_or_default()
     }
 
@@ -123,19 +120,34 @@ pub fn use_locale() -> RwSignal<Locale> {
         .unwrap_or_else(|| RwSignal::new(Locale::default()))
 }
 
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
+/// The `Cookie` header of the request being rendered (on the server).
+#[cfg(feature = "ssr")]
+pub fn request_cookies() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+}
+
 /// The language the page starts in: from the request's cookie on the server, from the
 /// `lang` attribute the server wrote on the client, so that both agree.
 pub fn initial_locale() -> Locale {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .headers
-                    .get(http::header::COOKIE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(Locale::from_cookie_header)
-            })
+        request_cookies()
+            .map(|header| Locale::from_cookie_header(&header))
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]

@@ -888,21 +888,13 @@ pub async fn resubmit(
     }
     let facts = registrations::ready_to_send(db, &row, now).await?;
     let txn = db.begin().await?;
-    let moved = registrations::change(row.id, Some(base_version), now)
+    let moved = facts
+        .kept_by(registrations::change(row.id, Some(base_version), now))
         .col_expr(registration::Column::State, Expr::value(next))
         .col_expr(
             registration::Column::ChangeRequest,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(
-            registration::Column::ChildName,
-            Expr::value(facts.child_name),
-        )
-        .col_expr(
-            registration::Column::HandEntered,
-            Expr::value(facts.hand_entered),
-        )
-        .col_expr(registration::Column::Grade, Expr::value(facts.grade))
         .filter(registration::Column::State.eq(state))
         .exec(&txn)
         .await?;

@@ -27,6 +27,25 @@ pub(crate) struct Facts {
     pub grade: Option<i32>,
 }
 
+impl Facts {
+    /// `update` also writing these facts.
+    pub(crate) fn kept_by(
+        self,
+        update: sea_orm::UpdateMany<registration::Entity>,
+    ) -> sea_orm::UpdateMany<registration::Entity> {
+        update
+            .col_expr(
+                registration::Column::ChildName,
+                Expr::value(self.child_name),
+            )
+            .col_expr(
+                registration::Column::HandEntered,
+                Expr::value(self.hand_entered),
+            )
+            .col_expr(registration::Column::Grade, Expr::value(self.grade))
+    }
+}
+
 /// Whether a registration can go to the school — submitted the first time or sent back
 /// after changes: every required section answered without a problem and every required
 /// document uploaded; else every problem at once. Gives what the reviewers' queue shows of
@@ -125,21 +144,13 @@ pub async fn submit(
         return Err(ServiceError::Conflict);
     }
     let facts = ready_to_send(db, &row, now).await?;
-    let done = super::change(row.id, Some(base_version), now)
+    let done = facts
+        .kept_by(super::change(row.id, Some(base_version), now))
         .col_expr(
             registration::Column::State,
             Expr::value(RegistrationState::Submitted),
         )
         .col_expr(registration::Column::SubmittedAt, Expr::value(now))
-        .col_expr(
-            registration::Column::ChildName,
-            Expr::value(facts.child_name),
-        )
-        .col_expr(
-            registration::Column::HandEntered,
-            Expr::value(facts.hand_entered),
-        )
-        .col_expr(registration::Column::Grade, Expr::value(facts.grade))
         .filter(registration::Column::State.eq(RegistrationState::Draft))
         .exec(db)
         .await?;
