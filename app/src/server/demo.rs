@@ -768,9 +768,15 @@ pub async fn ensure_demo_draw(
         server::{
             entities::{parent_account, registration, school_capacity},
             infra::crypto,
+            services::registrations::slot_key,
         },
     };
     use sea_orm::{ColumnTrait, QueryFilter};
+    // A resident ID number from its first 17 digits.
+    let with_check = |first17: String| {
+        let check = char::from(check_character(first17.as_bytes()));
+        format!("{first17}{check}")
+    };
     let Some(bureau) = demo_bureau(db).await? else {
         return Ok(false);
     };
@@ -822,11 +828,7 @@ pub async fn ensure_demo_draw(
         let Some(entry) = entries.iter().find(|e| e.code == entry_code) else {
             continue;
         };
-        let parent_id = format!("37020219850{family}01{:03}", 100 + family);
-        let parent_id = format!(
-            "{parent_id}{}",
-            char::from(check_character(parent_id.as_bytes()))
-        );
+        let parent_id = with_check(format!("37020219850{family}01{:03}", 100 + family));
         let account = parent_account::ActiveModel {
             host_issuer: Set("demo-draw".into()),
             host_subject: Set(format!("demo-draw-family-{family}")),
@@ -843,11 +845,7 @@ pub async fn ensure_demo_draw(
         .await?;
         for (slot, name) in (1_usize..).zip(children.iter()) {
             child += 1;
-            let first17 = format!("370202{born}0415{:03}", 200 + child);
-            let number = format!(
-                "{first17}{}",
-                char::from(check_character(first17.as_bytes()))
-            );
+            let number = with_check(format!("370202{born}0415{:03}", 200 + child));
             registration::ActiveModel {
                 reference: Set(format!("{}E9000{child:04}", window.school_year)),
                 account_id: Set(account.id),
@@ -857,7 +855,7 @@ pub async fn ensure_demo_draw(
                 school_id: Set(school.id),
                 child_id_number: Set(crypto::seal(&number)?),
                 active_child_key: Set(Some(crypto::blind(&number)?)),
-                active_slot: Set(Some(format!("{}:{slot}", account.id))),
+                active_slot: Set(Some(slot_key(account.id, slot))),
                 state: Set(RegistrationState::ReviewPassed),
                 version: Set(1),
                 created_at: Set(now),

@@ -2,7 +2,7 @@
 //! catchment look-up), collection and review windows, home-page notices, statistics and
 //! the audit log. Every change is audited; only the bureau's own administrators reach it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sea_orm::{
@@ -593,28 +593,21 @@ fn transfer_figures(
             .filter(|r| r.school_id == school.id && r.subsystem == Subsystem::Transfer)
             .filter(|r| counted.contains(&r.state))
             .collect();
-        let mut grades: BTreeSet<Option<i32>> = mine.iter().map(|r| r.grade).collect();
-        grades.extend(
-            capacities
-                .iter()
-                .filter(|c| c.school_id == school.id && c.subsystem == Subsystem::Transfer)
-                .map(|c| Some(c.grade)),
-        );
-        for grade in grades {
+        // Each grade with places, then each grade asked for without places.
+        let mut grades: BTreeMap<Option<i32>, Option<i32>> = capacities
+            .iter()
+            .filter(|c| c.school_id == school.id && c.subsystem == Subsystem::Transfer)
+            .map(|c| (Some(c.grade), Some(c.capacity)))
+            .collect();
+        for registration in &mine {
+            grades.entry(registration.grade).or_insert(None);
+        }
+        for (grade, capacity) in grades {
             let of_grade = mine.iter().filter(|r| r.grade == grade);
             figures.push(GradeStat {
                 school: LocalizedText::new(&school.name_zh, &school.name_en),
                 grade,
-                capacity: grade.and_then(|g| {
-                    capacities
-                        .iter()
-                        .find(|c| {
-                            c.school_id == school.id
-                                && c.subsystem == Subsystem::Transfer
-                                && c.grade == g
-                        })
-                        .map(|c| c.capacity)
-                }),
+                capacity,
                 registrations: of_grade.clone().count() as u64,
                 admitted: of_grade
                     .filter(|r| r.state == RegistrationState::Admitted)
