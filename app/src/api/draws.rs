@@ -52,24 +52,35 @@ pub struct DrawView {
     pub commitment: String,
     /// Local time, `YYYY-MM-DD HH:MM`.
     pub scheduled_at: String,
+    /// How long a parent has to accept a place the draw offers, from the publication (or
+    /// from the offer, for places moved down the waiting list).
+    pub answer_hours: i32,
     pub result: Option<DrawResultView>,
 }
 
 /// Commits a school's draw: freezes the list of registrations that passed review, in the
-/// bureau's tiers, and publishes its fingerprint and the commitment to a secret
-/// (administrators).
+/// bureau's tiers, and publishes its fingerprint and the commitment to a secret, with how
+/// long parents will have to accept a place (`answer_hours`, 72 unless given; administrators).
 #[server(prefix = "/api", endpoint = "schedule_draw", input = server_fn::codec::Json)]
 pub async fn schedule_draw(
     school_id: i32,
     subsystem: String,
     tiers: Vec<DrawTierInput>,
+    answer_hours: Option<u32>,
 ) -> Result<DrawView, AppError> {
     use crate::server::{Context, services::draws, to_app_error};
     let cx = Context::current()?;
     let subsystem = Subsystem::from_code(subsystem.trim()).ok_or(AppError::NotFound)?;
-    draws::schedule(cx.db(), &cx.request, school_id, subsystem, tiers)
-        .await
-        .map_err(to_app_error)
+    draws::schedule(
+        cx.db(),
+        &cx.request,
+        school_id,
+        subsystem,
+        tiers,
+        answer_hours,
+    )
+    .await
+    .map_err(to_app_error)
 }
 
 /// Runs a committed draw with the public value drawn in the room (administrators); once.

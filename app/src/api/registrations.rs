@@ -14,6 +14,7 @@ use crate::{
     },
     domain::{
         RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem,
+        admission::OfferAnswer,
         materials::MaterialItem,
         provenance::{Provenance, RegistrySource},
         review::ChangeRequest,
@@ -138,6 +139,19 @@ pub struct RegistrationView {
     pub provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
     /// The documents this registration needs (材料), with the photos uploaded for each.
     pub materials: Vec<MaterialItem>,
+    /// The place a draw offered, to accept or decline before its deadline (录取确认).
+    pub offer: Option<OfferView>,
+}
+
+/// A place a draw offered the registration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferView {
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub deadline: String,
+    pub answer: Option<OfferAnswer>,
+    pub answered_at: Option<String>,
+    /// Still to answer, and in time.
+    pub open: bool,
 }
 
 /// The registries of this installation and the parent's decision about them.
@@ -391,6 +405,17 @@ pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppEr
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
     registrations::delete(cx.db(), cx.caller(), id, base_version, cx.now())
+        .await
+        .map_err(to_app_error)
+}
+
+/// Accepts or declines the place a draw offered the registration, before the deadline
+/// (the registrant). A declined place goes to the next on the waiting list.
+#[server(prefix = "/api", endpoint = "answer_offer")]
+pub async fn answer_offer(id: i32, accept: bool) -> Result<OfferView, AppError> {
+    use crate::server::{Context, services::offers, to_app_error};
+    let cx = Context::current()?;
+    offers::answer(cx.db(), &cx.request, id, accept)
         .await
         .map_err(to_app_error)
 }

@@ -23,3 +23,27 @@ impl AdmissionOutcome {
         }
     }
 }
+
+coded! {
+    /// A parent's answer to a place a draw offered (录取确认); none while the offer is open.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum OfferAnswer {
+        Accepted = "accepted",
+        Declined = "declined",
+        /// The deadline passed without an answer: the place went down the waiting list.
+        Expired = "expired",
+    }
+}
+
+impl OfferAnswer {
+    pub fn label(self) -> Text {
+        match self {
+            Self::Accepted => t("已接受学位", "Place accepted"),
+            Self::Declined => t("已放弃学位", "Place declined"),
+            Self::Expired => t(
+                "逾期未确认，学位已放弃",
+                "Not answered in time: the place was given up",
+            ),
+        }
+    }
+}

@@ -35,6 +35,9 @@ coded! {
         /// Held by an account the household register does not confirm, and claimed by a parent
         /// it does: passed to the bureau, which decides which claim stands.
         SetAside = "set_aside",
+        /// A place a draw offered, declined by the parent or not answered in time: it went
+        /// down the waiting list.
+        PlaceDeclined = "place_declined",
     }
 }
 
@@ -58,6 +61,7 @@ impl RegistrationState {
             Self::NotAdmitted => t("未录取", "Not admitted"),
             Self::Deleted => t("已删除", "Deleted"),
             Self::SetAside => t("已交教体局处理", "Passed to the bureau"),
+            Self::PlaceDeclined => t("已放弃学位", "Place given up"),
         }
     }
 
@@ -103,6 +107,10 @@ impl RegistrationState {
             Self::SetAside => t(
                 "户籍登记确认的孩子父母已为孩子报名，您的这份报名已交教体局处理，教体局会与您联系。如有疑问，请联系教体局。",
                 "A parent confirmed by the household register has registered this child. This registration was passed to the bureau, which will contact you. Questions: contact the bureau.",
+            ),
+            Self::PlaceDeclined => t(
+                "学位已放弃，已按候补顺序让给下一位。请联系教体局了解统筹安排。",
+                "The place was given up and offered to the next on the waiting list. Contact the bureau about the placement.",
             ),
         }
     }

@@ -277,6 +277,11 @@ coded! {
         Resubmitted = "resubmitted",
         Admitted = "admitted",
         NotAdmitted = "not_admitted",
+        /// A place offered from a draw's waiting list (候补递补).
+        PlaceOffered = "place_offered",
+        PlaceAccepted = "place_accepted",
+        PlaceDeclined = "place_declined",
+        PlaceExpired = "place_expired",
     }
 }
 
@@ -308,6 +313,16 @@ impl TimelineKind {
             Self::Resubmitted => t("已提交修改", "Changes sent"),
             Self::Admitted => t("录取结果：已录取", "Admission result: admitted"),
             Self::NotAdmitted => t("录取结果：未录取", "Admission result: not admitted"),
+            Self::PlaceOffered => t(
+                "候补递补：获得学位，请确认",
+                "Moved up from the waiting list: a place is offered",
+            ),
+            Self::PlaceAccepted => t("已确认接受学位", "Place accepted"),
+            Self::PlaceDeclined => t("已放弃学位", "Place declined"),
+            Self::PlaceExpired => t(
+                "逾期未确认，学位已放弃",
+                "Not answered in time: the place was given up",
+            ),
         }
     }
 }
@@ -387,6 +402,7 @@ mod tests {
                             | RegistrationState::SetAside
                             | RegistrationState::Admitted
                             | RegistrationState::NotAdmitted
+                            | RegistrationState::PlaceDeclined
                     ));
                 }
                 Err(_) => prop_assert!(!stage.waiting_states().contains(&state)),
@@ -470,7 +486,12 @@ impl QueueFilter {
             Self::WaitingFirst => &[S::Submitted, S::Resubmitted],
             Self::WaitingSecond => &[S::FirstReviewPassed],
             Self::ChangesRequested => &[S::ChangesRequested],
-            Self::Passed => &[S::ReviewPassed, S::Admitted, S::NotAdmitted],
+            Self::Passed => &[
+                S::ReviewPassed,
+                S::Admitted,
+                S::NotAdmitted,
+                S::PlaceDeclined,
+            ],
             Self::Rejected => &[S::Rejected],
             Self::All => &[
                 S::Submitted,
@@ -481,6 +502,7 @@ impl QueueFilter {
                 S::Rejected,
                 S::Admitted,
                 S::NotAdmitted,
+                S::PlaceDeclined,
             ],
         }
     }

@@ -52,6 +52,7 @@ fn Draw(draw: DrawView) -> impl IntoView {
         fingerprint,
         commitment,
         scheduled_at,
+        answer_hours,
         result,
     } = draw;
     let title = move || match locale.get() {
@@ -104,6 +105,11 @@ fn Draw(draw: DrawView) -> impl IntoView {
                 <dd class="hash" data-fingerprint=fingerprint.clone()>{fingerprint.clone()}</dd>
                 <dt>{move || t("密钥承诺值（SHA-256）", "Commitment to the secret (SHA-256)").get(locale.get())}</dt>
                 <dd class="hash" data-commitment=commitment.clone()>{commitment.clone()}</dd>
+                <dt>{move || t("录取确认期限", "Time to accept a place").get(locale.get())}</dt>
+                <dd data-answer-hours=answer_hours>{move || match locale.get() {
+                    Locale::Zh => format!("{answer_hours} 小时（逾期未确认的学位按候补顺序递补）"),
+                    Locale::En => format!("{answer_hours} hours (places not accepted in time go down the waiting list)"),
+                }}</dd>
                 <dt>{move || t("算法版本", "Algorithm").get(locale.get())}</dt>
                 <dd>{version}</dd>
             </dl>

@@ -262,6 +262,43 @@ pub fn allocate(places: u32, tiers: &[Tier], seed: [u8; 32]) -> Allocation {
     allocation
 }
 
+/// The waiting list as units, in its order: each unit of the frozen list at the place its
+/// children hold on the waiting list (siblings stay together, as they were drawn).
+pub fn waiting_units(tiers: &[Tier], waiting: &[String]) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    for reference in waiting {
+        if units.iter().any(|u| u.0.contains(reference)) {
+            continue;
+        }
+        if let Some(unit) = tiers
+            .iter()
+            .flat_map(|t| &t.units)
+            .find(|u| u.0.contains(reference))
+        {
+            units.push(unit.clone());
+        }
+    }
+    units
+}
+
+/// Who is offered the places a decline or an expiry frees, by the draw's own rule: down the
+/// waiting list in order, a unit whose children all fit in the places left is offered them;
+/// any other keeps its place on the list, and the next unit may still take the places left.
+pub fn move_up(waiting: &[Unit], free: usize) -> Vec<Unit> {
+    let mut left = free;
+    let mut offered = Vec::new();
+    for unit in waiting {
+        if unit.size() <= left {
+            left -= unit.size();
+            offered.push(unit.clone());
+        }
+        if left == 0 {
+            break;
+        }
+    }
+    offered
+}
+
 /// A draw as it is published and exported: every input, and what they give.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {

@@ -237,3 +237,36 @@ fn a_record_survives_its_json_export() {
     assert_eq!(back, record);
     verify(&back).expect("checks");
 }
+
+#[test]
+fn the_waiting_list_keeps_siblings_as_one_unit_in_list_order() {
+    let tiers = tiers();
+    let waiting: Vec<String> = ["QD-0014", "QD-0011", "QD-0012", "QD-0010"]
+        .iter()
+        .map(|r| (*r).to_owned())
+        .collect();
+    assert_eq!(
+        waiting_units(&tiers, &waiting),
+        vec![
+            unit(&["QD-0014"]),
+            unit(&["QD-0011", "QD-0012"]),
+            unit(&["QD-0010"])
+        ]
+    );
+}
+
+#[test]
+fn a_freed_place_goes_down_the_list_to_the_first_unit_that_fits() {
+    let waiting = vec![
+        unit(&["QD-0011", "QD-0012"]),
+        unit(&["QD-0014"]),
+        unit(&["QD-0010"]),
+    ];
+    // One place: the twins do not fit and keep their place; the next child takes it.
+    assert_eq!(move_up(&waiting, 1), vec![unit(&["QD-0014"])]);
+    // Two places: the twins, first on the list, take both.
+    assert_eq!(move_up(&waiting, 2), vec![unit(&["QD-0011", "QD-0012"])]);
+    assert_eq!(move_up(&waiting, 3).len(), 2);
+    assert!(move_up(&waiting, 0).is_empty());
+    assert!(move_up(&[], 4).is_empty());
+}

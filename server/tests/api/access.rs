@@ -296,6 +296,11 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             parents_find_nothing,
         ),
         (
+            "answer_offer",
+            vec![("id", a_main.clone()), ("accept", "false".into())],
+            owner_only,
+        ),
+        (
             "decide_registry_consent",
             vec![("id", a_main.clone()), ("grant", "false".into())],
             owner_only,

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::spawn_app,
+    helpers::{Browser, TestApp, spawn_app},
     registrations::{TWIN_1, TWIN_2, child_id, entry_and_school},
     review::{passed, submitted},
 };
@@ -175,6 +175,27 @@ fn record_of(view: &Value) -> draw::Record {
     }
 }
 
+/// Four families at the first demo school, each submitted: the Zhang twins (one unit of
+/// the draw) and three children; each family's parent and registrations (id, version).
+async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
+    let zhang = app.confirmed_parent("demo-zhang-wei").await;
+    let twins = vec![
+        submitted(app, &zhang, TWIN_1).await,
+        submitted(app, &zhang, TWIN_2).await,
+    ];
+    let mut families = vec![(zhang, twins)];
+    for (n, subject) in ["demo-li-na", "demo-wang-qiang", "demo-liu-fang"]
+        .into_iter()
+        .enumerate()
+    {
+        let parent = app.confirmed_parent(subject).await;
+        let child = child_id("20200601", 101 + u32::try_from(n).expect("small"));
+        let registration = submitted(app, &parent, &child).await;
+        families.push((parent, vec![registration]));
+    }
+    families
+}
+
 async fn problem(response: reqwest::Response) -> String {
     response.text().await.unwrap_or_default()
 }
@@ -182,20 +203,11 @@ async fn problem(response: reqwest::Response) -> String {
 #[tokio::test]
 async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record_checks() {
     let app = spawn_app().await;
-    // Four families at the first demo school: the Zhang twins (one unit) and three children.
-    let zhang = app.confirmed_parent("demo-zhang-wei").await;
-    let mut registrations = vec![
-        submitted(&app, &zhang, TWIN_1).await,
-        submitted(&app, &zhang, TWIN_2).await,
-    ];
-    for (n, subject) in ["demo-li-na", "demo-wang-qiang", "demo-liu-fang"]
+    let registrations: Vec<(i32, i64)> = four_families(&app)
+        .await
         .into_iter()
-        .enumerate()
-    {
-        let parent = app.confirmed_parent(subject).await;
-        let child = child_id("20200601", 101 + u32::try_from(n).expect("small"));
-        registrations.push(submitted(&app, &parent, &child).await);
-    }
+        .flat_map(|(_, submitted)| submitted)
+        .collect();
     let (entry, school) = entry_and_school(&app, "local-property").await;
     let admin = app.staff("admin").await;
     let schedule = |tiers: Value| {
@@ -357,4 +369,279 @@ async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record
         .map(|a| a.action)
         .collect();
     assert_eq!(audit, ["draw.schedule", "draw.run"]);
+}
+
+#[tokio::test]
+async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once_with_two_publishers()
+ {
+    use std::collections::{HashMap, HashSet};
+
+    use app::server::{
+        entities::{offer, outbox, parent_message, registration, review_event},
+        services::offers,
+    };
+    use chrono::Utc;
+    use sea_orm::PaginatorTrait;
+
+    let app = spawn_app().await;
+    let families = four_families(&app).await;
+    for (id, version) in families.iter().flat_map(|(_, r)| r) {
+        passed(&app, *id, *version).await;
+    }
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let admin = app.staff("admin").await;
+    let capacity = admin
+        .call(
+            "set_school_capacity",
+            &[
+                ("school_id", &school.to_string()),
+                ("subsystem", "enrollment"),
+                ("grade", "1"),
+                ("capacity", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(capacity.status(), 200);
+    let schedule = |hours: u32| {
+        let admin = &admin;
+        async move {
+            admin
+                .call_json(
+                    "schedule_draw",
+                    &json!({
+                        "school_id": school,
+                        "subsystem": "enrollment",
+                        "tiers": [{ "name": "户籍+房产", "entry_ids": [entry] }],
+                        "answer_hours": hours,
+                    }),
+                )
+                .await
+        }
+    };
+    let never = schedule(0).await;
+    assert_eq!(never.status(), 422);
+    assert!(problem(never).await.contains("1 到 720"));
+    let committed: Value = schedule(48).await.json().await.expect("json");
+    assert_eq!(committed["answer_hours"], 48, "{committed}");
+    let draw_id = committed["id"].as_i64().expect("id").to_string();
+    let ran = admin
+        .call(
+            "run_draw",
+            &[("draw_id", draw_id.as_str()), ("public_value", "40517")],
+        )
+        .await;
+    assert_eq!(ran.status(), 200);
+    let record = record_of(&ran.json::<Value>().await.expect("json"));
+
+    // Who is who: each reference's registration and parent.
+    let ids: HashMap<i32, usize> = families
+        .iter()
+        .enumerate()
+        .flat_map(|(family, (_, r))| r.iter().map(move |(id, _)| (*id, family)))
+        .collect();
+    let rows = registration::Entity::find()
+        .filter(registration::Column::Id.is_in(ids.keys().copied()))
+        .all(&app.db)
+        .await
+        .expect("query");
+    let of: HashMap<String, (i32, usize)> = rows
+        .iter()
+        .map(|r| (r.reference.clone(), (r.id, ids[&r.id])))
+        .collect();
+    let parent = |reference: &str| &families[of[reference].1].0;
+    let answer = |reference: &str, accept: bool| {
+        let (id, _) = of[reference];
+        let browser = parent(reference);
+        async move {
+            browser
+                .call(
+                    "answer_offer",
+                    &[("id", &id.to_string()), ("accept", &accept.to_string())],
+                )
+                .await
+        }
+    };
+
+    // Published at once: the admitted are offered their places until a deadline, the
+    // waiting told their place on the list.
+    let local_now = Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let published = admin
+        .call(
+            "schedule_publication",
+            &[
+                ("school_id", &school.to_string()),
+                ("subsystem", "enrollment"),
+                ("publish_at", &local_now),
+            ],
+        )
+        .await;
+    assert_eq!(published.status(), 200);
+    for reference in &record.allocation.admitted {
+        let mine = crate::registrations::view(parent(reference), of[reference].0).await;
+        assert_eq!(mine["state"], "Admitted", "{mine}");
+        assert_eq!(mine["offer"]["open"], true, "{mine}");
+        assert!(
+            mine["offer"]["deadline"]
+                .as_str()
+                .is_some_and(|d| d.len() == 16)
+        );
+    }
+    for (n, reference) in record.allocation.waiting.iter().enumerate() {
+        let mine = crate::registrations::view(parent(reference), of[reference].0).await;
+        assert_eq!(mine["state"], "NotAdmitted", "{mine}");
+        assert!(mine["offer"].is_null());
+        let told = parent_message::Entity::find()
+            .filter(parent_message::Column::RegistrationId.eq(of[reference].0))
+            .filter(parent_message::Column::BodyZh.contains(format!("候补名单第 {} 位", n + 1)))
+            .count(&app.db)
+            .await
+            .expect("count");
+        assert_eq!(told, 1, "{reference} is told its place on the list");
+    }
+
+    // Only the registrant answers; an admitted single child's parent declines, once.
+    let twins: HashSet<i32> = families[0].1.iter().map(|(id, _)| *id).collect();
+    let single = record
+        .allocation
+        .admitted
+        .iter()
+        .find(|r| !twins.contains(&of[r.as_str()].0))
+        .expect("three places for twins and three children admit a single child")
+        .clone();
+    let (single_id, single_family) = of[&single];
+    let stranger = &families[(single_family % 3) + 1].0;
+    let refused = stranger
+        .call(
+            "answer_offer",
+            &[("id", &single_id.to_string()), ("accept", "false")],
+        )
+        .await;
+    assert_eq!(refused.status(), 404);
+    assert_eq!(answer(&single, false).await.status(), 200);
+    let again = answer(&single, true).await;
+    assert_eq!(again.status(), 422);
+    assert!(problem(again).await.contains("已经有了答复"));
+    let mine = crate::registrations::view(parent(&single), single_id).await;
+    assert_eq!(mine["state"], "PlaceDeclined", "{mine}");
+
+    // The place goes down the list by the draw's rule: the first unit that fits in one place.
+    let waiting = draw::waiting_units(&record.tiers, &record.allocation.waiting);
+    let first_move = draw::move_up(&waiting, 1);
+    let offered_to = |units: &[draw::Unit]| -> HashSet<i32> {
+        units
+            .iter()
+            .flat_map(|u| u.references().iter().map(|r| of[r.as_str()].0))
+            .collect()
+    };
+    let admitted: HashSet<i32> = record
+        .allocation
+        .admitted
+        .iter()
+        .map(|r| of[r.as_str()].0)
+        .collect();
+    let moved = |rows: Vec<offer::Model>| -> HashSet<i32> {
+        rows.into_iter()
+            .map(|o| o.registration_id)
+            .filter(|id| !admitted.contains(id))
+            .collect()
+    };
+    let offers_now = offer::Entity::find().all(&app.db).await.expect("query");
+    assert_eq!(moved(offers_now), offered_to(&first_move));
+
+    // Another admitted child's parent accepts.
+    let keeper = record
+        .allocation
+        .admitted
+        .iter()
+        .find(|r| **r != single)
+        .expect("another admitted")
+        .clone();
+    assert_eq!(answer(&keeper, true).await.status(), 200);
+    let mine = crate::registrations::view(parent(&keeper), of[&keeper].0).await;
+    assert_eq!(mine["state"], "Admitted");
+    assert_eq!(mine["offer"]["answer"], "Accepted", "{mine}");
+    assert_eq!(mine["offer"]["open"], false);
+
+    // Past every deadline, two publishers at once: each open offer expires once, and the
+    // two places left (three, one accepted) go once to the units never offered one.
+    let open = offer::Entity::find()
+        .filter(offer::Column::Answer.is_null())
+        .count(&app.db)
+        .await
+        .expect("count");
+    let later = Utc::now() + chrono::Duration::hours(49);
+    let (a, b) = tokio::join!(
+        offers::settle_due(&app.db, later),
+        offers::settle_due(&app.db, later)
+    );
+    assert_eq!(
+        u64::try_from(a.expect("round") + b.expect("round")).expect("fits"),
+        open
+    );
+    assert_eq!(offers::settle_due(&app.db, later).await.expect("round"), 0);
+    let never_offered: Vec<draw::Unit> = waiting
+        .iter()
+        .filter(|u| !first_move.contains(u))
+        .cloned()
+        .collect();
+    let second_move = draw::move_up(&never_offered, 2);
+    let still_open: HashSet<i32> = offer::Entity::find()
+        .filter(offer::Column::Answer.is_null())
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|o| o.registration_id)
+        .collect();
+    assert_eq!(still_open, offered_to(&second_move));
+    for id in &still_open {
+        let row = registration::Entity::find_by_id(*id)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("row");
+        assert_eq!(row.state.code(), "admitted");
+    }
+
+    // Each move told once: one timeline step and one SMS a child moved up.
+    let moved_up = offered_to(&first_move).len() + offered_to(&second_move).len();
+    let steps = review_event::Entity::find()
+        .filter(review_event::Column::Kind.eq("place_offered"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(usize::try_from(steps).expect("fits"), moved_up);
+    let sms = outbox::Entity::find()
+        .filter(outbox::Column::Body.contains("候补递补"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(usize::try_from(sms).expect("fits"), moved_up);
+    let expired = review_event::Entity::find()
+        .filter(review_event::Column::Kind.eq("place_expired"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(expired, open);
+    let audit: Vec<String> = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.starts_with("offer."))
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        audit.iter().filter(|a| *a == "offer.answer").count(),
+        2,
+        "{audit:?}"
+    );
+    assert_eq!(
+        audit.iter().filter(|a| *a == "offer.expire").count(),
+        1,
+        "one worker expired them, the other found nothing: {audit:?}"
+    );
 }

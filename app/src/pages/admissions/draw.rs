@@ -89,6 +89,7 @@ fn Tiers(
             .collect::<BTreeMap<i32, usize>>(),
     );
     let schedule = ServerAction::<ScheduleDraw>::new();
+    let answer_hours = RwSignal::new(String::from("72"));
     let asking = RwSignal::new(false);
     Effect::new(move |_| {
         if matches!(schedule.value().get(), Some(Ok(_))) {
@@ -144,6 +145,16 @@ fn Tiers(
                 }).collect_view()}
             </tbody>
         </table>
+        <p class="field">
+            <label for="draw-answer-hours">{move || t("录取家长确认期限（小时）", "Hours parents have to accept a place").get(locale.get())}</label>
+            <input id="draw-answer-hours" type="number" inputmode="numeric" min="1" max="720"
+                prop:value=move || answer_hours.get()
+                on:input=move |ev| answer_hours.set(event_target_value(&ev)) />
+            <span class="hint">{move || t(
+                "从公布结果（或候补递补）起计算；逾期未确认视为放弃，学位按候补顺序递补。",
+                "Counted from the publication (or from a waiting-list offer); a place not accepted in time goes down the waiting list.",
+            ).get(locale.get())}</span>
+        </p>
         <div class="decision-buttons">
             <button type="button" class="button button-primary" disabled=places.is_none() on:click=move |_| asking.set(true)>
                 {move || t("公示名单并冻结", "Publish and freeze the list").get(locale.get())}
@@ -159,7 +170,14 @@ fn Tiers(
                     ).get(locale.get())}</p>
                     <button type="button" class="button button-primary" data-confirm="commit-draw" disabled=move || schedule.pending().get() on:click=move |_| {
                         let tiers = chosen.with_untracked(|c| tiers_of(&all, c));
-                        schedule.dispatch(ScheduleDraw { school_id, subsystem: Subsystem::Enrollment.code().to_owned(), tiers });
+                        // What cannot be read as hours is sent as 0, which the server names.
+                        let hours = answer_hours.with_untracked(|h| h.trim().parse::<u32>().unwrap_or(0));
+                        schedule.dispatch(ScheduleDraw {
+                            school_id,
+                            subsystem: Subsystem::Enrollment.code().to_owned(),
+                            tiers,
+                            answer_hours: Some(hours),
+                        });
                     }>{move || t("确定公示", "Publish").get(locale.get())}</button>
                     <CancelButton cancel=move |_| asking.set(false) />
                 </ConfirmDialog>

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading,
-    progress::{ChangeRequestPanel, ReviewTimeline},
+    progress::{ChangeRequestPanel, OfferPanel, ReviewTimeline},
     read_registration, use_registration_id,
 };
 use crate::components::{CancelButton, ConfirmDialog};
@@ -93,6 +93,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             <h1 id="tasks-heading">{move || t("报名信息", "Registration").get(locale.get())}</h1>
             <RegistrationHeader r=r.clone() />
             <ChangeRequestPanel r=r.clone() />
+            <OfferPanel r=r.clone() />
             <p class="progress" data-progress=format!("{completed}/{total}")>
                 {move || match locale.get() {
                     Locale::Zh => format!("已完成 {completed}/{total}"),

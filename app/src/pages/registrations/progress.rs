@@ -5,10 +5,10 @@ use leptos::prelude::*;
 
 use crate::components::{CancelButton, ConfirmDialog};
 use crate::{
-    api::registrations::{RegistrationView, ResubmitRegistration},
+    api::registrations::{AnswerOffer, RegistrationView, ResubmitRegistration},
     components::ErrorPanel,
     domain::{RegistrationState, review::TimelineKind},
-    i18n::{t, use_locale},
+    i18n::{Locale, t, use_locale},
     routes,
 };
 
@@ -94,6 +94,89 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
     })
 }
 
+/// A place a draw offered: accept or decline before the deadline (录取确认), then what was
+/// answered.
+#[component]
+pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    let id = r.id;
+    let school = r.school.clone();
+    let answer = ServerAction::<AnswerOffer>::new();
+    let declining = RwSignal::new(false);
+    let done = move || matches!(answer.value().get(), Some(Ok(_)));
+    Effect::new(move |_| {
+        if done() {
+            let _ = window().location().reload();
+        }
+    });
+    r.offer.map(|offer| {
+        let deadline = offer.deadline.clone();
+        view! {
+            <div class="panel panel-attention" data-offer=if offer.open { "open" } else { "closed" } role="region" aria-labelledby="offer-heading">
+                <h2 id="offer-heading">{move || t("录取确认", "Accept the place").get(locale.get())}</h2>
+                {match (offer.open, offer.answer) {
+                    (true, _) => view! {
+                        <p data-field="offer-deadline">{move || match locale.get() {
+                            Locale::Zh => format!("孩子已获得{}的学位。请在 {deadline} 前确认是否接受；逾期未确认视为放弃，学位将按候补顺序让给下一位。", school.zh),
+                            Locale::En => format!("Your child is offered a place at {}. Accept or decline it before {deadline}; unanswered, it is given up and goes to the next on the waiting list.", school.en),
+                        }}</p>
+                        {move || if declining.get() {
+                            view! {
+                                <ConfirmDialog question="decline-question">
+                                    <p id="decline-question">{move || t(
+                                        "确定放弃这个学位吗？放弃后不能恢复，学位会立即让给候补名单上的下一位。",
+                                        "Give up this place? This cannot be undone: the place goes at once to the next on the waiting list.",
+                                    ).get(locale.get())}</p>
+                                    <ActionForm action=answer>
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="accept" value="false" />
+                                        <button type="submit" class="button button-danger" disabled=move || answer.pending().get() || done()>
+                                            {move || t("确定放弃学位", "Give up the place").get(locale.get())}
+                                        </button>
+                                        <CancelButton cancel=move |_| declining.set(false) />
+                                    </ActionForm>
+                                </ConfirmDialog>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <div class="decision-buttons">
+                                    <ActionForm action=answer>
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="accept" value="true" />
+                                        <button type="submit" class="button button-primary" disabled=move || answer.pending().get() || done()>
+                                            {move || t("接受学位", "Accept the place").get(locale.get())}
+                                        </button>
+                                    </ActionForm>
+                                    <button type="button" class="button button-danger-outline" on:click=move |_| declining.set(true)>
+                                        {move || t("放弃学位", "Decline the place").get(locale.get())}
+                                    </button>
+                                </div>
+                            }.into_any()
+                        }}
+                        <div aria-live="assertive">
+                            {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                        </div>
+                    }.into_any(),
+                    (false, Some(given)) => {
+                        let at = offer.answered_at.clone().unwrap_or_default();
+                        view! {
+                            <p data-field="offer-answer" data-answer=given.code()>
+                                {move || given.label().get(locale.get())}" · "{at.clone()}
+                            </p>
+                        }.into_any()
+                    }
+                    (false, None) => view! {
+                        <p data-field="offer-answer" data-answer="expired">{move || t(
+                            "确认期限已过，正在处理。",
+                            "The time to answer is over; this is being processed.",
+                        ).get(locale.get())}</p>
+                    }.into_any(),
+                }}
+            </div>
+        }
+    })
+}
+
 /// The registration's progress: submitted, reviews, results, with dates and messages.
 #[component]
 pub fn ReviewTimeline(r: RegistrationView) -> impl IntoView {
@@ -106,9 +189,12 @@ pub fn ReviewTimeline(r: RegistrationView) -> impl IntoView {
                 {timeline.into_iter().map(|entry| {
                     let kind = entry.kind;
                     let class = match kind {
-                        TimelineKind::Rejected | TimelineKind::NotAdmitted => "timeline-item timeline-bad",
-                        TimelineKind::ChangesRequested => "timeline-item timeline-attention",
-                        TimelineKind::Admitted => "timeline-item timeline-good",
+                        TimelineKind::Rejected
+                        | TimelineKind::NotAdmitted
+                        | TimelineKind::PlaceDeclined
+                        | TimelineKind::PlaceExpired => "timeline-item timeline-bad",
+                        TimelineKind::ChangesRequested | TimelineKind::PlaceOffered => "timeline-item timeline-attention",
+                        TimelineKind::Admitted | TimelineKind::PlaceAccepted => "timeline-item timeline-good",
                         _ => "timeline-item",
                     };
                     let reason = entry.reason.clone();

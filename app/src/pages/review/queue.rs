@@ -344,7 +344,9 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
 /// The tag class of a state.
 pub(super) fn state_class(state: RegistrationState) -> &'static str {
     match state {
-        RegistrationState::Rejected | RegistrationState::NotAdmitted => "tag tag-error",
+        RegistrationState::Rejected
+        | RegistrationState::NotAdmitted
+        | RegistrationState::PlaceDeclined => "tag tag-error",
         RegistrationState::ChangesRequested | RegistrationState::Resubmitted => "tag tag-soon",
         RegistrationState::ReviewPassed
         | RegistrationState::FirstReviewPassed

@@ -28,6 +28,10 @@ pub struct Model {
     pub scheduled_by: i32,
     pub ran_at: Option<DateTimeUtc>,
     pub ran_by: Option<i32>,
+    /// How long a parent has to accept or decline a place the draw offers.
+    pub answer_hours: i32,
+    /// Bumped first by every change of the draw's offers: they take turns on this row.
+    pub moves: i64,
 }
 
 impl std::fmt::Debug for Model {

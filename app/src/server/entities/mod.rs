@@ -15,6 +15,7 @@ pub mod entry;
 pub mod entry_school;
 pub mod material_rule;
 pub mod notice;
+pub mod offer;
 pub mod outbox;
 pub mod parent_account;
 pub mod parent_message;

@@ -36,6 +36,12 @@ coded! {
         DrawSchedule = "draw.schedule",
         /// A draw was run with the public value.
         DrawRun = "draw.run",
+        /// A parent accepted or declined a place a draw offered.
+        OfferAnswered = "offer.answer",
+        /// Offers nobody answered in time expired.
+        OfferExpire = "offer.expire",
+        /// Places freed were offered down a draw's waiting list.
+        OfferMoveUp = "offer.move_up",
         /// A parent booked an on-site appointment.
         AppointmentBook = "appointment.book",
         /// A parent cancelled an appointment.

@@ -416,6 +416,10 @@ async fn publish_one(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // A school whose admissions a draw decided: its admitted are offered their places until
+    // a deadline, its waiting list told their place on it.
+    let drawn = crate::server::services::draws::ran_for(&txn, due.school_id, due.subsystem).await?;
+    let offset = offset_of(&txn, school.id).await?;
     let mut changed = 0;
     for row in rows {
         let Some(outcome) = decisions.get(&row.id).copied() else {
@@ -443,8 +447,37 @@ async fn publish_one(
             .one(&txn)
             .await?
             .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
-        let (zh, en) = match outcome {
-            AdmissionOutcome::Admitted => (
+        let in_draw = drawn.as_ref().filter(|d| d.entrants.contains(&row.id));
+        let (zh, en) = match (outcome, in_draw) {
+            (AdmissionOutcome::Admitted, Some(drawn)) => {
+                let deadline =
+                    crate::server::services::offers::offer(&txn, &drawn.draw, row.id, now).await?;
+                let until = registrations::local_minute(deadline, offset);
+                (
+                    format!(
+                        "录取结果已公布：经电脑派位，已被{}录取。请在 {until} 前登录平台确认接受学位，逾期视为放弃。",
+                        school.name_zh
+                    ),
+                    format!(
+                        "Results are published: the draw admitted your child to {}. Accept the place on the platform before {until}; unanswered, it is given up.",
+                        school.name_en
+                    ),
+                )
+            }
+            (AdmissionOutcome::NotAdmitted, Some(drawn)) => {
+                let place = drawn.waiting_place(&row.reference);
+                (
+                    format!(
+                        "录取结果已公布：{}电脑派位未派中，您在候补名单第 {place} 位。有学位空出时将按候补顺序递补，并以短信通知。",
+                        school.name_zh
+                    ),
+                    format!(
+                        "Results are published: the draw for {} did not give your child a place; you are number {place} on the waiting list. If a place frees up it is offered down the list, with an SMS.",
+                        school.name_en
+                    ),
+                )
+            }
+            (AdmissionOutcome::Admitted, None) => (
                 format!(
                     "录取结果已公布：已被{}录取。请按录取通知办理入学。",
                     school.name_zh
@@ -454,7 +487,7 @@ async fn publish_one(
                     school.name_en
                 ),
             ),
-            AdmissionOutcome::NotAdmitted => (
+            (AdmissionOutcome::NotAdmitted, None) => (
                 format!(
                     "录取结果已公布：未被{}录取。请联系教体局了解统筹安排。",
                     school.name_zh
@@ -484,7 +517,8 @@ async fn publish_one(
     Ok(changed)
 }
 
-/// Applies due publications every `interval` until the task is dropped.
+/// Applies due publications and expires unanswered offers every `interval` until the task
+/// is dropped.
 pub fn spawn_publisher(
     db: DatabaseConnection,
     clock: Clock,
@@ -494,6 +528,10 @@ pub fn spawn_publisher(
         loop {
             if let Err(error) = publish_due(&db, clock.now()).await {
                 tracing::error!(error = %error, "publishing due results failed");
+            }
+            if let Err(error) = crate::server::services::offers::settle_due(&db, clock.now()).await
+            {
+                tracing::error!(error = %error, "settling offers past their deadline failed");
             }
             tokio::time::sleep(interval).await;
         }

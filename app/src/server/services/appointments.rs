@@ -48,6 +48,7 @@ fn may_book(state: RegistrationState) -> bool {
             | RegistrationState::SetAside
             | RegistrationState::Rejected
             | RegistrationState::NotAdmitted
+            | RegistrationState::PlaceDeclined
     )
 }
 

@@ -25,6 +25,7 @@ use crate::{
         },
         services::{
             bureau::own_school,
+            offers,
             registrations::{local_minute, offset_of},
         },
     },
@@ -50,6 +51,7 @@ pub async fn schedule(
     school_id: i32,
     subsystem: Subsystem,
     tiers: Vec<DrawTierInput>,
+    answer_hours: Option<u32>,
 ) -> Result<DrawView, ServiceError> {
     let staff = request
         .actor
@@ -61,6 +63,20 @@ pub async fn schedule(
             "subsystem",
             "转学按年级派位，本版本暂只支持一年级新生入学的派位。",
             "Transfers are drawn per grade: this version draws first-grade enrollment only.",
+        ));
+    }
+    let answer_hours = answer_hours.unwrap_or(offers::DEFAULT_ANSWER_HOURS);
+    if !(1..=offers::MAX_ANSWER_HOURS).contains(&answer_hours) {
+        return Err(ServiceError::invalid(
+            "answer_hours",
+            &format!(
+                "确认期限请填写 1 到 {} 小时之间的整数。",
+                offers::MAX_ANSWER_HOURS
+            ),
+            &format!(
+                "The time to answer must be a whole number of hours from 1 to {}.",
+                offers::MAX_ANSWER_HOURS
+            ),
         ));
     }
     let of_school = || {
@@ -186,6 +202,8 @@ pub async fn schedule(
         scheduled_by: Set(staff.account_id),
         ran_at: Set(None),
         ran_by: Set(None),
+        answer_hours: Set(i32::try_from(answer_hours).unwrap_or(i32::MAX)),
+        moves: Set(0),
         ..Default::default()
     }
     .insert(&txn)
@@ -224,6 +242,7 @@ pub async fn schedule(
             "entrants": eligible.len(),
             "fingerprint": fingerprint,
             "commitment": commitment,
+            "answer_hours": answer_hours,
         }),
     )
     .await?;
@@ -458,6 +477,56 @@ pub(crate) async fn summary(
     }))
 }
 
+/// A school's draw that ran, with the registrations in it: what its publication offers.
+pub(crate) struct Drawn {
+    pub draw: draw::Model,
+    pub entrants: std::collections::HashSet<i32>,
+    /// The waiting list's reference numbers, in order.
+    waiting: Vec<String>,
+}
+
+impl Drawn {
+    /// A waiting registration's place on the list (from 1), as the public page numbers it.
+    pub fn waiting_place(&self, reference: &str) -> usize {
+        self.waiting
+            .iter()
+            .position(|r| r == reference)
+            .map_or(0, |p| p + 1)
+    }
+}
+
+/// The school's draw for a subsystem, once it ran.
+pub(crate) async fn ran_for(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    subsystem: Subsystem,
+) -> Result<Option<Drawn>, ServiceError> {
+    let Some(row) = draw::Entity::find()
+        .filter(draw::Column::SchoolId.eq(school_id))
+        .filter(draw::Column::Subsystem.eq(subsystem))
+        .filter(draw::Column::RanAt.is_not_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(record) = revealed(&row)? else {
+        return Ok(None);
+    };
+    let entrants = draw_entrant::Entity::find()
+        .filter(draw_entrant::Column::DrawId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.registration_id)
+        .collect();
+    Ok(Some(Drawn {
+        draw: row,
+        entrants,
+        waiting: record.allocation.waiting,
+    }))
+}
+
 fn already_run() -> ServiceError {
     ServiceError::invalid(
         "draw_id",
@@ -510,6 +579,7 @@ async fn view_of(
         fingerprint: row.fingerprint,
         commitment: row.commitment,
         scheduled_at: local_minute(row.scheduled_at, offset),
+        answer_hours: row.answer_hours,
         result,
     })
 }

@@ -9,6 +9,7 @@ pub mod draws;
 pub mod export;
 pub mod home;
 pub mod notify;
+pub mod offers;
 pub mod prefill;
 pub mod registrations;
 pub mod review;

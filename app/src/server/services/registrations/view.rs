@@ -161,6 +161,13 @@ async fn view_of(
     let editing = editing_in(&row, window.as_ref(), now).ok();
     let timeline = review::timeline_at(db, &row, offset, false).await?;
     let change_request = review::request_of(row.change_request.as_deref());
+    // Only a draw's admitted (or its given-up places) have offers.
+    let offer = match state {
+        RegistrationState::Admitted | RegistrationState::PlaceDeclined => {
+            crate::server::services::offers::view_of(db, &row, now).await?
+        }
+        _ => None,
+    };
     let requested_items = change_request
         .as_ref()
         .map(|r| review::describe_request(r, &answers, &ctx))
@@ -195,5 +202,6 @@ async fn view_of(
         prefill: registry.prefill,
         provenance,
         materials,
+        offer,
     })
 }
