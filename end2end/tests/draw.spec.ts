@@ -1,16 +1,27 @@
 import { devices } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
 import { staffPage } from "./staff";
+import { signInAsParent } from "./parent";
 
 // The demo's 浮山湾小学 has 6 first-grade places and 9 children who passed review: twins and
 // two more through 本区户籍，有房产, five through 本区户籍，无房产. A school's draw runs once, so
-// the journey runs in one project; the parent is on a phone of their own.
+// the journey runs in one project; the parents are on phones of their own. Family n's parent
+// signs in through the simulated host app as demo-draw-family-n; families 4 to 8 are the
+// five children of tier 2, in this order.
 const SCHOOL = "浮山湾小学";
+const TIER_2 = ["韩沐阳", "唐可欣", "冯浩然", "曹语嫣", "邓嘉树"];
+
+async function phoneOf(browser: import("@playwright/test").Browser, family: number) {
+  const context = await browser.newContext({ ...devices["Pixel 7"], locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const page = await context.newPage();
+  await signInAsParent(page, `demo-draw-family-${family}`, `派位演示家长${family}`);
+  return page;
+}
 
 test.describe("the draw", () => {
-  test("the bureau publishes the list and runs the draw; a parent checks it on a phone", async ({ browser }, testInfo) => {
+  test("the bureau publishes the list and runs the draw; a parent checks it on a phone; a declined place moves the waiting list up", async ({ browser }, testInfo) => {
     test.skip(testInfo.project.name !== "desktop", "a school's draw runs once: the desktop project runs it, with a phone for the parent");
-    test.setTimeout(90_000);
+    test.setTimeout(150_000);
 
     const admin = await staffPage(browser, "admin");
     await admin.goto("/admissions");
@@ -78,6 +89,8 @@ test.describe("the draw", () => {
     await expect(tier1.locator("li").filter({ hasText: "录取" })).toHaveCount(3);
     await expect(parent.locator('[data-tier="2"] li').filter({ hasText: "候补第" })).toHaveCount(3);
 
+    const firstWaiting = (await parent.locator('[data-tier="2"] li').filter({ hasText: "候补第 1 位" }).locator(".reference").textContent())!.trim();
+
     // Checked on the phone, by the same code the server ran.
     await parent.getByRole("button", { name: "在本机重新计算并核验" }).click();
     await expect(parent.locator('[data-verdict="matches"]')).toContainText("核验一致");
@@ -98,6 +111,49 @@ test.describe("the draw", () => {
     await expect(differs).toContainText("核验不一致");
     await expect(differs).toContainText("admitted");
 
+    // The results are published: each admitted family is asked to accept its place.
+    await admin.getByRole("button", { name: "安排公布" }).click();
+    await admin.locator('[data-confirm="publish"]').click();
+    await expect(rows.filter({ hasText: "待家长确认" })).toHaveCount(6);
+    await expect(rows.filter({ hasText: "未录取" })).toHaveCount(3);
+    const texts = await rows.allTextContents();
+    const declining = TIER_2.find((name) => texts.some((t) => t.includes(name) && t.includes("已录取")))!;
+    const movingUp = (await admin.locator(`tr[data-candidate="${firstWaiting}"] td`).nth(1).textContent())!.trim();
+    expect(TIER_2).toContain(movingUp);
+
+    // One admitted family declines on their phone: the place is gone from them at once.
+    const decliner = await phoneOf(browser, 4 + TIER_2.indexOf(declining));
+    await expect(decliner.locator("[data-messages]")).toContainText(`经电脑派位，已被${SCHOOL}录取`);
+    await decliner.locator("li.card").filter({ hasText: declining }).getByRole("link", { name: "查看" }).click();
+    await waitForHydration(decliner);
+    const offer = decliner.locator('[data-offer="open"]');
+    await expect(offer).toContainText(`孩子已获得${SCHOOL}的学位。请在`);
+    await offer.getByRole("button", { name: "放弃学位" }).click();
+    await expect(decliner.locator("#decline-question")).toContainText("放弃后不能恢复");
+    await decliner.getByRole("button", { name: "确定放弃学位" }).click();
+    await expect(decliner.locator('[data-field="state"]')).toHaveText("已放弃学位");
+    await expect(decliner.locator('[data-field="offer-answer"]')).toContainText("已放弃学位");
+    await expect(decliner.locator('[data-event="place_declined"]')).toBeVisible();
+
+    // The first on the waiting list is offered the place, told by message, and accepts it.
+    const movedUp = await phoneOf(browser, 4 + TIER_2.indexOf(movingUp));
+    await expect(movedUp.locator("[data-messages]")).toContainText("候补递补");
+    await movedUp.locator("li.card").filter({ hasText: movingUp }).getByRole("link", { name: "查看" }).click();
+    await waitForHydration(movedUp);
+    await expect(movedUp.locator('[data-event="place_offered"]')).toContainText("候补递补：获得学位，请确认");
+    await movedUp.locator('[data-offer="open"]').getByRole("button", { name: "接受学位" }).click();
+    await expect(movedUp.locator('[data-field="offer-answer"]')).toContainText("已接受学位");
+    await expect(movedUp.locator('[data-field="state"]')).toHaveText("已录取");
+
+    // The bureau sees where every offer stands.
+    await admin.reload();
+    await waitForHydration(admin);
+    await expect(rows.filter({ hasText: declining })).toContainText("已放弃学位");
+    await expect(rows.filter({ hasText: movingUp })).toContainText("已接受学位");
+    await expect(rows.filter({ hasText: "待家长确认" })).toHaveCount(5);
+
+    await decliner.context().close();
+    await movedUp.context().close();
     await phone.close();
     await admin.context().close();
   });

@@ -33,12 +33,13 @@ use crate::{settings::Settings, startup::StartupError};
 pub const HOME: &str = "/dev/host-app";
 
 /// Loads the demo data into an empty database (`RUXUE_DEMO_DATA`), and into one loaded by
-/// an earlier version what that version did not have yet; with `draw` (`RUXUE_DEMO_DRAW`)
-/// the registrations of the draw demo too.
+/// an earlier version what that version did not have yet; with `draw` (`RUXUE_DEMO_DRAW`:
+/// the simulated host app's issuer) the registrations of the draw demo too, whose families
+/// sign in through it as `demo-draw-family-1` … `-8`.
 pub async fn load_demo_data(
     db: &DatabaseConnection,
     clock: Clock,
-    draw: bool,
+    draw: Option<&str>,
 ) -> Result<(), StartupError> {
     if demo::load_demo_data(db, clock.now()).await? {
         tracing::info!("loaded demo data into the empty database");
@@ -54,7 +55,9 @@ pub async fn load_demo_data(
     if demo::ensure_demo_slots(db, clock.now()).await? {
         tracing::info!("added demo appointment slots");
     }
-    if draw && demo::ensure_demo_draw(db, clock.now()).await? {
+    if let Some(issuer) = draw
+        && demo::ensure_demo_draw(db, issuer, clock.now()).await?
+    {
         tracing::info!("added the draw demo's registrations");
     }
     Ok(())

@@ -111,7 +111,12 @@ impl Application {
         }
         #[cfg(feature = "dev")]
         if settings.demo_data {
-            dev_host_app::load_demo_data(&db, clock, settings.demo_draw).await?;
+            dev_host_app::load_demo_data(
+                &db,
+                clock,
+                settings.demo_draw.then_some(settings.sso_issuer.as_str()),
+            )
+            .await?;
         }
         let state = app_state(settings, db, clock)?;
         let router = build_router(settings, state.clone())?;

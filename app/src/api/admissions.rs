@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     api::staff::PlaceOption,
-    domain::{RegistrationState, Subsystem, admission::AdmissionOutcome},
+    domain::{
+        RegistrationState, Subsystem,
+        admission::{AdmissionOutcome, OfferAnswer},
+    },
     error::AppError,
     i18n::LocalizedText,
 };
@@ -21,6 +24,16 @@ pub struct AdmissionCandidate {
     pub entry: LocalizedText,
     pub state: RegistrationState,
     pub outcome: Option<AdmissionOutcome>,
+    /// The place a draw offered, once published: its answer, or its deadline while open.
+    pub offer: Option<CandidateOffer>,
+}
+
+/// Where a draw's offer to a candidate stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateOffer {
+    pub answer: Option<OfferAnswer>,
+    /// Local time, `YYYY-MM-DD HH:MM`.
+    pub deadline: String,
 }
 
 /// A school's publication.

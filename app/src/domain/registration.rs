@@ -93,8 +93,8 @@ impl RegistrationState {
                 "See the school's reason; contact the school with questions.",
             ),
             Self::Admitted => t(
-                "请按录取通知办理入学。",
-                "Follow the admission notice to enrol.",
+                "请按录取通知办理入学；经电脑派位录取的，请先在报名详情中确认接受学位。",
+                "Follow the admission notice to enrol; a place given by a draw must first be accepted on the registration's page.",
             ),
             Self::NotAdmitted => t(
                 "请联系教体局了解统筹安排。",

@@ -758,9 +758,11 @@ const DRAW_FAMILIES: [(&[&str], &str); 8] = [
 
 /// Adds, when the draw demo school has no registration yet, registrations that passed
 /// review there (nine children of eight families, one pair of twins) and gives the school
-/// six first-grade places: the bureau can commit and run a draw on a local run.
+/// six first-grade places: the bureau can commit and run a draw on a local run. Family `n`'s
+/// parent signs in through the host app of `host_issuer` as `demo-draw-family-n`.
 pub async fn ensure_demo_draw(
     db: &impl ConnectionTrait,
+    host_issuer: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
     use crate::{
@@ -830,7 +832,7 @@ pub async fn ensure_demo_draw(
         };
         let parent_id = with_check(format!("37020219850{family}01{:03}", 100 + family));
         let account = parent_account::ActiveModel {
-            host_issuer: Set("demo-draw".into()),
+            host_issuer: Set(host_issuer.to_owned()),
             host_subject: Set(format!("demo-draw-family-{family}")),
             name: Set(format!("派位演示家长{family}")),
             resident_id: Set(crypto::seal(&parent_id)?),

@@ -57,17 +57,19 @@ pub fn DrawPanel(
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let locale = use_locale();
+    // Nothing to show (no heading alone): transfers are not drawn in this version, and a
+    // school with nobody waiting has nothing to draw.
     let body = match draw {
         Some(draw) => view! { <Committed draw refresh /> }.into_any(),
-        None if subsystem != Subsystem::Enrollment || entries.is_empty() => ().into_any(),
+        None if subsystem != Subsystem::Enrollment || entries.is_empty() => return None,
         None => view! { <Tiers school_id places entries refresh /> }.into_any(),
     };
-    view! {
+    Some(view! {
         <section class="panel" data-draw-panel aria-labelledby="draw-panel-heading">
             <h2 id="draw-panel-heading">{move || t("电脑随机派位", "Computer random draw").get(locale.get())}</h2>
             {body}
         </section>
-    }
+    })
 }
 
 /// Before the draw is committed: the entries in tiers, and the commitment.

@@ -193,7 +193,21 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                                         </label>
                                     }).collect_view().into_any()
                                 } else {
-                                    view! { <span class="tag tag-open">{move || state.label().get(locale.get())}</span> }.into_any()
+                                    let offer = c.offer.clone();
+                                    view! {
+                                        <span class="tag tag-open" data-state=state.code()>{move || state.label().get(locale.get())}</span>
+                                        {offer.map(|o| {
+                                            let deadline = o.deadline.clone();
+                                            view! {
+                                                " "
+                                                <span class="hint" data-offer=o.answer.map_or("open", |a| a.code())>{move || match (o.answer, locale.get()) {
+                                                    (Some(answer), l) => answer.label().get(l).to_owned(),
+                                                    (None, Locale::Zh) => format!("待家长确认（{deadline} 截止）"),
+                                                    (None, Locale::En) => format!("Waiting for the parent (until {deadline})"),
+                                                }}</span>
+                                            }
+                                        })}
+                                    }.into_any()
                                 }}
                             </td>
                         </tr>

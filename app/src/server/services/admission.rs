@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::{
     api::{
-        admissions::{AdmissionCandidate, AdmissionsPage, PublicationView},
+        admissions::{AdmissionCandidate, AdmissionsPage, CandidateOffer, PublicationView},
         staff::PlaceOption,
     },
     domain::{RegistrationState, Subsystem, admission::AdmissionOutcome, review::TimelineKind},
@@ -23,7 +23,9 @@ use crate::{
     i18n::LocalizedText,
     server::{
         Clock,
-        entities::{admission_decision, entry, parent_account, publication, registration, school},
+        entities::{
+            admission_decision, entry, offer, parent_account, publication, registration, school,
+        },
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         services::bureau::{own_school, parse_local},
@@ -78,6 +80,7 @@ pub async fn page(
             RegistrationState::ReviewPassed,
             RegistrationState::Admitted,
             RegistrationState::NotAdmitted,
+            RegistrationState::PlaceDeclined,
         ]))
         .order_by_asc(registration::Column::SubmittedAt)
         .all(db)
@@ -119,6 +122,21 @@ pub async fn page(
             publish_at: registrations::local_minute(p.publish_at, offset),
             published: p.published_at.is_some(),
         });
+    let offers: BTreeMap<i32, CandidateOffer> = offer::Entity::find()
+        .filter(offer::Column::RegistrationId.is_in(rows.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| {
+            (
+                o.registration_id,
+                CandidateOffer {
+                    answer: o.answer,
+                    deadline: registrations::local_minute(o.deadline, offset),
+                },
+            )
+        })
+        .collect();
     let candidates: Vec<AdmissionCandidate> = rows
         .iter()
         .map(|r| AdmissionCandidate {
@@ -130,6 +148,7 @@ pub async fn page(
             entry: entries.get(&r.entry_id).cloned().unwrap_or_default(),
             state: r.state,
             outcome: decisions.get(&r.id).copied(),
+            offer: offers.get(&r.id).cloned(),
         })
         .collect();
     let shown: Vec<i32> = candidates.iter().map(|c| c.id).collect();
