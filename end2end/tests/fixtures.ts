@@ -21,10 +21,45 @@ function reportCspViolations(prefix: string) {
   );
 }
 
+/** Marks the console messages that report what a host app's webview cannot do. */
+export const WEBVIEW_PROBLEM = "Webview problem:";
+
+/**
+ * Runs in every page: on a page parents use (anything but the staff's desktop pages and the
+ * simulated host app itself), a new window — `window.open`, or a link or form that targets
+ * a new one — becomes a console error. The host app's webview (爱山东) has no windows: such
+ * a link does nothing there, or leaves the platform for good.
+ */
+function reportNewWindows(prefix: string) {
+  const staff = /^\/(staff|review|admissions|point|bureau|dev)(\/|$)/;
+  const parentsPage = () => !staff.test(location.pathname);
+  const open = window.open;
+  window.open = function (...args: Parameters<typeof window.open>) {
+    if (parentsPage()) console.error(`${prefix} window.open(${String(args[0] ?? "")}) on ${location.pathname}`);
+    return open.apply(window, args);
+  } as typeof window.open;
+  const check = () => {
+    if (!parentsPage()) return;
+    document.querySelectorAll("a[target], form[target], area[target]").forEach((element) => {
+      const target = (element.getAttribute("target") || "").toLowerCase();
+      if (target !== "" && target !== "_self" && target !== "_top" && target !== "_parent") {
+        const where = element.getAttribute("href") || element.getAttribute("action") || element.tagName;
+        console.error(`${prefix} target=${target} (${where}) on ${location.pathname}`);
+        element.removeAttribute("target");
+      }
+    });
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    check();
+    new MutationObserver(check).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["target"] });
+  });
+}
+
 /**
  * Every journey fails on a console error or warning (hydration warnings included), an
- * uncaught exception, a Rust panic, or a CSP violation on any of its pages (the test's own
- * page, other tabs of its context, and pages of contexts it opens, such as a reviewer's).
+ * uncaught exception, a Rust panic, a CSP violation, or a new window on a parents' page
+ * (see `reportNewWindows`) on any of its pages (the test's own page, other tabs of its
+ * context, and pages of contexts it opens, such as a reviewer's or a second parent's).
  */
 export const test = base.extend<{ consoleProblems: string[]; expectedFailures: string[] }>({
   /** Paths a journey expects to answer with an error status (a refused sign-in, say). */
@@ -60,13 +95,14 @@ export const test = base.extend<{ consoleProblems: string[]; expectedFailures: s
       const watchOther = (other: Page) => {
         if (other === page) return;
         other.on("console", (message) => {
-          if (message.text().startsWith(CSP_VIOLATION)) {
+          if (message.text().startsWith(CSP_VIOLATION) || message.text().startsWith(WEBVIEW_PROBLEM)) {
             problems.push(`${message.type()} (${other.url()}): ${message.text()}`);
           }
         });
       };
       const guard = async (context: BrowserContext) => {
         await context.addInitScript(reportCspViolations, CSP_VIOLATION);
+        await context.addInitScript(reportNewWindows, WEBVIEW_PROBLEM);
         context.pages().forEach(watchOther);
         context.on("page", watchOther);
       };

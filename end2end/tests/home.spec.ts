@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, waitForHydration, WEBVIEW_PROBLEM } from "./fixtures";
 
 test.describe("the public home page", () => {
   test("shows the platform, both open collection windows, notices and schools", async ({ page }) => {
@@ -69,5 +69,25 @@ test.describe("the public home page", () => {
     await waitForHydration(page);
     await page.getByRole("link", { name: "返回首页" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "市南区义务教育招生平台" })).toBeVisible();
+  });
+  test("a new window on a parents' page fails the journey (the host app's webview has none)", async ({ page, consoleProblems }) => {
+    await page.goto("/materials");
+    await waitForHydration(page);
+    await page.evaluate(() => {
+      const link = document.createElement("a");
+      link.href = "/";
+      link.target = "_blank";
+      link.textContent = "new window";
+      link.id = "new-window";
+      document.body.append(link);
+    });
+    // The guard names it, and takes the target away so that the link stays in the page.
+    await expect.poll(() => consoleProblems.filter((p) => p.includes(WEBVIEW_PROBLEM)).length).toBe(1);
+    expect(consoleProblems[0]).toContain("target=_blank (/) on /materials");
+    await expect(page.locator("#new-window")).not.toHaveAttribute("target", "_blank");
+    await page.evaluate(() => window.open("about:blank"));
+    await expect.poll(() => consoleProblems.filter((p) => p.includes("window.open(about:blank)")).length).toBe(1);
+    // Caught as it should be: what the fixture would fail on is cleared here.
+    consoleProblems.splice(0);
   });
 });

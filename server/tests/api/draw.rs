@@ -196,6 +196,22 @@ async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
     families
 }
 
+/// Gives the school three first-grade places (the bureau's administrator).
+async fn three_first_grade_places(admin: &Browser, school: i32) {
+    let capacity = admin
+        .call(
+            "set_school_capacity",
+            &[
+                ("school_id", &school.to_string()),
+                ("subsystem", "enrollment"),
+                ("grade", "1"),
+                ("capacity", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(capacity.status(), 200);
+}
+
 async fn problem(response: reqwest::Response) -> String {
     response.text().await.unwrap_or_default()
 }
@@ -234,18 +250,7 @@ async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record
     let partial = schedule(json!([{ "name": "其他", "entry_ids": [] }])).await;
     assert_eq!(partial.status(), 422);
     assert!(problem(partial).await.contains("不在任何顺位"));
-    let capacity = admin
-        .call(
-            "set_school_capacity",
-            &[
-                ("school_id", &school.to_string()),
-                ("subsystem", "enrollment"),
-                ("grade", "1"),
-                ("capacity", "3"),
-            ],
-        )
-        .await;
-    assert_eq!(capacity.status(), 200);
+    three_first_grade_places(&admin, school).await;
 
     let committed = schedule(tiers.clone()).await;
     assert_eq!(committed.status(), 200);
@@ -390,18 +395,7 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
     }
     let (entry, school) = entry_and_school(&app, "local-property").await;
     let admin = app.staff("admin").await;
-    let capacity = admin
-        .call(
-            "set_school_capacity",
-            &[
-                ("school_id", &school.to_string()),
-                ("subsystem", "enrollment"),
-                ("grade", "1"),
-                ("capacity", "3"),
-            ],
-        )
-        .await;
-    assert_eq!(capacity.status(), 200);
+    three_first_grade_places(&admin, school).await;
     let schedule = |hours: u32| {
         let admin = &admin;
         async move {

@@ -214,36 +214,21 @@ pub async fn settle_due(
                 continue;
             }
             let row = registration_of(&txn, offer.registration_id).await?;
-            let event = registrations::Step::plain(
-                row.id,
-                TimelineKind::PlaceExpired,
-                RegistrationState::Admitted,
-                RegistrationState::PlaceDeclined,
-                now,
-            )
-            .record(&txn)
-            .await?;
-            let zh = format!(
-                "{}的学位未在确认期限内确认，已视为放弃，学位按候补顺序让给下一位。如有疑问，请联系教体局。",
-                school.name_zh
-            );
-            let body = LocalizedText::new(
-                &zh,
-                &format!(
+            let (zh, en) = (
+                format!(
+                    "{}的学位未在确认期限内确认，已视为放弃，学位按候补顺序让给下一位。如有疑问，请联系教体局。",
+                    school.name_zh
+                ),
+                format!(
                     "The place at {} was not accepted in time and was given up; it goes to the next on the waiting list. Questions: contact the bureau.",
                     school.name_en
                 ),
             );
-            let parent = parent_of(&txn, &row).await?;
-            let notice = Notice::review_event(
-                &parent,
-                &row,
-                TimelineKind::PlaceExpired,
-                event.id,
-                body,
-                &zh,
+            let step = (
+                RegistrationState::Admitted,
+                RegistrationState::PlaceDeclined,
             );
-            notify::send(&txn, notice, now).await?;
+            record_and_tell(&txn, &row, TimelineKind::PlaceExpired, step, (zh, en), now).await?;
             here += 1;
         }
         let offered = move_up(&txn, &draw, now).await?;
@@ -384,37 +369,19 @@ async fn move_up(
                 continue;
             }
             let deadline = offer(txn, draw, row.id, now).await?;
-            let event = registrations::Step::plain(
-                row.id,
-                TimelineKind::PlaceOffered,
-                RegistrationState::NotAdmitted,
-                RegistrationState::Admitted,
-                now,
-            )
-            .record(txn)
-            .await?;
             let until = local_minute(deadline, offset);
-            let zh = format!(
-                "候补递补：{}有学位空出，按派位候补顺序为您保留。请在 {until} 前登录平台确认接受学位，逾期视为放弃。",
-                school.name_zh
-            );
-            let body = LocalizedText::new(
-                &zh,
-                &format!(
+            let (zh, en) = (
+                format!(
+                    "候补递补：{}有学位空出，按派位候补顺序为您保留。请在 {until} 前登录平台确认接受学位，逾期视为放弃。",
+                    school.name_zh
+                ),
+                format!(
                     "Moved up from the waiting list: a place at {} is offered to you. Accept it on the platform before {until}; unanswered, it is given up.",
                     school.name_en
                 ),
             );
-            let parent = parent_of(txn, row).await?;
-            let notice = Notice::review_event(
-                &parent,
-                row,
-                TimelineKind::PlaceOffered,
-                event.id,
-                body,
-                &zh,
-            );
-            notify::send(txn, notice, now).await?;
+            let step = (RegistrationState::NotAdmitted, RegistrationState::Admitted);
+            record_and_tell(txn, row, TimelineKind::PlaceOffered, step, (zh, en), now).await?;
             moved.push(row.id);
         }
     }
@@ -435,6 +402,25 @@ async fn move_up(
         );
     }
     Ok(moved)
+}
+
+/// Records a step of an offer on the registration's timeline and tells its family, in the
+/// app and by SMS (queued once for the step).
+async fn record_and_tell(
+    txn: &DatabaseTransaction,
+    row: &registration::Model,
+    kind: TimelineKind,
+    (from, to): (RegistrationState, RegistrationState),
+    (zh, en): (String, String),
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let event = registrations::Step::plain(row.id, kind, from, to, now)
+        .record(txn)
+        .await?;
+    let parent = parent_of(txn, row).await?;
+    let body = LocalizedText::new(&zh, &en);
+    let notice = Notice::review_event(&parent, row, kind, event.id, body, &zh);
+    notify::send(txn, notice, now).await
 }
 
 async fn school_of(
