@@ -19,6 +19,7 @@ mod m20261201_000013_sealed_columns;
 mod m20261202_000014_draws;
 mod m20261203_000015_registration_grade;
 mod m20261204_000016_offers;
+mod m20261205_000017_followers;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_draws::Migration),
             Box::new(m20261203_000015_registration_grade::Migration),
             Box::new(m20261204_000016_offers::Migration),
+            Box::new(m20261205_000017_followers::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     domain::{
         RegistrationState, SectionData, SectionKind, SectionStatus, Subsystem,
         admission::OfferAnswer,
+        follower::FollowerSource,
         materials::MaterialItem,
         provenance::{Provenance, RegistrySource},
         review::ChangeRequest,
@@ -48,6 +49,10 @@ pub struct MyRegistrations {
     pub identity_confirmed: bool,
     /// The latest messages from schools and the bureau, newest first.
     pub messages: Vec<MessageView>,
+    /// Other parents' registrations this parent follows (另一位监护人), read-only.
+    pub following: Vec<RegistrationSummary>,
+    /// Invitations to follow, waiting for this parent's confirmation.
+    pub invitations: Vec<Invitation>,
 }
 
 /// An in-app message to the parent.
@@ -141,6 +146,42 @@ pub struct RegistrationView {
     pub materials: Vec<MaterialItem>,
     /// The place a draw offered, to accept or decline before its deadline (录取确认).
     pub offer: Option<OfferView>,
+    /// Seen by another guardian who follows it (另一位监护人): read-only, whatever the state.
+    pub following: bool,
+}
+
+impl RegistrationView {
+    /// The registration as a follower sees it: nothing to change, delete or answer.
+    pub fn for_follower(mut self) -> Self {
+        self.editable = false;
+        self.resubmittable = false;
+        self.deletable = false;
+        self.following = true;
+        self
+    }
+}
+
+/// Another guardian who follows a registration, or is invited to, as the registrant sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerView {
+    pub id: i32,
+    pub name: String,
+    pub masked_id: String,
+    pub source: FollowerSource,
+    /// Confirmed by that person, signed in through the host app.
+    pub confirmed: bool,
+}
+
+/// An invitation to follow another parent's registration, as its addressee sees it before
+/// confirming (names masked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: i32,
+    pub source: FollowerSource,
+    pub registrant: String,
+    pub child: String,
+    pub school: LocalizedText,
+    pub subsystem: Subsystem,
 }
 
 /// A place a draw offered the registration.
@@ -416,6 +457,51 @@ pub async fn answer_offer(id: i32, accept: bool) -> Result<OfferView, AppError> 
     use crate::server::{Context, services::offers, to_app_error};
     let cx = Context::current()?;
     offers::answer(cx.db(), &cx.request, id, accept)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Who follows the registration (the registrant).
+#[server(prefix = "/api", endpoint = "get_followers")]
+pub async fn get_followers(id: i32) -> Result<Vec<FollowerView>, AppError> {
+    use crate::server::{Context, services::followers, to_app_error};
+    let cx = Context::current()?;
+    followers::of_registration(cx.db(), cx.caller(), id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Names another guardian to follow the registration read-only, by name and ID number (the
+/// registrant); they see it once they confirm, signed in through the host app.
+#[server(prefix = "/api", endpoint = "invite_follower")]
+pub async fn invite_follower(
+    id: i32,
+    name: String,
+    id_number: String,
+) -> Result<Vec<FollowerView>, AppError> {
+    use crate::server::{Context, services::followers, to_app_error};
+    let cx = Context::current()?;
+    followers::invite(cx.db(), &cx.request, id, &name, &id_number)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Withdraws a follower or an invitation (the registrant).
+#[server(prefix = "/api", endpoint = "withdraw_follower")]
+pub async fn withdraw_follower(id: i32, follower_id: i32) -> Result<Vec<FollowerView>, AppError> {
+    use crate::server::{Context, services::followers, to_app_error};
+    let cx = Context::current()?;
+    followers::withdraw(cx.db(), &cx.request, id, follower_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Confirms an invitation addressed to the signed-in parent's ID number.
+#[server(prefix = "/api", endpoint = "confirm_following")]
+pub async fn confirm_following(follower_id: i32) -> Result<(), AppError> {
+    use crate::server::{Context, services::followers, to_app_error};
+    let cx = Context::current()?;
+    followers::confirm(cx.db(), &cx.request, follower_id)
         .await
         .map_err(to_app_error)
 }

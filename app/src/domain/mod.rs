@@ -5,6 +5,7 @@ pub mod admission;
 pub mod coded;
 pub mod credit_code;
 pub mod dates;
+pub mod follower;
 pub mod materials;
 pub mod merge;
 pub mod name;

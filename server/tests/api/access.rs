@@ -295,6 +295,26 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("photo_id", "999999".into())],
             parents_find_nothing,
         ),
+        ("get_followers", vec![("id", a_main.clone())], owner_only),
+        (
+            "invite_follower",
+            vec![
+                ("id", a_main.clone()),
+                ("name", String::new()),
+                ("id_number", "not a number".into()),
+            ],
+            owner_only,
+        ),
+        (
+            "withdraw_follower",
+            vec![("id", a_main.clone()), ("follower_id", "999999".into())],
+            parents_find_nothing,
+        ),
+        (
+            "confirm_following",
+            vec![("follower_id", "999999".into())],
+            parents_find_nothing,
+        ),
         (
             "answer_offer",
             vec![("id", a_main.clone()), ("accept", "false".into())],

@@ -11,6 +11,7 @@ mod claims;
 mod documents;
 mod draw;
 mod encryption;
+mod followers;
 mod health;
 mod helpers;
 mod home;

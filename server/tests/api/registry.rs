@@ -74,7 +74,7 @@ async fn status(parent: &Browser, id: i32, section: &str) -> Value {
 }
 
 /// Asks until no lookup of the section is under way (the page's polling).
-async fn settled(parent: &Browser, id: i32, section: &str) -> Value {
+pub(crate) async fn settled(parent: &Browser, id: i32, section: &str) -> Value {
     for _ in 0..50 {
         let s = status(parent, id, section).await;
         if s["pending"] == json!(false) {

@@ -77,7 +77,7 @@ async fn detail(staff: &Browser, id: i32) -> reqwest::Response {
     clippy::too_many_arguments,
     reason = "one argument per field of the reviewer's form"
 )]
-async fn decide(
+pub(crate) async fn decide(
     staff: &Browser,
     id: i32,
     version: i64,

@@ -57,10 +57,6 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
             navigate(&routes::submitted(id), Default::default());
         }
     });
-    let answers = r.answers.clone();
-    let provenance = r.provenance.clone();
-    let ctx_answers = answers.clone();
-    let subsystem = r.subsystem;
     let missing: Vec<_> = r
         .materials
         .iter()
@@ -71,7 +67,6 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
         && r.state == RegistrationState::Draft
         && problems.is_empty()
         && missing.is_empty();
-    let sections: Vec<SectionKind> = r.sections.iter().map(|(k, _)| *k).collect();
     let problem_count = problems.len();
     view! {
         <section aria-labelledby="confirm-heading">
@@ -99,37 +94,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                     </ul>
                 </div>
             })}
-            {sections.into_iter().map(|kind| {
-                let data = answers.get(&kind).cloned().unwrap_or_default();
-                let ctx = SectionContext { subsystem, child_id_number: "", answers: &ctx_answers, today: chrono::Utc::now().date_naive() };
-                let origins = provenance.get(&kind).cloned().unwrap_or_default();
-                let rows: Vec<_> = sections::fields(kind, &data, &ctx)
-                    .into_iter()
-                    .map(|spec| {
-                        let prefilled = origins.get(spec.name).is_some_and(|p| p.origin == Origin::Registry);
-                        (spec, data.get(spec.name).cloned().unwrap_or_default(), prefilled)
-                    })
-                    .collect();
-                view! {
-                    <section class="panel answers" data-section=kind.code()>
-                        <h2>{move || kind.title().get(locale.get())}</h2>
-                        <dl class="facts">
-                            {rows.into_iter().map(|(spec, value, prefilled)| {
-                                let href = routes::section_field(id, kind, spec.name, true);
-                                view! {
-                                    <dt>{move || spec.label.get(locale.get())}</dt>
-                                    <dd>
-                                        <span>{move || sections::display_value(&spec, &value, locale.get())}</span>
-                                        {prefilled.then(|| view! { " " <span class="tag tag-prefilled">{move || t("自动回填", "Prefilled").get(locale.get())}</span> })}
-                                        " "
-                                        <a class="change-link" href=href>{move || t("修改", "Change").get(locale.get())}</a>
-                                    </dd>
-                                }
-                            }).collect_view()}
-                        </dl>
-                    </section>
-                }
-            }).collect_view()}
+            <Answers r=r.clone() change_links=true />
             {submittable.then(|| view! {
                 <ActionForm action=submit>
                     <input type="hidden" name="id" value=id />
@@ -146,6 +111,51 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
             <a class="button" href=routes::registration(id)>{move || t("返回列表", "Back to list").get(locale.get())}</a>
         </section>
     }
+}
+
+/// Every answer of the required sections, section by section, with 自动回填 on the values a
+/// registry gave and, for the registrant, a link to change each.
+#[component]
+pub fn Answers(r: RegistrationView, change_links: bool) -> impl IntoView {
+    let locale = use_locale();
+    let id = r.id;
+    let answers = r.answers.clone();
+    let provenance = r.provenance.clone();
+    let subsystem = r.subsystem;
+    let sections: Vec<SectionKind> = r.sections.iter().map(|(k, _)| *k).collect();
+    sections.into_iter().map(|kind| {
+        let data = answers.get(&kind).cloned().unwrap_or_default();
+        let ctx = SectionContext { subsystem, child_id_number: "", answers: &answers, today: chrono::Utc::now().date_naive() };
+        let origins = provenance.get(&kind).cloned().unwrap_or_default();
+        let rows: Vec<_> = sections::fields(kind, &data, &ctx)
+            .into_iter()
+            .map(|spec| {
+                let prefilled = origins.get(spec.name).is_some_and(|p| p.origin == Origin::Registry);
+                (spec, data.get(spec.name).cloned().unwrap_or_default(), prefilled)
+            })
+            .collect();
+        view! {
+            <section class="panel answers" data-section=kind.code()>
+                <h2>{move || kind.title().get(locale.get())}</h2>
+                <dl class="facts">
+                    {rows.into_iter().map(|(spec, value, prefilled)| {
+                        let href = routes::section_field(id, kind, spec.name, true);
+                        view! {
+                            <dt>{move || spec.label.get(locale.get())}</dt>
+                            <dd>
+                                <span>{move || sections::display_value(&spec, &value, locale.get())}</span>
+                                {prefilled.then(|| view! { " " <span class="tag tag-prefilled">{move || t("自动回填", "Prefilled").get(locale.get())}</span> })}
+                                {change_links.then(|| view! {
+                                    " "
+                                    <a class="change-link" href=href>{move || t("修改", "Change").get(locale.get())}</a>
+                                })}
+                            </dd>
+                        }
+                    }).collect_view()}
+                </dl>
+            </section>
+        }
+    }).collect_view()
 }
 
 /// The receipt after submitting; it still works when opened later from "my registrations".

@@ -45,6 +45,8 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
         limit,
         identity_confirmed,
         messages,
+        following,
+        invitations,
     } = data;
     let at_limit = registrations.len() >= limit;
     let empty = registrations.is_empty();
@@ -63,6 +65,13 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
             <ul class="cards registrations">
                 {registrations.into_iter().map(|r| view! { <RegistrationCard r /> }).collect_view()}
             </ul>
+            <super::family::Invitations invitations />
+            {(!following.is_empty()).then(|| view! {
+                <h2 id="following-heading">{move || t("家人的报名（只读）", "Registrations you follow (read-only)").get(locale.get())}</h2>
+                <ul class="cards registrations" aria-labelledby="following-heading" data-following-list="true">
+                    {following.into_iter().map(|r| view! { <RegistrationCard r /> }).collect_view()}
+                </ul>
+            })}
             <Messages messages />
             {if at_limit {
                 view! {

@@ -3,6 +3,7 @@
 
 mod confirm;
 mod documents;
+mod family;
 mod list;
 mod new;
 mod overview;

@@ -6,6 +6,8 @@ use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading,
+    confirm::Answers,
+    family::{FollowersPanel, FollowingNotice},
     progress::{ChangeRequestPanel, OfferPanel, ReviewTimeline},
     read_registration, use_registration_id,
 };
@@ -80,6 +82,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
     let version = r.version;
     let sections = r.sections.clone();
     let materials = r.materials.clone();
+    let following = r.following;
     let delete = ServerAction::<DeleteRegistration>::new();
     let asking = RwSignal::new(false);
     let navigate = use_navigate();
@@ -92,6 +95,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
         <section aria-labelledby="tasks-heading">
             <h1 id="tasks-heading">{move || t("报名信息", "Registration").get(locale.get())}</h1>
             <RegistrationHeader r=r.clone() />
+            {following.then(|| view! { <FollowingNotice /> })}
             <ChangeRequestPanel r=r.clone() />
             <OfferPanel r=r.clone() />
             <p class="progress" data-progress=format!("{completed}/{total}")>
@@ -103,7 +107,8 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             <ol class="task-list">
                 {sections.into_iter().map(|(kind, status)| {
                     let href = routes::section(id, kind);
-                    let open = status != SectionStatus::CannotStartYet;
+                    // A follower reads the answers below, not in the forms.
+                    let open = status != SectionStatus::CannotStartYet && !following;
                     let class = match status {
                         SectionStatus::Completed => "tag tag-open",
                         SectionStatus::HasProblem => "tag tag-error",
@@ -167,7 +172,9 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             })}
             <p class="hint">{move || state.next_step().get(locale.get())}</p>
             <ReviewTimeline r=r.clone() />
-            {(state != RegistrationState::Draft).then(|| view! { <AppointmentPanel id /> })}
+            {following.then(|| view! { <Answers r=r.clone() change_links=false /> })}
+            {(state != RegistrationState::Draft && !following).then(|| view! { <AppointmentPanel id /> })}
+            {(!following).then(|| view! { <FollowersPanel id /> })}
             {deletable.then(|| view! {
                 <div class="danger-zone">
                     {move || if asking.get() {

@@ -115,6 +115,12 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
             <div class="panel panel-attention" data-offer=if offer.open { "open" } else { "closed" } role="region" aria-labelledby="offer-heading">
                 <h2 id="offer-heading">{move || t("录取确认", "Accept the place").get(locale.get())}</h2>
                 {match (offer.open, offer.answer) {
+                    (true, _) if r.following => view! {
+                        <p data-field="offer-deadline">{move || match locale.get() {
+                            Locale::Zh => format!("孩子已获得{}的学位，等待报名人在 {deadline} 前确认是否接受。", school.zh),
+                            Locale::En => format!("Your child is offered a place at {}: the registrant accepts or declines it before {deadline}.", school.en),
+                        }}</p>
+                    }.into_any(),
                     (true, _) => view! {
                         <p data-field="offer-deadline">{move || match locale.get() {
                             Locale::Zh => format!("孩子已获得{}的学位。请在 {deadline} 前确认是否接受；逾期未确认视为放弃，学位将按候补顺序让给下一位。", school.zh),

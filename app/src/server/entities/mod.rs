@@ -13,6 +13,7 @@ pub mod draw;
 pub mod draw_entrant;
 pub mod entry;
 pub mod entry_school;
+pub mod follower;
 pub mod material_rule;
 pub mod notice;
 pub mod offer;

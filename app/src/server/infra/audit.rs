@@ -42,6 +42,13 @@ coded! {
         OfferExpire = "offer.expire",
         /// Places freed were offered down a draw's waiting list.
         OfferMoveUp = "offer.move_up",
+        /// A registrant (or, at submission, the household register) named another guardian
+        /// to follow a registration.
+        FollowerInvite = "follower.invite",
+        /// A guardian confirmed an invitation to follow.
+        FollowerConfirm = "follower.confirm",
+        /// A registrant withdrew a follower or an invitation.
+        FollowerWithdraw = "follower.withdraw",
         /// A parent booked an on-site appointment.
         AppointmentBook = "appointment.book",
         /// A parent cancelled an appointment.

@@ -674,7 +674,7 @@ fn check_document_allowed(editing: &Editing, document: Document) -> Result<(), S
     }
 }
 
-/// A photo's bytes, for its registrant, staff of its school once submitted, and the
+/// A photo's bytes, for its registrant and the guardians who follow it, staff of its school once submitted, and the
 /// bureau's administrators; anyone else finds nothing. Every view by staff is recorded in
 /// the audit log (the photo, its document and the copy asked for) before the bytes are
 /// returned; the registrant's own views are not.
@@ -700,9 +700,10 @@ pub async fn photo(
     let state = row.state;
     let allowed = match actor {
         Actor::Parent { account_id } => {
-            *account_id == row.account_id
-                && state != RegistrationState::Deleted
+            state != RegistrationState::Deleted
                 && photo.removed_at.is_none()
+                && (*account_id == row.account_id
+                    || crate::server::services::followers::follows(db, actor, row.id).await?)
         }
         Actor::Staff(staff) => {
             let submitted = !matches!(state, RegistrationState::Draft | RegistrationState::Deleted);

@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod documents;
 pub mod draws;
 pub mod export;
+pub mod followers;
 pub mod home;
 pub mod notify;
 pub mod offers;

@@ -70,8 +70,35 @@ impl Notice {
     }
 }
 
-/// Writes the in-app message and queues the SMS. Call inside the transaction of the change.
+/// Writes the in-app message and queues the SMS, for the parent and for every other
+/// guardian who follows the registration (the same notice, to their own account and phone).
+/// Call inside the transaction of the change.
 pub async fn send(
+    db: &impl ConnectionTrait,
+    notice: Notice,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let followers = match notice.registration_id {
+        Some(id) => crate::server::services::followers::accounts_following(db, id).await?,
+        None => Vec::new(),
+    };
+    for follower in followers.iter().filter(|f| f.id != notice.account_id) {
+        let sms = notice
+            .sms
+            .as_ref()
+            .map(|(_, body)| (follower.phone.clone(), body.clone()));
+        let copy = Notice {
+            account_id: follower.id,
+            sms,
+            dedupe_key: format!("{}:follower:{}", notice.dedupe_key, follower.id),
+            ..notice.clone()
+        };
+        deliver(db, copy, now).await?;
+    }
+    deliver(db, notice, now).await
+}
+
+async fn deliver(
     db: &impl ConnectionTrait,
     notice: Notice,
     now: DateTime<Utc>,

@@ -46,6 +46,50 @@ pub(crate) fn is_guardian(household: &HouseholdRecord, registrant: Option<&str>)
         .any(|parent| parent.trim().eq_ignore_ascii_case(registrant))
 }
 
+/// The child's parents other than the registrant, as the household register's answer
+/// already fetched for the registration names them (none when it was not asked, or does
+/// not name the registrant as a parent): each ID number with the name the guardian section
+/// gives it, else 父亲 / 母亲.
+pub(crate) async fn other_parents(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    registrant: &str,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    let rows = lookup_rows(db, row.id).await?;
+    let Some(household) = household_of(&rows, &child_id_of(row)?, Some(registrant)) else {
+        return Ok(Vec::new());
+    };
+    let (answers, _) = answers_of(db, row.id).await?;
+    let guardian = answers.get(&SectionKind::Guardian);
+    let named = |id: &str| {
+        guardian.and_then(|g| {
+            [
+                (field::guardian::G1_ID_NUMBER, field::guardian::G1_NAME),
+                (field::guardian::G2_ID_NUMBER, field::guardian::G2_NAME),
+            ]
+            .into_iter()
+            .find(|(number, _)| {
+                g.get(*number)
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(id))
+            })
+            .and_then(|(_, name)| g.get(name).map(|n| n.trim().to_owned()))
+            .filter(|n| !n.is_empty())
+        })
+    };
+    Ok([
+        (&household.father_id, "父亲"),
+        (&household.mother_id, "母亲"),
+    ]
+    .into_iter()
+    .filter_map(|(id, role)| id.as_ref().map(|id| (id.trim().to_ascii_uppercase(), role)))
+    .filter(|(id, _)| !id.eq_ignore_ascii_case(registrant.trim()))
+    .map(|(id, role)| {
+        let name = named(&id).unwrap_or_else(|| role.to_owned());
+        (id, name)
+    })
+    .collect())
+}
+
 /// The resident ID number of the registration's registrant.
 async fn registrant_of(
     db: &impl ConnectionTrait,

@@ -291,7 +291,16 @@ pub(super) async fn basis_of(
     actor: &Actor,
     id: i32,
 ) -> Result<Basis, ServiceError> {
-    let account_id = actor.require_parent()?;
+    basis_for(db, id, Some(actor.require_parent()?)).await
+}
+
+/// The same read for a registration whoever holds it (`owner` none), for a caller the
+/// service has already let see it (another guardian following it).
+pub(super) async fn basis_for(
+    db: &impl ConnectionTrait,
+    id: i32,
+    owner: Option<i32>,
+) -> Result<Basis, ServiceError> {
     let col = |c: registration::Column| Expr::col((registration::Entity, c));
     let mut select = Query::select();
     select
@@ -408,8 +417,10 @@ pub(super) async fn basis_of(
             .equals((registration::Entity, registration::Column::Id)),
         )
         .and_where(col(registration::Column::Id).eq(id))
-        .and_where(col(registration::Column::AccountId).eq(account_id))
         .and_where(col(registration::Column::State).ne(RegistrationState::Deleted));
+    if let Some(account_id) = owner {
+        select.and_where(col(registration::Column::AccountId).eq(account_id));
+    }
     let found = db.query_one(&select).await?.ok_or(ServiceError::NotFound)?;
     let row = registration::Model::from_query_result(&found, "")?;
     let opens_at: Option<DateTime<Utc>> = found.try_get("", "basis_opens_at")?;

@@ -156,6 +156,13 @@ pub async fn submit(
         .await?;
     if done.rows_affected == 1 {
         tracing::info!(registration = row.id, "registration submitted");
+        // The other parent the household register names may follow it. The submission
+        // stands whatever happens here.
+        if let Err(error) =
+            crate::server::services::followers::name_from_register(db, &row, now).await
+        {
+            tracing::warn!(registration = row.id, error = %error, "naming the register's other parent failed");
+        }
         return Ok(row.reference);
     }
     // Someone else moved it: a concurrent retry of this same submit is success.

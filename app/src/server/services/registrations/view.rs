@@ -6,8 +6,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::queries::{
-    Basis, Editing, StoredSections, answers_of, basis_of, child_id_of, editing_in, masked_child,
-    offset_of, required_sections, sections_of,
+    Basis, Editing, StoredSections, answers_of, basis_for, basis_of, child_id_of, editing_in,
+    masked_child, offset_of, required_sections, sections_of,
 };
 use crate::domain::sections::field;
 use crate::{
@@ -25,6 +25,7 @@ use crate::{
         infra::auth::Actor,
         infra::registry::Registries,
         services::documents,
+        services::followers,
         services::prefill,
         services::review,
     },
@@ -54,47 +55,62 @@ pub async fn list_mine(
     };
     let mut registrations = Vec::with_capacity(rows.len());
     for row in rows {
-        let (entry, required) = required_sections(db, row.entry_id).await?;
-        let school = school::Entity::find_by_id(row.school_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
-        let (answers, completed) = answers_of(db, row.id).await?;
-        let subsystem = row.subsystem;
-        let child_id = child_id_of(&row)?;
-        let ctx = SectionContext {
-            subsystem,
-            child_id_number: &child_id,
-            answers: &answers,
-            today: now.date_naive(),
-        };
-        let statuses = section_statuses(&required, &answers, &completed, &ctx);
-        registrations.push(RegistrationSummary {
-            id: row.id,
-            reference: row.reference.clone(),
-            subsystem,
-            school_year: row.school_year,
-            state: row.state,
-            child_name: answers
-                .get(&SectionKind::Child)
-                .and_then(|d| d.get(field::child::NAME))
-                .map(|n| n.trim().to_owned())
-                .filter(|n| !n.is_empty()),
-            child_masked_id: masked_child(&row, now),
-            school: LocalizedText::new(&school.name_zh, &school.name_en),
-            entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
-            completed_sections: statuses
-                .iter()
-                .filter(|(_, s)| *s == SectionStatus::Completed)
-                .count(),
-            required_sections: required.len(),
-        });
+        registrations.push(summary_of(db, &row, now).await?);
+    }
+    let mut following = Vec::new();
+    for row in followers::followed_by(db, account_id).await? {
+        following.push(summary_of(db, &row, now).await?);
     }
     Ok(MyRegistrations {
         messages: crate::server::services::notify::messages_of(db, account_id, offset).await?,
         registrations,
         limit: MAX_REGISTRATIONS_PER_ACCOUNT,
         identity_confirmed: account.identity_confirmed_at.is_some(),
+        invitations: followers::invitations_for(db, &account).await?,
+        following,
+    })
+}
+
+/// One registration as "my registrations" lists it.
+async fn summary_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<RegistrationSummary, ServiceError> {
+    let (entry, required) = required_sections(db, row.entry_id).await?;
+    let school = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Unexpected("registration without school".into()))?;
+    let (answers, completed) = answers_of(db, row.id).await?;
+    let subsystem = row.subsystem;
+    let child_id = child_id_of(row)?;
+    let ctx = SectionContext {
+        subsystem,
+        child_id_number: &child_id,
+        answers: &answers,
+        today: now.date_naive(),
+    };
+    let statuses = section_statuses(&required, &answers, &completed, &ctx);
+    Ok(RegistrationSummary {
+        id: row.id,
+        reference: row.reference.clone(),
+        subsystem,
+        school_year: row.school_year,
+        state: row.state,
+        child_name: answers
+            .get(&SectionKind::Child)
+            .and_then(|d| d.get(field::child::NAME))
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
+        child_masked_id: masked_child(row, now),
+        school: LocalizedText::new(&school.name_zh, &school.name_en),
+        entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
+        completed_sections: statuses
+            .iter()
+            .filter(|(_, s)| *s == SectionStatus::Completed)
+            .count(),
+        required_sections: required.len(),
     })
 }
 
@@ -106,8 +122,15 @@ pub async fn view(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
-    let basis = basis_of(db, actor, id).await?;
-    view_of(db, registries, basis, now).await
+    match basis_of(db, actor, id).await {
+        Ok(basis) => view_of(db, registries, basis, now).await,
+        // Not the registrant's: another guardian who follows it reads it, read-only.
+        Err(ServiceError::NotFound) if followers::follows(db, actor, id).await? => {
+            let basis = basis_for(db, id, None).await?;
+            Ok(view_of(db, registries, basis, now).await?.for_follower())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 async fn view_of(
@@ -203,5 +226,6 @@ async fn view_of(
         provenance,
         materials,
         offer,
+        following: false,
     })
 }
