@@ -1,4 +1,4 @@
-import { Locator, Page, TestInfo } from "@playwright/test";
+import { Locator, Page, TestInfo, devices } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
 import { childId, fillAllSections, makeJpeg, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
 import { staffPage } from "./staff";
@@ -107,8 +107,8 @@ function childNameFor(testInfo: TestInfo): string {
 
 test.describe("review, from submission to the second review", () => {
   test("the school asks for a better photo, the parent replaces it and resubmits, both reviews pass", async ({ page, browser }, testInfo) => {
-    // Four people and a dozen pages: longer than one page's journey.
-    test.setTimeout(120_000);
+    // Five people and a dozen pages: longer than one page's journey.
+    test.setTimeout(150_000);
     const childName = childNameFor(testInfo);
     const child = childId("20200720", uniqueSeq(testInfo.project.name, 20));
 
@@ -181,6 +181,25 @@ test.describe("review, from submission to the second review", () => {
     await expect(page.locator("[data-timeline] li")).toHaveCount(5);
     await expect(page.locator('[data-event="second_passed"]')).toContainText("不等于录取");
 
+    // The parent lets the child's mother follow; she confirms on her own phone.
+    const motherId = childId("19900823", uniqueSeq(testInfo.project.name, 21));
+    const family = page.locator("[data-followers-panel]");
+    await waitForHydration(page);
+    await family.getByLabel("监护人姓名").fill("李娜");
+    await family.getByLabel("监护人身份证号").fill(motherId);
+    await family.getByRole("button", { name: "邀请查看" }).click();
+    await expect(family.locator("li[data-follower]")).toContainText("李娜");
+    await expect(family.locator("li[data-follower]")).toContainText("等待对方确认");
+    const motherPhone = await browser.newContext({ ...devices["Pixel 7"], locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    const mother = await motherPhone.newPage();
+    await signInAsParent(mother, `mother-${testInfo.project.name}-${Date.now()}`, "李娜", "13900000002", motherId);
+    await waitForHydration(mother);
+    const masked = `${childName[0]}*${childName[2]}`;
+    const invitation = mother.locator("li[data-invitation]").filter({ hasText: masked });
+    await expect(invitation).toContainText("邀请您作为另一位监护人查看");
+    await invitation.getByRole("button", { name: "确认查看" }).click();
+    await expect(mother.locator("[data-following-list] li.card").filter({ hasText: childName })).toBeVisible();
+
     // The bureau admits and publishes the school's results now.
     await admin.goto("/admissions");
     await waitForHydration(admin);
@@ -202,6 +221,20 @@ test.describe("review, from submission to the second review", () => {
     await expect(page.locator('[data-event="admitted"]')).toBeVisible();
     await page.goto("/registrations");
     await expect(page.locator("[data-messages]")).toContainText("录取结果");
+
+    // The mother sees the result too, and the answers, and nothing she could change.
+    await mother.goto("/registrations");
+    await expect(mother.locator("[data-messages]")).toContainText("录取结果");
+    await mother.locator("[data-following-list] li.card").filter({ hasText: childName }).getByRole("link", { name: "查看" }).click();
+    await waitForHydration(mother);
+    await expect(mother.locator('[data-field="state"]')).toHaveText("已录取");
+    await expect(mother.locator("[data-following]")).toContainText("只能查看");
+    await expect(mother.locator('[data-event="admitted"]')).toBeVisible();
+    await expect(mother.locator('section.answers[data-section="child"]')).toContainText(childName);
+    await expect(mother.getByRole("button", { name: "删除报名" })).toHaveCount(0);
+    await expect(mother.locator("[data-followers-panel]")).toHaveCount(0);
+    await expect(mother.locator(".change-link")).toHaveCount(0);
+    await motherPhone.close();
 
     // The school's list downloads as a real workbook.
     await reviewer.goto("/review?filter=all");

@@ -1,5 +1,7 @@
 //! Admission decisions and their publication.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,8 @@ pub struct AdmissionCandidate {
     pub child_masked_id: String,
     pub entry_id: i32,
     pub entry: LocalizedText,
+    /// The grade it is for (1 for enrollment; a transfer's 转入年级).
+    pub grade: i32,
     pub state: RegistrationState,
     pub outcome: Option<AdmissionOutcome>,
     /// The place a draw offered, once published: its answer, or its deadline while open.
@@ -55,16 +59,17 @@ pub struct AdmissionsPage {
     /// Registrations of the school still somewhere in review.
     pub still_in_review: usize,
     pub publication: Option<PublicationView>,
-    /// The school's draw, once committed.
-    pub draw: Option<DrawSummary>,
-    /// First-grade places, when set.
-    pub places: Option<i32>,
+    /// The school's draws, once committed (one a grade).
+    pub draws: Vec<DrawSummary>,
+    /// Places by grade, where set.
+    pub places: BTreeMap<i32, i32>,
 }
 
 /// A school's committed draw, as the admissions page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawSummary {
     pub id: i32,
+    pub grade: i32,
     pub places: i32,
     pub entrants: usize,
     pub ran: bool,

@@ -60,11 +60,14 @@ pub struct DrawView {
 
 /// Commits a school's draw: freezes the list of registrations that passed review, in the
 /// bureau's tiers, and publishes its fingerprint and the commitment to a secret, with how
-/// long parents will have to accept a place (`answer_hours`, 72 unless given; administrators).
+/// long parents will have to accept a place (`answer_hours`, 72 unless given). One draw a
+/// school, subsystem and grade (`grade`: 1 unless given; a transfer names its grade;
+/// administrators).
 #[server(prefix = "/api", endpoint = "schedule_draw", input = server_fn::codec::Json)]
 pub async fn schedule_draw(
     school_id: i32,
     subsystem: String,
+    grade: Option<i32>,
     tiers: Vec<DrawTierInput>,
     answer_hours: Option<u32>,
 ) -> Result<DrawView, AppError> {
@@ -76,6 +79,7 @@ pub async fn schedule_draw(
         &cx.request,
         school_id,
         subsystem,
+        grade,
         tiers,
         answer_hours,
     )

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::spawn_app,
+    helpers::{Browser, TestApp, spawn_app},
     registrations::{TWIN_1, TWIN_2, view},
     review::submitted,
 };
@@ -473,60 +473,12 @@ async fn the_bureau_configures_entries_materials_and_exports() {
 
 #[tokio::test]
 async fn transfers_are_counted_per_grade_against_that_grades_places() {
-    use crate::registrations::{answers, child_id, entry_and_school, save, section_version};
+    use crate::registrations::{child_id, entry_and_school};
     let app = spawn_app().await;
     let admin = app.staff("admin").await;
     let parent = app.confirmed_parent("demo-zhang-wei").await;
-    let (entry, school) = entry_and_school(&app, "transfer-local").await;
-    let child = child_id("20180301", 431);
-    let created = parent
-        .call(
-            "create_registration",
-            &[
-                ("subsystem", "transfer"),
-                ("entry_id", entry.to_string().as_str()),
-                ("school_id", school.to_string().as_str()),
-                ("child_id_number", child.as_str()),
-            ],
-        )
-        .await;
-    let status = created.status();
-    let created: Value = created.json().await.expect("json");
-    assert_eq!(status, 200, "{created}");
-    let id = i32::try_from(created.as_i64().expect("id")).expect("fits");
-    let mut version = 0;
-    for section in ["child", "household", "residence", "guardian"] {
-        let mut data = answers(section);
-        if section == "child" {
-            data["current_school"] = json!("李沧区实验小学");
-            data["target_grade"] = json!("3");
-        }
-        let base = section_version(&parent, id, section).await;
-        let saved: Value = save(&parent, id, section, base, data, true)
-            .await
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(saved["Saved"]["status"], "Completed", "{section}: {saved}");
-        version = saved["Saved"]["registration_version"]
-            .as_i64()
-            .expect("version");
-    }
-    let submitted = parent
-        .call(
-            "submit_registration",
-            &[
-                ("id", id.to_string().as_str()),
-                ("base_version", version.to_string().as_str()),
-            ],
-        )
-        .await;
-    assert_eq!(
-        submitted.status(),
-        200,
-        "{}",
-        submitted.text().await.unwrap_or_default()
-    );
+    let (_, school) = entry_and_school(&app, "transfer-local").await;
+    let (id, _) = submitted_transfer(&app, &parent, &child_id("20180301", 431), "3").await;
     let row = registration::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -585,4 +537,65 @@ async fn transfers_are_counted_per_grade_against_that_grades_places() {
         })
         .unwrap_or_default();
     assert_eq!(first["registrations"], 0);
+}
+
+/// A transfer to the first demo school for `grade`, filled in and submitted by `parent`:
+/// its id and version.
+pub(crate) async fn submitted_transfer(
+    app: &TestApp,
+    parent: &Browser,
+    child: &str,
+    grade: &str,
+) -> (i32, i64) {
+    use crate::registrations::{answers, entry_and_school, save, section_version};
+    let (entry, school) = entry_and_school(app, "transfer-local").await;
+    let created = parent
+        .call(
+            "create_registration",
+            &[
+                ("subsystem", "transfer"),
+                ("entry_id", entry.to_string().as_str()),
+                ("school_id", school.to_string().as_str()),
+                ("child_id_number", child),
+            ],
+        )
+        .await;
+    let status = created.status();
+    let created: Value = created.json().await.expect("json");
+    assert_eq!(status, 200, "{created}");
+    let id = i32::try_from(created.as_i64().expect("id")).expect("fits");
+    let mut version = 0;
+    for section in ["child", "household", "residence", "guardian"] {
+        let mut data = answers(section);
+        if section == "child" {
+            data["current_school"] = json!("李沧区实验小学");
+            data["target_grade"] = json!(grade);
+        }
+        let base = section_version(parent, id, section).await;
+        let saved: Value = save(parent, id, section, base, data, true)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(saved["Saved"]["status"], "Completed", "{section}: {saved}");
+        version = saved["Saved"]["registration_version"]
+            .as_i64()
+            .expect("version");
+    }
+    let submitted = parent
+        .call(
+            "submit_registration",
+            &[
+                ("id", id.to_string().as_str()),
+                ("base_version", version.to_string().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        submitted.status(),
+        200,
+        "{}",
+        submitted.text().await.unwrap_or_default()
+    );
+    (id, version + 1)
 }

@@ -639,3 +639,124 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
         "one worker expired them, the other found nothing: {audit:?}"
     );
 }
+
+#[tokio::test]
+async fn transfers_are_drawn_grade_by_grade_and_a_grade_without_a_draw_stays_decided_by_hand() {
+    use crate::bureau::submitted_transfer;
+
+    let app = spawn_app().await;
+    let mut third = Vec::new();
+    for (n, subject) in ["demo-zhang-wei", "demo-li-na"].into_iter().enumerate() {
+        let parent = app.confirmed_parent(subject).await;
+        let child = child_id("20180301", 451 + u32::try_from(n).expect("small"));
+        third.push(submitted_transfer(&app, &parent, &child, "3").await);
+    }
+    let fourth_parent = app.confirmed_parent("demo-wang-qiang").await;
+    let fourth = submitted_transfer(&app, &fourth_parent, &child_id("20170301", 461), "4").await;
+    for (id, version) in third.iter().chain([&fourth]) {
+        passed(&app, *id, *version).await;
+    }
+    let (entry, school) = entry_and_school(&app, "transfer-local").await;
+    let admin = app.staff("admin").await;
+    for grade in ["3", "4"] {
+        let set = admin
+            .call(
+                "set_school_capacity",
+                &[
+                    ("school_id", &school.to_string()),
+                    ("subsystem", "transfer"),
+                    ("grade", grade),
+                    ("capacity", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(set.status(), 200);
+    }
+    let schedule = |grade: Value| {
+        let admin = &admin;
+        async move {
+            admin
+                .call_json(
+                    "schedule_draw",
+                    &json!({
+                        "school_id": school,
+                        "subsystem": "transfer",
+                        "grade": grade,
+                        "tiers": [{ "name": "本区户籍转学", "entry_ids": [entry] }],
+                    }),
+                )
+                .await
+        }
+    };
+    // A transfer draw names its grade.
+    let no_grade = schedule(Value::Null).await;
+    assert_eq!(no_grade.status(), 422);
+    assert!(problem(no_grade).await.contains("年级"));
+
+    // Grade 3: two children for one place; grade 4's child is not in it.
+    let committed = schedule(json!(3)).await;
+    assert_eq!(committed.status(), 200);
+    let committed: Value = committed.json().await.expect("json");
+    assert_eq!(committed["grade"], 3);
+    assert_eq!(committed["places"], 1);
+    assert_eq!(
+        committed["tiers"][0]["units"].as_array().map(Vec::len),
+        Some(2),
+        "{committed}"
+    );
+    assert_eq!(schedule(json!(3)).await.status(), 422, "once a grade");
+
+    // Grade 3 is the draw's; grade 4 is still decided by hand.
+    let by_hand = |id: i32| {
+        let admin = &admin;
+        async move {
+            admin
+                .call_json(
+                    "decide_admissions",
+                    &json!({ "school_id": school, "decisions": [[id, "admitted"]] }),
+                )
+                .await
+                .status()
+        }
+    };
+    assert_eq!(by_hand(third[0].0).await, 422);
+    assert_eq!(by_hand(fourth.0).await, 200);
+
+    let draw_id = committed["id"].as_i64().expect("id").to_string();
+    let ran = admin
+        .call(
+            "run_draw",
+            &[("draw_id", draw_id.as_str()), ("public_value", "7301")],
+        )
+        .await;
+    assert_eq!(ran.status(), 200);
+    let ran: Value = ran.json().await.expect("json");
+    draw::verify(&record_of(&ran)).expect("the transfer draw checks");
+    assert_eq!(ran["result"]["admitted"].as_array().map(Vec::len), Some(1));
+    assert_eq!(ran["result"]["waiting"].as_array().map(Vec::len), Some(1));
+
+    // The admissions page shows the grade's draw and every candidate's grade.
+    let page: Value = admin
+        .call(
+            "get_admissions",
+            &[
+                ("school_id", &school.to_string()),
+                ("subsystem", "transfer"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["draws"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["draws"][0]["grade"], 3);
+    assert_eq!(page["places"]["3"], 1, "{page}");
+    let grades: Vec<i64> = page["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter_map(|c| c["grade"].as_i64())
+        .collect();
+    assert_eq!(grades.iter().filter(|g| **g == 3).count(), 2);
+    assert_eq!(grades.iter().filter(|g| **g == 4).count(), 1);
+}

@@ -51,22 +51,28 @@ fn tiers_of(entries: &[EntryCount], chosen: &BTreeMap<i32, usize>) -> Vec<DrawTi
 pub fn DrawPanel(
     school_id: i32,
     subsystem: Subsystem,
+    /// The grade drawn: 1 for enrollment, a transfer's 转入年级.
+    grade: i32,
     draw: Option<DrawSummary>,
     places: Option<i32>,
     entries: Vec<EntryCount>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
     let locale = use_locale();
-    // Nothing to show (no heading alone): transfers are not drawn in this version, and a
-    // school with nobody waiting has nothing to draw.
+    // Nothing to show (no heading alone) where nobody waits and nothing was drawn.
     let body = match draw {
         Some(draw) => view! { <Committed draw refresh /> }.into_any(),
-        None if subsystem != Subsystem::Enrollment || entries.is_empty() => return None,
-        None => view! { <Tiers school_id places entries refresh /> }.into_any(),
+        None if entries.is_empty() => return None,
+        None => view! { <Tiers school_id subsystem grade places entries refresh /> }.into_any(),
     };
+    let heading = format!("draw-panel-heading-{grade}");
     Some(view! {
-        <section class="panel" data-draw-panel aria-labelledby="draw-panel-heading">
-            <h2 id="draw-panel-heading">{move || t("电脑随机派位", "Computer random draw").get(locale.get())}</h2>
+        <section class="panel" data-draw-panel=grade aria-labelledby=heading.clone()>
+            <h2 id=heading.clone()>{move || match (subsystem, locale.get()) {
+                (Subsystem::Enrollment, l) => t("电脑随机派位", "Computer random draw").get(l).to_owned(),
+                (Subsystem::Transfer, Locale::Zh) => format!("电脑随机派位（转入{grade}年级）"),
+                (Subsystem::Transfer, Locale::En) => format!("Computer random draw (transfers to grade {grade})"),
+            }}</h2>
             {body}
         </section>
     })
@@ -76,6 +82,8 @@ pub fn DrawPanel(
 #[component]
 fn Tiers(
     school_id: i32,
+    subsystem: Subsystem,
+    grade: i32,
     places: Option<i32>,
     entries: Vec<EntryCount>,
     refresh: RwSignal<u32>,
@@ -107,7 +115,8 @@ fn Tiers(
             (Some(true), Locale::En) => format!("{total} children wait for a place and the school has {}: places are filled tier by tier, and a computer draw decides inside the tier that overflows.", places.unwrap_or_default()),
             (Some(false), Locale::Zh) => format!("本校待录取 {total} 人，未超过计划 {} 人，可直接录取，也可以派位确定顺序。", places.unwrap_or_default()),
             (Some(false), Locale::En) => format!("{total} children wait for a place, within the school's {}: admit them directly, or draw.", places.unwrap_or_default()),
-            (None, l) => t("请先在设置页填写本校一年级计划人数。", "Set the school's first-grade places on the settings page first.").get(l).to_owned(),
+            (None, Locale::Zh) => format!("请先在设置页填写本校{grade}年级计划人数。"),
+            (None, Locale::En) => format!("Set the school's places for grade {grade} on the settings page first."),
         }}</p>
         <table class="table">
             <thead>
@@ -120,7 +129,7 @@ fn Tiers(
             <tbody>
                 {entries.into_iter().map(|e| {
                     let id = e.id;
-                    let label = format!("draw-tier-{id}");
+                    let label = format!("draw-tier-{grade}-{id}");
                     let name = e.name.clone();
                     view! {
                         <tr data-draw-entry=id>
@@ -148,8 +157,8 @@ fn Tiers(
             </tbody>
         </table>
         <p class="field">
-            <label for="draw-answer-hours">{move || t("录取家长确认期限（小时）", "Hours parents have to accept a place").get(locale.get())}</label>
-            <input id="draw-answer-hours" type="number" inputmode="numeric" min="1" max="720"
+            <label for=format!("draw-answer-hours-{grade}")>{move || t("录取家长确认期限（小时）", "Hours parents have to accept a place").get(locale.get())}</label>
+            <input id=format!("draw-answer-hours-{grade}") type="number" inputmode="numeric" min="1" max="720"
                 prop:value=move || answer_hours.get()
                 on:input=move |ev| answer_hours.set(event_target_value(&ev)) />
             <span class="hint">{move || t(
@@ -176,7 +185,8 @@ fn Tiers(
                         let hours = answer_hours.with_untracked(|h| h.trim().parse::<u32>().unwrap_or(0));
                         schedule.dispatch(ScheduleDraw {
                             school_id,
-                            subsystem: Subsystem::Enrollment.code().to_owned(),
+                            subsystem: subsystem.code().to_owned(),
+                            grade: Some(grade),
                             tiers,
                             answer_hours: Some(hours),
                         });
@@ -198,6 +208,7 @@ fn Committed(draw: DrawSummary, refresh: RwSignal<u32>) -> impl IntoView {
         places,
         entrants,
         ran,
+        ..
     } = draw;
     let public_value = RwSignal::new(String::new());
     let run = ServerAction::<RunDraw>::new();
@@ -223,12 +234,12 @@ fn Committed(draw: DrawSummary, refresh: RwSignal<u32>) -> impl IntoView {
             </a>
         </p>
         {(!ran).then(|| view! {
-            <label for="draw-public-value">{move || t("现场公开数值", "Public value drawn in the room").get(locale.get())}</label>
-            <p class="hint" id="draw-public-value-hint">{move || t(
+            <label for=format!("draw-public-value-{id}")>{move || t("现场公开数值", "Public value drawn in the room").get(locale.get())}</label>
+            <p class="hint" id=format!("draw-public-value-hint-{id}")>{move || t(
                 "派位现场由公证人员当场产生的数值（例如摇出的号码），派位前任何人都不知道。",
                 "A value produced in the room by the notary (a number drawn, for example) that nobody knew before.",
             ).get(locale.get())}</p>
-            <input id="draw-public-value" type="text" aria-describedby="draw-public-value-hint" autocomplete="off"
+            <input id=format!("draw-public-value-{id}") type="text" aria-describedby=format!("draw-public-value-hint-{id}") autocomplete="off"
                 on:input=move |ev| public_value.set(event_target_value(&ev)) />
             <div class="decision-buttons">
                 <button type="button" class="button button-primary"

@@ -4,7 +4,7 @@
 
 mod draw;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -12,7 +12,9 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{CancelButton, ConfirmDialog};
 use crate::components::{LoadFailed, Loading};
 use crate::{
-    api::admissions::{AdmissionsPage, DecideAdmissions, SchedulePublication, get_admissions},
+    api::admissions::{
+        AdmissionsPage, DecideAdmissions, DrawSummary, SchedulePublication, get_admissions,
+    },
     components::ErrorPanel,
     domain::{RegistrationState, Subsystem, admission::AdmissionOutcome},
     i18n::{Locale, t, use_locale},
@@ -61,27 +63,48 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         candidates,
         still_in_review,
         publication,
-        draw,
+        draws,
         places,
     } = page;
     let school_id = school.id;
-    // With a draw committed, the draw decides: no hand decisions.
-    let by_hand = draw.is_none();
-    let mut waiting_entries: Vec<draw::EntryCount> = Vec::new();
-    for c in candidates
+    // Where a grade has a draw committed, the draw decides its admissions, not a hand.
+    let drawn: BTreeSet<i32> = draws.iter().map(|d| d.grade).collect();
+    let waiting = candidates
         .iter()
-        .filter(|c| c.state == RegistrationState::ReviewPassed)
-    {
-        match waiting_entries.iter_mut().find(|e| e.id == c.entry_id) {
+        .filter(|c| c.state == RegistrationState::ReviewPassed);
+    let by_hand = draws.is_empty() || waiting.clone().any(|c| !drawn.contains(&c.grade));
+    // The entries with children waiting, grade by grade: what each grade's draw is made of.
+    let mut waiting_entries: BTreeMap<i32, Vec<draw::EntryCount>> = BTreeMap::new();
+    for c in waiting {
+        let entries = waiting_entries.entry(c.grade).or_default();
+        match entries.iter_mut().find(|e| e.id == c.entry_id) {
             Some(entry) => entry.count += 1,
-            None => waiting_entries.push(draw::EntryCount {
+            None => entries.push(draw::EntryCount {
                 id: c.entry_id,
                 name: c.entry.clone(),
                 count: 1,
             }),
         }
     }
-    waiting_entries.sort_by_key(|e| e.id);
+    waiting_entries
+        .values_mut()
+        .for_each(|entries| entries.sort_by_key(|e| e.id));
+    let panel_grades: BTreeSet<i32> = waiting_entries
+        .keys()
+        .copied()
+        .chain(drawn.iter().copied())
+        .collect();
+    let panels: Vec<(i32, Option<DrawSummary>, Option<i32>, Vec<draw::EntryCount>)> = panel_grades
+        .into_iter()
+        .map(|grade| {
+            (
+                grade,
+                draws.iter().find(|d| d.grade == grade).cloned(),
+                places.get(&grade).copied(),
+                waiting_entries.remove(&grade).unwrap_or_default(),
+            )
+        })
+        .collect();
     // Something to publish: registrations that passed review and are not yet published
     // (also after an earlier publication, for those that passed since).
     let open_count = candidates
@@ -92,7 +115,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
     let choices = RwSignal::new(
         candidates
             .iter()
-            .filter(|c| c.state == RegistrationState::ReviewPassed)
+            .filter(|c| c.state == RegistrationState::ReviewPassed && !drawn.contains(&c.grade))
             .map(|c| (c.id, c.outcome))
             .collect::<BTreeMap<i32, Option<AdmissionOutcome>>>(),
     );
@@ -152,7 +175,9 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 }}
             </p>
         })}
-        <draw::DrawPanel school_id subsystem draw places entries=waiting_entries refresh />
+        {panels.into_iter().map(|(grade, draw, places, entries)| view! {
+            <draw::DrawPanel school_id subsystem grade draw places entries refresh />
+        }).collect_view()}
         <table class="table queue-table">
             <thead>
                 <tr>
@@ -168,6 +193,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     let id = c.id;
                     let entry = c.entry.clone();
                     let open = c.state == RegistrationState::ReviewPassed;
+                    let drawn_here = drawn.contains(&c.grade);
                     let state = c.state;
                     let outcome = c.outcome;
                     view! {
@@ -177,7 +203,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                             <td class="mono">{c.child_masked_id.clone()}</td>
                             <td>{move || entry.get(locale.get()).to_owned()}</td>
                             <td>
-                                {if open && !by_hand {
+                                {if open && drawn_here {
                                     view! { <span class="tag tag-soon" data-outcome=outcome.map(|o| o.code())>{move || match outcome {
                                         Some(AdmissionOutcome::Admitted) => t("派位录取", "Admitted by the draw"),
                                         Some(AdmissionOutcome::NotAdmitted) => t("未派中（候补）", "Not drawn (waiting list)"),

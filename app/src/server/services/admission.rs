@@ -146,6 +146,7 @@ pub async fn page(
             child_masked_id: masked_child(r, request.now),
             entry_id: r.entry_id,
             entry: entries.get(&r.entry_id).cloned().unwrap_or_default(),
+            grade: r.grade.unwrap_or(1),
             state: r.state,
             outcome: decisions.get(&r.id).copied(),
             offer: offers.get(&r.id).cloned(),
@@ -179,16 +180,15 @@ pub async fn page(
         candidates,
         still_in_review: waiting,
         publication,
-        draw: crate::server::services::draws::summary(db, school.id, subsystem).await?,
-        places: match subsystem {
-            Subsystem::Enrollment => crate::server::entities::school_capacity::Entity::find_by_id(
-                (school.id, subsystem, 1),
-            )
-            .one(db)
+        draws: crate::server::services::draws::summaries(db, school.id, subsystem).await?,
+        places: crate::server::entities::school_capacity::Entity::find()
+            .filter(crate::server::entities::school_capacity::Column::SchoolId.eq(school.id))
+            .filter(crate::server::entities::school_capacity::Column::Subsystem.eq(subsystem))
+            .all(db)
             .await?
-            .map(|c| c.capacity),
-            Subsystem::Transfer => None,
-        },
+            .into_iter()
+            .map(|c| (c.grade, c.capacity))
+            .collect(),
     })
 }
 
@@ -466,7 +466,7 @@ async fn publish_one(
             .one(&txn)
             .await?
             .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
-        let in_draw = drawn.as_ref().filter(|d| d.entrants.contains(&row.id));
+        let in_draw = drawn.iter().find(|d| d.entrants.contains(&row.id));
         let (zh, en) = match (outcome, in_draw) {
             (AdmissionOutcome::Admitted, Some(drawn)) => {
                 let deadline =

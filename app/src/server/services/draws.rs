@@ -33,6 +33,8 @@ use crate::{
 
 /// First grade: the grade of every enrollment draw.
 const FIRST_GRADE: i32 = 1;
+/// The last grade a transfer can ask for (nine years of compulsory education).
+const LAST_GRADE: i32 = 9;
 
 /// Registrations of a school still somewhere in review: the list is not final while any is.
 const IN_REVIEW: [RegistrationState; 4] = [
@@ -50,6 +52,7 @@ pub async fn schedule(
     request: &Request,
     school_id: i32,
     subsystem: Subsystem,
+    grade: Option<i32>,
     tiers: Vec<DrawTierInput>,
     answer_hours: Option<u32>,
 ) -> Result<DrawView, ServiceError> {
@@ -58,13 +61,18 @@ pub async fn schedule(
         .require_role(&[StaffRole::BureauAdmin])?
         .clone();
     let school = own_school(db, &request.actor, school_id).await?;
-    if subsystem != Subsystem::Enrollment {
-        return Err(ServiceError::invalid(
-            "subsystem",
-            "转学按年级派位，本版本暂只支持一年级新生入学的派位。",
-            "Transfers are drawn per grade: this version draws first-grade enrollment only.",
-        ));
-    }
+    // First-grade enrollment draws grade 1; a transfer draw is for one grade.
+    let grade = match (subsystem, grade) {
+        (Subsystem::Enrollment, None | Some(FIRST_GRADE)) => FIRST_GRADE,
+        (Subsystem::Transfer, Some(grade)) if (FIRST_GRADE..=LAST_GRADE).contains(&grade) => grade,
+        _ => {
+            return Err(ServiceError::invalid(
+                "grade",
+                "请选择派位的年级（新生入学为一年级，转学为转入年级）。",
+                "Choose the grade to draw (first grade for enrollment, the grade asked for by transfers).",
+            ));
+        }
+    };
     let answer_hours = answer_hours.unwrap_or(offers::DEFAULT_ANSWER_HOURS);
     if !(1..=offers::MAX_ANSWER_HOURS).contains(&answer_hours) {
         return Err(ServiceError::invalid(
@@ -79,10 +87,12 @@ pub async fn schedule(
             ),
         ));
     }
+    // The school's registrations for this subsystem and grade (kept at submission).
     let of_school = || {
         registration::Entity::find()
             .filter(registration::Column::SchoolId.eq(school_id))
             .filter(registration::Column::Subsystem.eq(subsystem))
+            .filter(registration::Column::Grade.eq(grade))
     };
     let in_review = of_school()
         .filter(registration::Column::State.is_in(IN_REVIEW))
@@ -97,14 +107,14 @@ pub async fn schedule(
             ),
         ));
     }
-    let capacity = school_capacity::Entity::find_by_id((school_id, subsystem, FIRST_GRADE))
+    let capacity = school_capacity::Entity::find_by_id((school_id, subsystem, grade))
         .one(db)
         .await?
         .ok_or_else(|| {
             ServiceError::invalid(
                 "school_id",
-                "请先设置本校一年级的招生计划数。",
-                "Set the school's first-grade places first.",
+                &format!("请先设置本校{grade}年级的招生计划数。"),
+                &format!("Set the school's places for grade {grade} first."),
             )
         })?;
     let admitted = of_school()
@@ -189,7 +199,7 @@ pub async fn schedule(
     let inserted = draw::ActiveModel {
         school_id: Set(school_id),
         subsystem: Set(subsystem),
-        grade: Set(FIRST_GRADE),
+        grade: Set(grade),
         places: Set(i32::try_from(places).unwrap_or(i32::MAX)),
         tiers: Set(tiers_json),
         fingerprint: Set(fingerprint.clone()),
@@ -238,6 +248,7 @@ pub async fn schedule(
         Some(row.id),
         serde_json::json!({
             "school": school_id,
+            "grade": grade,
             "places": places,
             "entrants": eligible.len(),
             "fingerprint": fingerprint,
@@ -437,44 +448,51 @@ pub(crate) async fn in_a_draw(
         > 0)
 }
 
-/// Whether a school has a committed draw for a subsystem: its list no longer changes.
+/// Whether a school has a committed draw for a subsystem and grade: its list no longer
+/// changes.
 pub(crate) async fn has_draw(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
+    grade: i32,
 ) -> Result<bool, ServiceError> {
     Ok(draw::Entity::find()
         .filter(draw::Column::SchoolId.eq(school_id))
         .filter(draw::Column::Subsystem.eq(subsystem))
+        .filter(draw::Column::Grade.eq(grade))
         .count(db)
         .await?
         > 0)
 }
 
-/// A school's committed draw for a subsystem, as the admissions page shows it.
-pub(crate) async fn summary(
+/// A school's committed draws for a subsystem (one a grade), as the admissions page shows
+/// them.
+pub(crate) async fn summaries(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
-) -> Result<Option<crate::api::admissions::DrawSummary>, ServiceError> {
-    let Some(row) = draw::Entity::find()
+) -> Result<Vec<crate::api::admissions::DrawSummary>, ServiceError> {
+    let rows = draw::Entity::find()
         .filter(draw::Column::SchoolId.eq(school_id))
         .filter(draw::Column::Subsystem.eq(subsystem))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let entrants = draw_entrant::Entity::find()
-        .filter(draw_entrant::Column::DrawId.eq(row.id))
-        .count(db)
+        .all(db)
         .await?;
-    Ok(Some(crate::api::admissions::DrawSummary {
-        id: row.id,
-        places: row.places,
-        entrants: usize::try_from(entrants).unwrap_or(usize::MAX),
-        ran: row.ran_at.is_some(),
-    }))
+    let mut summaries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let entrants = draw_entrant::Entity::find()
+            .filter(draw_entrant::Column::DrawId.eq(row.id))
+            .count(db)
+            .await?;
+        summaries.push(crate::api::admissions::DrawSummary {
+            id: row.id,
+            grade: row.grade,
+            places: row.places,
+            entrants: usize::try_from(entrants).unwrap_or(usize::MAX),
+            ran: row.ran_at.is_some(),
+        });
+    }
+    summaries.sort_by_key(|d| d.grade);
+    Ok(summaries)
 }
 
 /// A school's draw that ran, with the registrations in it: what its publication offers.
@@ -495,36 +513,37 @@ impl Drawn {
     }
 }
 
-/// The school's draw for a subsystem, once it ran.
+/// The school's draws for a subsystem that ran (one a grade).
 pub(crate) async fn ran_for(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
-) -> Result<Option<Drawn>, ServiceError> {
-    let Some(row) = draw::Entity::find()
+) -> Result<Vec<Drawn>, ServiceError> {
+    let rows = draw::Entity::find()
         .filter(draw::Column::SchoolId.eq(school_id))
         .filter(draw::Column::Subsystem.eq(subsystem))
         .filter(draw::Column::RanAt.is_not_null())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(record) = revealed(&row)? else {
-        return Ok(None);
-    };
-    let entrants = draw_entrant::Entity::find()
-        .filter(draw_entrant::Column::DrawId.eq(row.id))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.registration_id)
-        .collect();
-    Ok(Some(Drawn {
-        draw: row,
-        entrants,
-        waiting: record.allocation.waiting,
-    }))
+        .await?;
+    let mut drawn = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(record) = revealed(&row)? else {
+            continue;
+        };
+        let entrants = draw_entrant::Entity::find()
+            .filter(draw_entrant::Column::DrawId.eq(row.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| e.registration_id)
+            .collect();
+        drawn.push(Drawn {
+            draw: row,
+            entrants,
+            waiting: record.allocation.waiting,
+        });
+    }
+    Ok(drawn)
 }
 
 fn already_run() -> ServiceError {

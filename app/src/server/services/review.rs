@@ -687,7 +687,14 @@ pub async fn decide(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    if crate::server::services::draws::has_draw(db, row.school_id, row.subsystem).await? {
+    if crate::server::services::draws::has_draw(
+        db,
+        row.school_id,
+        row.subsystem,
+        row.grade.unwrap_or(1),
+    )
+    .await?
+    {
         return Err(ServiceError::invalid(
             "decision",
             "本校的派位名单已经确定，审核结果不能再改变。",
