@@ -14,7 +14,7 @@ const TIER_2 = ["韩沐阳", "唐可欣", "冯浩然", "曹语嫣", "邓嘉树"]
 async function phoneOf(browser: import("@playwright/test").Browser, family: number) {
   const context = await browser.newContext({ ...devices["Pixel 7"], locale: "zh-CN", timezoneId: "Asia/Shanghai" });
   const page = await context.newPage();
-  await signInAsParent(page, `demo-draw-family-${family}`, `派位演示家长${family}`);
+  await signInAsParent(page, `demo-draw-family-${family}`, "派位演示家长");
   return page;
 }
 

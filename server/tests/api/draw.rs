@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeMap, process::Command};
 
-use app::server::entities::{admission_decision, audit_log};
+use app::server::entities::{admission_decision, audit_log, registration};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -382,7 +382,7 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
     use std::collections::{HashMap, HashSet};
 
     use app::server::{
-        entities::{offer, outbox, parent_message, registration, review_event},
+        entities::{offer, outbox, parent_message, review_event},
         services::offers,
     };
     use chrono::Utc;
@@ -759,4 +759,120 @@ async fn transfers_are_drawn_grade_by_grade_and_a_grade_without_a_draw_stays_dec
         .collect();
     assert_eq!(grades.iter().filter(|g| **g == 3).count(), 2);
     assert_eq!(grades.iter().filter(|g| **g == 4).count(), 1);
+}
+
+#[tokio::test]
+async fn twins_registered_by_each_parent_are_linked_and_drawn_together_as_the_household_register_shows()
+ {
+    use crate::registrations::{answers, create, save, section_version};
+    use crate::registry::{app_with_registry, consent, settled};
+
+    let app = app_with_registry(|_| {}).await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    // The father registers one twin, the mother the other, each from their own account, each
+    // with the registers' answers (the household register names both as the twins' parents).
+    let mut twins = Vec::new();
+    for (subject, child) in [
+        ("demo-zhang-wei", "370202202003150526"),
+        ("demo-li-na", "370202202003150649"),
+    ] {
+        let parent = app.confirmed_parent(subject).await;
+        let created = create(&parent, entry, school, child).await;
+        assert_eq!(created.status(), 200);
+        let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
+        consent(&parent, id, true).await;
+        let mut version = 0;
+        for section in ["child", "household", "residence", "guardian"] {
+            let status = settled(&parent, id, section).await;
+            let mut data = answers(section);
+            if let (Some(typed), Some(prefill)) =
+                (data.as_object_mut(), status["prefill"].as_object())
+            {
+                typed.extend(prefill.clone());
+            }
+            let base = section_version(&parent, id, section).await;
+            let saved: Value = save(&parent, id, section, base, data, true)
+                .await
+                .json()
+                .await
+                .expect("json");
+            assert_eq!(saved["Saved"]["status"], "Completed", "{section}: {saved}");
+            version = saved["Saved"]["registration_version"]
+                .as_i64()
+                .expect("version");
+        }
+        let submitted = parent
+            .call(
+                "submit_registration",
+                &[
+                    ("id", &id.to_string()),
+                    ("base_version", &version.to_string()),
+                ],
+            )
+            .await;
+        let status = submitted.status();
+        assert_eq!(
+            status,
+            200,
+            "{}",
+            submitted.text().await.unwrap_or_default()
+        );
+        passed(&app, id, version + 1).await;
+        twins.push(id);
+    }
+    // The reviewer sees each twin linked to the other, across the two accounts.
+    let reviewer = app.staff("reviewer.sn1").await;
+    let detail: Value = reviewer
+        .call("get_review_detail", &[("id", &twins[0].to_string())])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        detail["siblings"][0]["id"], twins[1],
+        "{}",
+        detail["siblings"]
+    );
+
+    let admin = app.staff("admin").await;
+    three_first_grade_places(&admin, school).await;
+    let committed = admin
+        .call_json(
+            "schedule_draw",
+            &json!({
+                "school_id": school,
+                "subsystem": "enrollment",
+                "tiers": [{ "name": "户籍+房产", "entry_ids": [entry] }],
+            }),
+        )
+        .await;
+    assert_eq!(committed.status(), 200);
+    let committed: Value = committed.json().await.expect("json");
+    let units = committed["tiers"][0]["units"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        units.len(),
+        1,
+        "two accounts, one unit of twins: {committed}"
+    );
+    let references: Vec<String> = registration::Entity::find()
+        .filter(registration::Column::Id.is_in(twins))
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|r| r.reference)
+        .collect();
+    assert!(
+        units.iter().any(|u| {
+            let unit: Vec<&str> = u
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            references.iter().all(|r| unit.contains(&r.as_str()))
+        }),
+        "one unit holds both twins: {committed}"
+    );
 }

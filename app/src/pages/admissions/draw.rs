@@ -156,7 +156,7 @@ fn Tiers(
                 }).collect_view()}
             </tbody>
         </table>
-        <p class="field">
+        <p class="field form">
             <label for=format!("draw-answer-hours-{grade}")>{move || t("录取家长确认期限（小时）", "Hours parents have to accept a place").get(locale.get())}</label>
             <input id=format!("draw-answer-hours-{grade}") type="number" inputmode="numeric" min="1" max="720"
                 prop:value=move || answer_hours.get()

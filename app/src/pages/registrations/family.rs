@@ -109,6 +109,7 @@ pub fn FollowersPanel(id: i32) -> impl IntoView {
                 })}
             </Transition>
             <ActionForm action=invite>
+                <div class="form">
                 <input type="hidden" name="id" value=id />
                 <p class="field">
                     <label for="follower-name">{move || t("监护人姓名", "Guardian's name").get(locale.get())}</label>
@@ -121,6 +122,7 @@ pub fn FollowersPanel(id: i32) -> impl IntoView {
                 <button type="submit" class="button" disabled=move || invite.pending().get()>
                     {move || t("邀请查看", "Invite").get(locale.get())}
                 </button>
+                </div>
             </ActionForm>
             <div aria-live="polite">
                 {move || invite.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}

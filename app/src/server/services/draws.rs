@@ -25,7 +25,7 @@ use crate::{
         },
         services::{
             bureau::own_school,
-            offers,
+            offers, prefill,
             registrations::{local_minute, offset_of},
         },
     },
@@ -167,11 +167,24 @@ pub async fn schedule(
             ),
         ));
     }
-    // Siblings registered from one account are drawn together.
-    let mut units: BTreeMap<(usize, i32), Vec<&registration::Model>> = BTreeMap::new();
+    // Siblings are drawn together: children registered from one account, and children the
+    // household register gives a parent in common (twins registered by each parent).
+    let mut ties = Vec::with_capacity(eligible.len());
     for row in &eligible {
+        let mut keys = vec![format!("account {}", row.account_id)];
+        keys.extend(
+            prefill::register_parents(db, row)
+                .await?
+                .into_iter()
+                .map(|parent| format!("parent {parent}")),
+        );
+        ties.push(keys);
+    }
+    let family = families(&ties);
+    let mut units: BTreeMap<(usize, usize), Vec<&registration::Model>> = BTreeMap::new();
+    for (row, family) in eligible.iter().zip(family) {
         units
-            .entry((tier_of_entry[&row.entry_id], row.account_id))
+            .entry((tier_of_entry[&row.entry_id], family))
             .or_default()
             .push(row);
     }
@@ -546,6 +559,34 @@ pub(crate) async fn ran_for(
     Ok(drawn)
 }
 
+/// Which family each item is in: items sharing a key (an account, a parent) are one family,
+/// and so are items tied through others. Each family is named by its first item's index.
+fn families(keys: &[Vec<String>]) -> Vec<usize> {
+    let mut family: Vec<usize> = (0..keys.len()).collect();
+    fn root(family: &mut [usize], mut i: usize) -> usize {
+        while family[i] != i {
+            family[i] = family[family[i]];
+            i = family[i];
+        }
+        i
+    }
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
+    for (i, item) in keys.iter().enumerate() {
+        for key in item {
+            match first_with.get(key.as_str()) {
+                Some(&other) => {
+                    let (a, b) = (root(&mut family, i), root(&mut family, other));
+                    family[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first_with.insert(key, i);
+                }
+            }
+        }
+    }
+    (0..keys.len()).map(|i| root(&mut family, i)).collect()
+}
+
 fn already_run() -> ServiceError {
     ServiceError::invalid(
         "draw_id",
@@ -601,4 +642,41 @@ async fn view_of(
         answer_hours: row.answer_hours,
         result,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::families;
+
+    fn keys(items: &[&[&str]]) -> Vec<Vec<String>> {
+        items
+            .iter()
+            .map(|i| i.iter().map(|k| (*k).to_owned()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn children_sharing_an_account_or_a_parent_are_one_family() {
+        // Twins registered by each parent (accounts 1 and 2, the register names both), a
+        // child of account 1 the register does not know, and an unrelated child.
+        let families = families(&keys(&[
+            &["account 1", "parent F", "parent M"],
+            &["account 2", "parent F", "parent M"],
+            &["account 1"],
+            &["account 3", "parent X"],
+        ]));
+        assert_eq!(families, vec![0, 0, 0, 3]);
+    }
+
+    #[test]
+    fn a_family_is_tied_through_others() {
+        // 0 and 2 share nothing, but each shares a parent with 1.
+        let families = families(&keys(&[
+            &["account 1", "parent A"],
+            &["account 2", "parent A", "parent B"],
+            &["account 3", "parent B"],
+            &["account 4"],
+        ]));
+        assert_eq!(families, vec![0, 0, 0, 3]);
+    }
 }

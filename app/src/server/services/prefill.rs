@@ -55,8 +55,7 @@ pub(crate) async fn other_parents(
     row: &registration::Model,
     registrant: &str,
 ) -> Result<Vec<(String, String)>, ServiceError> {
-    let rows = lookup_rows(db, row.id).await?;
-    let Some(household) = household_of(&rows, &child_id_of(row)?, Some(registrant)) else {
+    let Some(household) = register_household(db, row, registrant).await? else {
         return Ok(Vec::new());
     };
     let (answers, _) = answers_of(db, row.id).await?;
@@ -88,6 +87,39 @@ pub(crate) async fn other_parents(
         (id, name)
     })
     .collect())
+}
+
+/// The household register's answer already fetched for the registration, when it names
+/// `registrant` as the child's parent.
+async fn register_household(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    registrant: &str,
+) -> Result<Option<HouseholdRecord>, ServiceError> {
+    let rows = lookup_rows(db, row.id).await?;
+    Ok(household_of(&rows, &child_id_of(row)?, Some(registrant)))
+}
+
+/// The child's parents as the household register names them (its answer already fetched
+/// for the registration, and naming the registrant as one of them); none otherwise. What
+/// ties siblings registered from two accounts together.
+pub(crate) async fn register_parents(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<Vec<String>, ServiceError> {
+    let Some(registrant) = registrant_of(db, row).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(register_household(db, row, &registrant)
+        .await?
+        .map(|h| {
+            [h.father_id, h.mother_id]
+                .into_iter()
+                .flatten()
+                .map(|id| id.trim().to_ascii_uppercase())
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// The resident ID number of the registration's registrant.

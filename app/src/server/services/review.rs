@@ -14,6 +14,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
 
+use crate::domain::follower::FollowerSource;
 use crate::domain::sections::field;
 use crate::server::infra::search::like_text;
 use crate::{
@@ -37,7 +38,9 @@ use crate::{
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
     server::{
-        entities::{entry, parent_account, registration, review_event, school, staff_account},
+        entities::{
+            entry, follower, parent_account, registration, review_event, school, staff_account,
+        },
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::auth::{Actor, StaffActor},
@@ -506,14 +509,36 @@ pub async fn detail(
     })
 }
 
-/// The same account's other registrations for the same school, subsystem and school year,
-/// once sent to the school: twins and siblings, linked for the reviewer.
+/// The child's siblings at the same school, subsystem and school year, once sent to the
+/// school, linked for the reviewer: the same account's other registrations, and those the
+/// household register ties to the same parents (twins registered by each parent from their
+/// own account: each submission records the register's other parent, see `followers`).
 async fn siblings_of(
     db: &impl ConnectionTrait,
     row: &registration::Model,
 ) -> Result<Vec<SiblingLink>, ServiceError> {
+    let mut keys = Vec::new();
+    for parent in crate::server::services::prefill::register_parents(db, row).await? {
+        keys.push(crate::server::infra::crypto::blind(&parent)?);
+    }
+    let tied: Vec<i32> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        follower::Entity::find()
+            .filter(follower::Column::IdKey.is_in(keys))
+            .filter(follower::Column::Source.eq(FollowerSource::HouseholdRegister))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| f.registration_id)
+            .collect()
+    };
     Ok(registration::Entity::find()
-        .filter(registration::Column::AccountId.eq(row.account_id))
+        .filter(
+            Condition::any()
+                .add(registration::Column::AccountId.eq(row.account_id))
+                .add(registration::Column::Id.is_in(tied)),
+        )
         .filter(registration::Column::SchoolId.eq(row.school_id))
         .filter(registration::Column::Subsystem.eq(row.subsystem))
         .filter(registration::Column::SchoolYear.eq(row.school_year))
