@@ -478,7 +478,14 @@ async fn transfers_are_counted_per_grade_against_that_grades_places() {
     let admin = app.staff("admin").await;
     let parent = app.confirmed_parent("demo-zhang-wei").await;
     let (_, school) = entry_and_school(&app, "transfer-local").await;
-    let (id, _) = submitted_transfer(&app, &parent, &child_id("20180301", 431), "3").await;
+    let (id, _) = submitted_transfer(
+        &app,
+        &parent,
+        "demo-zhang-wei",
+        &child_id("20180301", 431),
+        "3",
+    )
+    .await;
     let row = registration::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -539,15 +546,16 @@ async fn transfers_are_counted_per_grade_against_that_grades_places() {
     assert_eq!(first["registrations"], 0);
 }
 
-/// A transfer to the first demo school for `grade`, filled in and submitted by `parent`:
-/// its id and version.
+/// A transfer to the first demo school for `grade`, filled in with `subject` as its only
+/// guardian and submitted by `parent`: its id and version.
 pub(crate) async fn submitted_transfer(
     app: &TestApp,
     parent: &Browser,
+    subject: &str,
     child: &str,
     grade: &str,
 ) -> (i32, i64) {
-    use crate::registrations::{answers, entry_and_school, save, section_version};
+    use crate::registrations::{entry_and_school, fill_and_submit, sole_guardian};
     let (entry, school) = entry_and_school(app, "transfer-local").await;
     let created = parent
         .call(
@@ -564,38 +572,14 @@ pub(crate) async fn submitted_transfer(
     let created: Value = created.json().await.expect("json");
     assert_eq!(status, 200, "{created}");
     let id = i32::try_from(created.as_i64().expect("id")).expect("fits");
-    let mut version = 0;
-    for section in ["child", "household", "residence", "guardian"] {
-        let mut data = answers(section);
-        if section == "child" {
+    let version = fill_and_submit(parent, id, |section, data| match section {
+        "child" => {
             data["current_school"] = json!("李沧区实验小学");
             data["target_grade"] = json!(grade);
         }
-        let base = section_version(parent, id, section).await;
-        let saved: Value = save(parent, id, section, base, data, true)
-            .await
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(saved["Saved"]["status"], "Completed", "{section}: {saved}");
-        version = saved["Saved"]["registration_version"]
-            .as_i64()
-            .expect("version");
-    }
-    let submitted = parent
-        .call(
-            "submit_registration",
-            &[
-                ("id", id.to_string().as_str()),
-                ("base_version", version.to_string().as_str()),
-            ],
-        )
-        .await;
-    assert_eq!(
-        submitted.status(),
-        200,
-        "{}",
-        submitted.text().await.unwrap_or_default()
-    );
-    (id, version + 1)
+        "guardian" => *data = sole_guardian(subject),
+        _ => {}
+    })
+    .await;
+    (id, version)
 }

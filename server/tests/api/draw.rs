@@ -190,10 +190,32 @@ async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
     {
         let parent = app.confirmed_parent(subject).await;
         let child = child_id("20200601", 101 + u32::try_from(n).expect("small"));
-        let registration = submitted(app, &parent, &child).await;
+        let registration = submitted_by_one_guardian(app, &parent, subject, &child).await;
         families.push((parent, vec![registration]));
     }
     families
+}
+
+/// A first-grade registration of the first demo school whose only guardian is `subject`
+/// (a family of its own), submitted: its id and version.
+async fn submitted_by_one_guardian(
+    app: &TestApp,
+    parent: &Browser,
+    subject: &str,
+    child: &str,
+) -> (i32, i64) {
+    use crate::registrations::{create, fill_and_submit, sole_guardian};
+    let (entry, school) = entry_and_school(app, "local-property").await;
+    let created = create(parent, entry, school, child).await;
+    assert_eq!(created.status(), 200);
+    let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
+    let version = fill_and_submit(parent, id, |section, data| {
+        if section == "guardian" {
+            *data = sole_guardian(subject);
+        }
+    })
+    .await;
+    (id, version)
 }
 
 /// Gives the school three first-grade places (the bureau's administrator).
@@ -649,10 +671,17 @@ async fn transfers_are_drawn_grade_by_grade_and_a_grade_without_a_draw_stays_dec
     for (n, subject) in ["demo-zhang-wei", "demo-li-na"].into_iter().enumerate() {
         let parent = app.confirmed_parent(subject).await;
         let child = child_id("20180301", 451 + u32::try_from(n).expect("small"));
-        third.push(submitted_transfer(&app, &parent, &child, "3").await);
+        third.push(submitted_transfer(&app, &parent, subject, &child, "3").await);
     }
     let fourth_parent = app.confirmed_parent("demo-wang-qiang").await;
-    let fourth = submitted_transfer(&app, &fourth_parent, &child_id("20170301", 461), "4").await;
+    let fourth = submitted_transfer(
+        &app,
+        &fourth_parent,
+        "demo-wang-qiang",
+        &child_id("20170301", 461),
+        "4",
+    )
+    .await;
     for (id, version) in third.iter().chain([&fourth]) {
         passed(&app, *id, *version).await;
     }

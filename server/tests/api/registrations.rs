@@ -102,6 +102,55 @@ pub(crate) fn answers(section: &str) -> Value {
     }
 }
 
+/// Fills the child, household, residence and guardian sections with `answers`, each as
+/// `adjust` changes it, and submits: the registration's version after submitting.
+pub async fn fill_and_submit(browser: &Browser, id: i32, adjust: impl Fn(&str, &mut Value)) -> i64 {
+    let mut version = 0;
+    for section in ["child", "household", "residence", "guardian"] {
+        let mut data = answers(section);
+        adjust(section, &mut data);
+        let base = section_version(browser, id, section).await;
+        let saved: Value = save(browser, id, section, base, data, true)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(saved["Saved"]["status"], "Completed", "{section}: {saved}");
+        version = saved["Saved"]["registration_version"]
+            .as_i64()
+            .expect("version");
+    }
+    let sent = browser
+        .call(
+            "submit_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        sent.status(),
+        200,
+        "{}",
+        sent.text().await.unwrap_or_default()
+    );
+    version + 1
+}
+
+/// The guardian section naming only the demo parent `subject` (no second guardian): a
+/// family of its own, which no other registration's guardians tie to.
+pub fn sole_guardian(subject: &str) -> Value {
+    let parent = crate::helpers::demo_parent(subject);
+    json!({
+        "g1_relation": "mother",
+        "g1_name": parent.name,
+        "g1_id_number": parent.id_number,
+        "g1_phone": parent.phone,
+        "has_guardian2": "no"
+    })
+}
+
 /// How a registration's view names a section (`residence_permit` → `ResidencePermit`).
 pub fn section_key(section: &str) -> String {
     section

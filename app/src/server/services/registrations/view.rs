@@ -102,7 +102,9 @@ async fn summary_of(
             .get(&SectionKind::Child)
             .and_then(|d| d.get(field::child::NAME))
             .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty()),
+            .filter(|n| !n.is_empty())
+            // The name kept at submission, where the answers do not say it.
+            .or_else(|| row.child_name.clone()),
         child_masked_id: masked_child(row, now),
         school: LocalizedText::new(&school.name_zh, &school.name_en),
         entry: LocalizedText::new(&entry.name_zh, &entry.name_en),
