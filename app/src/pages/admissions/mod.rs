@@ -52,6 +52,14 @@ pub fn AdmissionsPageView() -> impl IntoView {
     }
 }
 
+/// What one grade's draw panel shows.
+struct GradePanel {
+    grade: i32,
+    draw: Option<DrawSummary>,
+    places: Option<i32>,
+    entries: Vec<draw::EntryCount>,
+}
+
 #[component]
 fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
     let locale = use_locale();
@@ -94,15 +102,13 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         .copied()
         .chain(drawn.iter().copied())
         .collect();
-    let panels: Vec<(i32, Option<DrawSummary>, Option<i32>, Vec<draw::EntryCount>)> = panel_grades
+    let panels: Vec<GradePanel> = panel_grades
         .into_iter()
-        .map(|grade| {
-            (
-                grade,
-                draws.iter().find(|d| d.grade == grade).cloned(),
-                places.get(&grade).copied(),
-                waiting_entries.remove(&grade).unwrap_or_default(),
-            )
+        .map(|grade| GradePanel {
+            grade,
+            draw: draws.iter().find(|d| d.grade == grade).cloned(),
+            places: places.get(&grade).copied(),
+            entries: waiting_entries.remove(&grade).unwrap_or_default(),
         })
         .collect();
     // Something to publish: registrations that passed review and are not yet published
@@ -175,7 +181,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 }}
             </p>
         })}
-        {panels.into_iter().map(|(grade, draw, places, entries)| view! {
+        {panels.into_iter().map(|GradePanel { grade, draw, places, entries }| view! {
             <draw::DrawPanel school_id subsystem grade draw places entries refresh />
         }).collect_view()}
         <table class="table queue-table">
