@@ -126,6 +126,8 @@ test.describe("the draw", () => {
     await expect(decliner.locator("[data-messages]")).toContainText(`经电脑派位，已被${SCHOOL}录取`);
     await decliner.locator("li.card").filter({ hasText: declining }).getByRole("link", { name: "查看" }).click();
     await waitForHydration(decliner);
+    // The registration names its draw with the fingerprint published before it.
+    await expect(decliner.locator("[data-draw-link] [data-fingerprint]")).toHaveText(fingerprint);
     const offer = decliner.locator('[data-offer="open"]');
     await expect(offer).toContainText(`孩子已获得${SCHOOL}的学位。请在`);
     await offer.getByRole("button", { name: "放弃学位" }).click();

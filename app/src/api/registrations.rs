@@ -148,6 +148,18 @@ pub struct RegistrationView {
     pub offer: Option<OfferView>,
     /// Seen by another guardian who follows it (另一位监护人): read-only, whatever the state.
     pub following: bool,
+    /// The draw (电脑随机派位) the registration is in, once committed.
+    pub draw: Option<DrawLink>,
+}
+
+/// A committed draw as a participating registration shows it: what was published before
+/// it, and where anyone can check it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawLink {
+    pub id: i32,
+    pub fingerprint: String,
+    pub commitment: String,
+    pub ran: bool,
 }
 
 impl RegistrationView {

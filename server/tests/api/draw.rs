@@ -499,6 +499,7 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
         let mine = crate::registrations::view(parent(reference), of[reference].0).await;
         assert_eq!(mine["state"], "Admitted", "{mine}");
         assert_eq!(mine["offer"]["open"], true, "{mine}");
+        assert_eq!(mine["draw"]["fingerprint"], committed["fingerprint"]);
         assert!(
             mine["offer"]["deadline"]
                 .as_str()

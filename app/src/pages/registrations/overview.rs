@@ -8,7 +8,7 @@ use super::{
     LoadFailed, Loading,
     confirm::Answers,
     family::{FollowersPanel, FollowingNotice},
-    progress::{ChangeRequestPanel, OfferPanel, ReviewTimeline},
+    progress::{ChangeRequestPanel, DrawNotice, OfferPanel, ReviewTimeline},
     read_registration, use_registration_id,
 };
 use crate::components::{CancelButton, ConfirmDialog};
@@ -98,6 +98,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             {following.then(|| view! { <FollowingNotice /> })}
             <ChangeRequestPanel r=r.clone() />
             <OfferPanel r=r.clone() />
+            <DrawNotice r=r.clone() />
             <p class="progress" data-progress=format!("{completed}/{total}")>
                 {move || match locale.get() {
                     Locale::Zh => format!("已完成 {completed}/{total}"),

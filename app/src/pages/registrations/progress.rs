@@ -183,6 +183,30 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
     })
 }
 
+/// The draw the registration is in: the list published before it (its fingerprint and the
+/// commitment to the secret), and the public page where anyone checks it.
+#[component]
+pub fn DrawNotice(r: RegistrationView) -> impl IntoView {
+    let locale = use_locale();
+    r.draw.map(|d| view! {
+        <div class="panel" role="region" aria-labelledby="draw-notice-heading" data-draw-link=d.id>
+            <h2 id="draw-notice-heading">{move || t("电脑随机派位", "Computer random draw").get(locale.get())}</h2>
+            <p>{move || if d.ran {
+                t("本校已完成电脑派位，结果以公布为准；任何人都可以在派位公示页核验。", "The school's draw took place; its result counts once published, and anyone can check it on the draw's page.")
+            } else {
+                t("这份报名已进入本校的电脑派位名单。名单和密钥承诺值已公示并冻结，派位时公开数值现场产生。", "This registration is on the school's draw list. The list and the commitment to the secret are published and frozen; the public value is drawn in the room.")
+            }.get(locale.get())}</p>
+            <dl class="facts">
+                <dt>{move || t("名单指纹（SHA-256）", "List fingerprint (SHA-256)").get(locale.get())}</dt>
+                <dd class="hash" data-fingerprint=d.fingerprint.clone()>{d.fingerprint.clone()}</dd>
+                <dt>{move || t("密钥承诺值（SHA-256）", "Commitment to the secret (SHA-256)").get(locale.get())}</dt>
+                <dd class="hash">{d.commitment.clone()}</dd>
+            </dl>
+            <a class="button" href=routes::draw(d.id)>{move || t("查看派位公示页", "See the draw's page").get(locale.get())}</a>
+        </div>
+    })
+}
+
 /// The registration's progress: submitted, reviews, results, with dates and messages.
 #[component]
 pub fn ReviewTimeline(r: RegistrationView) -> impl IntoView {

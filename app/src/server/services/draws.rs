@@ -467,6 +467,29 @@ pub(crate) async fn in_a_draw(
         > 0)
 }
 
+/// The committed draw a registration is in, as its page links it.
+pub(crate) async fn link_of(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<Option<crate::api::registrations::DrawLink>, ServiceError> {
+    let Some(entrant) = draw_entrant::Entity::find()
+        .filter(draw_entrant::Column::RegistrationId.eq(registration_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(draw::Entity::find_by_id(entrant.draw_id)
+        .one(db)
+        .await?
+        .map(|d| crate::api::registrations::DrawLink {
+            id: d.id,
+            fingerprint: d.fingerprint,
+            commitment: d.commitment,
+            ran: d.ran_at.is_some(),
+        }))
+}
+
 /// Whether a school has a committed draw for a subsystem and grade: its list no longer
 /// changes.
 pub(crate) async fn has_draw(

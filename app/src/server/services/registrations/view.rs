@@ -193,6 +193,16 @@ async fn view_of(
         }
         _ => None,
     };
+    // Only registrations that passed review enter a draw.
+    let draw = match state {
+        RegistrationState::ReviewPassed
+        | RegistrationState::Admitted
+        | RegistrationState::NotAdmitted
+        | RegistrationState::PlaceDeclined => {
+            crate::server::services::draws::link_of(db, row.id).await?
+        }
+        _ => None,
+    };
     let requested_items = change_request
         .as_ref()
         .map(|r| review::describe_request(r, &answers, &ctx))
@@ -229,5 +239,6 @@ async fn view_of(
         materials,
         offer,
         following: false,
+        draw,
     })
 }
