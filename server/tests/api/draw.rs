@@ -625,11 +625,17 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
 
     // Each move told once: one timeline step and one SMS a child moved up.
     let moved_up = offered_to(&first_move).len() + offered_to(&second_move).len();
-    let steps = review_event::Entity::find()
-        .filter(review_event::Column::Kind.eq("place_offered"))
-        .count(&app.db)
-        .await
-        .expect("count");
+    let events = |kind: &'static str| {
+        let db = app.db.clone();
+        async move {
+            review_event::Entity::find()
+                .filter(review_event::Column::Kind.eq(kind))
+                .count(&db)
+                .await
+                .expect("count")
+        }
+    };
+    let steps = events("place_offered").await;
     assert_eq!(usize::try_from(steps).expect("fits"), moved_up);
     let sms = outbox::Entity::find()
         .filter(outbox::Column::Body.contains("候补递补"))
@@ -637,12 +643,7 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
         .await
         .expect("count");
     assert_eq!(usize::try_from(sms).expect("fits"), moved_up);
-    let expired = review_event::Entity::find()
-        .filter(review_event::Column::Kind.eq("place_expired"))
-        .count(&app.db)
-        .await
-        .expect("count");
-    assert_eq!(expired, open);
+    assert_eq!(events("place_expired").await, open);
     let audit: Vec<String> = audit_log::Entity::find()
         .filter(audit_log::Column::Action.starts_with("offer."))
         .all(&app.db)

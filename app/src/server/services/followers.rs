@@ -149,16 +149,13 @@ pub async fn withdraw(
         .filter(follower::Column::WithdrawnAt.is_null())
         .exec(db)
         .await?;
-    if done.rows_affected != 1 {
-        return Err(ServiceError::NotFound);
-    }
-    audit::record(
+    changed_one(
         db,
         request,
+        done.rows_affected,
         AuditAction::FollowerWithdraw,
-        "registration",
-        Some(row.id),
-        serde_json::json!({ "follower": follower_id }),
+        row.id,
+        follower_id,
     )
     .await?;
     views_of(db, row.id).await
@@ -199,19 +196,39 @@ pub async fn confirm(
         .filter(follower::Column::AccountId.is_null())
         .exec(db)
         .await?;
-    if done.rows_affected != 1 {
+    changed_one(
+        db,
+        request,
+        done.rows_affected,
+        AuditAction::FollowerConfirm,
+        invitation.registration_id,
+        follower_id,
+    )
+    .await
+}
+
+/// A follower's row changed by one statement: audited when it changed, not found when the
+/// statement found nothing to change.
+async fn changed_one(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    rows_affected: u64,
+    action: AuditAction,
+    registration_id: i32,
+    follower_id: i32,
+) -> Result<(), ServiceError> {
+    if rows_affected != 1 {
         return Err(ServiceError::NotFound);
     }
     audit::record(
         db,
         request,
-        AuditAction::FollowerConfirm,
+        action,
         "registration",
-        Some(invitation.registration_id),
+        Some(registration_id),
         serde_json::json!({ "follower": follower_id }),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Whether the caller is a confirmed follower of the registration.
