@@ -20,6 +20,7 @@ mod m20261202_000014_draws;
 mod m20261203_000015_registration_grade;
 mod m20261204_000016_offers;
 mod m20261205_000017_followers;
+mod m20261206_000018_family_key;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_registration_grade::Migration),
             Box::new(m20261204_000016_offers::Migration),
             Box::new(m20261205_000017_followers::Migration),
+            Box::new(m20261206_000018_family_key::Migration),
         ]
     }
 }

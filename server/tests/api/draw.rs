@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{Browser, TestApp, spawn_app},
     registrations::{TWIN_1, TWIN_2, child_id, entry_and_school},
-    review::{passed, submitted},
+    review::{passed, submitted, submitted_alone},
 };
 
 const SECRET: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -190,32 +190,10 @@ async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
     {
         let parent = app.confirmed_parent(subject).await;
         let child = child_id("20200601", 101 + u32::try_from(n).expect("small"));
-        let registration = submitted_by_one_guardian(app, &parent, subject, &child).await;
+        let registration = submitted_alone(app, &parent, subject, &child).await;
         families.push((parent, vec![registration]));
     }
     families
-}
-
-/// A first-grade registration of the first demo school whose only guardian is `subject`
-/// (a family of its own), submitted: its id and version.
-async fn submitted_by_one_guardian(
-    app: &TestApp,
-    parent: &Browser,
-    subject: &str,
-    child: &str,
-) -> (i32, i64) {
-    use crate::registrations::{create, fill_and_submit, sole_guardian};
-    let (entry, school) = entry_and_school(app, "local-property").await;
-    let created = create(parent, entry, school, child).await;
-    assert_eq!(created.status(), 200);
-    let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
-    let version = fill_and_submit(parent, id, |section, data| {
-        if section == "guardian" {
-            *data = sole_guardian(subject);
-        }
-    })
-    .await;
-    (id, version)
 }
 
 /// Gives the school three first-grade places (the bureau's administrator).

@@ -52,6 +52,28 @@ pub async fn submitted(app: &TestApp, parent: &Browser, child: &str) -> (i32, i6
     (id, version + 1)
 }
 
+/// The same, with `subject` as the child's only guardian: a family of its own, which no
+/// other registration's guardians tie to as siblings.
+pub async fn submitted_alone(
+    app: &TestApp,
+    parent: &Browser,
+    subject: &str,
+    child: &str,
+) -> (i32, i64) {
+    use crate::registrations::{fill_and_submit, sole_guardian};
+    let (entry, school) = entry_and_school(app, "local-property").await;
+    let created = create(parent, entry, school, child).await;
+    assert_eq!(created.status(), 200, "created");
+    let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
+    let version = fill_and_submit(parent, id, |section, data| {
+        if section == "guardian" {
+            *data = sole_guardian(subject);
+        }
+    })
+    .await;
+    (id, version)
+}
+
 async fn queue(staff: &Browser, query: Value) -> reqwest::Response {
     let mut full = json!({
         "filter": null, "entry_id": null, "school_id": null, "hand_entered": false,
@@ -1083,6 +1105,29 @@ async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothin
 }
 
 #[tokio::test]
+async fn twins_whose_answers_name_the_same_two_guardians_are_linked_across_accounts() {
+    let app = spawn_app().await;
+    // The father registers one twin, the mother the other; both name both parents.
+    let father = app.confirmed_parent("demo-zhang-wei").await;
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let (first, _) = submitted(&app, &father, TWIN_1).await;
+    let (second, _) = submitted(&app, &mother, TWIN_2).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let linked: Value = detail(&reviewer, first).await.json().await.expect("json");
+    assert_eq!(
+        linked["siblings"][0]["id"], second,
+        "{}",
+        linked["siblings"]
+    );
+    // A family naming one guardian of its own ties to nobody.
+    let other = app.confirmed_parent("demo-chen-jing").await;
+    let (alone, _) =
+        submitted_alone(&app, &other, "demo-chen-jing", &child_id("20200618", 443)).await;
+    let apart: Value = detail(&reviewer, alone).await.json().await.expect("json");
+    assert_eq!(apart["siblings"], json!([]));
+}
+
+#[tokio::test]
 async fn a_reviewer_sees_twins_linked_and_only_those_sent_to_the_school() {
     let app = spawn_app().await;
     let father = app.confirmed_parent("demo-zhang-wei").await;
@@ -1098,7 +1143,7 @@ async fn a_reviewer_sees_twins_linked_and_only_those_sent_to_the_school() {
     let (second, _) = submitted(&app, &father, TWIN_2).await;
     // Another family's child at the same school is no sibling.
     let other = app.confirmed_parent("demo-chen-jing").await;
-    submitted(&app, &other, &child_id("20200618", 441)).await;
+    submitted_alone(&app, &other, "demo-chen-jing", &child_id("20200618", 441)).await;
     let linked: Value = detail(&reviewer, first).await.json().await.expect("json");
     let siblings = linked["siblings"].as_array().cloned().unwrap_or_default();
     assert_eq!(siblings.len(), 1, "{linked}");

@@ -44,6 +44,9 @@ pub struct Model {
     pub set_aside_from: Option<RegistrationState>,
     /// The grade it is for, kept at submission: 1 for enrollment, the transfer's grade.
     pub grade: Option<i32>,
+    /// The keyed hash of both guardians' ID numbers, kept when sent to the school: what
+    /// registrations of one household share (none without a second guardian).
+    pub family_key: Option<String>,
 }
 
 impl std::fmt::Debug for Model {

@@ -14,10 +14,7 @@ use sea_orm::{
 
 use crate::{
     api::draws::{DrawResultView, DrawTierInput, DrawTierView, DrawView},
-    domain::{
-        RegistrationState, SectionData, SectionKind, StaffRole, Subsystem,
-        admission::AdmissionOutcome,
-    },
+    domain::{RegistrationState, StaffRole, Subsystem, admission::AdmissionOutcome},
     i18n::LocalizedText,
     server::{
         entities::{admission_decision, draw, draw_entrant, registration, school, school_capacity},
@@ -29,7 +26,7 @@ use crate::{
         services::{
             bureau::own_school,
             offers, prefill,
-            registrations::{self, local_minute, offset_of},
+            registrations::{local_minute, offset_of},
         },
     },
 };
@@ -172,7 +169,7 @@ pub async fn schedule(
     }
     // Siblings are drawn together: children registered from one account, children the
     // household register gives a parent in common (twins registered by each parent), and
-    // children whose reviewed answers name the same two guardians.
+    // children whose reviewed answers name the same two guardians (their family key).
     let mut ties = Vec::with_capacity(eligible.len());
     for row in &eligible {
         let mut keys = vec![format!("account {}", row.account_id)];
@@ -182,8 +179,7 @@ pub async fn schedule(
                 .into_iter()
                 .map(|parent| format!("parent {parent}")),
         );
-        let (answers, _) = registrations::answers_of(db, row.id).await?;
-        keys.extend(guardian_pair(&answers).map(|pair| format!("guardians {pair}")));
+        keys.extend(row.family_key.iter().map(|key| format!("guardians {key}")));
         ties.push(keys);
     }
     let family = families(&ties);
@@ -588,25 +584,6 @@ pub(crate) async fn ran_for(
     Ok(drawn)
 }
 
-/// Both guardians' ID numbers as the guardian section gives them, in order: what two
-/// registrations of one household share. None unless both are given.
-fn guardian_pair(answers: &BTreeMap<SectionKind, SectionData>) -> Option<String> {
-    use crate::domain::sections::field::guardian::{G1_ID_NUMBER, G2_ID_NUMBER, HAS_GUARDIAN2};
-    let guardian = answers.get(&SectionKind::Guardian)?;
-    if guardian.get(HAS_GUARDIAN2).map(String::as_str) != Some("yes") {
-        return None;
-    }
-    let id = |field: &str| {
-        guardian
-            .get(field)
-            .map(|v| v.trim().to_ascii_uppercase())
-            .filter(|v| !v.is_empty())
-    };
-    let mut pair = [id(G1_ID_NUMBER)?, id(G2_ID_NUMBER)?];
-    pair.sort();
-    (pair[0] != pair[1]).then(|| pair.join("+"))
-}
-
 /// Which family each item is in: items sharing a key (an account, a parent) are one family,
 /// and so are items tied through others. Each family is named by its first item's index.
 fn families(keys: &[Vec<String>]) -> Vec<usize> {
@@ -694,52 +671,7 @@ async fn view_of(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use super::{families, guardian_pair};
-    use crate::domain::{SectionData, SectionKind};
-
-    fn guardians(pairs: &[(&str, &str)]) -> BTreeMap<SectionKind, SectionData> {
-        let data: SectionData = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        BTreeMap::from([(SectionKind::Guardian, data)])
-    }
-
-    #[test]
-    fn two_registrations_naming_the_same_two_guardians_in_any_order_share_a_pair() {
-        let father = "370202198805120311";
-        let mother = "370202199008230424";
-        let one = guardians(&[
-            ("g1_id_number", father),
-            ("has_guardian2", "yes"),
-            ("g2_id_number", mother),
-        ]);
-        let other = guardians(&[
-            ("g1_id_number", mother),
-            ("has_guardian2", "yes"),
-            ("g2_id_number", &father.to_lowercase()),
-        ]);
-        assert!(guardian_pair(&one).is_some());
-        assert_eq!(guardian_pair(&one), guardian_pair(&other));
-        // One guardian alone, or the same number twice, ties nobody.
-        let alone = guardians(&[("g1_id_number", father), ("has_guardian2", "no")]);
-        assert_eq!(guardian_pair(&alone), None);
-        let twice = guardians(&[
-            ("g1_id_number", father),
-            ("has_guardian2", "yes"),
-            ("g2_id_number", father),
-        ]);
-        assert_eq!(guardian_pair(&twice), None);
-    }
-
-    fn keys(items: &[&[&str]]) -> Vec<Vec<String>> {
-        items
-            .iter()
-            .map(|i| i.iter().map(|k| (*k).to_owned()).collect())
-            .collect()
-    }
+    use super::families;
 
     #[test]
     fn children_sharing_an_account_or_a_parent_are_one_family() {

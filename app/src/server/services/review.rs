@@ -510,9 +510,10 @@ pub async fn detail(
 }
 
 /// The child's siblings at the same school, subsystem and school year, once sent to the
-/// school, linked for the reviewer: the same account's other registrations, and those the
+/// school, linked for the reviewer: the same account's other registrations, those the
 /// household register ties to the same parents (twins registered by each parent from their
-/// own account: each submission records the register's other parent, see `followers`).
+/// own account: each submission records the register's other parent, see `followers`), and
+/// those whose answers name the same two guardians (the family key kept at submission).
 async fn siblings_of(
     db: &impl ConnectionTrait,
     row: &registration::Model,
@@ -537,7 +538,12 @@ async fn siblings_of(
         .filter(
             Condition::any()
                 .add(registration::Column::AccountId.eq(row.account_id))
-                .add(registration::Column::Id.is_in(tied)),
+                .add(registration::Column::Id.is_in(tied))
+                .add_option(
+                    row.family_key
+                        .as_ref()
+                        .map(|key| registration::Column::FamilyKey.eq(key.clone())),
+                ),
         )
         .filter(registration::Column::SchoolId.eq(row.school_id))
         .filter(registration::Column::Subsystem.eq(row.subsystem))

@@ -15,7 +15,10 @@ use crate::{
     },
     error::FieldProblem,
     server::{
-        entities::registration, failure::ServiceError, infra::auth::Actor, services::documents,
+        entities::registration,
+        failure::ServiceError,
+        infra::{auth::Actor, crypto},
+        services::documents,
     },
 };
 
@@ -25,6 +28,8 @@ pub(crate) struct Facts {
     pub hand_entered: bool,
     /// 1 for enrollment, the grade a transfer asks for.
     pub grade: Option<i32>,
+    /// The keyed hash of both guardians' ID numbers (`guardian_pair`).
+    pub family_key: Option<String>,
 }
 
 impl Facts {
@@ -43,13 +48,17 @@ impl Facts {
                 Expr::value(self.hand_entered),
             )
             .col_expr(registration::Column::Grade, Expr::value(self.grade))
+            .col_expr(
+                registration::Column::FamilyKey,
+                Expr::value(self.family_key),
+            )
     }
 }
 
 /// Whether a registration can go to the school — submitted the first time or sent back
 /// after changes: every required section answered without a problem and every required
 /// document uploaded; else every problem at once. Gives what the reviewers' queue shows of
-/// it: the child's name, whether any answer was typed by hand, and the grade.
+/// it: the child's name, whether any answer was typed by hand, the grade and the family key.
 pub(crate) async fn ready_to_send(
     db: &impl ConnectionTrait,
     row: &registration::Model,
@@ -76,11 +85,34 @@ pub(crate) async fn ready_to_send(
             .and_then(|d| d.get(sections::field::child::TARGET_GRADE))
             .and_then(|g| g.trim().parse::<i32>().ok()),
     };
+    let family_key = guardian_pair(&stored.answers)
+        .map(|pair| crypto::blind(&pair))
+        .transpose()?;
     Ok(Facts {
         child_name,
         hand_entered,
         grade,
+        family_key,
     })
+}
+
+/// Both guardians' ID numbers as the guardian section gives them, in order: what two
+/// registrations of one household share. None unless both are given.
+fn guardian_pair(answers: &BTreeMap<SectionKind, SectionData>) -> Option<String> {
+    use crate::domain::sections::field::guardian::{G1_ID_NUMBER, G2_ID_NUMBER, HAS_GUARDIAN2};
+    let guardian = answers.get(&SectionKind::Guardian)?;
+    if guardian.get(HAS_GUARDIAN2).map(String::as_str) != Some("yes") {
+        return None;
+    }
+    let id = |field: &str| {
+        guardian
+            .get(field)
+            .map(|v| v.trim().to_ascii_uppercase())
+            .filter(|v| !v.is_empty())
+    };
+    let mut pair = [id(G1_ID_NUMBER)?, id(G2_ID_NUMBER)?];
+    pair.sort();
+    (pair[0] != pair[1]).then(|| pair.join("+"))
 }
 
 /// Checks every required section (信息确认): each problem with its section.
@@ -219,5 +251,55 @@ pub async fn delete(
         Ok(())
     } else {
         Err(ServiceError::Conflict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::guardian_pair;
+    use crate::domain::{SectionData, SectionKind};
+
+    fn guardians(pairs: &[(&str, &str)]) -> BTreeMap<SectionKind, SectionData> {
+        let data: SectionData = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        BTreeMap::from([(SectionKind::Guardian, data)])
+    }
+
+    #[test]
+    fn two_registrations_naming_the_same_two_guardians_in_any_order_share_a_pair() {
+        let father = "370202198805120311";
+        let mother = "370202199008230424";
+        let one = guardians(&[
+            ("g1_id_number", father),
+            ("has_guardian2", "yes"),
+            ("g2_id_number", mother),
+        ]);
+        let other = guardians(&[
+            ("g1_id_number", mother),
+            ("has_guardian2", "yes"),
+            ("g2_id_number", &father.to_lowercase()),
+        ]);
+        assert!(guardian_pair(&one).is_some());
+        assert_eq!(guardian_pair(&one), guardian_pair(&other));
+        // One guardian alone, or the same number twice, ties nobody.
+        let alone = guardians(&[("g1_id_number", father), ("has_guardian2", "no")]);
+        assert_eq!(guardian_pair(&alone), None);
+        let twice = guardians(&[
+            ("g1_id_number", father),
+            ("has_guardian2", "yes"),
+            ("g2_id_number", father),
+        ]);
+        assert_eq!(guardian_pair(&twice), None);
+    }
+
+    fn keys(items: &[&[&str]]) -> Vec<Vec<String>> {
+        items
+            .iter()
+            .map(|i| i.iter().map(|k| (*k).to_owned()).collect())
+            .collect()
     }
 }
