@@ -673,6 +673,13 @@ async fn view_of(
 mod tests {
     use super::families;
 
+    fn keys(items: &[&[&str]]) -> Vec<Vec<String>> {
+        items
+            .iter()
+            .map(|i| i.iter().map(|k| (*k).to_owned()).collect())
+            .collect()
+    }
+
     #[test]
     fn children_sharing_an_account_or_a_parent_are_one_family() {
         // Twins registered by each parent (accounts 1 and 2, the register names both), a

@@ -295,11 +295,4 @@ mod tests {
         ]);
         assert_eq!(guardian_pair(&twice), None);
     }
-
-    fn keys(items: &[&[&str]]) -> Vec<Vec<String>> {
-        items
-            .iter()
-            .map(|i| i.iter().map(|k| (*k).to_owned()).collect())
-            .collect()
-    }
 }
