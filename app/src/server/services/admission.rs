@@ -23,9 +23,7 @@ use crate::{
     i18n::LocalizedText,
     server::{
         Clock,
-        entities::{
-            admission_decision, entry, offer, parent_account, publication, registration, school,
-        },
+        entities::{admission_decision, entry, offer, publication, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         services::bureau::{own_school, parse_local},
@@ -462,10 +460,7 @@ async fn publish_one(
             registrations::Step::plain(row.id, kind, RegistrationState::ReviewPassed, state, now)
                 .record(&txn)
                 .await?;
-        let parent = parent_account::Entity::find_by_id(row.account_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
+        let parent = registrations::registrant_account(&txn, &row).await?;
         let in_draw = drawn.iter().find(|d| d.entrants.contains(&row.id));
         let (zh, en) = match (outcome, in_draw) {
             (AdmissionOutcome::Admitted, Some(drawn)) => {

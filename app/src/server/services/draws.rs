@@ -447,7 +447,7 @@ fn revealed(row: &draw::Model) -> Result<Option<::draw::Record>, ServiceError> {
     }))
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ServiceError> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ServiceError> {
     serde_json::from_str(text).map_err(|e| ServiceError::Unexpected(format!("reading a draw: {e}")))
 }
 

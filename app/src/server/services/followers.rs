@@ -421,11 +421,11 @@ async fn registrant_id(
     db: &impl ConnectionTrait,
     row: &registration::Model,
 ) -> Result<String, ServiceError> {
-    let account = parent_account::Entity::find_by_id(row.account_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
-    crypto::open(&account.resident_id)
+    crypto::open(
+        &registrations::registrant_account(db, row)
+            .await?
+            .resident_id,
+    )
 }
 
 async fn own_key(db: &impl ConnectionTrait, account_id: i32) -> Result<String, ServiceError> {

@@ -25,10 +25,11 @@ use crate::{
     domain::{RegistrationState, admission::OfferAnswer, review::TimelineKind},
     i18n::LocalizedText,
     server::{
-        entities::{draw, draw_entrant, offer, parent_account, registration, school},
+        entities::{draw, draw_entrant, offer, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         services::{
+            draws,
             notify::{self, Notice},
             registrations::{self, local_minute, offset_of},
         },
@@ -163,13 +164,7 @@ pub async fn answer(
         answer = given.code(),
         "offer answered"
     );
-    let offset = offset_of(db, row.school_id).await?;
-    Ok(OfferView {
-        deadline: local_minute(offer.deadline, offset),
-        answer: Some(given),
-        answered_at: Some(local_minute(now, offset)),
-        open: false,
-    })
+    view_of(db, &row, now).await?.ok_or_else(no_offer)
 }
 
 /// Expires every offer whose deadline passed unanswered and moves each draw's waiting list
@@ -305,10 +300,8 @@ async fn move_up(
     let Some(result) = &draw.result else {
         return Ok(Vec::new());
     };
-    let allocation: ::draw::Allocation = serde_json::from_str(result)
-        .map_err(|e| ServiceError::Unexpected(format!("reading a draw's result: {e}")))?;
-    let tiers: Vec<::draw::Tier> = serde_json::from_str(&draw.tiers)
-        .map_err(|e| ServiceError::Unexpected(format!("reading a draw's list: {e}")))?;
+    let allocation: ::draw::Allocation = draws::read_json(result)?;
+    let tiers: Vec<::draw::Tier> = draws::read_json(&draw.tiers)?;
     let offers = offer::Entity::find()
         .filter(offer::Column::DrawId.eq(draw.id))
         .all(txn)
@@ -417,7 +410,7 @@ async fn record_and_tell(
     let event = registrations::Step::plain(row.id, kind, from, to, now)
         .record(txn)
         .await?;
-    let parent = parent_of(txn, row).await?;
+    let parent = registrations::registrant_account(txn, row).await?;
     let body = LocalizedText::new(&zh, &en);
     let notice = Notice::review_event(&parent, row, kind, event.id, body, &zh);
     notify::send(txn, notice, now).await
@@ -441,16 +434,6 @@ async fn registration_of(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)
-}
-
-async fn parent_of(
-    db: &impl ConnectionTrait,
-    row: &registration::Model,
-) -> Result<parent_account::Model, ServiceError> {
-    parent_account::Entity::find_by_id(row.account_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))
 }
 
 fn no_offer() -> ServiceError {

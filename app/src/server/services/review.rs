@@ -38,9 +38,7 @@ use crate::{
     error::FieldProblem,
     i18n::{Locale, LocalizedText},
     server::{
-        entities::{
-            entry, follower, parent_account, registration, review_event, school, staff_account,
-        },
+        entities::{entry, follower, registration, review_event, school, staff_account},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::auth::{Actor, StaffActor},
@@ -772,10 +770,7 @@ pub async fn decide(
         .transpose()
         .map_err(|e| ServiceError::Unexpected(format!("encoding request: {e}")))?;
     let kind = TimelineKind::of_decision(decision.stage, decision.decision);
-    let parent = parent_account::Entity::find_by_id(row.account_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))?;
+    let parent = registrations::registrant_account(db, &row).await?;
 
     let txn = db.begin().await?;
     let moved = registrations::change(row.id, Some(base_version), request.now)

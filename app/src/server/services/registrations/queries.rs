@@ -29,6 +29,17 @@ use crate::{
 };
 
 /// The parent's own, not deleted, registration; anything else is not found.
+/// The account a registration belongs to (its registrant).
+pub(crate) async fn registrant_account(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<parent_account::Model, ServiceError> {
+    parent_account::Entity::find_by_id(row.account_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Unexpected("registration without account".into()))
+}
+
 pub(crate) async fn load_own(
     db: &impl ConnectionTrait,
     actor: &Actor,
