@@ -56,6 +56,7 @@ pub async fn authenticate(
         || path == "/favicon.ico"
         || path == "/healthz"
         || path == "/readyz"
+        || path == "/metrics"
     {
         return next.run(request).await;
     }

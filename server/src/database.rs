@@ -68,6 +68,50 @@ pub async fn connect_counted(
     Ok((db, statements))
 }
 
+/// Held while an instance migrates and loads what a start loads, so that instances started
+/// together take turns (PostgreSQL: a session advisory lock on a connection of its own; a
+/// SQLite file has one server).
+pub struct StartLock(Option<sea_orm::sqlx::PgConnection>);
+
+/// The advisory lock's key: "ruxue" in ASCII.
+const START_LOCK_KEY: i64 = 0x72_75_78_75_65;
+
+impl StartLock {
+    /// Waits for the lock.
+    pub async fn take(url: &str) -> Result<Self, DbErr> {
+        use sea_orm::sqlx::Connection;
+        if !url.starts_with("postgres") {
+            return Ok(Self(None));
+        }
+        let mut connection = sea_orm::sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|e| DbErr::Custom(format!("start lock: {e}")))?;
+        sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(START_LOCK_KEY)
+            .execute(&mut connection)
+            .await
+            .map_err(|e| DbErr::Custom(format!("start lock: {e}")))?;
+        Ok(Self(Some(connection)))
+    }
+
+    /// Lets the next instance start (closing the connection would too).
+    pub async fn release(self) {
+        use sea_orm::sqlx::Connection;
+        if let Some(mut connection) = self.0 {
+            let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(START_LOCK_KEY)
+                .execute(&mut connection)
+                .await;
+            if let Err(error) = unlocked {
+                tracing::warn!(error = %error, "start lock: unlock failed (closing releases it)");
+            }
+            if let Err(error) = connection.close().await {
+                tracing::warn!(error = %error, "start lock: closing its connection failed");
+            }
+        }
+    }
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

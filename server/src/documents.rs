@@ -6,8 +6,9 @@ use app::{
     domain::photo::PhotoSize,
     error::AppError,
     server::{
-        AppState,
+        AppState, ServiceError,
         infra::auth::Actor,
+        infra::measure,
         infra::photos::MAX_PHOTO_BYTES,
         services::documents::{self, Upload, UploadError},
         to_app_error,
@@ -48,6 +49,7 @@ pub async fn upload(
     // A crowd's photos wait their turn before their bytes are read: memory stays bounded.
     let Some(_room) = state.photos.room_for_upload().await else {
         tracing::warn!("upload refused for now: too many photos waiting");
+        measure::upload("busy", 0);
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "3")],
@@ -59,12 +61,14 @@ pub async fn upload(
     let bytes = match axum::body::to_bytes(body, UPLOAD_BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
+            measure::upload("refused", 0);
             let error = AppError::Invalid {
                 problems: vec![app::server::infra::photos::PhotoError::TooLarge.problem()],
             };
             return (StatusCode::PAYLOAD_TOO_LARGE, Json(error)).into_response();
         }
     };
+    let received = bytes.len();
     let upload = Upload {
         registration_id,
         document,
@@ -82,13 +86,17 @@ pub async fn upload(
     )
     .await
     {
-        Ok(photo) => (StatusCode::OK, Json(photo)).into_response(),
+        Ok(photo) => {
+            measure::upload("stored", received);
+            (StatusCode::OK, Json(photo)).into_response()
+        }
         // Over the account's upload rate: 429 with when to try again, for people (the
         // message) and for machines (`Retry-After`, in seconds).
         Err(UploadError::TooFrequent {
             retry_after,
             problem,
         }) => {
+            measure::upload("refused", received);
             let error = AppError::Invalid {
                 problems: vec![problem],
             };
@@ -102,7 +110,16 @@ pub async fn upload(
             )
                 .into_response()
         }
-        Err(UploadError::Service(error)) => failure(to_app_error(error)),
+        Err(UploadError::Service(error)) => {
+            measure::upload(
+                match error {
+                    ServiceError::Invalid(_) => "refused",
+                    _ => "error",
+                },
+                received,
+            );
+            failure(to_app_error(error))
+        }
     }
 }
 

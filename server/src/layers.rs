@@ -34,6 +34,17 @@ impl Gate {
             limits,
         }
     }
+
+    /// Sets the gauges of requests at work and waiting (`/metrics`).
+    fn publish(&self) {
+        let in_flight = self
+            .limits
+            .in_flight
+            .max(1)
+            .saturating_sub(self.permits.available_permits());
+        metrics::gauge!("ruxue_requests_in_flight").set(in_flight as f64);
+        metrics::gauge!("ruxue_requests_waiting").set(self.waiting.load(Ordering::Acquire) as f64);
+    }
 }
 
 /// Counts a waiting request until it stops waiting (also when its client goes away).
@@ -56,6 +67,7 @@ pub async fn admit(State(gate): State<Gate>, request: Request, next: Next) -> Re
     let path = request.uri().path();
     if path == "/healthz"
         || path == "/readyz"
+        || path == "/metrics"
         || path.starts_with("/pkg/")
         || path == "/favicon.ico"
     {
@@ -78,8 +90,10 @@ pub async fn admit(State(gate): State<Gate>, request: Request, next: Next) -> Re
             }
         }
     };
+    gate.publish();
     let response = next.run(request).await;
     drop(permit);
+    gate.publish();
     response
 }
 

@@ -9,6 +9,7 @@ pub mod dev_host_app;
 pub mod documents;
 pub mod exports;
 pub mod layers;
+pub mod observe;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -111,6 +111,13 @@ pub struct Settings {
     pub sms_token: Option<SecretString>,
     /// How often the outbox worker looks for due notices (`RUXUE_OUTBOX_INTERVAL_MS`, 2000).
     pub outbox_interval: Duration,
+    /// Who may read `/metrics` (`RUXUE_METRICS_FROM`, addresses or networks; default
+    /// `127.0.0.1, ::1`). Through a trusted proxy, the client behind it must be listed.
+    pub metrics_from: TrustedProxies,
+    /// After SIGTERM, how long `/readyz` answers 503 while requests are still served, so
+    /// that a load balancer stops sending new ones before the listener closes
+    /// (`RUXUE_DRAIN_SECS`, default 5; Ctrl-C stops at once).
+    pub drain: Duration,
 }
 
 /// Where registry lookups go and how they are bounded.
@@ -474,6 +481,16 @@ impl Settings {
             outbox_interval: Duration::from_millis(
                 number("RUXUE_OUTBOX_INTERVAL_MS", 2000)?.max(10),
             ),
+            metrics_from: TrustedProxies::parse(
+                get("RUXUE_METRICS_FROM")
+                    .as_deref()
+                    .unwrap_or("127.0.0.1, ::1"),
+            )
+            .map_err(|reason| SettingsError {
+                name: "RUXUE_METRICS_FROM",
+                reason,
+            })?,
+            drain: Duration::from_secs(number("RUXUE_DRAIN_SECS", 5)?.min(600)),
         })
     }
 

@@ -55,6 +55,7 @@ use crate::{
     auth_routes::{self, SsoState},
     database, documents, exports,
     layers::{self, SecurityConfig},
+    observe,
     settings::Settings,
 };
 
@@ -78,6 +79,23 @@ pub struct ServerState {
     pub assets: Assets,
     pub app: AppState,
     pub sso: SsoState,
+    pub metrics_from: observe::MetricsFrom,
+    pub readiness: Readiness,
+}
+
+/// Whether this instance takes new work: false from SIGTERM on, while it drains.
+#[derive(Clone, Debug, Default)]
+pub struct Readiness(Arc<std::sync::atomic::AtomicBool>);
+
+impl Readiness {
+    pub fn drain(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+        metrics::gauge!("ruxue_draining").set(1.0);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -86,6 +104,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     statements: database::Statements,
+    readiness: Readiness,
 }
 
 impl Application {
@@ -103,6 +122,9 @@ impl Application {
             settings.database_max_connections,
         )
         .await?;
+        observe::install();
+        // Instances starting together take turns: migrations, sealing and demo data once.
+        let start_lock = database::StartLock::take(settings.database_url.expose_secret()).await?;
         database::migrate(&db).await?;
         // Rows written before encryption are sealed once; later starts find none.
         let sealed = sealing::seal_stored(&db, sealing::Scope::Plain).await?;
@@ -118,8 +140,10 @@ impl Application {
             )
             .await?;
         }
+        start_lock.release().await;
         let state = app_state(settings, db, clock)?;
-        let router = build_router(settings, state.clone())?;
+        let readiness = Readiness::default();
+        let router = build_router(settings, state.clone(), readiness.clone())?;
         DbSessionStore::new(state.db.clone()).spawn_cleanup(Duration::from_secs(600));
         spawn_housekeeping(state.clone());
         notify::spawn_outbox_worker(
@@ -144,6 +168,7 @@ impl Application {
             router,
             state,
             statements,
+            readiness,
         })
     }
 
@@ -155,6 +180,11 @@ impl Application {
     /// The database connection the server uses.
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// Whether the instance takes new work (`/readyz`); [`Readiness::drain`] starts draining.
+    pub fn readiness(&self) -> Readiness {
+        self.readiness.clone()
     }
 
     /// The count of statements the server has sent to its database.
@@ -201,7 +231,20 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     let application = Application::build(&settings).await?;
     let addr = application.local_addr()?;
     tracing::info!("Ruxue is serving at http://{addr}");
-    application.run_until(shutdown_signal()).await?;
+    let readiness = application.readiness();
+    let drain = settings.drain;
+    application
+        .run_until(async move {
+            if shutdown_signal().await == Signal::Terminate && !drain.is_zero() {
+                // Still serving, but no longer ready: the load balancer sends new requests
+                // elsewhere before the listener closes.
+                readiness.drain();
+                tracing::info!(seconds = drain.as_secs(), "draining before stopping");
+                tokio::time::sleep(drain).await;
+            }
+            tracing::info!("shutting down: finishing in-flight requests");
+        })
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -235,7 +278,9 @@ pub async fn rotate_key(settings: &Settings) -> Result<(), StartupError> {
 /// Only applies the migrations (`server migrate`).
 pub async fn migrate_only(settings: &Settings) -> Result<(), StartupError> {
     let db = database::connect(settings.database_url.expose_secret(), 1).await?;
+    let start_lock = database::StartLock::take(settings.database_url.expose_secret()).await?;
     database::migrate(&db).await?;
+    start_lock.release().await;
     db.close().await?;
     tracing::info!(database = %settings.database_url_for_logs(), "migrations applied");
     Ok(())
@@ -275,8 +320,17 @@ pub async fn create_admin(
     }
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+/// What asked the server to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    /// Ctrl-C: a person at a terminal, stop now.
+    Interrupt,
+    /// SIGTERM: a service manager or a rolling restart, drain first.
+    Terminate,
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM, saying which.
+async fn shutdown_signal() -> Signal {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -294,10 +348,9 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = ctrl_c => Signal::Interrupt,
+        () = terminate => Signal::Terminate,
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 /// The leptos options, from the settings rather than from files, so that tests and the
@@ -477,7 +530,11 @@ fn sign_in_config(settings: &Settings) -> Result<SsoState, StartupError> {
 }
 
 /// The complete router: pages, server functions, health checks and every middleware.
-pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, StartupError> {
+pub fn build_router(
+    settings: &Settings,
+    state: AppState,
+    readiness: Readiness,
+) -> Result<Router, StartupError> {
     let sso = sign_in_config(settings)?;
     let assets = Assets::load(&settings.site_root, &settings.output_name);
     let leptos_options = leptos_options(settings, &assets);
@@ -504,10 +561,13 @@ pub fn build_router(settings: &Settings, state: AppState) -> Result<Router, Star
         assets,
         app: state.clone(),
         sso,
+        metrics_from: observe::MetricsFrom(settings.metrics_from.clone()),
+        readiness,
     };
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(observe::page))
         .route("/lang/{tag}", get(set_language))
         .route("/text/{size}", get(set_text_size))
         .route(
@@ -601,6 +661,8 @@ pub fn with_middleware(router: Router, settings: &Settings) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: counts what every other layer answered too (busy, timeout, panic).
+        .layer(axum::middleware::from_fn(observe::record))
 }
 
 /// Liveness: the process answers.
@@ -608,8 +670,11 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers within two seconds.
-async fn readyz(State(state): State<AppState>) -> Response {
+/// Readiness: not draining, and the database answers within two seconds.
+async fn readyz(State(state): State<AppState>, State(readiness): State<Readiness>) -> Response {
+    if readiness.is_draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response();
+    }
     match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
         Ok(Err(error)) => {

@@ -42,6 +42,7 @@ pub fn init(format: LogFormat) {
                 .take(300)
                 .collect();
             let message = String::from_utf8_lossy(&redact_numbers(message.as_bytes())).into_owned();
+            metrics::counter!("ruxue_panics_total").increment(1);
             tracing::error!(
                 location = location.as_deref().unwrap_or("unknown"),
                 message = %message,

@@ -446,9 +446,13 @@ pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProble
 pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
-    registrations::submit(cx.db(), cx.caller(), id, base_version, cx.now())
-        .await
-        .map_err(to_app_error)
+    let submitted = registrations::submit(cx.db(), cx.caller(), id, base_version, cx.now()).await;
+    crate::server::infra::measure::submission(if submitted.is_ok() {
+        "submitted"
+    } else {
+        "refused"
+    });
+    submitted.map_err(to_app_error)
 }
 
 /// Deletes the registration (frees the child's ID number) while the window is open and

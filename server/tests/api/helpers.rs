@@ -28,6 +28,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Every statement the server (and this test through `db`) sent to the database.
     pub statements: server::database::Statements,
+    /// Whether the server takes new work (`/readyz`).
+    pub readiness: server::startup::Readiness,
     sqlite_dir: Option<PathBuf>,
     documents_dir: Option<PathBuf>,
 }
@@ -167,6 +169,7 @@ pub async fn spawn_app_configured(
     let address = format!("http://{}", application.local_addr().expect("bound"));
     let db = application.db().clone();
     let statements = application.statements();
+    let readiness = application.readiness();
     tokio::spawn(application.run_until(std::future::pending()));
     let client = new_client();
     TestApp {
@@ -175,6 +178,7 @@ pub async fn spawn_app_configured(
         database_url: url.clone(),
         client,
         statements,
+        readiness,
         sqlite_dir,
         documents_dir: Some(documents_dir(&url)),
     }

@@ -17,6 +17,7 @@ mod helpers;
 mod home;
 mod lifecycle;
 mod opening_day;
+mod operations;
 mod registrations;
 mod registry;
 mod review;

@@ -236,6 +236,16 @@ async fn a_perfect_match_is_prefilled_and_stays_prefilled_when_saved() {
     assert!(v["provenance"]["Child"]["name"]["at"].is_string());
     assert_eq!(origin(&v, "Household", "head_name"), "Registry");
     assert!(required_documents(&v).is_empty());
+
+    // The people who run it see the registries answer, by source, with their latency.
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    for expected in [
+        r#"ruxue_registry_lookups_total{source="household",outcome="answered"}"#,
+        r#"ruxue_registry_lookups_total{source="real-estate",outcome="answered"}"#,
+        r#"ruxue_registry_lookup_duration_seconds_bucket{source="household""#,
+    ] {
+        assert!(metrics.contains(expected), "{expected} in:\n{metrics}");
+    }
 }
 
 #[tokio::test]

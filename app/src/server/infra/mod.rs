@@ -2,6 +2,7 @@ pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod crypto;
+pub mod measure;
 pub mod photos;
 pub mod registry;
 pub mod sealing;

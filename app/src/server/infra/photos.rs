@@ -13,6 +13,8 @@ use photo_codec::{
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::server::infra::measure;
+
 use crate::{domain::photo::PhotoFormat, error::FieldProblem};
 
 /// Largest photo accepted (the phone compresses below it).
@@ -366,7 +368,12 @@ impl PhotoProcessor {
             .map_err(|_| PhotoError::Busy)?;
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            process(&bytes)
+            measure::photo_workers_busy(1.0);
+            let started = std::time::Instant::now();
+            let processed = process(&bytes);
+            measure::photo_processed(started.elapsed());
+            measure::photo_workers_busy(-1.0);
+            processed
         })
         .await;
         result.map_err(|_| PhotoError::Unreadable)?

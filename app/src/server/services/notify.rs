@@ -381,6 +381,7 @@ pub async fn deliver_due(
                     .exec(db)
                     .await?;
                 report.delivered += 1;
+                crate::server::infra::measure::sms("sent");
             }
             Err(error) => {
                 let attempts = row.attempts.saturating_add(1);
@@ -403,6 +404,7 @@ pub async fn deliver_due(
                     .exec(db)
                     .await?;
                 report.failed += 1;
+                crate::server::infra::measure::sms("failed");
             }
         }
     }

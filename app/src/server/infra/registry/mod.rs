@@ -263,13 +263,36 @@ impl Registries {
 
     /// Asks a question within the policy's bounds. Returns the answer and the attempts made.
     pub async fn ask(&self, question: &Question) -> (Result<Record, RegistryError>, u32) {
+        use crate::server::infra::measure;
+        let source = question.source().code();
         let Some(registry) = self.sources.get(&question.source()) else {
+            measure::registry_lookup(source, "not_configured", None);
             return (Err(RegistryError::NotConfigured), 0);
         };
         let key = question.digest();
         if let Some(record) = self.cached(&key) {
+            measure::registry_lookup(source, "cached", None);
             return (Ok(record), 0);
         }
+        let started = Instant::now();
+        let (answer, attempts) = self.ask_registry(registry.as_ref(), question, key).await;
+        let outcome = match &answer {
+            Ok(_) => "answered",
+            Err(RegistryError::Unavailable(_)) => "unavailable",
+            Err(RegistryError::Refused(_)) => "refused",
+            Err(RegistryError::NotConfigured) => "not_configured",
+        };
+        measure::registry_lookup(source, outcome, Some(started.elapsed()));
+        (answer, attempts)
+    }
+
+    /// Asks `registry` with retries and a timeout per attempt; remembers an answer.
+    async fn ask_registry(
+        &self,
+        registry: &dyn Registry,
+        question: &Question,
+        key: String,
+    ) -> (Result<Record, RegistryError>, u32) {
         let mut wait = self.policy.backoff;
         let mut attempts = 0;
         let mut last = RegistryError::Unavailable("not asked".into());

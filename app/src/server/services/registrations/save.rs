@@ -66,6 +66,7 @@ pub async fn save_section(
     complete: bool,
     now: DateTime<Utc>,
 ) -> Result<SaveOutcome, ServiceError> {
+    let started = std::time::Instant::now();
     let request = SaveRequest {
         registries,
         actor,
@@ -76,28 +77,45 @@ pub async fn save_section(
         complete,
         now,
     };
+    let result = save(db, saves, &request).await;
+    let outcome = match &result {
+        Ok(SaveOutcome::Saved { merged: None, .. }) => "saved",
+        Ok(SaveOutcome::Saved { .. }) => "merged",
+        Ok(SaveOutcome::Conflict { .. }) | Err(ServiceError::Conflict) => "conflict",
+        Err(_) => "error",
+    };
+    crate::server::infra::measure::autosave(outcome, started.elapsed());
+    result
+}
+
+/// [`save_section`]'s work: plans and writes, again when the version moved meanwhile.
+async fn save(
+    db: &DatabaseConnection,
+    saves: &SaveQueue,
+    request: &SaveRequest<'_>,
+) -> Result<SaveOutcome, ServiceError> {
     for _ in 0..SAVE_ATTEMPTS {
         if db.get_database_backend() == DbBackend::Sqlite {
             // Reads before the write lock; the write with every other save waiting.
-            match plan_save(db, &request).await? {
+            match plan_save(db, request).await? {
                 SavePlan::Answer(outcome) => return Ok(outcome),
                 SavePlan::Write(write) => {
                     let outcome = write.outcome.clone();
-                    if saves.write(db, write, now).await? {
+                    if saves.write(db, write, request.now).await? {
                         return Ok(outcome);
                     }
                 }
             }
         } else {
             let txn = db.begin().await?;
-            let write = match plan_save(&txn, &request).await? {
+            let write = match plan_save(&txn, request).await? {
                 SavePlan::Answer(outcome) => {
                     txn.rollback().await?;
                     return Ok(outcome);
                 }
                 SavePlan::Write(write) => write,
             };
-            if write_save(&txn, &write, now).await? {
+            if write_save(&txn, &write, request.now).await? {
                 txn.commit().await?;
                 return Ok(write.outcome);
             }
