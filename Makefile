@@ -15,12 +15,16 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 RUXUE_ADDR ?= 127.0.0.1:3000
 RUXUE_DATABASE_URL ?= sqlite://data/ruxue.db?mode=rwc
 
-.PHONY: help setup build run test lint unit e2e test-postgres bench bench-load fmt fuzz release check-release
+.PHONY: help setup build run test lint unit e2e test-postgres test-cluster cluster bench bench-load fmt fuzz release check-release
 
 help:
 	@echo "make run             serve the platform at http://$(RUXUE_ADDR) on SQLite with demo data"
 	@echo "make test            formatting, clippy, unit, property, integration and browser tests"
 	@echo "make test-postgres   the integration suite against PostgreSQL at 127.0.0.1:5432"
+	@echo "make cluster         three app servers on PostgreSQL behind nginx at http://127.0.0.1:3000, photos in"
+	@echo "                     an S3 server (installs nginx and s3s-fs when missing); Ctrl-C stops it all"
+	@echo "make test-cluster    the same on throw-away databases, tested through nginx (races, failover,"
+	@echo "                     a rolling restart, SMS and publication once)"
 	@echo "make bench           release bundle sizes (raw and brotli), photo compression timings"
 	@echo "make bench-load      opening morning against the release server: registrations/hour, autosaves/s"
 	@echo "                     and p99 against the disk's commit rate, SSR pages/s, photos/s, memory, first-load"
@@ -77,6 +81,13 @@ test: lint unit e2e
 
 test-postgres: setup
 	RUSTFLAGS="$(HOST_RUSTFLAGS)" scripts/test-postgres.sh
+
+# Stateless app servers behind a load balancer, on PostgreSQL and S3 (docs/deploy.md).
+cluster: build
+	scripts/cluster.sh run
+
+test-cluster: build
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" scripts/test-cluster.sh
 
 bench: setup
 	scripts/bench.sh

@@ -23,8 +23,14 @@ const chromium = {
   ],
 };
 
+// `make test-cluster` points the journeys at nginx in front of the cluster it started.
+const clusterUrl = process.env.RUXUE_E2E_BASE_URL;
+
 export default defineConfig({
   testDir: "./tests",
+  // The cluster journey needs the cluster; the others a server of their own.
+  testMatch: clusterUrl ? ["cluster.spec.ts"] : ["**/*.spec.ts"],
+  testIgnore: clusterUrl ? [] : ["cluster.spec.ts"],
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
@@ -33,7 +39,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: clusterUrl ?? `http://127.0.0.1:${port}`,
     locale: "zh-CN",
     timezoneId: "Asia/Shanghai",
     trace: "retain-on-failure",
@@ -49,7 +55,7 @@ export default defineConfig({
       use: { ...devices["Desktop Chrome"], browserName: "chromium", launchOptions: chromium },
     },
   ],
-  webServer: {
+  webServer: clusterUrl ? undefined : {
     command: `rm -rf "${databaseDir}" && mkdir -p "${databaseDir}" && exec "${serverBin}"`,
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,

@@ -122,11 +122,18 @@ $servers  }
       proxy_set_header Host \$http_host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto \$scheme;
-      # A server that refuses the connection (stopped, restarting) is skipped: the request
-      # was never sent, so even a save can go to the next one.
-      proxy_next_upstream error timeout;
+      # A server that refuses the connection, or resets it unread, is skipped and the
+      # request goes to the next one, POSTs too (non_idempotent): nginx without the
+      # commercial edition's health checks learns of a stop only so, and a stopping server's
+      # listener resets the connections still in its queue, which never reached the app.
+      # Safe for Ruxue: every write carries the version it was based on or a unique key, so
+      # one sent twice (a server killed after its commit, before its answer) is refused or
+      # merged, never applied twice. See docs/deploy.md.
+      proxy_next_upstream error timeout non_idempotent;
       proxy_next_upstream_tries 3;
       proxy_connect_timeout 2s;
+      # Longer than RUXUE_REQUEST_TIMEOUT_SECS (30): the app answers first, so a slow
+      # request is never sent to a second server.
       proxy_read_timeout 60s;
       # Which app server answered (for the cluster test; leave it out in production).
       add_header X-Ruxue-Upstream \$upstream_addr always;
@@ -248,6 +255,8 @@ case "$command" in
   start) start_all ;;
   stop) stop_all ;;
   restart)
+    # SIGTERM: the server drains, then closes its listener; nginx sends what it refused
+    # (or reset unread) to another one.
     n=${2:?which app server}
     stop_one "app$n" TERM
     start_app "$n"

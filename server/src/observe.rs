@@ -58,6 +58,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
                         tracing::warn!(error = %error, "metrics upkeep could not start");
                     }
                     describe();
+                    metrics::gauge!("ruxue_draining").set(0.0);
                     Some(handle)
                 }
                 Err(error) => {

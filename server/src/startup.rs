@@ -268,7 +268,9 @@ fn install_data_key(settings: &Settings) -> Result<(), StartupError> {
 pub async fn rotate_key(settings: &Settings) -> Result<(), StartupError> {
     install_data_key(settings)?;
     let db = database::connect(settings.database_url.expose_secret(), 2).await?;
+    let start_lock = database::StartLock::take(settings.database_url.expose_secret()).await?;
     database::migrate(&db).await?;
+    start_lock.release().await;
     let sealed = sealing::seal_stored(&db, sealing::Scope::NotCurrent).await?;
     db.close().await?;
     tracing::info!(?sealed, "every value is sealed under the current data key");
@@ -294,7 +296,9 @@ pub async fn create_admin(
     password: String,
 ) -> Result<(), StartupError> {
     let db = database::connect(settings.database_url.expose_secret(), 1).await?;
+    let start_lock = database::StartLock::take(settings.database_url.expose_secret()).await?;
     database::migrate(&db).await?;
+    start_lock.release().await;
     let created = app::server::services::accounts::create_admin(
         &db,
         username,

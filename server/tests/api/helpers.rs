@@ -46,6 +46,21 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A server this test did not start (the cluster behind nginx), reached at `address`,
+    /// with a connection to its database.
+    pub fn remote(address: &str, db: DatabaseConnection, database_url: &str) -> Self {
+        Self {
+            address: address.trim_end_matches('/').to_owned(),
+            db,
+            database_url: database_url.to_owned(),
+            client: new_client(),
+            statements: server::database::Statements::default(),
+            readiness: server::startup::Readiness::default(),
+            sqlite_dir: None,
+            documents_dir: None,
+        }
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

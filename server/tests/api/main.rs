@@ -8,6 +8,7 @@ mod audit_reads;
 mod auth;
 mod bureau;
 mod claims;
+mod cluster;
 mod documents;
 mod draw;
 mod encryption;

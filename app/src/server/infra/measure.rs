@@ -33,8 +33,8 @@ pub fn photo_workers_busy(change: f64) {
     metrics::gauge!("ruxue_photo_workers_busy").increment(change);
 }
 
-/// A registry question: `answered`, `cached`, `not_found`, `unavailable`, `refused` or
-/// `not_configured`, by source code; the latency of those asked.
+/// A registry question: `answered` (a record or "no such record" is an answer), `cached`,
+/// `unavailable`, `refused` or `not_configured`, by source code; the latency of those asked.
 pub fn registry_lookup(source: &'static str, outcome: &'static str, took: Option<Duration>) {
     metrics::counter!("ruxue_registry_lookups_total", "source" => source, "outcome" => outcome)
         .increment(1);

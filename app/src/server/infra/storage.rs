@@ -8,6 +8,21 @@ use opendal::Operator;
 
 use crate::server::failure::ServiceError;
 
+/// Gives OpenDAL's HTTP services (s3, oss, cos, obs) their transport, once per process:
+/// reqwest over rustls with ring. Without it every request to an object store fails
+/// ("default HTTP transport is not installed"), which only a real S3 server shows
+/// (`make test-cluster`).
+fn install_http_transport() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // Another part of the process may have chosen the provider already: that one stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        opendal::HttpTransporter::install_default(
+            opendal_http_transport_reqwest::ReqwestTransport::default(),
+        );
+    });
+}
+
 /// The document store.
 #[derive(Clone, Debug)]
 pub struct DocumentStore {
@@ -19,6 +34,7 @@ impl DocumentStore {
     /// options (`root`, `bucket`, `endpoint`, credentials...).
     pub fn new(scheme: &str, options: HashMap<String, String>) -> Result<Self, String> {
         opendal::init_default_registry();
+        install_http_transport();
         let operator = Operator::via_iter(scheme, options)
             .map_err(|e| format!("document store `{scheme}`: {e}"))?;
         Ok(Self { operator })
