@@ -90,7 +90,10 @@ fn describe() {
     );
     describe_counter!("ruxue_submissions_total", "Submissions by outcome");
     describe_counter!("ruxue_uploads_total", "Photo uploads by outcome");
-    describe_counter!("ruxue_upload_bytes_total", "Bytes of photo uploads received");
+    describe_counter!(
+        "ruxue_upload_bytes_total",
+        "Bytes of photo uploads received"
+    );
     describe_histogram!(
         "ruxue_photo_processing_seconds",
         "Time a photo took on a worker (check, decode, three sizes)"
@@ -105,7 +108,10 @@ fn describe() {
         "Time a registry question took, retries included, by source"
     );
     describe_counter!("ruxue_sms_total", "SMS handed to the gateway, by outcome");
-    describe_gauge!("ruxue_outbox_depth", "SMS not yet delivered (all instances)");
+    describe_gauge!(
+        "ruxue_outbox_depth",
+        "SMS not yet delivered (all instances)"
+    );
     describe_gauge!(
         "ruxue_outbox_oldest_age_seconds",
         "Age of the oldest SMS not yet delivered"
@@ -122,8 +128,14 @@ fn describe() {
         "ruxue_requests_waiting",
         "Requests waiting for a turn on this instance (beyond the queue: 503)"
     );
-    describe_counter!("ruxue_panics_total", "Panics caught (an SSR panic is a bug)");
-    describe_gauge!("ruxue_draining", "1 while this instance drains before stopping");
+    describe_counter!(
+        "ruxue_panics_total",
+        "Panics caught (an SSR panic is a bug)"
+    );
+    describe_gauge!(
+        "ruxue_draining",
+        "1 while this instance drains before stopping"
+    );
 }
 
 /// Counts every request by route pattern, method and status, with its latency. Added with

@@ -105,6 +105,8 @@ pub struct Application {
     state: AppState,
     statements: database::Statements,
     readiness: Readiness,
+    /// The background workers: stopped before the pool closes.
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -144,24 +146,26 @@ impl Application {
         let state = app_state(settings, db, clock)?;
         let readiness = Readiness::default();
         let router = build_router(settings, state.clone(), readiness.clone())?;
-        DbSessionStore::new(state.db.clone()).spawn_cleanup(Duration::from_secs(600));
-        spawn_housekeeping(state.clone());
-        notify::spawn_outbox_worker(
-            state.db.clone(),
-            sms_gateway(settings)?,
-            OutboxPolicy {
-                interval: settings.outbox_interval,
-                ..OutboxPolicy::default()
-            },
-            clock,
-        );
-        admission::spawn_publisher(state.db.clone(), clock, settings.outbox_interval);
-        app::server::services::documents::spawn_photo_sweeper(
-            state.db.clone(),
-            state.documents.clone(),
-            settings.uploads,
-            clock,
-        );
+        let workers = vec![
+            DbSessionStore::new(state.db.clone()).spawn_cleanup(Duration::from_secs(600)),
+            spawn_housekeeping(state.clone()),
+            notify::spawn_outbox_worker(
+                state.db.clone(),
+                sms_gateway(settings)?,
+                OutboxPolicy {
+                    interval: settings.outbox_interval,
+                    ..OutboxPolicy::default()
+                },
+                clock,
+            ),
+            admission::spawn_publisher(state.db.clone(), clock, settings.outbox_interval),
+            app::server::services::documents::spawn_photo_sweeper(
+                state.db.clone(),
+                state.documents.clone(),
+                settings.uploads,
+                clock,
+            ),
+        ];
         let listener = TcpListener::bind(settings.addr).await?;
         Ok(Self {
             listener,
@@ -169,6 +173,7 @@ impl Application {
             state,
             statements,
             readiness,
+            workers,
         })
     }
 
@@ -201,9 +206,16 @@ impl Application {
             listener,
             router,
             state,
+            workers,
             ..
         } = self;
         serve_router(listener, router, shutdown).await?;
+        // The workers stop where they wait (a transaction under way rolls back; an SMS sent
+        // but not yet marked goes again, with its id, after its claim lapses) rather than
+        // failing on a closed pool.
+        for worker in workers {
+            worker.abort();
+        }
         if let Err(error) = state.db.close_by_ref().await {
             tracing::warn!(error = %error, "closing the database pool failed");
         }
@@ -473,7 +485,7 @@ fn sms_gateway(settings: &Settings) -> Result<Arc<dyn SmsGateway>, StartupError>
 }
 
 /// Deletes spent host-token ids and old sign-in attempts every ten minutes.
-fn spawn_housekeeping(state: AppState) {
+fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     app::server::infra::background::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -486,7 +498,7 @@ fn spawn_housekeeping(state: AppState) {
                 tracing::warn!(error = %error, "deleting old sign-in attempts failed");
             }
         }
-    });
+    })
 }
 
 /// How host tokens are verified.

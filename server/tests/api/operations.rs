@@ -53,12 +53,7 @@ async fn metrics_count_requests_by_route_and_the_work_of_parents() {
 
     let text = metrics_text(&app).await;
     assert!(
-        sample(
-            &text,
-            "ruxue_autosaves_total",
-            &[r#"outcome="saved""#]
-        )
-        .is_some_and(|n| n >= 4.0),
+        sample(&text, "ruxue_autosaves_total", &[r#"outcome="saved""#]).is_some_and(|n| n >= 4.0),
         "four sections saved:\n{text}"
     );
     assert!(
@@ -99,10 +94,9 @@ async fn metrics_are_refused_to_addresses_not_listed() {
     let app = spawn_app_with(Options {
         demo_data: false,
         customize: Some(|settings| {
-            settings.metrics_from = app::server::infra::auth::client_address::TrustedProxies::parse(
-                "10.0.0.0/8",
-            )
-            .expect("a network");
+            settings.metrics_from =
+                app::server::infra::auth::client_address::TrustedProxies::parse("10.0.0.0/8")
+                    .expect("a network");
         }),
         ..Options::default()
     })
@@ -183,5 +177,9 @@ async fn three_instances_starting_together_migrate_and_load_demo_data_once() {
         usize::try_from(applied).expect("fits"),
         migrations::Migrator::migrations().len()
     );
-    assert_eq!(count("SELECT COUNT(*) FROM bureau").await, 1, "demo data once");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM bureau").await,
+        1,
+        "demo data once"
+    );
 }

@@ -39,7 +39,7 @@ impl DbSessionStore {
     }
 
     /// Deletes expired sessions every `period` until the process stops.
-    pub fn spawn_cleanup(self, period: Duration) {
+    pub fn spawn_cleanup(self, period: Duration) -> tokio::task::JoinHandle<()> {
         crate::server::infra::background::spawn(async move {
             let mut interval = tokio::time::interval(period);
             loop {
@@ -48,7 +48,7 @@ impl DbSessionStore {
                     tracing::warn!(error = %error, "deleting expired sessions failed");
                 }
             }
-        });
+        })
     }
 }
 
