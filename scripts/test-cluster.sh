@@ -18,16 +18,23 @@ export RUXUE_DEMO_DRAW=false RUXUE_REGISTRY_DEMO_LATENCY_MS=50
 
 cleanup() {
   local status=$?
-  scripts/cluster.sh stop || true
+  # A restart still under way (the journey failed) ends before everything is stopped.
+  if [ -n "${restarts:-}" ]; then
+    pkill -P "$restarts" 2>/dev/null || true
+    kill "$restarts" 2>/dev/null || true
+    wait "$restarts" 2>/dev/null || true
+  fi
+  "$root/scripts/cluster.sh" stop || true
   if [ "$status" -ne 0 ]; then
     # What the servers said, for whoever reads the failure.
-    rm -rf target/cluster-logs && mkdir -p target && cp -r "$dir/logs" target/cluster-logs
+    rm -rf "$root/target/cluster-logs" && mkdir -p "$root/target" && cp -r "$dir/logs" "$root/target/cluster-logs"
     echo "test-cluster: failed; the cluster's logs are in target/cluster-logs:" >&2
-    grep -h -E "ERROR|WARN" target/cluster-logs/app*.log 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | tail -n 20 >&2 || true
+    grep -h -E "ERROR|WARN" "$root"/target/cluster-logs/app*.log 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | tail -n 20 >&2 || true
   fi
   psql -q "$postgres/postgres" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
+restarts=""
 trap cleanup EXIT
 
 scripts/cluster.sh start
@@ -43,7 +50,6 @@ echo "test-cluster: a phone journey while the app servers restart one by one"
   for n in 1 2 3; do scripts/cluster.sh restart "$n"; sleep 2; done
 ) &
 restarts=$!
-cd end2end
-RUXUE_E2E_BASE_URL=$RUXUE_CLUSTER_URL playwright test --project=phone cluster.spec.ts
+(cd end2end && RUXUE_E2E_BASE_URL=$RUXUE_CLUSTER_URL playwright test --project=phone cluster.spec.ts)
 wait "$restarts"
 echo "test-cluster: passed"

@@ -585,3 +585,26 @@ async fn a_rolling_restart_fails_no_request() {
         assert_eq!(stored(parent, *id).await, saves.acknowledged);
     }
 }
+
+#[tokio::test]
+#[ignore = "needs the cluster: make test-cluster"]
+async fn wrong_passwords_on_three_servers_count_together() {
+    let app = cluster().await;
+    all_three_answer(&app).await;
+    let mut answers = Vec::new();
+    let mut servers = BTreeSet::new();
+    for i in 0..9 {
+        let response = app
+            .browser()
+            .call(
+                "staff_sign_in",
+                &[("username", "point.sn"), ("password", &format!("guess-{i}"))],
+            )
+            .await;
+        servers.insert(upstream(&response));
+        answers.push(response.status().as_u16());
+    }
+    assert!(servers.len() >= 2, "spread: {servers:?}");
+    // Five tries per account, wherever they land; then every server says wait.
+    assert_eq!(answers, [401, 401, 401, 401, 401, 429, 429, 429, 429]);
+}
