@@ -121,6 +121,10 @@ fn describe() {
         "This instance's database connections, in use or idle"
     );
     describe_gauge!(
+        "ruxue_db_pool_acquire_wait_seconds",
+        "How long taking a database connection took when the metrics were read (waiting for the pool)"
+    );
+    describe_gauge!(
         "ruxue_requests_in_flight",
         "Requests being worked on by this instance"
     );
@@ -195,6 +199,20 @@ pub async fn page(
         .into_response()
 }
 
+/// Seconds it takes to get a connection from `pool` now (at most 5: a pool that gives none
+/// within 5 s reads as 5).
+async fn acquire_wait<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> f64 {
+    let started = Instant::now();
+    let limit = Duration::from_secs(5);
+    match tokio::time::timeout(limit, pool.acquire()).await {
+        Ok(Ok(connection)) => {
+            drop(connection);
+            started.elapsed().as_secs_f64()
+        }
+        Ok(Err(_)) | Err(_) => limit.as_secs_f64(),
+    }
+}
+
 /// Who may read `/metrics` (`RUXUE_METRICS_FROM`).
 #[derive(Clone, Debug, Default)]
 pub struct MetricsFrom(pub app::server::infra::auth::client_address::TrustedProxies);
@@ -212,6 +230,14 @@ async fn read_gauges(db: &DatabaseConnection) {
         }
         _ => (0, 0),
     };
+    // sqlx counts no waiters; how long a request would wait for a connection now is
+    // measured instead, by taking one and giving it back.
+    let wait = match db.get_database_backend() {
+        DbBackend::Postgres => acquire_wait(db.get_postgres_connection_pool()).await,
+        DbBackend::Sqlite => acquire_wait(db.get_sqlite_connection_pool()).await,
+        _ => 0.0,
+    };
+    metrics::gauge!("ruxue_db_pool_acquire_wait_seconds").set(wait);
     let idle = u32::try_from(idle).unwrap_or(u32::MAX);
     metrics::gauge!("ruxue_db_pool_connections", "state" => "in_use")
         .set(f64::from(size.saturating_sub(idle)));

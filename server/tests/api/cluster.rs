@@ -598,7 +598,10 @@ async fn wrong_passwords_on_three_servers_count_together() {
             .browser()
             .call(
                 "staff_sign_in",
-                &[("username", "point.sn"), ("password", &format!("guess-{i}"))],
+                &[
+                    ("username", "point.sn"),
+                    ("password", &format!("guess-{i}")),
+                ],
             )
             .await;
         servers.insert(upstream(&response));

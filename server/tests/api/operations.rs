@@ -80,6 +80,7 @@ async fn metrics_count_requests_by_route_and_the_work_of_parents() {
     );
     assert!(
         sample(&text, "ruxue_db_pool_connections", &[r#"state="in_use""#]).is_some()
+            && sample(&text, "ruxue_db_pool_acquire_wait_seconds", &[]).is_some_and(|s| s < 5.0)
             && sample(&text, "ruxue_outbox_depth", &[]).is_some(),
         "pool and outbox figures:\n{text}"
     );
