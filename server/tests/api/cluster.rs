@@ -19,8 +19,10 @@ use serde_json::{Value, json};
 
 use crate::{
     documents::{jpeg, upload},
-    helpers::{Browser, TestApp, dev_signer, location, new_client},
-    registrations::{child_id, create, entry_and_school, fill_all, save, section_version, view},
+    helpers::{Browser, TestApp, new_client},
+    registrations::{
+        child_id, create, entry_and_school, fill_all, save, section_version, submit, view,
+    },
     review::passed,
 };
 
@@ -83,21 +85,7 @@ async fn all_three_answer(app: &TestApp) {
 
 /// A parent of this test alone, signed in through the simulated host app via nginx.
 async fn parent(app: &TestApp, subject: &str) -> Browser {
-    let browser = app.browser();
-    let signer = dev_signer();
-    let claims = signer.claims_for(
-        subject,
-        "家长",
-        "370202198805120311",
-        "13800000001",
-        true,
-        Utc::now(),
-    );
-    let response = browser.sso(&signer.sign(&claims).expect("signed")).await;
-    assert_eq!(response.status(), 303, "{subject} signs in");
-    assert_eq!(location(&response), "/me", "a new account");
-    assert_eq!(browser.call("confirm_my_identity", &[]).await.status(), 200);
-    browser
+    app.new_account(subject).await
 }
 
 async fn created_id(response: reqwest::Response) -> i32 {
@@ -261,15 +249,7 @@ async fn submitted_with_documents(app: &TestApp, parent: &Browser, child: &str) 
     let version = view(parent, id).await["version"]
         .as_i64()
         .unwrap_or(version);
-    let response = parent
-        .call(
-            "submit_registration",
-            &[
-                ("id", &id.to_string()),
-                ("base_version", &version.to_string()),
-            ],
-        )
-        .await;
+    let response = submit(parent, id, version).await;
     assert_eq!(response.status(), 200, "submitted");
     (id, version + 1)
 }

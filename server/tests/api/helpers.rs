@@ -264,6 +264,26 @@ impl TestApp {
         browser
     }
 
+    /// A new account (`subject`, never seen before) signed in through a freshly signed host
+    /// token, its details checked.
+    pub async fn new_account(&self, subject: &str) -> Browser {
+        let browser = self.browser();
+        let signer = dev_signer();
+        let claims = signer.claims_for(
+            subject,
+            "家长",
+            "370202198805120311",
+            "13800000001",
+            true,
+            chrono::Utc::now(),
+        );
+        let response = browser.sso(&signer.sign(&claims).expect("signed")).await;
+        assert_eq!(response.status(), 303, "{subject} signs in");
+        assert_eq!(location(&response), "/me", "a new account");
+        assert_eq!(browser.call("confirm_my_identity", &[]).await.status(), 200);
+        browser
+    }
+
     /// A demo parent who has also checked their details, as a first registration needs.
     pub async fn confirmed_parent(&self, subject: &str) -> Browser {
         let browser = self.parent(subject).await;

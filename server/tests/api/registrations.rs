@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, dev_signer, location, spawn_app};
+use crate::helpers::{Browser, TestApp, spawn_app};
 
 /// A valid child ID number born on `yyyymmdd` with sequence `seq` (three digits).
 pub fn child_id(yyyymmdd: &str, seq: u32) -> String {
@@ -59,6 +59,19 @@ async fn created_id(response: reqwest::Response) -> i32 {
     );
     let value: Value = response.json().await.expect("json");
     i32::try_from(value.as_i64().expect("an id")).expect("fits")
+}
+
+/// Submits `id` as of `version`, as the check page does.
+pub async fn submit(browser: &Browser, id: i32, version: i64) -> reqwest::Response {
+    browser
+        .call(
+            "submit_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        )
+        .await
 }
 
 /// A registration as its owner's pages get it.
@@ -271,22 +284,9 @@ async fn twins_are_registered_filled_in_and_submitted_once_from_one_account() {
 async fn fifty_accounts_racing_for_one_child_yield_exactly_one_registration() {
     let app = spawn_app().await;
     let (entry, school) = entry_and_school(&app, "local-property").await;
-    let signer = dev_signer();
     let mut parents = Vec::new();
     for i in 0..50 {
-        let browser = app.browser();
-        let claims = signer.claims_for(
-            &format!("race-{i}"),
-            "家长",
-            "370202198805120311",
-            "13800000001",
-            true,
-            Utc::now(),
-        );
-        let response = browser.sso(&signer.sign(&claims).expect("signed")).await;
-        assert_eq!(location(&response), "/me");
-        assert_eq!(browser.call("confirm_my_identity", &[]).await.status(), 200);
-        parents.push(browser);
+        parents.push(app.new_account(&format!("race-{i}")).await);
     }
     let attempts = parents.iter().map(|p| create(p, entry, school, TWIN_1));
     let results = futures_util::future::join_all(attempts).await;

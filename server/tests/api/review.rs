@@ -39,15 +39,7 @@ pub async fn submitted(app: &TestApp, parent: &Browser, child: &str) -> (i32, i6
     )
     .expect("fits");
     let version = fill_all(parent, id).await;
-    let response = parent
-        .call(
-            "submit_registration",
-            &[
-                ("id", &id.to_string()),
-                ("base_version", &version.to_string()),
-            ],
-        )
-        .await;
+    let response = crate::registrations::submit(parent, id, version).await;
     assert_eq!(response.status(), 200, "submitted");
     (id, version + 1)
 }
