@@ -12,7 +12,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::server::entities::{document_photo, outbox, registration, review_event};
+use app::{
+    domain::provenance::Document,
+    server::entities::{document_photo, outbox, registration, review_event},
+};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -83,11 +86,6 @@ async fn all_three_answer(app: &TestApp) {
     }
 }
 
-/// A parent of this test alone, signed in through the simulated host app via nginx.
-async fn parent(app: &TestApp, subject: &str) -> Browser {
-    app.new_account(subject).await
-}
-
 async fn created_id(response: reqwest::Response) -> i32 {
     assert_eq!(response.status(), 200, "created");
     i32::try_from(response.json::<i64>().await.expect("an id")).expect("fits")
@@ -101,7 +99,7 @@ async fn a_hundred_accounts_racing_for_one_child_on_three_servers_make_one_regis
     let (entry, school) = entry_and_school(&app, "local-property").await;
     let mut parents = Vec::new();
     for i in 0..100 {
-        parents.push(parent(&app, &format!("cluster-race-{i}")).await);
+        parents.push(app.new_account(&format!("cluster-race-{i}")).await);
     }
     let child = child_id("20200501", 1);
     let results =
@@ -135,7 +133,7 @@ async fn a_hundred_accounts_racing_for_one_child_on_three_servers_make_one_regis
 async fn twenty_saves_on_one_version_over_three_servers_one_wins() {
     let app = cluster().await;
     all_three_answer(&app).await;
-    let parent = parent(&app, "cluster-saves").await;
+    let parent = app.new_account("cluster-saves").await;
     let (entry, school) = entry_and_school(&app, "local-property").await;
     let id = created_id(create(&parent, entry, school, &child_id("20200501", 2)).await).await;
     let saves = (0..20).map(|i| {
@@ -166,7 +164,7 @@ async fn twenty_saves_on_one_version_over_three_servers_one_wins() {
 async fn a_session_works_on_every_server() {
     let app = cluster().await;
     all_three_answer(&app).await;
-    let parent = parent(&app, "cluster-session").await;
+    let parent = app.new_account("cluster-session").await;
     let mut servers = BTreeSet::new();
     for _ in 0..9 {
         let response = parent.call("list_my_registrations", &[]).await;
@@ -192,7 +190,7 @@ async fn a_session_works_on_every_server() {
 #[ignore = "needs the cluster: make test-cluster"]
 async fn a_photo_written_through_one_server_is_read_through_another_from_s3() {
     let app = cluster().await;
-    let parent = parent(&app, "cluster-photo").await;
+    let parent = app.new_account("cluster-photo").await;
     let (entry, school) = entry_and_school(&app, "local-no-property").await;
     let id = created_id(create(&parent, entry, school, &child_id("20200501", 3)).await).await;
     let sent = upload(&parent, id, "rental-contract", jpeg(1600, 1200)).await;
@@ -235,7 +233,10 @@ async fn submitted_with_documents(app: &TestApp, parent: &Browser, child: &str) 
             items
                 .iter()
                 .filter(|item| item["required"] == json!(true))
-                .filter_map(|item| item["document"].as_str().map(kebab))
+                .filter_map(|item| {
+                    serde_json::from_value::<Document>(item["document"].clone()).ok()
+                })
+                .map(|document| document.code().to_owned())
                 .collect()
         })
         .unwrap_or_default();
@@ -252,22 +253,6 @@ async fn submitted_with_documents(app: &TestApp, parent: &Browser, child: &str) 
     let response = submit(parent, id, version).await;
     assert_eq!(response.status(), 200, "submitted");
     (id, version + 1)
-}
-
-/// `HouseholdRegister` → `household-register`: a document's code in upload paths.
-fn kebab(name: &str) -> String {
-    let mut code = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                code.push('-');
-            }
-            code.push(c.to_ascii_lowercase());
-        } else {
-            code.push(c);
-        }
-    }
-    code
 }
 
 /// An SMS provider on 127.0.0.1:3209 that counts what it is sent, by outbox id.
@@ -300,7 +285,7 @@ async fn sms_sink() -> Arc<Mutex<BTreeMap<i64, (usize, String)>>> {
 async fn decisions_and_a_scheduled_publication_are_applied_and_sent_once_with_three_workers() {
     let received = sms_sink().await;
     let app = cluster().await;
-    let parent = parent(&app, "cluster-sms").await;
+    let parent = app.new_account("cluster-sms").await;
     let (id, version) = submitted_with_documents(&app, &parent, &child_id("20200501", 4)).await;
     passed(&app, id, version).await;
     let admin = app.staff("admin").await;
@@ -449,7 +434,7 @@ async fn storm_parents(app: &TestApp, name: &str, count: u32) -> Vec<(Browser, i
     let (entry, school) = entry_and_school(app, "local-property").await;
     let mut parents = Vec::new();
     for i in 0..count {
-        let browser = parent(app, &format!("cluster-{name}-{i}")).await;
+        let browser = app.new_account(&format!("cluster-{name}-{i}")).await;
         let child = child_id(
             if name == "storm" {
                 "20200601"
