@@ -76,6 +76,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// On every move to another page inside the application (not the first page, and not to a
+/// place within a page), the focus goes to the new page's heading.
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |before: Option<String>| {
+        let path = location.pathname.get();
+        let to_a_place = !location.hash.get_untracked().is_empty();
+        if before.is_some_and(|before| before != path) && !to_a_place {
+            browser::page::focus_new_heading();
+        }
+        path
+    });
+}
+
 /// The application: layout, language and routes.
 #[component]
 pub fn App() -> impl IntoView {
@@ -103,6 +118,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text=move || t("入学报名", "School enrollment").get(title_locale.get()) />
         <Router>
+            <FocusOnNavigation />
             <header class="site-header">
                 <a class="brand" href="/">
                     {move || t("入学报名", "School enrollment").get(locale.get())}

@@ -1,4 +1,5 @@
-import { test as base, expect, Browser, BrowserContext, Page } from "@playwright/test";
+import { test as base, expect, Browser, BrowserContext, Locator, Page, TestInfo } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 
 /** Marks the console messages that report a CSP violation. */
 export const CSP_VIOLATION = "CSP violation:";
@@ -56,12 +57,125 @@ function reportNewWindows(prefix: string) {
 }
 
 /**
+ * Accessibility: every page a journey visits is scanned by axe-core (WCAG 2.0–2.2 A and AA
+ * rules and axe's best practices) once per address, when the journey first acts on it
+ * (a click, a fill… on a locator: the element it waits for is there, so the page has
+ * rendered), before it leaves it for another address, and at the end of the journey. Serious
+ * and critical violations fail the journey; moderate and minor ones are listed in the report.
+ */
+class AccessibilityScans {
+  private scanned = new WeakMap<Page, Set<string>>();
+  private pages = new Set<Page>();
+  readonly failures: string[] = [];
+  readonly notes: string[] = [];
+
+  constructor(private testInfo: TestInfo) {}
+
+  /** The simulated host app and blank pages are not the platform's. */
+  private static address(page: Page): string | null {
+    const url = page.url();
+    if (!url.startsWith("http")) return null;
+    const { pathname, search } = new URL(url);
+    if (pathname.startsWith("/dev/")) return null;
+    return pathname + search;
+  }
+
+  async scan(page: Page) {
+    if (page.isClosed()) return;
+    const address = AccessibilityScans.address(page);
+    if (address === null) return;
+    const done = this.scanned.get(page) ?? new Set<string>();
+    this.scanned.set(page, done);
+    this.pages.add(page);
+    if (done.has(address)) return;
+    done.add(address);
+    let results;
+    try {
+      results = await new AxeBuilder({ page })
+        .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+        .setLegacyMode(true)
+        .analyze();
+    } catch (error) {
+      // The page navigated during the scan: it is scanned again at its next address.
+      if (page.isClosed() || AccessibilityScans.address(page) !== address) return;
+      // A journey without JavaScript (the page before it is interactive): axe cannot run.
+      if (String(error).includes("Frame cannot run scripts")) return;
+      throw error;
+    }
+    for (const violation of results.violations) {
+      const where = violation.nodes
+        .slice(0, 3)
+        .map((node) => `${node.target.join(" ")}${node.failureSummary ? ` (${node.failureSummary.replace(/\s+/g, " ")})` : ""}`)
+        .join("; ");
+      const line = `${address} [${this.testInfo.project.name}] ${violation.impact} ${violation.id}: ${violation.help} — ${violation.nodes.length} element(s): ${where}`;
+      if (violation.impact === "serious" || violation.impact === "critical") this.failures.push(line);
+      else this.notes.push(line);
+    }
+  }
+
+  /** The last address of every page the journey used. */
+  async finish() {
+    for (const page of this.pages) await this.scan(page);
+  }
+}
+
+let currentScans: AccessibilityScans | null = null;
+
+/** Wraps the locator actions and `page.goto` once, so that pages are scanned as the journey reaches them. */
+function watchActions(page: Page) {
+  const locatorPrototype = Object.getPrototypeOf(page.locator("html")) as Record<string, unknown>;
+  if (locatorPrototype.__ruxueScans) return;
+  locatorPrototype.__ruxueScans = true;
+  const actions = [
+    "click", "dblclick", "tap", "fill", "press", "pressSequentially", "type", "check", "uncheck",
+    "setChecked", "selectOption", "setInputFiles", "focus", "hover",
+  ];
+  for (const name of actions) {
+    const original = locatorPrototype[name] as (...args: unknown[]) => Promise<unknown>;
+    locatorPrototype[name] = async function (this: Locator, ...args: unknown[]) {
+      const scans = currentScans;
+      if (scans) {
+        await this.waitFor({ state: "attached" }).catch(() => undefined);
+        await scans.scan(this.page());
+      }
+      return original.apply(this, args);
+    };
+  }
+  const pagePrototype = Object.getPrototypeOf(page) as Record<string, unknown>;
+  const goto = pagePrototype.goto as (...args: unknown[]) => Promise<unknown>;
+  pagePrototype.goto = async function (this: Page, ...args: unknown[]) {
+    if (currentScans) await currentScans.scan(this);
+    return goto.apply(this, args);
+  };
+}
+
+/**
  * Every journey fails on a console error or warning (hydration warnings included), an
  * uncaught exception, a Rust panic, a CSP violation, or a new window on a parents' page
  * (see `reportNewWindows`) on any of its pages (the test's own page, other tabs of its
  * context, and pages of contexts it opens, such as a reviewer's or a second parent's).
  */
-export const test = base.extend<{ consoleProblems: string[]; expectedFailures: string[] }>({
+export const test = base.extend<{
+  consoleProblems: string[];
+  expectedFailures: string[];
+  accessibility: AccessibilityScans;
+}>({
+  accessibility: [
+    async ({ page }, use, testInfo) => {
+      watchActions(page);
+      const scans = new AccessibilityScans(testInfo);
+      currentScans = scans;
+      try {
+        await use(scans);
+        await scans.finish();
+      } finally {
+        currentScans = null;
+      }
+      for (const note of scans.notes) testInfo.annotations.push({ type: "axe (moderate or minor)", description: note });
+      expect(scans.failures, "axe finds no serious or critical accessibility violation").toEqual([]);
+    },
+    { auto: true },
+  ],
   /** Paths a journey expects to answer with an error status (a refused sign-in, say). */
   expectedFailures: [
     async ({}, use) => {

@@ -193,6 +193,9 @@ pub struct ReviewDetail {
     /// The same account's other registrations for the same school, subsystem and year:
     /// twins and siblings, drawn together in a draw.
     pub siblings: Vec<SiblingLink>,
+    /// The registration waiting longest for the caller's stage, this one aside: where
+    /// "next" goes.
+    pub next_waiting: Option<i32>,
 }
 
 /// A sibling's registration, as the reviewer reaches it.

@@ -5,6 +5,7 @@
 //! answers what a page being rendered needs (no draft, no photo, an empty time).
 
 pub mod clock;
+pub mod dialog;
 pub mod drafts;
 pub mod draw;
 pub mod page;

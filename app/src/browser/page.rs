@@ -100,3 +100,73 @@ pub fn typing_in_field(ev: &leptos::ev::KeyboardEvent) -> bool {
         false
     }
 }
+
+/// After a move to another page inside the application: once the new page's heading is
+/// drawn (its data may still be loading), the focus goes to it, so that a screen reader
+/// reads where the parent is and Tab starts from the top of the new page. Not when the
+/// person has already put the focus somewhere on the new page.
+pub fn focus_new_heading() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        // The page before may still be there: its heading (element and words) is not the
+        // new one. A page drawn again in place keeps the element and changes the words.
+        let previous = document
+            .query_selector("main h1")
+            .ok()
+            .flatten()
+            .map(|h| (h.text_content().unwrap_or_default(), h));
+        let active = document.active_element();
+        look_for_heading(previous, active, 60);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn look_for_heading(
+    previous: Option<(String, web_sys::Element)>,
+    active: Option<web_sys::Element>,
+    tries: u32,
+) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(heading) = document.query_selector("main h1").ok().flatten()
+        && previous.as_ref().is_none_or(|(words, element)| {
+            *element != heading || heading.text_content().unwrap_or_default() != *words
+        })
+    {
+        let now = document.active_element();
+        let untouched = now.is_none()
+            || now == active
+            || now.as_ref().is_some_and(|e| e.tag_name() == "BODY" || !e.is_connected());
+        if untouched {
+            if !heading.has_attribute("tabindex") {
+                let _ = heading.set_attribute("tabindex", "-1");
+            }
+            if let Some(heading) = heading.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = heading.focus();
+            }
+        }
+        return;
+    }
+    if tries > 0 {
+        leptos::prelude::set_timeout(
+            move || look_for_heading(previous, active, tries - 1),
+            std::time::Duration::from_millis(50),
+        );
+    }
+}
+
+/// Gives the focus to an element just drawn (an error summary), so that it is read out and
+/// Tab continues from there.
+pub fn focus(element: &leptos::web_sys::HtmlElement) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = element.focus();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = element;
+}

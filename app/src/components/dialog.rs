@@ -1,15 +1,54 @@
-//! The question asked in place before an action that cannot be undone (delete, send, decide,
+//! The question asked before an action that cannot be undone (delete, send, decide,
 //! publish): one shape, so that every such question looks, reads and is announced alike.
+//! It is modal: it takes the focus and keeps Tab inside, Escape or the phone's back button
+//! closes it (see `browser::dialog`), and the focus goes back to what opened it.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
+use crate::browser::dialog;
 use crate::i18n::{t, use_locale};
 
-/// An alert dialog labelled by its question (`question` is the id of the element holding
-/// it); the children are the question, anything to choose, and the buttons.
+/// A modal alert dialog labelled by its question (`question` is the id of the element
+/// holding it); the children are the question, anything to choose, and the buttons.
+/// `close` is what Escape and the back button do (the same as its cancel button).
 #[component]
-pub fn ConfirmDialog(question: &'static str, children: Children) -> impl IntoView {
-    view! { <div class="dialog" role="alertdialog" aria-labelledby=question>{children()}</div> }
+pub fn ConfirmDialog(
+    question: &'static str,
+    #[prop(into)] close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
+    let location = use_location();
+    let here = move || {
+        Some(format!(
+            "{}{}",
+            location.pathname.try_get_untracked()?,
+            location.search.try_get_untracked()?
+        ))
+    };
+    let opened_at = here();
+    Effect::new(move |_| {
+        if let Some(element) = node.get() {
+            let open = dialog::open(&element, question, close);
+            let opened_at = opened_at.clone();
+            on_cleanup(move || open.close(here() == opened_at));
+        }
+    });
+    view! {
+        <div class="dialog-backdrop">
+            <div
+                class="dialog"
+                role="alertdialog"
+                aria-modal="true"
+                aria-labelledby=question
+                node_ref=node
+                on:keydown=move |ev| dialog::key(&ev, close)
+            >
+                {children()}
+            </div>
+        </div>
+    }
 }
 
 /// “取消”: closes the question without doing anything.
@@ -17,7 +56,7 @@ pub fn ConfirmDialog(question: &'static str, children: Children) -> impl IntoVie
 pub fn CancelButton(#[prop(into)] cancel: Callback<()>) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <button type="button" class="button" on:click=move |_| cancel.run(())>
+        <button type="button" class="button" data-dialog-cancel="" on:click=move |_| cancel.run(())>
             {move || t("取消", "Cancel").get(locale.get())}
         </button>
     }

@@ -34,7 +34,7 @@ pub fn SignInRequired() -> impl IntoView {
                         </p>
                         {url.map(|url| {
                             view! {
-                                <a class="button button-primary" href=url>
+                                <a class="button button-primary" href=url rel="external">
                                     {move || t("重新进入", "Open again").get(locale.get())}
                                 </a>
                             }
@@ -42,7 +42,7 @@ pub fn SignInRequired() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="hint">
+            <p class="hint staff-way">
                 <a href="/staff/sign-in">{move || t("学校和教体局工作人员登录", "Sign-in for school and bureau staff").get(locale.get())}</a>
             </p>
         </section>

@@ -361,7 +361,8 @@ pub fn AuditPage() -> impl IntoView {
                         Ok(rows) => {
                             let n = rows.len();
                             view! {
-                            <div class="table-scroll">
+                            // Wider than a phone: scrolled sideways, by keyboard too.
+                            <div class="table-scroll" tabindex="0" role="region" aria-label=move || t("审计日志", "Audit log").get(locale.get())>
                                 <table class="table" data-audit-rows=n>
                                     <thead><tr>
                                         <th scope="col">{move || t("时间", "When").get(locale.get())}</th>

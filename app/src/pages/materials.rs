@@ -25,7 +25,7 @@ pub fn MaterialsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match table.await {
                         Ok(rules) => view! {
-                            <div class="table-scroll">
+                            <div class="table-scroll" tabindex="0" role="region" aria-label=move || t("证明材料清单", "Documents to photograph").get(locale.get())>
                                 <table class="materials">
                                     <thead><tr>
                                         <th scope="col">{move || t("材料", "Document").get(locale.get())}</th>

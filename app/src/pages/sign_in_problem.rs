@@ -32,7 +32,7 @@ pub fn SignInProblemPage() -> impl IntoView {
                             }}
                         </p>
                         {url.map(|url| view! {
-                            <a class="button button-primary" href=url>{move || t("返回重新进入", "Go back and open again").get(locale.get())}</a>
+                            <a class="button button-primary" href=url rel="external">{move || t("返回重新进入", "Go back and open again").get(locale.get())}</a>
                         })}
                     </section>
                 }

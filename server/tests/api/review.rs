@@ -112,6 +112,13 @@ pub(crate) async fn decide(
         .await
 }
 
+/// Where the review page's "next" leads, for `staff` on registration `id`.
+async fn next_of(staff: &Browser, id: i32) -> Value {
+    let response = detail(staff, id).await;
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.expect("json")["next_waiting"].clone()
+}
+
 async fn version_of(app: &TestApp, id: i32) -> i64 {
     registration::Entity::find_by_id(id)
         .one(&app.db)
@@ -1149,4 +1156,27 @@ async fn a_reviewer_sees_twins_linked_and_only_those_sent_to_the_school() {
     );
     let back: Value = detail(&reviewer, second).await.json().await.expect("json");
     assert_eq!(back["siblings"][0]["id"], first);
+}
+
+#[tokio::test]
+async fn next_leads_to_the_registration_waiting_longest_for_the_callers_own_stage() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (first, version) = submitted(&app, &parent, TWIN_1).await;
+    let (second, _) = submitted(&app, &parent, TWIN_2).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    // Each points to the other (the only other one waiting), never to itself.
+    assert_eq!(next_of(&reviewer, first).await, json!(second));
+    assert_eq!(next_of(&reviewer, second).await, json!(first));
+    // Once passed, the first no longer waits for the school: nothing is next.
+    let passed = decide(&reviewer, first, version, "first", "pass", "", "", &[]).await;
+    assert_eq!(passed.status(), 200);
+    assert_eq!(next_of(&reviewer, second).await, Value::Null);
+    // It now waits for the bureau's second review: next for the administrator.
+    let admin = app.staff("admin").await;
+    assert_eq!(next_of(&admin, second).await, json!(first));
+    assert_eq!(next_of(&admin, first).await, Value::Null);
+    // A reviewer of another school is told nothing of either.
+    let other = app.staff("reviewer.sn2").await;
+    assert_eq!(detail(&other, second).await.status(), 403);
 }

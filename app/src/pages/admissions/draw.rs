@@ -167,14 +167,14 @@ fn Tiers(
             ).get(locale.get())}</span>
         </p>
         <div class="decision-buttons">
-            <button type="button" class="button button-primary" disabled=places.is_none() on:click=move |_| asking.set(true)>
+            <button type="button" class="button button-primary" disabled=places.is_none() data-dialog-opener="draw-commit-question" on:click=move |_| asking.set(true)>
                 {move || t("公示名单并冻结", "Publish and freeze the list").get(locale.get())}
             </button>
         </div>
         {move || asking.get().then(|| {
             let all = all.clone();
             view! {
-                <ConfirmDialog question="draw-commit-question">
+                <ConfirmDialog question="draw-commit-question" close=move |_| asking.set(false)>
                     <p id="draw-commit-question">{move || t(
                         "公示后名单、顺位和密钥承诺值立即公开且不能再改，本校也不能再逐个录取。确定吗？",
                         "Once published, the list, its tiers and the commitment are public and can no longer change, nor can this school's admissions be decided by hand. Go on?",
@@ -244,12 +244,12 @@ fn Committed(draw: DrawSummary, refresh: RwSignal<u32>) -> impl IntoView {
             <div class="decision-buttons">
                 <button type="button" class="button button-primary"
                     disabled=move || public_value.with(|v| v.trim().is_empty())
-                    on:click=move |_| asking.set(true)>
+                    data-dialog-opener="draw-run-question" on:click=move |_| asking.set(true)>
                     {move || t("开始派位", "Run the draw").get(locale.get())}
                 </button>
             </div>
             {move || asking.get().then(|| view! {
-                <ConfirmDialog question="draw-run-question">
+                <ConfirmDialog question="draw-run-question" close=move |_| asking.set(false)>
                     <p id="draw-run-question">{move || match locale.get() {
                         Locale::Zh => format!("用公开数值“{}”派位？派位只能进行一次，结果立即公示。", public_value.get().trim()),
                         Locale::En => format!("Run the draw with the public value “{}”? It runs once, and its result is public at once.", public_value.get().trim()),

@@ -273,7 +273,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 <label for="publish-at">{move || t("公布时间", "Publish at").get(locale.get())}</label>
                 <input id="publish-at" type="datetime-local" on:input=move |ev| when.set(event_target_value(&ev)) />
                 <div class="decision-buttons">
-                    <button type="button" class="button button-primary" on:click=move |_| asking.set(true)>
+                    <button type="button" class="button button-primary" data-dialog-opener="publish-question" on:click=move |_| asking.set(true)>
                         {move || t("安排公布", "Schedule publication").get(locale.get())}
                     </button>
                 </div>
@@ -284,7 +284,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     }}</p>
                 })}
                 {move || asking.get().then(|| view! {
-                    <ConfirmDialog question="publish-question">
+                    <ConfirmDialog question="publish-question" close=move |_| asking.set(false)>
                         <p id="publish-question">{move || t(
                             "确定按所选时间公布本校录取结果吗？时间已到或未填写时将立即公布，公布后家长立即可见。",
                             "Publish this school's results at that time? With no time, or a time already past, they are published now and parents see them at once.",

@@ -180,7 +180,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                 <div class="danger-zone">
                     {move || if asking.get() {
                         view! {
-                            <ConfirmDialog question="delete-question">
+                            <ConfirmDialog question="delete-question" close=move |_| asking.set(false)>
                                 <p id="delete-question">{move || t(
                                     "确定删除这条报名吗？删除后已填写的信息将不再显示，孩子的身份证号可以重新报名。",
                                     "Delete this registration? What you filled in will no longer show, and the child's ID number can be registered again.",
@@ -197,7 +197,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                         }.into_any()
                     } else {
                         view! {
-                            <button type="button" class="button button-danger-outline" on:click=move |_| asking.set(true)>
+                            <button type="button" class="button button-danger-outline" data-dialog-opener="delete-question" on:click=move |_| asking.set(true)>
                                 {move || t("删除报名", "Delete registration").get(locale.get())}
                             </button>
                         }.into_any()

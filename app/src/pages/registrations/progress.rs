@@ -56,7 +56,7 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
                     ).get(locale.get())}</p>
                     {move || if asking.get() {
                         view! {
-                            <ConfirmDialog question="resubmit-question">
+                            <ConfirmDialog question="resubmit-question" close=move |_| asking.set(false)>
                                 <p id="resubmit-question">{move || t(
                                     "确定提交修改吗？提交后信息将被锁定，学校将重新审核。",
                                     "Send the changes? The registration is locked again and the school reviews it again.",
@@ -73,7 +73,7 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
                         }.into_any()
                     } else {
                         view! {
-                            <button type="button" class="button button-primary" on:click=move |_| asking.set(true)>
+                            <button type="button" class="button button-primary" data-dialog-opener="resubmit-question" on:click=move |_| asking.set(true)>
                                 {move || t("提交修改", "Send changes").get(locale.get())}
                             </button>
                         }.into_any()
@@ -128,7 +128,7 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
                         }}</p>
                         {move || if declining.get() {
                             view! {
-                                <ConfirmDialog question="decline-question">
+                                <ConfirmDialog question="decline-question" close=move |_| declining.set(false)>
                                     <p id="decline-question">{move || t(
                                         "确定放弃这个学位吗？放弃后不能恢复，学位会立即让给候补名单上的下一位。",
                                         "Give up this place? This cannot be undone: the place goes at once to the next on the waiting list.",
@@ -153,7 +153,7 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
                                             {move || t("接受学位", "Accept the place").get(locale.get())}
                                         </button>
                                     </ActionForm>
-                                    <button type="button" class="button button-danger-outline" on:click=move |_| declining.set(true)>
+                                    <button type="button" class="button button-danger-outline" data-dialog-opener="decline-question" on:click=move |_| declining.set(true)>
                                         {move || t("放弃学位", "Decline the place").get(locale.get())}
                                     </button>
                                 </div>

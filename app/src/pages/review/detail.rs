@@ -37,6 +37,8 @@ pub fn ReviewDetailPage() -> impl IntoView {
             .unwrap_or_default()
     });
     let refresh = RwSignal::new(0_u32);
+    // The registration last decided on this page: its page says so and offers the next.
+    let decided_on = RwSignal::new(None::<i32>);
     let detail = Resource::new_blocking(
         move || (id.get(), refresh.get()),
         |(id, _)| get_review_detail(id),
@@ -45,7 +47,7 @@ pub fn ReviewDetailPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Detail d refresh /> }.into_any(),
+                    Ok(d) => view! { <Detail d refresh decided_on /> }.into_any(),
                     Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
@@ -54,7 +56,7 @@ pub fn ReviewDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: ReviewDetail, refresh: RwSignal<u32>) -> impl IntoView {
+fn Detail(d: ReviewDetail, refresh: RwSignal<u32>, decided_on: RwSignal<Option<i32>>) -> impl IntoView {
     let locale = use_locale();
     let state = d.state;
     let sections = d.sections.clone();
@@ -63,10 +65,38 @@ fn Detail(d: ReviewDetail, refresh: RwSignal<u32>) -> impl IntoView {
     let male = d.child_is_male;
     let decision = d
         .can_decide
-        .map(|stage| view! { <Decision d=d.clone() stage refresh /> });
+        .map(|stage| view! { <Decision d=d.clone() stage refresh decided_on /> });
+    let next = d.next_waiting;
+    // Drawn again after a decision: say it is kept and offer the next one, with the focus
+    // on the way there (the decision's buttons are gone).
+    let decided = decided_on.get_untracked() == Some(d.id) && d.can_decide.is_none();
+    let onward = NodeRef::<leptos::html::A>::new();
+    Effect::new(move |_| {
+        if let Some(link) = onward.get() {
+            crate::browser::page::focus(&link);
+        }
+    });
     view! {
         <section class="review-detail" aria-labelledby="detail-heading">
-            <p><a href="/review">{move || t("← 返回审核列表", "← Back to the queue").get(locale.get())}</a></p>
+            <p class="review-nav">
+                <a href="/review">{move || t("← 返回审核列表", "← Back to the queue").get(locale.get())}</a>
+                {next.map(|next| view! {
+                    <a href=routes::review(next) data-next-waiting=next>{move || t("下一条待审核 →", "Next waiting →").get(locale.get())}</a>
+                })}
+            </p>
+            {decided.then(|| view! {
+                <p class="callout" role="status" data-decided="true">
+                    {move || t("审核结果已保存。", "The decision is saved.").get(locale.get())}" "
+                    {match next {
+                        Some(next) => view! {
+                            <a href=routes::review(next) node_ref=onward>{move || t("审核下一条 →", "Review the next one →").get(locale.get())}</a>
+                        }.into_any(),
+                        None => view! {
+                            <a href="/review" node_ref=onward>{move || t("没有其他待审核的报名，返回审核列表", "Nothing else is waiting: back to the queue").get(locale.get())}</a>
+                        }.into_any(),
+                    }}
+                </p>
+            })}
             <h1 id="detail-heading">{d.child_name.clone()}" · "<span data-field="reference">{d.reference.clone()}</span></h1>
             <p class="hint">
                 {move || school.get(locale.get()).to_owned()}" · "{move || entry.get(locale.get()).to_owned()}" · "
@@ -412,7 +442,12 @@ fn Viewer(materials: Vec<MaterialItem>) -> impl IntoView {
 /// The decision panel: pass, not pass (with a reason), or ask for changes (ticking the
 /// answers and documents to change), each confirmed once in a dialog.
 #[component]
-fn Decision(d: ReviewDetail, stage: ReviewStage, refresh: RwSignal<u32>) -> impl IntoView {
+fn Decision(
+    d: ReviewDetail,
+    stage: ReviewStage,
+    refresh: RwSignal<u32>,
+    decided_on: RwSignal<Option<i32>>,
+) -> impl IntoView {
     let locale = use_locale();
     let choice = RwSignal::new(None::<ReviewDecision>);
     let reason = RwSignal::new(String::new());
@@ -424,6 +459,7 @@ fn Decision(d: ReviewDetail, stage: ReviewStage, refresh: RwSignal<u32>) -> impl
     Effect::new(move |_| {
         if let Some(Ok(_)) = decide.value().get() {
             choice.set(None);
+            decided_on.set(Some(id));
             refresh.update(|n| *n += 1);
         }
     });
@@ -455,15 +491,15 @@ fn Decision(d: ReviewDetail, stage: ReviewStage, refresh: RwSignal<u32>) -> impl
         <div class="panel decision" data-decision-stage=stage.code()>
             <h2>{move || stage.name().get(locale.get())}</h2>
             <div class="decision-buttons">
-                <button type="button" class="button button-primary" on:click=move |_| choice.set(Some(ReviewDecision::Pass))>{move || pass_label.get(locale.get())}</button>
-                <button type="button" class="button" on:click=move |_| choice.set(Some(ReviewDecision::RequestChanges))>{move || t("退回修改", "Ask for changes").get(locale.get())}</button>
-                <button type="button" class="button button-danger-outline" on:click=move |_| choice.set(Some(ReviewDecision::Reject))>{move || t("审核不通过", "Do not pass").get(locale.get())}</button>
+                <button type="button" class="button button-primary" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::Pass))>{move || pass_label.get(locale.get())}</button>
+                <button type="button" class="button" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::RequestChanges))>{move || t("退回修改", "Ask for changes").get(locale.get())}</button>
+                <button type="button" class="button button-danger-outline" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::Reject))>{move || t("审核不通过", "Do not pass").get(locale.get())}</button>
             </div>
             {move || choice.get().map(|decision| {
                 let sections = sections.clone();
                 let documents = documents.clone();
                 view! {
-                    <ConfirmDialog question="decision-question">
+                    <ConfirmDialog question="decision-question" close=move |_| choice.set(None)>
                         {match decision {
                             ReviewDecision::Pass => view! {
                                 <p id="decision-question">{move || match locale.get() {

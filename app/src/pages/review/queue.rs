@@ -143,7 +143,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
     });
     // j/k or arrows move, Enter opens, x selects; not while typing in a field.
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if crate::browser::page::typing_in_field(&ev) {
+        if crate::browser::page::typing_in_field(&ev) || asking.get_untracked() {
             return;
         }
         let count = hrefs.with_value(Vec::len);
@@ -250,7 +250,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                     {move || {
                         let n = selected.with(BTreeSet::len);
                         (n > 0).then(|| view! {
-                            <button type="button" class="button button-primary" data-bulk="pass" on:click=move |_| asking.set(true)>
+                            <button type="button" class="button button-primary" data-bulk="pass" data-dialog-opener="bulk-question" on:click=move |_| asking.set(true)>
                                 {move || match locale.get() {
                                     Locale::Zh => format!("批量{}（{n} 条）", pass_label.zh),
                                     Locale::En => format!("{} ({n} selected)", pass_label.en),
@@ -262,7 +262,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                 {move || asking.get().then(|| {
                     let n = selected.with(BTreeSet::len);
                     view! {
-                        <ConfirmDialog question="bulk-question">
+                        <ConfirmDialog question="bulk-question" close=move |_| asking.set(false)>
                             <p id="bulk-question">{move || match locale.get() {
                                 Locale::Zh => format!("确定将选中的 {n} 条报名{}吗？家长将收到“{}（不等于录取）”的通知。", pass_label.zh, pass_label.zh),
                                 Locale::En => format!("{} for the {n} selected registrations? Parents are told it passed (not an admission).", pass_label.en),

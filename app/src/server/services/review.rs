@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 use crate::domain::follower::FollowerSource;
@@ -459,6 +459,7 @@ pub async fn detail(
     let timeline = timeline_of(db, &row, true).await?;
     let stage = stage_of(&staff)?;
     let can_decide = stage.waiting_states().contains(&state).then_some(stage);
+    let next_waiting = next_waiting(db, &staff, stage, row.id).await?;
     let offset = offset_of(db, row.school_id).await?;
     let child = ResidentId::parse(&child_id, now.date_naive()).ok();
     let child_name = answers
@@ -504,7 +505,31 @@ pub async fn detail(
         guardian_unconfirmed: crate::server::services::prefill::guardian_unconfirmed(db, row.id)
             .await?,
         siblings: siblings_of(db, &row).await?,
+        next_waiting,
     })
+}
+
+/// The registration the caller would take up after this one: the longest waiting for their
+/// stage among the schools they review (the queue's first row), this one aside.
+async fn next_waiting(
+    db: &impl ConnectionTrait,
+    staff: &StaffActor,
+    stage: ReviewStage,
+    this: i32,
+) -> Result<Option<i32>, ServiceError> {
+    let schools: Vec<i32> = schools_of(db, staff).await?.iter().map(|s| s.id).collect();
+    let next = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .filter(registration::Column::SchoolId.is_in(schools))
+        .filter(registration::Column::State.is_in(stage.waiting_states().to_vec()))
+        .filter(registration::Column::Id.ne(this))
+        .order_by_asc(registration::Column::SubmittedAt)
+        .order_by_asc(registration::Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?;
+    Ok(next)
 }
 
 /// The child's siblings at the same school, subsystem and school year, once sent to the

@@ -65,8 +65,15 @@ pub fn ProblemSummary(problems: RwSignal<Vec<FieldProblem>>) -> impl IntoView {
     move || {
         let list = problems.get();
         (!list.is_empty()).then(|| {
+            // Read out and where Tab goes next: the way to each field to mend.
+            let summary = NodeRef::<leptos::html::Div>::new();
+            Effect::new(move |_| {
+                if let Some(summary) = summary.get() {
+                    crate::browser::page::focus(&summary);
+                }
+            });
             view! {
-                <div class="error-summary" role="alert" tabindex="-1">
+                <div class="error-summary" role="alert" tabindex="-1" node_ref=summary>
                     <h2>{move || t("请修改以下问题", "There is a problem").get(locale.get())}</h2>
                     <ul>
                         {list.into_iter().map(|p| {

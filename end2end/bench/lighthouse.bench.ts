@@ -1,0 +1,44 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { test, expect, waitForHydration } from "../tests/fixtures";
+import { childId, signInAsParent, startRegistration } from "../tests/parent";
+
+// Lighthouse on the pages a parent uses, against the release build: a parent signed in
+// through the simulated host app with a registration started; Lighthouse runs in its own
+// Chromium with the parent's cookie (bench/lighthouse.mjs).
+test("lighthouse on the parent's pages", async ({ page, baseURL }) => {
+  test.setTimeout(900_000);
+  const subject = `lighthouse-${Date.now()}`;
+  // The host app's landing: a new person checks their details there first.
+  await page.goto("/dev/host-app");
+  await page.getByLabel("主体标识 Subject id").fill(subject);
+  await page.getByLabel("姓名 Name").fill("张伟");
+  await page.getByLabel("身份证号 ID number").fill("370202198805120311");
+  await page.getByLabel("手机号 Phone").fill("13800000001");
+  await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+  await expect(page).toHaveURL(/\/me$/);
+  const landing = page.url();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "信息无误，继续" }).click();
+  await page.getByRole("link", { name: "进入我的报名" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "我的报名" })).toBeVisible();
+  await startRegistration(page, childId("20200304", 900 + (Date.now() % 90)));
+  await expect(page).toHaveURL(/\/registrations\/\d+$/);
+  const registration = page.url();
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const pages = [
+    ["home", `${baseURL}/`],
+    ["host-app landing", landing],
+    ["我的报名", `${baseURL}/registrations`],
+    ["section form", `${registration}/sections/child`],
+    ["documents", `${registration}/documents`],
+    ["check page", `${registration}/confirm`],
+  ];
+  const run = spawnSync("node", [path.join(__dirname, "lighthouse.mjs")], {
+    input: JSON.stringify({ pages, cookie }),
+    encoding: "utf8",
+    timeout: 840_000,
+  });
+  console.log(run.stdout);
+  expect(run.status, run.stderr).toBe(0);
+});

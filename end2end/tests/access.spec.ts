@@ -1,0 +1,200 @@
+import { Locator, Page } from "@playwright/test";
+import { test, expect, waitForHydration } from "./fixtures";
+import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
+import { staffPage } from "./staff";
+
+/** What has the focus, as a person would name it: its tag and its text or label. */
+async function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const e = document.activeElement as HTMLElement | null;
+    if (!e || e === document.body) return "(nothing)";
+    const name = e.getAttribute("aria-label") || (e as HTMLInputElement).labels?.[0]?.textContent || e.textContent || "";
+    return `${e.tagName.toLowerCase()} ${name.trim().replace(/\s+/g, " ").slice(0, 40)}`;
+  });
+}
+
+/** Presses Tab (or Shift+Tab) until `target` has the focus, as a keyboard user does; fails after `most` presses. */
+async function tabTo(page: Page, target: Locator, backwards = false, most = 80) {
+  for (let i = 0; i < most; i++) {
+    if (await target.evaluate((e) => e === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press(backwards ? "Shift+Tab" : "Tab");
+  }
+  await expect(target).toBeFocused();
+}
+
+/** The element's box lies wholly inside the window: nothing of it is cut off or off screen. */
+async function expectOnScreen(page: Page, element: Locator) {
+  const box = (await element.boundingBox())!;
+  const view = page.viewportSize()!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.y).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(view.width + 0.5);
+  expect(box.y + box.height).toBeLessThanOrEqual(view.height + 0.5);
+}
+
+test.describe("access: focus, dialogs and the back button", () => {
+  test("a dialog takes the focus, keeps Tab inside, closes on Escape and on the back button, and gives the focus back", async ({ page }, testInfo) => {
+    await signInAsParent(page, `dialog-${testInfo.project.name}-${Date.now()}`);
+    await page.goto("/registrations");
+    await waitForHydration(page);
+    await startRegistration(page, childId("20200305", uniqueSeq(testInfo.project.name, 50)));
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const overview = page.url();
+    await waitForHydration(page);
+
+    const opener = page.getByRole("button", { name: "删除报名" });
+    const dialog = page.getByRole("alertdialog");
+    await opener.click();
+    await expect(dialog).toContainText("确定删除这条报名吗？");
+    // Over the page, whole on the screen, with the focus on the way out that changes nothing.
+    await expectOnScreen(page, dialog);
+    await expect(dialog.getByRole("button", { name: "取消" })).toBeFocused();
+    // Tab and Shift+Tab go round the dialog's two buttons and never leave it.
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toBe("button 确定删除");
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toBe("button 取消");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    expect(await focused(page)).toBe("button 取消");
+    // Escape closes it; the focus is back on the button that opened it.
+    await page.keyboard.press("Escape");
+    await expect(dialog).toHaveCount(0);
+    await expect(opener).toBeFocused();
+
+    // The phone's back button (history back) closes the dialog and stays on the page.
+    await opener.click();
+    await expect(dialog).toBeVisible();
+    await page.goBack();
+    await expect(dialog).toHaveCount(0);
+    expect(page.url()).toBe(overview);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await expect(opener).toBeVisible();
+    // Cancelled by its button, the dialog leaves no step behind: back leaves the page at once.
+    await opener.click();
+    await dialog.getByRole("button", { name: "取消" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(opener).toBeFocused();
+    await page.goBack();
+    await expect(page).not.toHaveURL(overview);
+  });
+
+  test("each new page's heading takes the focus; a failed save-and-continue puts it on the list of problems", async ({ page }, testInfo) => {
+    await signInAsParent(page, `focus-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, childId("20200306", uniqueSeq(testInfo.project.name, 51)));
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    await waitForHydration(page);
+    await page.getByRole("link", { name: "儿童基本信息" }).click();
+    const heading = page.getByRole("heading", { level: 1, name: "儿童基本信息" });
+    await expect(heading).toBeFocused();
+    await waitForHydration(page);
+
+    await page.getByLabel("儿童姓名").fill("");
+    await page.getByRole("button", { name: "保存并继续" }).click();
+    const summary = page.locator(".error-summary");
+    await expect(summary).toBeFocused();
+    await expect(summary).toContainText("请修改以下问题");
+    await expectOnScreen(page, summary.getByRole("heading"));
+    // Tab goes on from the list, to its first link to a field.
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toMatch(/^a /);
+    expect(await page.evaluate(() => !!document.activeElement?.closest(".error-summary"))).toBe(true);
+  });
+
+  test("a parent whose sign-in expired inside the host app is sent back through it, to the same page", async ({ page, context }, testInfo) => {
+    const subject = `expired-${testInfo.project.name}-${Date.now()}`;
+    await signInAsParent(page, subject);
+    await startRegistration(page, childId("20200307", uniqueSeq(testInfo.project.name, 52)));
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const overview = page.url();
+    await waitForHydration(page);
+
+    // The session ends (expired on the server, or its cookie gone): the page says what to do.
+    await context.clearCookies();
+    await page.reload();
+    await expect(page.getByRole("heading", { level: 1, name: "请先登录" })).toBeVisible();
+    await expect(page.getByRole("status")).toContainText("请从爱山东重新进入本平台");
+    await expect(page.getByRole("status")).toContainText("已保存的内容不会丢失");
+    // The way on is the host app, never the staff's sign-in.
+    const again = page.getByRole("link", { name: "重新进入" });
+    await expect(again).toHaveAttribute("href", "/dev/host-app");
+    await again.click();
+    await expect(page).toHaveURL(/\/dev\/host-app/);
+    await page.getByLabel("主体标识 Subject id").fill(subject);
+    await page.getByLabel("姓名 Name").fill("张伟");
+    await page.getByLabel("身份证号 ID number").fill("370202198805120311");
+    await page.getByLabel("手机号 Phone").fill("13800000001");
+    await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+    await expect(page).toHaveURL(overview);
+    await expect(page.getByRole("button", { name: "删除报名" })).toBeVisible();
+  });
+});
+
+test.describe("access: a reviewer by keyboard alone", () => {
+  test("queue → open → zoom a photo → ask for changes → next, without a mouse", async ({ page, browser }, testInfo) => {
+    test.skip(testInfo.project.name === "phone", "reviewers work on desktops");
+    test.setTimeout(150_000);
+    // A family sends two children's registrations (set up with the mouse: not the subject).
+    await signInAsParent(page, `keyboard-${Date.now()}`);
+    const names = ["吴键甲", "吴键乙"];
+    for (const [i, name] of names.entries()) {
+      await startRegistration(page, childId("20200308", uniqueSeq(testInfo.project.name, 53 + i)));
+      await expect(page).toHaveURL(/\/registrations\/\d+$/);
+      await fillAllSections(page, name);
+      await uploadMissingDocuments(page);
+      await page.getByRole("link", { name: "信息确认并提交" }).click();
+      await waitForHydration(page);
+      await page.getByRole("button", { name: "确认无误，提交" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
+    }
+
+    const reviewer = await staffPage(browser, "reviewer.sn1");
+    await reviewer.goto("/review?q=%E5%90%B4%E9%94%AE");
+    await waitForHydration(reviewer);
+    const rows = reviewer.locator("tr[data-queue-row]");
+    await expect(rows).toHaveCount(2);
+    const firstRow = (await rows.first().textContent()) ?? "";
+    const first = names.find((name) => firstRow.includes(name))!;
+    expect(first).toBeDefined();
+
+    // Enter opens the row under the cursor; the new page's heading has the focus.
+    await reviewer.keyboard.press("Enter");
+    const heading = reviewer.getByRole("heading", { level: 1 });
+    await expect(heading).toContainText(first);
+    await expect(heading).toBeFocused();
+    await waitForHydration(reviewer);
+
+    // Tab to the photo viewer; + zooms the photo on screen.
+    const viewer = reviewer.locator(".viewer-stage");
+    const photo = viewer.locator("img[data-viewer-photo]");
+    await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const fitted = (await photo.boundingBox())!;
+    await tabTo(reviewer, viewer);
+    await reviewer.keyboard.press("+");
+    await expect.poll(async () => (await photo.boundingBox())!.width).toBeGreaterThan(fitted.width * 1.15);
+
+    // Back up to "ask for changes"; Enter opens the dialog with the focus on its first choice.
+    await tabTo(reviewer, reviewer.getByRole("button", { name: "退回修改" }), true);
+    await reviewer.keyboard.press("Enter");
+    const dialog = reviewer.getByRole("alertdialog");
+    await expect(dialog).toBeVisible();
+    const firstChoice = dialog.getByRole("checkbox").first();
+    await expect(firstChoice).toBeFocused();
+    await reviewer.keyboard.press("Space");
+    await expect(firstChoice).toBeChecked();
+    await tabTo(reviewer, dialog.getByLabel("给家长的说明"));
+    await reviewer.keyboard.type("请核对儿童姓名。");
+    await tabTo(reviewer, dialog.getByRole("button", { name: "确定" }));
+    await reviewer.keyboard.press("Enter");
+
+    // Saved, said so, and the way to the next registration has the focus.
+    await expect(reviewer.locator('[data-field="state"]')).toHaveText("学校要求修改");
+    await expect(reviewer.getByRole("status").filter({ hasText: "审核结果已保存" })).toBeVisible();
+    const onward = reviewer.getByRole("link", { name: "审核下一条 →" });
+    await expect(onward).toBeFocused();
+    await reviewer.keyboard.press("Enter");
+    await expect(heading).not.toContainText(first);
+    await expect(heading).toBeFocused();
+    await expect(reviewer.getByRole("button", { name: "退回修改" })).toBeVisible();
+  });
+});
