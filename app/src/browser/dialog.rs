@@ -18,11 +18,17 @@ pub struct OpenDialog {
 
 /// Takes the focus into `dialog` (just drawn), adds the history entry the back button takes
 /// away, and runs `close` when it does.
-pub fn open(dialog: &leptos::web_sys::Element, question: &'static str, close: Callback<()>) -> OpenDialog {
+pub fn open(
+    dialog: &leptos::web_sys::Element,
+    question: &'static str,
+    close: Callback<()>,
+) -> OpenDialog {
     #[cfg(target_arch = "wasm32")]
     {
         OpenDialog {
-            inner: leptos::__reexports::send_wrapper::SendWrapper::new(wasm::open(dialog, question, close)),
+            inner: leptos::__reexports::send_wrapper::SendWrapper::new(wasm::open(
+                dialog, question, close,
+            )),
         }
     }
     #[cfg(not(target_arch = "wasm32"))]
@@ -129,7 +135,12 @@ mod wasm {
                 }));
             }
         }
-        Held { opener, question, popped, popstate }
+        Held {
+            opener,
+            question,
+            popped,
+            popstate,
+        }
     }
 
     impl Held {
@@ -148,9 +159,11 @@ mod wasm {
             let (opener, question) = (self.opener, self.question);
             let give_back = Closure::once_into_js(move || {
                 let target = opener.filter(|e| e.is_connected()).or_else(|| {
-                    window()
-                        .document()
-                        .and_then(|d| d.query_selector(&format!("[{OPENER_ATTRIBUTE}=\"{question}\"]")).ok().flatten())
+                    window().document().and_then(|d| {
+                        d.query_selector(&format!("[{OPENER_ATTRIBUTE}=\"{question}\"]"))
+                            .ok()
+                            .flatten()
+                    })
                 });
                 if let Some(target) = target {
                     focus(&target);
@@ -168,7 +181,10 @@ mod wasm {
                 close.run(());
             }
             "Tab" => {
-                let Some(dialog) = ev.current_target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                let Some(dialog) = ev
+                    .current_target()
+                    .and_then(|t| t.dyn_into::<Element>().ok())
+                else {
                     return;
                 };
                 let controls = focusables(&dialog);

@@ -141,7 +141,9 @@ fn look_for_heading(
         let now = document.active_element();
         let untouched = now.is_none()
             || now == active
-            || now.as_ref().is_some_and(|e| e.tag_name() == "BODY" || !e.is_connected());
+            || now
+                .as_ref()
+                .is_some_and(|e| e.tag_name() == "BODY" || !e.is_connected());
         if untouched {
             if !heading.has_attribute("tabindex") {
                 let _ = heading.set_attribute("tabindex", "-1");

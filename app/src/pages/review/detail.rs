@@ -56,7 +56,11 @@ pub fn ReviewDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: ReviewDetail, refresh: RwSignal<u32>, decided_on: RwSignal<Option<i32>>) -> impl IntoView {
+fn Detail(
+    d: ReviewDetail,
+    refresh: RwSignal<u32>,
+    decided_on: RwSignal<Option<i32>>,
+) -> impl IntoView {
     let locale = use_locale();
     let state = d.state;
     let sections = d.sections.clone();
