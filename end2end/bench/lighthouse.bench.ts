@@ -29,7 +29,7 @@ test("lighthouse on the parent's pages", async ({ page, baseURL }) => {
   const pages = [
     ["home", `${baseURL}/`],
     ["host-app landing", landing],
-    ["我的报名", `${baseURL}/registrations`],
+    ["my registrations", `${baseURL}/registrations`],
     ["section form", `${registration}/sections/child`],
     ["documents", `${registration}/documents`],
     ["check page", `${registration}/confirm`],

@@ -18,7 +18,7 @@ const categories = ["performance", "accessibility", "best-practices"];
 const lowest = Object.fromEntries(categories.map((c) => [c, 100]));
 const pad = (text, width) => String(text).padEnd(width);
 console.log("lighthouse (mobile, simulated slow 4G and 4x slower CPU), scores out of 100:");
-console.log(`  ${pad("page", 16)}${pad("performance", 13)}${pad("accessibility", 15)}${pad("best-practices", 16)}below 95`);
+console.log(`  ${pad("page", 18)}${pad("performance", 13)}${pad("accessibility", 15)}${pad("best-practices", 16)}below 95`);
 try {
   for (const [name, url] of input.pages) {
     const result = await lighthouse(url, {
@@ -35,10 +35,11 @@ try {
     const failing = ["accessibility", "best-practices"]
       .filter((c) => score(c) < 95)
       .flatMap((c) => lhr.categories[c].auditRefs.filter((r) => r.weight > 0 && lhr.audits[r.id].score !== null && lhr.audits[r.id].score < 1).map((r) => r.id));
+    const problem = lhr.runtimeError ? ` runtime error: ${lhr.runtimeError.code} ${lhr.runtimeError.message}` : "";
     const landed = lhr.finalDisplayedUrl === url ? "" : ` (landed on ${lhr.finalDisplayedUrl})`;
-    console.log(`  ${pad(name, 16)}${pad(score("performance"), 13)}${pad(score("accessibility"), 15)}${pad(score("best-practices"), 16)}${failing.join(", ")}${landed}`);
+    console.log(`  ${pad(name, 18)}${pad(score("performance"), 13)}${pad(score("accessibility"), 15)}${pad(score("best-practices"), 16)}${failing.join(", ")}${landed}${problem}`);
   }
-  console.log(`  ${pad("lowest", 16)}${pad(lowest.performance, 13)}${pad(lowest.accessibility, 15)}${pad(lowest["best-practices"], 16)}`);
+  console.log(`  ${pad("lowest", 18)}${pad(lowest.performance, 13)}${pad(lowest.accessibility, 15)}${pad(lowest["best-practices"], 16)}`);
 } finally {
   await chrome.kill();
 }

@@ -1,6 +1,6 @@
 import { Locator, Page } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
+import { childId, signInAsParent, startRegistration, submitRegistration, uniqueSeq } from "./parent";
 import { staffPage } from "./staff";
 
 /** What has the focus, as a person would name it: its tag and its text or label. */
@@ -138,14 +138,7 @@ test.describe("access: a reviewer by keyboard alone", () => {
     await signInAsParent(page, `keyboard-${Date.now()}`);
     const names = ["吴键甲", "吴键乙"];
     for (const [i, name] of names.entries()) {
-      await startRegistration(page, childId("20200308", uniqueSeq(testInfo.project.name, 53 + i)));
-      await expect(page).toHaveURL(/\/registrations\/\d+$/);
-      await fillAllSections(page, name);
-      await uploadMissingDocuments(page);
-      await page.getByRole("link", { name: "信息确认并提交" }).click();
-      await waitForHydration(page);
-      await page.getByRole("button", { name: "确认无误，提交" }).click();
-      await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
+      await submitRegistration(page, childId("20200308", uniqueSeq(testInfo.project.name, 53 + i)), name);
     }
 
     const reviewer = await staffPage(browser, "reviewer.sn1");

@@ -136,3 +136,20 @@ export async function uploadMissingDocuments(page: Page) {
   await page.goto(taskList);
   await waitForHydration(page);
 }
+
+/**
+ * Starts, fills, documents and submits a local-property registration for `child` named
+ * `childName`; ends on the receipt. Returns the registration's address.
+ */
+export async function submitRegistration(page: Page, child: string, childName: string): Promise<string> {
+  await startRegistration(page, child);
+  await expect(page).toHaveURL(/\/registrations\/\d+$/);
+  const registrationUrl = page.url();
+  await fillAllSections(page, childName);
+  await uploadMissingDocuments(page);
+  await page.getByRole("link", { name: "信息确认并提交" }).click();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "确认无误，提交" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
+  return registrationUrl;
+}

@@ -1,6 +1,6 @@
 import { Locator, Page, TestInfo, devices } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, fillAllSections, makeJpeg, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
+import { childId, makeJpeg, signInAsParent, submitRegistration, uniqueSeq } from "./parent";
 import { staffPage } from "./staff";
 
 /** Opens the queue, finds the registration by the child's name and opens it. */
@@ -114,15 +114,7 @@ test.describe("review, from submission to the second review", () => {
 
     // The parent submits on their own device.
     await signInAsParent(page, `review-${testInfo.project.name}-${Date.now()}`);
-    await startRegistration(page, child);
-    await expect(page).toHaveURL(/\/registrations\/\d+$/);
-    const registrationUrl = page.url();
-    await fillAllSections(page, childName);
-    await uploadMissingDocuments(page);
-    await page.getByRole("link", { name: "信息确认并提交" }).click();
-    await waitForHydration(page);
-    await page.getByRole("button", { name: "确认无误，提交" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
+    const registrationUrl = await submitRegistration(page, child, childName);
 
     // The school's reviewer, on a desktop, asks for the household register again.
     const reviewer = await staffPage(browser, "reviewer.sn1");
