@@ -67,9 +67,10 @@ mod wasm {
 
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, JsValue, closure::Closure};
-    use web_sys::{Element, HtmlElement};
+    use web_sys::Element;
 
     use super::OPENER_ATTRIBUTE;
+    use crate::browser::page::focus;
 
     /// The history entry's state: the router's own entries never carry it.
     const MARK: &str = "ruxueDialog";
@@ -82,12 +83,6 @@ mod wasm {
         question: &'static str,
         popped: Rc<Cell<bool>>,
         popstate: Option<WindowListenerHandle>,
-    }
-
-    fn focus(element: &Element) {
-        if let Some(element) = element.dyn_ref::<HtmlElement>() {
-            let _ = element.focus();
-        }
     }
 
     fn focusables(dialog: &Element) -> Vec<Element> {

@@ -129,7 +129,6 @@ fn look_for_heading(
     active: Option<web_sys::Element>,
     tries: u32,
 ) {
-    use wasm_bindgen::JsCast;
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -148,9 +147,7 @@ fn look_for_heading(
             if !heading.has_attribute("tabindex") {
                 let _ = heading.set_attribute("tabindex", "-1");
             }
-            if let Some(heading) = heading.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = heading.focus();
-            }
+            focus(&heading);
         }
         return;
     }
@@ -162,12 +159,15 @@ fn look_for_heading(
     }
 }
 
-/// Gives the focus to an element just drawn (an error summary), so that it is read out and
-/// Tab continues from there.
-pub fn focus(element: &leptos::web_sys::HtmlElement) {
+/// Gives the focus to an element (an error summary just drawn, a dialog's first field), so
+/// that it is read out and Tab continues from there.
+pub fn focus(element: &leptos::web_sys::Element) {
     #[cfg(target_arch = "wasm32")]
     {
-        let _ = element.focus();
+        use wasm_bindgen::JsCast;
+        if let Some(element) = element.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = element.focus();
+        }
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = element;

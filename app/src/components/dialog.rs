@@ -28,6 +28,8 @@ pub fn ConfirmDialog(
         ))
     };
     let opened_at = here();
+    // Its cancel button closes it the same way.
+    provide_context(DialogClose(close));
     Effect::new(move |_| {
         if let Some(element) = node.get() {
             let open = dialog::open(&element, question, close);
@@ -51,12 +53,21 @@ pub fn ConfirmDialog(
     }
 }
 
-/// “取消”: closes the question without doing anything.
+/// What closes the dialog around a [`CancelButton`].
+#[derive(Clone, Copy)]
+struct DialogClose(Callback<()>);
+
+/// “取消”, inside a [`ConfirmDialog`]: closes the question without doing anything.
 #[component]
-pub fn CancelButton(#[prop(into)] cancel: Callback<()>) -> impl IntoView {
+pub fn CancelButton() -> impl IntoView {
     let locale = use_locale();
+    let close = use_context::<DialogClose>();
     view! {
-        <button type="button" class="button" data-dialog-cancel="" on:click=move |_| cancel.run(())>
+        <button type="button" class="button" data-dialog-cancel="" on:click=move |_| {
+            if let Some(DialogClose(close)) = close {
+                close.run(());
+            }
+        }>
             {move || t("取消", "Cancel").get(locale.get())}
         </button>
     }

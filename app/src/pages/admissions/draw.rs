@@ -191,7 +191,7 @@ fn Tiers(
                             answer_hours: Some(hours),
                         });
                     }>{move || t("确定公示", "Publish").get(locale.get())}</button>
-                    <CancelButton cancel=move |_| asking.set(false) />
+                    <CancelButton />
                 </ConfirmDialog>
             }
         })}
@@ -257,7 +257,7 @@ fn Committed(draw: DrawSummary, refresh: RwSignal<u32>) -> impl IntoView {
                     <button type="button" class="button button-primary" data-confirm="run-draw" disabled=move || run.pending().get() on:click=move |_| {
                         run.dispatch(RunDraw { draw_id: id, public_value: public_value.get_untracked().trim().to_owned() });
                     }>{move || t("确定派位", "Run it").get(locale.get())}</button>
-                    <CancelButton cancel=move |_| asking.set(false) />
+                    <CancelButton />
                 </ConfirmDialog>
             })}
             {move || run.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}

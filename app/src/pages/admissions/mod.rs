@@ -294,7 +294,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                             let at = if at.trim().is_empty() { crate::browser::clock::now_local_input() } else { at };
                             publish.dispatch(SchedulePublication { school_id, subsystem: subsystem.code().to_owned(), publish_at: at });
                         }>{move || t("确定公布", "Publish").get(locale.get())}</button>
-                        <CancelButton cancel=move |_| asking.set(false) />
+                        <CancelButton />
                     </ConfirmDialog>
                 })}
                 {move || publish.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}

@@ -191,7 +191,7 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                                     <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
                                         {move || t("确定删除", "Delete").get(locale.get())}
                                     </button>
-                                    <CancelButton cancel=move |_| asking.set(false) />
+                                    <CancelButton />
                                 </ActionForm>
                             </ConfirmDialog>
                         }.into_any()

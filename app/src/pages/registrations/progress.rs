@@ -67,7 +67,7 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
                                     <button type="submit" class="button button-primary" disabled=move || resubmit.pending().get() || done()>
                                         {move || t("确定提交修改", "Send changes").get(locale.get())}
                                     </button>
-                                    <CancelButton cancel=move |_| asking.set(false) />
+                                    <CancelButton />
                                 </ActionForm>
                             </ConfirmDialog>
                         }.into_any()
@@ -139,7 +139,7 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
                                         <button type="submit" class="button button-danger" disabled=move || answer.pending().get() || done()>
                                             {move || t("确定放弃学位", "Give up the place").get(locale.get())}
                                         </button>
-                                        <CancelButton cancel=move |_| declining.set(false) />
+                                        <CancelButton />
                                     </ActionForm>
                                 </ConfirmDialog>
                             }.into_any()

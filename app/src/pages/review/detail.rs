@@ -576,7 +576,7 @@ fn Decision(
                             <button type="button" class="button button-primary" data-confirm=decision.code() disabled=move || decide.pending().get() on:click=move |_| send(decision)>
                                 {move || t("确定", "Confirm").get(locale.get())}
                             </button>
-                            <CancelButton cancel=move |_| choice.set(None) />
+                            <CancelButton />
                         </div>
                         <div aria-live="assertive">
                             {move || decide.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}

@@ -274,7 +274,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                                 });
                                 bulk.dispatch(BulkPassReview { stage: stage.code().to_owned(), registrations });
                             }>{move || t("确定", "Confirm").get(locale.get())}</button>
-                            <CancelButton cancel=move |_| asking.set(false) />
+                            <CancelButton />
                         </ConfirmDialog>
                     }
                 })}
