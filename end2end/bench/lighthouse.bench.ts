@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { test, expect, waitForHydration } from "../tests/fixtures";
-import { childId, signInAsParent, startRegistration } from "../tests/parent";
+import { childId, openFromHostApp, startRegistration } from "../tests/parent";
 
 // Lighthouse on the pages a parent uses, against the release build: a parent signed in
 // through the simulated host app with a registration started; Lighthouse runs in its own
@@ -11,11 +11,7 @@ test("lighthouse on the parent's pages", async ({ page, baseURL }) => {
   const subject = `lighthouse-${Date.now()}`;
   // The host app's landing: a new person checks their details there first.
   await page.goto("/dev/host-app");
-  await page.getByLabel("主体标识 Subject id").fill(subject);
-  await page.getByLabel("姓名 Name").fill("张伟");
-  await page.getByLabel("身份证号 ID number").fill("370202198805120311");
-  await page.getByLabel("手机号 Phone").fill("13800000001");
-  await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+  await openFromHostApp(page, subject);
   await expect(page).toHaveURL(/\/me$/);
   const landing = page.url();
   await waitForHydration(page);

@@ -1,6 +1,6 @@
 import { Locator, Page } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, signInAsParent, startRegistration, submitRegistration, uniqueSeq } from "./parent";
+import { childId, openFromHostApp, signInAsParent, startRegistration, submitRegistration, uniqueSeq } from "./parent";
 import { staffPage } from "./staff";
 
 /** What has the focus, as a person would name it: its tag and its text or label. */
@@ -120,11 +120,7 @@ test.describe("access: focus, dialogs and the back button", () => {
     await expect(again).toHaveAttribute("href", "/dev/host-app");
     await again.click();
     await expect(page).toHaveURL(/\/dev\/host-app/);
-    await page.getByLabel("主体标识 Subject id").fill(subject);
-    await page.getByLabel("姓名 Name").fill("张伟");
-    await page.getByLabel("身份证号 ID number").fill("370202198805120311");
-    await page.getByLabel("手机号 Phone").fill("13800000001");
-    await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+    await openFromHostApp(page, subject);
     await expect(page).toHaveURL(overview);
     await expect(page.getByRole("button", { name: "删除报名" })).toBeVisible();
   });

@@ -14,6 +14,21 @@ export function uniqueSeq(projectName: string, offset: number): number {
   return (projectName === "phone" ? 100 : 500) + offset * 2 + 1;
 }
 
+/** On the simulated host app's page: opens the platform as a person (made on the spot). */
+export async function openFromHostApp(
+  page: Page,
+  subject: string,
+  name = "张伟",
+  phone = "13800000001",
+  idNumber = "370202198805120311",
+) {
+  await page.getByLabel("主体标识 Subject id").fill(subject);
+  await page.getByLabel("姓名 Name").fill(name);
+  await page.getByLabel("身份证号 ID number").fill(idNumber);
+  await page.getByLabel("手机号 Phone").fill(phone);
+  await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+}
+
 /** Signs in through the simulated host app as a person (made on the spot) and checks their details. */
 export async function signInAsParent(
   page: Page,
@@ -23,11 +38,7 @@ export async function signInAsParent(
   idNumber = "370202198805120311",
 ) {
   await page.goto("/dev/host-app");
-  await page.getByLabel("主体标识 Subject id").fill(subject);
-  await page.getByLabel("姓名 Name").fill(name);
-  await page.getByLabel("身份证号 ID number").fill(idNumber);
-  await page.getByLabel("手机号 Phone").fill(phone);
-  await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+  await openFromHostApp(page, subject, name, phone, idNumber);
   await expect(page).toHaveURL(/\/(me|registrations)$/);
   if (page.url().endsWith("/me")) {
     await waitForHydration(page);

@@ -1,4 +1,5 @@
 import { test, expect, waitForHydration } from "./fixtures";
+import { openFromHostApp } from "./parent";
 
 test.describe("signing in", () => {
   test("a parent signs in through the host app, checks their details, signs out, and the back button shows nothing personal", async ({
@@ -6,11 +7,7 @@ test.describe("signing in", () => {
   }, testInfo) => {
     // A person new to the platform, made in the simulated host app.
     await page.goto("/dev/host-app");
-    await page.getByLabel("主体标识 Subject id").fill(`e2e-${testInfo.project.name}-${Date.now()}`);
-    await page.getByLabel("姓名 Name").fill("张伟");
-    await page.getByLabel("身份证号 ID number").fill("370202198805120311");
-    await page.getByLabel("手机号 Phone").fill("13800000001");
-    await page.getByRole("button", { name: "进入入学报名 · Open the platform" }).click();
+    await openFromHostApp(page, `e2e-${testInfo.project.name}-${Date.now()}`);
 
     await expect(page).toHaveURL(/\/me$/);
     await expect(page.getByRole("heading", { level: 1, name: "核对用户信息" })).toBeVisible();
