@@ -32,6 +32,11 @@ test.describe("the bureau and the public", () => {
     await expect(school.getByLabel("一年级计划人数")).toHaveValue("90");
     await page.goto("/bureau/audit");
     await expect(page.getByRole("heading", { level: 1, name: "审计日志" })).toBeVisible();
+    // The save is the newest row, in words the bureau reads, with the stored code below.
+    const newest = page.locator("tbody tr").first();
+    await expect(newest.locator("td").nth(1)).toHaveText("市南区教体局管理员 (admin)");
+    await expect(newest.locator("td").nth(2)).toHaveText("修改招生计划school.capacity");
+    await expect(newest.locator("td").nth(3)).toHaveText(/^学校 \d+$/);
 
     // A new entry's sections are previewed, in filling order, before anything is saved.
     await page.goto("/bureau/configuration");

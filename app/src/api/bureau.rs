@@ -90,9 +90,20 @@ pub struct GradeStat {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub at: String,
+    /// A member of staff as `name (username)`, else the kind of actor and its id.
     pub who: String,
+    /// The same, as the bureau reads it.
+    pub who_name: LocalizedText,
+    /// A person's name (kept as written in every language).
+    pub who_is_staff: bool,
+    /// The action's code as stored (`registration.view`).
     pub action: String,
+    /// The action as the bureau reads it (the code for one this build does not know).
+    pub action_name: LocalizedText,
+    /// The object's kind and id as stored (`registration 11`).
     pub object: String,
+    /// The same, as the bureau reads it.
+    pub object_name: LocalizedText,
     pub address: String,
     pub detail: String,
 }

@@ -129,6 +129,9 @@ pub struct ReviewField {
     pub name: String,
     pub label: LocalizedText,
     pub value: LocalizedText,
+    /// The value is as a person or registry wrote it (a name, an address), not a translated
+    /// choice: pages keep it untranslated.
+    pub as_written: bool,
     /// `None` for answers stored before provenance was recorded.
     pub origin: Option<Origin>,
     /// The registry that confirmed it (or could have).

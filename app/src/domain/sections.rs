@@ -136,6 +136,8 @@ pub struct FieldSpec {
     pub name: &'static str,
     pub label: Text,
     pub hint: Option<Text>,
+    /// An example shown after the hint, as the document prints it (in Chinese on every page).
+    pub example: Option<&'static str>,
     pub kind: FieldKind,
     pub required: bool,
 }
@@ -146,12 +148,17 @@ impl FieldSpec {
             name,
             label,
             hint: None,
+            example: None,
             kind,
             required: true,
         }
     }
     const fn hint(mut self, hint: Text) -> Self {
         self.hint = Some(hint);
+        self
+    }
+    const fn example(mut self, example: &'static str) -> Self {
+        self.example = Some(example);
         self
     }
     const fn optional(mut self) -> Self {
@@ -452,10 +459,8 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                             t("不动产权证号", "Property certificate number"),
                             FieldKind::Text,
                         )
-                        .hint(t(
-                            "如：鲁(2021)青岛市不动产权第0012345号",
-                            "For example 鲁(2021)青岛市不动产权第0012345号",
-                        )),
+                        .hint(t("如：", "As printed on the certificate, for example "))
+                        .example("鲁(2021)青岛市不动产权第0012345号"),
                     );
                     fields.push(FieldSpec::new(
                         field::residence::OWNER_NAME,
@@ -777,20 +782,49 @@ pub(crate) fn data_of(pairs: &[(&str, &str)]) -> SectionData {
         .collect()
 }
 
-/// The value of a field for display (the option's label for choices).
+/// The value of a field for display: the option's label for choices, a date as the language
+/// writes it, anything else as the parent or the registry wrote it.
 pub fn display_value(spec: &FieldSpec, value: &str, locale: Locale) -> String {
     match spec.kind {
         FieldKind::Choice(options) => options
             .iter()
             .find(|(code, _)| *code == value)
             .map_or_else(|| value.to_owned(), |(_, text)| text.get(locale).to_owned()),
+        FieldKind::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_or_else(
+            |_| value.to_owned(),
+            |date| crate::domain::dates::format_date(date, locale),
+        ),
         _ => value.to_owned(),
     }
+}
+
+/// Whether a field's displayed value is what a person or a registry wrote (a name, an
+/// address, a number), kept as written in every language: pages mark it `translate="no"`.
+pub fn value_is_data(spec: &FieldSpec) -> bool {
+    !matches!(spec.kind, FieldKind::Choice(_) | FieldKind::Date)
 }
 
 #[cfg(test)]
 mod entry_tests {
     use super::*;
+
+    #[test]
+    fn dates_follow_the_language_and_what_people_wrote_is_kept_as_written() {
+        let date = FieldSpec::new("born", t("出生日期", "Date of birth"), FieldKind::Date);
+        assert_eq!(
+            display_value(&date, "2019-09-01", Locale::Zh),
+            "2019年9月1日"
+        );
+        assert_eq!(
+            display_value(&date, "2019-09-01", Locale::En),
+            "1 September 2019"
+        );
+        assert_eq!(display_value(&date, "2019-9", Locale::En), "2019-9");
+        let name = FieldSpec::new("name", t("姓名", "Name"), FieldKind::Name);
+        assert_eq!(display_value(&name, "林小雨", Locale::En), "林小雨");
+        assert!(value_is_data(&name));
+        assert!(!value_is_data(&date));
+    }
 
     #[test]
     fn an_entry_needs_the_child_and_three_to_six_sections_in_their_order() {

@@ -123,7 +123,7 @@ pub fn PointPage() -> impl IntoView {
                                             <tr data-appointment=a.reference.clone()>
                                                 <td>{format!("{}–{}", a.slot.starts_at, a.slot.ends_at)}</td>
                                                 <td>{a.reference.clone()}</td>
-                                                <td>{a.child_name.clone()}</td>
+                                                <td translate="no">{a.child_name.clone()}</td>
                                                 <td class="mono">{a.child_masked_id.clone()}</td>
                                                 <td>{if a.checked_in {
                                                     view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> }.into_any()

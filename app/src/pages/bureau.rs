@@ -195,8 +195,11 @@ pub fn BureauSettingsPage() -> impl IntoView {
                                     <ul class="catchment-list">
                                         {s.catchment.into_iter().map(|c| view! {
                                             <li data-catchment=c.community.clone()>
-                                                {c.community.clone()}
-                                                {(!c.note.is_empty()).then(|| view! { <span class="hint">" "{c.note.clone()}</span> })}
+                                                // A community's name and the bureau's note on it, as written.
+                                                <span translate="no">
+                                                    {c.community.clone()}
+                                                    {(!c.note.is_empty()).then(|| view! { <span class="hint">" "{c.note.clone()}</span> })}
+                                                </span>
                                                 <ActionForm action=remove attr:class="inline">
                                                     <input type="hidden" name="catchment_id" value=c.id />
                                                     <button type="submit" class="link-button">{move || t("移除", "Remove").get(locale.get())}</button>
@@ -373,8 +376,19 @@ pub fn AuditPage() -> impl IntoView {
                                         <th scope="col">{move || t("详情", "Detail").get(locale.get())}</th>
                                     </tr></thead>
                                     <tbody>
-                                        {rows.into_iter().map(|r| view! {
-                                            <tr><td>{r.at}</td><td>{r.who}</td><td>{r.action}</td><td>{r.object}</td><td>{r.address}</td><td class="mono">{r.detail}</td></tr>
+                                        {rows.into_iter().map(|r| {
+                                            let (who, action, object) = (r.who_name, r.action_name, r.object_name);
+                                            // Names, codes and the stored detail are records: kept as written.
+                                            view! {
+                                                <tr>
+                                                    <td>{r.at}</td>
+                                                    <td translate=r.who_is_staff.then_some("no")>{move || who.get(locale.get()).to_owned()}</td>
+                                                    <td>{move || action.get(locale.get()).to_owned()}<br /><code translate="no">{r.action}</code></td>
+                                                    <td>{move || object.get(locale.get()).to_owned()}</td>
+                                                    <td>{r.address}</td>
+                                                    <td class="mono" translate="no">{r.detail}</td>
+                                                </tr>
+                                            }
                                         }).collect_view()}
                                     </tbody>
                                 </table>

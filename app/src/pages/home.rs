@@ -124,8 +124,7 @@ fn HomeContent(data: HomeData) -> impl IntoView {
         <footer class="site-footer">
             <p>{move || bureau_name.get(locale.get()).to_owned()}</p>
             <p>
-                {move || t("咨询电话", "Help line").get(locale.get())}
-                "："
+                {move || t("咨询电话：", "Help line: ").get(locale.get())}
                 <a href=format!("tel:{}", hotline_for_footer.replace(' ', ""))>{hotline}</a>
             </p>
         </footer>

@@ -54,7 +54,7 @@ fn IdentityPanel(identity: MyIdentity, confirm: ServerAction<ConfirmMyIdentity>)
             </p>
             <dl class="facts">
                 <dt>{move || t("姓名", "Name").get(locale.get())}</dt>
-                <dd data-field="name">{name}</dd>
+                <dd data-field="name" translate="no">{name}</dd>
                 <dt>{move || t("身份证号", "ID number").get(locale.get())}</dt>
                 <dd data-field="id-number">{masked_id_number}</dd>
                 <dt>{move || t("手机号", "Mobile phone").get(locale.get())}</dt>

@@ -80,10 +80,10 @@ fn StaffHome(overview: StaffOverview) -> impl IntoView {
     } = overview;
     view! {
         <section class="panel" aria-labelledby="staff-heading">
-            <h1 id="staff-heading">{display_name}</h1>
+            <h1 id="staff-heading" translate="no">{display_name}</h1>
             <dl class="facts">
                 <dt>{move || t("用户名", "Username").get(locale.get())}</dt>
-                <dd>{username}</dd>
+                <dd translate="no">{username}</dd>
                 <dt>{move || t("角色", "Role").get(locale.get())}</dt>
                 <dd data-field="role">{move || role.label().get(locale.get())}</dd>
                 {place.map(|place| view! {
@@ -165,8 +165,8 @@ fn StaffAdmin() -> impl IntoView {
                                         let row_name = username.clone();
                                         view! {
                                             <tr data-username=row_name>
-                                                <td>{username}</td>
-                                                <td>{display_name}</td>
+                                                <td translate="no">{username}</td>
+                                                <td translate="no">{display_name}</td>
                                                 <td>{move || role.label().get(locale.get())}</td>
                                                 <td>{move || place.as_ref().map(|p| p.get(locale.get()).to_owned()).unwrap_or_default()}</td>
                                                 <td>

@@ -294,6 +294,16 @@ async fn the_bureau_reads_the_audit_log_and_publishes_notices() {
         .expect("json");
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
     assert_eq!(rows[0]["action"], "registration.view");
+    // In words the bureau reads, in both languages; the staff member's name as written.
+    assert_eq!(rows[0]["action_name"]["zh"], "查看报名");
+    assert_eq!(rows[0]["action_name"]["en"], "Registration opened");
+    assert!(
+        rows[0]["object_name"]["en"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("Registration "))
+    );
+    assert_eq!(rows[0]["who_is_staff"], true);
+    assert_eq!(rows[0]["who_name"]["en"], rows[0]["who"]);
     assert!(
         rows[0]["who"]
             .as_str()

@@ -205,7 +205,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     view! {
                         <tr data-candidate=c.reference.clone()>
                             <td>{c.reference.clone()}</td>
-                            <td>{c.child_name.clone()}</td>
+                            <td translate="no">{c.child_name.clone()}</td>
                             <td class="mono">{c.child_masked_id.clone()}</td>
                             <td>{move || entry.get(locale.get()).to_owned()}</td>
                             <td>

@@ -143,7 +143,9 @@ pub fn Answers(r: RegistrationView, change_links: bool) -> impl IntoView {
                         view! {
                             <dt>{move || spec.label.get(locale.get())}</dt>
                             <dd>
-                                <span>{move || sections::display_value(&spec, &value, locale.get())}</span>
+                                <span translate=sections::value_is_data(&spec).then_some("no")>
+                                    {move || sections::display_value(&spec, &value, locale.get())}
+                                </span>
                                 {prefilled.then(|| view! { " " <span class="tag tag-prefilled">{move || t("自动回填", "Prefilled").get(locale.get())}</span> })}
                                 {change_links.then(|| view! {
                                     " "

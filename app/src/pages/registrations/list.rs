@@ -157,9 +157,10 @@ fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
         ..
     } = r;
     let href = routes::registration(id);
+    let named = child_name.is_some();
     view! {
         <li class="card" data-registration=id data-state=state.code()>
-            <h2 class="card-title">
+            <h2 class="card-title" translate=named.then_some("no")>
                 {move || child_name.clone().unwrap_or_else(|| t("（未填写姓名）", "(name not given yet)").get(locale.get()).to_owned())}
             </h2>
             <p class="hint">{child_masked_id}" · "{move || subsystem.name().get(locale.get())}</p>

@@ -101,7 +101,7 @@ fn Detail(
                     }}
                 </p>
             })}
-            <h1 id="detail-heading">{d.child_name.clone()}" · "<span data-field="reference">{d.reference.clone()}</span></h1>
+            <h1 id="detail-heading"><span translate="no">{d.child_name.clone()}</span>" · "<span data-field="reference">{d.reference.clone()}</span></h1>
             <p class="hint">
                 {move || school.get(locale.get()).to_owned()}" · "{move || entry.get(locale.get()).to_owned()}" · "
                 {d.child_masked_id.clone()}" · "{d.child_birth_date.clone()}" · "
@@ -133,7 +133,7 @@ fn Detail(
                                 let state = s.state;
                                 view! {
                                     <li data-sibling=s.reference.clone()>
-                                        <a href=routes::review(s.id)>{s.child_name.clone()}" · "{s.reference.clone()}</a>
+                                        <a href=routes::review(s.id)><span translate="no">{s.child_name.clone()}</span>" · "{s.reference.clone()}</a>
                                         " "<span class=state_class(state)>{move || state.label().get(locale.get())}</span>
                                     </li>
                                 }
@@ -191,7 +191,7 @@ fn SectionAnswers(s: ReviewSection) -> impl IntoView {
                         <div class="answer" class:answer-hand=hand class:answer-requested=f.requested data-field=f.name.clone()>
                             <dt>{move || label.get(locale.get()).to_owned()}</dt>
                             <dd>
-                                <span class="answer-value">{move || value.get(locale.get()).to_owned()}</span>
+                                <span class="answer-value" translate=f.as_written.then_some("no")>{move || value.get(locale.get()).to_owned()}</span>
                                 {match f.origin {
                                     Some(Origin::Registry) => view! { <span class="tag tag-open">{move || t("自动回填", "Prefilled").get(locale.get())}</span> }.into_any(),
                                     Some(Origin::Hand) => view! { <span class="tag tag-soon">{move || t("手工填写", "Typed by hand").get(locale.get())}</span> }.into_any(),
@@ -202,7 +202,7 @@ fn SectionAnswers(s: ReviewSection) -> impl IntoView {
                                     <p class="hint">{move || t("家长更正系统信息，原因：", "The parent corrected the register: ").get(locale.get())}{move || c.get(locale.get()).to_owned()}</p>
                                 })}
                                 {f.registry_value.clone().map(|v| view! {
-                                    <p class="hint registry-value">{move || t("系统登记值：", "Register says: ").get(locale.get())}{v.clone()}</p>
+                                    <p class="hint registry-value">{move || t("系统登记值：", "Register says: ").get(locale.get())}<span translate="no">{v.clone()}</span></p>
                                 })}
                                 {f.requested.then(|| view! { <span class="tag tag-error">{move || t("已要求修改", "Change asked").get(locale.get())}</span> })}
                             </dd>

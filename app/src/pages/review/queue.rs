@@ -298,6 +298,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                     <tbody>
                         {rows.into_iter().enumerate().map(|(index, row)| {
                             let id = row.id;
+                            let reference = row.reference.clone();
                             let can_select = stage.waiting_states().contains(&row.state);
                             let state = row.state;
                             let entry = row.entry.clone();
@@ -306,13 +307,13 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                                 <tr data-queue-row=row.reference.clone() class:row-current=move || cursor.get() == index>
                                     <td>
                                         {can_select.then(|| view! {
-                                            <input type="checkbox" aria-label=format!("选择 {}", row.reference)
+                                            <input type="checkbox" aria-label=move || format!("{} {reference}", t("选择", "Select").get(locale.get()))
                                                 prop:checked=move || selected.with(|s| s.contains(&id))
                                                 on:change=move |_| selected.update(|s| { if !s.remove(&id) { s.insert(id); } }) />
                                         })}
                                     </td>
                                     <td><a href=routes::review(id)>{row.reference.clone()}</a></td>
-                                    <td>{row.child_name.clone()}</td>
+                                    <td translate="no">{row.child_name.clone()}</td>
                                     <td class="mono">{row.child_masked_id.clone()}</td>
                                     <td>{move || entry.get(locale.get()).to_owned()}</td>
                                     {show_school.then(|| view! { <td>{move || school.get(locale.get()).to_owned()}</td> })}

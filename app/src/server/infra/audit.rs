@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::domain::coded::coded;
+use crate::i18n::{Text, t};
 use crate::server::{entities::audit_log, failure::ServiceError, infra::auth::Actor};
 
 /// Who acts, from where, when: what every audited service function is given.
@@ -104,6 +105,72 @@ coded! {
         /// A collection window changed.
         WindowSet = "window.set",
     }
+}
+
+impl AuditAction {
+    /// What the bureau reads for the action, in both languages.
+    pub fn label(self) -> Text {
+        match self {
+            Self::AdmissionsDecide => t("决定录取", "Admissions decided"),
+            Self::AdmissionsPublish => t("公布录取结果", "Admissions published"),
+            Self::AdmissionsSchedule => t("安排公布录取", "Publication scheduled"),
+            Self::DrawSchedule => t("公示派位名单", "Draw list committed"),
+            Self::DrawRun => t("电脑派位", "Draw run"),
+            Self::OfferAnswered => t("答复学位", "Place answered"),
+            Self::OfferExpire => t("学位逾期未答复", "Offers expired"),
+            Self::OfferMoveUp => t("候补递补", "Waiting list moved up"),
+            Self::FollowerInvite => t("邀请监护人关注", "Guardian invited"),
+            Self::FollowerConfirm => t("监护人确认关注", "Guardian confirmed"),
+            Self::FollowerWithdraw => t("撤回监护人关注", "Guardian withdrawn"),
+            Self::AppointmentBook => t("预约现场登记", "Appointment booked"),
+            Self::AppointmentCancel => t("取消预约", "Appointment cancelled"),
+            Self::AppointmentCheckIn => t("现场登记签到", "Checked in"),
+            Self::SlotsAdd => t("添加预约时段", "Slots added"),
+            Self::SlotCapacity => t("修改时段名额", "Slot places changed"),
+            Self::SlotRemove => t("删除预约时段", "Slot removed"),
+            Self::BureauExportFullIds => {
+                t("设置导出完整身份证号", "Full ID numbers in exports set")
+            }
+            Self::EntrySave => t("保存报名入口", "Entry saved"),
+            Self::ListAdmissions => t("查看录取名单", "Admissions list read"),
+            Self::ListPointAppointments => t("查看报名点预约", "Point appointments read"),
+            Self::ListReviewQueue => t("查看审核列表", "Review list read"),
+            Self::ListSetAside => t("查看被替换的报名", "Set-aside list read"),
+            Self::MaterialRuleAdd => t("添加材料规则", "Material rule added"),
+            Self::MaterialRuleRemove => t("删除材料规则", "Material rule removed"),
+            Self::NoticeAdd => t("发布通知", "Notice published"),
+            Self::PhotoView => t("查看材料照片", "Photo viewed"),
+            Self::RegistrationClaimed => t("认领儿童身份证号", "ID number claimed"),
+            Self::RegistrationDecide => t("审核报名", "Registration reviewed"),
+            Self::RegistrationResubmit => t("重新提交", "Resubmitted"),
+            Self::RegistrationSetAside => t("报名被替换", "Registration set aside"),
+            Self::RegistrationSetAsideDecided => {
+                t("处理被替换的报名", "Set-aside registration decided")
+            }
+            Self::RegistrationView => t("查看报名", "Registration opened"),
+            Self::RegistrationsExport => t("导出报名名单", "Registrations exported"),
+            Self::SchoolCapacity => t("修改招生计划", "School places changed"),
+            Self::SchoolCatchmentAdd => t("添加学区小区", "Community added to catchment"),
+            Self::SchoolCatchmentRemove => t("移出学区小区", "Community removed from catchment"),
+            Self::WindowSet => t("设置报名时间", "Window set"),
+        }
+    }
+}
+
+/// What the bureau reads for an object's kind, in both languages (`None`: shown as stored).
+pub fn object_kind_label(kind: &str) -> Option<Text> {
+    Some(match kind {
+        "registration" => t("报名", "Registration"),
+        "school" => t("学校", "School"),
+        "draw" => t("派位", "Draw"),
+        "entry" => t("报名入口", "Entry"),
+        "bureau" => t("教体局", "Bureau"),
+        "notice" => t("通知", "Notice"),
+        "material_rule" => t("材料规则", "Material rule"),
+        "appointment_slot" => t("预约时段", "Appointment slot"),
+        "registration_point" => t("报名点", "Registration point"),
+        _ => return None,
+    })
 }
 
 /// Writes one audit row. Call it inside the transaction of the action it records, so

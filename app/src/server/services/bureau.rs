@@ -750,28 +750,55 @@ pub async fn audit_rows(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|r| AuditRow {
-            at: r
-                .at
-                .with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-            who: match (r.actor_kind.as_str(), r.actor_id) {
+        .map(|r| {
+            let id = r.object_id.map(|i| i.to_string()).unwrap_or_default();
+            let both = |text: String| LocalizedText {
+                zh: text.clone(),
+                en: text,
+            };
+            let who = match (r.actor_kind.as_str(), r.actor_id) {
                 ("staff", Some(id)) => names
                     .get(&id)
                     .cloned()
                     .unwrap_or_else(|| format!("staff #{id}")),
                 ("parent", Some(id)) => format!("parent #{id}"),
                 (kind, _) => kind.to_owned(),
-            },
-            action: r.action,
-            object: format!(
-                "{} {}",
-                r.object_kind,
-                r.object_id.map(|i| i.to_string()).unwrap_or_default()
-            ),
-            address: r.address,
-            detail: r.detail,
+            };
+            let who_name = match (r.actor_kind.as_str(), r.actor_id) {
+                ("staff", Some(_)) => both(who.clone()),
+                ("parent", Some(id)) => LocalizedText {
+                    zh: format!("家长 #{id}"),
+                    en: format!("Parent #{id}"),
+                },
+                ("system", _) => LocalizedText::new("系统", "System"),
+                ("anonymous", _) => LocalizedText::new("未登录", "Not signed in"),
+                _ => both(who.clone()),
+            };
+            AuditRow {
+                at: r
+                    .at
+                    .with_timezone(&offset)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                who_is_staff: r.actor_kind == "staff",
+                who,
+                who_name,
+                action_name: AuditAction::from_code(&r.action).map_or_else(
+                    || both(r.action.clone()),
+                    |a| LocalizedText::new(a.label().zh, a.label().en),
+                ),
+                action: r.action,
+                object_name: match audit::object_kind_label(&r.object_kind) {
+                    Some(kind) => LocalizedText {
+                        zh: format!("{} {id}", kind.zh).trim_end().to_owned(),
+                        en: format!("{} {id}", kind.en).trim_end().to_owned(),
+                    },
+                    None => both(format!("{} {id}", r.object_kind)),
+                },
+                object: format!("{} {id}", r.object_kind),
+                address: r.address,
+                detail: r.detail,
+            }
         })
         .collect())
 }

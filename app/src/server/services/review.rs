@@ -437,6 +437,7 @@ pub async fn detail(
                             zh: sections::display_value(&spec, &value, Locale::Zh),
                             en: sections::display_value(&spec, &value, Locale::En),
                         },
+                        as_written: sections::value_is_data(&spec),
                         origin: origin.map(|o| o.origin),
                         source: origin
                             .and_then(|o| o.source)

@@ -152,7 +152,12 @@ pub fn Field(
         <div class="field" class:field-invalid=move || problem().is_some() class:field-prefilled=auto data-field=name>
             {tag}
             {input}
-            {hint.map(|h| view! { <p class="hint">{move || h.get(locale.get())}</p> })}
+            {hint.map(|h| view! {
+                <p class="hint">
+                    {move || h.get(locale.get())}
+                    {spec.example.map(|e| view! { <span lang="zh-CN" translate="no">{e}</span> })}
+                </p>
+            })}
             {move || problem().map(|m| view! { <p class="field-error">{m}</p> })}
             {move || (editable && auto()).then(|| view! {
                 <button type="button" class="link-button" data-wrong=name on:click=move |_| {
