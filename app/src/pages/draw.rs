@@ -102,16 +102,16 @@ fn Draw(draw: DrawView) -> impl IntoView {
                 <dt>{move || t("招生计划（剩余名额）", "Places").get(locale.get())}</dt>
                 <dd data-places=places>{places}</dd>
                 <dt>{move || t("名单指纹（SHA-256）", "List fingerprint (SHA-256)").get(locale.get())}</dt>
-                <dd class="hash" data-fingerprint=fingerprint.clone()>{fingerprint.clone()}</dd>
+                <dd class="hash" translate="no" data-fingerprint=fingerprint.clone()>{fingerprint.clone()}</dd>
                 <dt>{move || t("密钥承诺值（SHA-256）", "Commitment to the secret (SHA-256)").get(locale.get())}</dt>
-                <dd class="hash" data-commitment=commitment.clone()>{commitment.clone()}</dd>
+                <dd class="hash" translate="no" data-commitment=commitment.clone()>{commitment.clone()}</dd>
                 <dt>{move || t("录取确认期限", "Time to accept a place").get(locale.get())}</dt>
                 <dd data-answer-hours=answer_hours>{move || match locale.get() {
                     Locale::Zh => format!("{answer_hours} 小时（逾期未确认的学位按候补顺序递补）"),
                     Locale::En => format!("{answer_hours} hours (places not accepted in time go down the waiting list)"),
                 }}</dd>
                 <dt>{move || t("算法版本", "Algorithm").get(locale.get())}</dt>
-                <dd>{version}</dd>
+                <dd translate="no">{version}</dd>
             </dl>
             {result.clone().map(|r| view! { <Revealed r /> })}
             {tiers.into_iter().enumerate().map(|(number, tier)| {
@@ -120,10 +120,18 @@ fn Draw(draw: DrawView) -> impl IntoView {
                 let outcome = outcome.clone();
                 view! {
                     <section class="panel" data-tier=number + 1>
-                        <h2>{move || match locale.get() {
-                            Locale::Zh => format!("第 {} 顺位：{name}（{count} 人）", number + 1),
-                            Locale::En => format!("Tier {}: {name} ({count} children)", number + 1),
-                        }}</h2>
+                        // The tier's name as the published record holds it, in every language.
+                        <h2>
+                            {move || match locale.get() {
+                                Locale::Zh => format!("第 {} 顺位：", number + 1),
+                                Locale::En => format!("Tier {}: ", number + 1),
+                            }}
+                            <span lang="zh-CN" translate="no">{name}</span>
+                            {move || match locale.get() {
+                                Locale::Zh => format!("（{count} 人）"),
+                                Locale::En => format!(" ({count} children)"),
+                            }}
+                        </h2>
                         <ul class="draw-list">
                             {tier.units.into_iter().map(|unit| {
                                 let together = unit.len() > 1;
@@ -158,10 +166,11 @@ fn Draw(draw: DrawView) -> impl IntoView {
                             {move || t("下载派位记录（JSON）", "Download the draw's record (JSON)").get(locale.get())}
                         </a>
                     </p>
-                    <p class="hint">{move || t(
-                        "用 server verify-draw 记录文件，或 docs/lottery.py 记录文件 核验。",
-                        "Check it with: server verify-draw FILE, or python3 docs/lottery.py FILE.",
-                    ).get(locale.get())}</p>
+                    <p class="hint">
+                        {move || t("下载后可用以下任一命令核验：", "Check the downloaded file with either command:").get(locale.get())}
+                        " "<code translate="no">"server verify-draw record.json"</code>
+                        " "<code translate="no">"python3 docs/lottery.py record.json"</code>
+                    </p>
                 })}
             </section>
         </section>
@@ -221,9 +230,9 @@ fn Revealed(r: DrawResultView) -> impl IntoView {
             <dt>{move || t("现场公开数值", "Public value").get(locale.get())}</dt>
             <dd data-public-value=r.public_value.clone()>{r.public_value.clone()}</dd>
             <dt>{move || t("公开的密钥", "Secret, revealed").get(locale.get())}</dt>
-            <dd class="hash">{r.secret.clone()}</dd>
+            <dd class="hash" translate="no">{r.secret.clone()}</dd>
             <dt>{move || t("随机种子", "Seed").get(locale.get())}</dt>
-            <dd class="hash">{r.seed.clone()}</dd>
+            <dd class="hash" translate="no">{r.seed.clone()}</dd>
         </dl>
         <section class="panel" aria-labelledby="order-heading">
             <h2 id="order-heading">{move || match (drawn, locale.get()) {
