@@ -756,23 +756,27 @@ pub async fn audit_rows(
                 zh: text.clone(),
                 en: text,
             };
-            let who = match (r.actor_kind.as_str(), r.actor_id) {
-                ("staff", Some(id)) => names
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| format!("staff #{id}")),
-                ("parent", Some(id)) => format!("parent #{id}"),
-                (kind, _) => kind.to_owned(),
-            };
-            let who_name = match (r.actor_kind.as_str(), r.actor_id) {
-                ("staff", Some(_)) => both(who.clone()),
-                ("parent", Some(id)) => LocalizedText {
-                    zh: format!("家长 #{id}"),
-                    en: format!("Parent #{id}"),
-                },
-                ("system", _) => LocalizedText::new("系统", "System"),
-                ("anonymous", _) => LocalizedText::new("未登录", "Not signed in"),
-                _ => both(who.clone()),
+            let (who, who_name) = match (r.actor_kind.as_str(), r.actor_id) {
+                ("staff", Some(id)) => {
+                    let name = names
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("staff #{id}"));
+                    (name.clone(), both(name))
+                }
+                ("parent", Some(id)) => (
+                    format!("parent #{id}"),
+                    LocalizedText {
+                        zh: format!("家长 #{id}"),
+                        en: format!("Parent #{id}"),
+                    },
+                ),
+                ("system", _) => ("system".to_owned(), LocalizedText::new("系统", "System")),
+                ("anonymous", _) => (
+                    "anonymous".to_owned(),
+                    LocalizedText::new("未登录", "Not signed in"),
+                ),
+                (kind, _) => (kind.to_owned(), both(kind.to_owned())),
             };
             AuditRow {
                 at: r
