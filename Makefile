@@ -40,7 +40,7 @@ setup:
 # the `dev` feature: on for local runs and every test, never in `make release`. The tests turn
 # it on themselves (server's dev-dependency on itself), so every cargo test shares one build.
 build: setup
-	cargo leptos build --bin-features dev
+	cargo leptos build --split --bin-features dev
 	scripts/photo-codec.sh
 
 run: build
@@ -98,7 +98,7 @@ bench-load: setup
 # What a city deploys: the release site and server, without the `dev` feature (cargo-leptos'
 # bin-features are empty; only `make build` and `make bench` ask for `dev`).
 release: setup
-	cargo leptos build --release --precompress
+	cargo leptos build --release --split --precompress
 	scripts/photo-codec.sh
 
 # The deployment server holds no development key, route or demo data, and refuses the

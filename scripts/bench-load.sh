@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 
-cargo leptos build --release --precompress --bin-features dev
+cargo leptos build --release --split --precompress --bin-features dev
 scripts/photo-codec.sh >/dev/null
 cargo build --release -p server --example bench_load
 echo

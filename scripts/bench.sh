@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # With the `dev` feature: the benchmark signs in through the simulated host app.
-cargo leptos build --release --precompress --bin-features dev >/dev/null
+cargo leptos build --release --split --precompress --bin-features dev >/dev/null
 scripts/photo-codec.sh >/dev/null
 pkg=target/site/pkg
 printf '%-12s %12s %12s\n' file raw brotli

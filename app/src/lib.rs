@@ -20,7 +20,7 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -28,13 +28,13 @@ use crate::{
     components::{LanguageSwitch, TextSizeSwitch},
     i18n::{LocaleContext, initial_locale, t},
     pages::{
-        admissions::AdmissionsPageView,
-        appointments::PointPage,
-        bureau::{AuditPage, BureauSettingsPage, CatchmentPage, StatisticsPage},
-        claims::ClaimsPage,
-        configuration::ConfigurationPage,
         draw::DrawPage,
         home::HomePage,
+        lazy::{
+            AdmissionsRoute, AuditRoute, BureauSettingsRoute, CatchmentRoute, ClaimsRoute,
+            ConfigurationRoute, PointRoute, ReviewDetailRoute, ReviewQueueRoute, SlotsRoute,
+            StaffHomeRoute, StaffSignInRoute, StatisticsRoute,
+        },
         materials::MaterialsPage,
         me::MyIdentityPage,
         not_found::NotFoundPage,
@@ -42,10 +42,7 @@ use crate::{
             ConfirmPage, DocumentsPage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage,
             SectionPage, SubmittedPage,
         },
-        review::{ReviewDetailPage, ReviewQueuePage},
         sign_in_problem::SignInProblemPage,
-        slots::SlotsPage,
-        staff::{StaffHomePage, StaffSignInPage},
     },
 };
 
@@ -65,7 +62,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
                 // The build's stylesheet under its content version (see the server's assets).
-                <link rel="stylesheet" id="leptos" href=format!("/pkg/{}.css", options.output_name) />
+                <link
+                    rel="stylesheet"
+                    id="leptos"
+                    href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+                />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -176,42 +177,43 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=(StaticSegment("staff"), StaticSegment("sign-in"))
-                        view=StaffSignInPage
+                        view={Lazy::<StaffSignInRoute>::new()}
+                        ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("staff") view=StaffHomePage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("review") view=ReviewQueuePage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("admissions") view=AdmissionsPageView ssr=SsrMode::Async />
-                    <Route path=StaticSegment("catchment") view=CatchmentPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("point") view=PointPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("bureau") view=BureauSettingsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("staff") view={Lazy::<StaffHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("review") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("admissions") view={Lazy::<AdmissionsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("catchment") view={Lazy::<CatchmentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("point") view={Lazy::<PointRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("bureau") view={Lazy::<BureauSettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("statistics"))
-                        view=StatisticsPage
+                        view={Lazy::<StatisticsRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("configuration"))
-                        view=ConfigurationPage
+                        view={Lazy::<ConfigurationRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("claims"))
-                        view=ClaimsPage
+                        view={Lazy::<ClaimsRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("slots"))
-                        view=SlotsPage
+                        view={Lazy::<SlotsRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("bureau"), StaticSegment("audit"))
-                        view=AuditPage
+                        view={Lazy::<AuditRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("review"), ParamSegment("id"))
-                        view=ReviewDetailPage
+                        view={Lazy::<ReviewDetailRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -1,16 +1,22 @@
-//! The site's own script, wasm and stylesheet under names that change with their content,
-//! cached by browsers for a year without asking again, and sent precompressed.
+//! The site's own script, wasm files and stylesheet under an address that changes with their
+//! content, cached by browsers for a year without asking again, and sent precompressed.
 //!
-//! At start the server hashes `pkg/<name>.js`, `.wasm` and `.css` together into one
-//! version and renders every page with `pkg/<name>.<version>.js` (and `.wasm`, `.css`):
-//! [`versioned_options`] gives Leptos that output name. A request for a versioned name is
-//! answered from the unversioned file — from its `.br` or `.gz` twin when the browser
-//! accepts it and the build wrote one (`cargo leptos build --release --precompress`), so no
-//! response is compressed per request — with `Cache-Control: immutable`. A page rendered
-//! before a deployment that asks for the old version gets the new file, uncached.
-//! Nothing is renamed or written at run time: a read-only site directory works.
+//! At start the server hashes the build's files in `pkg/` (`<name>.js`, `.css`, the main
+//! wasm, and with a split build the loader and every piece of wasm it fetches) into one
+//! version, and renders every page with `pkg/<version>/` as the place of the site's files:
+//! [`Assets::pkg_dir`] gives Leptos that directory. The files keep their names inside it, so
+//! the split build's loader, which imports the main script by its relative name, and the
+//! pieces it fetches, all stay in one version. A request under the current version is
+//! answered from the build's file — from its `.br` or `.gz` twin when the browser accepts it
+//! and the build wrote one (`cargo leptos build --release --precompress`), so no response is
+//! compressed per request — with `Cache-Control: immutable`. A page rendered before a
+//! deployment that asks for an old version gets the new file, uncached. Nothing is renamed
+//! or written at run time: a read-only site directory works.
 
-use std::path::Path;
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+};
 
 use axum::{
     body::Body,
@@ -25,25 +31,50 @@ use tower_http::services::ServeDir;
 /// How the site's assets are named and where they are read.
 #[derive(Clone, Debug)]
 pub struct Assets {
-    /// The build's output name (`ruxue`).
-    name: String,
     /// The content version of this build's files (`dev` when there are none).
     version: String,
     files: ServeDir,
+    /// A split build's map from each lazily loaded piece of code to the wasm files it needs.
+    split: Option<BTreeMap<String, Vec<String>>>,
 }
+
+/// The split build's loader, under the name the main script imports it by.
+const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
 
 /// What a versioned asset is cached for.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+/// How many characters a version has (hex).
+const VERSION_LENGTH: usize = 12;
+
 impl Assets {
-    /// Reads and hashes the build's files under `site_root/pkg`.
+    /// Reads and hashes the build's files under `site_root/pkg`: the script, stylesheet and
+    /// wasm named `name`, and the split build's loader and pieces (`__wasm_split*`, `*.wasm`
+    /// directly in `pkg/`).
     pub fn load(site_root: &str, name: &str) -> Self {
         let pkg = Path::new(site_root).join("pkg");
+        let mut files: Vec<String> = std::fs::read_dir(&pkg)
+            .map(|entries| {
+                entries
+                    .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+                    .filter(|file| {
+                        [".js", ".css"]
+                            .iter()
+                            .any(|extension| *file == format!("{name}{extension}"))
+                            || file.ends_with(".wasm")
+                            || (file.starts_with("__wasm_split")
+                                && (file.ends_with(".js") || file.ends_with(".json")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
         let mut hasher = Sha256::new();
         let mut found = false;
-        for extension in ["js", "wasm", "css"] {
-            if let Ok(bytes) = std::fs::read(pkg.join(format!("{name}.{extension}"))) {
-                hasher.update(extension.as_bytes());
+        for file in &files {
+            if let Ok(bytes) = std::fs::read(pkg.join(file)) {
+                hasher.update((file.len() as u64).to_le_bytes());
+                hasher.update(file.as_bytes());
                 hasher.update((bytes.len() as u64).to_le_bytes());
                 hasher.update(&bytes);
                 found = true;
@@ -53,49 +84,72 @@ impl Assets {
             hasher
                 .finalize()
                 .iter()
-                .take(6)
+                .take(VERSION_LENGTH / 2)
                 .map(|b| format!("{b:02x}"))
                 .collect()
         } else {
             "dev".to_owned()
         };
+        let split = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json"))
+            .ok()
+            .and_then(|manifest| serde_json::from_str(&manifest).ok());
         Self {
-            name: name.to_owned(),
             version,
             files: ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+            split,
         }
     }
 
-    /// The output name pages are rendered with: `ruxue.<version>`.
-    pub fn versioned_name(&self) -> String {
-        format!("{}.{}", self.name, self.version)
-    }
-
-    /// `file` (`ruxue.<version>.js`) as the build's file name (`ruxue.js`) and whether its
-    /// version is this build's.
-    fn unversioned(&self, file: &str) -> Option<(String, bool)> {
-        let rest = file.strip_prefix(&self.name)?.strip_prefix('.')?;
-        let (version, extension) = rest.split_once('.')?;
-        if !matches!(extension, "js" | "wasm" | "css") || version.contains('/') {
+    /// For a split build, what tells Leptos which wasm files a page rendered on the server
+    /// will need, so that it names them in the page (`<link rel="preload">`) and the browser
+    /// fetches them beside the main module rather than after it. Provided to every page.
+    ///
+    /// Release builds only: a debug build's main module takes seconds to compile, and the
+    /// browser warns that the pieces it fetched early waited for it.
+    pub fn split_manifest(&self) -> Option<leptos::WasmSplitManifest> {
+        if cfg!(debug_assertions) {
             return None;
         }
-        Some((
-            format!("{}.{extension}", self.name),
-            version == self.version,
+        let pieces: HashMap<String, Vec<String>> = self.split.clone()?.into_iter().collect();
+        Some(leptos::WasmSplitManifest(
+            leptos::prelude::ArcStoredValue::new((
+                format!("/{}", self.pkg_dir()),
+                pieces,
+                SPLIT_LOADER.to_owned(),
+            )),
         ))
+    }
+
+    /// Where pages find the site's files: `pkg/<version>`.
+    pub fn pkg_dir(&self) -> String {
+        format!("pkg/{}", self.version)
+    }
+
+    /// `path` (under `/pkg/`) as the file of `pkg/` it names and whether it asks for this
+    /// build's version: `Some(true)` for `<this version>/<file>`, `Some(false)` for another
+    /// version, `None` for a path without one (the photo codec's folder, say).
+    fn resolve<'a>(&self, path: &'a str) -> (&'a str, Option<bool>) {
+        match path.split_once('/') {
+            Some((version, file))
+                if version == self.version
+                    || (version.len() == VERSION_LENGTH
+                        && version.bytes().all(|b| b.is_ascii_hexdigit())) =>
+            {
+                (file, Some(version == self.version))
+            }
+            _ => (path, None),
+        }
     }
 }
 
-/// `GET /pkg/{file}`: a versioned asset, or any other file of `pkg/` as it is.
+/// `GET /pkg/{*path}`: a file of this build's version, of an older page's version, or any
+/// other file of `pkg/` as it is.
 pub async fn pkg_file(
     State(assets): State<Assets>,
-    UrlPath(file): UrlPath<String>,
+    UrlPath(path): UrlPath<String>,
     request: Request,
 ) -> Response {
-    let (served, current) = match assets.unversioned(&file) {
-        Some((served, current)) => (served, Some(current)),
-        None => (file, None),
-    };
+    let (served, current) = assets.resolve(&path);
     // Only the encoding preference travels on: conditional requests are not needed for a
     // file cached for a year, and the path is ours, not the request's.
     let mut inner = Request::new(Body::empty());
@@ -129,29 +183,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_versioned_name_maps_to_the_build_file_and_says_whether_it_is_current() {
+    fn a_versioned_path_maps_to_the_build_file_and_says_whether_it_is_current() {
         let dir = std::env::temp_dir().join(format!("ruxue-assets-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("pkg")).expect("dir");
         std::fs::write(dir.join("pkg/ruxue.js"), "js").expect("js");
-        let assets = Assets::load(dir.to_str().expect("utf-8"), "ruxue");
-        let name = assets.versioned_name();
-        assert_ne!(name, "ruxue.dev");
+        let root = dir.to_str().expect("utf-8");
+        let assets = Assets::load(root, "ruxue");
+        let pkg = assets.pkg_dir();
+        let version = pkg.strip_prefix("pkg/").expect("under pkg/");
+        assert_ne!(version, "dev");
         assert_eq!(
-            assets.unversioned(&format!("{name}.js")),
-            Some(("ruxue.js".to_owned(), true))
+            assets.resolve(&format!("{version}/ruxue.js")),
+            ("ruxue.js", Some(true))
         );
         assert_eq!(
-            assets.unversioned("ruxue.0123456789ab.wasm"),
-            Some(("ruxue.wasm".to_owned(), false))
+            assets.resolve("0123456789ab/ruxue_chunk.wasm"),
+            ("ruxue_chunk.wasm", Some(false))
         );
-        assert_eq!(assets.unversioned("ruxue.js"), None);
-        assert_eq!(assets.unversioned("other.abc.js"), None);
-        assert_eq!(assets.unversioned("ruxue.abc.html"), None);
+        assert_eq!(assets.resolve("ruxue.js"), ("ruxue.js", None));
+        assert_eq!(
+            assets.resolve("photo-codec/photo_codec.js"),
+            ("photo-codec/photo_codec.js", None)
+        );
         std::fs::write(dir.join("pkg/ruxue.js"), "js, changed").expect("js");
-        assert_ne!(
-            Assets::load(dir.to_str().expect("utf-8"), "ruxue").versioned_name(),
-            name,
-            "a changed file changes the version"
+        let changed = Assets::load(root, "ruxue").pkg_dir();
+        assert_ne!(changed, pkg, "a changed script changes the version");
+        std::fs::write(dir.join("pkg/split_review_0.wasm"), "a piece").expect("piece");
+        let split = Assets::load(root, "ruxue").pkg_dir();
+        assert_ne!(split, changed, "a piece of a split build is in the version");
+        std::fs::write(dir.join("pkg/split_review_0.wasm.br"), "twin").expect("twin");
+        std::fs::write(dir.join("pkg/notes.txt"), "other").expect("other");
+        assert_eq!(
+            Assets::load(root, "ruxue").pkg_dir(),
+            split,
+            "compressed twins and other files are not"
         );
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -373,9 +373,9 @@ async fn shutdown_signal() -> Signal {
 /// binary agree.
 fn leptos_options(settings: &Settings, assets: &Assets) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name(assets.versioned_name())
+        .output_name(settings.output_name.as_str())
         .site_root(settings.site_root.as_str())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(assets.pkg_dir())
         .site_addr(settings.addr)
         .build()
 }
@@ -557,7 +557,13 @@ pub fn build_router(
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        let split = assets.split_manifest();
+        move || {
+            provide_context(state.clone());
+            if let Some(split) = &split {
+                provide_context(split.clone());
+            }
+        }
     };
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(if settings.https {
@@ -591,7 +597,7 @@ pub fn build_router(
             get(auth_routes::sso_callback_get).post(auth_routes::sso_callback_post),
         )
         .route("/sign-out", post(auth_routes::sign_out))
-        .route("/pkg/{file}", get(assets::pkg_file))
+        .route("/pkg/{*path}", get(assets::pkg_file))
         .route("/documents/{photo}/{size}", get(documents::photo))
         .route("/exports/registrations.xlsx", get(exports::registrations))
         .route("/draws/{id}/record.json", get(exports::draw_record))

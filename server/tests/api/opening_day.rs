@@ -191,6 +191,14 @@ async fn the_sites_files_are_named_by_content_cached_for_a_year_and_sent_as_the_
     std::fs::write(site.join("pkg/ruxue.js.br"), b"brotli bytes").expect("br");
     std::fs::write(site.join("pkg/ruxue.wasm"), b"\0asm").expect("wasm");
     std::fs::write(site.join("pkg/ruxue.css"), "body{}").expect("css");
+    std::fs::write(
+        site.join("pkg/__wasm_split.______________________.js"),
+        "import './ruxue.js'",
+    )
+    .expect("loader");
+    std::fs::write(site.join("pkg/split_review.wasm"), b"\0asm").expect("piece");
+    std::fs::create_dir_all(site.join("pkg/photo-codec")).expect("codec");
+    std::fs::write(site.join("pkg/photo-codec/photo_codec.js"), "codec").expect("codec");
     let root = site.display().to_string();
     let app = spawn_app_configured(
         Options {
@@ -204,14 +212,21 @@ async fn the_sites_files_are_named_by_content_cached_for_a_year_and_sent_as_the_
     let html = app.get("/").await.text().await.expect("html");
     let named = |extension: &str| {
         html.split('"')
-            .find(|piece| piece.starts_with("/pkg/ruxue.") && piece.ends_with(extension))
+            .find(|piece| piece.starts_with("/pkg/") && piece.ends_with(extension))
             .map(str::to_owned)
     };
     let css = named(".css").expect("the page names its stylesheet");
     let js = named(".js").expect("the page names its script");
     let wasm = named(".wasm").expect("the page names its wasm");
-    assert_ne!(css, "/pkg/ruxue.css", "a versioned name: {css}");
-    assert_ne!(js, "/pkg/ruxue.js", "a versioned name: {js}");
+    let version = js
+        .strip_prefix("/pkg/")
+        .and_then(|rest| rest.strip_suffix("/ruxue.js"))
+        .unwrap_or_else(|| panic!("the script under its version: {js}"))
+        .to_owned();
+    assert_eq!(version.len(), 12, "a content version: {js}");
+    assert_eq!(css, format!("/pkg/{version}/ruxue.css"));
+    // (`ruxue_bg.wasm` where the test is built without cargo-leptos' LEPTOS_OUTPUT_NAME)
+    assert!(wasm.starts_with(&format!("/pkg/{version}/ruxue")), "{wasm}");
 
     // Asked for with brotli: the build's .br file, cached for a year.
     let response = app
@@ -247,14 +262,34 @@ async fn the_sites_files_are_named_by_content_cached_for_a_year_and_sent_as_the_
     assert!(header(&response, "content-type").starts_with("text/css"));
     assert!(header(&response, "cache-control").contains("immutable"));
     assert_eq!(response.text().await.expect("css"), "body{}");
-    let response = app.get(&wasm).await;
+    let response = app.get(&format!("/pkg/{version}/ruxue.wasm")).await;
     assert_eq!(header(&response, "content-type"), "application/wasm");
 
     // A page rendered before a deployment asks for the old version: the current file,
     // never cached under the old name.
-    let response = app.get("/pkg/ruxue.000000000000.js").await;
+    let response = app.get("/pkg/000000000000/ruxue.js").await;
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "cache-control"), "no-cache");
-    assert_eq!(app.get("/pkg/ruxue.000000000000.map").await.status(), 404);
+    assert_eq!(app.get("/pkg/000000000000/ruxue.map").await.status(), 404);
+
+    // A split build's loader and pieces, in the same version as the script that imports
+    // them; another folder of pkg/ (the photo codec's) as it is, asked again each time.
+    let response = app
+        .get(&format!(
+            "/pkg/{version}/__wasm_split.______________________.js"
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(header(&response, "cache-control").contains("immutable"));
+    assert_eq!(
+        response.text().await.expect("loader"),
+        "import './ruxue.js'"
+    );
+    let response = app.get(&format!("/pkg/{version}/split_review.wasm")).await;
+    assert_eq!(header(&response, "content-type"), "application/wasm");
+    assert!(header(&response, "cache-control").contains("immutable"));
+    let response = app.get("/pkg/photo-codec/photo_codec.js").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "cache-control"), "no-cache");
     let _ = std::fs::remove_dir_all(site);
 }
