@@ -35,6 +35,11 @@ try {
     const failing = ["accessibility", "best-practices"]
       .filter((c) => score(c) < 95)
       .flatMap((c) => lhr.categories[c].auditRefs.filter((r) => r.weight > 0 && lhr.audits[r.id].score !== null && lhr.audits[r.id].score < 1).map((r) => r.id));
+    // What kept performance under 95: the metrics (FCP, LCP, TBT, CLS, speed index).
+    if (score("performance") < 95) {
+      const metric = (id) => `${id.split("-").map((w) => w[0]).join("").toUpperCase()} ${lhr.audits[id]?.displayValue ?? "?"}`;
+      failing.push(["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift", "speed-index"].map(metric).join(" "));
+    }
     const problem = lhr.runtimeError ? ` runtime error: ${lhr.runtimeError.code} ${lhr.runtimeError.message}` : "";
     const landed = lhr.finalDisplayedUrl === url ? "" : ` (landed on ${lhr.finalDisplayedUrl})`;
     console.log(`  ${pad(name, 18)}${pad(score("performance"), 13)}${pad(score("accessibility"), 15)}${pad(score("best-practices"), 16)}${failing.join(", ")}${landed}${problem}`);
