@@ -13,10 +13,7 @@
 //! deployment that asks for an old version gets the new file, uncached. Nothing is renamed
 //! or written at run time: a read-only site directory works.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    path::Path,
-};
+use std::{collections::HashMap, path::Path};
 
 use axum::{
     body::Body,
@@ -35,7 +32,7 @@ pub struct Assets {
     version: String,
     files: ServeDir,
     /// A split build's map from each lazily loaded piece of code to the wasm files it needs.
-    split: Option<BTreeMap<String, Vec<String>>>,
+    split: Option<HashMap<String, Vec<String>>>,
 }
 
 /// The split build's loader, under the name the main script imports it by.
@@ -110,11 +107,10 @@ impl Assets {
         if cfg!(debug_assertions) {
             return None;
         }
-        let pieces: HashMap<String, Vec<String>> = self.split.clone()?.into_iter().collect();
         Some(leptos::WasmSplitManifest(
             leptos::prelude::ArcStoredValue::new((
                 format!("/{}", self.pkg_dir()),
-                pieces,
+                self.split.clone()?,
                 SPLIT_LOADER.to_owned(),
             )),
         ))

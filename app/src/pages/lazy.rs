@@ -3,8 +3,7 @@
 //! (`cargo leptos build --split` cuts each `view` below into its own wasm file). The
 //! server renders them as it renders every page.
 //!
-//! Each route is written out: the split names its piece after where the macro stands, so a
-//! `macro_rules!` that wrote them all from one place would give every piece the same name.
+//! Each route is written out by hand, as the `lazy_route` macro's documentation shows it.
 
 // The split's macros (`leptos::lazy`, on wasm) declare the loader's imports and exports
 // with `unsafe extern` and `#[unsafe(no_mangle)]`; nothing here is written by hand.
