@@ -12,7 +12,8 @@
 //! - server-rendered pages/s (home, a section form) against the same server's static CSS,
 //! - complete registrations per hour from a simulated opening morning (sign in, four
 //!   sections with autosaves, two document photos, submit), with upload p50/p99,
-//! - server photos/s (the server's own photo code on two threads),
+//! - server photos/s (the server's own photo code on two threads: uploads, and the reviewer's
+//!   copies made on their first view),
 //! - server RSS idle, peak and idle again after the load,
 //! - the bytes a first visit downloads per page (brotli as served), parent and staff pages,
 //! - 5xx answers and panic lines in the server's log (both must be 0).
@@ -104,12 +105,24 @@ async fn main() {
         }
         figures.print(backend.name());
     }
-    // The server's own photo code, two threads as the server's two photo workers.
+    // The server's own photo code, two threads as the server's two photo workers: uploads,
+    // and the reviewer's copies made later, on their first view, from the kept full size.
     let mut photos = Figures::default();
+    let full = app::server::infra::photos::process(&photo)
+        .expect("the bench photo is accepted")
+        .full;
     for _ in 0..runs {
         photos.add(
             "server photos/s (2 threads, 2560x1920 JPEG)",
-            photo_rate(&photo, phase),
+            photo_rate(phase, || {
+                app::server::infra::photos::process(&photo).is_ok()
+            }),
+        );
+        photos.add(
+            "reviewer's copies/s made on first view (2 threads)",
+            photo_rate(phase, || {
+                app::server::infra::photos::review_copy(&full).is_ok()
+            }),
         );
     }
     photos.print("photos");
@@ -346,14 +359,15 @@ fn phone_photo(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-fn photo_rate(photo: &[u8], phase: Duration) -> f64 {
+/// How many times a second two threads get through `work`, which must succeed.
+fn photo_rate(phase: Duration, work: impl Fn() -> bool + Sync) -> f64 {
     let started = Instant::now();
     let done = AtomicU64::new(0);
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
                 while started.elapsed() < phase {
-                    app::server::infra::photos::process(photo).unwrap();
+                    assert!(work(), "the server's photo code refused the bench photo");
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             });

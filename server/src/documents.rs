@@ -143,7 +143,16 @@ pub async fn photo(
         address: state.client_address_from(&parts.headers, peer),
         now: state.clock.now(),
     };
-    match documents::photo(&state.db, &state.documents, &request, photo_id, size).await {
+    match documents::photo(
+        &state.db,
+        &state.documents,
+        &request,
+        &state.photos,
+        photo_id,
+        size,
+    )
+    .await
+    {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg".to_owned()),

@@ -96,7 +96,7 @@ fn describe() {
     );
     describe_histogram!(
         "ruxue_photo_processing_seconds",
-        "Time a photo took on a worker (check, decode, three sizes)"
+        "Time a photo took on a worker (an upload: check, decode, full size and thumbnail; or a reviewer's copy made on first view)"
     );
     describe_gauge!("ruxue_photo_workers_busy", "Photo workers at work now");
     describe_counter!(

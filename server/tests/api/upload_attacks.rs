@@ -197,7 +197,14 @@ async fn photo_row(app: &TestApp, id: i32) -> Option<document_photo::Model> {
         .expect("query")
 }
 
-fn keys_of(photo: &document_photo::Model) -> [String; 3] {
+/// What an upload stores: the full size and the thumbnail (the reviewer's copy waits for
+/// its first view).
+fn keys_of(photo: &document_photo::Model) -> [String; 2] {
+    [photo.full_key.clone(), photo.thumb_key.clone()]
+}
+
+/// Every object a photo may have, the reviewer's copy included.
+fn all_keys_of(photo: &document_photo::Model) -> [String; 3] {
     [
         photo.full_key.clone(),
         photo.review_key.clone(),
@@ -450,6 +457,18 @@ async fn a_replaced_photo_leaves_storage_after_the_grace_period_a_submitted_one_
     let first = photo_id(upload(&parent, id, "rental-contract", jpeg(1200, 900)).await).await;
     let old = photo_row(&app, first).await.expect("the first photo");
     assert!(keys_of(&old).iter().all(|k| storage.holds(k)), "stored");
+    // The parent opens the reviewer's copy of the first photo: made then, and kept.
+    assert_eq!(
+        parent
+            .get(&format!("/documents/{first}/review"))
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        storage.holds(&old.review_key),
+        "the reviewer's copy is kept"
+    );
     let second = photo_id(
         upload_replacing(
             &parent,
@@ -471,7 +490,7 @@ async fn a_replaced_photo_leaves_storage_after_the_grace_period_a_submitted_one_
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += Duration::from_millis(50);
     }
-    for key in keys_of(&old) {
+    for key in all_keys_of(&old) {
         assert!(!storage.holds(&key), "{key} is deleted from storage");
     }
     let current = photo_row(&app, second)
@@ -480,8 +499,8 @@ async fn a_replaced_photo_leaves_storage_after_the_grace_period_a_submitted_one_
     assert!(keys_of(&current).iter().all(|k| storage.holds(k)));
     assert_eq!(
         storage.files_of(id),
-        3,
-        "only the current photo's three sizes"
+        2,
+        "only the current photo's full size and thumbnail"
     );
 
     // Sweeps have run meanwhile; the submitted registration's replaced photo is untouched.
@@ -490,6 +509,55 @@ async fn a_replaced_photo_leaves_storage_after_the_grace_period_a_submitted_one_
         .expect("a submitted registration's photo is never swept");
     assert!(reviewed.removed_at.is_some());
     assert!(keys_of(&reviewed).iter().all(|k| storage.holds(k)));
+}
+
+/// Opening morning pays for what a parent needs now (the full size, checked, and the
+/// thumbnail); the reviewer's copy is made when a reviewer first opens it, once, on any
+/// server (it is stored), and only for those who may see the photo.
+#[tokio::test]
+async fn the_reviewers_copy_is_made_on_its_first_view_and_kept() {
+    let storage = StorageDir::new();
+    let app = spawn_app_storing_in(&storage, |_| {}).await;
+    let (parent, id, version) = ready_to_submit(&app).await;
+    let photo = document_photo::Entity::find()
+        .filter(document_photo::Column::RegistrationId.eq(id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the rental contract's photo");
+    assert!(keys_of(&photo).iter().all(|k| storage.holds(k)));
+    assert!(
+        !storage.holds(&photo.review_key),
+        "no reviewer's copy is made at upload"
+    );
+    assert_eq!(submit(&parent, id, version).await.status(), 200);
+
+    // Another school's reviewer makes nothing.
+    let other_school = app.staff("reviewer.sn2").await;
+    let address = format!("/documents/{}/review", photo.id);
+    assert_eq!(other_school.get(&address).await.status(), 404);
+    assert!(!storage.holds(&photo.review_key));
+
+    let reviewer = app.staff("reviewer.sn1").await;
+    let first = reviewer.get(&address).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.headers()["content-type"].to_str().expect("text"),
+        "image/jpeg"
+    );
+    let first = first.bytes().await.expect("bytes");
+    let copy = image::load_from_memory(&first).expect("a JPEG");
+    let full =
+        image::load_from_memory(&std::fs::read(storage.0.join(&photo.full_key)).expect("full"))
+            .expect("a JPEG");
+    assert_eq!(
+        copy.width().max(copy.height()),
+        full.width().max(full.height()).min(1600),
+        "the reviewer's size, never larger than the photo"
+    );
+    assert!(storage.holds(&photo.review_key), "kept for the next view");
+    let second = reviewer.get(&address).await.bytes().await.expect("bytes");
+    assert_eq!(first, second, "the kept copy is served again");
 }
 
 #[tokio::test]
@@ -559,7 +627,7 @@ async fn an_upload_racing_a_submit_never_lands_on_the_submitted_registration() {
     );
     assert_eq!(
         storage.files_of(id),
-        3,
+        2,
         "the refused photo's files are deleted again"
     );
 }

@@ -1,14 +1,15 @@
 //! Document photos from the network, trusted for nothing: the kind is decided from the
 //! bytes (JPEG, PNG or WebP, never the name or header), the header's dimensions are held
 //! to a pixel budget before anything is decoded, decoding has a hard memory limit and runs
-//! on blocking threads behind a semaphore, and what is kept is a fresh JPEG (which also
-//! drops EXIF data such as GPS position) in three sizes.
+//! on blocking threads behind a semaphore, and what is kept is a JPEG without metadata
+//! (EXIF with its GPS position is dropped) and its thumbnail; the reviewer's copy is made
+//! from the kept JPEG when a reviewer first opens it (see [`review_copy`]).
 
 use std::{sync::Arc, time::Duration};
 
 use image::ImageFormat;
 use photo_codec::{
-    DecodeError,
+    DecodeError, Orientation,
     pixels::{FilterType, Pixels, Resizer},
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -104,11 +105,11 @@ impl PhotoError {
     }
 }
 
-/// A photo as stored: three JPEGs and the full size's dimensions.
+/// A photo as stored at upload: the full size and its thumbnail, with the full size's
+/// dimensions.
 #[derive(Clone, Debug)]
 pub struct Processed {
     pub full: Vec<u8>,
-    pub review: Vec<u8>,
     pub thumb: Vec<u8>,
     pub width: u32,
     pub height: u32,
@@ -210,13 +211,15 @@ pub fn without_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Checks, decodes and re-encodes a photo. Blocking: CPU work, ~50 ms for a phone's
-/// 2560×1920 photo (measured by `make bench-load`).
+/// 2560×1920 photo on the development machine, half of it decoding (measured with
+/// `make bench-load`).
 ///
 /// The pixel budget is checked on the header before any pixel is decoded. The photo is
-/// decoded once; the full size is scaled from it, the reviewer's copy from the full size
-/// and the thumbnail from the reviewer's copy (SIMD convolution, each from the nearest
-/// larger copy); the camera's orientation is applied to the scaled copies; each is
-/// written by a SIMD JPEG encoder.
+/// decoded once (which also proves it whole); the full size is scaled from it when larger,
+/// the thumbnail from the full size; the camera's orientation is applied to the scaled
+/// copies; each is written by a SIMD JPEG encoder. The reviewer's copy is not made here:
+/// on opening morning it would be half the work of every upload, for a copy first looked
+/// at days later ([`review_copy`] makes it then, once).
 pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge);
@@ -225,16 +228,8 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     if format == PhotoFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(PhotoError::Unreadable);
     }
-    let (decoded, orientation) =
-        photo_codec::decode_checked(bytes, Some(image_format(format)), MIN_SHORT_SIDE).map_err(
-            |e| match e {
-                DecodeError::TooManyPixels => PhotoError::TooManyPixels,
-                DecodeError::Unreadable => PhotoError::Unreadable,
-                DecodeError::Thumbnail { width, height } => PhotoError::TooSmall { width, height },
-            },
-        )?;
+    let (decoded, orientation) = decode(bytes, format)?;
     let unreadable = |_| PhotoError::Unreadable;
-    let decoded = Pixels::from_image(decoded);
     // A phone's JPEG already upright and no larger than the full size (what the page
     // sends after compressing) is kept as coded, without its metadata: writing it afresh
     // would cost a third of the work and some of its quality. It was decoded whole above.
@@ -253,24 +248,50 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
         drop(decoded);
         full
     };
-    let review = full
-        .fitted(&mut resizer, REVIEW_SIDE, FilterType::Lanczos3)
-        .map_err(unreadable)?;
-    let thumb = review
+    let thumb = full
         .fitted(&mut resizer, THUMB_SIDE, FilterType::CatmullRom)
+        .map_err(unreadable)?
+        .upright(orientation)
+        .map_err(unreadable)?
+        .jpeg(70)
         .map_err(unreadable)?;
-    let full = full.upright(orientation).map_err(unreadable)?;
-    let encoded = |pixels: Pixels, quality| pixels.upright(orientation)?.jpeg(quality);
+    let (width, height, full) = match kept {
+        Some(kept) => (full.width, full.height, kept),
+        None => {
+            let full = full.upright(orientation).map_err(unreadable)?;
+            (full.width, full.height, full.jpeg(85).map_err(unreadable)?)
+        }
+    };
     Ok(Processed {
-        width: full.width,
-        height: full.height,
-        full: match kept {
-            Some(kept) => kept,
-            None => full.jpeg(85).map_err(unreadable)?,
-        },
-        review: encoded(review, 80).map_err(unreadable)?,
-        thumb: encoded(thumb, 70).map_err(unreadable)?,
+        width,
+        height,
+        full,
+        thumb,
     })
+}
+
+/// Decodes within the codec's limits, with the orientation the camera recorded.
+fn decode(bytes: &[u8], format: PhotoFormat) -> Result<(Pixels, Option<Orientation>), PhotoError> {
+    let (decoded, orientation) =
+        photo_codec::decode_checked(bytes, Some(image_format(format)), MIN_SHORT_SIDE).map_err(
+            |e| match e {
+                DecodeError::TooManyPixels => PhotoError::TooManyPixels,
+                DecodeError::Unreadable => PhotoError::Unreadable,
+                DecodeError::Thumbnail { width, height } => PhotoError::TooSmall { width, height },
+            },
+        )?;
+    Ok((Pixels::from_image(decoded), orientation))
+}
+
+/// The reviewer's copy (long side 1600) of a stored full size, which is upright already.
+/// Blocking, like [`process`]; the stored JPEG is still decoded within the codec's limits.
+pub fn review_copy(full: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let format = PhotoFormat::sniff(full).ok_or(PhotoError::NotAPhoto)?;
+    let (decoded, _) = decode(full, format)?;
+    decoded
+        .fitted(&mut Resizer::new(), REVIEW_SIDE, FilterType::Lanczos3)
+        .and_then(|review| review.jpeg(80))
+        .map_err(|_| PhotoError::Unreadable)
 }
 
 /// What one parent may keep and send, and how long a replaced or removed photo stays.
@@ -362,6 +383,18 @@ impl PhotoProcessor {
     }
 
     pub async fn process(&self, bytes: Vec<u8>) -> Result<Processed, PhotoError> {
+        self.on_worker(move || process(&bytes)).await
+    }
+
+    /// [`review_copy`] on a photo worker, in turn with uploads.
+    pub async fn review_copy(&self, full: Vec<u8>) -> Result<Vec<u8>, PhotoError> {
+        self.on_worker(move || review_copy(&full)).await
+    }
+
+    async fn on_worker<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, PhotoError> + Send + 'static,
+    ) -> Result<T, PhotoError> {
         let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| PhotoError::Busy)?
@@ -370,10 +403,10 @@ impl PhotoProcessor {
             let _permit = permit;
             measure::photo_workers_busy(1.0);
             let started = std::time::Instant::now();
-            let processed = process(&bytes);
+            let done = work();
             measure::photo_processed(started.elapsed());
             measure::photo_workers_busy(-1.0);
-            processed
+            done
         })
         .await;
         result.map_err(|_| PhotoError::Unreadable)?
@@ -459,7 +492,18 @@ mod tests {
     fn a_photo_is_scaled_to_its_sizes_and_a_thumbnail_is_refused() {
         let processed = process(&jpeg(3000, 2000)).expect("a photo");
         assert_eq!((processed.width, processed.height), (2560, 1707));
-        assert!(processed.thumb.len() < processed.review.len());
+        let side = |bytes: &[u8]| {
+            let image = image::load_from_memory(bytes).expect("a JPEG");
+            (image.width(), image.height())
+        };
+        assert_eq!(side(&processed.full), (2560, 1707));
+        assert_eq!(side(&processed.thumb), (320, 213));
+        let review = review_copy(&processed.full).expect("the reviewer's copy");
+        assert_eq!(side(&review), (1600, 1067));
+        assert_eq!(
+            review_copy(b"not a photo").err(),
+            Some(PhotoError::NotAPhoto)
+        );
         assert_eq!(
             process(&jpeg(640, 480)).err(),
             Some(PhotoError::TooSmall {

@@ -63,6 +63,15 @@ impl DocumentStore {
             .map_err(|e| ServiceError::Unexpected(format!("reading a document: {e}")))
     }
 
+    /// A stored object, or `None` when there is none under `key` (a copy made on first use).
+    pub async fn get_if_present(&self, key: &str) -> Result<Option<Vec<u8>>, ServiceError> {
+        match self.operator.read(key).await {
+            Ok(buffer) => Ok(Some(buffer.to_vec())),
+            Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ServiceError::Unexpected(format!("reading a document: {e}"))),
+        }
+    }
+
     /// Deletes a stored object; one already gone is no error (a sweep retried).
     pub async fn delete(&self, key: &str) -> Result<(), ServiceError> {
         self.operator

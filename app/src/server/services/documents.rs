@@ -26,7 +26,7 @@ use crate::{
         entities::{document_photo, entry, material_rule, registration, school, upload_attempt},
         failure::ServiceError,
         infra::auth::Actor,
-        infra::photos::{PhotoProcessor, Processed, UploadPolicy},
+        infra::photos::{PhotoError, PhotoProcessor, Processed, UploadPolicy},
         infra::storage::DocumentStore,
         services::registrations::{Editing, editing, load_own},
     },
@@ -284,14 +284,14 @@ pub async fn upload(
     })
 }
 
-/// Stores the three sizes of a processed photo.
+/// Stores what an upload makes of a photo: the full size and the thumbnail (the reviewer's
+/// copy is made on first view, see [`photo`]).
 async fn put_all(
     store: &DocumentStore,
     keys: &StoredKeys,
     processed: Processed,
 ) -> Result<(), ServiceError> {
     store.put(&keys.full, processed.full).await?;
-    store.put(&keys.review, processed.review).await?;
     store.put(&keys.thumb, processed.thumb).await
 }
 
@@ -682,6 +682,7 @@ pub async fn photo(
     db: &impl ConnectionTrait,
     store: &DocumentStore,
     request: &crate::server::infra::audit::Request,
+    processor: &PhotoProcessor,
     photo_id: i32,
     size: PhotoSize,
 ) -> Result<Vec<u8>, ServiceError> {
@@ -725,12 +726,11 @@ pub async fn photo(
     if !allowed {
         return Err(ServiceError::NotFound);
     }
-    let key = match size {
-        PhotoSize::Full => &photo.full_key,
-        PhotoSize::Review => &photo.review_key,
-        PhotoSize::Thumb => &photo.thumb_key,
+    let bytes = match size {
+        PhotoSize::Full => store.get(&photo.full_key).await?,
+        PhotoSize::Thumb => store.get(&photo.thumb_key).await?,
+        PhotoSize::Review => review_copy(store, processor, &photo).await?,
     };
-    let bytes = store.get(key).await?;
     if matches!(actor, Actor::Staff(_)) {
         crate::server::infra::audit::record(
             db,
@@ -747,4 +747,26 @@ pub async fn photo(
         .await?;
     }
     Ok(bytes)
+}
+
+/// A photo's reviewer copy: stored, or made now from the full size and stored (the first
+/// view, usually a reviewer's, days after the upload). Two servers making it at once
+/// write the same bytes under the same key.
+async fn review_copy(
+    store: &DocumentStore,
+    processor: &PhotoProcessor,
+    photo: &document_photo::Model,
+) -> Result<Vec<u8>, ServiceError> {
+    if let Some(bytes) = store.get_if_present(&photo.review_key).await? {
+        return Ok(bytes);
+    }
+    let full = store.get(&photo.full_key).await?;
+    let review = processor.review_copy(full).await.map_err(|e| match e {
+        PhotoError::Busy => ServiceError::Busy,
+        other => {
+            ServiceError::Unexpected(format!("the reviewer's copy of a stored photo: {other}"))
+        }
+    })?;
+    store.put(&photo.review_key, review.clone()).await?;
+    Ok(review)
 }
