@@ -197,6 +197,16 @@ async fn photo_row(app: &TestApp, id: i32) -> Option<document_photo::Model> {
         .expect("query")
 }
 
+/// The photo [`ready_to_submit`] uploaded.
+async fn rental_contract_photo(app: &TestApp, registration_id: i32) -> document_photo::Model {
+    document_photo::Entity::find()
+        .filter(document_photo::Column::RegistrationId.eq(registration_id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the rental contract's photo")
+}
+
 /// What an upload stores: the full size and the thumbnail (the reviewer's copy waits for
 /// its first view).
 fn keys_of(photo: &document_photo::Model) -> [String; 2] {
@@ -436,12 +446,7 @@ async fn a_replaced_photo_leaves_storage_after_the_grace_period_a_submitted_one_
     // for would): the school saw it, so it stays.
     let (owner, submitted_id, version) = ready_to_submit(&app).await;
     assert_eq!(submit(&owner, submitted_id, version).await.status(), 200);
-    let reviewed = document_photo::Entity::find()
-        .filter(document_photo::Column::RegistrationId.eq(submitted_id))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("the submitted photo");
+    let reviewed = rental_contract_photo(&app, submitted_id).await;
     document_photo::Entity::update_many()
         .col_expr(
             document_photo::Column::RemovedAt,
@@ -519,12 +524,7 @@ async fn the_reviewers_copy_is_made_on_its_first_view_and_kept() {
     let storage = StorageDir::new();
     let app = spawn_app_storing_in(&storage, |_| {}).await;
     let (parent, id, version) = ready_to_submit(&app).await;
-    let photo = document_photo::Entity::find()
-        .filter(document_photo::Column::RegistrationId.eq(id))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("the rental contract's photo");
+    let photo = rental_contract_photo(&app, id).await;
     assert!(keys_of(&photo).iter().all(|k| storage.holds(k)));
     assert!(
         !storage.holds(&photo.review_key),
