@@ -210,8 +210,8 @@ pub fn without_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
     whole.then_some(out)
 }
 
-/// Checks, decodes and re-encodes a photo. Blocking: CPU work, ~50 ms for a phone's
-/// 2560×1920 photo on the development machine, half of it decoding (measured with
+/// Checks, decodes and re-encodes a photo. Blocking: CPU work, ~55 ms for a phone's
+/// 2560×1920 photo on a 2-core development machine, half of it decoding (measured with
 /// `make bench-load`).
 ///
 /// The pixel budget is checked on the header before any pixel is decoded. The photo is

@@ -55,12 +55,11 @@ impl DocumentStore {
             .map_err(|e| ServiceError::Unexpected(format!("storing a document: {e}")))
     }
 
+    /// A stored object that must be there.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, ServiceError> {
-        self.operator
-            .read(key)
-            .await
-            .map(|buffer| buffer.to_vec())
-            .map_err(|e| ServiceError::Unexpected(format!("reading a document: {e}")))
+        self.get_if_present(key).await?.ok_or_else(|| {
+            ServiceError::Unexpected(format!("reading a document: {key} is missing"))
+        })
     }
 
     /// A stored object, or `None` when there is none under `key` (a copy made on first use).
