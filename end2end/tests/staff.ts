@@ -1,4 +1,4 @@
-import { Browser, Page } from "@playwright/test";
+import { Browser, Page, test } from "@playwright/test";
 import { expect, waitForHydration } from "./fixtures";
 
 /** Signs `page` in as a demo member of staff, on the staff sign-in page. */
@@ -41,6 +41,9 @@ async function saveClose(bureau: Page, subsystem: string, closes: string) {
  * the closing time in the bureau's clock (`YYYY-MM-DDTHH:MM`).
  */
 export async function withCollectionClosed(browser: Browser, subsystem: string, body: (closedAt: string) => Promise<void>) {
+  // A staff sign-in and two saves on the bureau's page on top of the test's own steps: a test
+  // cut off by its timeout inside `body` would leave the window closed for every test after it.
+  test.setTimeout(test.info().timeout + 60_000);
   const bureau = await staffPage(browser, "admin");
   await bureau.goto("/bureau");
   await waitForHydration(bureau);
