@@ -559,15 +559,15 @@ async fn an_autosave_reads_the_registration_once_and_writes_once() {
     let Started {
         app, parent, id, ..
     } = start().await;
-    // The session, the registration with what decides the rules, its sections; the
+    // The session; the registration with what decides the rules and its sections; the
     // version claim and the section write.
     let plain = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
-    assert!(plain <= 5, "{plain} statements for one autosave");
+    assert!(plain <= 4, "{plain} statements for one autosave");
 
     // With the registries consulted (the parent consented): their answers, once more.
     crate::registry::consent(&parent, id, true).await;
     let consulted = statements_of_autosave(&app, &parent, id, "child", &child_answers()).await;
-    assert!(consulted <= 6, "{consulted} statements for one autosave");
+    assert!(consulted <= 5, "{consulted} statements for one autosave");
 }
 
 #[tokio::test]
@@ -586,11 +586,11 @@ async fn a_section_page_reads_the_registration_once() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("a page");
     assert!(html.contains("户籍信息"), "the household form is rendered");
-    // The session; the registration with its window, school, entry and consent; its
-    // sections; the registries' answers; the material rules, the photos, the timeline.
+    // The session; the registration with its window, school, entry, consent and sections;
+    // the registries' answers; the material rules, the photos, the timeline.
     let statements = after - before;
     assert!(
-        statements <= 7,
+        statements <= 6,
         "{statements} statements for one section page"
     );
 }

@@ -25,17 +25,22 @@ pub fn change(
     version: Option<i64>,
     now: DateTime<Utc>,
 ) -> UpdateMany<registration::Entity> {
-    let update = registration::Entity::update_many()
+    let update = change_all(now).filter(registration::Column::Id.eq(id));
+    match version {
+        Some(version) => update.filter(registration::Column::Version.eq(version)),
+        None => update,
+    }
+}
+
+/// An update of every registration it is filtered to that bumps each one's version and
+/// time; callers filter it (each registration at the version read) and read which changed.
+pub fn change_all(now: DateTime<Utc>) -> UpdateMany<registration::Entity> {
+    registration::Entity::update_many()
         .col_expr(
             registration::Column::Version,
             Expr::col(registration::Column::Version).add(1),
         )
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-        .filter(registration::Column::Id.eq(id));
-    match version {
-        Some(version) => update.filter(registration::Column::Version.eq(version)),
-        None => update,
-    }
 }
 
 /// A move between states, as its timeline step records it.

@@ -1,13 +1,12 @@
-//! SQLite has one writer at a time and each commit waits for the disk: saves committed one
-//! by one queue behind each other's flush. Here the writes of concurrent saves (planned
-//! from their own reads, see [`crate::server::services::registrations::save_section`]) go to one
-//! writer task that takes every write waiting, runs them in one transaction, commits once,
-//! and only then answers each save. A save whose version claim lost is answered "moved" (and
-//! planned again by its caller); nothing of it was written. If the batch fails as a whole,
-//! each of its writes is tried alone, so that one cannot fail the others.
-//!
-//! PostgreSQL needs none of this (its writers do not exclude each other): there the save
-//! writes in its own transaction.
+//! A database commits one transaction after another's flush of its log: saves committed one
+//! by one pay a commit (and, on PostgreSQL, a transaction's round trips) each. Here the
+//! writes of concurrent saves (planned from their own reads, see
+//! [`crate::server::services::registrations::save_section`]) go to one writer task that takes
+//! every write waiting, runs them in one transaction of two statements (the version claims,
+//! then the sections), commits once, and only then answers each save. A save whose version
+//! claim lost is answered "moved" (and planned again by its caller); nothing of it was
+//! written. If the batch fails as a whole, each of its writes is tried alone, so that one
+//! cannot fail the others. The same on SQLite (one writer at a time anyway) and PostgreSQL.
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::server::{
     failure::ServiceError,
-    services::registrations::{SaveWrite, write_save},
+    services::registrations::{SaveWrite, write_saves},
 };
 
 /// Most writes in one transaction.
@@ -90,11 +89,9 @@ async fn writer(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
 }
 
 async fn write_batch(db: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<bool>, ServiceError> {
+    let writes: Vec<_> = jobs.iter().map(|job| (&*job.write, job.now)).collect();
     let txn = db.begin().await?;
-    let mut written = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        written.push(write_save(&txn, &job.write, job.now).await?);
-    }
+    let written = write_saves(&txn, &writes).await?;
     txn.commit().await?;
     Ok(written)
 }

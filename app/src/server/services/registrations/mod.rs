@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::SectionData;
 
-pub(crate) use changes::{Step, change};
+pub(crate) use changes::{Step, change, change_all};
 pub(crate) use create::{check_room, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{
@@ -22,7 +22,7 @@ pub(crate) use queries::{
     masked_child, offset_of, registrant_account, required_sections, sections_of, window_open,
 };
 pub use save::save_section;
-pub(crate) use save::{SaveWrite, write_save};
+pub(crate) use save::{SaveWrite, write_saves};
 pub(crate) use submit::ready_to_send;
 pub use submit::{check, delete, submit};
 pub use view::{list_mine, view};

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter,
-    sea_query::{Alias, Expr, ExprTrait, Query},
+    QueryResult,
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 
 use crate::domain::sections::field;
@@ -175,12 +176,40 @@ pub(crate) fn review_facts(stored: &StoredSections) -> (Option<String>, bool) {
 
 /// A registration's stored sections: the answers, which sections are completed, and where
 /// each answer came from.
+#[derive(Default)]
 pub(crate) struct StoredSections {
     pub answers: BTreeMap<SectionKind, SectionData>,
     pub completed: BTreeSet<SectionKind>,
     pub provenance: BTreeMap<SectionKind, BTreeMap<String, Provenance>>,
     /// Each stored section's version (a section never saved has none: 0).
     pub versions: BTreeMap<SectionKind, i64>,
+}
+
+impl StoredSections {
+    /// Adds a stored section, its answers and provenance as sealed.
+    fn add(
+        &mut self,
+        kind: SectionKind,
+        data: &str,
+        completed: bool,
+        provenance: &str,
+        version: i64,
+    ) -> Result<(), ServiceError> {
+        let data: SectionData = serde_json::from_str(&crypto::open(data)?)
+            .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
+        if completed {
+            self.completed.insert(kind);
+        }
+        self.answers.insert(kind, data);
+        self.versions.insert(kind, version);
+        // An unreadable record counts as no record: every value is then shown as typed.
+        let provenance = crypto::open(provenance)
+            .ok()
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default();
+        self.provenance.insert(kind, provenance);
+        Ok(())
+    }
 }
 
 /// Reads a registration's sections once.
@@ -192,27 +221,15 @@ pub(crate) async fn sections_of(
         .filter(registration_section::Column::RegistrationId.eq(registration_id))
         .all(db)
         .await?;
-    let mut stored = StoredSections {
-        answers: BTreeMap::new(),
-        completed: BTreeSet::new(),
-        provenance: BTreeMap::new(),
-        versions: BTreeMap::new(),
-    };
+    let mut stored = StoredSections::default();
     for row in rows {
-        let kind = row.section;
-        let data: SectionData = serde_json::from_str(&crypto::open(&row.data)?)
-            .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
-        if row.completed {
-            stored.completed.insert(kind);
-        }
-        stored.answers.insert(kind, data);
-        stored.versions.insert(kind, row.version);
-        // An unreadable record counts as no record: every value is then shown as typed.
-        let provenance = crypto::open(&row.provenance)
-            .ok()
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .unwrap_or_default();
-        stored.provenance.insert(kind, provenance);
+        stored.add(
+            row.section,
+            &row.data,
+            row.completed,
+            &row.provenance,
+            row.version,
+        )?;
     }
     Ok(stored)
 }
@@ -296,22 +313,73 @@ impl From<&collection_window::Model> for WindowTimes {
 
 /// The parent's own, not deleted, registration, joined with its school's bureau (the
 /// clock offset), its entry (the required sections), its collection window, the registry
-/// consent and the registrant's ID number.
-pub(super) async fn basis_of(
+/// consent and the registrant's ID number, and with its stored sections: one query (one
+/// row per stored section, the rest repeated; one row when none is stored).
+pub(super) async fn basis_and_sections_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
-) -> Result<Basis, ServiceError> {
-    basis_for(db, id, Some(actor.require_parent()?)).await
+) -> Result<(Basis, StoredSections), ServiceError> {
+    basis_and_sections_for(db, id, Some(actor.require_parent()?)).await
 }
 
 /// The same read for a registration whoever holds it (`owner` none), for a caller the
 /// service has already let see it (another guardian following it).
-pub(super) async fn basis_for(
+pub(super) async fn basis_and_sections_for(
     db: &impl ConnectionTrait,
     id: i32,
     owner: Option<i32>,
-) -> Result<Basis, ServiceError> {
+) -> Result<(Basis, StoredSections), ServiceError> {
+    let section = |c: registration_section::Column| Expr::col((registration_section::Entity, c));
+    let mut select = basis_select(id, owner);
+    select
+        .expr_as(
+            section(registration_section::Column::Section),
+            Alias::new("s_section"),
+        )
+        .expr_as(
+            section(registration_section::Column::Data),
+            Alias::new("s_data"),
+        )
+        .expr_as(
+            section(registration_section::Column::Completed),
+            Alias::new("s_completed"),
+        )
+        .expr_as(
+            section(registration_section::Column::Provenance),
+            Alias::new("s_provenance"),
+        )
+        .expr_as(
+            section(registration_section::Column::Version),
+            Alias::new("s_version"),
+        )
+        .left_join(
+            registration_section::Entity,
+            section(registration_section::Column::RegistrationId)
+                .equals((registration::Entity, registration::Column::Id)),
+        );
+    let rows = db.query_all(&select).await?;
+    let basis = basis_from(rows.first().ok_or(ServiceError::NotFound)?)?;
+    let mut stored = StoredSections::default();
+    for row in &rows {
+        let Some(code) = row.try_get::<Option<String>>("", "s_section")? else {
+            continue;
+        };
+        let kind = SectionKind::from_code(&code)
+            .ok_or_else(|| ServiceError::Unexpected(format!("stored section {code:?}")))?;
+        stored.add(
+            kind,
+            &row.try_get::<String>("", "s_data")?,
+            row.try_get("", "s_completed")?,
+            &row.try_get::<String>("", "s_provenance")?,
+            row.try_get("", "s_version")?,
+        )?;
+    }
+    Ok((basis, stored))
+}
+
+/// The query of [`basis_and_sections_for`] without the sections.
+fn basis_select(id: i32, owner: Option<i32>) -> SelectStatement {
     let col = |c: registration::Column| Expr::col((registration::Entity, c));
     let mut select = Query::select();
     select
@@ -432,8 +500,12 @@ pub(super) async fn basis_for(
     if let Some(account_id) = owner {
         select.and_where(col(registration::Column::AccountId).eq(account_id));
     }
-    let found = db.query_one(&select).await?.ok_or(ServiceError::NotFound)?;
-    let row = registration::Model::from_query_result(&found, "")?;
+    select
+}
+
+/// A row of [`basis_select`] read.
+fn basis_from(found: &QueryResult) -> Result<Basis, ServiceError> {
+    let row = registration::Model::from_query_result(found, "")?;
     let opens_at: Option<DateTime<Utc>> = found.try_get("", "basis_opens_at")?;
     let closes_at: Option<DateTime<Utc>> = found.try_get("", "basis_closes_at")?;
     let window = opens_at.zip(closes_at).map(|(opens_at, closes_at)| {

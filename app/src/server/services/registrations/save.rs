@@ -4,13 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, IdenStatic,
+    QueryFilter, QueryTrait,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 
 use super::{
     SectionAnswers,
-    queries::{Basis, Editing, StoredSections, basis_of, child_id_of, editing_in, sections_of},
+    queries::{Basis, Editing, StoredSections, basis_and_sections_of, child_id_of, editing_in},
 };
 use crate::{
     api::registrations::SaveOutcome,
@@ -45,14 +46,12 @@ const SAVE_ATTEMPTS: usize = 4;
 /// is refused only when the same answer was changed on both sides; nothing is written then
 /// and the newer answers come back.
 ///
-/// A save reads once (the registration with what decides the rules, its sections, and the
-/// registries' answers when the parent consented) and writes once: the registration's
-/// version claim (which fails when anything changed since the read, and then the save is
-/// planned again) and the section, in one transaction. On SQLite the reads run before the
-/// transaction, so that the database's single write lock is held for the two writes and
-/// the commit only, and the write goes with the other saves waiting in one transaction
-/// ([`SaveQueue`]: one flush of the disk for all); on PostgreSQL they run inside it (one
-/// transaction per save).
+/// A save reads once (the registration with what decides the rules and its sections, and
+/// the registries' answers when the parent consented), outside any transaction, and writes
+/// once: the registration's version claim (which fails when anything changed since the
+/// read, and then the save is planned again) and the section, in one transaction that the
+/// saves waiting at the same moment share ([`SaveQueue`]: one commit for all), on both
+/// databases.
 #[allow(clippy::too_many_arguments)]
 pub async fn save_section(
     db: &DatabaseConnection,
@@ -95,31 +94,15 @@ async fn save(
     request: &SaveRequest<'_>,
 ) -> Result<SaveOutcome, ServiceError> {
     for _ in 0..SAVE_ATTEMPTS {
-        if db.get_database_backend() == DbBackend::Sqlite {
-            // Reads before the write lock; the write with every other save waiting.
-            match plan_save(db, request).await? {
-                SavePlan::Answer(outcome) => return Ok(outcome),
-                SavePlan::Write(write) => {
-                    let outcome = write.outcome.clone();
-                    if saves.write(db, write, request.now).await? {
-                        return Ok(outcome);
-                    }
-                }
-            }
-        } else {
-            let txn = db.begin().await?;
-            let write = match plan_save(&txn, request).await? {
-                SavePlan::Answer(outcome) => {
-                    txn.rollback().await?;
+        // Reads before any lock; the write with every other save waiting.
+        match plan_save(db, request).await? {
+            SavePlan::Answer(outcome) => return Ok(outcome),
+            SavePlan::Write(write) => {
+                let outcome = write.outcome.clone();
+                if saves.write(db, write, request.now).await? {
                     return Ok(outcome);
                 }
-                SavePlan::Write(write) => write,
-            };
-            if write_save(&txn, &write, request.now).await? {
-                txn.commit().await?;
-                return Ok(write.outcome);
             }
-            txn.rollback().await?;
         }
     }
     Err(ServiceError::Conflict)
@@ -177,7 +160,7 @@ async fn plan_save(
         complete,
         now,
     } = *request;
-    let basis = basis_of(db, actor, id).await?;
+    let (basis, stored) = basis_and_sections_of(db, actor, id).await?;
     let registrant = basis.registrant_if_consented()?;
     let Basis {
         row,
@@ -197,7 +180,7 @@ async fn plan_save(
         mut completed,
         provenance: stored_provenance,
         versions,
-    } = sections_of(db, row.id).await?;
+    } = stored;
     let current_version = versions.get(&kind).copied().unwrap_or(0);
     let theirs = stored_answers.get(&kind).cloned().unwrap_or_default();
     let mine = sections::clean(data);
@@ -334,69 +317,107 @@ async fn plan_save(
     })))
 }
 
-/// Writes a planned save in `txn`: false when the registration moved since it was read
-/// (nothing is written then). Every save of a section claims its registration's version
-/// first, so a section that moved while its registration did not is an error, and the
-/// transaction must not be committed.
-pub(crate) async fn write_save(
+/// Writes planned saves in `txn`, in two statements whatever their number: the version
+/// claims of their registrations, then their sections. A save whose registration moved
+/// since it was read (or whose registration another save of the same batch claimed first)
+/// is answered `false` and nothing of it is written. Every save of a section claims its
+/// registration's version first, so a section that moved while its registration did not
+/// is an error, and the transaction must not be committed.
+pub(crate) async fn write_saves(
     txn: &DatabaseTransaction,
-    write: &SaveWrite,
-    now: DateTime<Utc>,
-) -> Result<bool, ServiceError> {
-    // The first statement writes: it takes SQLite's write lock and PostgreSQL's row lock, so
-    // that two saves of one registration queue here; the second finds the version moved.
-    let claimed = super::change(write.registration_id, Some(write.registration_version), now)
-        .filter(registration::Column::State.eq(write.state))
-        .exec(txn)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Ok(false);
+    writes: &[(&SaveWrite, DateTime<Utc>)],
+) -> Result<Vec<bool>, ServiceError> {
+    let Some(latest) = writes.iter().map(|(_, now)| *now).max() else {
+        return Ok(Vec::new());
+    };
+    // The first statement writes: it takes SQLite's write lock and PostgreSQL's row locks,
+    // so that saves of one registration queue here; a later one finds the version moved.
+    let claims = writes.iter().fold(Condition::any(), |any, (write, _)| {
+        any.add(
+            Condition::all()
+                .add(registration::Column::Id.eq(write.registration_id))
+                .add(registration::Column::Version.eq(write.registration_version))
+                .add(registration::Column::State.eq(write.state)),
+        )
+    });
+    let mut claim = super::change_all(latest).filter(claims).into_query();
+    claim.returning(
+        Query::returning().columns([registration::Column::Id, registration::Column::Version]),
+    );
+    let mut claimed = BTreeSet::new();
+    for row in txn.query_all(&claim).await? {
+        let id: i32 = row.try_get("", registration::Column::Id.as_str())?;
+        let version: i64 = row.try_get("", registration::Column::Version.as_str())?;
+        claimed.insert((id, version - 1));
     }
-    let section_version = write.section_version + 1;
-    if write.section_version == 0 {
-        registration_section::ActiveModel {
-            registration_id: Set(write.registration_id),
-            section: Set(write.kind),
-            data: Set(write.data.clone()),
-            provenance: Set(write.provenance.clone()),
-            completed: Set(write.completed),
-            updated_at: Set(now),
-            version: Set(section_version),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    } else {
-        let written = registration_section::Entity::update_many()
-            .col_expr(
+    // Each claim is won once: by the first save of the batch that read that version.
+    let won: Vec<bool> = writes
+        .iter()
+        .map(|(write, _)| claimed.remove(&(write.registration_id, write.registration_version)))
+        .collect();
+
+    let mut sections = Query::insert();
+    sections
+        .into_table(registration_section::Entity)
+        .columns([
+            registration_section::Column::RegistrationId,
+            registration_section::Column::Section,
+            registration_section::Column::Data,
+            registration_section::Column::Provenance,
+            registration_section::Column::Completed,
+            registration_section::Column::UpdatedAt,
+            registration_section::Column::Version,
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                registration_section::Column::RegistrationId,
+                registration_section::Column::Section,
+            ])
+            .update_columns([
                 registration_section::Column::Data,
-                Expr::value(write.data.clone()),
-            )
-            .col_expr(
                 registration_section::Column::Provenance,
-                Expr::value(write.provenance.clone()),
-            )
-            .col_expr(
                 registration_section::Column::Completed,
-                Expr::value(write.completed),
-            )
-            .col_expr(registration_section::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
+                registration_section::Column::UpdatedAt,
                 registration_section::Column::Version,
-                Expr::value(section_version),
+            ])
+            // Only over the version the save read (none stored: 0, nothing to update).
+            .action_and_where(
+                Expr::col((
+                    registration_section::Entity,
+                    registration_section::Column::Version,
+                ))
+                .eq(Expr::col((
+                    Alias::new("excluded"),
+                    registration_section::Column::Version,
+                ))
+                .sub(1)),
             )
-            .filter(registration_section::Column::RegistrationId.eq(write.registration_id))
-            .filter(registration_section::Column::Section.eq(write.kind))
-            .filter(registration_section::Column::Version.eq(write.section_version))
-            .exec(txn)
-            .await?;
-        if written.rows_affected != 1 {
+            .to_owned(),
+        );
+    let mut winners = 0;
+    for ((write, now), _) in writes.iter().zip(&won).filter(|(_, won)| **won) {
+        sections
+            .values([
+                write.registration_id.into(),
+                write.kind.code().into(),
+                write.data.clone().into(),
+                write.provenance.clone().into(),
+                write.completed.into(),
+                (*now).into(),
+                (write.section_version + 1).into(),
+            ])
+            .map_err(|e| ServiceError::Unexpected(format!("section write: {e}")))?;
+        winners += 1;
+    }
+    if winners > 0 {
+        let written = txn.execute(&sections).await?;
+        if written.rows_affected() != winners {
             return Err(ServiceError::Unexpected(
                 "a section moved without its registration".into(),
             ));
         }
     }
-    Ok(true)
+    Ok(won)
 }
 
 /// While the school's requested changes are open, refuses any change to an answer (or to

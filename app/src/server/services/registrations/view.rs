@@ -6,8 +6,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::queries::{
-    Basis, Editing, StoredSections, answers_of, basis_for, basis_of, child_id_of, editing_in,
-    masked_child, offset_of, required_sections, sections_of,
+    Basis, Editing, StoredSections, answers_of, basis_and_sections_for, basis_and_sections_of,
+    child_id_of, editing_in, masked_child, offset_of, required_sections,
 };
 use crate::domain::sections::field;
 use crate::{
@@ -124,12 +124,14 @@ pub async fn view(
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
-    match basis_of(db, actor, id).await {
-        Ok(basis) => view_of(db, registries, basis, now).await,
+    match basis_and_sections_of(db, actor, id).await {
+        Ok((basis, stored)) => view_of(db, registries, basis, stored, now).await,
         // Not the registrant's: another guardian who follows it reads it, read-only.
         Err(ServiceError::NotFound) if followers::follows(db, actor, id).await? => {
-            let basis = basis_for(db, id, None).await?;
-            Ok(view_of(db, registries, basis, now).await?.for_follower())
+            let (basis, stored) = basis_and_sections_for(db, id, None).await?;
+            Ok(view_of(db, registries, basis, stored, now)
+                .await?
+                .for_follower())
         }
         Err(error) => Err(error),
     }
@@ -139,6 +141,7 @@ async fn view_of(
     db: &impl ConnectionTrait,
     registries: &Registries,
     basis: Basis,
+    stored: StoredSections,
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
     let registrant = basis.registrant_if_consented()?;
@@ -158,7 +161,7 @@ async fn view_of(
         completed,
         provenance,
         versions: section_versions,
-    } = sections_of(db, row.id).await?;
+    } = stored;
     let subsystem = row.subsystem;
     let state = row.state;
     let child_id = child_id_of(&row)?;
