@@ -1,18 +1,23 @@
 //! Document photos from the network, trusted for nothing: the kind is decided from the
 //! bytes (JPEG, PNG or WebP, never the name or header), the header's dimensions are held
 //! to a pixel budget before anything is decoded, decoding has a hard memory limit and runs
-//! on blocking threads behind a semaphore, and what is kept is a JPEG without metadata
-//! (EXIF with its GPS position is dropped) and its thumbnail; the reviewer's copy is made
-//! from the kept JPEG when a reviewer first opens it (see [`review_copy`]).
+//! on the processor's own few threads behind a semaphore, and what is kept is a JPEG
+//! without metadata (EXIF with its GPS position is dropped) and its thumbnail; the
+//! reviewer's copy is made from the kept JPEG when a reviewer first opens it (see
+//! [`review_copy`]).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, Mutex, mpsc},
+    time::Duration,
+};
 
 use image::ImageFormat;
 use photo_codec::{
     DecodeError, Orientation,
     pixels::{FilterType, Pixels, Resizer},
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::server::infra::measure;
 
@@ -331,12 +336,13 @@ impl Default for UploadPolicy {
     }
 }
 
-/// Runs [`process`] on blocking threads, a bounded number at a time, so that a burst of
-/// uploads can take neither all memory nor all threads. Carries the [`UploadPolicy`] the
-/// upload route applies before it hands a photo over.
+/// Runs [`process`] on threads of its own, as many as photos are processed at once, so that
+/// a burst of uploads can take neither all memory nor all threads. Carries the
+/// [`UploadPolicy`] the upload route applies before it hands a photo over.
 #[derive(Clone, Debug)]
 pub struct PhotoProcessor {
     permits: Arc<Semaphore>,
+    workers: PhotoWorkers,
     /// Uploads whose bytes may be held in memory at once (waiting for a worker or being
     /// read): a crowd's photos wait in the network, not in the server's memory.
     bodies: Arc<Semaphore>,
@@ -355,6 +361,7 @@ impl PhotoProcessor {
     pub fn new(at_once: usize, wait: Duration) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(at_once.max(1))),
+            workers: PhotoWorkers::start(at_once.max(1)),
             bodies: Arc::new(Semaphore::new(at_once.max(1) * UPLOADS_HELD_PER_WORKER)),
             wait,
             policy: UploadPolicy::default(),
@@ -399,17 +406,67 @@ impl PhotoProcessor {
             .await
             .map_err(|_| PhotoError::Busy)?
             .map_err(|_| PhotoError::Busy)?;
-        let result = tokio::task::spawn_blocking(move || {
+        let (answer, answered) = oneshot::channel();
+        self.workers.run(Box::new(move || {
             let _permit = permit;
             measure::photo_workers_busy(1.0);
             let started = std::time::Instant::now();
-            let done = work();
+            // A photo that panics a codec is unreadable; the thread goes on.
+            let done = std::panic::catch_unwind(AssertUnwindSafe(work))
+                .unwrap_or(Err(PhotoError::Unreadable));
             measure::photo_processed(started.elapsed());
             measure::photo_workers_busy(-1.0);
-            done
-        })
-        .await;
-        result.map_err(|_| PhotoError::Unreadable)?
+            // The upload may have gone (its client left): nothing to answer then.
+            let _ = answer.send(done);
+        }));
+        // No answer: the photo threads are gone.
+        answered.await.map_err(|_| PhotoError::Unreadable)?
+    }
+}
+
+type PhotoJob = Box<dyn FnOnce() + Send>;
+
+/// The photo threads: a fixed few, living as long as the processor. A photo's buffers (a
+/// 2560×1920 decode is 14.7 MB) are allocated and freed on the same threads photo after
+/// photo, so the allocator reuses them; on tokio's blocking pool each photo could land on
+/// another of dozens of threads, each keeping the memory of the last photo it decoded.
+#[derive(Clone, Debug)]
+struct PhotoWorkers {
+    jobs: mpsc::Sender<PhotoJob>,
+}
+
+impl PhotoWorkers {
+    fn start(threads: usize) -> Self {
+        let (jobs, queue) = mpsc::channel::<PhotoJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("photo-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        // Every sender gone: the processor was dropped.
+                        let Ok(job) = job else { return };
+                        // (A job catches its own panics; this keeps the thread if one did not.)
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                    }
+                });
+            if let Err(error) = started {
+                tracing::error!(%error, "a photo thread could not start");
+            }
+        }
+        Self { jobs }
+    }
+
+    fn run(&self, job: PhotoJob) {
+        if self.jobs.send(job).is_err() {
+            tracing::error!("the photo threads are gone");
+        }
     }
 }
 
@@ -428,6 +485,24 @@ mod tests {
             .encode_image(&DynamicImage::ImageRgb8(image))
             .expect("encodes");
         out
+    }
+
+    #[tokio::test]
+    async fn a_photo_that_panics_the_codec_is_refused_and_its_thread_goes_on() {
+        let processor = PhotoProcessor::new(1, Duration::from_secs(5));
+        let failed: Result<(), PhotoError> = processor
+            .on_worker(|| panic!("a codec bug on a hostile photo"))
+            .await;
+        assert_eq!(failed, Err(PhotoError::Unreadable));
+        // The only thread is still there: the next photo is processed.
+        let processed = processor.process(jpeg(1200, 900)).await.expect("processed");
+        assert_eq!((processed.width, processed.height), (1200, 900));
+        let on = std::thread::current().id();
+        let ran_on = processor
+            .on_worker(move || Ok(std::thread::current().id()))
+            .await
+            .expect("ran");
+        assert_ne!(ran_on, on, "photos are processed off the async runtime");
     }
 
     #[test]
