@@ -450,10 +450,10 @@ impl PhotoWorkers {
                             Ok(queue) => queue.recv(),
                             Err(_) => return,
                         };
-                        // Every sender gone: the processor was dropped.
+                        // Every sender gone: the processor was dropped. (A job catches its
+                        // codec's panics itself: see `on_worker`.)
                         let Ok(job) = job else { return };
-                        // (A job catches its own panics; this keeps the thread if one did not.)
-                        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                        job();
                     }
                 });
             if let Err(error) = started {
