@@ -461,6 +461,56 @@ impl Drop for ServerProcess {
     }
 }
 
+/// A browser's HTTP client: its own cookies, redirects not followed, and asking for
+/// compressed answers as every phone's webview does (`Accept-Encoding` on every request),
+/// so that the server's compression work is measured as parents cause it.
+fn browser_client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_ENCODING,
+        reqwest::header::HeaderValue::from_static("gzip, deflate, br"),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// An answer's body as the browser reads it: decompressed (the server chooses brotli among
+/// what a browser accepts).
+async fn body_bytes(response: reqwest::Response) -> Vec<u8> {
+    let encoding = response
+        .headers()
+        .get(reqwest::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = response.bytes().await.unwrap_or_default();
+    match encoding.as_str() {
+        "" | "identity" => bytes.to_vec(),
+        "br" => {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(
+                &mut brotli_decompressor::Decompressor::new(&bytes[..], 4096),
+                &mut out,
+            )
+            .expect("a brotli answer decodes");
+            out
+        }
+        other => panic!("the server answered in an encoding the bench does not read: {other}"),
+    }
+}
+
+async fn body_json(response: reqwest::Response) -> Option<Value> {
+    serde_json::from_slice(&body_bytes(response).await).ok()
+}
+
+async fn body_text(response: reqwest::Response) -> String {
+    String::from_utf8_lossy(&body_bytes(response).await).into_owned()
+}
+
 /// One parent's browser.
 #[derive(Clone)]
 struct Parent {
@@ -470,11 +520,7 @@ struct Parent {
 
 impl Parent {
     async fn sign_in(address: &str, signer: &DevTokenSigner, subject: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
+        let client = browser_client();
         let parent = Self {
             client,
             address: address.to_owned(),
@@ -538,7 +584,7 @@ impl Parent {
             )
             .await;
         let status = response.status();
-        let body: Value = response.json().await.unwrap();
+        let body = body_json(response).await.unwrap();
         assert_eq!(status, 200, "created: {body}");
         i32::try_from(body.as_i64().unwrap()).unwrap()
     }
@@ -562,7 +608,7 @@ impl Parent {
             )
             .await;
         let status = response.status();
-        let body = response.json().await.unwrap_or(Value::Null);
+        let body = body_json(response).await.unwrap_or(Value::Null);
         (status, body, started.elapsed())
     }
 
@@ -804,12 +850,13 @@ async fn autosave(
             let latencies = latencies.clone();
             let errors = errors.clone();
             tokio::spawn(async move {
-                let view: Value = parent
-                    .call("get_registration", &[("id", &id.to_string())])
-                    .await
-                    .json()
-                    .await
-                    .unwrap();
+                let view = body_json(
+                    parent
+                        .call("get_registration", &[("id", &id.to_string())])
+                        .await,
+                )
+                .await
+                .unwrap();
                 let mut version = section_version(&view, "Household");
                 let mut base = json!({});
                 let mut mine = Vec::new();
@@ -932,12 +979,13 @@ async fn morning(
                         ("residence", "Residence"),
                         ("guardian", "Guardian"),
                     ] {
-                        let view: Value = parent
-                            .call("get_registration", &[("id", &id.to_string())])
-                            .await
-                            .json()
-                            .await
-                            .unwrap_or(Value::Null);
+                        let view = body_json(
+                            parent
+                                .call("get_registration", &[("id", &id.to_string())])
+                                .await,
+                        )
+                        .await
+                        .unwrap_or(Value::Null);
                         let mut version = section_version(&view, key);
                         let mut base = json!({});
                         for step in 0..4 {
@@ -979,7 +1027,7 @@ async fn morning(
                         }
                     } else if !stop.swap(true, Ordering::Relaxed) {
                         // A registration that cannot be submitted ends the morning: say why.
-                        let body = response.text().await.unwrap_or_default();
+                        let body = body_text(response).await;
                         eprintln!("a submit was refused ({status}): {body}");
                     }
                 }
@@ -993,11 +1041,7 @@ async fn morning(
 }
 
 async fn staff_browser(address: &str) -> Parent {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = browser_client();
     let staff = Parent {
         client,
         address: address.to_owned(),
@@ -1031,7 +1075,7 @@ async fn first_load(browser: &Parent, path: &str) -> FirstLoad {
         .await
         .unwrap();
     let page_bytes = page.bytes().await.unwrap();
-    let html = browser.get(path).await.text().await.unwrap_or_default();
+    let html = body_text(browser.get(path).await).await;
     let mut assets: Vec<String> = Vec::new();
     for piece in html.split(['"', '\'']) {
         if piece.starts_with("/pkg/") && !assets.iter().any(|a| a == piece) {

@@ -9,30 +9,49 @@
 //! pieces it fetches, all stay in one version. A request under the current version is
 //! answered from the build's file — from its `.br` or `.gz` twin when the browser accepts it
 //! and the build wrote one (`cargo leptos build --release --precompress`), so no response is
-//! compressed per request — with `Cache-Control: immutable`. A page rendered before a
+//! compressed per request — with `Cache-Control: immutable`. The files are read into memory
+//! at start (a release site is 7 MB with its twins) and answered from there. A page rendered before a
 //! deployment that asks for an old version gets the new file, uncached. Nothing is renamed
 //! or written at run time: a read-only site directory works.
 
-use std::{collections::HashMap, path::Path};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::{
-    body::Body,
-    extract::{Path as UrlPath, Request, State},
+    body::{Body, Bytes},
+    extract::{Path as UrlPath, State},
     response::{IntoResponse, Response},
 };
-use http::{HeaderValue, StatusCode, Uri, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
-use tower_http::services::ServeDir;
 
-/// How the site's assets are named and where they are read.
+/// How the site's assets are named, and the files themselves. Cloned for every request
+/// (axum hands each handler its own copy of the router's state): one reference count.
 #[derive(Clone, Debug)]
-pub struct Assets {
+pub struct Assets(Arc<Site>);
+
+#[derive(Debug)]
+struct Site {
     /// The content version of this build's files (`dev` when there are none).
     version: String,
-    files: ServeDir,
+    /// Every file of `pkg/` by its path there, read once at start: a build's files never
+    /// change under a running server (a new build is a new version and a restart), and
+    /// answering from memory costs no file system work per request.
+    files: HashMap<String, SiteFile>,
     /// A split build's map from each lazily loaded piece of code to the wasm files it needs.
     split: Option<HashMap<String, Vec<String>>>,
+}
+
+/// One file of `pkg/` and its compressed twins, as the build wrote them.
+#[derive(Debug)]
+struct SiteFile {
+    content_type: HeaderValue,
+    plain: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
 }
 
 /// The split build's loader, under the name the main script imports it by.
@@ -45,37 +64,30 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const VERSION_LENGTH: usize = 12;
 
 impl Assets {
-    /// Reads and hashes the build's files under `site_root/pkg`: the script, stylesheet and
-    /// wasm named `name`, and the split build's loader and pieces (`__wasm_split*`, `*.wasm`
-    /// directly in `pkg/`).
+    /// Reads every file under `site_root/pkg` and hashes the build's own into the version:
+    /// the script, stylesheet and wasm named `name`, and the split build's loader and pieces
+    /// (`__wasm_split*`, `*.wasm` directly in `pkg/`).
     pub fn load(site_root: &str, name: &str) -> Self {
         let pkg = Path::new(site_root).join("pkg");
-        let mut files: Vec<String> = std::fs::read_dir(&pkg)
-            .map(|entries| {
-                entries
-                    .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-                    .filter(|file| {
-                        [".js", ".css"]
-                            .iter()
-                            .any(|extension| *file == format!("{name}{extension}"))
-                            || file.ends_with(".wasm")
-                            || (file.starts_with("__wasm_split")
-                                && (file.ends_with(".js") || file.ends_with(".json")))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
+        let mut read: Vec<(String, Bytes)> = Vec::new();
+        read_tree(&pkg, "", &mut read);
+        read.sort_by(|a, b| a.0.cmp(&b.0));
+        let versioned = |file: &str| {
+            [".js", ".css"]
+                .iter()
+                .any(|extension| *file == format!("{name}{extension}"))
+                || (!file.contains('/') && file.ends_with(".wasm"))
+                || (file.starts_with("__wasm_split")
+                    && (file.ends_with(".js") || file.ends_with(".json")))
+        };
         let mut hasher = Sha256::new();
         let mut found = false;
-        for file in &files {
-            if let Ok(bytes) = std::fs::read(pkg.join(file)) {
-                hasher.update((file.len() as u64).to_le_bytes());
-                hasher.update(file.as_bytes());
-                hasher.update((bytes.len() as u64).to_le_bytes());
-                hasher.update(&bytes);
-                found = true;
-            }
+        for (file, bytes) in read.iter().filter(|(file, _)| versioned(file)) {
+            hasher.update((file.len() as u64).to_le_bytes());
+            hasher.update(file.as_bytes());
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+            found = true;
         }
         let version = if found {
             hasher
@@ -87,14 +99,33 @@ impl Assets {
         } else {
             "dev".to_owned()
         };
-        let split = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json"))
-            .ok()
-            .and_then(|manifest| serde_json::from_str(&manifest).ok());
-        Self {
+        let split = read
+            .iter()
+            .find(|(file, _)| file == "__wasm_split_manifest.json")
+            .and_then(|(_, manifest)| serde_json::from_slice(manifest).ok());
+        let by_name: HashMap<String, Bytes> = read.into_iter().collect();
+        let files = by_name
+            .iter()
+            .map(|(file, plain)| {
+                let twin = |suffix: &str| by_name.get(&format!("{file}{suffix}")).cloned();
+                let content_type = HeaderValue::from_str(
+                    mime_guess::from_path(file).first_or_octet_stream().as_ref(),
+                )
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                let site_file = SiteFile {
+                    content_type,
+                    plain: plain.clone(),
+                    brotli: twin(".br"),
+                    gzip: twin(".gz"),
+                };
+                (file.clone(), site_file)
+            })
+            .collect();
+        Self(Arc::new(Site {
             version,
-            files: ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+            files,
             split,
-        }
+        }))
     }
 
     /// For a split build, what tells Leptos which wasm files a page rendered on the server
@@ -110,7 +141,7 @@ impl Assets {
         Some(leptos::WasmSplitManifest(
             leptos::prelude::ArcStoredValue::new((
                 format!("/{}", self.pkg_dir()),
-                self.split.clone()?,
+                self.0.split.clone()?,
                 SPLIT_LOADER.to_owned(),
             )),
         ))
@@ -118,7 +149,7 @@ impl Assets {
 
     /// Where pages find the site's files: `pkg/<version>`.
     pub fn pkg_dir(&self) -> String {
-        format!("pkg/{}", self.version)
+        format!("pkg/{}", self.0.version)
     }
 
     /// `path` (under `/pkg/`) as the file of `pkg/` it names and whether it asks for this
@@ -127,48 +158,93 @@ impl Assets {
     fn resolve<'a>(&self, path: &'a str) -> (&'a str, Option<bool>) {
         match path.split_once('/') {
             Some((version, file))
-                if version == self.version
+                if version == self.0.version
                     || (version.len() == VERSION_LENGTH
                         && version.bytes().all(|b| b.is_ascii_hexdigit())) =>
             {
-                (file, Some(version == self.version))
+                (file, Some(version == self.0.version))
             }
             _ => (path, None),
         }
     }
 }
 
+/// Every regular file under `dir`, by its path below the first call's directory (`/`
+/// between folders).
+fn read_tree(dir: &Path, prefix: &str, into: &mut Vec<(String, Bytes)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let path: PathBuf = entry.path();
+        let relative = format!("{prefix}{name}");
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => read_tree(&path, &format!("{relative}/"), into),
+            Ok(kind) if kind.is_file() => match std::fs::read(&path) {
+                Ok(bytes) => into.push((relative, Bytes::from(bytes))),
+                Err(error) => tracing::warn!(%error, file = %relative, "a site file is unreadable"),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// Whether an `Accept-Encoding` header accepts `coding` (named, or by `*`, with a
+/// quality above zero).
+fn accepts(header: Option<&HeaderValue>, coding: &str) -> bool {
+    let Some(header) = header.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let mut named = None;
+    let mut any = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            named = Some(quality > 0.0);
+        } else if name == "*" {
+            any = Some(quality > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
+}
+
 /// `GET /pkg/{*path}`: a file of this build's version, of an older page's version, or any
-/// other file of `pkg/` as it is.
+/// other file of `pkg/` as it is; its brotli or gzip twin when the browser accepts one and
+/// the build wrote it.
 pub async fn pkg_file(
     State(assets): State<Assets>,
     UrlPath(path): UrlPath<String>,
-    request: Request,
+    headers: HeaderMap,
 ) -> Response {
     let (served, current) = assets.resolve(&path);
-    // Only the encoding preference travels on: conditional requests are not needed for a
-    // file cached for a year, and the path is ours, not the request's.
-    let mut inner = Request::new(Body::empty());
-    if let Some(accept) = request.headers().get(header::ACCEPT_ENCODING) {
-        inner
-            .headers_mut()
-            .insert(header::ACCEPT_ENCODING, accept.clone());
-    }
-    let Ok(uri) = format!("/{served}").parse::<Uri>() else {
+    let Some(file) = assets.0.files.get(served) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    *inner.uri_mut() = uri;
-    let Ok(response) = assets.files.clone().oneshot(inner).await;
-    let mut response = response.into_response();
-    if response.status() != StatusCode::OK {
-        return response;
-    }
+    let accept = headers.get(header::ACCEPT_ENCODING);
+    let (body, encoding) = match (&file.brotli, &file.gzip) {
+        (Some(brotli), _) if accepts(accept, "br") => (brotli.clone(), Some("br")),
+        (_, Some(gzip)) if accepts(accept, "gzip") => (gzip.clone(), Some("gzip")),
+        _ => (file.plain.clone(), None),
+    };
     let cache = match current {
         Some(true) => IMMUTABLE,
         // An old page's request, or a file without a version: ask again next time.
         Some(false) | None => "no-cache",
     };
+    let mut response = Body::from(body).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, file.content_type.clone());
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     response
@@ -215,5 +291,19 @@ mod tests {
             "compressed twins and other files are not"
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn an_encoding_is_accepted_when_named_or_by_star_and_never_at_quality_zero() {
+        let header = |text: &'static str| Some(HeaderValue::from_static(text));
+        assert!(accepts(header("gzip, deflate, br").as_ref(), "br"));
+        assert!(accepts(header("gzip, deflate, br").as_ref(), "gzip"));
+        assert!(accepts(header("BR;q=0.9").as_ref(), "br"));
+        assert!(!accepts(header("gzip").as_ref(), "br"));
+        assert!(!accepts(header("br;q=0, gzip").as_ref(), "br"));
+        assert!(accepts(header("*").as_ref(), "br"));
+        assert!(!accepts(header("*, br;q=0").as_ref(), "br"));
+        assert!(!accepts(header("identity").as_ref(), "gzip"));
+        assert!(!accepts(None, "br"));
     }
 }

@@ -18,7 +18,7 @@ use axum::{
     Extension, Json,
     body::Body,
     extract::{Path, Query, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -44,6 +44,7 @@ pub async fn upload(
     Extension(actor): Extension<Actor>,
     Path((registration_id, document)): Path<(i32, String)>,
     Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
     body: Body,
 ) -> Response {
     // A crowd's photos wait their turn before their bytes are read: memory stays bounded.
@@ -57,10 +58,18 @@ pub async fn upload(
         )
             .into_response();
     };
-    // Read at most the limit, whether or not a Content-Length was sent.
-    let bytes = match axum::body::to_bytes(body, UPLOAD_BODY_LIMIT).await {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    let bytes = match read_body(body, announced, UPLOAD_BODY_LIMIT).await {
         Ok(bytes) => bytes,
-        Err(_) => {
+        // Nobody is left to read an answer.
+        Err(Unread::Broken) => {
+            measure::upload("broken", 0);
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+        Err(Unread::TooLarge) => {
             measure::upload("refused", 0);
             let error = AppError::Invalid {
                 problems: vec![app::server::infra::photos::PhotoError::TooLarge.problem()],
@@ -73,8 +82,7 @@ pub async fn upload(
         registration_id,
         document,
         replaces: query.replaces,
-        // (No copy: the buffer is handed over.)
-        bytes: Vec::from(bytes),
+        bytes,
     };
     match documents::upload(
         &state.db,
@@ -121,6 +129,45 @@ pub async fn upload(
             failure(to_app_error(error))
         }
     }
+}
+
+/// Why an upload's bytes were not read.
+enum Unread {
+    /// More than the limit arrived.
+    TooLarge,
+    /// The connection failed or the client left before the last byte.
+    Broken,
+}
+
+/// An upload's bytes, at most `limit` of them whatever the headers say, in one buffer:
+/// sized from `Content-Length` when it is announced within the limit, each piece from the
+/// network copied in as it arrives and let go at once. (Collecting the pieces first and
+/// joining them after held every photo twice at its peak, times the uploads waiting for a
+/// photo worker.)
+async fn read_body(body: Body, announced: Option<usize>, limit: usize) -> Result<Vec<u8>, Unread> {
+    use futures_util::StreamExt;
+    let mut bytes = Vec::with_capacity(announced.filter(|n| *n <= limit).unwrap_or(0));
+    let mut pieces = body.into_data_stream();
+    while let Some(piece) = pieces.next().await {
+        let piece = piece.map_err(|error| {
+            // The router's body limit (for a body without a length) ends the stream with
+            // its own error.
+            let error = error.into_inner();
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());
+            while let Some(e) = cause {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    return Unread::TooLarge;
+                }
+                cause = e.source();
+            }
+            Unread::Broken
+        })?;
+        if bytes.len() + piece.len() > limit {
+            return Err(Unread::TooLarge);
+        }
+        bytes.extend_from_slice(&piece);
+    }
+    Ok(bytes)
 }
 
 /// `GET /documents/{photo}/{size}`: a photo's `full`, `review` or `thumb` copy. Views by

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 /// mimalloc rather than glibc's malloc: photo decoding allocates tens of megabytes per
 /// upload from many threads, and glibc's per-thread arenas kept that memory (peak RSS grew
-/// run after run to ~0.95 GB); mimalloc returns it (see `make bench-load`).
+/// run after run to ~0.95 GB); mimalloc returns it (see `make bench-load`). The
+/// `system-allocator` feature leaves glibc's in place, for heap profilers that hook malloc
+/// (heaptrack: docs/memory.md).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
