@@ -10,15 +10,11 @@
 //! answered from the build's file — from its `.br` or `.gz` twin when the browser accepts it
 //! and the build wrote one (`cargo leptos build --release --precompress`), so no response is
 //! compressed per request — with `Cache-Control: immutable`. The files are read into memory
-//! at start (a release site is 7 MB with its twins) and answered from there. A page rendered before a
-//! deployment that asks for an old version gets the new file, uncached. Nothing is renamed
-//! or written at run time: a read-only site directory works.
+//! at start (a release site is 7 MB with its twins) and answered from there. A page rendered
+//! before a deployment that asks for an old version gets the new file, uncached. Nothing is
+//! renamed or written at run time: a read-only site directory works.
 
-use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
-    sync::Arc,
-};
+use std::{collections::HashMap, path::Path, sync::Arc};
 
 use axum::{
     body::{Body, Bytes},
@@ -179,7 +175,7 @@ fn read_tree(dir: &Path, prefix: &str, into: &mut Vec<(String, Bytes)>) {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        let path: PathBuf = entry.path();
+        let path = entry.path();
         let relative = format!("{prefix}{name}");
         match entry.file_type() {
             Ok(kind) if kind.is_dir() => read_tree(&path, &format!("{relative}/"), into),
