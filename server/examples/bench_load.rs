@@ -14,13 +14,16 @@
 //!   sections with autosaves, two document photos, submit), with upload p50/p99,
 //! - server photos/s (the server's own photo code on two threads: uploads, and the reviewer's
 //!   copies made on their first view),
-//! - server RSS idle, peak and idle again after the load,
+//! - server RSS idle, peak and idle again after the load, and the same for a second morning
+//!   against the same process (memory must not grow morning after morning),
 //! - the bytes a first visit downloads per page (brotli as served), parent and staff pages,
 //! - 5xx answers and panic lines in the server's log (both must be 0).
 //!
 //! Settings: `BENCH_RUNS`, `BENCH_SECONDS` (each measured phase, default 8),
-//! `BENCH_MORNING_SECONDS` (30), `BENCH_MORNING_PARENTS` (64), `RUXUE_SERVER_BIN` (default
-//! `$CARGO_TARGET_DIR/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
+//! `BENCH_DATABASES` (`sqlite,postgres`), `BENCH_MORNING_SECONDS` (30),
+//! `BENCH_MORNING_PARENTS` (64), `BENCH_MORNINGS` (2: the second against the same server
+//! process, for its memory), `RUXUE_SERVER_BIN` (default `$CARGO_TARGET_DIR/release/server`),
+//! `LEPTOS_SITE_ROOT` (default `target/site`).
 
 #![expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
 #![expect(
@@ -70,6 +73,7 @@ async fn main() {
     let phase = Duration::from_secs(env_number("BENCH_SECONDS", 8));
     let morning = Duration::from_secs(env_number("BENCH_MORNING_SECONDS", 30));
     let morning_parents = env_number("BENCH_MORNING_PARENTS", 64) as usize;
+    let mornings = env_number("BENCH_MORNINGS", 2).max(1) as usize;
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
     let server_bin = std::env::var("RUXUE_SERVER_BIN")
         .map(PathBuf::from)
@@ -77,16 +81,24 @@ async fn main() {
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".to_owned());
     let photo = Arc::new(phone_photo(2560, 1920));
     println!(
-        "Ruxue bench-load: {} runs, {} s phases, a {} s morning of {} parents; photo {} KB 2560x1920",
+        "Ruxue bench-load: {} runs, {} s phases, {} mornings of {} s with {} parents each; photo {} KB 2560x1920",
         runs,
         phase.as_secs(),
+        mornings,
         morning.as_secs(),
         morning_parents,
         photo.len() / 1024
     );
 
-    let mut databases = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("RUXUE_TEST_POSTGRES_URL") {
+    // `BENCH_DATABASES=postgres` leaves SQLite out (to profile one database's run).
+    let only = std::env::var("BENCH_DATABASES").unwrap_or_else(|_| "sqlite,postgres".to_owned());
+    let mut databases = Vec::new();
+    if only.contains("sqlite") {
+        databases.push(Backend::Sqlite);
+    }
+    if let Ok(url) = std::env::var("RUXUE_TEST_POSTGRES_URL")
+        && only.contains("postgres")
+    {
         databases.push(Backend::Postgres(url));
     }
     for backend in databases {
@@ -99,6 +111,7 @@ async fn main() {
                 phase,
                 morning,
                 morning_parents,
+                mornings,
                 photo: photo.clone(),
             };
             one_run(&backend, &plan, &mut figures).await;
@@ -134,6 +147,8 @@ struct Plan<'a> {
     phase: Duration,
     morning: Duration,
     morning_parents: usize,
+    /// Mornings against the same server process.
+    mornings: usize,
     photo: Arc<Vec<u8>>,
 }
 
@@ -443,6 +458,14 @@ impl ServerProcess {
                 .map_or(0.0, |kb| kb / 1024.0)
         };
         (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// Starts the peak (`VmHWM`) again from the current resident memory.
+    fn reset_peak_memory(&self) {
+        // Linux: writing 5 to `clear_refs` resets the peak resident set size.
+        if let Err(error) = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5") {
+            eprintln!("the server's peak memory was not reset: {error}");
+        }
     }
 
     fn panic_lines(&self) -> usize {
@@ -784,6 +807,26 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (after, _) = server.memory();
     figures.add("server RSS idle 3 s after the morning, MB", after);
+    // Another morning against the same process: memory must come back to the same peak,
+    // not grow morning after morning.
+    for n in 2..=plan.mornings {
+        server.reset_peak_memory();
+        morning(
+            plan,
+            &server.address,
+            &signer,
+            entry,
+            school,
+            &next_child,
+            &errors,
+        )
+        .await;
+        let (_, peak) = server.memory();
+        figures.add(&format!("server RSS peak, morning {n}, MB"), peak);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (after, _) = server.memory();
+        figures.add(&format!("server RSS idle 3 s after morning {n}, MB"), after);
+    }
 
     // What a first visit downloads.
     let (parent, id) = parents[1].clone();
@@ -952,7 +995,7 @@ async fn morning(
     let completed = Arc::new(AtomicU64::new(0));
     let uploads = Arc::new(Mutex::new(Vec::new()));
     let tasks: Vec<_> = (0..plan.morning_parents)
-        .map(|slot| {
+        .map(|_| {
             let address = address.to_owned();
             let signer = signer.clone();
             let next_child = next_child.clone();
@@ -964,13 +1007,10 @@ async fn morning(
             let morning = plan.morning;
             tokio::spawn(async move {
                 let mut mine = Vec::new();
-                let mut round = 0;
                 while started.elapsed() < morning && !stop.load(Ordering::Relaxed) {
-                    round += 1;
                     let n = next_child.fetch_add(1, Ordering::Relaxed) as usize;
-                    let parent =
-                        Parent::sign_in(&address, &signer, &format!("morning-{slot}-{round}"))
-                            .await;
+                    // A new parent each round, in every morning of the run.
+                    let parent = Parent::sign_in(&address, &signer, &format!("morning-{n}")).await;
                     let id = parent.create(entry, school, &child_id(n)).await;
                     let mut registration_version = 0;
                     for (section, key) in [

@@ -47,8 +47,16 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // A crowd's photos wait their turn before their bytes are read: memory stays bounded.
-    let Some(_room) = state.photos.room_for_upload().await else {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    // A crowd's photos wait their turn before their bytes are read: memory stays bounded. An
+    // upload that announces more than the limit is refused as soon as it is read.
+    let room = announced
+        .unwrap_or(UPLOAD_BODY_LIMIT)
+        .min(UPLOAD_BODY_LIMIT);
+    let Some(_room) = state.photos.room_for_upload(room).await else {
         tracing::warn!("upload refused for now: too many photos waiting");
         measure::upload("busy", 0);
         return (
@@ -58,10 +66,6 @@ pub async fn upload(
         )
             .into_response();
     };
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<usize>().ok());
     let bytes = match read_body(body, announced, UPLOAD_BODY_LIMIT).await {
         Ok(bytes) => bytes,
         // Nobody is left to read an answer.

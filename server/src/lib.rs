@@ -1,6 +1,7 @@
 //! The Ruxue server: settings, telemetry, the database, the HTTP stack and start-up.
 //! `main.rs` only parses the command; tests start the real server through [`startup`].
 
+pub mod allocator;
 pub mod assets;
 pub mod auth_routes;
 pub mod database;

@@ -37,9 +37,12 @@ const MAX_WAN_PIXELS: u64 = photo_codec::MAX_PIXELS / 10_000;
 const FULL_SIDE: u32 = 2560;
 const REVIEW_SIDE: u32 = 1600;
 const THUMB_SIDE: u32 = 320;
-/// Uploads held in memory per photo worker: enough that workers never wait for a phone's
-/// bytes to arrive, few enough that 64 parents uploading at once stay within ~100 MB.
-const UPLOADS_HELD_PER_WORKER: usize = 16;
+/// Bytes of uploads held in memory per photo worker, read or being read: about nine photos
+/// of the usual 1.8 MB (a worker takes ~40 ms over one), or three of the largest. Counted by
+/// bytes, not uploads: sixteen 5 MB photos per worker would have held 160 MB.
+const UPLOAD_BYTES_HELD_PER_WORKER: usize = 16 * 1024 * 1024;
+/// The unit in which those bytes are counted.
+const UPLOAD_BYTES_UNIT: usize = 64 * 1024;
 
 /// The decoder's name for a sniffed format.
 fn image_format(format: PhotoFormat) -> ImageFormat {
@@ -343,9 +346,12 @@ impl Default for UploadPolicy {
 pub struct PhotoProcessor {
     permits: Arc<Semaphore>,
     workers: PhotoWorkers,
-    /// Uploads whose bytes may be held in memory at once (waiting for a worker or being
-    /// read): a crowd's photos wait in the network, not in the server's memory.
+    /// Room for the bytes of uploads held in memory at once (waiting for a worker or being
+    /// read), in [`UPLOAD_BYTES_UNIT`]s: a crowd's photos wait in the network, not in the
+    /// server's memory.
     bodies: Arc<Semaphore>,
+    /// All of that room, in units.
+    body_units: u32,
     /// How long an upload may wait for its turn before being told to retry.
     wait: Duration,
     policy: UploadPolicy,
@@ -359,10 +365,14 @@ impl Default for PhotoProcessor {
 
 impl PhotoProcessor {
     pub fn new(at_once: usize, wait: Duration) -> Self {
+        let body_units =
+            u32::try_from(at_once.max(1) * UPLOAD_BYTES_HELD_PER_WORKER / UPLOAD_BYTES_UNIT)
+                .unwrap_or(u32::MAX >> 4);
         Self {
             permits: Arc::new(Semaphore::new(at_once.max(1))),
             workers: PhotoWorkers::start(at_once.max(1)),
-            bodies: Arc::new(Semaphore::new(at_once.max(1) * UPLOADS_HELD_PER_WORKER)),
+            bodies: Arc::new(Semaphore::new(body_units as usize)),
+            body_units,
             wait,
             policy: UploadPolicy::default(),
         }
@@ -379,11 +389,15 @@ impl PhotoProcessor {
         self.policy
     }
 
-    /// A turn to read an upload's bytes into memory, held until the photo is processed;
-    /// none after waiting as long as a photo may wait for a worker (the upload is then
-    /// answered "busy, try again").
-    pub async fn room_for_upload(&self) -> Option<OwnedSemaphorePermit> {
-        tokio::time::timeout(self.wait, self.bodies.clone().acquire_owned())
+    /// Room to read an upload of `bytes` (what its `Content-Length` announces, or the most
+    /// it may be) into memory, held until the photo is processed; none after waiting as long
+    /// as a photo may wait for a worker (the upload is then answered "busy, try again").
+    /// Uploads get their room in the order they asked.
+    pub async fn room_for_upload(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let units = u32::try_from(bytes.div_ceil(UPLOAD_BYTES_UNIT))
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.body_units);
+        tokio::time::timeout(self.wait, self.bodies.clone().acquire_many_owned(units))
             .await
             .ok()?
             .ok()
@@ -503,6 +517,29 @@ mod tests {
             .await
             .expect("ran");
         assert_ne!(ran_on, on, "photos are processed off the async runtime");
+    }
+
+    #[tokio::test]
+    async fn uploads_are_held_by_their_bytes_not_their_count() {
+        const MB: usize = 1024 * 1024;
+        // One worker: 16 MB of uploads at once.
+        let processor = PhotoProcessor::new(1, Duration::from_millis(50));
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(processor.room_for_upload(5 * MB).await.expect("room"));
+        }
+        // 15 MB held: a fourth large photo waits, and is told to come back.
+        assert!(processor.room_for_upload(5 * MB).await.is_none());
+        // A small one fits in what is left.
+        let small = processor.room_for_upload(900 * 1024).await.expect("room");
+        assert!(processor.room_for_upload(200 * 1024).await.is_none());
+        // A processed photo frees its bytes for the next.
+        held.pop();
+        drop(small);
+        assert!(processor.room_for_upload(5 * MB).await.is_some());
+        // More than all the room asks for all of it, and gets it once the room is empty.
+        held.clear();
+        assert!(processor.room_for_upload(usize::MAX).await.is_some());
     }
 
     #[test]
