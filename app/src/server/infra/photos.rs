@@ -365,12 +365,12 @@ impl Default for PhotoProcessor {
 
 impl PhotoProcessor {
     pub fn new(at_once: usize, wait: Duration) -> Self {
-        let body_units =
-            u32::try_from(at_once.max(1) * UPLOAD_BYTES_HELD_PER_WORKER / UPLOAD_BYTES_UNIT)
-                .unwrap_or(u32::MAX >> 4);
+        let at_once = at_once.max(1);
+        let body_units = u32::try_from(at_once * UPLOAD_BYTES_HELD_PER_WORKER / UPLOAD_BYTES_UNIT)
+            .unwrap_or(u32::MAX);
         Self {
-            permits: Arc::new(Semaphore::new(at_once.max(1))),
-            workers: PhotoWorkers::start(at_once.max(1)),
+            permits: Arc::new(Semaphore::new(at_once)),
+            workers: PhotoWorkers::start(at_once),
             bodies: Arc::new(Semaphore::new(body_units as usize)),
             body_units,
             wait,
