@@ -11,7 +11,13 @@
 //! - autosaves/s and their p50/p99 at 64 and 256 parents, and the ratio to the raw rate,
 //! - server-rendered pages/s (home, a section form) against the same server's static CSS,
 //! - complete registrations per hour from a simulated opening morning (sign in, four
-//!   sections with autosaves, two document photos, submit), with upload p50/p99,
+//!   sections with autosaves, two document photos, submit), with upload p50/p99: parents
+//!   who never pause, so the server is saturated and every upload waits its turn behind
+//!   the others (a closed loop: the wait is the number of parents over the rate),
+//! - the same morning paced to `BENCH_PACED_PER_HOUR` registrations an hour (30,000, the
+//!   rate the platform must hold): each parent starts a registration at a fixed period,
+//!   staggered, and fills it without pausing; registrations per hour reached and upload
+//!   p50/p99 (what a parent waits for a photo while the platform takes that rate),
 //! - server photos/s (the server's own photo code on two threads: uploads, and the reviewer's
 //!   copies made on their first view),
 //! - server RSS idle, peak and idle again after the load, and the same for a second morning
@@ -22,7 +28,7 @@
 //! Settings: `BENCH_RUNS`, `BENCH_SECONDS` (each measured phase, default 8),
 //! `BENCH_DATABASES` (`sqlite,postgres`), `BENCH_MORNING_SECONDS` (30),
 //! `BENCH_MORNING_PARENTS` (64), `BENCH_MORNINGS` (2: the second against the same server
-//! process, for its memory), `RUXUE_SERVER_BIN` (default `$CARGO_TARGET_DIR/release/server`),
+//! process, for its memory), `BENCH_PACED_PER_HOUR` (30000; 0: no paced morning), `RUXUE_SERVER_BIN` (default `$CARGO_TARGET_DIR/release/server`),
 //! `LEPTOS_SITE_ROOT` (default `target/site`).
 
 #![expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
@@ -74,6 +80,8 @@ async fn main() {
     let morning = Duration::from_secs(env_number("BENCH_MORNING_SECONDS", 30));
     let morning_parents = env_number("BENCH_MORNING_PARENTS", 64) as usize;
     let mornings = env_number("BENCH_MORNINGS", 2).max(1) as usize;
+    let paced_per_hour =
+        Some(env_number("BENCH_PACED_PER_HOUR", 30_000) as f64).filter(|r| *r > 0.0);
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
     let server_bin = std::env::var("RUXUE_SERVER_BIN")
         .map(PathBuf::from)
@@ -112,6 +120,7 @@ async fn main() {
                 morning,
                 morning_parents,
                 mornings,
+                paced_per_hour,
                 photo: photo.clone(),
             };
             one_run(&backend, &plan, &mut figures).await;
@@ -149,6 +158,8 @@ struct Plan<'a> {
     morning_parents: usize,
     /// Mornings against the same server process.
     mornings: usize,
+    /// The paced morning's registrations an hour (none: not run).
+    paced_per_hour: Option<f64>,
     photo: Arc<Vec<u8>>,
 }
 
@@ -792,10 +803,10 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
             plan,
             &server.address,
             &signer,
-            entry,
-            school,
+            (entry, school),
             &next_child,
             &errors,
+            None,
         )
         .await;
         let (_, peak) = server.memory();
@@ -817,6 +828,29 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
             figures.add(&format!("server RSS peak, morning {n}, MB"), peak);
             figures.add(&format!("server RSS idle 3 s after morning {n}, MB"), after);
         }
+    }
+
+    // A morning at the rate the platform must hold, not at the most it can.
+    if let Some(rate) = plan.paced_per_hour {
+        let (per_hour, upload_p50, upload_p99) = morning(
+            plan,
+            &server.address,
+            &signer,
+            (entry, school),
+            &next_child,
+            &errors,
+            Some(rate),
+        )
+        .await;
+        figures.add(
+            &format!(
+                "paced morning ({rate:.0}/h asked), registrations/hour, {} parents",
+                plan.morning_parents
+            ),
+            per_hour,
+        );
+        figures.add("photo upload p50 ms (paced morning)", upload_p50);
+        figures.add("photo upload p99 ms (paced morning)", upload_p99);
     }
 
     // What a first visit downloads.
@@ -971,22 +1005,27 @@ async fn hammer(parent: &Parent, path: &str, phase: Duration, errors: &Arc<Error
 }
 
 /// Parents arriving all morning: each signs in, fills four sections (three autosaves and a
-/// completing save each), uploads two photos and submits, then the next parent comes.
+/// completing save each), uploads two photos and submits, then the next parent comes: at
+/// once, or, `paced` to that many registrations an hour in all, when the parent's next
+/// turn comes (each parent's turns a fixed period apart, the parents' turns staggered over
+/// the period; a parent late for a turn starts at once).
 async fn morning(
     plan: &Plan<'_>,
     address: &str,
     signer: &DevTokenSigner,
-    entry: i32,
-    school: i32,
+    (entry, school): (i32, i32),
     next_child: &Arc<AtomicU64>,
     errors: &Arc<Errors>,
+    paced: Option<f64>,
 ) -> (f64, f64, f64) {
     let started = Instant::now();
+    let parents = plan.morning_parents;
+    let period = paced.map(|per_hour| Duration::from_secs_f64(3600.0 * parents as f64 / per_hour));
     let stop = Arc::new(AtomicBool::new(false));
     let completed = Arc::new(AtomicU64::new(0));
     let uploads = Arc::new(Mutex::new(Vec::new()));
-    let tasks: Vec<_> = (0..plan.morning_parents)
-        .map(|_| {
+    let tasks: Vec<_> = (0..parents)
+        .map(|p| {
             let address = address.to_owned();
             let signer = signer.clone();
             let next_child = next_child.clone();
@@ -998,7 +1037,18 @@ async fn morning(
             let morning = plan.morning;
             tokio::spawn(async move {
                 let mut mine = Vec::new();
+                let mut turn = 0_u32;
                 while started.elapsed() < morning && !stop.load(Ordering::Relaxed) {
+                    if let Some(period) = period {
+                        let due =
+                            started + period.mul_f64(p as f64 / parents as f64) + period * turn;
+                        tokio::time::sleep_until(due.into()).await;
+                        turn += 1;
+                        if started.elapsed() >= morning {
+                            break;
+                        }
+                    }
+                    let began = started.elapsed();
                     let n = next_child.fetch_add(1, Ordering::Relaxed) as usize;
                     // A new parent each round, in every morning of the run.
                     let parent = Parent::sign_in(&address, &signer, &format!("morning-{n}")).await;
@@ -1053,7 +1103,14 @@ async fn morning(
                     let status = response.status();
                     errors.note(status);
                     if status.is_success() {
-                        if started.elapsed() < morning {
+                        // Saturated, the registrations done within the morning; paced, those
+                        // begun within it (the rate asked for is the rate they arrive at).
+                        let counted = if period.is_some() {
+                            began
+                        } else {
+                            started.elapsed()
+                        };
+                        if counted < morning {
                             completed.fetch_add(1, Ordering::Relaxed);
                         }
                     } else if !stop.swap(true, Ordering::Relaxed) {

@@ -656,3 +656,90 @@ async fn saves_sent_together_are_written_together_and_the_same_answer_wins_once(
     );
     assert!(written >= 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_save_read_together_with_another_familys_reaches_only_its_own_registration() {
+    let Started {
+        app,
+        parent,
+        entry,
+        school,
+        id: mine,
+        ..
+    } = start().await;
+    let (other_twin, _) = started(&parent, entry, school, TWIN_2).await;
+    let stranger = app.confirmed_parent("demo-li-na").await;
+    let (stranger_entry, stranger_school) = entry_and_school(&app, "local-property").await;
+    let (theirs, _) = started(
+        &stranger,
+        stranger_entry,
+        stranger_school,
+        &child_id("20200401", 7),
+    )
+    .await;
+
+    // The owner saves both registrations while a stranger, signed in, saves their own and
+    // tries the owner's with the same request at the same moments: the saves' reads and
+    // sessions are read in shared queries, and each must still answer only its caller.
+    let household = |n: usize| household_answers(&format!("市南区香港中路 {n} 号"));
+    let owner = (0..24).map(|n| {
+        let (parent, id) = (&parent, if n % 2 == 0 { mine } else { other_twin });
+        let answers = household(n);
+        async move {
+            let page = view(parent, id).await;
+            let version = section_version(&page, "household");
+            let base = page["answers"]["Household"].clone();
+            save(parent, id, "household", version, &base, &answers, false).await
+        }
+    });
+    let attacks = (0..24).map(|n| {
+        let stranger = &stranger;
+        let answers = json!({ "collective": "no", "address": format!("冒名地址 {n}"),
+                              "head_name": "李娜", "head_relation": "mother" });
+        async move {
+            let id = if n % 2 == 0 { mine } else { theirs };
+            let body = json!({ "id": id, "section": "household", "base_version": 0,
+                               "base": {}, "data": answers, "corrections": {}, "complete": false });
+            let response = stranger.call_json("save_section", &body).await;
+            (
+                id,
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default(),
+            )
+        }
+    });
+    let (owner, attacks) = tokio::join!(
+        futures_util::future::join_all(owner),
+        futures_util::future::join_all(attacks)
+    );
+    for (id, status, body) in &attacks {
+        if *id == mine {
+            assert_eq!(
+                *status, 404,
+                "the owner's registration is not found: {body}"
+            );
+        } else {
+            assert_eq!(*status, 200, "the stranger's own save: {body}");
+        }
+    }
+    assert!(
+        owner
+            .iter()
+            .all(|o| o["Saved"].is_object() || o["Conflict"].is_object()),
+        "{owner:?}"
+    );
+    // Nothing the stranger sent is in the owner's registrations, and the stranger's own
+    // registration holds the stranger's answers.
+    for id in [mine, other_twin] {
+        let page = view(&parent, id).await;
+        let address = page["answers"]["Household"]["address"]
+            .as_str()
+            .unwrap_or("");
+        assert!(address.starts_with("市南区香港中路"), "{id}: {address}");
+    }
+    let page = view(&stranger, theirs).await;
+    let address = page["answers"]["Household"]["address"]
+        .as_str()
+        .unwrap_or("");
+    assert!(address.starts_with("冒名地址"), "{address}");
+}

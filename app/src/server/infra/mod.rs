@@ -1,6 +1,7 @@
 pub mod audit;
 pub mod auth;
 pub mod background;
+pub mod batch;
 pub mod crypto;
 pub mod measure;
 pub mod photos;

@@ -1,14 +1,15 @@
 //! tower-sessions records kept in the platform's own database, through sea-orm, so that
 //! sessions work the same on SQLite and PostgreSQL and survive restarts and any number of
-//! stateless app servers.
+//! stateless app servers. Every request with a session cookie reads its session: the reads
+//! of the requests arriving at the same moment are one query ([`Batcher`]).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    SqlErr, sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    Set, SqlErr, sea_query::OnConflict,
 };
 use tower_sessions::{
     SessionStore,
@@ -16,17 +17,29 @@ use tower_sessions::{
     session_store,
 };
 
-use crate::server::entities::auth_session;
+use crate::server::{
+    entities::auth_session,
+    failure::ServiceError,
+    infra::batch::{Batch, Batcher, padded},
+};
+
+/// Session reads run at once on PostgreSQL (each waits a round trip) and on SQLite.
+const POSTGRES_READERS: usize = 4;
+const SQLITE_READERS: usize = 2;
 
 /// The session store of the platform.
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
+    loads: Batcher<SessionLoads>,
 }
 
 impl DbSessionStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            loads: Batcher::default(),
+        }
     }
 
     /// Deletes expired sessions; returns how many.
@@ -54,6 +67,45 @@ impl DbSessionStore {
 
 fn backend(error: DbErr) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
+}
+
+/// Sessions read by id, those not expired.
+struct SessionLoads;
+
+impl Batch for SessionLoads {
+    type Item = String;
+    type Outcome = Option<auth_session::Model>;
+
+    fn workers(backend: DbBackend) -> usize {
+        match backend {
+            DbBackend::Postgres => POSTGRES_READERS,
+            _ => SQLITE_READERS,
+        }
+    }
+
+    async fn run(
+        db: &DatabaseConnection,
+        ids: &[String],
+    ) -> Result<Vec<Result<Self::Outcome, ServiceError>>, ServiceError> {
+        let mut found = auth_session::Entity::find()
+            .filter(auth_session::Column::Id.is_in(padded(ids).map(String::as_str)))
+            .filter(auth_session::Column::ExpiresAt.gt(Utc::now()))
+            .all(db)
+            .await?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let at = found.iter().position(|row| row.id == *id);
+                Ok(at.map(|at| {
+                    if ids.iter().filter(|other| *other == id).count() > 1 {
+                        found[at].clone()
+                    } else {
+                        found.swap_remove(at)
+                    }
+                }))
+            })
+            .collect())
+    }
 }
 
 fn expiry(record: &Record) -> Result<DateTime<Utc>, session_store::Error> {
@@ -110,11 +162,14 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(row) = auth_session::Entity::find_by_id(session_id.to_string())
-            .filter(auth_session::Column::ExpiresAt.gt(Utc::now()))
-            .one(&self.db)
+        let Some(row) = self
+            .loads
+            .run(&self.db, session_id.to_string())
             .await
-            .map_err(backend)?
+            .map_err(|error| match error {
+                ServiceError::Database(error) => backend(error),
+                other => session_store::Error::Backend(other.to_string()),
+            })?
         else {
             return Ok(None);
         };

@@ -1,52 +1,57 @@
 //! A database commits one transaction after another's flush of its log: saves committed one
-//! by one pay a commit (and, on PostgreSQL, a transaction's round trips) each. Here the
-//! writes of concurrent saves (planned from their own reads, see
-//! [`crate::server::services::registrations::save_section`]) go to one writer task that takes
-//! every write waiting, runs them in one transaction of two statements (the version claims,
-//! then the sections), commits once, and only then answers each save. A save whose version
-//! claim lost is answered "moved" (and planned again by its caller); nothing of it was
-//! written. If the batch fails as a whole, each of its writes is tried alone, so that one
-//! cannot fail the others.
+//! by one pay a commit (and, on PostgreSQL, a transaction's round trips) each. Here a save
+//! reads what it needs with the other saves reading at the same moment (one query for all:
+//! [`SaveReads`]), plans its write from that read (on its own task, see
+//! [`crate::server::services::registrations::save_section`]), and hands the write to
+//! [`SaveWrites`]: every write waiting runs in one transaction of two statements (the
+//! version claims, then the sections), committed once, and only then is each save
+//! answered. A save whose version claim lost is answered "moved" (and planned again by its
+//! caller); nothing of it was written. Both go through [`Batcher`]s.
 //!
 //! SQLite takes one writer at a time whatever the number: one writer task. PostgreSQL has
-//! [`POSTGRES_WRITERS`]: a batch's four round trips and its commit leave the database idle
-//! most of the batch's time (measured: the writer's connection "idle in transaction", waiting
-//! for the next statement, in nearly every sample), so while one batch waits the next is
+//! [`POSTGRES_WORKERS`]: a batch's round trips and its commit leave the database idle most
+//! of the batch's time (measured: the writer's connection "idle in transaction", waiting for
+//! the next statement, in nearly every sample), so while one batch waits the next is
 //! written, and PostgreSQL flushes their commits together. Two batches claiming the same
 //! registration queue on its row lock; the later finds the version moved.
 
-use std::sync::{Arc, OnceLock};
-
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
-use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::server::{
     failure::ServiceError,
-    services::registrations::{SaveWrite, write_saves},
+    infra::batch::{Batch, Batcher},
+    services::registrations::{
+        SaveWrite,
+        queries::{Basis, StoredSections, basis_and_sections_of_all},
+        write_saves,
+    },
 };
 
-/// Most writes in one transaction.
-const MAX_BATCH: usize = 64;
-/// Writes waiting for the writer before a save waits to hand its own over.
-const QUEUE: usize = 1024;
-/// Batches written at once on PostgreSQL (see the module's text).
-const POSTGRES_WRITERS: usize = 4;
+/// Batches run at once on PostgreSQL (see the module's text).
+const POSTGRES_WORKERS: usize = 4;
+/// Reads run at once on SQLite (its readers do not wait for each other or the writer).
+const SQLITE_READERS: usize = 2;
 
-/// One save's write and who waits for its outcome.
-struct Job {
-    write: Box<SaveWrite>,
-    now: DateTime<Utc>,
-    answer: oneshot::Sender<Result<bool, ServiceError>>,
-}
-
-/// The writer of a database's saves, started with the first save.
+/// The saves' reads and writes of one database.
 #[derive(Clone, Debug, Default)]
 pub struct SaveQueue {
-    sender: Arc<OnceLock<mpsc::Sender<Job>>>,
+    reads: Batcher<SaveReads>,
+    writes: Batcher<SaveWrites>,
 }
 
 impl SaveQueue {
+    /// The parent `owner`'s registration `id` as a save reads it, read with the others
+    /// waiting.
+    pub(crate) async fn read(
+        &self,
+        db: &DatabaseConnection,
+        id: i32,
+        owner: i32,
+    ) -> Result<(Basis, StoredSections), ServiceError> {
+        self.reads.run(db, (id, owner)).await
+    }
+
     /// Writes `write` with the others waiting, after the commit: `true` when written,
     /// `false` when the registration moved since the save's read (nothing written).
     pub(crate) async fn write(
@@ -55,64 +60,54 @@ impl SaveQueue {
         write: Box<SaveWrite>,
         now: DateTime<Utc>,
     ) -> Result<bool, ServiceError> {
-        let sender = self.sender.get_or_init(|| {
-            let (sender, receiver) = mpsc::channel(QUEUE);
-            let receiver = Arc::new(Mutex::new(receiver));
-            let writers = match db.get_database_backend() {
-                DbBackend::Postgres => POSTGRES_WRITERS,
-                _ => 1,
-            };
-            for _ in 0..writers {
-                tokio::spawn(writer(db.clone(), receiver.clone()));
-            }
-            sender
-        });
-        let (answer, outcome) = oneshot::channel();
-        let stopped = || ServiceError::Unexpected("the save writer stopped".into());
-        sender
-            .send(Job { write, now, answer })
-            .await
-            .map_err(|_| stopped())?;
-        outcome.await.map_err(|_| stopped())?
+        self.writes.run(db, (write, now)).await
     }
 }
 
-/// Takes every waiting write, writes them in one transaction, answers each after the commit.
-/// Writers take turns at the queue: one waits there while the others write.
-async fn writer(db: DatabaseConnection, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    let mut jobs = Vec::with_capacity(MAX_BATCH);
-    loop {
-        let taken = receiver.lock().await.recv_many(&mut jobs, MAX_BATCH).await;
-        if taken == 0 {
-            return;
+/// Saves' reads: a registration and its parent's account.
+pub(crate) struct SaveReads;
+
+impl Batch for SaveReads {
+    type Item = (i32, i32);
+    type Outcome = (Basis, StoredSections);
+
+    fn workers(backend: DbBackend) -> usize {
+        match backend {
+            DbBackend::Postgres => POSTGRES_WORKERS,
+            _ => SQLITE_READERS,
         }
-        match write_batch(&db, &jobs).await {
-            Ok(written) => {
-                for (job, written) in jobs.drain(..).zip(written) {
-                    let _ = job.answer.send(Ok(written));
-                }
-            }
-            Err(error) if jobs.len() == 1 => {
-                if let Some(job) = jobs.pop() {
-                    let _ = job.answer.send(Err(error));
-                }
-            }
-            Err(_) => {
-                for job in jobs.drain(..) {
-                    let alone = write_batch(&db, std::slice::from_ref(&job)).await;
-                    let _ = job
-                        .answer
-                        .send(alone.map(|w| w.first().copied().unwrap_or(false)));
-                }
-            }
-        }
+    }
+
+    async fn run(
+        db: &DatabaseConnection,
+        items: &[(i32, i32)],
+    ) -> Result<Vec<Result<Self::Outcome, ServiceError>>, ServiceError> {
+        basis_and_sections_of_all(db, items).await
     }
 }
 
-async fn write_batch(db: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<bool>, ServiceError> {
-    let writes: Vec<_> = jobs.iter().map(|job| (&*job.write, job.now)).collect();
-    let txn = db.begin().await?;
-    let written = write_saves(&txn, &writes).await?;
-    txn.commit().await?;
-    Ok(written)
+/// Saves' writes, in one transaction.
+pub(crate) struct SaveWrites;
+
+impl Batch for SaveWrites {
+    type Item = (Box<SaveWrite>, DateTime<Utc>);
+    type Outcome = bool;
+
+    fn workers(backend: DbBackend) -> usize {
+        match backend {
+            DbBackend::Postgres => POSTGRES_WORKERS,
+            _ => 1,
+        }
+    }
+
+    async fn run(
+        db: &DatabaseConnection,
+        items: &[Self::Item],
+    ) -> Result<Vec<Result<bool, ServiceError>>, ServiceError> {
+        let writes: Vec<_> = items.iter().map(|(write, now)| (&**write, *now)).collect();
+        let txn = db.begin().await?;
+        let written = write_saves(&txn, &writes).await?;
+        txn.commit().await?;
+        Ok(written.into_iter().map(Ok).collect())
+    }
 }

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter,
-    QueryResult,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    QueryFilter, QueryResult,
     sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 
@@ -24,6 +24,7 @@ use crate::{
         },
         failure::ServiceError,
         infra::auth::Actor,
+        infra::batch::padded,
         infra::crypto,
         services::review,
     },
@@ -176,7 +177,7 @@ pub(crate) fn review_facts(stored: &StoredSections) -> (Option<String>, bool) {
 
 /// A registration's stored sections: the answers, which sections are completed, and where
 /// each answer came from.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct StoredSections {
     pub answers: BTreeMap<SectionKind, SectionData>,
     pub completed: BTreeSet<SectionKind>,
@@ -269,7 +270,8 @@ pub(crate) fn masked_child(row: &registration::Model, now: DateTime<Utc>) -> Str
 
 /// A parent's registration with what its pages and saves are decided by, read in one
 /// query.
-pub(super) struct Basis {
+#[derive(Clone)]
+pub(crate) struct Basis {
     pub(super) row: registration::Model,
     pub(super) window: Option<WindowTimes>,
     /// The clock offset of the school's bureau.
@@ -330,8 +332,55 @@ pub(super) async fn basis_and_sections_for(
     id: i32,
     owner: Option<i32>,
 ) -> Result<(Basis, StoredSections), ServiceError> {
+    let mut select =
+        basis_select(Condition::all().add(registration_col(registration::Column::Id).eq(id)));
+    if let Some(account_id) = owner {
+        select.and_where(registration_col(registration::Column::AccountId).eq(account_id));
+    }
+    let rows = db.query_all(&with_sections(select)).await?;
+    read_bases(&rows)?.remove(&id).ok_or(ServiceError::NotFound)
+}
+
+/// [`basis_and_sections_of`] for many registrations at once, each `(id, owner)` its
+/// parent's, in one query: each item's outcome in their order (not found when the
+/// registration is not that parent's, or deleted).
+pub(crate) async fn basis_and_sections_of_all(
+    db: &impl ConnectionTrait,
+    items: &[(i32, i32)],
+) -> Result<Vec<Result<(Basis, StoredSections), ServiceError>>, ServiceError> {
+    let wanted = padded(items).fold(Condition::any(), |any, (id, owner)| {
+        any.add(
+            Condition::all()
+                .add(registration_col(registration::Column::Id).eq(*id))
+                .add(registration_col(registration::Column::AccountId).eq(*owner)),
+        )
+    });
+    let rows = db.query_all(&with_sections(basis_select(wanted))).await?;
+    let mut found = read_bases(&rows)?;
+    Ok(items
+        .iter()
+        .enumerate()
+        .map(|(at, (id, owner))| {
+            let again = items[at + 1..].iter().any(|(later, _)| later == id);
+            let read = if again {
+                found.get(id).cloned()
+            } else {
+                found.remove(id)
+            };
+            read.filter(|(basis, _)| basis.row.account_id == *owner)
+                .ok_or(ServiceError::NotFound)
+        })
+        .collect())
+}
+
+fn registration_col(c: registration::Column) -> Expr {
+    Expr::col((registration::Entity, c))
+}
+
+/// `select` with each registration's stored sections: one row per stored section, the
+/// rest repeated; one row when none is stored.
+fn with_sections(mut select: SelectStatement) -> SelectStatement {
     let section = |c: registration_section::Column| Expr::col((registration_section::Entity, c));
-    let mut select = basis_select(id, owner);
     select
         .expr_as(
             section(registration_section::Column::Section),
@@ -358,10 +407,22 @@ pub(super) async fn basis_and_sections_for(
             section(registration_section::Column::RegistrationId)
                 .equals((registration::Entity, registration::Column::Id)),
         );
-    let rows = db.query_all(&select).await?;
-    let basis = basis_from(rows.first().ok_or(ServiceError::NotFound)?)?;
-    let mut stored = StoredSections::default();
-    for row in &rows {
+    select
+}
+
+/// The registrations of rows of [`with_sections`], by id.
+fn read_bases(
+    rows: &[QueryResult],
+) -> Result<BTreeMap<i32, (Basis, StoredSections)>, ServiceError> {
+    let mut read: BTreeMap<i32, (Basis, StoredSections)> = BTreeMap::new();
+    for row in rows {
+        let id: i32 = row.try_get("", registration::Column::Id.as_str())?;
+        let (_, stored) = match read.entry(id) {
+            std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert((basis_from(row)?, StoredSections::default()))
+            }
+        };
         let Some(code) = row.try_get::<Option<String>>("", "s_section")? else {
             continue;
         };
@@ -375,12 +436,13 @@ pub(super) async fn basis_and_sections_for(
             row.try_get("", "s_version")?,
         )?;
     }
-    Ok((basis, stored))
+    Ok(read)
 }
 
-/// The query of [`basis_and_sections_for`] without the sections.
-fn basis_select(id: i32, owner: Option<i32>) -> SelectStatement {
-    let col = |c: registration::Column| Expr::col((registration::Entity, c));
+/// The query of [`basis_and_sections_for`] without the sections, for the registrations
+/// `wanted` that are not deleted.
+fn basis_select(wanted: Condition) -> SelectStatement {
+    let col = registration_col;
     let mut select = Query::select();
     select
         .columns(registration::Column::iter().map(|c| (registration::Entity, c)))
@@ -495,11 +557,8 @@ fn basis_select(id: i32, owner: Option<i32>) -> SelectStatement {
             ))
             .equals((registration::Entity, registration::Column::Id)),
         )
-        .and_where(col(registration::Column::Id).eq(id))
+        .cond_where(wanted)
         .and_where(col(registration::Column::State).ne(RegistrationState::Deleted));
-    if let Some(account_id) = owner {
-        select.and_where(col(registration::Column::AccountId).eq(account_id));
-    }
     select
 }
 

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{
     SectionAnswers,
-    queries::{Basis, Editing, StoredSections, basis_and_sections_of, child_id_of, editing_in},
+    queries::{Basis, Editing, StoredSections, child_id_of, editing_in},
 };
 use crate::{
     api::registrations::SaveOutcome,
@@ -46,8 +46,9 @@ const SAVE_ATTEMPTS: usize = 4;
 /// is refused only when the same answer was changed on both sides; nothing is written then
 /// and the newer answers come back.
 ///
-/// A save reads once (the registration with what decides the rules and its sections, and
-/// the registries' answers when the parent consented), outside any transaction, and writes
+/// A save reads once (the registration with what decides the rules and its sections, in
+/// one query with the other saves reading at the same moment, and the registries' answers
+/// when the parent consented), outside any transaction, and writes
 /// once: the registration's version claim (which fails when anything changed since the
 /// read, and then the save is planned again) and the section, in one transaction that the
 /// saves waiting at the same moment share ([`SaveQueue`]: one commit for all), on both
@@ -95,7 +96,7 @@ async fn save(
 ) -> Result<SaveOutcome, ServiceError> {
     for _ in 0..SAVE_ATTEMPTS {
         // Reads before any lock; the write with every other save waiting.
-        match plan_save(db, request).await? {
+        match plan_save(db, saves, request).await? {
             SavePlan::Answer(outcome) => return Ok(outcome),
             SavePlan::Write(write) => {
                 let outcome = write.outcome.clone();
@@ -142,7 +143,8 @@ pub(crate) struct SaveWrite {
 
 /// Reads what the save needs and decides what it writes.
 async fn plan_save(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    saves: &SaveQueue,
     request: &SaveRequest<'_>,
 ) -> Result<SavePlan, ServiceError> {
     let SaveRequest {
@@ -160,7 +162,7 @@ async fn plan_save(
         complete,
         now,
     } = *request;
-    let (basis, stored) = basis_and_sections_of(db, actor, id).await?;
+    let (basis, stored) = saves.read(db, id, actor.require_parent()?).await?;
     let registrant = basis.registrant_if_consented()?;
     let Basis {
         row,
