@@ -795,20 +795,23 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
 
     // The opening morning, then again against the same process: memory must come back to
     // the same peak, not grow morning after morning.
-    for n in 1..=plan.mornings {
-        if n > 1 {
-            server.reset_peak_memory();
-        }
-        let (per_hour, upload_p50, upload_p99) = morning(
+    let a_morning = async |paced: Option<f64>| {
+        morning(
             plan,
             &server.address,
             &signer,
             (entry, school),
             &next_child,
             &errors,
-            None,
+            paced,
         )
-        .await;
+        .await
+    };
+    for n in 1..=plan.mornings {
+        if n > 1 {
+            server.reset_peak_memory();
+        }
+        let (per_hour, upload_p50, upload_p99) = a_morning(None).await;
         let (_, peak) = server.memory();
         tokio::time::sleep(Duration::from_secs(3)).await;
         let (after, _) = server.memory();
@@ -832,16 +835,7 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
 
     // A morning at the rate the platform must hold, not at the most it can.
     if let Some(rate) = plan.paced_per_hour {
-        let (per_hour, upload_p50, upload_p99) = morning(
-            plan,
-            &server.address,
-            &signer,
-            (entry, school),
-            &next_child,
-            &errors,
-            Some(rate),
-        )
-        .await;
+        let (per_hour, upload_p50, upload_p99) = a_morning(Some(rate)).await;
         figures.add(
             &format!(
                 "paced morning ({rate:.0}/h asked), registrations/hour, {} parents",
