@@ -13,6 +13,7 @@
 //! fail the others.
 
 use std::{
+    collections::BTreeMap,
     future::Future,
     sync::{Arc, OnceLock},
 };
@@ -43,13 +44,45 @@ pub fn padded<T>(items: &[T]) -> impl Iterator<Item = &T> {
     items.iter().chain(repeated)
 }
 
+/// Batches run at once on PostgreSQL: each waits for its round trips (and a write for its
+/// commit) while the others are gathered and sent.
+pub const POSTGRES_WORKERS: usize = 4;
+/// Reads run at once on SQLite (its readers wait neither for each other nor for the writer).
+const SQLITE_READERS: usize = 2;
+
+/// Each of `items` its own value from `found` (keyed by `key`), in the items' order: moved
+/// out, or cloned where a later item asks for the same key.
+pub fn each_its_own<T, K: Ord, V: Clone>(
+    items: &[T],
+    key: impl Fn(&T) -> K,
+    mut found: BTreeMap<K, V>,
+) -> Vec<Option<V>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(at, item)| {
+            let wanted = key(item);
+            if items[at + 1..].iter().any(|later| key(later) == wanted) {
+                found.get(&wanted).cloned()
+            } else {
+                found.remove(&wanted)
+            }
+        })
+        .collect()
+}
+
 /// One kind of work done for many items at once.
 pub trait Batch: Send + Sync + 'static {
     type Item: Send + Sync + 'static;
     type Outcome: Send + 'static;
 
-    /// How many batches run at once on `backend`.
-    fn workers(backend: DbBackend) -> usize;
+    /// How many batches run at once on `backend`; by default, as many as reads may.
+    fn workers(backend: DbBackend) -> usize {
+        match backend {
+            DbBackend::Postgres => POSTGRES_WORKERS,
+            _ => SQLITE_READERS,
+        }
+    }
 
     /// Runs `items`: an outcome for each, in their order. An `Err` fails the whole batch
     /// (its items are then run one by one).
@@ -249,6 +282,16 @@ mod tests {
         assert_eq!(sizes, [0, 1, 4, 4, 16, 16, 64, 64]);
         let items = [3, 7];
         assert_eq!(padded(&items).copied().collect::<Vec<_>>(), [3, 7, 7, 7]);
+    }
+
+    #[test]
+    fn each_item_gets_its_own_value_even_when_two_ask_for_one_key() {
+        let found = BTreeMap::from([(1, "one"), (2, "two")]);
+        let items = [(2, 'a'), (1, 'b'), (3, 'c'), (2, 'd')];
+        assert_eq!(
+            each_its_own(&items, |(key, _)| *key, found),
+            [Some("two"), Some("one"), None, Some("two")]
+        );
     }
 
     /// Fails any batch holding 13 with others; 13 alone is not found.

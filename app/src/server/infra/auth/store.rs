@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    Set, SqlErr, sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    SqlErr, sea_query::OnConflict,
 };
 use tower_sessions::{
     SessionStore,
@@ -20,12 +20,8 @@ use tower_sessions::{
 use crate::server::{
     entities::auth_session,
     failure::ServiceError,
-    infra::batch::{Batch, Batcher, padded},
+    infra::batch::{Batch, Batcher, each_its_own, padded},
 };
-
-/// Session reads run at once on PostgreSQL (each waits a round trip) and on SQLite.
-const POSTGRES_READERS: usize = 4;
-const SQLITE_READERS: usize = 2;
 
 /// The session store of the platform.
 #[derive(Clone, Debug)]
@@ -76,34 +72,21 @@ impl Batch for SessionLoads {
     type Item = String;
     type Outcome = Option<auth_session::Model>;
 
-    fn workers(backend: DbBackend) -> usize {
-        match backend {
-            DbBackend::Postgres => POSTGRES_READERS,
-            _ => SQLITE_READERS,
-        }
-    }
-
     async fn run(
         db: &DatabaseConnection,
         ids: &[String],
     ) -> Result<Vec<Result<Self::Outcome, ServiceError>>, ServiceError> {
-        let mut found = auth_session::Entity::find()
+        let found = auth_session::Entity::find()
             .filter(auth_session::Column::Id.is_in(padded(ids).map(String::as_str)))
             .filter(auth_session::Column::ExpiresAt.gt(Utc::now()))
             .all(db)
-            .await?;
-        Ok(ids
-            .iter()
-            .map(|id| {
-                let at = found.iter().position(|row| row.id == *id);
-                Ok(at.map(|at| {
-                    if ids.iter().filter(|other| *other == id).count() > 1 {
-                        found[at].clone()
-                    } else {
-                        found.swap_remove(at)
-                    }
-                }))
-            })
+            .await?
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+        Ok(each_its_own(ids, String::clone, found)
+            .into_iter()
+            .map(Ok)
             .collect())
     }
 }

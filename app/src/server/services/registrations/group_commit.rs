@@ -20,18 +20,13 @@ use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::server::{
     failure::ServiceError,
-    infra::batch::{Batch, Batcher},
+    infra::batch::{Batch, Batcher, POSTGRES_WORKERS},
     services::registrations::{
         SaveWrite,
         queries::{Basis, StoredSections, basis_and_sections_of_all},
         write_saves,
     },
 };
-
-/// Batches run at once on PostgreSQL (see the module's text).
-const POSTGRES_WORKERS: usize = 4;
-/// Reads run at once on SQLite (its readers do not wait for each other or the writer).
-const SQLITE_READERS: usize = 2;
 
 /// The saves' reads and writes of one database.
 #[derive(Clone, Debug, Default)]
@@ -70,13 +65,6 @@ pub(crate) struct SaveReads;
 impl Batch for SaveReads {
     type Item = (i32, i32);
     type Outcome = (Basis, StoredSections);
-
-    fn workers(backend: DbBackend) -> usize {
-        match backend {
-            DbBackend::Postgres => POSTGRES_WORKERS,
-            _ => SQLITE_READERS,
-        }
-    }
 
     async fn run(
         db: &DatabaseConnection,

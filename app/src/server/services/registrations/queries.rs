@@ -24,7 +24,7 @@ use crate::{
         },
         failure::ServiceError,
         infra::auth::Actor,
-        infra::batch::padded,
+        infra::batch::{each_its_own, padded},
         infra::crypto,
         services::review,
     },
@@ -356,17 +356,11 @@ pub(crate) async fn basis_and_sections_of_all(
         )
     });
     let rows = db.query_all(&with_sections(basis_select(wanted))).await?;
-    let mut found = read_bases(&rows)?;
-    Ok(items
-        .iter()
-        .enumerate()
-        .map(|(at, (id, owner))| {
-            let again = items[at + 1..].iter().any(|(later, _)| later == id);
-            let read = if again {
-                found.get(id).cloned()
-            } else {
-                found.remove(id)
-            };
+    let found = read_bases(&rows)?;
+    Ok(each_its_own(items, |(id, _)| *id, found)
+        .into_iter()
+        .zip(items)
+        .map(|(read, (_, owner))| {
             read.filter(|(basis, _)| basis.row.account_id == *owner)
                 .ok_or(ServiceError::NotFound)
         })
