@@ -69,6 +69,8 @@ lint: setup
 	@# The deployment build, without `dev` (the test targets would turn it on): ~25 s warm.
 	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p app -p server -p migrations -p photo-codec -p draw -- -D warnings
 	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p frontend -p photo-codec -p draw --target wasm32-unknown-unknown -- -D warnings
+	@# The parent pages' islands on their own: `app` without its router.
+	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo clippy -p islands --target wasm32-unknown-unknown -- -D warnings
 
 unit: setup
 	RUSTFLAGS="$(HOST_RUSTFLAGS)" cargo test -p app -p server -p migrations -p photo-codec -p draw

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the site's separate wasm modules, each fetched only by the page that needs it:
-# the photo fallback (frontend/photo-codec, when the browser cannot decode a photo itself)
-# and the draw checker (frontend/draw, when a visitor checks a draw on its public page).
+# Builds the site's separate wasm modules, each fetched only by the pages that need it:
+# the parent pages' islands (frontend/islands, the pages that hydrate as islands:
+# app/src/hydration), the photo fallback (frontend/photo-codec, when the browser cannot
+# decode a photo itself) and the draw checker (frontend/draw, when a visitor checks a draw
+# on its public page). Run after `cargo leptos build`, which empties the site's folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -23,3 +25,22 @@ module() {
 
 module photo-codec photo_codec photo-codec
 module draw draw photo-codec
+
+# The parent pages' islands: small before fast, in their own folder (their wasm-bindgen
+# snippets would overwrite the main bundle's), in the site's content version, compressed as
+# the build's files are.
+name="${LEPTOS_OUTPUT_NAME:-ruxue}"
+out=target/site/pkg/islands
+cargo build -p islands --lib --target wasm32-unknown-unknown --profile wasm-release
+rm -rf "$out"
+wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
+  "$target/wasm32-unknown-unknown/wasm-release/islands.wasm"
+if command -v wasm-opt >/dev/null 2>&1; then
+  wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    --enable-reference-types -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm"
+fi
+for file in "$out/$name.js" "$out/${name}_bg.wasm"; do
+  brotli -f -q 11 -o "$file.br" "$file"
+  gzip -f -k -9 "$file"
+done

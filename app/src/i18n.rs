@@ -117,7 +117,7 @@ pub struct LocaleContext(pub RwSignal<Locale>);
 pub fn use_locale() -> RwSignal<Locale> {
     use_context::<LocaleContext>()
         .map(|c| c.0)
-        .unwrap_or_else(|| RwSignal::new(Locale::default()))
+        .unwrap_or_else(|| RwSignal::new(initial_locale()))
 }
 
 /// The value of cookie `name` in a `Cookie` header.

@@ -11,19 +11,25 @@ pub mod components;
 pub mod display;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "router")]
+pub mod hydration;
 pub mod i18n;
 pub mod pages;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+#[cfg(feature = "router")]
 use leptos::prelude::*;
+#[cfg(feature = "router")]
 use leptos_meta::{MetaTags, Title, provide_meta_context};
+#[cfg(feature = "router")]
 use leptos_router::{
     Lazy, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
+#[cfg(feature = "router")]
 use crate::{
     components::{LanguageSwitch, TextSizeSwitch},
     i18n::{LocaleContext, initial_locale, t},
@@ -47,11 +53,18 @@ use crate::{
 };
 
 /// The HTML document around the application, rendered on the server only.
+#[cfg(feature = "router")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     server::infra::security::provide_request_nonce();
     let locale = initial_locale();
     let text_size = display::initial_text_size();
+    // Parent pages hydrate their islands only; staff pages hydrate whole (`hydration`).
+    let scripts = if hydration::request_path().is_some_and(|p| hydration::hydrates_as_islands(&p)) {
+        view! { <hydration::IslandScripts options=options.clone() /> }.into_any()
+    } else {
+        view! { <HydrationScripts options=options.clone() /> }.into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang=locale.tag() class=text_size.class()>
@@ -67,7 +80,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     id="leptos"
                     href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
                 />
-                <HydrationScripts options />
+                {scripts}
                 <MetaTags />
             </head>
             <body>
@@ -79,6 +92,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// On every move to another page inside the application (not the first page, and not to a
 /// place within a page), the focus goes to the new page's heading.
+#[cfg(feature = "router")]
 #[component]
 fn FocusOnNavigation() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
@@ -93,6 +107,7 @@ fn FocusOnNavigation() -> impl IntoView {
 }
 
 /// The application: layout, language and routes.
+#[cfg(feature = "router")]
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -105,14 +120,9 @@ pub fn App() -> impl IntoView {
     provide_context(display::TextSizeContext(RwSignal::new(
         display::initial_text_size(),
     )));
-    // A page restored from the back/forward cache may show data that has since changed
-    // (submitted, deleted, edited elsewhere): read it again from the server.
+    // A page restored from the back/forward cache is read again from the server.
     Effect::new(move |_| {
-        let handle = window_event_listener(leptos::ev::pageshow, |event| {
-            if event.persisted() {
-                let _ = window().location().reload();
-            }
-        });
+        let handle = browser::page::reload_when_restored_from_cache();
         on_cleanup(move || handle.remove());
     });
 

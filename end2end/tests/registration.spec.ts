@@ -130,6 +130,35 @@ test.describe("a parent's registration", () => {
     await expect(page.getByLabel("儿童姓名")).toHaveValue("高峰期");
   });
 
+  test("a section form opened on its own loads its interactive parts only, and saves as the parent types", async ({ page }, testInfo) => {
+    const child = childId("20190907", uniqueSeq(testInfo.project.name, 60));
+    await signInAsParent(page, `islands-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    const sectionUrl = `${page.url()}/sections/child`;
+
+    // Opened directly (a link from the host app, a reload): the page comes from the server
+    // and only the form's own code is fetched, not the whole application's.
+    const wasm: string[] = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname.endsWith(".wasm")) wasm.push(new URL(request.url()).pathname);
+    });
+    await page.goto(sectionUrl);
+    await waitForHydration(page);
+    expect(wasm.length, `wasm fetched: ${wasm.join(", ")}`).toBe(1);
+    expect(wasm[0]).toMatch(/^\/pkg\/[^/]+\/islands\/ruxue_bg\.wasm$/);
+
+    // Interactive: an answer is saved and said so, a wrong one is explained where it is.
+    await page.getByLabel("儿童姓名").fill("岛屿");
+    await expect(page.getByText(/^已保存 \d{2}:\d{2}$/)).toBeVisible();
+    await page.getByLabel("联系电话").fill("12345");
+    await page.getByLabel("联系电话").blur();
+    await expect(page.locator('[data-field="contact_phone"] .field-error')).toHaveText("联系电话：手机号码应为 11 位，您填写了 5 位。");
+    await page.reload();
+    await waitForHydration(page);
+    await expect(page.getByLabel("儿童姓名")).toHaveValue("岛屿");
+  });
+
   test("typing survives closing the page, on this phone and on another device", async ({ browser, page, expectedFailures }, testInfo) => {
     expectedFailures.push("/api/save_section");
     const child = childId("20190901", uniqueSeq(testInfo.project.name, 3));
@@ -245,6 +274,7 @@ test.describe("a parent's registration", () => {
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
     const overview = page.url();
     await completeChildSection(page, "孙小满");
+    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
     const second = await page.context().newPage();
     await second.goto(`${overview}/sections/household`);
     await waitForHydration(second);

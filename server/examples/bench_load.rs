@@ -850,13 +850,19 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
     // What a first visit downloads.
     let (parent, id) = parents[1].clone();
     let mut parent_max = 0_f64;
-    for path in [
-        "/".to_owned(),
-        "/registrations".to_owned(),
-        format!("/registrations/{id}/sections/child"),
-        format!("/registrations/{id}/documents"),
+    for (page, path) in [
+        ("home", "/".to_owned()),
+        ("my registrations", "/registrations".to_owned()),
+        // Hydrates as islands (app/src/hydration).
+        (
+            "section form",
+            format!("/registrations/{id}/sections/child"),
+        ),
+        ("documents", format!("/registrations/{id}/documents")),
     ] {
-        parent_max = parent_max.max(first_load(&parent, &path).await.bytes as f64 / 1024.0);
+        let kb = first_load(&parent, &path).await.bytes as f64 / 1024.0;
+        figures.add(&format!("first load, {page}, KB (brotli)"), kb);
+        parent_max = parent_max.max(kb);
     }
     figures.add("first load, largest parent page, KB (brotli)", parent_max);
     let staff = staff_browser(&server.address).await;

@@ -61,7 +61,8 @@ const VERSION_LENGTH: usize = 12;
 
 impl Assets {
     /// Reads every file under `site_root/pkg` and hashes the build's own into the version:
-    /// the script, stylesheet and wasm named `name`, and the split build's loader and pieces
+    /// the script, stylesheet and wasm named `name`, the parent pages' islands bundle
+    /// (`islands/`), and the split build's loader and pieces
     /// (`__wasm_split*`, `*.wasm` directly in `pkg/`).
     pub fn load(site_root: &str, name: &str) -> Self {
         let pkg = Path::new(site_root).join("pkg");
@@ -72,6 +73,9 @@ impl Assets {
             [".js", ".css"]
                 .iter()
                 .any(|extension| *file == format!("{name}{extension}"))
+                || (file.starts_with("islands/")
+                    && !file.ends_with(".br")
+                    && !file.ends_with(".gz"))
                 || (!file.contains('/') && file.ends_with(".wasm"))
                 || (file.starts_with("__wasm_split")
                     && (file.ends_with(".js") || file.ends_with(".json")))
@@ -279,11 +283,19 @@ mod tests {
         std::fs::write(dir.join("pkg/split_review_0.wasm"), "a piece").expect("piece");
         let split = Assets::load(root, "ruxue").pkg_dir();
         assert_ne!(split, changed, "a piece of a split build is in the version");
+        std::fs::create_dir_all(dir.join("pkg/islands")).expect("dir");
+        std::fs::write(dir.join("pkg/islands/ruxue_bg.wasm"), "islands").expect("islands");
+        let islands = Assets::load(root, "ruxue").pkg_dir();
+        assert_ne!(
+            islands, split,
+            "the parent pages' islands are in the version"
+        );
+        std::fs::write(dir.join("pkg/islands/ruxue_bg.wasm.br"), "twin").expect("twin");
         std::fs::write(dir.join("pkg/split_review_0.wasm.br"), "twin").expect("twin");
         std::fs::write(dir.join("pkg/notes.txt"), "other").expect("other");
         assert_eq!(
             Assets::load(root, "ruxue").pkg_dir(),
-            split,
+            islands,
             "compressed twins and other files are not"
         );
         let _ = std::fs::remove_dir_all(dir);

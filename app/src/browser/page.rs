@@ -172,3 +172,26 @@ pub fn focus(element: &leptos::web_sys::Element) {
     #[cfg(not(target_arch = "wasm32"))]
     let _ = element;
 }
+
+/// Opens another page of the platform: a full page load, which works the same whether this
+/// page hydrated as a whole or only its islands (where no client-side router exists).
+pub fn go(to: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = leptos::prelude::window().location().assign(to);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = to;
+    }
+}
+
+/// A page restored from the back/forward cache may show data that has since changed
+/// (submitted, deleted, edited elsewhere): it is read again from the server.
+pub fn reload_when_restored_from_cache() -> leptos::prelude::WindowListenerHandle {
+    leptos::prelude::window_event_listener(leptos::ev::pageshow, |event| {
+        if event.persisted() {
+            let _ = leptos::prelude::window().location().reload();
+        }
+    })
+}

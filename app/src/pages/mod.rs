@@ -7,6 +7,7 @@ pub mod claims;
 pub mod configuration;
 pub mod draw;
 pub mod home;
+#[cfg(feature = "router")]
 pub mod lazy;
 pub mod materials;
 pub mod me;

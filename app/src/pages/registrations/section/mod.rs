@@ -11,7 +11,8 @@ mod status;
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
 
 use self::{
     autosave::{Opened, use_autosave},
@@ -29,6 +30,7 @@ use crate::{
     domain::{
         SectionData, SectionKind, SectionStatus, Subsystem,
         provenance::RegistrySource,
+        review::ChangeRequest,
         sections::{self, FieldSpec, SectionContext},
     },
     error::AppError,
@@ -36,7 +38,8 @@ use crate::{
     routes,
 };
 
-/// The section page.
+/// The section page. The server renders it; only the form is an island (its code is all
+/// a parent's phone downloads for this page, `crate::hydration`).
 #[component]
 pub fn SectionPage() -> impl IntoView {
     let id = use_registration_id();
@@ -47,17 +50,96 @@ pub fn SectionPage() -> impl IntoView {
         move || (id.get(), section.get()),
         |(id, _)| read_registration(id),
     );
+    // From the check-your-answers page, "save and continue" goes back there.
+    let from_confirm =
+        use_query_map().with_untracked(|q| q.get("from").is_some_and(|f| f == "confirm"));
+    let locale = use_locale();
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 let kind = SectionKind::from_code(&section.get_untracked());
                 match (registration.await, kind) {
-                    (Ok(r), Some(kind)) if r.status_of(kind).is_some() => view! { <SectionForm r kind /> }.into_any(),
+                    (Ok(r), Some(kind)) if r.status_of(kind).is_some() => {
+                        let form = SectionOpening::of(&r, kind, from_confirm);
+                        view! {
+                            <section aria-labelledby="section-heading" data-section=kind.code()>
+                                <h1 id="section-heading">{move || kind.title().get(locale.get())}</h1>
+                                <RegistrationHeader r />
+                                <SectionForm form />
+                            </section>
+                        }
+                        .into_any()
+                    }
                     (Ok(_), _) => view! { <LoadFailed error=AppError::NotFound /> }.into_any(),
                     (Err(error), _) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// What the section form needs of its registration: all the island is given (serialized
+/// into the page), so that its code holds no more of the registration than it uses.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SectionOpening {
+    registration_id: i32,
+    kind: SectionKind,
+    subsystem: Subsystem,
+    editable: bool,
+    /// While the school's requested changes are open, only the fields it named can change.
+    change_request: Option<ChangeRequest>,
+    /// Every section's answers as read (later questions depend on earlier answers).
+    answers: BTreeMap<SectionKind, SectionData>,
+    /// This section's version as read: the base of the page's saves.
+    version: i64,
+    /// Corrections the parent noted on values the registries confirmed.
+    corrections: BTreeMap<String, String>,
+    /// The registry that confirms this section's values, when one is configured.
+    source: Option<RegistrySource>,
+    /// The parent's answer to asking the registries, if any.
+    consent: Option<bool>,
+    /// What the registries confirm for this section (自动回填).
+    prefill: SectionData,
+    previous_href: Option<String>,
+    next_href: String,
+    overview_href: String,
+}
+
+impl SectionOpening {
+    fn of(r: &RegistrationView, kind: SectionKind, from_confirm: bool) -> Self {
+        let status = r.status_of(kind).unwrap_or(SectionStatus::NotStarted);
+        let (previous, next) = r.neighbours(kind);
+        let overview_href = routes::registration(r.id);
+        let next_href = if from_confirm {
+            routes::confirm(r.id)
+        } else {
+            next.map_or_else(|| overview_href.clone(), |n| routes::section(r.id, n))
+        };
+        Self {
+            registration_id: r.id,
+            kind,
+            subsystem: r.subsystem,
+            editable: r.editable && status != SectionStatus::CannotStartYet,
+            change_request: r.change_request.clone(),
+            answers: r.answers.clone(),
+            version: r.section_versions.get(&kind).copied().unwrap_or(0),
+            corrections: r
+                .provenance
+                .get(&kind)
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .filter_map(|(f, p)| p.correction.clone().map(|c| (f.clone(), c)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            source: RegistrySource::for_section(kind).filter(|s| r.registry.configured.contains(s)),
+            consent: r.registry.consent,
+            prefill: r.prefill.get(&kind).cloned().unwrap_or_default(),
+            previous_href: previous.map(|p| routes::section(r.id, p)),
+            next_href,
+            overview_href,
+        }
     }
 }
 
@@ -83,56 +165,45 @@ impl Answers {
     }
 }
 
-#[component]
-fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
+#[island]
+fn SectionForm(form: SectionOpening) -> impl IntoView {
     let locale = use_locale();
-    let navigate = use_navigate();
-    let reg_id = r.id;
+    let SectionOpening {
+        registration_id: reg_id,
+        kind,
+        subsystem,
+        editable,
+        change_request,
+        answers,
+        version,
+        corrections,
+        source,
+        consent,
+        prefill,
+        previous_href,
+        next_href,
+        overview_href: overview,
+    } = form;
     let code = kind.code();
-    let subsystem = r.subsystem;
-    let status = r.status_of(kind).unwrap_or(SectionStatus::NotStarted);
-    let editable = r.editable && status != SectionStatus::CannotStartYet;
-    // While the school's requested changes are open, only the fields it named can change.
-    let request = StoredValue::new(r.change_request.clone());
+    let request = StoredValue::new(change_request);
+    let data = answers.get(&kind).cloned().unwrap_or_default();
     let answers = Answers {
         kind,
         subsystem,
-        others: StoredValue::new(r.answers.clone()),
+        others: StoredValue::new(answers),
     };
     let autosave = use_autosave(Opened {
         registration_id: reg_id,
         section: code,
         editable,
-        version: r.section_versions.get(&kind).copied().unwrap_or(0),
-        data: r.answers.get(&kind).cloned().unwrap_or_default(),
-        corrections: r
-            .provenance
-            .get(&kind)
-            .map(|fields| {
-                fields
-                    .iter()
-                    .filter_map(|(f, p)| p.correction.clone().map(|c| (f.clone(), c)))
-                    .collect::<BTreeMap<_, _>>()
-            })
-            .unwrap_or_default(),
-        go: Callback::new(move |to: String| navigate(&to, Default::default())),
+        version,
+        data,
+        corrections,
+        go: Callback::new(move |to: String| crate::browser::page::go(&to)),
     });
     let data = autosave.data;
     // Government registries (自动回填): the values they confirm for this section.
-    let source = RegistrySource::for_section(kind).filter(|s| r.registry.configured.contains(s));
-    let prefill = RwSignal::new(r.prefill.get(&kind).cloned().unwrap_or_default());
-    let consent = r.registry.consent;
-    let (previous, next) = r.neighbours(kind);
-    let overview = routes::registration(reg_id);
-    // From the check-your-answers page, "save and continue" goes back there.
-    let from_confirm =
-        use_query_map().with_untracked(|q| q.get("from").is_some_and(|f| f == "confirm"));
-    let next_href = if from_confirm {
-        routes::confirm(reg_id)
-    } else {
-        next.map_or_else(|| overview.clone(), |n| routes::section(reg_id, n))
-    };
-    let previous_href = previous.map(|p| routes::section(reg_id, p));
+    let prefill = RwSignal::new(prefill);
 
     // The questions as the answers so far make them (later ones depend on earlier ones).
     let field_list = move || {
@@ -158,9 +229,7 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
             && request.with_value(|r| r.as_ref().is_none_or(|r| r.allows_field(kind, spec.name)))
     };
     view! {
-        <section aria-labelledby="section-heading" data-section=code>
-            <h1 id="section-heading">{move || kind.title().get(locale.get())}</h1>
-            <RegistrationHeader r=r.clone() />
+        <>
             {(!editable).then(|| view! {
                 <p class="callout" role="status" data-read-only="true">
                     {move || t("此项目当前只能查看，不能修改。", "This section can be viewed but not changed now.").get(locale.get())}
@@ -192,6 +261,6 @@ fn SectionForm(r: RegistrationView, kind: SectionKind) -> impl IntoView {
                     {move || t("返回列表", "Back to list").get(locale.get())}
                 </button>
             </div>
-        </section>
+        </>
     }
 }

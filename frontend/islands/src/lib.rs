@@ -1,0 +1,18 @@
+//! The parent pages' browser entry point: the server renders the whole page and this
+//! bundle hydrates only its islands (`app::hydration`), so that it holds the pages'
+//! interactive parts and not the whole application.
+
+#![recursion_limit = "512"]
+
+// The islands' hydration functions are exported by `app` (`#[island]`), one per island;
+// the page's script calls each for its `<leptos-island>` after `hydrate`.
+use app as _;
+
+/// Called by the page's script once the wasm module is loaded, before the islands.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+    // For the page's lifetime: the page has no router to end it.
+    let _listener = app::browser::page::reload_when_restored_from_cache();
+}
