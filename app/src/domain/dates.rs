@@ -33,6 +33,24 @@ pub fn format_date(date: NaiveDate, locale: Locale) -> String {
     }
 }
 
+/// Reads a date as a date field holds it, `2019-09-01` (month and day with or without their
+/// leading zero), as `NaiveDate::parse_from_str(value, "%Y-%m-%d")` does for the dates a
+/// parent enters, without chrono's format-string parser in the browser's code.
+pub fn parse_iso_date(value: &str) -> Option<NaiveDate> {
+    let mut parts = value.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let number = |part: &str, widths: std::ops::RangeInclusive<usize>| {
+        (widths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u32>().ok())
+            .flatten()
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let year = i32::try_from(number(year, 4..=4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(month, 1..=2)?, number(day, 1..=2)?)
+}
+
 /// Formats a local date and time the way each language writes it:
 /// 2026年7月1日 08:00 / 1 July 2026, 08:00.
 pub fn format_date_time(at: NaiveDateTime, locale: Locale) -> String {
@@ -87,6 +105,38 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(format_date_time(at, Locale::Zh), "2026年7月1日 08:00");
         assert_eq!(format_date_time(at, Locale::En), "1 July 2026, 08:00");
+    }
+
+    #[test]
+    fn dates_are_read_as_date_fields_hold_them() {
+        for value in [
+            "2019-09-01",
+            "2019-9-1",
+            "2020-02-29",
+            "2019-02-29",
+            "2019-13-01",
+            "2019-00-10",
+            "2019-09-31",
+            "2019/09/01",
+            "2019-09-01-",
+            "2019-09",
+            "",
+            "2019-09-0x",
+            "2019-009-01",
+            "2019-09-01 ",
+            "0000-01-01",
+        ] {
+            assert_eq!(
+                parse_iso_date(value),
+                NaiveDate::parse_from_str(value, "%Y-%m-%d").ok(),
+                "{value:?}"
+            );
+        }
+        // Stricter than chrono's `%Y`: a year is written with four digits (chrono reads
+        // "19-09-01" as the year 19).
+        for value in ["19-09-01", "+2019-09-01", "12019-09-01"] {
+            assert_eq!(parse_iso_date(value), None, "{value:?}");
+        }
     }
 
     #[test]

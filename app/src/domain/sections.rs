@@ -665,13 +665,13 @@ fn check_value(spec: &FieldSpec, value: &str, ctx: &SectionContext<'_>) -> Optio
         FieldKind::ResidentId => ResidentId::parse(value, ctx.today)
             .err()
             .and_then(|e| with_label(e.message(Locale::Zh), e.message(Locale::En))),
-        FieldKind::Date => match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-            Ok(date) if date > ctx.today => with_label(
+        FieldKind::Date => match crate::domain::dates::parse_iso_date(value) {
+            Some(date) if date > ctx.today => with_label(
                 "日期不能晚于今天".into(),
                 "the date cannot be in the future".into(),
             ),
-            Ok(_) => None,
-            Err(_) => with_label(
+            Some(_) => None,
+            None => with_label(
                 "请按 年-月-日 填写日期".into(),
                 "enter a date as year-month-day".into(),
             ),
@@ -790,8 +790,8 @@ pub fn display_value(spec: &FieldSpec, value: &str, locale: Locale) -> String {
             .iter()
             .find(|(code, _)| *code == value)
             .map_or_else(|| value.to_owned(), |(_, text)| text.get(locale).to_owned()),
-        FieldKind::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_or_else(
-            |_| value.to_owned(),
+        FieldKind::Date => crate::domain::dates::parse_iso_date(value).map_or_else(
+            || value.to_owned(),
             |date| crate::domain::dates::format_date(date, locale),
         ),
         _ => value.to_owned(),
