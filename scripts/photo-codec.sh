@@ -8,39 +8,34 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 
-# module crate, its wasm file's stem, cargo profile
+# module crate, its wasm file's stem, cargo profile, wasm-opt's options, [its files' name]:
+# into pkg/<crate>/
 module() {
-  local crate=$1 stem=$2 profile=$3
+  local crate=$1 stem=$2 profile=$3 optimise=$4 name=${5:-$2}
   local out=target/site/pkg/$crate
   cargo build -p "$crate" --lib --target wasm32-unknown-unknown --profile "$profile"
+  rm -rf "$out"
   mkdir -p "$out"
-  wasm-bindgen --target web --no-typescript --out-dir "$out" \
+  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
     "$target/wasm32-unknown-unknown/$profile/$stem.wasm"
   if command -v wasm-opt >/dev/null 2>&1; then
-    wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    # shellcheck disable=SC2086 # the options are words
+    wasm-opt $optimise --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types \
-      -o "$out/${stem}_bg.wasm" "$out/${stem}_bg.wasm"
+      -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm"
   fi
 }
 
-module photo-codec photo_codec photo-codec
-module draw draw photo-codec
+# Fast, not small; each fetched only by the page that needs it.
+module photo-codec photo_codec photo-codec -O3
+module draw draw photo-codec -O3
 
 # The parent pages' islands: small before fast, in their own folder (their wasm-bindgen
 # snippets would overwrite the main bundle's), in the site's content version, compressed as
 # the build's files are.
 name="${LEPTOS_OUTPUT_NAME:-ruxue}"
-out=target/site/pkg/islands
-cargo build -p islands --lib --target wasm32-unknown-unknown --profile wasm-release
-rm -rf "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
-  "$target/wasm32-unknown-unknown/wasm-release/islands.wasm"
-if command -v wasm-opt >/dev/null 2>&1; then
-  wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
-    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    --enable-reference-types -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm"
-fi
-for file in "$out/$name.js" "$out/${name}_bg.wasm"; do
+module islands islands wasm-release "-Oz --strip-debug --strip-producers" "$name"
+for file in target/site/pkg/islands/{"$name.js","${name}_bg.wasm"}; do
   brotli -f -q 11 -o "$file.br" "$file"
   gzip -f -k -9 "$file"
 done

@@ -59,7 +59,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     server::infra::security::provide_request_nonce();
     let locale = initial_locale();
     let text_size = display::initial_text_size();
-    // Parent pages hydrate their islands only; staff pages hydrate whole (`hydration`).
+    // A page that hydrates as islands loads its islands' code only; the others hydrate
+    // whole (`hydration`).
     let scripts = if hydration::request_path().is_some_and(|p| hydration::hydrates_as_islands(&p)) {
         view! { <hydration::IslandScripts options=options.clone() /> }.into_any()
     } else {
