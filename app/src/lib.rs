@@ -45,8 +45,8 @@ use crate::{
         me::MyIdentityPage,
         not_found::NotFoundPage,
         registrations::{
-            ConfirmPage, DocumentsPage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage,
-            SectionPage, SubmittedPage,
+            ConfirmPage, DeclinePage, DeletePage, DocumentsPage, MyRegistrationsPage,
+            NewRegistrationPage, RegistrationPage, ResubmitPage, SectionPage, SubmittedPage,
         },
         sign_in_problem::SignInProblemPage,
     },
@@ -59,12 +59,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     server::infra::security::provide_request_nonce();
     let locale = initial_locale();
     let text_size = display::initial_text_size();
-    // A page that hydrates as islands loads its islands' code only; the others hydrate
-    // whole (`hydration`).
-    let scripts = if hydration::request_path().is_some_and(|p| hydration::hydrates_as_islands(&p)) {
-        view! { <hydration::IslandScripts options=options.clone() /> }.into_any()
-    } else {
-        view! { <HydrationScripts options=options.clone() /> }.into_any()
+    // A page loads the code it needs: none, its islands', or the whole application's
+    // (`hydration`).
+    let code =
+        hydration::request_path().map_or(hydration::PageCode::Whole, |p| hydration::page_code(&p));
+    let scripts = match code {
+        hydration::PageCode::None => view! { <hydration::StaticScripts /> }.into_any(),
+        hydration::PageCode::Islands => {
+            view! { <hydration::IslandScripts options=options.clone() /> }.into_any()
+        }
+        hydration::PageCode::Whole => {
+            view! { <HydrationScripts options=options.clone() /> }.into_any()
+        }
     };
     view! {
         <!DOCTYPE html>
@@ -179,6 +185,21 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("submitted"))
                         view=SubmittedPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("delete"))
+                        view=DeletePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("resubmit"))
+                        view=ResubmitPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("decline"))
+                        view=DeclinePage
                         ssr=SsrMode::Async
                     />
                     <Route

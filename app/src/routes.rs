@@ -23,6 +23,41 @@ pub fn draw_record(id: i32) -> String {
     format!("/draws/{id}/record.json")
 }
 
+/// The question asked before an action on a registration that cannot be undone, a page
+/// of its own.
+pub fn ask(id: i32, action: Irreversible) -> String {
+    format!("/registrations/{id}/{}", action.code())
+}
+
+/// What a parent is asked about before doing it ([`ask`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Irreversible {
+    /// 删除报名.
+    Delete,
+    /// 提交修改: the changes the school asked for go back to it, locked.
+    Resubmit,
+    /// 放弃学位: the offered place goes to the next on the waiting list.
+    Decline,
+}
+
+impl Irreversible {
+    /// Its part of the address.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Delete => "delete",
+            Self::Resubmit => "resubmit",
+            Self::Decline => "decline",
+        }
+    }
+
+    /// The action named by an address's part.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Delete, Self::Resubmit, Self::Decline]
+            .into_iter()
+            .find(|a| a.code() == code)
+    }
+}
+
 /// One section's form.
 pub fn section(id: i32, kind: SectionKind) -> String {
     format!("/registrations/{id}/sections/{}", kind.code())
@@ -115,5 +150,13 @@ mod tests {
             )
         );
         assert_eq!(photo(3, PhotoSize::Review), "/documents/3/review");
+        assert_eq!(ask(7, Irreversible::Decline), "/registrations/7/decline");
+        for action in [
+            Irreversible::Delete,
+            Irreversible::Resubmit,
+            Irreversible::Decline,
+        ] {
+            assert_eq!(Irreversible::from_code(action.code()), Some(action));
+        }
     }
 }

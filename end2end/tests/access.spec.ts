@@ -33,8 +33,8 @@ async function expectOnScreen(page: Page, element: Locator) {
 }
 
 test.describe("access: focus, dialogs and the back button", () => {
-  test("a dialog takes the focus, keeps Tab inside, closes on Escape and on the back button, and gives the focus back", async ({ page }, testInfo) => {
-    await signInAsParent(page, `dialog-${testInfo.project.name}-${Date.now()}`);
+  test("deleting is asked on a page of its own: 取消 and the back button change nothing, 确定删除 deletes", async ({ page }, testInfo) => {
+    await signInAsParent(page, `ask-${testInfo.project.name}-${Date.now()}`);
     await page.goto("/registrations");
     await waitForHydration(page);
     await startRegistration(page, childId("20200305", uniqueSeq(testInfo.project.name, 50)));
@@ -42,48 +42,91 @@ test.describe("access: focus, dialogs and the back button", () => {
     const overview = page.url();
     await waitForHydration(page);
 
+    // The question, what follows from it, and the two ways on, whole on the screen.
     const opener = page.getByRole("button", { name: "删除报名" });
-    const dialog = page.getByRole("alertdialog");
+    const question = page.getByRole("heading", { level: 1, name: "确定删除这条报名吗？" });
     await opener.click();
-    await expect(dialog).toContainText("确定删除这条报名吗？");
+    await expect(question).toBeVisible();
+    await expect(page.getByText("删除后已填写的信息将不再显示，孩子的身份证号可以重新报名。")).toBeVisible();
+    await expectOnScreen(page, page.getByRole("button", { name: "确定删除" }));
+    await expectOnScreen(page, page.getByRole("link", { name: "取消" }));
+
+    // 取消: back on the task list, nothing changed.
+    await page.getByRole("link", { name: "取消" }).click();
+    await expect(page).toHaveURL(overview);
+    await expect(page.getByRole("heading", { level: 1, name: "报名信息" })).toBeVisible();
+    // The phone's back button does the same.
+    await opener.click();
+    await expect(question).toBeVisible();
+    await page.goBack();
+    await expect(page).toHaveURL(overview);
+    await expect(opener).toBeVisible();
+
+    // 确定删除: the parent's list, without it.
+    await opener.click();
+    await page.getByRole("button", { name: "确定删除" }).click();
+    await expect(page).toHaveURL(/\/registrations$/);
+    await expect(page.getByText("您还没有报名记录。")).toBeVisible();
+  });
+
+  test("a dialog takes the focus, keeps Tab inside, closes on Escape and on the back button, and gives the focus back", async ({ page, browser }, testInfo) => {
+    test.skip(testInfo.project.name === "phone", "dialogs are on the staff's desktop pages");
+    await signInAsParent(page, `dialog-${testInfo.project.name}-${Date.now()}`);
+    const registration = await submitRegistration(page, childId("20200305", uniqueSeq(testInfo.project.name, 62)), "郑对话");
+    const id = registration.split("/").pop();
+
+    const reviewer = await staffPage(browser, "reviewer.sn1");
+    await reviewer.goto(`/review/${id}`);
+    await waitForHydration(reviewer);
+    const detail = reviewer.url();
+    const opener = reviewer.getByRole("button", { name: "初审通过" });
+    const dialog = reviewer.getByRole("alertdialog");
+    await opener.click();
+    await expect(dialog).toContainText("确定初审通过？");
     // Over the page, whole on the screen, with the focus on the way out that changes nothing.
-    await expectOnScreen(page, dialog);
+    await expectOnScreen(reviewer, dialog);
     await expect(dialog.getByRole("button", { name: "取消" })).toBeFocused();
     // Tab and Shift+Tab go round the dialog's two buttons and never leave it.
-    await page.keyboard.press("Tab");
-    expect(await focused(page)).toBe("button 确定删除");
-    await page.keyboard.press("Tab");
-    expect(await focused(page)).toBe("button 取消");
-    await page.keyboard.press("Shift+Tab");
-    await page.keyboard.press("Shift+Tab");
-    expect(await focused(page)).toBe("button 取消");
+    await reviewer.keyboard.press("Tab");
+    expect(await focused(reviewer)).toBe("button 确定");
+    await reviewer.keyboard.press("Tab");
+    expect(await focused(reviewer)).toBe("button 取消");
+    await reviewer.keyboard.press("Shift+Tab");
+    await reviewer.keyboard.press("Shift+Tab");
+    expect(await focused(reviewer)).toBe("button 取消");
     // Escape closes it; the focus is back on the button that opened it.
-    await page.keyboard.press("Escape");
+    await reviewer.keyboard.press("Escape");
     await expect(dialog).toHaveCount(0);
     await expect(opener).toBeFocused();
 
-    // The phone's back button (history back) closes the dialog and stays on the page.
+    // The back button (history back) closes the dialog and stays on the page.
     await opener.click();
     await expect(dialog).toBeVisible();
-    await page.goBack();
+    await reviewer.goBack();
     await expect(dialog).toHaveCount(0);
-    expect(page.url()).toBe(overview);
-    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    expect(reviewer.url()).toBe(detail);
+    await expect(reviewer.getByRole("heading", { level: 1 })).toBeVisible();
     await expect(opener).toBeVisible();
     // Cancelled by its button, the dialog leaves no step behind: back leaves the page at once.
     await opener.click();
     await dialog.getByRole("button", { name: "取消" }).click();
     await expect(dialog).toHaveCount(0);
     await expect(opener).toBeFocused();
-    await page.goBack();
-    await expect(page).not.toHaveURL(overview);
+    await reviewer.goBack();
+    await expect(reviewer).not.toHaveURL(detail);
   });
 
   test("each new page's heading takes the focus; a failed save-and-continue puts it on the list of problems", async ({ page }, testInfo) => {
     await signInAsParent(page, `focus-${testInfo.project.name}-${Date.now()}`);
     await startRegistration(page, childId("20200306", uniqueSeq(testInfo.project.name, 51)));
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    // Parent pages mostly arrive as page loads (the focus starts at the top, as on any
+    // site); moving within the whole application, from the documents page, hands it to
+    // each new page's heading instead of leaving it on a link that is gone.
+    await page.goto(`${page.url()}/documents`);
     await waitForHydration(page);
+    await page.getByRole("link", { name: "返回报名信息" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "报名信息" })).toBeFocused();
     await page.getByRole("link", { name: "儿童基本信息" }).click();
     const heading = page.getByRole("heading", { level: 1, name: "儿童基本信息" });
     await expect(heading).toBeFocused();

@@ -131,7 +131,9 @@ test.describe("the draw", () => {
     const offer = decliner.locator('[data-offer="open"]');
     await expect(offer).toContainText(`孩子已获得${SCHOOL}的学位。请在`);
     await offer.getByRole("button", { name: "放弃学位" }).click();
-    await expect(decliner.locator("#decline-question")).toContainText("放弃后不能恢复");
+    // Asked on a page of its own: what giving it up means, and the way back.
+    await expect(decliner.getByRole("heading", { level: 1, name: "确定放弃这个学位吗？" })).toBeVisible();
+    await expect(decliner.getByText("放弃后不能恢复，学位会立即让给候补名单上的下一位。")).toBeVisible();
     await decliner.getByRole("button", { name: "确定放弃学位" }).click();
     await expect(decliner.locator('[data-field="state"]')).toHaveText("已放弃学位");
     await expect(decliner.locator('[data-field="offer-answer"]')).toContainText("已放弃学位");

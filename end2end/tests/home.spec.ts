@@ -17,23 +17,36 @@ test.describe("the public home page", () => {
     await expect(page.getByText("不要上传缩略图", { exact: false })).toBeVisible();
   });
 
-  test("switches language in place once hydrated, and remembers it", async ({ page }) => {
+  test("loads no code, switches language and remembers it", async ({ page }) => {
+    // The page is complete as the server sends it: a phone fetches no application code.
+    const code: string[] = [];
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (/\.(wasm|js)$/.test(path)) code.push(path);
+    });
     await page.goto("/");
     await waitForHydration(page);
-    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
-
     await page.getByRole("link", { name: "English" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Shinan District School Enrollment Platform" })).toBeVisible();
     await expect(page.getByText("Open", { exact: true })).toHaveCount(2);
     await expect(page.locator("html")).toHaveAttribute("lang", "en");
-    // The switch ran in the page, not through a reload.
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    expect(code, `code fetched: ${code.join(", ")}`).toEqual([]);
 
     await page.reload();
     await expect(page.getByRole("heading", { level: 1, name: "Shinan District School Enrollment Platform" })).toBeVisible();
-    await waitForHydration(page);
     await page.getByRole("link", { name: "中文" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "市南区义务教育招生平台" })).toBeVisible();
+  });
+
+  test("a page with the whole application switches language in place once hydrated", async ({ page }) => {
+    await page.goto("/staff/sign-in");
+    await waitForHydration(page);
+    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    await page.getByRole("link", { name: "English" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Staff sign-in" })).toBeVisible();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    // The switch ran in the page, not through a reload.
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   });
 
   test("the language switch works before the app is interactive", async ({ browser }) => {

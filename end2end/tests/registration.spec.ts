@@ -130,19 +130,25 @@ test.describe("a parent's registration", () => {
     await expect(page.getByLabel("儿童姓名")).toHaveValue("高峰期");
   });
 
-  test("a section form opened on its own loads its interactive parts only, and saves as the parent types", async ({ page }, testInfo) => {
+  test("the new-registration form and a section form opened on their own load their interactive parts only, and save as the parent types", async ({ page }, testInfo) => {
     const child = childId("20190907", uniqueSeq(testInfo.project.name, 60));
     await signInAsParent(page, `islands-${testInfo.project.name}-${Date.now()}`);
-    await startRegistration(page, child);
-    await expect(page).toHaveURL(/\/registrations\/\d+$/);
-    const sectionUrl = `${page.url()}/sections/child`;
-
-    // Opened directly (a link from the host app, a reload): the page comes from the server
-    // and only the form's own code is fetched, not the whole application's.
     const wasm: string[] = [];
     page.on("request", (request) => {
       if (new URL(request.url()).pathname.endsWith(".wasm")) wasm.push(new URL(request.url()).pathname);
     });
+    // The new-registration form works from the islands' code (its choices depend on each
+    // other), and starting opens the task list, which loads none.
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1, name: "报名信息" })).toBeVisible();
+    expect(wasm.length, `wasm fetched: ${wasm.join(", ")}`).toBeGreaterThanOrEqual(1);
+    for (const path of wasm) expect(path).toMatch(/^\/pkg\/[^/]+\/islands\/ruxue_bg\.wasm$/);
+    const sectionUrl = `${page.url()}/sections/child`;
+
+    // Opened directly (a link from the host app, a reload): the page comes from the server
+    // and only the form's own code is fetched, not the whole application's.
+    wasm.length = 0;
     await page.goto(sectionUrl);
     await waitForHydration(page);
     expect(wasm.length, `wasm fetched: ${wasm.join(", ")}`).toBe(1);

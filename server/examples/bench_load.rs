@@ -850,15 +850,20 @@ async fn one_run(backend: &Backend, plan: &Plan<'_>, figures: &mut Figures) {
     // What a first visit downloads.
     let (parent, id) = parents[1].clone();
     let mut parent_max = 0_f64;
+    // Each page loads the code app/src/hydration gives it: none, the islands, or the whole.
     for (page, path) in [
         ("home", "/".to_owned()),
+        ("my details", "/me".to_owned()),
         ("my registrations", "/registrations".to_owned()),
-        // Hydrates as islands (app/src/hydration).
+        ("new registration", "/registrations/new".to_owned()),
+        ("task list", format!("/registrations/{id}")),
         (
             "section form",
             format!("/registrations/{id}/sections/child"),
         ),
         ("documents", format!("/registrations/{id}/documents")),
+        ("check answers", format!("/registrations/{id}/confirm")),
+        ("receipt", format!("/registrations/{id}/submitted")),
     ] {
         let kb = first_load(&parent, &path).await.bytes as f64 / 1024.0;
         figures.add(&format!("first load, {page}, KB (brotli)"), kb);

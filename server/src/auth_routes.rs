@@ -20,7 +20,7 @@ use axum::{
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, HeaderName, StatusCode, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -242,5 +242,11 @@ pub async fn sign_out(session: Session, request: Request) -> Response {
         Actor::Staff(_) => "/staff/sign-in",
         _ => "/",
     };
-    Redirect::to(target).into_response()
+    // Nothing of a child stays in the browser (the drafts kept on the phone): the button's
+    // script forgets them where the page has code, this header everywhere.
+    (
+        [(HeaderName::from_static("clear-site-data"), "\"storage\"")],
+        Redirect::to(target),
+    )
+        .into_response()
 }

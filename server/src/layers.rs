@@ -166,6 +166,7 @@ pub async fn security_headers(
         format!("default-src 'none'; frame-ancestors {frame_ancestors}")
     };
     let headers = response.headers_mut();
+    tidy_location(headers);
     insert(headers, header::CONTENT_SECURITY_POLICY, &csp);
     insert(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     insert(headers, header::REFERRER_POLICY, "same-origin");
@@ -193,6 +194,21 @@ pub async fn security_headers(
         insert(headers, header::CACHE_CONTROL, value);
     }
     response
+}
+
+/// A plain form post to a server function is sent back to the page it came from, its
+/// address rebuilt without a previous error's parameters: without any left, it ends in a
+/// bare `?`, which the browser would then show and keep in its history. Trimmed here.
+fn tidy_location(headers: &mut HeaderMap) {
+    let Some(trimmed) = headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_suffix('?'))
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    else {
+        return;
+    };
+    headers.insert(header::LOCATION, trimmed);
 }
 
 fn insert(headers: &mut HeaderMap, name: impl header::IntoHeaderName, value: &str) {
@@ -270,6 +286,20 @@ mod tests {
             map.insert(*k, HeaderValue::from_static(v));
         }
         map
+    }
+
+    #[test]
+    fn a_redirect_back_to_a_page_never_ends_in_a_bare_question_mark() {
+        let mut back = headers(&[("location", "http://ruxue.cn/me?")]);
+        tidy_location(&mut back);
+        assert_eq!(back["location"], "http://ruxue.cn/me");
+        let mut with_error =
+            headers(&[("location", "http://ruxue.cn/me?__path=%2Fapi%2Fx&__err=e30")]);
+        tidy_location(&mut with_error);
+        assert_eq!(
+            with_error["location"],
+            "http://ruxue.cn/me?__path=%2Fapi%2Fx&__err=e30"
+        );
     }
 
     #[test]

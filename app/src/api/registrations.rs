@@ -452,6 +452,11 @@ pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, A
     } else {
         "refused"
     });
+    if submitted.is_ok() {
+        // On to the receipt: a plain form post (the page loads no code) follows it, the
+        // browser's server-function client moves there.
+        leptos_axum::redirect(&crate::routes::submitted(id));
+    }
     submitted.map_err(to_app_error)
 }
 
@@ -463,7 +468,10 @@ pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppEr
     let cx = Context::current()?;
     registrations::delete(cx.db(), cx.caller(), id, base_version, cx.now())
         .await
-        .map_err(to_app_error)
+        .map_err(to_app_error)?;
+    // Back to the parent's list, which no longer shows it.
+    leptos_axum::redirect("/registrations");
+    Ok(())
 }
 
 /// Accepts or declines the place a draw offered the registration, before the deadline
@@ -472,9 +480,12 @@ pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppEr
 pub async fn answer_offer(id: i32, accept: bool) -> Result<OfferView, AppError> {
     use crate::server::{Context, services::offers, to_app_error};
     let cx = Context::current()?;
-    offers::answer(cx.db(), &cx.request, id, accept)
+    let offer = offers::answer(cx.db(), &cx.request, id, accept)
         .await
-        .map_err(to_app_error)
+        .map_err(to_app_error)?;
+    // The task list, with the answer (the decline is asked on a page of its own).
+    leptos_axum::redirect(&crate::routes::registration(id));
+    Ok(offer)
 }
 
 /// Who follows the registration (the registrant).
@@ -577,9 +588,12 @@ pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::Mater
 pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
     use crate::server::{Context, services::review, to_app_error};
     let cx = Context::current()?;
-    review::resubmit(cx.db(), &cx.request, id, base_version)
+    let reference = review::resubmit(cx.db(), &cx.request, id, base_version)
         .await
-        .map_err(to_app_error)
+        .map_err(to_app_error)?;
+    // The task list, locked again (the question is asked on a page of its own).
+    leptos_axum::redirect(&crate::routes::registration(id));
+    Ok(reference)
 }
 
 /// Marks the parent's messages read (once they have been shown).

@@ -1,23 +1,52 @@
-//! How a page becomes interactive in the browser, chosen per page by the server.
+//! How a page becomes interactive in the browser, chosen per page by the server
+//! ([`page_code`]).
 //!
-//! - **As islands** ([`hydrates_as_islands`]): the server renders the whole page and the
-//!   browser loads a small bundle (`frontend/islands`) holding only the page's interactive
+//! - **None** ([`PageCode::None`]): the page is plain HTML: links, and forms that post to the
+//!   server and come back (server functions answer a form post with a redirect to the page
+//!   it came from, an error in its address). No wasm is loaded; a small inline script
+//!   ([`StaticScripts`]) reads a copy restored from the back/forward cache again.
+//! - **As islands** ([`PageCode::Islands`]): the server renders the whole page and the
+//!   browser loads a small bundle (`frontend/islands`) holding only the pages' interactive
 //!   parts (`#[island]` components, their props serialized into the page), so that a
 //!   parent's first load is not the whole application. There is no client-side router
 //!   there: moving to another page is a page load (`browser::page::go`).
-//! - **Whole**: the other pages hydrate under the client-side router (`frontend`, the staff
-//!   area in lazy pieces). An island met there (after a client-side move) renders as a
-//!   plain component.
+//! - **Whole** ([`PageCode::Whole`]): the other pages hydrate under the client-side router
+//!   (`frontend`, the staff area in lazy pieces). An island met there (after a client-side
+//!   move) renders as a plain component, and a page of the first two kinds reached by a
+//!   client-side move renders whole too.
 //!
-//! Parent pages move to islands one at a time (docs/first-load.md); the section form is
-//! the first.
+//! Parent pages move off the whole bundle one at a time (docs/first-load.md).
 
 use leptos::prelude::*;
 
-/// Whether the page at `path` hydrates as islands rather than whole.
-pub fn hydrates_as_islands(path: &str) -> bool {
+/// What code a page loads in the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageCode {
+    /// None: server-rendered HTML and forms.
+    None,
+    /// The islands bundle.
+    Islands,
+    /// The whole application.
+    Whole,
+}
+
+/// What code the page at `path` loads.
+pub fn page_code(path: &str) -> PageCode {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    matches!(parts.as_slice(), ["registrations", _, "sections", _])
+    match parts.as_slice() {
+        [""]
+        | ["me"]
+        | ["materials"]
+        | ["registrations"]
+        | [
+            "registrations",
+            _,
+            "confirm" | "submitted" | "delete" | "resubmit" | "decline",
+        ] => PageCode::None,
+        ["registrations", "new"] | ["registrations", _, "sections", _] => PageCode::Islands,
+        ["registrations", _] => PageCode::None,
+        _ => PageCode::Whole,
+    }
 }
 
 /// The path of the page being rendered (on the server).
@@ -52,6 +81,23 @@ pub fn IslandScripts(options: LeptosOptions) -> impl IntoView {
         <link rel="modulepreload" href=script.clone() />
         <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
         <script type="module" nonce=use_nonce()>{run}</script>
+        <script nonce=use_nonce()>{include_str!("forms.js").trim_end()}</script>
+    }
+}
+
+/// A page without code: marks it ready (`<html data-hydrated>`, as the bundles do once they
+/// have hydrated) and reads a copy restored from the back/forward cache again from the
+/// server, which the bundles' `browser::page::reload_when_restored_from_cache` does on
+/// theirs.
+#[component]
+pub fn StaticScripts() -> impl IntoView {
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    view! {
+        <script nonce=use_nonce()>
+            {concat!(include_str!("static.js"), include_str!("forms.js")).trim_end()}
+        </script>
     }
 }
 
@@ -60,19 +106,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_section_form_hydrates_as_islands_and_the_other_pages_whole() {
-        assert!(hydrates_as_islands("/registrations/7/sections/child"));
-        assert!(hydrates_as_islands("/registrations/7/sections/guardian/"));
+    fn each_parent_page_loads_only_the_code_it_needs() {
         for path in [
             "/",
+            "/me",
+            "/materials",
             "/registrations",
             "/registrations/7",
+            "/registrations/7/delete",
+            "/registrations/7/resubmit",
+            "/registrations/7/decline",
+            "/registrations/7/confirm",
+            "/registrations/7/submitted",
+        ] {
+            assert_eq!(page_code(path), PageCode::None, "{path}");
+        }
+        for path in [
+            "/registrations/new",
+            "/registrations/7/sections/child",
+            "/registrations/7/sections/guardian/",
+        ] {
+            assert_eq!(page_code(path), PageCode::Islands, "{path}");
+        }
+        for path in [
             "/registrations/7/documents",
             "/registrations/7/sections",
+            "/draws/3",
             "/review/7",
             "/staff",
         ] {
-            assert!(!hydrates_as_islands(path), "{path}");
+            assert_eq!(page_code(path), PageCode::Whole, "{path}");
         }
     }
 }

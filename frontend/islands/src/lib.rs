@@ -12,6 +12,9 @@ use app as _;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // A server function that answers with a redirect (starting a registration) opens that
+    // page: there is no router here to move within the page.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(app::browser::page::go);
     leptos::mount::hydrate_islands();
     // For the page's lifetime: the page has no router to end it.
     let _listener = app::browser::page::reload_when_restored_from_cache();

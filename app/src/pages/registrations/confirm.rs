@@ -3,7 +3,6 @@
 //! receipt.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
@@ -50,13 +49,8 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
     let locale = use_locale();
     let id = r.id;
     let version = r.version;
+    // Submitted, the server sends the parent on to the receipt (`submit_registration`).
     let submit = ServerAction::<SubmitRegistration>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = submit.value().get() {
-            navigate(&routes::submitted(id), Default::default());
-        }
-    });
     let missing: Vec<_> = r
         .materials
         .iter()

@@ -18,11 +18,18 @@ use crate::{
 #[component]
 pub fn MyRegistrationsPage() -> impl IntoView {
     // Read after every save of this tab was answered (a section left by the back button).
+    // The messages it shows are then marked read: on the server, as the page is rendered
+    // (the page loads no code, `crate::hydration`).
     let data = Resource::new_blocking(
         || (),
         |_| async {
             crate::browser::saves::settled().await;
-            list_my_registrations().await
+            let data = list_my_registrations().await?;
+            if data.messages.iter().any(|m| m.unread) {
+                // Shown as new this once either way; a failure only shows them again.
+                let _ = mark_messages_read().await;
+            }
+            Ok::<_, crate::error::AppError>(data)
         },
     );
     view! {
@@ -96,19 +103,12 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
     }
 }
 
-/// Messages from schools and the bureau; shown ones are marked read.
+/// Messages from schools and the bureau (marked read once read for the page).
 #[component]
 fn Messages(messages: Vec<MessageView>) -> impl IntoView {
     let locale = use_locale();
     let unread = messages.iter().filter(|m| m.unread).count();
     let count = messages.len();
-    Effect::new(move |_| {
-        if unread > 0 {
-            leptos::task::spawn_local(async move {
-                let _ = mark_messages_read().await;
-            });
-        }
-    });
     (!messages.is_empty()).then(|| view! {
         <div class="panel" aria-labelledby="messages-heading" data-messages=count data-unread=unread>
             <h2 id="messages-heading">{move || match locale.get() {

@@ -1,6 +1,7 @@
 //! The parent's registration journey: my registrations, a new registration, the task list
 //! of sections, each section with autosave, confirmation, submission.
 
+mod ask;
 mod confirm;
 mod documents;
 mod family;
@@ -10,6 +11,7 @@ mod overview;
 mod progress;
 mod section;
 
+pub use ask::{DeclinePage, DeletePage, ResubmitPage};
 pub use confirm::{ConfirmPage, SubmittedPage};
 pub use documents::DocumentsPage;
 pub use list::MyRegistrationsPage;

@@ -2,13 +2,14 @@
 //! ID number — which the server claims for this registration alone.
 
 use chrono::NaiveDateTime;
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
+use serde::{Deserialize, Serialize};
 
 use super::{LoadFailed, Loading};
 use crate::{
     api::registrations::{
-        ClaimChildRegistration, CreateRegistration, OptionWindow, SubsystemOption,
-        get_registration_options,
+        CreateRegistration, EntryOption, OptionWindow, SubsystemOption, claim_child_registration,
+        create_registration, get_registration_options,
     },
     components::ErrorPanel,
     domain::{
@@ -16,23 +17,74 @@ use crate::{
         registration::CHILD_CLAIMABLE,
     },
     error::AppError,
-    i18n::{Locale, Text, t, use_locale},
+    i18n::{Locale, LocalizedText, Text, t, use_locale},
 };
 
-/// The new-registration page.
+/// The new-registration page. The server renders it; only the form is an island (its code
+/// is all a parent's phone downloads for this page, `crate::hydration`), given each
+/// subsystem's window as the sentences to show.
 #[component]
 pub fn NewRegistrationPage() -> impl IntoView {
+    let locale = use_locale();
     let options = Resource::new_blocking(|| (), |_| get_registration_options());
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match options.await {
-                    Ok(options) => view! { <NewRegistrationForm options /> }.into_any(),
-                    Err(error) => view! { <LoadFailed error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <section aria-labelledby="new-heading">
+            <h1 id="new-heading">{move || t("新建报名", "New registration").get(locale.get())}</h1>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match options.await {
+                        Ok(options) => {
+                            let choices = options.into_iter().map(SubsystemChoice::of).collect();
+                            view! { <NewRegistrationForm choices /> }.into_any()
+                        }
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
+}
+
+/// A subsystem as the form offers it: what its window means in words (written on the
+/// server, so that the form's code holds no date formatting) and its entries.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SubsystemChoice {
+    subsystem: Subsystem,
+    open: bool,
+    /// `open`, `not-yet-open`, `closed` or `none`.
+    state: String,
+    tag_class: String,
+    state_label: LocalizedText,
+    window: LocalizedText,
+    entries: Vec<EntryOption>,
+}
+
+impl SubsystemChoice {
+    fn of(option: SubsystemOption) -> Self {
+        let (tag_class, state, label) = window_tag(option.window.as_ref());
+        let sentence = |locale| window_sentence(option.window.as_ref(), locale);
+        Self {
+            subsystem: option.subsystem,
+            open: option.is_open(),
+            state: state.to_owned(),
+            tag_class: tag_class.to_owned(),
+            state_label: LocalizedText::new(label.zh, label.en),
+            window: LocalizedText {
+                zh: sentence(Locale::Zh),
+                en: sentence(Locale::En),
+            },
+            entries: option.entries,
+        }
+    }
+}
+
+/// What the form sends: the server checks each and names the ones it refuses.
+#[derive(Clone, Debug, Default)]
+struct NewChild {
+    subsystem: String,
+    entry_id: String,
+    school_id: String,
+    child_id_number: String,
 }
 
 /// The message of the problem about `field` in the action's last error, if any.
@@ -82,34 +134,38 @@ fn window_sentence(window: Option<&OptionWindow>, locale: Locale) -> String {
     }
 }
 
-#[component]
-fn NewRegistrationForm(options: Vec<SubsystemOption>) -> impl IntoView {
+/// The form: the choices depend on each other, and the child's ID number is checked as it
+/// is typed and posted, never put in an address. On success the server's redirect opens the
+/// new registration's task list (a page load where the page hydrated as islands).
+#[island]
+fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
     let locale = use_locale();
-    let create = ServerAction::<CreateRegistration>::new();
-    let claim = ServerAction::<ClaimChildRegistration>::new();
-    let school = RwSignal::new(String::new());
     // Chosen for the parent only when it is the one subsystem there is and it is open: with
     // two, the parent chooses, and one that is not open (or the other's being closed) never
     // decides for them.
-    let preselected: Option<Subsystem> = match options.as_slice() {
-        [only] if only.is_open() => Some(only.subsystem),
+    let preselected: Option<Subsystem> = match choices.as_slice() {
+        [only] if only.open => Some(only.subsystem),
         _ => None,
     };
     let subsystem = RwSignal::new(preselected);
     let entry = RwSignal::new(None::<i32>);
-    let child_id = RwSignal::new(String::new());
+    let school = NodeRef::<leptos::html::Select>::new();
+    let child_id = NodeRef::<leptos::html::Input>::new();
     let id_hint = RwSignal::new(None::<String>);
-    let no_options = options.is_empty();
-    let options = StoredValue::new(options);
-    let error = move || create.value().get().and_then(Result::err);
-    let claim_error = move || claim.value().get().and_then(Result::err);
-    let claimable = move || field_problem(error(), CHILD_CLAIMABLE, locale.get());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let claim_error = RwSignal::new(None::<AppError>);
+    // What was last sent: a claim repeats it.
+    let sent = StoredValue::new(NewChild::default());
+    let no_choices = choices.is_empty();
+    let choices = StoredValue::new(choices);
+    let claimable = move || field_problem(error.get(), CHILD_CLAIMABLE, locale.get());
     let chosen = move || {
         let chosen = subsystem.get();
-        options.with_value(|o| o.iter().find(|s| Some(s.subsystem) == chosen).cloned())
+        choices.with_value(|c| c.iter().find(|s| Some(s.subsystem) == chosen).cloned())
     };
     let entries = move || chosen().map(|s| s.entries).unwrap_or_default();
-    let is_open = move || chosen().is_some_and(|s| s.is_open());
+    let is_open = move || chosen().is_some_and(|s| s.open);
     let schools = move || {
         let chosen = entry.get();
         entries()
@@ -118,8 +174,8 @@ fn NewRegistrationForm(options: Vec<SubsystemOption>) -> impl IntoView {
             .map(|e| e.schools)
             .unwrap_or_default()
     };
-    let check_id = move |_| {
-        let text = child_id.get_untracked();
+    let check_id = move |ev| {
+        let text = event_target_value(&ev);
         id_hint.set(if text.trim().is_empty() {
             None
         } else {
@@ -128,48 +184,111 @@ fn NewRegistrationForm(options: Vec<SubsystemOption>) -> impl IntoView {
                 .map(|e| e.message(locale.get_untracked()))
         });
     };
+    // Without the code (it has not arrived, or failed to) the form posts to the server.
+    let action = <CreateRegistration as leptos::server_fn::ServerFn>::url();
+    // Read from the page's fields as they are, typed before the code arrived or after.
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let child = NewChild {
+            subsystem: subsystem
+                .get_untracked()
+                .map(|s| s.code().to_owned())
+                .unwrap_or_default(),
+            entry_id: entry
+                .get_untracked()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+            school_id: school
+                .get_untracked()
+                .map(|s| s.value())
+                .unwrap_or_default(),
+            child_id_number: child_id
+                .get_untracked()
+                .map(|i| i.value())
+                .unwrap_or_default(),
+        };
+        sent.set_value(child.clone());
+        pending.set(true);
+        spawn_local(async move {
+            let NewChild {
+                subsystem,
+                entry_id,
+                school_id,
+                child_id_number,
+            } = child;
+            // On success the server's redirect moves on; the button stays pressed.
+            if let Err(e) =
+                create_registration(subsystem, entry_id, school_id, child_id_number).await
+            {
+                claim_error.try_set(None);
+                error.try_set(Some(e));
+                pending.try_set(false);
+            }
+        });
+    };
+    let claim = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let NewChild {
+            subsystem,
+            entry_id,
+            school_id,
+            child_id_number,
+        } = sent.get_value();
+        spawn_local(async move {
+            if let Err(e) =
+                claim_child_registration(subsystem, entry_id, school_id, child_id_number).await
+            {
+                claim_error.try_set(Some(e));
+                pending.try_set(false);
+            }
+        });
+    };
     view! {
-        <section aria-labelledby="new-heading">
-            <h1 id="new-heading">{move || t("新建报名", "New registration").get(locale.get())}</h1>
+        <div>
             <div aria-live="assertive">
-                {move || error().map(|error| view! { <ErrorPanel error /> })}
+                {move || error.get().map(|error| view! { <ErrorPanel error /> })}
             </div>
-            <ActionForm action=create attr:class="form" attr:novalidate="novalidate">
+            <form class="form" novalidate="novalidate" method="post" action=action on:submit=start>
                 <fieldset class="choices" id="subsystem">
                     <legend>{move || t("报名类型", "What are you registering for?").get(locale.get())}</legend>
-                    {no_options.then(|| view! {
+                    {no_choices.then(|| view! {
                         <p class="hint">{move || t("目前没有可以报名的类型。", "Nothing is open for registration.").get(locale.get())}</p>
                     })}
-                    {options.with_value(|o| o.iter().map(|option| {
-                        let s = option.subsystem;
-                        let window = option.window.clone();
-                        let (tag_class, state_code, state_label) = window_tag(window.as_ref());
+                    {choices.with_value(|c| c.iter().map(|choice| {
+                        let s = choice.subsystem;
+                        let SubsystemChoice { state, tag_class, state_label, window, .. } = choice.clone();
                         view! {
-                            <label class="choice" data-subsystem=s.code() data-window-state=state_code>
+                            <label class="choice" data-subsystem=s.code() data-window-state=state>
                                 <input type="radio" name="subsystem" value=s.code()
                                     checked=move || subsystem.get() == Some(s)
                                     on:change=move |_| { subsystem.set(Some(s)); entry.set(None); } />
                                 <span>
                                     <strong>{move || s.name().get(locale.get())}</strong>
                                     <span class="hint">{move || s.audience().get(locale.get())}</span>
-                                    <span class=tag_class>{move || state_label.get(locale.get())}</span>
+                                    <span class=tag_class>{move || state_label.get(locale.get()).to_owned()}</span>
                                     <span class="window-sentence" data-window-sentence=s.code()>
-                                        {move || window_sentence(window.as_ref(), locale.get())}
+                                        {move || window.get(locale.get()).to_owned()}
                                     </span>
                                 </span>
                             </label>
                         }
                     }).collect_view())}
-                    {move || field_problem(error(), "subsystem", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
+                    {move || field_problem(error.get(), "subsystem", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
-                {move || chosen().filter(|s| !s.is_open()).map(|s| {
+                {move || chosen().filter(|s| !s.open).map(|s| {
                     let name = s.subsystem.name();
                     let window = s.window;
                     view! {
                         <p class="callout" role="status" data-closed-notice=s.subsystem.code()>
                             {move || match locale.get() {
-                                Locale::Zh => format!("{}：{}现在不能新建此类报名。", name.zh, window_sentence(window.as_ref(), Locale::Zh)),
-                                Locale::En => format!("{}: {} A registration of this kind cannot be started now.", name.en, window_sentence(window.as_ref(), Locale::En)),
+                                Locale::Zh => format!("{}：{}现在不能新建此类报名。", name.zh, window.zh),
+                                Locale::En => format!("{}: {} A registration of this kind cannot be started now.", name.en, window.en),
                             }}
                         </p>
                     }
@@ -204,47 +323,41 @@ fn NewRegistrationForm(options: Vec<SubsystemOption>) -> impl IntoView {
                             </label>
                         }
                     }).collect_view()}
-                    {move || field_problem(error(), "entry_id", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
+                    {move || field_problem(error.get(), "entry_id", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
                 <label for="school_id">{move || t("报名学校", "School").get(locale.get())}</label>
-                <select id="school_id" name="school_id" on:change=move |ev| school.set(event_target_value(&ev))>
+                <select id="school_id" name="school_id" node_ref=school>
                     <option value="">{move || t("请选择", "Choose").get(locale.get())}</option>
                     {move || schools().into_iter().map(|s| view! { <option value=s.id>{move || s.name.get(locale.get()).to_owned()}</option> }).collect_view()}
                 </select>
-                {move || field_problem(error(), "school_id", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
+                {move || field_problem(error.get(), "school_id", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
                 <label for="child_id_number">{move || t("儿童身份证号", "Child's ID number").get(locale.get())}</label>
                 <p class="hint">{move || t("18 位，最后一位可能是 X。每个孩子只能报名一次。", "18 characters; the last may be X. A child can be registered once only.").get(locale.get())}</p>
                 <input id="child_id_number" name="child_id_number" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20"
-                    prop:value=move || child_id.get()
-                    on:input=move |ev| child_id.set(event_target_value(&ev))
-                    on:blur=check_id />
-                {move || id_hint.get().or_else(|| field_problem(error(), "child_id_number", locale.get())).map(|m| view! { <p class="field-error" id="child-id-error">{m}</p> })}
+                    node_ref=child_id on:blur=check_id />
+                {move || id_hint.get().or_else(|| field_problem(error.get(), "child_id_number", locale.get())).map(|m| view! { <p class="field-error" id="child-id-error">{m}</p> })}
                 <div class="action-bar">
                     <a class="button" href="/registrations">{move || t("返回列表", "Back to list").get(locale.get())}</a>
-                    <button type="submit" class="button button-primary" disabled={move || create.pending().get() || !is_open()}>
+                    <button type="submit" class="button button-primary" disabled={move || pending.get() || !is_open()}>
                         {move || t("开始填写", "Start").get(locale.get())}
                     </button>
                 </div>
-            </ActionForm>
+            </form>
             {move || claimable().map(|why| view! {
                 <div class="panel" data-child-claim="true">
                     <h2>{move || t("我是孩子的父亲或母亲", "I am the child's father or mother").get(locale.get())}</h2>
                     <p>{why}</p>
                     <p class="hint">{move || CONSENT_WORDING.get(locale.get())}</p>
                     <div aria-live="assertive">
-                        {move || claim_error().map(|error| view! { <ErrorPanel error /> })}
+                        {move || claim_error.get().map(|error| view! { <ErrorPanel error /> })}
                     </div>
-                    <ActionForm action=claim attr:class="form">
-                        <input type="hidden" name="subsystem" prop:value=move || subsystem.get().map(|s| s.code().to_owned()).unwrap_or_default() />
-                        <input type="hidden" name="entry_id" prop:value=move || entry.get().map(|e| e.to_string()).unwrap_or_default() />
-                        <input type="hidden" name="school_id" prop:value=move || school.get() />
-                        <input type="hidden" name="child_id_number" prop:value=move || child_id.get() />
-                        <button type="submit" class="button button-primary" disabled={move || claim.pending().get()}>
+                    <div class="form">
+                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=claim>
                             {move || t("同意查询户籍登记，核验后报名", "Agree to check the household register and register").get(locale.get())}
                         </button>
-                    </ActionForm>
+                    </div>
                 </div>
             })}
-        </section>
+        </div>
     }
 }

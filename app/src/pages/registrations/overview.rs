@@ -2,7 +2,6 @@
 //! actions the registration's state allows (confirm and submit, delete).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::{
     LoadFailed, Loading,
@@ -11,17 +10,17 @@ use super::{
     progress::{ChangeRequestPanel, DrawNotice, OfferPanel, ReviewTimeline},
     read_registration, use_registration_id,
 };
-use crate::components::{CancelButton, ConfirmDialog};
 use crate::{
-    api::registrations::{DeleteRegistration, RegistrationView},
-    components::ErrorPanel,
+    api::registrations::RegistrationView,
     domain::{RegistrationState, SectionStatus},
-    i18n::{Locale, t, use_locale},
+    i18n::{Locale, Text, t, use_locale},
     pages::appointments::AppointmentPanel,
-    routes,
+    routes::{self, Irreversible},
 };
 
-/// The task-list page of one registration.
+/// The task-list page of one registration. It loads no code (`crate::hydration`): its forms
+/// post to the server and come back, and what must be asked first (delete, send changes,
+/// decline a place) is asked on a page of its own (`super::ask`).
 #[component]
 pub fn RegistrationPage() -> impl IntoView {
     let id = use_registration_id();
@@ -79,18 +78,9 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
     let editable = r.editable;
     let deletable = r.deletable;
     let state = r.state;
-    let version = r.version;
     let sections = r.sections.clone();
     let materials = r.materials.clone();
     let following = r.following;
-    let delete = ServerAction::<DeleteRegistration>::new();
-    let asking = RwSignal::new(false);
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            navigate("/registrations", Default::default());
-        }
-    });
     view! {
         <section aria-labelledby="tasks-heading">
             <h1 id="tasks-heading">{move || t("报名信息", "Registration").get(locale.get())}</h1>
@@ -178,34 +168,22 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
             {(!following).then(|| view! { <FollowersPanel id /> })}
             {deletable.then(|| view! {
                 <div class="danger-zone">
-                    {move || if asking.get() {
-                        view! {
-                            <ConfirmDialog question="delete-question" close=move |_| asking.set(false)>
-                                <p id="delete-question">{move || t(
-                                    "确定删除这条报名吗？删除后已填写的信息将不再显示，孩子的身份证号可以重新报名。",
-                                    "Delete this registration? What you filled in will no longer show, and the child's ID number can be registered again.",
-                                ).get(locale.get())}</p>
-                                <ActionForm action=delete>
-                                    <input type="hidden" name="id" value=id />
-                                    <input type="hidden" name="base_version" value=version />
-                                    <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
-                                        {move || t("确定删除", "Delete").get(locale.get())}
-                                    </button>
-                                    <CancelButton />
-                                </ActionForm>
-                            </ConfirmDialog>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <button type="button" class="button button-danger-outline" data-dialog-opener="delete-question" on:click=move |_| asking.set(true)>
-                                {move || t("删除报名", "Delete registration").get(locale.get())}
-                            </button>
-                        }.into_any()
-                    }}
-                    {move || delete.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                    <AskButton id action=Irreversible::Delete class="button button-danger-outline" label=t("删除报名", "Delete registration") />
                 </div>
             })}
             <a class="button" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>
         </section>
+    }
+}
+
+/// The button that opens the page asking about `action` (a form that only moves there, so
+/// that it reads and works as a button before and without any code).
+#[component]
+pub fn AskButton(id: i32, action: Irreversible, class: &'static str, label: Text) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <form method="get" action=routes::ask(id, action) class="inline">
+            <button type="submit" class=class>{move || label.get(locale.get())}</button>
+        </form>
     }
 }

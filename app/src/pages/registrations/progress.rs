@@ -3,13 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::components::{CancelButton, ConfirmDialog};
+use super::overview::AskButton;
 use crate::{
-    api::registrations::{AnswerOffer, RegistrationView, ResubmitRegistration},
+    api::registrations::{AnswerOffer, RegistrationView},
     components::ErrorPanel,
     domain::{RegistrationState, review::TimelineKind},
     i18n::{Locale, t, use_locale},
-    routes,
+    routes::{self, Irreversible},
 };
 
 /// The open change request: what the school asked, where to change it, and 提交修改.
@@ -17,7 +17,6 @@ use crate::{
 pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
     let locale = use_locale();
     let id = r.id;
-    let version = r.version;
     let resubmittable = r.resubmittable;
     let message = r
         .change_request
@@ -25,14 +24,6 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
         .map(|c| c.message.clone())
         .unwrap_or_default();
     let items = r.requested_items.clone();
-    let resubmit = ServerAction::<ResubmitRegistration>::new();
-    let asking = RwSignal::new(false);
-    let done = move || matches!(resubmit.value().get(), Some(Ok(_)));
-    Effect::new(move |_| {
-        if done() {
-            let _ = window().location().reload();
-        }
-    });
     (r.state == RegistrationState::ChangesRequested).then(|| view! {
         <div class="panel panel-attention" data-change-request="true" role="region" aria-labelledby="change-request-heading">
             <h2 id="change-request-heading">{move || t("学校要求修改", "The school asked for changes").get(locale.get())}</h2>
@@ -54,33 +45,7 @@ pub fn ChangeRequestPanel(r: RegistrationView) -> impl IntoView {
                         "全部修改完成后，点击“提交修改”交给学校重新审核。提交后信息将被锁定，不能再修改或删除。",
                         "When everything is changed, press “Send changes” for the school to review it again. It is then locked and cannot be changed or deleted.",
                     ).get(locale.get())}</p>
-                    {move || if asking.get() {
-                        view! {
-                            <ConfirmDialog question="resubmit-question" close=move |_| asking.set(false)>
-                                <p id="resubmit-question">{move || t(
-                                    "确定提交修改吗？提交后信息将被锁定，学校将重新审核。",
-                                    "Send the changes? The registration is locked again and the school reviews it again.",
-                                ).get(locale.get())}</p>
-                                <ActionForm action=resubmit>
-                                    <input type="hidden" name="id" value=id />
-                                    <input type="hidden" name="base_version" value=version />
-                                    <button type="submit" class="button button-primary" disabled=move || resubmit.pending().get() || done()>
-                                        {move || t("确定提交修改", "Send changes").get(locale.get())}
-                                    </button>
-                                    <CancelButton />
-                                </ActionForm>
-                            </ConfirmDialog>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <button type="button" class="button button-primary" data-dialog-opener="resubmit-question" on:click=move |_| asking.set(true)>
-                                {move || t("提交修改", "Send changes").get(locale.get())}
-                            </button>
-                        }.into_any()
-                    }}
-                    <div aria-live="assertive">
-                        {move || resubmit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
-                    </div>
+                    <AskButton id action=Irreversible::Resubmit class="button button-primary" label=t("提交修改", "Send changes") />
                 }.into_any()
             } else {
                 view! {
@@ -101,8 +66,9 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
     let locale = use_locale();
     let id = r.id;
     let school = r.school.clone();
+    // Accepted, the server sends the page again (a form post), or this page (hydrated whole)
+    // reads itself again.
     let answer = ServerAction::<AnswerOffer>::new();
-    let declining = RwSignal::new(false);
     let done = move || matches!(answer.value().get(), Some(Ok(_)));
     Effect::new(move |_| {
         if done() {
@@ -126,39 +92,16 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
                             Locale::Zh => format!("孩子已获得{}的学位。请在 {deadline} 前确认是否接受；逾期未确认视为放弃，学位将按候补顺序让给下一位。", school.zh),
                             Locale::En => format!("Your child is offered a place at {}. Accept or decline it before {deadline}; unanswered, it is given up and goes to the next on the waiting list.", school.en),
                         }}</p>
-                        {move || if declining.get() {
-                            view! {
-                                <ConfirmDialog question="decline-question" close=move |_| declining.set(false)>
-                                    <p id="decline-question">{move || t(
-                                        "确定放弃这个学位吗？放弃后不能恢复，学位会立即让给候补名单上的下一位。",
-                                        "Give up this place? This cannot be undone: the place goes at once to the next on the waiting list.",
-                                    ).get(locale.get())}</p>
-                                    <ActionForm action=answer>
-                                        <input type="hidden" name="id" value=id />
-                                        <input type="hidden" name="accept" value="false" />
-                                        <button type="submit" class="button button-danger" disabled=move || answer.pending().get() || done()>
-                                            {move || t("确定放弃学位", "Give up the place").get(locale.get())}
-                                        </button>
-                                        <CancelButton />
-                                    </ActionForm>
-                                </ConfirmDialog>
-                            }.into_any()
-                        } else {
-                            view! {
-                                <div class="decision-buttons">
-                                    <ActionForm action=answer>
-                                        <input type="hidden" name="id" value=id />
-                                        <input type="hidden" name="accept" value="true" />
-                                        <button type="submit" class="button button-primary" disabled=move || answer.pending().get() || done()>
-                                            {move || t("接受学位", "Accept the place").get(locale.get())}
-                                        </button>
-                                    </ActionForm>
-                                    <button type="button" class="button button-danger-outline" data-dialog-opener="decline-question" on:click=move |_| declining.set(true)>
-                                        {move || t("放弃学位", "Decline the place").get(locale.get())}
-                                    </button>
-                                </div>
-                            }.into_any()
-                        }}
+                        <div class="decision-buttons">
+                            <ActionForm action=answer>
+                                <input type="hidden" name="id" value=id />
+                                <input type="hidden" name="accept" value="true" />
+                                <button type="submit" class="button button-primary" disabled=move || answer.pending().get() || done()>
+                                    {move || t("接受学位", "Accept the place").get(locale.get())}
+                                </button>
+                            </ActionForm>
+                            <AskButton id action=Irreversible::Decline class="button button-danger-outline" label=t("放弃学位", "Decline the place") />
+                        </div>
                         <div aria-live="assertive">
                             {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
                         </div>
