@@ -116,20 +116,15 @@ test.describe("access: focus, dialogs and the back button", () => {
     await expect(reviewer).not.toHaveURL(detail);
   });
 
-  test("each new page's heading takes the focus; a failed save-and-continue puts it on the list of problems", async ({ page }, testInfo) => {
+  test("a failed save-and-continue puts the focus on the list of problems, and Tab goes on to its links", async ({ page }, testInfo) => {
+    // Parent pages arrive as page loads (the focus starts at the top, as on any site); the
+    // staff's moves within the application hand it to each new page's heading (the
+    // keyboard journey below).
     await signInAsParent(page, `focus-${testInfo.project.name}-${Date.now()}`);
     await startRegistration(page, childId("20200306", uniqueSeq(testInfo.project.name, 51)));
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
-    // Parent pages mostly arrive as page loads (the focus starts at the top, as on any
-    // site); moving within the whole application, from the documents page, hands it to
-    // each new page's heading instead of leaving it on a link that is gone.
-    await page.goto(`${page.url()}/documents`);
-    await waitForHydration(page);
-    await page.getByRole("link", { name: "返回报名信息" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "报名信息" })).toBeFocused();
     await page.getByRole("link", { name: "儿童基本信息" }).click();
-    const heading = page.getByRole("heading", { level: 1, name: "儿童基本信息" });
-    await expect(heading).toBeFocused();
+    await expect(page.getByRole("heading", { level: 1, name: "儿童基本信息" })).toBeVisible();
     await waitForHydration(page);
 
     await page.getByLabel("儿童姓名").fill("");

@@ -2,7 +2,11 @@ import { test, expect, waitForHydration } from "./fixtures";
 import { signInAsStaff } from "./staff";
 
 test.describe("the bureau and the public", () => {
-  test("a parent finds the school of their community", async ({ page }) => {
+  test("a parent finds the school of their community, on a page that loads no code", async ({ page }) => {
+    const code: string[] = [];
+    page.on("request", (request) => {
+      if (/\.(wasm|js)$/.test(new URL(request.url()).pathname)) code.push(new URL(request.url()).pathname);
+    });
     await page.goto("/catchment");
     await waitForHydration(page);
     await page.getByLabel("小区或社区名称").fill("香港花园");
@@ -13,6 +17,7 @@ test.describe("the bureau and the public", () => {
     await page.getByLabel("小区或社区名称").fill("不存在的小区");
     await page.getByRole("button", { name: "查询" }).click();
     await expect(page.locator('[data-catchment-results="0"]')).toContainText("没有找到");
+    expect(code, `code fetched: ${code.join(", ")}`).toEqual([]);
   });
 
   test("the bureau's statistics are drawn as charts, with places against registrations", async ({ page }) => {

@@ -163,6 +163,13 @@ test.describe("a parent's registration", () => {
     await page.reload();
     await waitForHydration(page);
     await expect(page.getByLabel("儿童姓名")).toHaveValue("岛屿");
+
+    // The documents page too: its pickers come with the islands' code.
+    wasm.length = 0;
+    await page.goto(sectionUrl.replace(/\/sections\/child$/, "/documents"));
+    await waitForHydration(page);
+    await expect(page.getByText("拍照或从相册选择").first()).toBeVisible();
+    for (const path of wasm) expect(path).toMatch(/^\/pkg\/[^/]+\/islands\/ruxue_bg\.wasm$/);
   });
 
   test("typing survives closing the page, on this phone and on another device", async ({ browser, page, expectedFailures }, testInfo) => {

@@ -395,6 +395,40 @@ pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
         .map_err(to_app_error)
 }
 
+/// What a registration's documents page shows of it: the documents it needs with their
+/// photos, and whether (and which of) them can change. Small on purpose: the page's
+/// island reads it again after every upload or removal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationDocuments {
+    pub id: i32,
+    pub editable: bool,
+    /// While changes are requested, only the documents the school named can change.
+    pub change_request: Option<crate::domain::review::ChangeRequest>,
+    pub materials: Vec<crate::domain::materials::MaterialItem>,
+}
+
+impl RegistrationDocuments {
+    pub fn of(r: &RegistrationView) -> Self {
+        Self {
+            id: r.id,
+            editable: r.editable,
+            change_request: r.change_request.clone(),
+            materials: r.materials.clone(),
+        }
+    }
+}
+
+/// One registration's documents (its owner only, as [`get_registration`]).
+#[server(prefix = "/api", endpoint = "get_registration_documents")]
+pub async fn get_registration_documents(id: i32) -> Result<RegistrationDocuments, AppError> {
+    use crate::server::{Context, services::registrations, to_app_error};
+    let cx = Context::current()?;
+    registrations::view(cx.db(), &cx.state.registries, cx.caller(), id, cx.now())
+        .await
+        .map(|r| RegistrationDocuments::of(&r))
+        .map_err(to_app_error)
+}
+
 /// Saves a section's answers, based on the section's `base_version` and the answers the
 /// page read (`base`, to merge with changes saved meanwhile). `complete` asks to check them and
 /// mark the section completed ("save and continue"); autosave leaves it false.

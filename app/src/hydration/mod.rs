@@ -37,13 +37,17 @@ pub fn page_code(path: &str) -> PageCode {
         [""]
         | ["me"]
         | ["materials"]
+        | ["catchment"]
+        | ["sign-in", "problem"]
         | ["registrations"]
         | [
             "registrations",
             _,
             "confirm" | "submitted" | "delete" | "resubmit" | "decline",
         ] => PageCode::None,
-        ["registrations", "new"] | ["registrations", _, "sections", _] => PageCode::Islands,
+        ["registrations", "new"]
+        | ["registrations", _, "documents"]
+        | ["registrations", _, "sections", _] => PageCode::Islands,
         ["registrations", _] => PageCode::None,
         _ => PageCode::Whole,
     }
@@ -111,6 +115,8 @@ mod tests {
             "/",
             "/me",
             "/materials",
+            "/catchment",
+            "/sign-in/problem",
             "/registrations",
             "/registrations/7",
             "/registrations/7/delete",
@@ -123,13 +129,13 @@ mod tests {
         }
         for path in [
             "/registrations/new",
+            "/registrations/7/documents",
             "/registrations/7/sections/child",
             "/registrations/7/sections/guardian/",
         ] {
             assert_eq!(page_code(path), PageCode::Islands, "{path}");
         }
         for path in [
-            "/registrations/7/documents",
             "/registrations/7/sections",
             "/draws/3",
             "/review/7",

@@ -280,6 +280,11 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         ("get_registration_options", vec![], parents_only),
         ("get_registration", vec![("id", a_main.clone())], owner_only),
         (
+            "get_registration_documents",
+            vec![("id", a_main.clone())],
+            owner_only,
+        ),
+        (
             "check_registration",
             vec![("id", a_main.clone())],
             owner_only,

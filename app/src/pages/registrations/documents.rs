@@ -8,7 +8,9 @@ use super::{
     LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
 };
 use crate::{
-    api::registrations::{RegistrationView, remove_document_photo},
+    api::registrations::{
+        RegistrationDocuments, get_registration_documents, remove_document_photo,
+    },
     browser::photos::{self, Upload, UploadStage},
     components::ErrorPanel,
     domain::{materials::MaterialItem, photo::PhotoSize, provenance::Document},
@@ -16,21 +18,34 @@ use crate::{
     routes,
 };
 
-/// The documents page of a registration.
+/// The documents page of a registration. The server renders it; only the list of
+/// documents, with its pickers and uploads, is an island (`crate::hydration`).
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
     let id = use_registration_id();
-    // Bumped after every upload or removal: the list is read again from the server.
-    let changed = RwSignal::new(0_u32);
-    let registration = Resource::new_blocking(
-        move || (id.get(), changed.get()),
-        |(id, _)| read_registration(id),
-    );
+    let locale = use_locale();
+    let registration = Resource::new_blocking(move || id.get(), read_registration);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match registration.await {
-                    Ok(r) => view! { <Documents r changed /> }.into_any(),
+                    Ok(r) => {
+                        let id = r.id;
+                        let documents = RegistrationDocuments::of(&r);
+                        view! {
+                            <section aria-labelledby="documents-heading">
+                                <h1 id="documents-heading">{move || t("证明材料", "Documents").get(locale.get())}</h1>
+                                <RegistrationHeader r />
+                                <p class="hint">{move || t(
+                                    "请拍摄原件，四角完整、文字清晰、无反光。照片会先在手机上压缩，再上传。",
+                                    "Photograph the originals: all four corners, sharp, no glare. Photos are compressed on the phone before they are sent.",
+                                ).get(locale.get())}</p>
+                                <DocumentList documents />
+                                <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
+                            </section>
+                        }
+                        .into_any()
+                    }
                     Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
@@ -38,39 +53,49 @@ pub fn DocumentsPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn Documents(r: RegistrationView, changed: RwSignal<u32>) -> impl IntoView {
+#[island]
+fn DocumentList(documents: RegistrationDocuments) -> impl IntoView {
     let locale = use_locale();
-    let id = r.id;
-    let editable = r.editable;
-    let request = r.change_request.clone();
-    let items = r.materials.clone();
-    let missing = r.missing_documents();
+    let id = documents.id;
+    let documents = RwSignal::new(documents);
+    // Bumped after every upload or removal: the list is read again from the server (a
+    // failed read keeps the list as it was; the next change reads again).
+    let changed = RwSignal::new(0_u32);
+    Effect::watch(
+        move || changed.get(),
+        move |_, _, _| {
+            spawn_local(async move {
+                if let Ok(read) = get_registration_documents(id).await {
+                    documents.try_set(read);
+                }
+            });
+        },
+        false,
+    );
     view! {
-        <section aria-labelledby="documents-heading">
-            <h1 id="documents-heading">{move || t("证明材料", "Documents").get(locale.get())}</h1>
-            <RegistrationHeader r=r.clone() />
-            <p class="hint">{move || t(
-                "请拍摄原件，四角完整、文字清晰、无反光。照片会先在手机上压缩，再上传。",
-                "Photograph the originals: all four corners, sharp, no glare. Photos are compressed on the phone before they are sent.",
-            ).get(locale.get())}</p>
-            {(missing > 0).then(|| view! {
-                <p class="callout" role="status" data-missing=missing>{move || match locale.get() {
-                    Locale::Zh => format!("还有 {missing} 份必需材料未上传。"),
-                    Locale::En => format!("{missing} required documents still to upload."),
-                }}</p>
-            })}
-            {items.is_empty().then(|| view! {
-                <p>{move || t("本次报名无需上传证明材料。", "This registration needs no documents.").get(locale.get())}</p>
-            })}
-            {items.into_iter().map(|item| {
-                // While changes are requested, only the documents the school named.
-                let editable = editable
-                    && request.as_ref().is_none_or(|r| r.allows_document(item.document));
-                view! { <DocumentCard id item editable changed /> }
-            }).collect_view()}
-            <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
-        </section>
+        <div>
+            {move || {
+                let RegistrationDocuments { editable, change_request, materials: items, .. } = documents.get();
+                let missing = items.iter().filter(|m| m.missing()).count();
+                view! {
+                    {(missing > 0).then(|| view! {
+                        <p class="callout" role="status" data-missing=missing>{move || match locale.get() {
+                            Locale::Zh => format!("还有 {missing} 份必需材料未上传。"),
+                            Locale::En => format!("{missing} required documents still to upload."),
+                        }}</p>
+                    })}
+                    {items.is_empty().then(|| view! {
+                        <p>{move || t("本次报名无需上传证明材料。", "This registration needs no documents.").get(locale.get())}</p>
+                    })}
+                    {items.into_iter().map(|item| {
+                        // While changes are requested, only the documents the school named.
+                        let editable = editable
+                            && change_request.as_ref().is_none_or(|r| r.allows_document(item.document));
+                        view! { <DocumentCard id item editable changed /> }
+                    }).collect_view()}
+                }
+            }}
+        </div>
     }
 }
 
