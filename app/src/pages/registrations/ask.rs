@@ -5,9 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::{
-    LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
-};
+use super::{overview::RegistrationHeader, with_registration};
 use crate::{
     api::registrations::{AnswerOffer, DeleteRegistration, RegistrationView, ResubmitRegistration},
     components::ErrorPanel,
@@ -36,18 +34,7 @@ pub fn DeclinePage() -> impl IntoView {
 
 #[component]
 fn AskPage(action: Irreversible) -> impl IntoView {
-    let id = use_registration_id();
-    let registration = Resource::new_blocking(move || id.get(), read_registration);
-    view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match registration.await {
-                    Ok(r) => view! { <Question r action /> }.into_any(),
-                    Err(error) => view! { <LoadFailed error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    with_registration(move |r| view! { <Question r action /> })
 }
 
 /// Whether the registration, as it stands, allows the action (the server checks again).

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::{
     LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
+    with_registration,
 };
 use crate::{
     api::registrations::{RegistrationView, SubmitRegistration, check_registration},
@@ -157,18 +158,7 @@ pub fn Answers(r: RegistrationView, change_links: bool) -> impl IntoView {
 /// The receipt after submitting; it still works when opened later from "my registrations".
 #[component]
 pub fn SubmittedPage() -> impl IntoView {
-    let id = use_registration_id();
-    let registration = Resource::new_blocking(move || id.get(), read_registration);
-    view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match registration.await {
-                    Ok(r) => view! { <Receipt r /> }.into_any(),
-                    Err(error) => view! { <LoadFailed error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    with_registration(|r| view! { <Receipt r /> })
 }
 
 #[component]

@@ -4,12 +4,10 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{
-    LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
-};
+use super::{overview::RegistrationHeader, with_registration};
 use crate::{
     api::registrations::{
-        RegistrationDocuments, get_registration_documents, remove_document_photo,
+        RegistrationDocuments, RegistrationView, get_registration_documents, remove_document_photo,
     },
     browser::photos::{self, Upload, UploadStage},
     components::ErrorPanel,
@@ -22,34 +20,25 @@ use crate::{
 /// documents, with its pickers and uploads, is an island (`crate::hydration`).
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
-    let id = use_registration_id();
+    with_registration(|r| view! { <Documents r /> })
+}
+
+#[component]
+fn Documents(r: RegistrationView) -> impl IntoView {
     let locale = use_locale();
-    let registration = Resource::new_blocking(move || id.get(), read_registration);
+    let id = r.id;
+    let documents = RegistrationDocuments::of(&r);
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match registration.await {
-                    Ok(r) => {
-                        let id = r.id;
-                        let documents = RegistrationDocuments::of(&r);
-                        view! {
-                            <section aria-labelledby="documents-heading">
-                                <h1 id="documents-heading">{move || t("证明材料", "Documents").get(locale.get())}</h1>
-                                <RegistrationHeader r />
-                                <p class="hint">{move || t(
-                                    "请拍摄原件，四角完整、文字清晰、无反光。照片会先在手机上压缩，再上传。",
-                                    "Photograph the originals: all four corners, sharp, no glare. Photos are compressed on the phone before they are sent.",
-                                ).get(locale.get())}</p>
-                                <DocumentList documents />
-                                <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
-                            </section>
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <LoadFailed error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <section aria-labelledby="documents-heading">
+            <h1 id="documents-heading">{move || t("证明材料", "Documents").get(locale.get())}</h1>
+            <RegistrationHeader r />
+            <p class="hint">{move || t(
+                "请拍摄原件，四角完整、文字清晰、无反光。照片会先在手机上压缩，再上传。",
+                "Photograph the originals: all four corners, sharp, no glare. Photos are compressed on the phone before they are sent.",
+            ).get(locale.get())}</p>
+            <DocumentList documents />
+            <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
+        </section>
     }
 }
 

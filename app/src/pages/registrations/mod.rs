@@ -37,6 +37,29 @@ fn use_registration_id() -> Signal<i32> {
     })
 }
 
+/// A page of the registration in the address: read before the server renders the page
+/// (complete, as the pages without code need), then `page` with it, or why it cannot be
+/// shown.
+fn with_registration<V: IntoView + 'static>(
+    page: impl Fn(crate::api::registrations::RegistrationView) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = use_registration_id();
+    let registration = Resource::new_blocking(move || id.get(), read_registration);
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match registration.await {
+                        Ok(r) => page(r).into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// A registration as its pages read it: after every save of this tab was answered, so that
 /// a page left within two seconds of typing never shows older answers than it sent.
 async fn read_registration(

@@ -4,11 +4,10 @@
 use leptos::prelude::*;
 
 use super::{
-    LoadFailed, Loading,
     confirm::Answers,
     family::{FollowersPanel, FollowingNotice},
     progress::{ChangeRequestPanel, DrawNotice, OfferPanel, ReviewTimeline},
-    read_registration, use_registration_id,
+    with_registration,
 };
 use crate::{
     api::registrations::RegistrationView,
@@ -23,18 +22,7 @@ use crate::{
 /// decline a place) is asked on a page of its own (`super::ask`).
 #[component]
 pub fn RegistrationPage() -> impl IntoView {
-    let id = use_registration_id();
-    let registration = Resource::new_blocking(move || id.get(), read_registration);
-    view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match registration.await {
-                    Ok(r) => view! { <TaskList r /> }.into_any(),
-                    Err(error) => view! { <LoadFailed error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    with_registration(|r| view! { <TaskList r /> })
 }
 
 /// The header every page of a registration starts with.
