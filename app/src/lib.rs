@@ -50,6 +50,7 @@ use crate::{
         },
         sign_in_problem::SignInProblemPage,
     },
+    routes::Irreversible,
 };
 
 /// The HTML document around the application, rendered on the server only.
@@ -188,17 +189,17 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
-                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("delete"))
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment(Irreversible::Delete.code()))
                         view=DeletePage
                         ssr=SsrMode::Async
                     />
                     <Route
-                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("resubmit"))
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment(Irreversible::Resubmit.code()))
                         view=ResubmitPage
                         ssr=SsrMode::Async
                     />
                     <Route
-                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment("decline"))
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment(Irreversible::Decline.code()))
                         view=DeclinePage
                         ssr=SsrMode::Async
                     />

@@ -1,12 +1,9 @@
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, codeFetched, waitForHydration } from "./fixtures";
 import { signInAsStaff } from "./staff";
 
 test.describe("the bureau and the public", () => {
   test("a parent finds the school of their community, on a page that loads no code", async ({ page }) => {
-    const code: string[] = [];
-    page.on("request", (request) => {
-      if (/\.(wasm|js)$/.test(new URL(request.url()).pathname)) code.push(new URL(request.url()).pathname);
-    });
+    const code = codeFetched(page);
     await page.goto("/catchment");
     await waitForHydration(page);
     await page.getByLabel("小区或社区名称").fill("香港花园");

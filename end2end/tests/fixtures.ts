@@ -240,6 +240,16 @@ export const test = base.extend<{
 
 export { expect };
 
+/** The paths of the code (`.js`, `.wasm`) the page fetches from now on, as they come. */
+export function codeFetched(page: Page, pattern: RegExp = /\.(wasm|js)$/): string[] {
+  const paths: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (pattern.test(path)) paths.push(path);
+  });
+  return paths;
+}
+
 /** Waits until the wasm bundle has hydrated the page. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");

@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration, WEBVIEW_PROBLEM } from "./fixtures";
+import { test, expect, codeFetched, waitForHydration, WEBVIEW_PROBLEM } from "./fixtures";
 
 test.describe("the public home page", () => {
   test("shows the platform, both open collection windows, notices and schools", async ({ page }) => {
@@ -19,11 +19,7 @@ test.describe("the public home page", () => {
 
   test("loads no code, switches language and remembers it", async ({ page }) => {
     // The page is complete as the server sends it: a phone fetches no application code.
-    const code: string[] = [];
-    page.on("request", (request) => {
-      const path = new URL(request.url()).pathname;
-      if (/\.(wasm|js)$/.test(path)) code.push(path);
-    });
+    const code = codeFetched(page);
     await page.goto("/");
     await waitForHydration(page);
     await page.getByRole("link", { name: "English" }).click();

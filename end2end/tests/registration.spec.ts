@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, codeFetched, waitForHydration } from "./fixtures";
 import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
 import { withCollectionClosed } from "./staff";
 
@@ -133,10 +133,7 @@ test.describe("a parent's registration", () => {
   test("the new-registration form and a section form opened on their own load their interactive parts only, and save as the parent types", async ({ page }, testInfo) => {
     const child = childId("20190907", uniqueSeq(testInfo.project.name, 60));
     await signInAsParent(page, `islands-${testInfo.project.name}-${Date.now()}`);
-    const wasm: string[] = [];
-    page.on("request", (request) => {
-      if (new URL(request.url()).pathname.endsWith(".wasm")) wasm.push(new URL(request.url()).pathname);
-    });
+    const wasm = codeFetched(page, /\.wasm$/);
     // The new-registration form works from the islands' code (its choices depend on each
     // other), and starting opens the task list, which loads none.
     await startRegistration(page, child);

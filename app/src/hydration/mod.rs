@@ -19,6 +19,8 @@
 
 use leptos::prelude::*;
 
+use crate::routes::Irreversible;
+
 /// What code a page loads in the browser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PageCode {
@@ -34,21 +36,19 @@ pub enum PageCode {
 pub fn page_code(path: &str) -> PageCode {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
+        ["registrations", "new"]
+        | ["registrations", _, "documents"]
+        | ["registrations", _, "sections", _] => PageCode::Islands,
         [""]
         | ["me"]
         | ["materials"]
         | ["catchment"]
         | ["sign-in", "problem"]
         | ["registrations"]
-        | [
-            "registrations",
-            _,
-            "confirm" | "submitted" | "delete" | "resubmit" | "decline",
-        ] => PageCode::None,
-        ["registrations", "new"]
-        | ["registrations", _, "documents"]
-        | ["registrations", _, "sections", _] => PageCode::Islands,
-        ["registrations", _] => PageCode::None,
+        | ["registrations", _]
+        | ["registrations", _, "confirm" | "submitted"] => PageCode::None,
+        // The pages that ask before an action that cannot be undone.
+        ["registrations", _, action] if Irreversible::from_code(action).is_some() => PageCode::None,
         _ => PageCode::Whole,
     }
 }

@@ -78,15 +78,6 @@ impl SubsystemChoice {
     }
 }
 
-/// What the form sends: the server checks each and names the ones it refuses.
-#[derive(Clone, Debug, Default)]
-struct NewChild {
-    subsystem: String,
-    entry_id: String,
-    school_id: String,
-    child_id_number: String,
-}
-
 /// The message of the problem about `field` in the action's last error, if any.
 fn field_problem(error: Option<AppError>, field: &str, locale: Locale) -> Option<String> {
     match error {
@@ -156,7 +147,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let claim_error = RwSignal::new(None::<AppError>);
     // What was last sent: a claim repeats it.
-    let sent = StoredValue::new(NewChild::default());
+    let sent = StoredValue::new(None::<CreateRegistration>);
     let no_choices = choices.is_empty();
     let choices = StoredValue::new(choices);
     let claimable = move || field_problem(error.get(), CHILD_CLAIMABLE, locale.get());
@@ -192,7 +183,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let child = NewChild {
+        let child = CreateRegistration {
             subsystem: subsystem
                 .get_untracked()
                 .map(|s| s.code().to_owned())
@@ -210,10 +201,10 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                 .map(|i| i.value())
                 .unwrap_or_default(),
         };
-        sent.set_value(child.clone());
+        sent.set_value(Some(child.clone()));
         pending.set(true);
         spawn_local(async move {
-            let NewChild {
+            let CreateRegistration {
                 subsystem,
                 entry_id,
                 school_id,
@@ -230,16 +221,19 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
         });
     };
     let claim = move |_| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        let NewChild {
+        let Some(CreateRegistration {
             subsystem,
             entry_id,
             school_id,
             child_id_number,
-        } = sent.get_value();
+        }) = sent.get_value()
+        else {
+            return;
+        };
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
         spawn_local(async move {
             if let Err(e) =
                 claim_child_registration(subsystem, entry_id, school_id, child_id_number).await
