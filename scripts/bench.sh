@@ -2,7 +2,7 @@
 # Builds the release site and prints the sizes of what a phone downloads on first load: the
 # shell's wasm, js (with the split build's loader) and css, raw and brotli-compressed, then
 # each page's first load, the shell with the page's own pieces, and for the pages that
-# hydrate as islands (app/src/hydration) the islands bundle with the css (the budget is
+# hydrate as islands (app/src/hydration) each one's islands bundle with the css (the budget is
 # 150 KB brotli for every parent page).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,15 @@ for file in "$pkg/ruxue.wasm" "$pkg/ruxue.js" "$pkg"/__wasm_split.*.js "$pkg/rux
   printf '%-12s %10d B %10d B\n' "$(basename "$file")" "$raw" "$br"
 done
 printf '%-12s %10d B %10d B   (%d KB brotli: the shell every page loads)\n' total "$total_raw" "$total_br" $((total_br / 1024))
-islands_br=$(brotli -c -q 11 "$pkg/ruxue.css" | wc -c)
-for file in "$pkg/islands/ruxue.js" "$pkg/islands/ruxue_bg.wasm"; do
-  islands_br=$((islands_br + $(brotli -c -q 11 "$file" | wc -c)))
+css_br=$(brotli -c -q 11 "$pkg/ruxue.css" | wc -c)
+for bundle in "$pkg"/islands/*/; do
+  islands_br=$css_br
+  for file in "$bundle/ruxue.js" "$bundle/ruxue_bg.wasm"; do
+    islands_br=$((islands_br + $(brotli -c -q 11 "$file" | wc -c)))
+  done
+  printf 'islands page %-18s %d B = %d KB brotli (its islands bundle and css)\n' \
+    "$(basename "$bundle"):" "$islands_br" $((islands_br / 1024))
 done
-printf 'pages hydrating as islands (the section form): %d B = %d KB brotli (islands bundle and css)\n' \
-  "$islands_br" $((islands_br / 1024))
 # A lazy route's code is a piece of the split build (`app/src/pages/lazy.rs`): its page's
 # first load is the shell above and the pieces the manifest names for it; the other pages'
 # code is in the shell.
@@ -45,7 +48,7 @@ def brotli(name):
 
 shell = int(sys.argv[2])  # the total printed above
 manifest = json.loads((pkg / "__wasm_split_manifest.json").read_text())
-# The section form hydrates as islands (printed above).
+# The pages that hydrate as islands are printed above.
 parent = ["home", "my_identity", "my_registrations", "new_registration", "registration",
           "documents", "materials", "draw", "confirm", "submitted", "sign_in_problem"]
 rows = []

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the site's separate wasm modules, each fetched only by the pages that need it:
-# the parent pages' islands (frontend/islands, the pages that hydrate as islands:
+# the parent pages' islands (frontend/islands, once for each page that hydrates as islands:
 # app/src/hydration), the photo fallback (frontend/photo-codec, when the browser cannot
 # decode a photo itself) and the draw checker (frontend/draw, when a visitor checks a draw
 # on its public page). Run after `cargo leptos build`, which empties the site's folder.
@@ -8,12 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 
-# module crate, its wasm file's stem, cargo profile, wasm-opt's options, [its files' name]:
-# into pkg/<crate>/
+# module crate, its wasm file's stem, cargo profile, wasm-opt's options, [its files' name,
+# its folder under pkg/, cargo's further options]: into pkg/<folder>/, cargo run with the
+# variables in cargo_env
+cargo_env=()
 module() {
-  local crate=$1 stem=$2 profile=$3 optimise=$4 name=${5:-$2}
-  local out=target/site/pkg/$crate
-  cargo build -p "$crate" --lib --target wasm32-unknown-unknown --profile "$profile"
+  local crate=$1 stem=$2 profile=$3 optimise=$4 name=${5:-$2} folder=${6:-$1}
+  local out=target/site/pkg/$folder
+  # shellcheck disable=SC2086 # the options are words
+  env "${cargo_env[@]}" cargo build -p "$crate" --lib --target wasm32-unknown-unknown --profile "$profile" ${7:-}
   rm -rf "$out"
   mkdir -p "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
@@ -30,12 +33,34 @@ module() {
 module photo-codec photo_codec photo-codec -O3
 module draw draw photo-codec -O3
 
-# The parent pages' islands: small before fast, in their own folder (their wasm-bindgen
-# snippets would overwrite the main bundle's), in the site's content version, compressed as
-# the build's files are.
+# The parent pages' islands, one bundle per page that has them, each holding only its page's
+# (app::hydration::IslandBundle): small before fast, in their own folders (their
+# wasm-bindgen snippets would overwrite the main bundle's), in the site's content version,
+# compressed as the build's files are.
+#
+# Smaller still with the standard library compiled for them (Cargo's build-std, unstable,
+# enabled for these builds only with RUSTC_BOOTSTRAP on the project's pinned compiler):
+# size-optimised algorithms, and a panic stops the module where it is instead of
+# formatting a message nobody reads (docs/first-load.md: 253.5 -> 232.7 KB brotli for
+# the three pages' islands together). Needs the rust-src component (scripts/setup.sh);
+# without it the bundles are built as the other modules are.
 name="${LEPTOS_OUTPUT_NAME:-ruxue}"
-module islands islands wasm-release "-Oz --strip-debug --strip-producers" "$name"
-for file in target/site/pkg/islands/{"$name.js","${name}_bg.wasm"}; do
-  brotli -f -q 11 -o "$file.br" "$file"
-  gzip -f -k -9 "$file"
+# Components erased to one view type (`--cfg erase_components`, as cargo-leptos builds the
+# rest): fewer generic copies of the rendering code, 249.8 -> 232.7 KB brotli (2026-12-04).
+islands_options=""
+cargo_env=("RUSTFLAGS=--cfg erase_components")
+if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
+  cargo_env=(RUSTC_BOOTSTRAP=1 "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort")
+  islands_options="-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size"
+else
+  echo "photo-codec: no rust-src component: the islands bundles are built without build-std (larger)" >&2
+fi
+rm -rf target/site/pkg/islands
+for bundle in new-registration section-form documents; do
+  module islands islands wasm-release "-Oz --strip-debug --strip-producers" "$name" \
+    "islands/$bundle" "--no-default-features --features $bundle $islands_options"
+  for file in target/site/pkg/islands/"$bundle"/{"$name.js","${name}_bg.wasm"}; do
+    brotli -f -q 11 -o "$file.br" "$file"
+    gzip -f -k -9 "$file"
+  done
 done

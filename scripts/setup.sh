@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and skips what is already there: Debian's Chromium
-# (Playwright never downloads a browser), brotli, the wasm32 target, a pinned cargo-leptos,
-# the wasm-bindgen CLI that matches Cargo.lock, and the npm packages of end2end/.
+# (Playwright never downloads a browser), brotli, the wasm32 target and the standard
+# library's source, a pinned cargo-leptos, the wasm-bindgen CLI that matches Cargo.lock,
+# and the npm packages of end2end/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,13 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The standard library's source: the parent pages' islands bundles compile their own, made
+# for size (scripts/photo-codec.sh); without it they are built larger.
+if ! rustup component list --installed | grep -qx 'rust-src'; then
+  echo "setup: adding the rust-src component"
+  rustup component add rust-src || echo "setup: rust-src could not be added: the islands bundles will be larger" >&2
 fi
 
 if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $CARGO_LEPTOS_VERSION"; then

@@ -66,8 +66,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         hydration::request_path().map_or(hydration::PageCode::Whole, |p| hydration::page_code(&p));
     let scripts = match code {
         hydration::PageCode::None => view! { <hydration::StaticScripts /> }.into_any(),
-        hydration::PageCode::Islands => {
-            view! { <hydration::IslandScripts options=options.clone() /> }.into_any()
+        hydration::PageCode::Islands(bundle) => {
+            view! { <hydration::IslandScripts options=options.clone() bundle /> }.into_any()
         }
         hydration::PageCode::Whole => {
             view! { <HydrationScripts options=options.clone() /> }.into_any()

@@ -134,22 +134,21 @@ test.describe("a parent's registration", () => {
     const child = childId("20190907", uniqueSeq(testInfo.project.name, 60));
     await signInAsParent(page, `islands-${testInfo.project.name}-${Date.now()}`);
     const wasm = codeFetched(page, /\.wasm$/);
-    // The new-registration form works from the islands' code (its choices depend on each
-    // other), and starting opens the task list, which loads none.
+    // The new-registration form works from its page's islands bundle (its choices depend on
+    // each other), and starting opens the task list, which loads none.
     await startRegistration(page, child);
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
     await expect(page.getByRole("heading", { level: 1, name: "报名信息" })).toBeVisible();
-    expect(wasm.length, `wasm fetched: ${wasm.join(", ")}`).toBeGreaterThanOrEqual(1);
-    for (const path of wasm) expect(path).toMatch(/^\/pkg\/[^/]+\/islands\/ruxue_bg\.wasm$/);
+    expect(wasm, "wasm fetched").toEqual([expect.stringMatching(/^\/pkg\/[^/]+\/islands\/new-registration\/ruxue_bg\.wasm$/)]);
     const sectionUrl = `${page.url()}/sections/child`;
 
     // Opened directly (a link from the host app, a reload): the page comes from the server
-    // and only the form's own code is fetched, not the whole application's.
+    // and only the form's own code is fetched: neither the whole application's nor the other
+    // pages' islands.
     wasm.length = 0;
     await page.goto(sectionUrl);
     await waitForHydration(page);
-    expect(wasm.length, `wasm fetched: ${wasm.join(", ")}`).toBe(1);
-    expect(wasm[0]).toMatch(/^\/pkg\/[^/]+\/islands\/ruxue_bg\.wasm$/);
+    expect(wasm, "wasm fetched").toEqual([expect.stringMatching(/^\/pkg\/[^/]+\/islands\/section-form\/ruxue_bg\.wasm$/)]);
 
     // Interactive: an answer is saved and said so, a wrong one is explained where it is.
     await page.getByLabel("儿童姓名").fill("岛屿");
@@ -161,12 +160,12 @@ test.describe("a parent's registration", () => {
     await waitForHydration(page);
     await expect(page.getByLabel("儿童姓名")).toHaveValue("岛屿");
 
-    // The documents page too: its pickers come with the islands' code.
+    // The documents page too: its pickers come with its own islands bundle.
     wasm.length = 0;
     await page.goto(sectionUrl.replace(/\/sections\/child$/, "/documents"));
     await waitForHydration(page);
     await expect(page.getByText("拍照或从相册选择").first()).toBeVisible();
-    for (const path of wasm) expect(path).toMatch(/^\/pkg\/[^/]+\/islands\/ruxue_bg\.wasm$/);
+    expect(wasm, "wasm fetched").toEqual([expect.stringMatching(/^\/pkg\/[^/]+\/islands\/documents\/ruxue_bg\.wasm$/)]);
   });
 
   test("typing survives closing the page, on this phone and on another device", async ({ browser, page, expectedFailures }, testInfo) => {

@@ -6,10 +6,11 @@
 //!   it came from, an error in its address). No wasm is loaded; a small inline script
 //!   ([`StaticScripts`]) reads a copy restored from the back/forward cache again.
 //! - **As islands** ([`PageCode::Islands`]): the server renders the whole page and the
-//!   browser loads a small bundle (`frontend/islands`) holding only the pages' interactive
-//!   parts (`#[island]` components, their props serialized into the page), so that a
-//!   parent's first load is not the whole application. There is no client-side router
-//!   there: moving to another page is a page load (`browser::page::go`).
+//!   browser loads a small bundle (`frontend/islands`, one per page: [`IslandBundle`])
+//!   holding only that page's interactive parts (`#[island]` components, their props
+//!   serialized into the page), so that a parent's first load is not the whole
+//!   application. There is no client-side router there: moving to another page is a page
+//!   load (`browser::page::go`).
 //! - **Whole** ([`PageCode::Whole`]): the other pages hydrate under the client-side router
 //!   (`frontend`, the staff area in lazy pieces). An island met there (after a client-side
 //!   move) renders as a plain component, and a page of the first two kinds reached by a
@@ -26,19 +27,45 @@ use crate::routes::Irreversible;
 pub enum PageCode {
     /// None: server-rendered HTML and forms.
     None,
-    /// The islands bundle.
-    Islands,
+    /// The page's islands bundle.
+    Islands(IslandBundle),
     /// The whole application.
     Whole,
+}
+
+/// The parent pages' islands bundles: one per page that has islands, each holding only
+/// that page's, so that no page pays for another's code (docs/first-load.md). Each is
+/// `frontend/islands` built with the feature of the same name into
+/// `pkg/islands/<name>/` (`scripts/photo-codec.sh`); in `app` the feature
+/// `island-<name>` makes the page's component an island there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IslandBundle {
+    /// 新建报名.
+    NewRegistration,
+    /// A section's form.
+    SectionForm,
+    /// The documents page.
+    Documents,
+}
+
+impl IslandBundle {
+    /// Its name: the islands crate's feature and the bundle's folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            IslandBundle::NewRegistration => "new-registration",
+            IslandBundle::SectionForm => "section-form",
+            IslandBundle::Documents => "documents",
+        }
+    }
 }
 
 /// What code the page at `path` loads.
 pub fn page_code(path: &str) -> PageCode {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
-        ["registrations", "new"]
-        | ["registrations", _, "documents"]
-        | ["registrations", _, "sections", _] => PageCode::Islands,
+        ["registrations", "new"] => PageCode::Islands(IslandBundle::NewRegistration),
+        ["registrations", _, "sections", _] => PageCode::Islands(IslandBundle::SectionForm),
+        ["registrations", _, "documents"] => PageCode::Islands(IslandBundle::Documents),
         [""]
         | ["me"]
         | ["materials"]
@@ -65,16 +92,21 @@ pub fn request_path() -> Option<String> {
     }
 }
 
-/// The scripts that load the islands bundle (`pkg/islands/<output name>.js` and its
-/// `_bg.wasm`, written by `scripts/photo-codec.sh`) and hydrate the page's islands.
-/// Everything the server renders after this (the page's body) is plain HTML but for the
-/// islands.
+/// The scripts that load the page's islands bundle (`pkg/islands/<bundle>/<output
+/// name>.js` and its `_bg.wasm`, written by `scripts/photo-codec.sh`) and hydrate its
+/// islands. Everything the server renders after this (the page's body) is plain HTML but
+/// for the islands.
 #[component]
-pub fn IslandScripts(options: LeptosOptions) -> impl IntoView {
+pub fn IslandScripts(options: LeptosOptions, bundle: IslandBundle) -> impl IntoView {
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
-    let bundle = format!("/{}/islands/{}", options.site_pkg_dir, options.output_name);
+    let bundle = format!(
+        "/{}/islands/{}/{}",
+        options.site_pkg_dir,
+        bundle.name(),
+        options.output_name
+    );
     let script = format!("{bundle}.js");
     let wasm = format!("{bundle}_bg.wasm");
     let run = format!(
@@ -111,6 +143,7 @@ mod tests {
 
     #[test]
     fn each_parent_page_loads_only_the_code_it_needs() {
+        use IslandBundle::{Documents, NewRegistration, SectionForm};
         use PageCode::{Islands, None, Whole};
         let expected = [
             (
@@ -125,9 +158,10 @@ mod tests {
                 None,
                 "/registrations/7/delete /registrations/7/resubmit /registrations/7/decline",
             ),
-            (Islands, "/registrations/new /registrations/7/documents"),
+            (Islands(NewRegistration), "/registrations/new"),
+            (Islands(Documents), "/registrations/7/documents"),
             (
-                Islands,
+                Islands(SectionForm),
                 "/registrations/7/sections/child /registrations/7/sections/guardian/",
             ),
             (Whole, "/registrations/7/sections /draws/3 /review/7 /staff"),

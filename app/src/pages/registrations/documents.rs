@@ -42,7 +42,9 @@ fn Documents(r: RegistrationView) -> impl IntoView {
     }
 }
 
-#[island]
+// An island where the page's bundle is built (`hydration::IslandBundle`).
+#[cfg_attr(any(feature = "router", feature = "island-documents"), island)]
+#[cfg_attr(not(any(feature = "router", feature = "island-documents")), component)]
 fn DocumentList(documents: RegistrationDocuments) -> impl IntoView {
     let locale = use_locale();
     let id = documents.id;

@@ -128,7 +128,12 @@ fn window_sentence(window: Option<&OptionWindow>, locale: Locale) -> String {
 /// The form: the choices depend on each other, and the child's ID number is checked as it
 /// is typed and posted, never put in an address. On success the server's redirect opens the
 /// new registration's task list (a page load where the page hydrated as islands).
-#[island]
+// An island where the page's bundle is built (`hydration::IslandBundle`).
+#[cfg_attr(any(feature = "router", feature = "island-new-registration"), island)]
+#[cfg_attr(
+    not(any(feature = "router", feature = "island-new-registration")),
+    component
+)]
 fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
     let locale = use_locale();
     // Chosen for the parent only when it is the one subsystem there is and it is open: with

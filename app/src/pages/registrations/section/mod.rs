@@ -165,7 +165,12 @@ impl Answers {
     }
 }
 
-#[island]
+// An island where the page's bundle is built (`hydration::IslandBundle`).
+#[cfg_attr(any(feature = "router", feature = "island-section-form"), island)]
+#[cfg_attr(
+    not(any(feature = "router", feature = "island-section-form")),
+    component
+)]
 fn SectionForm(form: SectionOpening) -> impl IntoView {
     let locale = use_locale();
     let SectionOpening {
