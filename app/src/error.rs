@@ -2,10 +2,7 @@
 //! for the person in front of the screen; causes stay in the server's log.
 
 use serde::{Deserialize, Serialize};
-use server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 use crate::i18n::{Locale, LocalizedText, t};
 
@@ -164,7 +161,8 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    // Read as the results are (`api::codec`).
+    type Encoder = crate::api::codec::TextJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // The texts of these variants can carry internals: never pass them on.

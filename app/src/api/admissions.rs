@@ -76,7 +76,7 @@ pub struct DrawSummary {
 }
 
 /// A school's admissions (bureau administrators).
-#[server(prefix = "/api", endpoint = "get_admissions")]
+#[server(prefix = "/api", endpoint = "get_admissions", output = crate::api::codec::JsonText)]
 pub async fn get_admissions(
     school_id: Option<i32>,
     subsystem: String,
@@ -90,7 +90,7 @@ pub async fn get_admissions(
 }
 
 /// Records decisions `(registration, "admitted" | "not_admitted")` for a school.
-#[server(prefix = "/api", endpoint = "decide_admissions", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "decide_admissions", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn decide_admissions(
     school_id: i32,
     decisions: Vec<(i32, String)>,
@@ -103,7 +103,7 @@ pub async fn decide_admissions(
 }
 
 /// Schedules the publication of a school's results at a local time (now or past: at once).
-#[server(prefix = "/api", endpoint = "schedule_publication")]
+#[server(prefix = "/api", endpoint = "schedule_publication", output = crate::api::codec::JsonText)]
 pub async fn schedule_publication(
     school_id: i32,
     subsystem: String,

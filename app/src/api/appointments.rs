@@ -55,7 +55,7 @@ pub struct PointDay {
 }
 
 /// A registration's appointment and the times it could book (its registrant).
-#[server(prefix = "/api", endpoint = "get_appointment_options")]
+#[server(prefix = "/api", endpoint = "get_appointment_options", output = crate::api::codec::JsonText)]
 pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppError> {
     use crate::server::{Context, services::appointments, to_app_error};
     let cx = Context::current()?;
@@ -65,7 +65,7 @@ pub async fn get_appointment_options(id: i32) -> Result<AppointmentOptions, AppE
 }
 
 /// Books (or moves) the registration's appointment (its registrant).
-#[server(prefix = "/api", endpoint = "book_appointment")]
+#[server(prefix = "/api", endpoint = "book_appointment", output = crate::api::codec::JsonText)]
 pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::appointments, to_app_error};
     let cx = Context::current()?;
@@ -75,7 +75,7 @@ pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
 }
 
 /// Cancels the registration's appointment (its registrant).
-#[server(prefix = "/api", endpoint = "cancel_appointment")]
+#[server(prefix = "/api", endpoint = "cancel_appointment", output = crate::api::codec::JsonText)]
 pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::appointments, to_app_error};
     let cx = Context::current()?;
@@ -85,7 +85,7 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
 }
 
 /// The calling point staff's appointments (the registrations listed are audited).
-#[server(prefix = "/api", endpoint = "get_point_appointments")]
+#[server(prefix = "/api", endpoint = "get_point_appointments", output = crate::api::codec::JsonText)]
 pub async fn get_point_appointments() -> Result<PointDay, AppError> {
     use crate::server::{Context, services::appointments, to_app_error};
     let cx = Context::current()?;
@@ -99,7 +99,7 @@ pub async fn get_point_appointments() -> Result<PointDay, AppError> {
 }
 
 /// Checks a family in (point staff of that point).
-#[server(prefix = "/api", endpoint = "check_in_appointment")]
+#[server(prefix = "/api", endpoint = "check_in_appointment", output = crate::api::codec::JsonText)]
 pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::appointments, to_app_error};
     let cx = Context::current()?;
@@ -132,7 +132,7 @@ pub struct PointSlots {
 }
 
 /// The bureau's registration points with their slots from today on (administrators).
-#[server(prefix = "/api", endpoint = "get_slots")]
+#[server(prefix = "/api", endpoint = "get_slots", output = crate::api::codec::JsonText)]
 pub async fn get_slots() -> Result<Vec<PointSlots>, AppError> {
     use crate::server::{Context, services::slots, to_app_error};
     let cx = Context::current()?;
@@ -144,7 +144,7 @@ pub async fn get_slots() -> Result<Vec<PointSlots>, AppError> {
 /// Adds a slot from `starts` to `ends` (local `HH:MM`) with `capacity` places at a point on
 /// every day from `from` to `to` (local `YYYY-MM-DD`), weekends left out when asked;
 /// returns how many were added (a time the point already has is left as it is).
-#[server(prefix = "/api", endpoint = "add_slots")]
+#[server(prefix = "/api", endpoint = "add_slots", output = crate::api::codec::JsonText)]
 pub async fn add_slots(
     point_id: i32,
     from: String,
@@ -170,7 +170,7 @@ pub async fn add_slots(
 }
 
 /// Changes a slot's places, never below those already booked (administrators).
-#[server(prefix = "/api", endpoint = "set_slot_capacity")]
+#[server(prefix = "/api", endpoint = "set_slot_capacity", output = crate::api::codec::JsonText)]
 pub async fn set_slot_capacity(slot_id: i32, capacity: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::slots, to_app_error};
     let cx = Context::current()?;
@@ -180,7 +180,7 @@ pub async fn set_slot_capacity(slot_id: i32, capacity: i32) -> Result<(), AppErr
 }
 
 /// Removes a slot nobody booked (administrators).
-#[server(prefix = "/api", endpoint = "remove_slot")]
+#[server(prefix = "/api", endpoint = "remove_slot", output = crate::api::codec::JsonText)]
 pub async fn remove_slot(slot_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::slots, to_app_error};
     let cx = Context::current()?;

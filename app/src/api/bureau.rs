@@ -109,7 +109,7 @@ pub struct AuditRow {
 }
 
 /// The bureau's schools with places and catchments (administrators).
-#[server(prefix = "/api", endpoint = "get_bureau_schools")]
+#[server(prefix = "/api", endpoint = "get_bureau_schools", output = crate::api::codec::JsonText)]
 pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
@@ -119,7 +119,7 @@ pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
 }
 
 /// Sets a school's places for a subsystem and grade (administrators).
-#[server(prefix = "/api", endpoint = "set_school_capacity")]
+#[server(prefix = "/api", endpoint = "set_school_capacity", output = crate::api::codec::JsonText)]
 pub async fn set_school_capacity(
     school_id: i32,
     subsystem: String,
@@ -135,7 +135,7 @@ pub async fn set_school_capacity(
 }
 
 /// Adds a community to a school's catchment (administrators).
-#[server(prefix = "/api", endpoint = "add_catchment")]
+#[server(prefix = "/api", endpoint = "add_catchment", output = crate::api::codec::JsonText)]
 pub async fn add_catchment(
     school_id: i32,
     community: String,
@@ -149,7 +149,7 @@ pub async fn add_catchment(
 }
 
 /// Removes a community from a catchment (administrators).
-#[server(prefix = "/api", endpoint = "remove_catchment")]
+#[server(prefix = "/api", endpoint = "remove_catchment", output = crate::api::codec::JsonText)]
 pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
@@ -159,7 +159,7 @@ pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
 }
 
 /// Which school takes a community's children, and how full it is (everyone).
-#[server(prefix = "/api", endpoint = "lookup_catchment")]
+#[server(prefix = "/api", endpoint = "lookup_catchment", output = crate::api::codec::JsonText)]
 pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
@@ -167,7 +167,7 @@ pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppEr
 }
 
 /// The bureau's windows (administrators).
-#[server(prefix = "/api", endpoint = "get_windows")]
+#[server(prefix = "/api", endpoint = "get_windows", output = crate::api::codec::JsonText)]
 pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
@@ -177,7 +177,7 @@ pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
 }
 
 /// Changes a subsystem's collection window and review deadline (administrators).
-#[server(prefix = "/api", endpoint = "set_window")]
+#[server(prefix = "/api", endpoint = "set_window", output = crate::api::codec::JsonText)]
 pub async fn set_window(
     subsystem: String,
     opens_at: String,
@@ -200,7 +200,7 @@ pub async fn set_window(
 }
 
 /// Publishes a notice on the home page (administrators).
-#[server(prefix = "/api", endpoint = "add_notice")]
+#[server(prefix = "/api", endpoint = "add_notice", output = crate::api::codec::JsonText)]
 pub async fn add_notice(
     title_zh: String,
     title_en: String,
@@ -226,7 +226,7 @@ pub async fn add_notice(
 }
 
 /// The statistics page's figures (administrators).
-#[server(prefix = "/api", endpoint = "get_statistics")]
+#[server(prefix = "/api", endpoint = "get_statistics", output = crate::api::codec::JsonText)]
 pub async fn get_statistics() -> Result<Statistics, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
@@ -236,7 +236,7 @@ pub async fn get_statistics() -> Result<Statistics, AppError> {
 }
 
 /// The latest audit rows, optionally of one registration (administrators; read-only).
-#[server(prefix = "/api", endpoint = "get_audit_log")]
+#[server(prefix = "/api", endpoint = "get_audit_log", output = crate::api::codec::JsonText)]
 pub async fn get_audit_log(reference: String) -> Result<Vec<AuditRow>, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;

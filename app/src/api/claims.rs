@@ -21,7 +21,7 @@ pub struct SetAsideClaim {
 }
 
 /// The claims set aside in the caller's bureau.
-#[server(prefix = "/api", endpoint = "get_set_aside_claims")]
+#[server(prefix = "/api", endpoint = "get_set_aside_claims", output = crate::api::codec::JsonText)]
 pub async fn get_set_aside_claims() -> Result<Vec<SetAsideClaim>, AppError> {
     use crate::server::{Context, services::claims, to_app_error};
     let cx = Context::current()?;
@@ -31,7 +31,7 @@ pub async fn get_set_aside_claims() -> Result<Vec<SetAsideClaim>, AppError> {
 }
 
 /// Upholds a set-aside (`restore` false) or gives the child back to it.
-#[server(prefix = "/api", endpoint = "decide_set_aside")]
+#[server(prefix = "/api", endpoint = "decide_set_aside", output = crate::api::codec::JsonText)]
 pub async fn decide_set_aside(id: i32, restore: bool) -> Result<(), AppError> {
     use crate::server::{Context, services::claims, to_app_error};
     let cx = Context::current()?;

@@ -69,7 +69,7 @@ pub struct Configuration {
 }
 
 /// Entries, rules and the export setting (administrators).
-#[server(prefix = "/api", endpoint = "get_configuration")]
+#[server(prefix = "/api", endpoint = "get_configuration", output = crate::api::codec::JsonText)]
 pub async fn get_configuration() -> Result<Configuration, AppError> {
     use crate::server::{Context, services::configuration, to_app_error};
     let cx = Context::current()?;
@@ -79,7 +79,7 @@ pub async fn get_configuration() -> Result<Configuration, AppError> {
 }
 
 /// Creates or changes an entry (administrators).
-#[server(prefix = "/api", endpoint = "save_entry", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "save_entry", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
     use crate::server::{Context, services::configuration, to_app_error};
     let cx = Context::current()?;
@@ -89,7 +89,7 @@ pub async fn save_entry(input: EntryInput) -> Result<i32, AppError> {
 }
 
 /// Adds a materials rule (administrators).
-#[server(prefix = "/api", endpoint = "add_material_rule", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "add_material_rule", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
     use crate::server::{Context, services::configuration, to_app_error};
     let cx = Context::current()?;
@@ -99,7 +99,7 @@ pub async fn add_material_rule(input: RuleInput) -> Result<i32, AppError> {
 }
 
 /// Removes a materials rule (administrators).
-#[server(prefix = "/api", endpoint = "remove_material_rule")]
+#[server(prefix = "/api", endpoint = "remove_material_rule", output = crate::api::codec::JsonText)]
 pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::configuration, to_app_error};
     let cx = Context::current()?;
@@ -109,7 +109,7 @@ pub async fn remove_material_rule(rule_id: i32) -> Result<(), AppError> {
 }
 
 /// Lets exports carry full ID numbers, or not (administrators).
-#[server(prefix = "/api", endpoint = "set_export_full_ids")]
+#[server(prefix = "/api", endpoint = "set_export_full_ids", output = crate::api::codec::JsonText)]
 pub async fn set_export_full_ids(allow: bool) -> Result<(), AppError> {
     use crate::server::{Context, services::configuration, to_app_error};
     let cx = Context::current()?;

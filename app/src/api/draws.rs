@@ -63,7 +63,7 @@ pub struct DrawView {
 /// long parents will have to accept a place (`answer_hours`, 72 unless given). One draw a
 /// school, subsystem and grade (`grade`: 1 unless given; a transfer names its grade;
 /// administrators).
-#[server(prefix = "/api", endpoint = "schedule_draw", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "schedule_draw", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn schedule_draw(
     school_id: i32,
     subsystem: String,
@@ -88,7 +88,7 @@ pub async fn schedule_draw(
 }
 
 /// Runs a committed draw with the public value drawn in the room (administrators); once.
-#[server(prefix = "/api", endpoint = "run_draw")]
+#[server(prefix = "/api", endpoint = "run_draw", output = crate::api::codec::JsonText)]
 pub async fn run_draw(draw_id: i32, public_value: String) -> Result<DrawView, AppError> {
     use crate::server::{Context, services::draws, to_app_error};
     let cx = Context::current()?;
@@ -98,7 +98,7 @@ pub async fn run_draw(draw_id: i32, public_value: String) -> Result<DrawView, Ap
 }
 
 /// A draw's public record (anyone, signed in or not).
-#[server(prefix = "/api", endpoint = "get_draw")]
+#[server(prefix = "/api", endpoint = "get_draw", output = crate::api::codec::JsonText)]
 pub async fn get_draw(draw_id: i32) -> Result<DrawView, AppError> {
     use crate::server::{Context, services::draws, to_app_error};
     let cx = Context::current()?;

@@ -49,7 +49,7 @@ pub struct SchoolView {
 }
 
 /// Reads the home page's data.
-#[server(prefix = "/api", endpoint = "get_home")]
+#[server(prefix = "/api", endpoint = "get_home", output = crate::api::codec::JsonText)]
 pub async fn get_home() -> Result<Option<HomeData>, AppError> {
     use crate::server::{Context, services::home::load_home, to_app_error};
     let cx = Context::current()?;

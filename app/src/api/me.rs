@@ -17,7 +17,7 @@ pub struct MyIdentity {
 }
 
 /// The signed-in parent's identity.
-#[server(prefix = "/api", endpoint = "get_my_identity")]
+#[server(prefix = "/api", endpoint = "get_my_identity", output = crate::api::codec::JsonText)]
 pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;
@@ -27,7 +27,7 @@ pub async fn get_my_identity() -> Result<MyIdentity, AppError> {
 }
 
 /// The parent confirms the identity shown is theirs.
-#[server(prefix = "/api", endpoint = "confirm_my_identity")]
+#[server(prefix = "/api", endpoint = "confirm_my_identity", output = crate::api::codec::JsonText)]
 pub async fn confirm_my_identity() -> Result<(), AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;

@@ -7,6 +7,7 @@ pub mod admissions;
 pub mod appointments;
 pub mod bureau;
 pub mod claims;
+pub mod codec;
 pub mod configuration;
 pub mod draws;
 pub mod home;

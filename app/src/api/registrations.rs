@@ -311,7 +311,7 @@ pub enum SaveOutcome {
 }
 
 /// The parent's registrations.
-#[server(prefix = "/api", endpoint = "list_my_registrations")]
+#[server(prefix = "/api", endpoint = "list_my_registrations", output = crate::api::codec::JsonText)]
 pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -321,7 +321,7 @@ pub async fn list_my_registrations() -> Result<MyRegistrations, AppError> {
 }
 
 /// Subsystems, entries and schools to register for.
-#[server(prefix = "/api", endpoint = "get_registration_options")]
+#[server(prefix = "/api", endpoint = "get_registration_options", output = crate::api::codec::JsonText)]
 pub async fn get_registration_options() -> Result<Vec<SubsystemOption>, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -331,7 +331,7 @@ pub async fn get_registration_options() -> Result<Vec<SubsystemOption>, AppError
 }
 
 /// Starts a registration for a child; on success goes to its task list.
-#[server(prefix = "/api", endpoint = "create_registration")]
+#[server(prefix = "/api", endpoint = "create_registration", output = crate::api::codec::JsonText)]
 pub async fn create_registration(
     subsystem: String,
     entry_id: String,
@@ -359,7 +359,7 @@ pub async fn create_registration(
 
 /// Registers a child another account holds, for a parent the household register names as
 /// the child's father or mother: the other registration is passed to the bureau.
-#[server(prefix = "/api", endpoint = "claim_child_registration")]
+#[server(prefix = "/api", endpoint = "claim_child_registration", output = crate::api::codec::JsonText)]
 pub async fn claim_child_registration(
     subsystem: String,
     entry_id: String,
@@ -386,7 +386,7 @@ pub async fn claim_child_registration(
 }
 
 /// One registration with its answers.
-#[server(prefix = "/api", endpoint = "get_registration")]
+#[server(prefix = "/api", endpoint = "get_registration", output = crate::api::codec::JsonText)]
 pub async fn get_registration(id: i32) -> Result<RegistrationView, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -419,7 +419,7 @@ impl RegistrationDocuments {
 }
 
 /// One registration's documents (its owner only, as [`get_registration`]).
-#[server(prefix = "/api", endpoint = "get_registration_documents")]
+#[server(prefix = "/api", endpoint = "get_registration_documents", output = crate::api::codec::JsonText)]
 pub async fn get_registration_documents(id: i32) -> Result<RegistrationDocuments, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -432,7 +432,7 @@ pub async fn get_registration_documents(id: i32) -> Result<RegistrationDocuments
 /// Saves a section's answers, based on the section's `base_version` and the answers the
 /// page read (`base`, to merge with changes saved meanwhile). `complete` asks to check them and
 /// mark the section completed ("save and continue"); autosave leaves it false.
-#[server(prefix = "/api", endpoint = "save_section", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "save_section", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn save_section(
     id: i32,
     section: String,
@@ -466,7 +466,7 @@ pub async fn save_section(
 }
 
 /// Checks every required section on the server (信息确认).
-#[server(prefix = "/api", endpoint = "check_registration")]
+#[server(prefix = "/api", endpoint = "check_registration", output = crate::api::codec::JsonText)]
 pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProblem)>, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -476,7 +476,7 @@ pub async fn check_registration(id: i32) -> Result<Vec<(SectionKind, FieldProble
 }
 
 /// Submits the registration (locks it). Idempotent: a retried submit changes nothing.
-#[server(prefix = "/api", endpoint = "submit_registration")]
+#[server(prefix = "/api", endpoint = "submit_registration", output = crate::api::codec::JsonText)]
 pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -496,7 +496,7 @@ pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, A
 
 /// Deletes the registration (frees the child's ID number) while the window is open and
 /// no review has started.
-#[server(prefix = "/api", endpoint = "delete_registration")]
+#[server(prefix = "/api", endpoint = "delete_registration", output = crate::api::codec::JsonText)]
 pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppError> {
     use crate::server::{Context, services::registrations, to_app_error};
     let cx = Context::current()?;
@@ -510,7 +510,7 @@ pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppEr
 
 /// Accepts or declines the place a draw offered the registration, before the deadline
 /// (the registrant). A declined place goes to the next on the waiting list.
-#[server(prefix = "/api", endpoint = "answer_offer")]
+#[server(prefix = "/api", endpoint = "answer_offer", output = crate::api::codec::JsonText)]
 pub async fn answer_offer(id: i32, accept: bool) -> Result<OfferView, AppError> {
     use crate::server::{Context, services::offers, to_app_error};
     let cx = Context::current()?;
@@ -523,7 +523,7 @@ pub async fn answer_offer(id: i32, accept: bool) -> Result<OfferView, AppError> 
 }
 
 /// Who follows the registration (the registrant).
-#[server(prefix = "/api", endpoint = "get_followers")]
+#[server(prefix = "/api", endpoint = "get_followers", output = crate::api::codec::JsonText)]
 pub async fn get_followers(id: i32) -> Result<Vec<FollowerView>, AppError> {
     use crate::server::{Context, services::followers, to_app_error};
     let cx = Context::current()?;
@@ -534,7 +534,7 @@ pub async fn get_followers(id: i32) -> Result<Vec<FollowerView>, AppError> {
 
 /// Names another guardian to follow the registration read-only, by name and ID number (the
 /// registrant); they see it once they confirm, signed in through the host app.
-#[server(prefix = "/api", endpoint = "invite_follower")]
+#[server(prefix = "/api", endpoint = "invite_follower", output = crate::api::codec::JsonText)]
 pub async fn invite_follower(
     id: i32,
     name: String,
@@ -548,7 +548,7 @@ pub async fn invite_follower(
 }
 
 /// Withdraws a follower or an invitation (the registrant).
-#[server(prefix = "/api", endpoint = "withdraw_follower")]
+#[server(prefix = "/api", endpoint = "withdraw_follower", output = crate::api::codec::JsonText)]
 pub async fn withdraw_follower(id: i32, follower_id: i32) -> Result<Vec<FollowerView>, AppError> {
     use crate::server::{Context, services::followers, to_app_error};
     let cx = Context::current()?;
@@ -558,7 +558,7 @@ pub async fn withdraw_follower(id: i32, follower_id: i32) -> Result<Vec<Follower
 }
 
 /// Confirms an invitation addressed to the signed-in parent's ID number.
-#[server(prefix = "/api", endpoint = "confirm_following")]
+#[server(prefix = "/api", endpoint = "confirm_following", output = crate::api::codec::JsonText)]
 pub async fn confirm_following(follower_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::followers, to_app_error};
     let cx = Context::current()?;
@@ -569,7 +569,7 @@ pub async fn confirm_following(follower_id: i32) -> Result<(), AppError> {
 
 /// Records whether the parent lets the platform ask government registries about this
 /// child (asked before the first lookup; the wording's version is kept).
-#[server(prefix = "/api", endpoint = "decide_registry_consent")]
+#[server(prefix = "/api", endpoint = "decide_registry_consent", output = crate::api::codec::JsonText)]
 pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppError> {
     use crate::server::{Context, services::prefill, to_app_error};
     let cx = Context::current()?;
@@ -580,7 +580,7 @@ pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppErro
 
 /// Starts the registry lookups a registration allows and reports those of a section,
 /// answering within the lookup timeout whatever the registries do.
-#[server(prefix = "/api", endpoint = "get_registry_status")]
+#[server(prefix = "/api", endpoint = "get_registry_status", output = crate::api::codec::JsonText)]
 pub async fn get_registry_status(id: i32, section: String) -> Result<RegistryStatus, AppError> {
     use crate::server::{Context, services::prefill, to_app_error};
     let cx = Context::current()?;
@@ -598,7 +598,7 @@ pub async fn get_registry_status(id: i32, section: String) -> Result<RegistrySta
 }
 
 /// Removes a photo of a document while the registration can be changed.
-#[server(prefix = "/api", endpoint = "remove_document_photo")]
+#[server(prefix = "/api", endpoint = "remove_document_photo", output = crate::api::codec::JsonText)]
 pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::documents, to_app_error};
     let cx = Context::current()?;
@@ -608,7 +608,7 @@ pub async fn remove_document_photo(photo_id: i32) -> Result<(), AppError> {
 }
 
 /// The whole materials table (材料对照表), for everyone.
-#[server(prefix = "/api", endpoint = "get_materials_table")]
+#[server(prefix = "/api", endpoint = "get_materials_table", output = crate::api::codec::JsonText)]
 pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::MaterialRule>, AppError>
 {
     use crate::server::{Context, services::documents, to_app_error};
@@ -618,7 +618,7 @@ pub async fn get_materials_table() -> Result<Vec<crate::domain::materials::Mater
 
 /// Sends the changes the school asked for (提交修改): locks the registration again and
 /// puts it back in the school's queue. Idempotent like submitting.
-#[server(prefix = "/api", endpoint = "resubmit_registration")]
+#[server(prefix = "/api", endpoint = "resubmit_registration", output = crate::api::codec::JsonText)]
 pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String, AppError> {
     use crate::server::{Context, services::review, to_app_error};
     let cx = Context::current()?;
@@ -631,7 +631,7 @@ pub async fn resubmit_registration(id: i32, base_version: i64) -> Result<String,
 }
 
 /// Marks the parent's messages read (once they have been shown).
-#[server(prefix = "/api", endpoint = "mark_messages_read")]
+#[server(prefix = "/api", endpoint = "mark_messages_read", output = crate::api::codec::JsonText)]
 pub async fn mark_messages_read() -> Result<(), AppError> {
     use crate::server::{Context, services::notify, to_app_error};
     let cx = Context::current()?;

@@ -227,7 +227,7 @@ pub struct BulkOutcome {
 }
 
 /// A page of the caller's review queue (the registrations listed are audited).
-#[server(prefix = "/api", endpoint = "get_review_queue", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "get_review_queue", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> {
     use crate::server::{Context, services::review, to_app_error};
     let cx = Context::current()?;
@@ -237,7 +237,7 @@ pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> 
 }
 
 /// A registration for review (the view is audited).
-#[server(prefix = "/api", endpoint = "get_review_detail")]
+#[server(prefix = "/api", endpoint = "get_review_detail", output = crate::api::codec::JsonText)]
 pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
     use crate::server::{Context, services::review, to_app_error};
     let cx = Context::current()?;
@@ -248,7 +248,7 @@ pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
 
 /// Decides at a review stage: pass, reject (with a reason) or request changes (naming
 /// what to change). `items` are change-request item codes.
-#[server(prefix = "/api", endpoint = "decide_review", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "decide_review", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 #[allow(clippy::too_many_arguments)]
 pub async fn decide_review(
     id: i32,
@@ -275,7 +275,7 @@ pub async fn decide_review(
 
 /// Passes every listed registration (id, version) at `stage`; those that moved meanwhile
 /// are skipped and listed.
-#[server(prefix = "/api", endpoint = "bulk_pass_review", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "bulk_pass_review", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn bulk_pass_review(
     stage: String,
     registrations: Vec<(i32, i64)>,

@@ -13,7 +13,7 @@ pub struct HostAppEntry {
 }
 
 /// The host app parents sign in through. Public.
-#[server(prefix = "/api", endpoint = "get_host_app_entry")]
+#[server(prefix = "/api", endpoint = "get_host_app_entry", output = crate::api::codec::JsonText)]
 pub async fn get_host_app_entry() -> Result<HostAppEntry, AppError> {
     let cx = crate::server::Context::current()?;
     Ok(HostAppEntry {

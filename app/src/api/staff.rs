@@ -65,7 +65,7 @@ pub struct SchoolOverview {
 }
 
 /// Signs a member of staff in; on success goes to their overview.
-#[server(prefix = "/api", endpoint = "staff_sign_in")]
+#[server(prefix = "/api", endpoint = "staff_sign_in", output = crate::api::codec::JsonText)]
 pub async fn staff_sign_in(username: String, password: String) -> Result<(), AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;
@@ -85,7 +85,7 @@ pub async fn staff_sign_in(username: String, password: String) -> Result<(), App
 }
 
 /// The signed-in member of staff.
-#[server(prefix = "/api", endpoint = "get_staff_overview")]
+#[server(prefix = "/api", endpoint = "get_staff_overview", output = crate::api::codec::JsonText)]
 pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;
@@ -95,7 +95,7 @@ pub async fn get_staff_overview() -> Result<StaffOverview, AppError> {
 }
 
 /// Staff accounts and where they can be assigned (administrators).
-#[server(prefix = "/api", endpoint = "list_staff_accounts")]
+#[server(prefix = "/api", endpoint = "list_staff_accounts", output = crate::api::codec::JsonText)]
 pub async fn list_staff_accounts() -> Result<StaffAdminData, AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;
@@ -105,7 +105,7 @@ pub async fn list_staff_accounts() -> Result<StaffAdminData, AppError> {
 }
 
 /// Creates a staff account (administrators).
-#[server(prefix = "/api", endpoint = "create_staff_account")]
+#[server(prefix = "/api", endpoint = "create_staff_account", output = crate::api::codec::JsonText)]
 pub async fn create_staff_account(
     username: String,
     display_name: String,
@@ -132,7 +132,7 @@ pub async fn create_staff_account(
 }
 
 /// Activates or deactivates a staff account (administrators).
-#[server(prefix = "/api", endpoint = "set_staff_account_active")]
+#[server(prefix = "/api", endpoint = "set_staff_account_active", output = crate::api::codec::JsonText)]
 pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(), AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;
@@ -142,7 +142,7 @@ pub async fn set_staff_account_active(account_id: i32, active: bool) -> Result<(
 }
 
 /// A school's overview (its reviewers, its bureau's administrators).
-#[server(prefix = "/api", endpoint = "get_school_overview")]
+#[server(prefix = "/api", endpoint = "get_school_overview", output = crate::api::codec::JsonText)]
 pub async fn get_school_overview(school_id: i32) -> Result<SchoolOverview, AppError> {
     use crate::server::{Context, services::accounts, to_app_error};
     let cx = Context::current()?;
