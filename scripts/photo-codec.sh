@@ -47,16 +47,20 @@ module draw draw photo-codec -O3
 name="${LEPTOS_OUTPUT_NAME:-ruxue}"
 # Components erased to one view type (`--cfg erase_components`, as cargo-leptos builds the
 # rest): fewer generic copies of the rendering code, 249.8 -> 232.7 KB brotli (2026-12-04).
+islands_rustflags="--cfg erase_components"
 islands_options=""
-cargo_env=("RUSTFLAGS=--cfg erase_components")
 if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
-  cargo_env=(RUSTC_BOOTSTRAP=1 "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort")
+  cargo_env=(RUSTC_BOOTSTRAP=1)
+  islands_rustflags+=" -Zunstable-options -Cpanic=immediate-abort"
   islands_options="-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size"
 else
   echo "photo-codec: no rust-src component: the islands bundles are built without build-std (larger)" >&2
 fi
+cargo_env+=("RUSTFLAGS=$islands_rustflags")
+# One bundle for each of the islands crate's default features (one per page).
+bundles=$(sed -n 's/^default = \[\(.*\)\]$/\1/p' frontend/islands/Cargo.toml | tr -d '",')
 rm -rf target/site/pkg/islands
-for bundle in new-registration section-form documents; do
+for bundle in $bundles; do
   module islands islands wasm-release "-Oz --strip-debug --strip-producers" "$name" \
     "islands/$bundle" "--no-default-features --features $bundle $islands_options"
   for file in target/site/pkg/islands/"$bundle"/{"$name.js","${name}_bg.wasm"}; do
