@@ -91,15 +91,29 @@ pub fn send_on_exit(
 ) {
     #[cfg(target_arch = "wasm32")]
     {
-        let body = serde_json::json!({
-            "id": registration_id,
-            "section": section,
-            "base_version": base_version,
-            "base": base,
-            "data": data,
-            "corrections": corrections,
-            "complete": false,
-        });
+        // A struct rather than `json!`: the bundle then holds no `serde_json::Value` (nor its
+        // number formatting) for this one request.
+        #[derive(Serialize)]
+        struct ExitSave<'a> {
+            id: i32,
+            section: &'a str,
+            base_version: i64,
+            base: &'a SectionData,
+            data: &'a SectionData,
+            corrections: &'a std::collections::BTreeMap<String, String>,
+            complete: bool,
+        }
+        let Ok(body) = serde_json::to_string(&ExitSave {
+            id: registration_id,
+            section,
+            base_version,
+            base,
+            data,
+            corrections,
+            complete: false,
+        }) else {
+            return;
+        };
         let Some(window) = web_sys::window() else {
             return;
         };
@@ -117,7 +131,7 @@ pub fn send_on_exit(
             &wasm_bindgen::JsValue::TRUE,
         );
         init.set_headers(&headers);
-        init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
         let _ = window.fetch_with_str_and_init("/api/save_section", &init);
     }
     #[cfg(not(target_arch = "wasm32"))]
