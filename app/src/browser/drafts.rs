@@ -91,26 +91,18 @@ pub fn send_on_exit(
 ) {
     #[cfg(target_arch = "wasm32")]
     {
-        // A struct rather than `json!`: the bundle then holds no `serde_json::Value` (nor its
-        // number formatting) for this one request.
-        #[derive(Serialize)]
-        struct ExitSave<'a> {
-            id: i32,
-            section: &'a str,
-            base_version: i64,
-            base: &'a SectionData,
-            data: &'a SectionData,
-            corrections: &'a std::collections::BTreeMap<String, String>,
-            complete: bool,
-        }
-        let Ok(body) = serde_json::to_string(&ExitSave {
+        // The server function's own arguments: the body is what `save_section` reads, and
+        // the bundle holds one writer for it (no `serde_json::Value` either).
+        use crate::api::registrations::SaveSection;
+        use leptos::server_fn::ServerFn;
+        let Ok(body) = serde_json::to_string(&SaveSection {
             id: registration_id,
-            section,
+            section: section.to_owned(),
             base_version,
-            base,
-            data,
-            corrections,
+            data: data.clone(),
+            corrections: corrections.clone(),
             complete: false,
+            base: Some(base.clone()),
         }) else {
             return;
         };
@@ -132,7 +124,7 @@ pub fn send_on_exit(
         );
         init.set_headers(&headers);
         init.set_body(&wasm_bindgen::JsValue::from_str(&body));
-        let _ = window.fetch_with_str_and_init("/api/save_section", &init);
+        let _ = window.fetch_with_str_and_init(SaveSection::PATH, &init);
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (
