@@ -126,6 +126,7 @@ test.describe("review, from submission to the second review", () => {
     await walkTheViewer(reviewer);
     await reviewer.getByRole("button", { name: "退回修改" }).click();
     await reviewer.locator(".change-items").getByLabel("户口簿", { exact: false }).check();
+    await reviewer.locator(".change-group").filter({ hasText: "监护人信息" }).getByLabel("监护人一手机号").check();
     await reviewer.getByLabel("给家长的说明").fill("户口簿照片反光看不清，请重新拍摄户主页。");
     await reviewer.locator('[data-confirm="request_changes"]').click();
     await expect(reviewer.locator('[data-field="state"]')).toHaveText("学校要求修改");
@@ -146,7 +147,19 @@ test.describe("review, from submission to the second review", () => {
     await expect(card.locator("li[data-photo]")).toHaveCount(1);
     // Documents the school did not name stay as they are.
     await expect(page.locator('article[data-document="property-certificate"] input[type=file]')).toHaveCount(0);
+    // The answer the school named can be changed, and only that one of its section.
     await page.goto(registrationUrl);
+    await waitForHydration(page);
+    await page.locator("[data-change-request]").getByRole("link", { name: /监护人一手机号/ }).click();
+    await waitForHydration(page);
+    await expect(page.getByRole("heading", { level: 1, name: "监护人信息" })).toBeVisible();
+    const phone = page.getByLabel("监护人一手机号");
+    await expect(phone).toBeEditable();
+    await expect(page.getByLabel("监护人一姓名")).toBeDisabled();
+    await expect(page.getByLabel("监护人一姓名")).toHaveValue("张伟");
+    await phone.fill("13800000009");
+    await page.getByRole("button", { name: "返回列表" }).click();
+    await expect(page.locator("[data-change-request]")).toBeVisible();
     await waitForHydration(page);
     await page.getByRole("button", { name: "提交修改" }).click();
     await page.getByRole("button", { name: "确定提交修改" }).click();
@@ -155,6 +168,7 @@ test.describe("review, from submission to the second review", () => {
 
     // Back in the reviewer's queue, marked resubmitted; the first review passes.
     await openFromQueue(reviewer, childName, "&resubmitted=1");
+    await expect(reviewer.locator('[data-field="g1_phone"] .answer-value')).toHaveText("13800000009");
     await reviewer.getByRole("button", { name: "初审通过" }).click();
     await reviewer.locator('[data-confirm="pass"]').click();
     await expect(reviewer.locator('[data-field="state"]')).toHaveText("初审通过，等待复审");

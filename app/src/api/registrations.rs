@@ -569,7 +569,7 @@ pub async fn confirm_following(follower_id: i32) -> Result<(), AppError> {
 
 /// Records whether the parent lets the platform ask government registries about this
 /// child (asked before the first lookup; the wording's version is kept).
-#[server(prefix = "/api", endpoint = "decide_registry_consent", output = crate::api::codec::JsonText)]
+#[server(prefix = "/api", endpoint = "decide_registry_consent", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppError> {
     use crate::server::{Context, services::prefill, to_app_error};
     let cx = Context::current()?;
@@ -580,7 +580,7 @@ pub async fn decide_registry_consent(id: i32, grant: bool) -> Result<(), AppErro
 
 /// Starts the registry lookups a registration allows and reports those of a section,
 /// answering within the lookup timeout whatever the registries do.
-#[server(prefix = "/api", endpoint = "get_registry_status", output = crate::api::codec::JsonText)]
+#[server(prefix = "/api", endpoint = "get_registry_status", input = crate::api::codec::JsonText, output = crate::api::codec::JsonText)]
 pub async fn get_registry_status(id: i32, section: String) -> Result<RegistryStatus, AppError> {
     use crate::server::{Context, services::prefill, to_app_error};
     let cx = Context::current()?;

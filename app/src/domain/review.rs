@@ -182,6 +182,23 @@ impl ChangeRequest {
         })
     }
 
+    /// The only fields of `section` the parent may change, or `None` when the request
+    /// names the whole section ([`Self::allows_field`] as a list, for the section's form).
+    pub fn changeable_fields(&self, section: SectionKind) -> Option<Vec<String>> {
+        if self.items.contains(&ChangeItem::Section(section)) {
+            return None;
+        }
+        Some(
+            self.items
+                .iter()
+                .filter_map(|item| match item {
+                    ChangeItem::Field { section: s, field } if *s == section => Some(field.clone()),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
     /// The parent may change anything in `section`.
     pub fn touches_section(&self, section: SectionKind) -> bool {
         self.items.iter().any(|item| match item {
@@ -424,6 +441,22 @@ mod tests {
         assert!(request.allows_field(SectionKind::Child, "name"));
         assert!(!request.allows_field(SectionKind::Child, "ethnicity"));
         assert!(!request.allows_field(SectionKind::Household, "name"));
+        // The same, as the section form is given it.
+        assert_eq!(
+            request.changeable_fields(SectionKind::Child),
+            Some(vec!["name".to_owned()])
+        );
+        assert_eq!(
+            request.changeable_fields(SectionKind::Household),
+            Some(vec![])
+        );
+        let whole = ChangeRequest {
+            items: ChangeRequest::parse_items(&["section:child".into(), "field:child.name".into()])
+                .unwrap_or_default(),
+            message: String::new(),
+        };
+        assert!(!whole.items.is_empty());
+        assert_eq!(whole.changeable_fields(SectionKind::Child), None);
         assert!(request.allows_document(Document::HouseholdRegister));
         assert!(!request.allows_document(Document::PropertyCertificate));
         for item in &request.items {

@@ -289,11 +289,6 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("id", a_main.clone())],
             owner_only,
         ),
-        (
-            "get_registry_status",
-            vec![("id", a_main.clone()), ("section", "child".into())],
-            owner_only,
-        ),
         ("get_materials_table", vec![], everyone),
         (
             "remove_document_photo",
@@ -323,11 +318,6 @@ async fn every_server_function_allows_exactly_whom_it_should() {
         (
             "answer_offer",
             vec![("id", a_main.clone()), ("accept", "false".into())],
-            owner_only,
-        ),
-        (
-            "decide_registry_consent",
-            vec![("id", a_main.clone()), ("grant", "false".into())],
             owner_only,
         ),
         (
@@ -473,8 +463,20 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             admin_finds_nothing,
         ),
     ];
-    // Review functions taking JSON: (name, body, rule). None changes anything.
+    // Functions taking JSON: (name, body, rule). None changes anything but a refusal of
+    // the registries by parent A, who asks for them on their own registration.
+    let a_main_id = a_main.parse::<i32>().unwrap_or_default();
     let json_matrix: Vec<(&str, serde_json::Value, Rule)> = vec![
+        (
+            "get_registry_status",
+            serde_json::json!({ "id": a_main_id, "section": "child" }),
+            owner_only,
+        ),
+        (
+            "decide_registry_consent",
+            serde_json::json!({ "id": a_main_id, "grant": false }),
+            owner_only,
+        ),
         (
             "get_review_queue",
             serde_json::json!({ "query": {

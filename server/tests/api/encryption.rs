@@ -39,16 +39,18 @@ async fn families_register(app: &TestApp) {
     let response = create(&mother, entry, school, "370202202003150526").await;
     assert_eq!(response.status(), 200);
     let id: i64 = response.json().await.expect("an id");
-    let id = id.to_string();
     let consent = mother
-        .call("decide_registry_consent", &[("id", &id), ("grant", "true")])
+        .call_json(
+            "decide_registry_consent",
+            &serde_json::json!({ "id": id, "grant": true }),
+        )
         .await;
     assert_eq!(consent.status(), 200);
     for _ in 0..50 {
         let status: serde_json::Value = mother
-            .call(
+            .call_json(
                 "get_registry_status",
-                &[("id", &id), ("section", "household")],
+                &serde_json::json!({ "id": id, "section": "household" }),
             )
             .await
             .json()

@@ -121,10 +121,6 @@ async fn the_other_guardian_follows_once_confirmed_reads_and_is_told_but_never_c
             ],
         ),
         (
-            "decide_registry_consent",
-            vec![("id", id.to_string()), ("grant", "true".to_owned())],
-        ),
-        (
             "answer_offer",
             vec![("id", id.to_string()), ("accept", "false".to_owned())],
         ),
@@ -145,6 +141,14 @@ async fn the_other_guardian_follows_once_confirmed_reads_and_is_told_but_never_c
         let status = mother.call(name, &fields).await.status();
         assert_eq!(status, 404, "{name} as the follower");
     }
+    let consent = mother
+        .call_json(
+            "decide_registry_consent",
+            &serde_json::json!({ "id": id, "grant": true }),
+        )
+        .await
+        .status();
+    assert_eq!(consent, 404, "decide_registry_consent as the follower");
     let row = registration::Entity::find_by_id(id)
         .one(&app.db)
         .await

@@ -54,9 +54,9 @@ async fn start(app: &TestApp, parent: &Browser, entry: &str, child: &str) -> i32
 
 pub async fn consent(parent: &Browser, id: i32, grant: bool) {
     let response = parent
-        .call(
+        .call_json(
             "decide_registry_consent",
-            &[("id", &id.to_string()), ("grant", &grant.to_string())],
+            &json!({ "id": id, "grant": grant }),
         )
         .await;
     assert_eq!(response.status(), 200, "consent recorded");
@@ -64,9 +64,9 @@ pub async fn consent(parent: &Browser, id: i32, grant: bool) {
 
 async fn status(parent: &Browser, id: i32, section: &str) -> Value {
     let response = parent
-        .call(
+        .call_json(
             "get_registry_status",
-            &[("id", &id.to_string()), ("section", section)],
+            &json!({ "id": id, "section": section }),
         )
         .await;
     assert_eq!(response.status(), 200, "status of {section}");

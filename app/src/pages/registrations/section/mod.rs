@@ -30,7 +30,6 @@ use crate::{
     domain::{
         SectionData, SectionKind, SectionStatus, Subsystem,
         provenance::RegistrySource,
-        review::ChangeRequest,
         sections::{self, FieldSpec, SectionContext},
     },
     error::AppError,
@@ -86,8 +85,10 @@ pub struct SectionOpening {
     kind: SectionKind,
     subsystem: Subsystem,
     editable: bool,
-    /// While the school's requested changes are open, only the fields it named can change.
-    change_request: Option<ChangeRequest>,
+    /// While the school's requested changes are open, only the fields of this section it
+    /// named can change (none when it named none of them); `None`: every field. Only the
+    /// names: the request itself (its other sections, its documents) is not the form's.
+    changeable: Option<Vec<String>>,
     /// Every section's answers as read (later questions depend on earlier answers).
     answers: BTreeMap<SectionKind, SectionData>,
     /// This section's version as read: the base of the page's saves.
@@ -120,7 +121,10 @@ impl SectionOpening {
             kind,
             subsystem: r.subsystem,
             editable: r.editable && status != SectionStatus::CannotStartYet,
-            change_request: r.change_request.clone(),
+            changeable: r
+                .change_request
+                .as_ref()
+                .and_then(|request| request.changeable_fields(kind)),
             answers: r.answers.clone(),
             version: r.section_versions.get(&kind).copied().unwrap_or(0),
             corrections: r
@@ -178,7 +182,7 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
         kind,
         subsystem,
         editable,
-        change_request,
+        changeable,
         answers,
         version,
         corrections,
@@ -190,7 +194,7 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
         overview_href: overview,
     } = form;
     let code = kind.code();
-    let request = StoredValue::new(change_request);
+    let changeable = StoredValue::new(changeable);
     let data = answers.get(&kind).cloned().unwrap_or_default();
     let answers = Answers {
         kind,
@@ -231,7 +235,8 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
     };
     let field_editable = move |spec: &FieldSpec| {
         editable
-            && request.with_value(|r| r.as_ref().is_none_or(|r| r.allows_field(kind, spec.name)))
+            && changeable
+                .with_value(|c| c.as_ref().is_none_or(|c| c.iter().any(|f| f == spec.name)))
     };
     view! {
         <>
