@@ -635,7 +635,8 @@ pub fn build_router(
     let leptos_options = leptos_options(settings, &assets);
     let routes = generate_route_list(App);
     let context = {
-        let state = state.clone();
+        // One copy for every request: each takes a reference count.
+        let state = Arc::new(state.clone());
         let split = assets.split_manifest();
         move || {
             provide_context(state.clone());

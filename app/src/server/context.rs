@@ -2,6 +2,8 @@
 //! application's state (database, storage, registries), who calls, from where, and when.
 //! Every server function takes one, then parses its input and calls one service.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
@@ -17,7 +19,7 @@ use crate::{
 
 /// The request a server function serves.
 pub struct Context {
-    pub state: AppState,
+    pub state: Arc<AppState>,
     /// Who calls, from which address, at what time (what audited services record).
     pub request: audit::Request,
 }

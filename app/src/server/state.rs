@@ -130,9 +130,10 @@ impl AppState {
 }
 
 impl AppState {
-    /// The state provided to the current server function or page render.
-    pub fn from_context() -> Result<Self, AppError> {
-        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+    /// The state provided to the current server function or page render: shared, so that
+    /// a request takes a reference count instead of a copy of every setting.
+    pub fn from_context() -> Result<std::sync::Arc<Self>, AppError> {
+        leptos::prelude::use_context::<std::sync::Arc<Self>>().ok_or_else(|| {
             tracing::error!("AppState missing from the leptos context");
             AppError::Internal {
                 request_id: crate::server::failure::current_request_id(),
