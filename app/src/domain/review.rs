@@ -172,31 +172,27 @@ pub struct ChangeRequest {
 impl ChangeRequest {
     /// The parent may change `field` of `section`.
     pub fn allows_field(&self, section: SectionKind, field: &str) -> bool {
-        self.items.iter().any(|item| match item {
-            ChangeItem::Section(s) => *s == section,
-            ChangeItem::Field {
-                section: s,
-                field: f,
-            } => *s == section && f == field,
-            ChangeItem::Document(_) => false,
-        })
+        self.names_whole(section) || self.named_fields(section).any(|f| f == field)
     }
 
     /// The only fields of `section` the parent may change, or `None` when the request
     /// names the whole section ([`Self::allows_field`] as a list, for the section's form).
     pub fn changeable_fields(&self, section: SectionKind) -> Option<Vec<String>> {
-        if self.items.contains(&ChangeItem::Section(section)) {
-            return None;
-        }
-        Some(
-            self.items
-                .iter()
-                .filter_map(|item| match item {
-                    ChangeItem::Field { section: s, field } if *s == section => Some(field.clone()),
-                    _ => None,
-                })
-                .collect(),
-        )
+        (!self.names_whole(section))
+            .then(|| self.named_fields(section).map(str::to_owned).collect())
+    }
+
+    /// The request names every answer of `section`.
+    fn names_whole(&self, section: SectionKind) -> bool {
+        self.items.contains(&ChangeItem::Section(section))
+    }
+
+    /// The answers of `section` the request names one by one.
+    fn named_fields(&self, section: SectionKind) -> impl Iterator<Item = &str> {
+        self.items.iter().filter_map(move |item| match item {
+            ChangeItem::Field { section: s, field } if *s == section => Some(field.as_str()),
+            _ => None,
+        })
     }
 
     /// The parent may change anything in `section`.
