@@ -12,6 +12,7 @@ target="${CARGO_TARGET_DIR:-target}"
 # its folder under pkg/, cargo's further options]: into pkg/<folder>/, cargo run with the
 # variables in cargo_env
 cargo_env=()
+snip=()
 module() {
   local crate=$1 stem=$2 profile=$3 optimise=$4 name=${5:-$2} folder=${6:-$1}
   local out=target/site/pkg/$folder
@@ -21,6 +22,9 @@ module() {
   mkdir -p "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" \
     "$target/wasm32-unknown-unknown/$profile/$stem.wasm"
+  if ((${#snip[@]})); then
+    scripts/wasm-snip.py "$out/${name}_bg.wasm" "$out/${name}_bg.wasm" "${snip[@]}"
+  fi
   if command -v wasm-opt >/dev/null 2>&1; then
     # shellcheck disable=SC2086 # the options are words
     wasm-opt $optimise --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -51,12 +55,18 @@ islands_rustflags="--cfg erase_components"
 islands_options=""
 if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
   cargo_env=(RUSTC_BOOTSTRAP=1)
-  islands_rustflags+=" -Zunstable-options -Cpanic=immediate-abort"
+  islands_rustflags+=" -Zunstable-options -Cpanic=immediate-abort -Zmerge-functions=disabled"
   islands_options="-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size"
 else
   echo "photo-codec: no rust-src component: the islands bundles are built without build-std (larger)" >&2
 fi
 cargo_env+=("RUSTFLAGS=$islands_rustflags")
+# Code an islands page never runs, emptied before wasm-opt so that what only it reached goes
+# too (scripts/wasm-snip.py; docs/first-load.md): every type-erased view keeps a pointer to
+# its asynchronous hydration, which only a page hydrated whole by `hydrate_lazy` takes
+# (islands hydrate synchronously), and server_fn's browser streams, which only a streaming
+# server function reads (the pages' server functions answer JSON).
+snip=('::hydrate_async(::|$)' '^wasm_streams::')
 # One bundle for each of the islands crate's default features (one per page).
 bundles=$(sed -n 's/^default = \[\(.*\)\]$/\1/p' frontend/islands/Cargo.toml | tr -d '",')
 rm -rf target/site/pkg/islands

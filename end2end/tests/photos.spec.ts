@@ -20,6 +20,10 @@ async function registrationNeedingHouseholdRegister(page: Page, seq: number, pro
   await expect(page.getByRole("heading", { level: 1, name: "证明材料" })).toBeVisible();
   await waitForHydration(page);
   await expect(page.locator('article[data-document="household-register"]')).toHaveAttribute("data-status", "missing");
+  // The way back sits clear of the last document's card, not against its edge.
+  const lastCard = await page.locator("article.document").last().boundingBox();
+  const back = await page.getByRole("link", { name: "返回报名信息" }).boundingBox();
+  expect(back!.y - (lastCard!.y + lastCard!.height)).toBeGreaterThanOrEqual(12);
 }
 
 test.describe("document photos", () => {

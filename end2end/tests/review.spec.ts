@@ -157,6 +157,13 @@ test.describe("review, from submission to the second review", () => {
     await expect(phone).toBeEditable();
     await expect(page.getByLabel("监护人一姓名")).toBeDisabled();
     await expect(page.getByLabel("监护人一姓名")).toHaveValue("张伟");
+    // An empty answer the school did not name looks as closed as a filled one: grey, not
+    // the white of the field that can be changed.
+    const employer = page.getByLabel("监护人一工作单位");
+    await expect(employer).toBeDisabled();
+    const background = (field: typeof phone) => field.evaluate((input) => getComputedStyle(input).backgroundColor);
+    expect(await background(employer)).not.toBe(await background(phone));
+    expect(await background(employer)).toBe(await background(page.getByLabel("监护人一姓名")));
     await phone.fill("13800000009");
     await page.getByRole("button", { name: "返回列表" }).click();
     await expect(page.locator("[data-change-request]")).toBeVisible();

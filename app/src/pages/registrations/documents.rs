@@ -37,7 +37,9 @@ fn Documents(r: RegistrationView) -> impl IntoView {
                 "Photograph the originals: all four corners, sharp, no glare. Photos are compressed on the phone before they are sent.",
             ).get(locale.get())}</p>
             <DocumentList documents />
-            <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
+            <p class="page-end">
+                <a class="button" href=routes::registration(id)>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
+            </p>
         </section>
     }
 }
