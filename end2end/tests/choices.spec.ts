@@ -52,6 +52,38 @@ test.describe("choosing on a phone", () => {
     await question.locator("label.choice").filter({ hasText: "否" }).locator("span").first().click();
     await expect(question.getByRole("radio", { name: "否" })).toBeChecked();
   });
+
+  test("a question that depends on an earlier answer is worded for the answer given now", async ({ page }, testInfo) => {
+    const child = childId("20191207", uniqueSeq(testInfo.project.name, 31));
+    await signInAsParent(page, `choices-wording-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, child);
+    await page.getByRole("link", { name: "儿童基本信息" }).click();
+    await waitForHydration(page);
+    await page.getByLabel("儿童姓名").fill("孙小禾");
+    await page.getByLabel("民族").selectOption({ label: "汉族" });
+    await page.getByLabel("联系电话").fill("13800000001");
+    await page.getByRole("button", { name: "保存并继续" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await page.getByRole("radio", { name: "否" }).check();
+    await page.getByLabel("户籍地址").fill("市南区香港中路 10 号");
+    await page.getByLabel("户主姓名").fill("张伟");
+    await page.getByLabel("户主与儿童关系").selectOption({ label: "父亲" });
+    await page.getByRole("button", { name: "保存并继续" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "居住信息" })).toBeVisible();
+
+    // Own property: the owner is the certificate's.
+    await page.getByRole("radio", { name: "自有房产" }).check();
+    await expect(page.getByText("产权人姓名", { exact: true })).toBeVisible();
+    await expect(page.getByText("产权人与儿童关系", { exact: true })).toBeVisible();
+    // Living with relatives: the same answers, asked about the relative's home.
+    await page.getByRole("radio", { name: "借住亲属房屋" }).check();
+    await expect(page.getByText("房屋所有人姓名", { exact: true })).toBeVisible();
+    await expect(page.getByText("所有人与儿童关系", { exact: true })).toBeVisible();
+    await expect(page.getByText("产权人姓名", { exact: true })).toHaveCount(0);
+    await expect(page.getByText("不动产权证号", { exact: true })).toHaveCount(0);
+    await page.getByLabel("房屋所有人姓名").fill("孙立");
+    await expect(page.getByLabel("房屋所有人姓名")).toHaveValue("孙立");
+  });
 });
 
 test.describe("starting a registration outside the collection window", () => {

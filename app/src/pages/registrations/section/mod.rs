@@ -253,7 +253,9 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
             {move || autosave.conflict.get().map(|found| view! { <ConflictPanel found answers autosave /> })}
             <ProblemSummary problems=autosave.problems />
             <form class="form" on:submit=|ev| ev.prevent_default() novalidate>
-                <For each=field_list key=|spec| spec.name let:spec>
+                // Keyed by the question's wording too: an answer can keep its name and change
+                // its question (产权人姓名 for own property, 房屋所有人姓名 with relatives).
+                <For each=field_list key=|spec| (spec.name, spec.label.zh) let:spec>
                     <Field spec autosave editable=field_editable(&spec) check_field prefill source />
                 </For>
             </form>
