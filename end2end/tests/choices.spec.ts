@@ -1,5 +1,5 @@
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, signInAsParent, startRegistration, uniqueSeq } from "./parent";
+import { childId, fillChildSection, fillHouseholdSection, signInAsParent, startRegistration, uniqueSeq } from "./parent";
 import { withCollectionClosed } from "./staff";
 
 test.describe("choosing on a phone", () => {
@@ -9,13 +9,7 @@ test.describe("choosing on a phone", () => {
     await startRegistration(page, child);
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
     // The household section, with its yes/no question, follows the child's.
-    await page.getByRole("link", { name: "儿童基本信息" }).click();
-    await waitForHydration(page);
-    await page.getByLabel("儿童姓名").fill("孙小禾");
-    await page.getByLabel("民族").selectOption({ label: "汉族" });
-    await page.getByLabel("联系电话").fill("13800000001");
-    await page.getByRole("button", { name: "保存并继续" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+    await fillChildSection(page, "孙小禾");
     await waitForHydration(page);
 
     const question = page.getByRole("group", { name: "是否集体户" });
@@ -57,19 +51,8 @@ test.describe("choosing on a phone", () => {
     const child = childId("20191207", uniqueSeq(testInfo.project.name, 31));
     await signInAsParent(page, `choices-wording-${testInfo.project.name}-${Date.now()}`);
     await startRegistration(page, child);
-    await page.getByRole("link", { name: "儿童基本信息" }).click();
-    await waitForHydration(page);
-    await page.getByLabel("儿童姓名").fill("孙小禾");
-    await page.getByLabel("民族").selectOption({ label: "汉族" });
-    await page.getByLabel("联系电话").fill("13800000001");
-    await page.getByRole("button", { name: "保存并继续" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
-    await page.getByRole("radio", { name: "否" }).check();
-    await page.getByLabel("户籍地址").fill("市南区香港中路 10 号");
-    await page.getByLabel("户主姓名").fill("张伟");
-    await page.getByLabel("户主与儿童关系").selectOption({ label: "父亲" });
-    await page.getByRole("button", { name: "保存并继续" }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "居住信息" })).toBeVisible();
+    await fillChildSection(page, "孙小禾");
+    await fillHouseholdSection(page);
 
     // Own property: the owner is the certificate's.
     await page.getByRole("radio", { name: "自有房产" }).check();

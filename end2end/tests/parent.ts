@@ -60,23 +60,31 @@ export async function startRegistration(page: Page, child: string) {
   await page.getByRole("button", { name: "开始填写" }).click();
 }
 
-/** Fills every section of a local-property registration from the task list. */
-export async function fillAllSections(page: Page, childName: string) {
+/** From the task list, fills the child's section by hand and goes on to 户籍信息. */
+export async function fillChildSection(page: Page, childName: string) {
   await page.getByRole("link", { name: "儿童基本信息" }).click();
   await waitForHydration(page);
   await page.getByLabel("儿童姓名").fill(childName);
   await page.getByLabel("民族").selectOption({ label: "汉族" });
   await page.getByLabel("联系电话").fill("13800000001");
   await page.getByRole("button", { name: "保存并继续" }).click();
-
   await expect(page.getByRole("heading", { level: 1, name: "户籍信息" })).toBeVisible();
+}
+
+/** On 户籍信息, fills a family household and goes on to 居住信息. */
+export async function fillHouseholdSection(page: Page) {
   await page.getByRole("radio", { name: "否" }).check();
   await page.getByLabel("户籍地址").fill("市南区香港中路 10 号");
   await page.getByLabel("户主姓名").fill("张伟");
   await page.getByLabel("户主与儿童关系").selectOption({ label: "父亲" });
   await page.getByRole("button", { name: "保存并继续" }).click();
-
   await expect(page.getByRole("heading", { level: 1, name: "居住信息" })).toBeVisible();
+}
+
+/** Fills every section of a local-property registration from the task list. */
+export async function fillAllSections(page: Page, childName: string) {
+  await fillChildSection(page, childName);
+  await fillHouseholdSection(page);
   await page.getByRole("radio", { name: "自有房产" }).check();
   await page.getByLabel("实际居住地址").fill("市南区香港中路 10 号 2 单元 301");
   await page.getByLabel("不动产权证号").fill("鲁(2021)青岛市不动产权第0012345号");
