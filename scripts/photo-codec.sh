@@ -55,27 +55,24 @@ islands_rustflags="--cfg erase_components"
 islands_options=""
 if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
   cargo_env=(RUSTC_BOOTSTRAP=1)
-  # Identical functions stay apart (-Zmerge-functions=disabled, 2.4 KB larger): see `snip` below.
   islands_rustflags+=" -Zunstable-options -Cpanic=immediate-abort -Zmerge-functions=disabled"
   islands_options="-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size"
+  # Code an islands page never runs, emptied before wasm-opt so that what only it reached
+  # goes too (scripts/wasm-snip.py; docs/first-load.md):
+  # - every type-erased view keeps a pointer to its asynchronous hydration, which only a
+  #   page hydrated whole by `hydrate_lazy` takes (islands hydrate synchronously);
+  # - every erased attribute keeps one to its hydration from a `<template>` (`ViewTemplate`,
+  #   which no island uses; they hydrate from the server's HTML);
+  # - server_fn's browser streams, which only a streaming server function reads (the
+  #   pages' server functions answer JSON), and the promises of their exported methods.
+  # Only with LLVM's merging of identical functions off (-Zmerge-functions=disabled above,
+  # 2.4 KB larger): with it, one body can carry the name of a function on these paths while
+  # serving one that is not. Without build-std (no -Z options) nothing is emptied.
+  snip=('::hydrate_async(::|$)' '::hydrate_from_template(::|$)' '^wasm_streams::' 'future_to_promise::<.*wasm_streams\[')
 else
   echo "photo-codec: no rust-src component: the islands bundles are built without build-std (larger)" >&2
 fi
 cargo_env+=("RUSTFLAGS=$islands_rustflags")
-# Code an islands page never runs, emptied before wasm-opt so that what only it reached goes
-# too (scripts/wasm-snip.py; docs/first-load.md):
-# - every type-erased view keeps a pointer to its asynchronous hydration, which only a page
-#   hydrated whole by `hydrate_lazy` takes (islands hydrate synchronously);
-# - every erased attribute keeps one to its hydration from a `<template>` (`ViewTemplate`,
-#   which no island uses; they hydrate from the server's HTML);
-# - server_fn's browser streams, which only a streaming server function reads (the pages'
-#   server functions answer JSON), and the promises of their exported methods.
-# LLVM's merging of identical functions is off for these builds (above): with it, one body
-# can carry the name of a function on these paths while serving one that is not.
-# Without build-std (no RUSTC_BOOTSTRAP, so no -Z options) nothing is emptied.
-if [[ $islands_rustflags == *merge-functions=disabled* ]]; then
-  snip=('::hydrate_async(::|$)' '::hydrate_from_template(::|$)' '^wasm_streams::' 'future_to_promise::<.*wasm_streams\[')
-fi
 # One bundle for each of the islands crate's default features (one per page).
 bundles=$(sed -n 's/^default = \[\(.*\)\]$/\1/p' frontend/islands/Cargo.toml | tr -d '",')
 rm -rf target/site/pkg/islands

@@ -14,58 +14,7 @@ hydrating, so the linker keeps all of them, even those an islands page never tak
 import re
 import sys
 
-
-def leb(data, i):
-    result = shift = 0
-    while True:
-        byte = data[i]
-        i += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return result, i
-
-
-def put_leb(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def skip_limits(data, j):
-    flags, j = leb(data, j)
-    _, j = leb(data, j)
-    if flags & 1:
-        _, j = leb(data, j)
-    return j
-
-
-def demangle(name):
-    """A legacy-mangled Rust symbol as its path (`a::b::{{closure}}`), others unchanged."""
-    if not name.startswith("_ZN"):
-        return name
-    i, segments = 3, []
-    while i < len(name) and name[i].isdigit():
-        j = i
-        while name[j].isdigit():
-            j += 1
-        length = int(name[i:j])
-        segments.append(name[j : j + length])
-        i = j + length
-    if segments and re.fullmatch(r"h[0-9a-f]{16}", segments[-1]):
-        segments.pop()
-    path = "::".join(segments)
-    for code, text in [("$LT$", "<"), ("$GT$", ">"), ("$u20$", " "), ("$RF$", "&"), ("..", "::"),
-                       ("$C$", ","), ("$u7b$", "{"), ("$u7d$", "}"), ("$BP$", "*"), ("$u27$", "'"),
-                       ("$u5b$", "["), ("$u5d$", "]"), ("$u3b$", ";")]:
-        path = path.replace(code, text)
-    return path.lstrip("_")
+from wasm_module import Module, put_leb
 
 
 def main():
@@ -73,77 +22,30 @@ def main():
         sys.exit(__doc__)
     source, target, patterns = sys.argv[1], sys.argv[2], [re.compile(p) for p in sys.argv[3:]]
     data = open(source, "rb").read()
-    if data[:4] != b"\0asm":
-        sys.exit(f"wasm-snip: {source} is not a wasm module")
-
-    # Sections as (id, start of content, end), the imported functions counted, the names read.
-    sections, imported, names = [], 0, {}
-    i = 8
-    while i < len(data):
-        section = data[i]
-        size, start = leb(data, i + 1)
-        end = start + size
-        sections.append((section, i, start, end))
-        if section == 2:  # imports: functions come first in the function index space
-            count, j = leb(data, start)
-            for _ in range(count):
-                for _name in range(2):
-                    length, j = leb(data, j)
-                    j += length
-                kind = data[j]
-                j += 1
-                if kind == 0:
-                    _, j = leb(data, j)
-                    imported += 1
-                elif kind == 1:
-                    j = skip_limits(data, j + 1)
-                elif kind == 2:
-                    j = skip_limits(data, j)
-                elif kind == 3:
-                    j += 2
-                elif kind == 4:
-                    _, j = leb(data, j + 1)
-                else:
-                    sys.exit(f"wasm-snip: unknown import kind {kind}")
-        elif section == 0:
-            length, j = leb(data, start)
-            if data[j : j + length] == b"name":
-                j += length
-                while j < end:
-                    subsection = data[j]
-                    size, j = leb(data, j + 1)
-                    if subsection == 1:
-                        count, k = leb(data, j)
-                        for _ in range(count):
-                            index, k = leb(data, k)
-                            length, k = leb(data, k)
-                            names[index] = data[k : k + length].decode("utf8", "replace")
-                            k += length
-                    j += size
-        i = end
-    if not names:
+    try:
+        module = Module(data)
+    except ValueError as problem:
+        sys.exit(f"wasm-snip: {source}: {problem}")
+    if not module.names:
         sys.exit(f"wasm-snip: {source} has no function names to match")
 
     out = bytearray(data[:8])
     emptied = saved = 0
     # A body of no locals, `unreachable`, `end`.
     empty = bytes([3, 0, 0x00, 0x0B])
-    for section, header, start, end in sections:
+    for section, header, _start, end in module.sections:
         if section != 10:
             out += data[header:end]
             continue
-        count, j = leb(data, start)
-        code = bytearray(put_leb(count))
-        for n in range(count):
-            size, body = leb(data, j)
-            name = demangle(names.get(imported + n, ""))
+        code = bytearray(put_leb(len(module.bodies)))
+        for n, (entry, body, body_end) in enumerate(module.bodies):
+            name = module.function_name(n)
             if name and any(p.search(name) for p in patterns):
                 code += empty
                 emptied += 1
-                saved += size
+                saved += body_end - body
             else:
-                code += data[j : body + size]
-            j = body + size
+                code += data[entry:body_end]
         out.append(10)
         out += put_leb(len(code))
         out += code

@@ -1,0 +1,135 @@
+"""A wasm module's functions and their names, as scripts/wasm-snip.py and
+scripts/wasm-composition.py read them (the Python standard library only)."""
+import re
+
+
+def leb(data, i):
+    """The unsigned LEB128 number at `i`, and where the next field starts."""
+    result = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return result, i
+
+
+def put_leb(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _skip_limits(data, j):
+    flags, j = leb(data, j)
+    _, j = leb(data, j)
+    if flags & 1:
+        _, j = leb(data, j)
+    return j
+
+
+class Module:
+    """`sections`: (id, its header's offset, its content's start, end); `imported`: the
+    imported functions, which come first in the function index space; `names`: function
+    index -> name (the name section); `bodies`: (entry's offset, body's start, end) of each
+    defined function, in the code section's order."""
+
+    def __init__(self, data):
+        if data[:4] != b"\0asm":
+            raise ValueError("not a wasm module")
+        self.size = len(data)
+        self.sections, self.imported, self.names, self.bodies = [], 0, {}, []
+        i = 8
+        while i < len(data):
+            section = data[i]
+            size, start = leb(data, i + 1)
+            end = start + size
+            self.sections.append((section, i, start, end))
+            if section == 2:
+                self._read_imports(data, start)
+            elif section == 10:
+                count, j = leb(data, start)
+                for _ in range(count):
+                    size, body = leb(data, j)
+                    self.bodies.append((j, body, body + size))
+                    j = body + size
+            elif section == 0:
+                self._read_names(data, start, end)
+            i = end
+
+    def _read_imports(self, data, start):
+        count, j = leb(data, start)
+        for _ in range(count):
+            for _name in range(2):
+                length, j = leb(data, j)
+                j += length
+            kind = data[j]
+            j += 1
+            if kind == 0:
+                _, j = leb(data, j)
+                self.imported += 1
+            elif kind == 1:
+                j = _skip_limits(data, j + 1)
+            elif kind == 2:
+                j = _skip_limits(data, j)
+            elif kind == 3:
+                j += 2
+            elif kind == 4:
+                _, j = leb(data, j + 1)
+            else:
+                raise ValueError(f"unknown import kind {kind}")
+
+    def _read_names(self, data, start, end):
+        length, j = leb(data, start)
+        if data[j : j + length] != b"name":
+            return
+        j += length
+        while j < end:
+            subsection = data[j]
+            size, j = leb(data, j + 1)
+            if subsection == 1:
+                count, k = leb(data, j)
+                for _ in range(count):
+                    index, k = leb(data, k)
+                    length, k = leb(data, k)
+                    self.names[index] = data[k : k + length].decode("utf8", "replace")
+                    k += length
+            j += size
+
+    def function_name(self, n):
+        """The path of the `n`th defined function ('' when unnamed)."""
+        return demangle(self.names.get(self.imported + n, ""))
+
+
+def demangle(name):
+    """A Rust symbol as its path: legacy mangling read back (`a::b::{{closure}}`), v0
+    mangling as its crate (`crate::?`); names already demangled unchanged."""
+    if name.startswith("_ZN"):
+        i, segments = 3, []
+        while i < len(name) and name[i].isdigit():
+            j = i
+            while name[j].isdigit():
+                j += 1
+            length = int(name[i:j])
+            segments.append(name[j : j + length])
+            i = j + length
+        if segments and re.fullmatch(r"h[0-9a-f]{16}", segments[-1]):
+            segments.pop()
+        path = "::".join(segments)
+        for code, text in [("$LT$", "<"), ("$GT$", ">"), ("$u20$", " "), ("$RF$", "&"), ("..", "::"),
+                           ("$C$", ","), ("$u7b$", "{"), ("$u7d$", "}"), ("$BP$", "*"), ("$u27$", "'"),
+                           ("$u5b$", "["), ("$u5d$", "]"), ("$u3b$", ";")]:
+            path = path.replace(code, text)
+        return path.lstrip("_")
+    if name.startswith("_R"):
+        found = re.search(r"Cs[0-9A-Za-z]*_(\d+)([A-Za-z_][A-Za-z0-9_]*)", name)
+        if found:
+            return found.group(2)[: int(found.group(1))] + "::?"
+    return name
