@@ -24,6 +24,9 @@ async function registrationNeedingHouseholdRegister(page: Page, seq: number, pro
   const lastCard = await page.locator("article.document").last().boundingBox();
   const back = await page.getByRole("link", { name: "返回报名信息" }).boundingBox();
   expect(back!.y - (lastCard!.y + lastCard!.height)).toBeGreaterThanOrEqual(12);
+  // A card's name starts at its padding, with no empty band above it.
+  const heading = await page.locator("article.document").last().getByRole("heading", { level: 2 }).boundingBox();
+  expect(heading!.y - lastCard!.y).toBeLessThanOrEqual(20);
 }
 
 test.describe("document photos", () => {
