@@ -22,7 +22,7 @@ JavaScript's import object, and every `wasm.<name>` the JavaScript calls must be
 import re
 import sys
 
-from wasm_module import Module, leb, put_leb
+from wasm_module import Module, put_leb, put_name, read_exports, read_imports
 
 
 def short_names():
@@ -42,62 +42,6 @@ def short_names():
             yield name
 
 
-def read_name(data, j):
-    length, j = leb(data, j)
-    return data[j : j + length].decode("utf8"), j + length
-
-
-def put_name(name):
-    raw = name.encode("utf8")
-    return put_leb(len(raw)) + raw
-
-
-def skip_limits(data, j):
-    flags, j = leb(data, j)
-    _, j = leb(data, j)
-    if flags & 1:
-        _, j = leb(data, j)
-    return j
-
-
-def imports(data, start):
-    """(module, field, the import's description as bytes) of each import."""
-    count, j = leb(data, start)
-    found = []
-    for _ in range(count):
-        module, j = read_name(data, j)
-        field, j = read_name(data, j)
-        kind_at = j
-        kind = data[j]
-        j += 1
-        if kind == 0:
-            _, j = leb(data, j)
-        elif kind == 1:
-            j = skip_limits(data, j + 1)
-        elif kind == 2:
-            j = skip_limits(data, j)
-        elif kind == 3:
-            j += 2
-        elif kind == 4:
-            _, j = leb(data, j + 1)
-        else:
-            raise ValueError(f"unknown import kind {kind}")
-        found.append((module, field, data[kind_at:j]))
-    return found
-
-
-def exports(data, start):
-    """(name, the export's kind and index as bytes) of each export."""
-    count, j = leb(data, start)
-    found = []
-    for _ in range(count):
-        name, j = read_name(data, j)
-        kind_at = j
-        _, j = leb(data, j + 1)
-        found.append((name, data[kind_at:j]))
-    return found
-
-
 def section(section_id, content):
     return bytes([section_id]) + put_leb(len(content)) + content
 
@@ -111,8 +55,8 @@ def main():
     js = open(js_path, encoding="utf8").read()
     module = Module(data)
     by_id = {s[0]: s for s in module.sections if s[0] in (2, 7)}
-    found_imports = imports(data, by_id[2][2])
-    found_exports = exports(data, by_id[7][2])
+    found_imports = read_imports(data, by_id[2][2])
+    found_exports = read_exports(data, by_id[7][2])
 
     if drop:
         classes = set(re.findall(r"^export class (\w+) \{", js, flags=re.M))
@@ -137,7 +81,9 @@ def main():
     names = short_names()
     renamed_imports = []
     for module_name, field, description in found_imports:
-        if description[0] != 0:
+        # Functions only: the JavaScript's own import object (a snippet's module keeps the
+        # names it exports).
+        if description[0] != 0 or not module_name.endswith("_bg.js"):
             renamed_imports.append((module_name, field, description))
             continue
         keys = len(re.findall(rf"^        {re.escape(field)}: function\b", js, flags=re.M))

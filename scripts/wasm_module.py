@@ -1,5 +1,6 @@
-"""A wasm module's functions and their names, as scripts/wasm-snip.py and
-scripts/wasm-composition.py read them (the Python standard library only)."""
+"""A wasm module's functions, imports and exports and their names, as scripts/wasm-snip.py,
+scripts/wasm-names.py and scripts/wasm-composition.py read them (the Python standard
+library only)."""
 import re
 
 
@@ -35,6 +36,57 @@ def _skip_limits(data, j):
     return j
 
 
+def read_name(data, j):
+    """The name at `j`, and where the next field starts."""
+    length, j = leb(data, j)
+    return data[j : j + length].decode("utf8"), j + length
+
+
+def put_name(name):
+    raw = name.encode("utf8")
+    return put_leb(len(raw)) + raw
+
+
+def read_imports(data, start):
+    """(module, field, the description: its kind byte first, as bytes) of each import of the
+    import section whose content starts at `start`."""
+    count, j = leb(data, start)
+    found = []
+    for _ in range(count):
+        module, j = read_name(data, j)
+        field, j = read_name(data, j)
+        kind_at = j
+        kind = data[j]
+        j += 1
+        if kind == 0:
+            _, j = leb(data, j)
+        elif kind == 1:
+            j = _skip_limits(data, j + 1)
+        elif kind == 2:
+            j = _skip_limits(data, j)
+        elif kind == 3:
+            j += 2
+        elif kind == 4:
+            _, j = leb(data, j + 1)
+        else:
+            raise ValueError(f"unknown import kind {kind}")
+        found.append((module, field, data[kind_at:j]))
+    return found
+
+
+def read_exports(data, start):
+    """(name, its kind byte and index as bytes) of each export of the export section whose
+    content starts at `start`."""
+    count, j = leb(data, start)
+    found = []
+    for _ in range(count):
+        name, j = read_name(data, j)
+        _, end = leb(data, j + 1)
+        found.append((name, data[j:end]))
+        j = end
+    return found
+
+
 class Module:
     """`sections`: (id, its header's offset, its content's start, end); `imported`: the
     imported functions, which come first in the function index space; `names`: function
@@ -53,7 +105,7 @@ class Module:
             end = start + size
             self.sections.append((section, i, start, end))
             if section == 2:
-                self._read_imports(data, start)
+                self.imported = sum(d[0] == 0 for _m, _f, d in read_imports(data, start))
             elif section == 10:
                 count, j = leb(data, start)
                 for _ in range(count):
@@ -63,28 +115,6 @@ class Module:
             elif section == 0:
                 self._read_names(data, start, end)
             i = end
-
-    def _read_imports(self, data, start):
-        count, j = leb(data, start)
-        for _ in range(count):
-            for _name in range(2):
-                length, j = leb(data, j)
-                j += length
-            kind = data[j]
-            j += 1
-            if kind == 0:
-                _, j = leb(data, j)
-                self.imported += 1
-            elif kind == 1:
-                j = _skip_limits(data, j + 1)
-            elif kind == 2:
-                j = _skip_limits(data, j)
-            elif kind == 3:
-                j += 2
-            elif kind == 4:
-                _, j = leb(data, j + 1)
-            else:
-                raise ValueError(f"unknown import kind {kind}")
 
     def _read_names(self, data, start, end):
         length, j = leb(data, start)
