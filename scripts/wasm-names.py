@@ -22,7 +22,7 @@ JavaScript's import object, and every `wasm.<name>` the JavaScript calls must be
 import re
 import sys
 
-from wasm_module import Module, put_leb, put_name, read_exports, read_imports
+from wasm_module import Module, put_leb, put_name, section
 
 
 def short_names():
@@ -42,10 +42,6 @@ def short_names():
             yield name
 
 
-def section(section_id, content):
-    return bytes([section_id]) + put_leb(len(content)) + content
-
-
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
@@ -54,9 +50,7 @@ def main():
     data = open(wasm_path, "rb").read()
     js = open(js_path, encoding="utf8").read()
     module = Module(data)
-    by_id = {s[0]: s for s in module.sections if s[0] in (2, 7)}
-    found_imports = read_imports(data, by_id[2][2])
-    found_exports = read_exports(data, by_id[7][2])
+    found_imports, found_exports = module.imports, module.exports
 
     if drop:
         classes = set(re.findall(r"^export class (\w+) \{", js, flags=re.M))

@@ -14,7 +14,7 @@ hydrating, so the linker keeps all of them, even those an islands page never tak
 import re
 import sys
 
-from wasm_module import Module, put_leb
+from wasm_module import Module, put_leb, section
 
 
 def main():
@@ -33,8 +33,8 @@ def main():
     emptied = saved = 0
     # A body of no locals, `unreachable`, `end`.
     empty = bytes([3, 0, 0x00, 0x0B])
-    for section, header, _start, end in module.sections:
-        if section != 10:
+    for section_id, header, _start, end in module.sections:
+        if section_id != 10:
             out += data[header:end]
             continue
         code = bytearray(put_leb(len(module.bodies)))
@@ -46,9 +46,7 @@ def main():
                 saved += body_end - body
             else:
                 code += data[entry:body_end]
-        out.append(10)
-        out += put_leb(len(code))
-        out += code
+        out += section(10, code)
     open(target, "wb").write(out)
     print(f"wasm-snip: {emptied} functions emptied, {saved} bytes of their bodies")
 

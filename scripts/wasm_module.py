@@ -36,6 +36,11 @@ def _skip_limits(data, j):
     return j
 
 
+def section(section_id, content):
+    """A section as the module's bytes hold it: its id, its size, its content."""
+    return bytes([section_id]) + put_leb(len(content)) + content
+
+
 def read_name(data, j):
     """The name at `j`, and where the next field starts."""
     length, j = leb(data, j)
@@ -88,7 +93,8 @@ def read_exports(data, start):
 
 
 class Module:
-    """`sections`: (id, its header's offset, its content's start, end); `imported`: the
+    """`sections`: (id, its header's offset, its content's start, end); `imports` and
+    `exports`: as `read_imports` and `read_exports` give them; `imported`: the number of
     imported functions, which come first in the function index space; `names`: function
     index -> name (the name section); `bodies`: (entry's offset, body's start, end) of each
     defined function, in the code section's order."""
@@ -98,6 +104,7 @@ class Module:
             raise ValueError("not a wasm module")
         self.size = len(data)
         self.sections, self.imported, self.names, self.bodies = [], 0, {}, []
+        self.imports, self.exports = [], []
         i = 8
         while i < len(data):
             section = data[i]
@@ -105,7 +112,10 @@ class Module:
             end = start + size
             self.sections.append((section, i, start, end))
             if section == 2:
-                self.imported = sum(d[0] == 0 for _m, _f, d in read_imports(data, start))
+                self.imports = read_imports(data, start)
+                self.imported = sum(d[0] == 0 for _m, _f, d in self.imports)
+            elif section == 7:
+                self.exports = read_exports(data, start)
             elif section == 10:
                 count, j = leb(data, start)
                 for _ in range(count):
