@@ -77,6 +77,14 @@ if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
   # 2.4 KB larger): with it, one body can carry the name of a function on these paths while
   # serving one that is not. Without build-std (no -Z options) nothing is emptied.
   snip=('::hydrate_async(::|$)' '::hydrate_from_template(::|$)' '^wasm_streams::' 'future_to_promise::<.*wasm_streams\[')
+  # The JSON reader keeps, for the texts of errors that the pages turn into their own words
+  # without reading them ("invalid type: floating point `1.5`, expected a string"), a way
+  # to print the value found (with its float printer's tables) and core's float formatting:
+  # ~5 KB brotli a bundle. They write nothing there; wasm-snip.py refuses if anything but
+  # those texts would print through them (no page prints a fraction: sizes are shown in
+  # whole tenths).
+  snip+=(--quiet '^<serde_json\[[0-9a-f]+\]::error::JsonUnexpected as core\[[0-9a-f]+\]::fmt::Display>::fmt$' '^<?serde_json\[')
+  snip+=(--quiet '^<f64 as core\[[0-9a-f]+\]::fmt::Display>::fmt$' '^<serde_core\[[0-9a-f]+\]::de::WithDecimalPoint as ')
   # wasm_streams' classes, whose methods are emptied above.
   drop_classes='^IntoUnderlying'
 else

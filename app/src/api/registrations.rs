@@ -215,24 +215,26 @@ pub struct RegistryInfo {
     pub consent: Option<bool>,
 }
 
-/// Where a lookup stands, as the section page tells the parent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LookupState {
-    /// Asked, not answered yet.
-    Checking,
-    /// Not answered within the timeout: the parent types; a late answer fills blanks.
-    Slow,
-    Found,
-    NotFound,
-    /// The source failed after every retry.
-    Unavailable,
-    /// This account asked the registries too often within the hour: the parent types.
-    Limited,
-    /// The household register does not name the signed-in parent as the child's father or
-    /// mother: nothing from any register is used; the parent types and uploads proof.
-    NotConfirmed,
-    /// Needs an earlier section's answers first.
-    Waiting,
+crate::domain::coded::named! {
+    /// Where a lookup stands, as the section page tells the parent.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+    pub enum LookupState {
+        /// Asked, not answered yet.
+        Checking,
+        /// Not answered within the timeout: the parent types; a late answer fills blanks.
+        Slow,
+        Found,
+        NotFound,
+        /// The source failed after every retry.
+        Unavailable,
+        /// This account asked the registries too often within the hour: the parent types.
+        Limited,
+        /// The household register does not name the signed-in parent as the child's father or
+        /// mother: nothing from any register is used; the parent types and uploads proof.
+        NotConfirmed,
+        /// Needs an earlier section's answers first.
+        Waiting,
+    }
 }
 
 /// One registry's lookup for a section.

@@ -1,14 +1,14 @@
 //! Admission (录取): what the bureau decides for a registration that passed review, and how
 //! the decision is stored.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::coded::coded;
 use crate::i18n::{Text, t};
 
 coded! {
     /// What the bureau decides for a registration that passed review.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum AdmissionOutcome {
         Admitted = "admitted",
         NotAdmitted = "not_admitted",
@@ -26,7 +26,7 @@ impl AdmissionOutcome {
 
 coded! {
     /// A parent's answer to a place a draw offered (录取确认); none while the offer is open.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum OfferAnswer {
         Accepted = "accepted",
         Declined = "declined",

@@ -1,13 +1,13 @@
 //! Other guardians following a registration read-only (另一位监护人).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::coded::coded;
 use crate::i18n::{Text, t};
 
 coded! {
     /// Who named the follower.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum FollowerSource {
         /// The registrant, by ID number.
         Invited = "invited",

@@ -18,7 +18,7 @@ use crate::{
 
 coded! {
     /// When a rule asks for its document.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
     pub enum Condition {
         /// Always, for the rule's entry.
         Always = "always",

@@ -25,7 +25,7 @@ pub const CONSENT_WORDING: Text = t(
 
 coded! {
     /// A kind of government registry the platform can ask.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
     pub enum RegistrySource {
         /// Public security: the child's household registration (户籍).
         Household = "household",
@@ -79,7 +79,7 @@ impl RegistrySource {
 
 coded! {
     /// A supporting document a parent photographs.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
     pub enum Document {
         HouseholdRegister = "household-register",
         PropertyCertificate = "property-certificate",

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::coded::coded;
 use crate::{
@@ -19,7 +19,7 @@ pub const CHILD_CLAIMABLE: &str = "child_claimable";
 
 coded! {
     /// The states of a registration, in the order they usually come.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum RegistrationState {
         Draft = "draft",
         Submitted = "submitted",

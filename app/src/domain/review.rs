@@ -22,7 +22,7 @@ pub const MAX_BULK: usize = 200;
 
 coded! {
     /// The two stages of review.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum ReviewStage {
         /// 初审, by the school's reviewers.
         First = "first",
@@ -50,7 +50,7 @@ impl ReviewStage {
 
 coded! {
     /// What a reviewer decides.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum ReviewDecision {
         Pass = "pass",
         Reject = "reject",
@@ -280,7 +280,7 @@ impl ChangeItem {
 
 coded! {
     /// The kinds of events on a registration's timeline.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum TimelineKind {
         Submitted = "submitted",
         FirstPassed = "first_passed",
@@ -483,7 +483,7 @@ mod tests {
 
 coded! {
     /// Which registrations a queue shows.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum QueueFilter {
         /// Submitted or resubmitted: waiting for the school's first review.
         WaitingFirst = "waiting-first",

@@ -1,13 +1,13 @@
 //! Who someone is on the platform once signed in.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::coded::coded;
 use crate::i18n::{Text, t};
 
 coded! {
     /// The roles of staff accounts, which the bureau manages.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum StaffRole {
         /// Reviews the registrations of one school.
         Reviewer = "reviewer",

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::domain::coded::coded;
+use crate::domain::coded::{coded, named};
 use crate::{
     domain::{PersonName, PhoneNumber, ResidentId, Subsystem, credit_code::parse_credit_code},
     error::FieldProblem,
@@ -23,7 +23,7 @@ pub const MAX_FIELDS: usize = 40;
 
 coded! {
     /// One of the six sections, in the order they are filled.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
     pub enum SectionKind {
         Child = "child",
         Household = "household",
@@ -84,16 +84,18 @@ pub fn entry_sections(codes: &[String]) -> Result<Vec<SectionKind>, Text> {
     Ok(sections)
 }
 
-/// Where a section stands, as the task list shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SectionStatus {
-    NotStarted,
-    InProgress,
-    Completed,
-    /// An earlier section must be completed first.
-    CannotStartYet,
-    /// Completed once, but no longer valid (an earlier answer changed).
-    HasProblem,
+named! {
+    /// Where a section stands, as the task list shows it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+    pub enum SectionStatus {
+        NotStarted,
+        InProgress,
+        Completed,
+        /// An earlier section must be completed first.
+        CannotStartYet,
+        /// Completed once, but no longer valid (an earlier answer changed).
+        HasProblem,
+    }
 }
 
 impl SectionStatus {
@@ -616,6 +618,42 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
     fields
 }
 
+/// The answers whose values change which questions a section asks, with the values that
+/// ask more (or other) questions than no answer does. [`every_field`] reads them; a test
+/// checks against every combination of choices that nothing else changes the questions.
+const BRANCHES: &[(&str, &[&str])] = &[
+    (field::household::COLLECTIVE, &["no"]),
+    (field::residence::KIND, &["property", "rental", "relatives"]),
+    (field::guardian::HAS_GUARDIAN2, &["yes"]),
+];
+
+/// Every question a section can ask with the other sections' answers in `ctx`, in an order
+/// in which [`fields`] asks any of its lists: so that a form can render each question
+/// once and show the ones its answers ask. A question worded differently for another answer
+/// (产权人姓名, 房屋所有人姓名) is a question of its own.
+pub fn every_field(kind: SectionKind, ctx: &SectionContext<'_>) -> Vec<FieldSpec> {
+    let mut every = fields(kind, &SectionData::new(), ctx);
+    for (name, values) in BRANCHES {
+        for value in *values {
+            let data = SectionData::from([((*name).to_owned(), (*value).to_owned())]);
+            // Each question asked after the one before it in this list.
+            let mut previous: Option<usize> = None;
+            for spec in fields(kind, &data, ctx) {
+                let at = match every.iter().position(|known| *known == spec) {
+                    Some(at) => at,
+                    None => {
+                        let at = previous.map_or(0, |p| p + 1);
+                        every.insert(at, spec);
+                        at
+                    }
+                };
+                previous = Some(at);
+            }
+        }
+    }
+    every
+}
+
 fn problem(field: &str, zh: &str, en: &str) -> FieldProblem {
     FieldProblem::new(field, zh, en)
 }
@@ -904,6 +942,96 @@ mod tests {
     }
 
     use super::data_of as data;
+
+    /// Every list of questions `fields` can ask of a section: all combinations of its
+    /// choices' answers (and no answer), each choice tried once it is asked.
+    fn every_list(kind: SectionKind, ctx: &SectionContext<'_>) -> Vec<Vec<FieldSpec>> {
+        fn walk(
+            kind: SectionKind,
+            ctx: &SectionContext<'_>,
+            data: SectionData,
+            found: &mut Vec<Vec<FieldSpec>>,
+        ) {
+            let list = fields(kind, &data, ctx);
+            let open = list.iter().find_map(|spec| match spec.kind {
+                FieldKind::Choice(options) if !data.contains_key(spec.name) => {
+                    Some((spec.name, options))
+                }
+                _ => None,
+            });
+            match open {
+                Some((name, options)) => {
+                    for value in options.iter().map(|(code, _)| *code).chain([""]) {
+                        let mut next = data.clone();
+                        next.insert(name.to_owned(), value.to_owned());
+                        walk(kind, ctx, next, found);
+                    }
+                }
+                None if !found.contains(&list) => found.push(list),
+                None => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(kind, ctx, SectionData::new(), &mut found);
+        found
+    }
+
+    #[test]
+    fn every_field_holds_each_list_of_questions_in_its_order() {
+        let mut checked = 0;
+        for subsystem in Subsystem::ALL {
+            for second_guardian in ["yes", "no"] {
+                let mut answers = BTreeMap::new();
+                answers.insert(
+                    SectionKind::Guardian,
+                    data(&[(field::guardian::HAS_GUARDIAN2, second_guardian)]),
+                );
+                let ctx = SectionContext {
+                    subsystem,
+                    child_id_number: "",
+                    answers: &answers,
+                    today: today(),
+                };
+                for kind in SectionKind::ALL {
+                    let every = every_field(kind, &ctx);
+                    for (n, spec) in every.iter().enumerate() {
+                        assert!(
+                            !every[n + 1..].contains(spec),
+                            "{kind:?}: {} twice",
+                            spec.name
+                        );
+                    }
+                    for list in every_list(kind, &ctx) {
+                        let mut rest = every.iter();
+                        for spec in &list {
+                            assert!(
+                                rest.any(|known| known == spec),
+                                "{kind:?}: {} missing or out of order in {:?}",
+                                spec.name,
+                                every.iter().map(|s| s.name).collect::<Vec<_>>()
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "{checked} lists");
+        // The same name worded for another answer is a question of its own.
+        let answers = BTreeMap::new();
+        let ctx = SectionContext {
+            subsystem: Subsystem::Enrollment,
+            child_id_number: "",
+            answers: &answers,
+            today: today(),
+        };
+        let owners: Vec<&str> = every_field(SectionKind::Residence, &ctx)
+            .iter()
+            .filter(|s| s.name == field::residence::OWNER_NAME)
+            .map(|s| s.label.zh)
+            .collect();
+        assert_eq!(owners.len(), 2, "{owners:?}");
+    }
 
     #[test]
     fn an_empty_section_names_every_required_field() {

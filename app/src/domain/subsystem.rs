@@ -8,7 +8,7 @@ use crate::i18n::{Text, t};
 
 coded! {
     /// Which kind of registration: first-grade enrollment or transfer.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
     pub enum Subsystem {
         Enrollment = "enrollment",
         Transfer = "transfer",

@@ -11,6 +11,9 @@ use app as _;
 /// Called by the page's script once the wasm module is loaded, before the islands.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Built with the standard library's immediate abort (scripts/photo-codec.sh), a panic
+    // stops the module without calling any hook: the hook's code would only weigh.
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     // A server function that answers with a redirect (starting a registration) opens that
     // page: there is no router here to move within the page.

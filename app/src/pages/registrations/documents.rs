@@ -137,7 +137,7 @@ fn DocumentCard(
                         Locale::Zh => format!("{}照片 {}×{}", document.name().zh, photo.width, photo.height),
                         Locale::En => format!("Photo of {} {}×{}", document.name().en, photo.width, photo.height),
                     };
-                    let size = format!("{:.1} MB", photo.bytes as f64 / 1_048_576.0);
+                    let size = megabytes(photo.bytes);
                     view! {
                         <li data-photo=photo.id>
                             <a href=routes::photo(photo.id, PhotoSize::Full) target="_self">
@@ -249,5 +249,30 @@ fn UploadRow(job: Upload) -> impl IntoView {
                     photos::cancel(key);
                 }>{move || t("取消", "Cancel").get(locale.get())}</button>
         </li>
+    }
+}
+
+/// A photo's size as a person reads it, in megabytes to one decimal ("1.3 MB"). In whole
+/// numbers: the page's code then holds no way of printing a fraction (about 4 KB of a
+/// phone's download; `scripts/wasm-snip.py --quiet`, docs/first-load.md).
+fn megabytes(bytes: i64) -> String {
+    const MB: i64 = 1_048_576;
+    let tenths = (bytes.max(0) * 10 + MB / 2) / MB;
+    format!("{}.{} MB", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::megabytes;
+
+    #[test]
+    fn sizes_read_in_megabytes_to_one_decimal() {
+        assert_eq!(megabytes(0), "0.0 MB");
+        assert_eq!(megabytes(52_428), "0.0 MB");
+        assert_eq!(megabytes(52_429), "0.1 MB");
+        assert_eq!(megabytes(1_048_576), "1.0 MB");
+        assert_eq!(megabytes(1_363_148), "1.3 MB");
+        assert_eq!(megabytes(5 * 1_048_576), "5.0 MB");
+        assert_eq!(megabytes(-1), "0.0 MB");
     }
 }
