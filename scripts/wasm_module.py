@@ -110,16 +110,10 @@ def read_types(data, start):
 
 def sleb(data, i):
     """The signed LEB128 number at `i`, and where the next field starts."""
-    result = shift = 0
-    while True:
-        byte = data[i]
-        i += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            if byte & 0x40:
-                result -= 1 << shift
-            return result, i
+    result, end = leb(data, i)
+    if data[end - 1] & 0x40:
+        result -= 1 << (7 * (end - i))
+    return result, end
 
 
 def _constant(data, j):
