@@ -9,10 +9,9 @@ were ever called the module would trap there. A function matching a `--quiet` FU
 returns `Ok(())`. The script refuses unless its type is a `fmt`'s, (i32, i32) -> i32, and
 every function that calls it or takes its pointer matches CALLERS, and no static holds its
 pointer (what PATTERN empties aside): so that no page's own text ever loses a value this
-way. Run
-`wasm-opt` afterwards: the code only those functions reached is then removed. Prints how
-many functions were emptied and the bytes of their bodies. Refuses a module without a name
-section (nothing could match).
+way. Run `wasm-opt` afterwards: the code only those functions reached is then removed.
+Prints how many functions were emptied and quieted and the bytes of their bodies. Refuses
+a module without a name section (nothing could match).
 
 Why: an erased view (`tachys`' `AnyView`) keeps a pointer to each of its type's ways of
 hydrating, so the linker keeps all of them, even those an islands page never takes; and a
@@ -55,7 +54,7 @@ def main():
             if module.function_type(n) != fmt_type:
                 sys.exit(f"wasm-snip: {name} is not a fmt function (i32, i32) -> i32")
             try:
-                # What is emptied above never runs.
+                # What PATTERN empties never runs.
                 others = sorted(
                     r
                     for r in module.referrers(module.imported + n)

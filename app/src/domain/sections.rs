@@ -941,6 +941,20 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
     }
 
+    /// What a section's rules see besides its answers, on [`today`].
+    fn context<'a>(
+        subsystem: Subsystem,
+        child_id_number: &'a str,
+        answers: &'a BTreeMap<SectionKind, SectionData>,
+    ) -> SectionContext<'a> {
+        SectionContext {
+            subsystem,
+            child_id_number,
+            answers,
+            today: today(),
+        }
+    }
+
     use super::data_of as data;
 
     /// Every list of questions `fields` can ask of a section: all combinations of its
@@ -986,12 +1000,7 @@ mod tests {
                     SectionKind::Guardian,
                     data(&[(field::guardian::HAS_GUARDIAN2, second_guardian)]),
                 );
-                let ctx = SectionContext {
-                    subsystem,
-                    child_id_number: "",
-                    answers: &answers,
-                    today: today(),
-                };
+                let ctx = context(subsystem, "", &answers);
                 for kind in SectionKind::ALL {
                     let every = every_field(kind, &ctx);
                     for (n, spec) in every.iter().enumerate() {
@@ -1019,12 +1028,7 @@ mod tests {
         assert!(checked > 20, "{checked} lists");
         // The same name worded for another answer is a question of its own.
         let answers = BTreeMap::new();
-        let ctx = SectionContext {
-            subsystem: Subsystem::Enrollment,
-            child_id_number: "",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Enrollment, "", &answers);
         let owners: Vec<&str> = every_field(SectionKind::Residence, &ctx)
             .iter()
             .filter(|s| s.name == field::residence::OWNER_NAME)
@@ -1036,12 +1040,7 @@ mod tests {
     #[test]
     fn an_empty_section_names_every_required_field() {
         let answers = BTreeMap::new();
-        let ctx = SectionContext {
-            subsystem: Subsystem::Enrollment,
-            child_id_number: "370202202003150518",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Enrollment, "370202202003150518", &answers);
         let problems = validate(SectionKind::Child, &SectionData::new(), &ctx);
         let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(names, ["name", "ethnicity", "contact_phone"]);
@@ -1051,12 +1050,7 @@ mod tests {
     #[test]
     fn a_collective_household_needs_no_head() {
         let answers = BTreeMap::new();
-        let ctx = SectionContext {
-            subsystem: Subsystem::Enrollment,
-            child_id_number: "370202202003150518",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Enrollment, "370202202003150518", &answers);
         let collective = data(&[
             ("collective", "yes"),
             ("address", "市南区香港中路 1 号集体户"),
@@ -1074,12 +1068,7 @@ mod tests {
     fn later_sections_follow_the_guardians_given() {
         let mut answers = BTreeMap::new();
         answers.insert(SectionKind::Guardian, data(&[("has_guardian2", "no")]));
-        let ctx = SectionContext {
-            subsystem: Subsystem::Enrollment,
-            child_id_number: "411526202001010918",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Enrollment, "411526202001010918", &answers);
         let employment = data(&[
             ("guardian", "guardian2"),
             ("employer", "青岛某公司"),
@@ -1091,24 +1080,14 @@ mod tests {
         assert_eq!(problems[0].field, "guardian");
 
         answers.insert(SectionKind::Guardian, data(&[("has_guardian2", "yes")]));
-        let ctx = SectionContext {
-            subsystem: Subsystem::Enrollment,
-            child_id_number: "411526202001010918",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Enrollment, "411526202001010918", &answers);
         assert!(validate(SectionKind::Employment, &employment, &ctx).is_empty());
     }
 
     #[test]
     fn a_guardian_cannot_carry_the_childs_id_and_dates_cannot_be_in_the_future() {
         let answers = BTreeMap::new();
-        let ctx = SectionContext {
-            subsystem: Subsystem::Enrollment,
-            child_id_number: "370202202003150518",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Enrollment, "370202202003150518", &answers);
         let guardian = data(&[
             ("g1_relation", "mother"),
             ("g1_name", "李娜"),
@@ -1133,12 +1112,7 @@ mod tests {
     #[test]
     fn transfer_asks_for_the_current_school_and_grade() {
         let answers = BTreeMap::new();
-        let ctx = SectionContext {
-            subsystem: Subsystem::Transfer,
-            child_id_number: "370202201910101731",
-            answers: &answers,
-            today: today(),
-        };
+        let ctx = context(Subsystem::Transfer, "370202201910101731", &answers);
         let names: Vec<&str> = fields(SectionKind::Child, &SectionData::new(), &ctx)
             .iter()
             .map(|f| f.name)
