@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and skips what is already there: Debian's Chromium
-# (Playwright never downloads a browser), brotli, the wasm32 target and the standard
+# (Playwright never downloads a browser) and a Chinese font, brotli, the wasm32 target and the standard
 # library's source, a pinned cargo-leptos, the wasm-bindgen CLI that matches Cargo.lock,
 # and the npm packages of end2end/.
 set -euo pipefail
@@ -20,6 +20,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v brotli >/dev/null 2>&1 || missing+=(brotli)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+# A Chinese font, so that Chromium's screenshots of the parent pages show characters, not boxes.
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian"
   sudo=""

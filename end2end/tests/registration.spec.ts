@@ -37,6 +37,8 @@ test.describe("a parent's registration", () => {
     await expect(page.locator("[data-missing-documents]")).toHaveCount(0);
     await expect(page.getByText("张子涵")).toBeVisible();
     await expect(page.getByRole("link", { name: "修改" }).first()).toBeVisible();
+    // An answer left out (an optional one) says so instead of showing nothing.
+    await expect(page.locator('[data-section="guardian"] dt:text-is("监护人一工作单位") + dd')).toHaveText(/^未填写\s*修改$/);
     await waitForHydration(page);
     await page.getByRole("button", { name: "确认无误，提交" }).click();
 
@@ -79,6 +81,10 @@ test.describe("a parent's registration", () => {
     await expect(mother.getByRole("alert")).toContainText("删除");
 
     await waitForHydration(father);
+    // The delete button lines up with the button below it.
+    const deleteBox = await father.getByRole("button", { name: "删除报名" }).boundingBox();
+    const backBox = await father.getByRole("link", { name: "返回我的报名" }).boundingBox();
+    expect(Math.abs(deleteBox!.x - backBox!.x)).toBeLessThan(1);
     await father.getByRole("button", { name: "删除报名" }).click();
     await father.getByRole("button", { name: "确定删除" }).click();
     await expect(father).toHaveURL(/\/registrations$/);

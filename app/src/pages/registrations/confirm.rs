@@ -138,9 +138,15 @@ pub fn Answers(r: RegistrationView, change_links: bool) -> impl IntoView {
                         view! {
                             <dt>{move || spec.label.get(locale.get())}</dt>
                             <dd>
-                                <span translate=sections::value_is_data(&spec).then_some("no")>
-                                    {move || sections::display_value(&spec, &value, locale.get())}
-                                </span>
+                                {if value.trim().is_empty() {
+                                    view! { <span class="unanswered">{move || t("未填写", "Not answered").get(locale.get())}</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <span translate=sections::value_is_data(&spec).then_some("no")>
+                                            {move || sections::display_value(&spec, &value, locale.get())}
+                                        </span>
+                                    }.into_any()
+                                }}
                                 {prefilled.then(|| view! { " " <span class="tag tag-prefilled">{move || t("自动回填", "Prefilled").get(locale.get())}</span> })}
                                 {change_links.then(|| view! {
                                     " "
