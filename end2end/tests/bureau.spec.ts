@@ -27,6 +27,17 @@ test.describe("the bureau and the public", () => {
     // Places saved on the settings page say so (the same 90, so the charts above stay true).
     await page.goto("/bureau");
     await waitForHydration(page);
+    // Each date of a window is the field nearest its own label (a heading inside the form
+    // once pushed every label a row down, beside the field before its own).
+    const window = page.locator('[data-window="enrollment"]');
+    const centre = (box: { x: number; y: number; width: number; height: number } | null) => ({ x: box!.x + box!.width / 2, y: box!.y + box!.height / 2 });
+    const fields = ["采集开始", "采集结束", "修改与审核截止（可空）"];
+    const inputs = await Promise.all(fields.map(async (name) => centre(await window.getByLabel(name).boundingBox())));
+    for (const [i, name] of fields.entries()) {
+      const label = centre(await window.locator("label").filter({ hasText: name }).boundingBox());
+      const distances = inputs.map((input) => Math.hypot(input.x - label.x, input.y - label.y));
+      expect(distances.indexOf(Math.min(...distances)), name).toBe(i);
+    }
     const school = page.locator("[data-school-admin]").filter({ hasText: "市南区第一实验小学" });
     await school.getByLabel("一年级计划人数").fill("90");
     await school.getByRole("button", { name: "保存" }).first().click();
@@ -47,6 +58,14 @@ test.describe("the bureau and the public", () => {
     await form.getByLabel("监护人信息").check();
     await form.getByLabel("户籍信息").check();
     await expect(form.locator('[data-preview="sections"]')).toHaveText("家长将依次填写：儿童基本信息 → 户籍信息 → 监护人信息（共 3 项）");
+
+    // A school with nothing to decide says so, with no empty table and no buttons to press.
+    await page.goto("/admissions");
+    await page.getByLabel("学校").selectOption({ label: "八大关小学" });
+    await page.getByRole("button", { name: "查看" }).click();
+    await expect(page.getByText("还没有审核通过的报名。报名通过复审后会出现在这里，再决定录取。")).toBeVisible();
+    await expect(page.getByRole("table")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "保存录取决定" })).toHaveCount(0);
   });
 });
 

@@ -123,6 +123,12 @@ test.describe("review, from submission to the second review", () => {
     await openFromQueue(reviewer, childName);
     await expect(reviewer.locator('[data-field="name"] .answer-value')).toHaveText(childName);
     await expect(reviewer.locator('[data-field="name"]')).toContainText("手工填写");
+    // On every row the tag reads with its value: right after it, not adrift mid-row.
+    for (const row of await reviewer.locator(".answer-hand").all()) {
+      const value = (await row.locator(".answer-value").boundingBox())!;
+      const tag = (await row.getByText("手工填写").boundingBox())!;
+      expect(tag.x - (value.x + value.width)).toBeLessThan(16);
+    }
     await walkTheViewer(reviewer);
     await reviewer.getByRole("button", { name: "退回修改" }).click();
     await reviewer.locator(".change-items").getByLabel("户口簿", { exact: false }).check();

@@ -139,6 +139,7 @@ fn EntryForm(e: Option<EntryAdmin>, save: ServerAction<SaveEntry>) -> impl IntoV
     let is_new = id.is_none();
     view! {
         <div class="panel" data-entry=key.clone()>
+            <div class="form-grid">
             {is_new.then(|| view! {
                 <label for="new-entry-code">{move || t("入口代码（字母、数字、连字符）", "Code (letters, digits, hyphens)").get(locale.get())}</label>
                 <input id="new-entry-code" type="text" on:input=move |ev| code.set(event_target_value(&ev)) />
@@ -152,7 +153,8 @@ fn EntryForm(e: Option<EntryAdmin>, save: ServerAction<SaveEntry>) -> impl IntoV
             <label for=format!("entry-name-en-{key}")>{move || t("名称（英文）", "Name (English)").get(locale.get())}</label>
             <input id=format!("entry-name-en-{key}") type="text" prop:value=move || name_en.get() on:input=move |ev| name_en.set(event_target_value(&ev)) />
             <label for=format!("entry-explanation-{key}")>{move || t("说明（中文）", "Explanation (Chinese)").get(locale.get())}</label>
-            <textarea id=format!("entry-explanation-{key}") rows="2" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
+            <textarea id=format!("entry-explanation-{key}") rows="3" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
+            </div>
             <fieldset class="choices inline-choices">
                 <legend>{move || t("需要填写的信息项目", "Sections parents fill in").get(locale.get())}</legend>
                 {SectionKind::ALL.into_iter().map(|kind| view! {

@@ -184,7 +184,13 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         {panels.into_iter().map(|GradePanel { grade, draw, places, entries }| view! {
             <draw::DrawPanel school_id subsystem grade draw places entries refresh />
         }).collect_view()}
-        <table class="table queue-table">
+        {(total == 0).then(|| view! {
+            <p class="hint" data-candidates="0">{move || t(
+                "还没有审核通过的报名。报名通过复审后会出现在这里，再决定录取。",
+                "No registration has passed review yet. Those that pass the second review appear here for a decision.",
+            ).get(locale.get())}</p>
+        })}
+        {(total > 0).then(|| view! { <table class="table queue-table">
             <thead>
                 <tr>
                     <th scope="col">{move || t("报名编号", "Reference").get(locale.get())}</th>
@@ -246,8 +252,8 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     }
                 }).collect_view()}
             </tbody>
-        </table>
-        {by_hand.then(|| view! { <div class="decision-buttons">
+        </table> })}
+        {(by_hand && total > 0).then(|| view! { <div class="decision-buttons">
             <button type="button" class="button" on:click=move |_| choices.update(|c| c.values_mut().for_each(|o| *o = Some(AdmissionOutcome::Admitted)))>
                 {move || t("全部选为录取", "Admit all").get(locale.get())}
             </button>
