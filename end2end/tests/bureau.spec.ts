@@ -19,6 +19,10 @@ test.describe("the bureau and the public", () => {
 
   test("the bureau's statistics are drawn as charts, with places against registrations", async ({ page }) => {
     await signInAsStaff(page, "admin");
+    // The administrator's buttons stand apart: side by side with a gap, or one under the other.
+    const admissions = (await page.getByRole("link", { name: "录取与公布" }).boundingBox())!;
+    const settings = (await page.getByRole("link", { name: "教体局设置" }).boundingBox())!;
+    expect(settings.x >= admissions.x + admissions.width + 4 || settings.y >= admissions.y + admissions.height + 4).toBe(true);
     await page.getByRole("link", { name: "报名统计" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "报名统计" })).toBeVisible();
     await expect(page.locator("svg.chart").first()).toBeVisible();

@@ -45,6 +45,10 @@ test.describe("a parent's registration", () => {
     await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
     const reference = await page.locator("strong[data-field=reference]").textContent();
     expect(reference).toMatch(/^\d{4}E\d{8}$/);
+    // Its two buttons stand apart: side by side with a gap, or one under the other.
+    const view = (await page.getByRole("link", { name: "查看报名信息" }).boundingBox())!;
+    const back = (await page.getByRole("link", { name: "返回我的报名" }).boundingBox())!;
+    expect(back.x >= view.x + view.width + 4 || back.y >= view.y + view.height + 4).toBe(true);
 
     // Locked: the section opens read-only.
     const registrationUrl = page.url().replace(/\/submitted$/, "");

@@ -101,9 +101,11 @@ fn StaffHome(overview: StaffOverview) -> impl IntoView {
                 <a class="button button-primary" href="/point">{move || t("现场登记预约", "On-site appointments").get(locale.get())}</a>
             })}
             {(role == StaffRole::BureauAdmin).then(|| view! {
-                <a class="button" href="/admissions">{move || t("录取与公布", "Admissions and publication").get(locale.get())}</a>
-                <a class="button" href="/bureau">{move || t("教体局设置", "Bureau settings").get(locale.get())}</a>
-                <a class="button" href="/bureau/statistics">{move || t("报名统计", "Statistics").get(locale.get())}</a>
+                <p class="button-row">
+                    <a class="button" href="/admissions">{move || t("录取与公布", "Admissions and publication").get(locale.get())}</a>
+                    <a class="button" href="/bureau">{move || t("教体局设置", "Bureau settings").get(locale.get())}</a>
+                    <a class="button" href="/bureau/statistics">{move || t("报名统计", "Statistics").get(locale.get())}</a>
+                </p>
             })}
             <SignOutButton />
         </section>

@@ -187,8 +187,10 @@ fn Receipt(r: RegistrationView) -> impl IntoView {
                 <li>{move || t("审核通过不等于录取，录取结果以教体局公布为准。", "Passing review is not admission: the bureau publishes admissions.").get(locale.get())}</li>
             </ol>
             <p class="hint no-print">{move || t("可使用浏览器的打印功能保存本页作为回执。", "Use the browser's print function to keep this page as a receipt.").get(locale.get())}</p>
-            <a class="button no-print" href=routes::registration(id)>{move || match locale.get() { Locale::Zh => "查看报名信息", Locale::En => "View the registration" }}</a>
-            <a class="button no-print" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>
+            <p class="button-row no-print">
+                <a class="button" href=routes::registration(id)>{move || match locale.get() { Locale::Zh => "查看报名信息", Locale::En => "View the registration" }}</a>
+                <a class="button" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>
+            </p>
         </section>
     }
 }
