@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and skips what is already there: Debian's Chromium
-# (Playwright never downloads a browser) and a Chinese font, brotli, the wasm32 target and the standard
-# library's source, a pinned cargo-leptos, the wasm-bindgen CLI that matches Cargo.lock,
-# and the npm packages of end2end/.
+# (Playwright never downloads a browser) and a Chinese font, brotli, the wasm32 target and
+# the standard library's source, a pinned cargo-leptos, the wasm-bindgen CLI that matches
+# Cargo.lock, and the npm packages of end2end/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -250,6 +250,13 @@ export function codeFetched(page: Page, pattern: RegExp = /\.(wasm|js)$/): strin
   return paths;
 }
 
+/** Whether `second` stands apart from `first`: after it on the line with a gap, or below it. */
+export async function standApart(first: Locator, second: Locator): Promise<boolean> {
+  const a = (await first.boundingBox())!;
+  const b = (await second.boundingBox())!;
+  return b.x >= a.x + a.width + 4 || b.y >= a.y + a.height + 4;
+}
+
 /** Waits until the wasm bundle has hydrated the page. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");

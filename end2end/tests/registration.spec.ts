@@ -1,4 +1,4 @@
-import { test, expect, codeFetched, waitForHydration } from "./fixtures";
+import { test, expect, codeFetched, standApart, waitForHydration } from "./fixtures";
 import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
 import { withCollectionClosed } from "./staff";
 
@@ -46,9 +46,7 @@ test.describe("a parent's registration", () => {
     const reference = await page.locator("strong[data-field=reference]").textContent();
     expect(reference).toMatch(/^\d{4}E\d{8}$/);
     // Its two buttons stand apart: side by side with a gap, or one under the other.
-    const view = (await page.getByRole("link", { name: "查看报名信息" }).boundingBox())!;
-    const back = (await page.getByRole("link", { name: "返回我的报名" }).boundingBox())!;
-    expect(back.x >= view.x + view.width + 4 || back.y >= view.y + view.height + 4).toBe(true);
+    expect(await standApart(page.getByRole("link", { name: "查看报名信息" }), page.getByRole("link", { name: "返回我的报名" }))).toBe(true);
 
     // Locked: the section opens read-only.
     const registrationUrl = page.url().replace(/\/submitted$/, "");

@@ -140,20 +140,20 @@ fn EntryForm(e: Option<EntryAdmin>, save: ServerAction<SaveEntry>) -> impl IntoV
     view! {
         <div class="panel" data-entry=key.clone()>
             <div class="form-grid">
-            {is_new.then(|| view! {
-                <label for="new-entry-code">{move || t("入口代码（字母、数字、连字符）", "Code (letters, digits, hyphens)").get(locale.get())}</label>
-                <input id="new-entry-code" type="text" on:input=move |ev| code.set(event_target_value(&ev)) />
-                <label for="new-entry-subsystem">{move || t("类型", "Subsystem").get(locale.get())}</label>
-                <select id="new-entry-subsystem" on:change=move |ev| subsystem.set(Subsystem::from_code(&event_target_value(&ev)).unwrap_or(Subsystem::Enrollment))>
-                    {Subsystem::ALL.into_iter().map(|s| view! { <option value=s.code()>{move || s.name().get(locale.get())}</option> }).collect_view()}
-                </select>
-            })}
-            <label for=format!("entry-name-{key}")>{move || t("名称（中文）", "Name (Chinese)").get(locale.get())}</label>
-            <input id=format!("entry-name-{key}") type="text" prop:value=move || name_zh.get() on:input=move |ev| name_zh.set(event_target_value(&ev)) />
-            <label for=format!("entry-name-en-{key}")>{move || t("名称（英文）", "Name (English)").get(locale.get())}</label>
-            <input id=format!("entry-name-en-{key}") type="text" prop:value=move || name_en.get() on:input=move |ev| name_en.set(event_target_value(&ev)) />
-            <label for=format!("entry-explanation-{key}")>{move || t("说明（中文）", "Explanation (Chinese)").get(locale.get())}</label>
-            <textarea id=format!("entry-explanation-{key}") rows="3" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
+                {is_new.then(|| view! {
+                    <label for="new-entry-code">{move || t("入口代码（字母、数字、连字符）", "Code (letters, digits, hyphens)").get(locale.get())}</label>
+                    <input id="new-entry-code" type="text" on:input=move |ev| code.set(event_target_value(&ev)) />
+                    <label for="new-entry-subsystem">{move || t("类型", "Subsystem").get(locale.get())}</label>
+                    <select id="new-entry-subsystem" on:change=move |ev| subsystem.set(Subsystem::from_code(&event_target_value(&ev)).unwrap_or(Subsystem::Enrollment))>
+                        {Subsystem::ALL.into_iter().map(|s| view! { <option value=s.code()>{move || s.name().get(locale.get())}</option> }).collect_view()}
+                    </select>
+                })}
+                <label for=format!("entry-name-{key}")>{move || t("名称（中文）", "Name (Chinese)").get(locale.get())}</label>
+                <input id=format!("entry-name-{key}") type="text" prop:value=move || name_zh.get() on:input=move |ev| name_zh.set(event_target_value(&ev)) />
+                <label for=format!("entry-name-en-{key}")>{move || t("名称（英文）", "Name (English)").get(locale.get())}</label>
+                <input id=format!("entry-name-en-{key}") type="text" prop:value=move || name_en.get() on:input=move |ev| name_en.set(event_target_value(&ev)) />
+                <label for=format!("entry-explanation-{key}")>{move || t("说明（中文）", "Explanation (Chinese)").get(locale.get())}</label>
+                <textarea id=format!("entry-explanation-{key}") rows="3" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
             </div>
             <fieldset class="choices inline-choices">
                 <legend>{move || t("需要填写的信息项目", "Sections parents fill in").get(locale.get())}</legend>
