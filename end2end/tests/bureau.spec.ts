@@ -68,6 +68,20 @@ test.describe("the bureau and the public", () => {
     await expect(page.getByText("还没有审核通过的报名。报名通过复审后会出现在这里，再决定录取。")).toBeVisible();
     await expect(page.getByRole("table")).toHaveCount(0);
     await expect(page.getByRole("button", { name: "保存录取决定" })).toHaveCount(0);
+    // Each label stays beside its own field, on a phone too.
+    for (const name of ["学校", "类型"]) {
+      const field = (await page.getByLabel(name).boundingBox())!;
+      const label = (await page.locator("form label", { hasText: name }).boundingBox())!;
+      expect(Math.abs(label.y + label.height / 2 - (field.y + field.height / 2)), name).toBeLessThan(8);
+      expect(field.x, name).toBeGreaterThan(label.x + label.width);
+    }
+    // On a desktop the filter is one short line: its button beside the selects.
+    if (page.viewportSize()!.width >= 768) {
+      const school = (await page.getByLabel("学校").boundingBox())!;
+      const show = (await page.getByRole("button", { name: "查看" }).boundingBox())!;
+      expect(Math.abs(show.y + show.height / 2 - (school.y + school.height / 2))).toBeLessThan(8);
+      expect(show.x).toBeGreaterThan(school.x + school.width);
+    }
   });
 });
 

@@ -260,6 +260,14 @@ fn is_same_site_or_host_app(headers: &HeaderMap, host_app_origins: &[String]) ->
     }
 }
 
+/// Drops a request ID the client sent, so that the ID layer makes the server's own: one
+/// chosen by the client would be written into the logs and could name another request's
+/// error.
+pub async fn drop_client_request_id(mut request: Request, next: Next) -> Response {
+    request.headers_mut().remove("x-request-id");
+    next.run(request).await
+}
+
 /// The answer to a request whose handler panicked: a generic page, never a dropped connection.
 pub fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
     let page = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\

@@ -767,6 +767,7 @@ pub fn with_middleware(router: Router, settings: &Settings) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(layers::drop_client_request_id))
         // Outermost: counts what every other layer answered too (busy, timeout, panic).
         .layer(axum::middleware::from_fn(observe::record))
 }

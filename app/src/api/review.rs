@@ -190,6 +190,8 @@ pub struct ReviewDetail {
     pub last_request: Option<ChangeRequest>,
     /// The stage the caller may decide now, if any.
     pub can_decide: Option<ReviewStage>,
+    /// The parent's time for changes is over: the school can pass or reject, not ask.
+    pub changes_closed: bool,
     /// The household register knows the child but does not name the registrant as a
     /// parent: every answer was typed by hand and the relationship needs the documents.
     pub guardian_unconfirmed: bool,

@@ -46,6 +46,17 @@ impl ReviewStage {
             Self::Second => &[RegistrationState::FirstReviewPassed],
         }
     }
+
+    /// Whether a registration in `state` waits for this stage. Once the parent's time for
+    /// changes is over (`changes_closed`), a request they never answered waits for the
+    /// first review again: otherwise it would stay in review for good, and hold up the
+    /// school's list and its draw.
+    pub fn waits(self, state: RegistrationState, changes_closed: bool) -> bool {
+        self.waiting_states().contains(&state)
+            || (changes_closed
+                && self == Self::First
+                && state == RegistrationState::ChangesRequested)
+    }
 }
 
 coded! {
@@ -68,16 +79,24 @@ pub enum TransitionError {
     /// Only a registration the school sent back can be resubmitted.
     #[error("no changes were requested")]
     NoChangesRequested,
+    /// The parent can no longer change anything: changes cannot be asked for.
+    #[error("the time for changes is over")]
+    ChangesClosed,
 }
 
-/// The state a decision at `stage` moves a registration in `state` to.
+/// The state a decision at `stage` moves a registration in `state` to; `changes_closed`:
+/// the parent's time for changes (the review deadline, or the collection's close) is over.
 pub fn decide(
     state: RegistrationState,
     stage: ReviewStage,
     decision: ReviewDecision,
+    changes_closed: bool,
 ) -> Result<RegistrationState, TransitionError> {
-    if !stage.waiting_states().contains(&state) {
+    if !stage.waits(state, changes_closed) {
         return Err(TransitionError::NotWaiting);
+    }
+    if changes_closed && decision == ReviewDecision::RequestChanges {
+        return Err(TransitionError::ChangesClosed);
     }
     Ok(match (stage, decision) {
         (ReviewStage::First, ReviewDecision::Pass) => RegistrationState::FirstReviewPassed,
@@ -364,13 +383,13 @@ mod tests {
     #[test]
     fn a_full_round_goes_through_both_stages() {
         let s = RegistrationState::Submitted;
-        let s = decide(s, ReviewStage::First, ReviewDecision::RequestChanges).unwrap_or(s);
+        let s = decide(s, ReviewStage::First, ReviewDecision::RequestChanges, false).unwrap_or(s);
         assert_eq!(s, RegistrationState::ChangesRequested);
         let s = resubmit(s).unwrap_or(s);
         assert_eq!(s, RegistrationState::Resubmitted);
-        let s = decide(s, ReviewStage::First, ReviewDecision::Pass).unwrap_or(s);
+        let s = decide(s, ReviewStage::First, ReviewDecision::Pass, false).unwrap_or(s);
         assert_eq!(s, RegistrationState::FirstReviewPassed);
-        let s = decide(s, ReviewStage::Second, ReviewDecision::Pass).unwrap_or(s);
+        let s = decide(s, ReviewStage::Second, ReviewDecision::Pass, false).unwrap_or(s);
         assert_eq!(s, RegistrationState::ReviewPassed);
     }
 
@@ -380,7 +399,8 @@ mod tests {
             decide(
                 RegistrationState::Draft,
                 ReviewStage::First,
-                ReviewDecision::Pass
+                ReviewDecision::Pass,
+                false
             ),
             Err(TransitionError::NotWaiting)
         );
@@ -388,7 +408,8 @@ mod tests {
             decide(
                 RegistrationState::Submitted,
                 ReviewStage::Second,
-                ReviewDecision::Pass
+                ReviewDecision::Pass,
+                false
             ),
             Err(TransitionError::NotWaiting)
         );
@@ -398,16 +419,50 @@ mod tests {
         );
     }
 
+    #[test]
+    fn once_the_parent_cannot_change_anything_changes_are_not_asked_for() {
+        let waiting = RegistrationState::Submitted;
+        assert_eq!(
+            decide(
+                waiting,
+                ReviewStage::First,
+                ReviewDecision::RequestChanges,
+                true
+            ),
+            Err(TransitionError::ChangesClosed)
+        );
+        assert_eq!(
+            decide(waiting, ReviewStage::First, ReviewDecision::Pass, true),
+            Ok(RegistrationState::FirstReviewPassed)
+        );
+        // A request never answered in time goes back to the first review, and only there.
+        let unanswered = RegistrationState::ChangesRequested;
+        assert_eq!(
+            decide(unanswered, ReviewStage::First, ReviewDecision::Pass, false),
+            Err(TransitionError::NotWaiting)
+        );
+        assert_eq!(
+            decide(unanswered, ReviewStage::First, ReviewDecision::Reject, true),
+            Ok(RegistrationState::Rejected)
+        );
+        assert_eq!(
+            decide(unanswered, ReviewStage::Second, ReviewDecision::Pass, true),
+            Err(TransitionError::NotWaiting)
+        );
+    }
+
     proptest! {
         /// Whatever is tried, a decision only ever starts from a state waiting for its
         /// stage, and never lands on a draft, a deletion or an admission result.
         #[test]
         fn decisions_only_move_waiting_registrations(
-            state in any_state(), stage in any_stage(), decision in any_decision()
+            state in any_state(), stage in any_stage(), decision in any_decision(),
+            changes_closed in any::<bool>()
         ) {
-            match decide(state, stage, decision) {
+            match decide(state, stage, decision, changes_closed) {
                 Ok(next) => {
-                    prop_assert!(stage.waiting_states().contains(&state));
+                    prop_assert!(stage.waits(state, changes_closed));
+                    prop_assert!(!(changes_closed && next == RegistrationState::ChangesRequested));
                     prop_assert!(!matches!(
                         next,
                         RegistrationState::Draft
@@ -418,7 +473,10 @@ mod tests {
                             | RegistrationState::PlaceDeclined
                     ));
                 }
-                Err(_) => prop_assert!(!stage.waiting_states().contains(&state)),
+                Err(_) => prop_assert!(
+                    !stage.waits(state, changes_closed)
+                        || (changes_closed && decision == ReviewDecision::RequestChanges)
+                ),
             }
         }
     }

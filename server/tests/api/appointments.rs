@@ -388,3 +388,87 @@ async fn the_bureau_edits_slots_never_below_what_families_booked() {
         assert!(actions.iter().any(|a| a == action), "{action}");
     }
 }
+
+#[tokio::test]
+async fn deleting_a_registration_gives_its_appointment_back() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let local = entry::Entity::find()
+        .filter(entry::Column::Code.eq("local-property"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("entry");
+    let slot = appointment_slot::Entity::find()
+        .order_by_asc(appointment_slot::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a demo slot");
+    let booked_before = slot.booked;
+    // Book, delete, register the same child again, book again: each round must not keep
+    // a place, or one account could take all of a point's places.
+    let child = child_id("20191105", 417);
+    let mut references = Vec::new();
+    for round in 0..2 {
+        // Submitted as the entry was, then asked for the residence permit (as in the
+        // test above): the booking is offered.
+        let mut restored: entry::ActiveModel = local.clone().into();
+        restored.sections = Set(local.sections.clone());
+        restored.update(&app.db).await.expect("restored");
+        let (id, version) = submitted(&app, &father, &child).await;
+        make_entry_migrant(&app).await;
+        references.push(
+            registration::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .expect("query")
+                .expect("row")
+                .reference,
+        );
+        assert_eq!(
+            book(&father, id, slot.id).await.status(),
+            200,
+            "round {round}"
+        );
+        let deleted = father
+            .call(
+                "delete_registration",
+                &[
+                    ("id", &id.to_string()),
+                    ("base_version", &version.to_string()),
+                ],
+            )
+            .await;
+        assert!(
+            deleted.status().is_success() || deleted.status().is_redirection(),
+            "round {round}: {}",
+            deleted.status()
+        );
+        let row = appointment_slot::Entity::find_by_id(slot.id)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("slot");
+        assert_eq!(
+            row.booked, booked_before,
+            "round {round}: the place is free again"
+        );
+    }
+    // The point's list does not show the deleted registrations.
+    let day: Value = app
+        .staff("point.sn")
+        .await
+        .call("get_point_appointments", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed = day["appointments"].as_array().cloned().unwrap_or_default();
+    assert!(
+        listed
+            .iter()
+            .all(|a| !references.iter().any(|r| a["reference"] == r.as_str())),
+        "{day}"
+    );
+}

@@ -195,3 +195,125 @@ async fn two_parents_the_register_names_still_agree_between_them() {
     assert!(refused.to_string().contains("另一位家长"), "{refused}");
     assert_eq!(row(&app, his).await.state.code(), "draft");
 }
+
+async fn claim_at(app: &TestApp, parent: &Browser, school: &str) -> reqwest::Response {
+    let (entry, _) = entry_and_school(app, "local-property").await;
+    parent
+        .call(
+            "claim_child_registration",
+            &[
+                ("subsystem", "enrollment"),
+                ("entry_id", &entry.to_string()),
+                ("school_id", school),
+                ("child_id_number", CHILD),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_claim_that_cannot_register_sets_nothing_aside() {
+    let app = app_with_registry(|_| {}).await;
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let held = id_of(start(&app, &stranger).await).await;
+    let mother = app.confirmed_parent("demo-li-na").await;
+    // The register confirms her, but her registration cannot start (no such school): the
+    // stranger's stays where it was, and the child is not left without a registration.
+    let refused = problems(claim_at(&app, &mother, "999999").await).await;
+    assert!(refused.to_string().contains("school_id"), "{refused}");
+    let kept = row(&app, held).await;
+    assert_eq!(kept.state.code(), "draft");
+    assert_eq!(kept.active_child_key, Some(child_key()));
+    let set_aside = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("registration.set_aside"))
+        .all(&app.db)
+        .await
+        .expect("audit");
+    assert!(set_aside.is_empty(), "{set_aside:?}");
+}
+
+#[tokio::test]
+async fn a_parent_with_another_registration_can_claim() {
+    let app = app_with_registry(|_| {}).await;
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let held = id_of(start(&app, &stranger).await).await;
+    let mother = app.confirmed_parent("demo-li-na").await;
+    // Her first place is taken by another child: the claim's registration takes the next.
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let other = create(
+        &mother,
+        entry,
+        school,
+        &crate::registrations::child_id("20191105", 415),
+    )
+    .await;
+    id_of(other).await;
+    let mine = id_of(claim(&app, &mother).await).await;
+    assert_eq!(row(&app, mine).await.active_child_key, Some(child_key()));
+    assert_eq!(row(&app, held).await.state.code(), "set_aside");
+}
+
+#[tokio::test]
+async fn asking_the_register_about_held_children_is_limited_and_audited() {
+    let app = app_with_registry(|_| {}).await;
+    let father = app.confirmed_parent("demo-zhang-wei").await;
+    let his = id_of(start(&app, &father).await).await;
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    for _ in 0..5 {
+        let refused = problems(claim(&app, &stranger).await).await;
+        assert!(
+            refused.to_string().contains("户籍登记中未能确认"),
+            "{refused}"
+        );
+    }
+    // A sixth try within the hour asks the register nothing and says when to try again.
+    let limited = problems(claim(&app, &stranger).await).await;
+    assert!(limited.to_string().contains("一小时后"), "{limited}");
+    let asked = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("registration.claim_asked"))
+        .all(&app.db)
+        .await
+        .expect("audit");
+    assert_eq!(asked.len(), 5, "{asked:?}");
+    assert!(
+        asked
+            .iter()
+            .all(|a| a.detail.contains("not_confirmed") && !a.detail.contains(CHILD)),
+        "{asked:?}"
+    );
+    assert_eq!(row(&app, his).await.state.code(), "draft");
+}
+
+#[tokio::test]
+async fn a_draft_set_aside_stays_out_of_staff_sight() {
+    let app = app_with_registry(|_| {}).await;
+    // A renting family's draft: it asks for the rental contract from the start.
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let (entry, school) = entry_and_school(&app, "local-no-property").await;
+    let held = id_of(create(&stranger, entry, school, CHILD).await).await;
+    let uploaded = crate::documents::upload(
+        &stranger,
+        held,
+        "rental-contract",
+        crate::documents::jpeg(1600, 1200),
+    )
+    .await;
+    let status = uploaded.status();
+    let uploaded: Value = uploaded.json().await.expect("json");
+    assert_eq!(status, 200, "{uploaded}");
+    let photo = uploaded["id"].as_i64().expect("photo id");
+    let mother = app.confirmed_parent("demo-li-na").await;
+    id_of(claim(&app, &mother).await).await;
+    assert_eq!(row(&app, held).await.state.code(), "set_aside");
+    // Never sent to the school: its answers and photos are nobody's but the family's, even
+    // to staff who guess its number.
+    for username in ["reviewer.sn1", "admin"] {
+        let staff = app.staff(username).await;
+        let detail = staff
+            .call("get_review_detail", &[("id", &held.to_string())])
+            .await;
+        assert_eq!(detail.status(), 404, "{username}");
+        let full = staff.get(&format!("/documents/{photo}/full")).await;
+        assert_eq!(full.status(), 404, "{username}");
+    }
+}

@@ -1180,3 +1180,92 @@ async fn next_leads_to_the_registration_waiting_longest_for_the_callers_own_stag
     let other = app.staff("reviewer.sn2").await;
     assert_eq!(detail(&other, second).await.status(), 403);
 }
+
+/// Closes the enrollment window and its review an hour ago.
+async fn close_changes(app: &TestApp) {
+    use app::server::entities::collection_window;
+    use sea_orm::{ActiveModelTrait, Set};
+    let window = collection_window::Entity::find()
+        .filter(collection_window::Column::Subsystem.eq("enrollment"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("window");
+    let mut window: collection_window::ActiveModel = window.into();
+    let past = Utc::now() - chrono::Duration::hours(1);
+    window.closes_at = Set(past);
+    window.review_closes_at = Set(Some(past));
+    window.update(&app.db).await.expect("updated");
+}
+
+#[tokio::test]
+async fn after_the_parents_deadline_the_school_decides_without_sending_back() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (late, late_version) = submitted(&app, &parent, TWIN_1).await;
+    let (unanswered, unanswered_version) = submitted(&app, &parent, TWIN_2).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let asked = decide(
+        &reviewer,
+        unanswered,
+        unanswered_version,
+        "first",
+        "request_changes",
+        "",
+        "请补充户口簿照片。",
+        &["document:household-register"],
+    )
+    .await;
+    assert_eq!(asked.status(), 200, "{}", problem_text(asked).await);
+    close_changes(&app).await;
+
+    // A request now could never be answered: the parent can change nothing any more.
+    let refused = decide(
+        &reviewer,
+        late,
+        late_version,
+        "first",
+        "request_changes",
+        "",
+        "请更正联系电话。",
+        &["field:child.contact_phone"],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert!(problem_text(refused).await.contains("期限已过"));
+    let shown: Value = detail(&reviewer, late).await.json().await.expect("json");
+    assert_eq!(shown["changes_closed"], true, "{shown}");
+    assert_eq!(
+        decide(&reviewer, late, late_version, "first", "pass", "", "", &[])
+            .await
+            .status(),
+        200
+    );
+
+    // The request never answered in time is decided, so it no longer holds up the list.
+    let shown: Value = detail(&reviewer, unanswered)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(!shown["can_decide"].is_null(), "{shown}");
+    let version = shown["version"].as_i64().expect("version");
+    let rejected = decide(
+        &reviewer,
+        unanswered,
+        version,
+        "first",
+        "reject",
+        "other",
+        "未在期限内补充材料。",
+        &[],
+    )
+    .await;
+    assert_eq!(rejected.status(), 200, "{}", problem_text(rejected).await);
+    let row = registration::Entity::find_by_id(unanswered)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.state.code(), "rejected");
+}

@@ -180,3 +180,23 @@ async fn a_panic_is_a_generic_500_page_not_a_dropped_connection() {
     assert!(body.contains("系统出错了"));
     assert!(!body.contains("secret"));
 }
+
+#[tokio::test]
+async fn the_server_names_each_request_itself() {
+    let app = spawn_app().await;
+    // A request ID chosen by the client would be written into the logs and shown as the
+    // number of someone else's error: the server always makes its own.
+    let forged = "0d6f1e2a-0000-4000-8000-000000000000";
+    let response = crate::helpers::new_client()
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", forged)
+        .send()
+        .await
+        .expect("the server answers");
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_ne!(id, forged);
+    assert_eq!(id.len(), forged.len(), "{id}");
+}

@@ -146,19 +146,24 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
     let school_name = school.name.clone();
     view! {
         <form class="filters filters-inline" method="get" action="/admissions">
-            <label for="admissions-school">{move || t("学校", "School").get(locale.get())}</label>
-            <select id="admissions-school" name="school">
-                {schools.into_iter().map(|s| {
-                    let chosen = s.id == school_id;
-                    view! { <option value=s.id selected=chosen>{move || s.name.get(locale.get()).to_owned()}</option> }
-                }).collect_view()}
-            </select>
-            <label for="admissions-subsystem">{move || t("类型", "Subsystem").get(locale.get())}</label>
-            <select id="admissions-subsystem" name="subsystem">
-                {Subsystem::ALL.into_iter().map(|s| view! {
-                    <option value=s.code() selected=s == subsystem>{move || s.name().get(locale.get())}</option>
-                }).collect_view()}
-            </select>
+            // Each label wraps with its own field on a narrow screen.
+            <div class="filter-field">
+                <label for="admissions-school">{move || t("学校", "School").get(locale.get())}</label>
+                <select id="admissions-school" name="school">
+                    {schools.into_iter().map(|s| {
+                        let chosen = s.id == school_id;
+                        view! { <option value=s.id selected=chosen>{move || s.name.get(locale.get()).to_owned()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="filter-field">
+                <label for="admissions-subsystem">{move || t("类型", "Subsystem").get(locale.get())}</label>
+                <select id="admissions-subsystem" name="subsystem">
+                    {Subsystem::ALL.into_iter().map(|s| view! {
+                        <option value=s.code() selected=s == subsystem>{move || s.name().get(locale.get())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
             <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
         </form>
         <p class="queue-count" data-admitted=admitted>{move || match locale.get() {

@@ -460,6 +460,7 @@ fn Decision(
     let decide = ServerAction::<DecideReview>::new();
     let id = d.id;
     let version = d.version;
+    let changes_closed = d.changes_closed;
     Effect::new(move |_| {
         if let Some(Ok(_)) = decide.value().get() {
             choice.set(None);
@@ -496,9 +497,17 @@ fn Decision(
             <h2>{move || stage.name().get(locale.get())}</h2>
             <div class="decision-buttons">
                 <button type="button" class="button button-primary" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::Pass))>{move || pass_label.get(locale.get())}</button>
-                <button type="button" class="button" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::RequestChanges))>{move || t("退回修改", "Ask for changes").get(locale.get())}</button>
+                {(!changes_closed).then(|| view! {
+                    <button type="button" class="button" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::RequestChanges))>{move || t("退回修改", "Ask for changes").get(locale.get())}</button>
+                })}
                 <button type="button" class="button button-danger-outline" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::Reject))>{move || t("审核不通过", "Do not pass").get(locale.get())}</button>
             </div>
+            {changes_closed.then(|| view! {
+                <p class="hint" data-changes-closed="true">{move || t(
+                    "家长修改的期限已过，不能再退回修改：请作出通过或不通过的决定。",
+                    "The parent can no longer make changes: pass or reject.",
+                ).get(locale.get())}</p>
+            })}
             {move || choice.get().map(|decision| {
                 let sections = sections.clone();
                 let documents = documents.clone();

@@ -59,6 +59,18 @@ impl std::fmt::Debug for Model {
     }
 }
 
+impl Model {
+    /// Whether the parent ever sent it to the school: only then may staff read it. A draft
+    /// set aside by a claim was never sent, and stays the family's own.
+    pub fn sent_to_school(&self) -> bool {
+        let sent = |state| !matches!(state, RegistrationState::Draft | RegistrationState::Deleted);
+        match self.state {
+            RegistrationState::SetAside => self.set_aside_from.is_some_and(sent),
+            state => sent(state),
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -82,6 +82,9 @@ coded! {
         NoticeAdd = "notice.add",
         /// Staff viewed a document photo.
         PhotoView = "photo.view",
+        /// A parent asked the household register about a child another account holds
+        /// (a claim; the answer's code in the detail).
+        ClaimAsked = "registration.claim_asked",
         /// A confirmed parent claimed a child's ID number.
         RegistrationClaimed = "registration.claimed",
         /// A reviewer decided a registration.
@@ -140,6 +143,7 @@ impl AuditAction {
             Self::MaterialRuleRemove => t("删除材料规则", "Material rule removed"),
             Self::NoticeAdd => t("发布通知", "Notice published"),
             Self::PhotoView => t("查看材料照片", "Photo viewed"),
+            Self::ClaimAsked => t("认领前核验户籍", "Register asked for a claim"),
             Self::RegistrationClaimed => t("认领儿童身份证号", "ID number claimed"),
             Self::RegistrationDecide => t("审核报名", "Registration reviewed"),
             Self::RegistrationResubmit => t("重新提交", "Resubmitted"),
@@ -169,6 +173,7 @@ pub fn object_kind_label(kind: &str) -> Option<Text> {
         "material_rule" => t("材料规则", "Material rule"),
         "appointment_slot" => t("预约时段", "Appointment slot"),
         "registration_point" => t("报名点", "Registration point"),
+        "parent_account" => t("家长账号", "Parent account"),
         _ => return None,
     })
 }

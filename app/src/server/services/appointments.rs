@@ -230,7 +230,7 @@ pub async fn book(
 
 /// Deletes an appointment not yet checked in and gives its place back; `false` when it
 /// was checked in or is gone.
-async fn release(
+pub(crate) async fn release(
     db: &impl ConnectionTrait,
     old: &appointment::Model,
 ) -> Result<bool, ServiceError> {

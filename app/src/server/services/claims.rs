@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
     server::{
-        entities::{parent_account, registration, school},
+        entities::{audit_log, parent_account, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::crypto,
@@ -94,18 +94,43 @@ pub async fn claim_child(
     if !registries.is_configured(RegistrySource::Household) {
         return Err(cannot_verify());
     }
+    // Each claim asks the household register about a child's number: counted, so that an
+    // account cannot use claims to probe the register.
+    let asked = audit_log::Entity::find()
+        .filter(audit_log::Column::ObjectKind.eq(CLAIMANT))
+        .filter(audit_log::Column::ObjectId.eq(account_id))
+        .filter(audit_log::Column::Action.eq(AuditAction::ClaimAsked.code()))
+        .filter(audit_log::Column::At.gt(now - chrono::Duration::hours(1)))
+        .count(db)
+        .await?;
+    if asked >= CLAIMS_PER_ACCOUNT_PER_HOUR {
+        tracing::warn!("claims of one account over the hourly limit");
+        return Err(ServiceError::invalid(
+            "child_id_number",
+            "核验次数过多，请一小时后再试；如有疑问，请联系教体局。",
+            "Too many checks: try again in an hour, or contact the bureau.",
+        ));
+    }
     let question = Question::Household {
         child_id: child.as_str().to_owned(),
     };
-    let household = match registries.ask(&question).await.0 {
-        Ok(Record::Household(Some(household))) => household,
-        Ok(_) => return Err(not_confirmed()),
-        Err(_) => return Err(cannot_verify()),
+    let answer = registries.ask(&question).await.0;
+    let household = match answer {
+        Ok(Record::Household(Some(household))) => Some(household),
+        Ok(_) => None,
+        Err(_) => {
+            asked_register(db, request, held.id, "unavailable").await?;
+            return Err(cannot_verify());
+        }
     };
-    if !prefill::is_guardian(&household, Some(&crypto::open(&account.resident_id)?)) {
+    let Some(household) = household.filter(|household| {
+        crypto::open(&account.resident_id)
+            .is_ok_and(|own| prefill::is_guardian(household, Some(&own)))
+    }) else {
         tracing::warn!("a claim to a child by a parent the register does not confirm");
+        asked_register(db, request, held.id, "not_confirmed").await?;
         return Err(not_confirmed());
-    }
+    };
     let holder = parent_account::Entity::find_by_id(held.account_id)
         .one(db)
         .await?;
@@ -114,11 +139,16 @@ pub async fn claim_child(
         .map(|h| crypto::open(&h.resident_id))
         .transpose()?;
     if holder_id.is_some_and(|id| prefill::is_guardian(&household, Some(&id))) {
+        asked_register(db, request, held.id, "both_parents").await?;
         return Err(both_parents());
     }
+    asked_register(db, request, held.id, "confirmed").await?;
     // A claim the new registration could not use (its three places taken) sets nothing aside.
     registrations::check_room(db, account_id).await?;
 
+    // The other registration is set aside and the parent's is started in one transaction:
+    // a registration that cannot start (the window closed meanwhile, a school not offered)
+    // sets nothing aside.
     let txn = db.begin().await?;
     let set_aside = set_aside(&held, now)
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
@@ -165,10 +195,9 @@ pub async fn claim_child(
         )
         .await?;
     }
-    txn.commit().await?;
-    let id = registrations::create(db, &request.actor, input, now).await?;
+    let id = registrations::create(&txn, &request.actor, input, now).await?;
     audit::record(
-        db,
+        &txn,
         request,
         AuditAction::RegistrationClaimed,
         "registration",
@@ -176,7 +205,34 @@ pub async fn claim_child(
         serde_json::json!({ "set_aside": held.id }),
     )
     .await?;
+    txn.commit().await?;
     Ok(id)
+}
+
+/// The audit log's object for a claim's question to the register: the claimant's account.
+const CLAIMANT: &str = "parent_account";
+
+/// Claims one account may make within an hour. A family needs one; a few more allow for
+/// mistakes.
+pub const CLAIMS_PER_ACCOUNT_PER_HOUR: u64 = 5;
+
+/// Records that the claimant's account asked the household register about the child of
+/// registration `held`, and what it answered (a code, never a name or a number).
+async fn asked_register(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    held: i32,
+    outcome: &str,
+) -> Result<(), ServiceError> {
+    audit::record(
+        db,
+        request,
+        AuditAction::ClaimAsked,
+        CLAIMANT,
+        request.actor.require_parent().ok(),
+        serde_json::json!({ "held": held, "outcome": outcome }),
+    )
+    .await
 }
 
 /// Sets `row` aside for the bureau: the state it had kept, the child's number and the

@@ -707,7 +707,7 @@ pub async fn photo(
                     || crate::server::services::followers::follows(db, actor, row.id).await?)
         }
         Actor::Staff(staff) => {
-            let submitted = !matches!(state, RegistrationState::Draft | RegistrationState::Deleted);
+            let submitted = row.sent_to_school();
             let bureau = school::Entity::find_by_id(row.school_id)
                 .one(db)
                 .await?

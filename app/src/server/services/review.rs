@@ -79,8 +79,8 @@ async fn schools_of(
     Ok(query.all(db).await?)
 }
 
-/// A submitted registration the caller may review; drafts, deletions and other schools'
-/// registrations are refused before anything about them is read.
+/// A submitted registration the caller may review; drafts (set aside or not), deletions and
+/// other schools' registrations are refused before anything about them is read.
 async fn load_for_review(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -92,15 +92,26 @@ async fn load_for_review(
     let row = registration::Entity::find_by_id(id)
         .one(db)
         .await?
-        .filter(|r| {
-            !matches!(
-                r.state,
-                RegistrationState::Draft | RegistrationState::Deleted
-            )
-        })
+        .filter(registration::Model::sent_to_school)
         .ok_or(ServiceError::NotFound)?;
     actor.require_school(db, row.school_id).await?;
     Ok((staff, row))
+}
+
+/// Whether the parent of `row` can no longer make changes the school asks for.
+async fn changes_closed_for(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    let window = registrations::window_of(db, row).await?;
+    Ok(registrations::changes_closed(
+        window
+            .as_ref()
+            .map(registrations::WindowTimes::from)
+            .as_ref(),
+        now,
+    ))
 }
 
 /// A page of the caller's queue. The registrations it lists are recorded in the audit log
@@ -459,7 +470,8 @@ pub async fn detail(
     let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
     let timeline = timeline_of(db, &row, true).await?;
     let stage = stage_of(&staff)?;
-    let can_decide = stage.waiting_states().contains(&state).then_some(stage);
+    let changes_closed = changes_closed_for(db, &row, now).await?;
+    let can_decide = stage.waits(state, changes_closed).then_some(stage);
     let next_waiting = next_waiting(db, &staff, stage, row.id).await?;
     let offset = offset_of(db, row.school_id).await?;
     let child = ResidentId::parse(&child_id, now.date_naive()).ok();
@@ -503,6 +515,7 @@ pub async fn detail(
         timeline,
         last_request,
         can_decide,
+        changes_closed,
         guardian_unconfirmed: crate::server::services::prefill::guardian_unconfirmed(db, row.id)
             .await?,
         siblings: siblings_of(db, &row).await?,
@@ -736,9 +749,17 @@ pub async fn decide(
         return Err(ServiceError::Forbidden);
     }
     let state = row.state;
-    let next = review::decide(state, decision.stage, decision.decision).map_err(|e| match e {
-        TransitionError::NotWaiting | TransitionError::NoChangesRequested => not_waiting(),
-    })?;
+    let changes_closed = changes_closed_for(db, &row, request.now).await?;
+    let next = review::decide(state, decision.stage, decision.decision, changes_closed).map_err(
+        |e| match e {
+            TransitionError::NotWaiting | TransitionError::NoChangesRequested => not_waiting(),
+            TransitionError::ChangesClosed => ServiceError::invalid(
+                "decision",
+                "家长修改的期限已过，不能再退回修改；请作出通过或不通过的决定。",
+                "The parent can no longer make changes: pass or reject instead of asking for changes.",
+            ),
+        },
+    )?;
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    QueryOrder, Set, SqlErr, TransactionSession, TransactionTrait,
 };
 
 use super::NewRegistration;
@@ -148,9 +148,11 @@ fn child_taken() -> ServiceError {
 }
 
 /// Starts a registration. The child's ID number and the account's three slots are
-/// claimed by unique indexes, so that concurrent attempts cannot both succeed.
+/// claimed by unique indexes, so that concurrent attempts cannot both succeed. Each claim
+/// is tried in a transaction of its own (a savepoint within the caller's transaction): a
+/// claim refused by an index leaves PostgreSQL's transaction usable for the next.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     input: NewRegistration,
     now: DateTime<Utc>,
@@ -292,14 +294,17 @@ pub async fn create(
                 deleted_at: Set(None),
                 ..Default::default()
             };
-            match row.insert(db).await {
+            let attempt = db.begin().await?;
+            match row.insert(&attempt).await {
                 Ok(row) => {
+                    attempt.commit().await?;
                     tracing::info!(registration = row.id, "registration started");
                     return Ok(row.id);
                 }
                 Err(error)
                     if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
                 {
+                    attempt.rollback().await?;
                     // Which claim failed: the child's number, the slot, or (rarely) the reference.
                     let child_held = registration::Entity::find()
                         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))

@@ -18,8 +18,9 @@ pub(crate) use changes::{Step, change, change_all};
 pub(crate) use create::{check_room, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{
-    Editing, StoredSections, answers_of, child_id_of, editing, load_own, local_minute,
-    masked_child, offset_of, registrant_account, required_sections, sections_of, window_open,
+    Editing, StoredSections, WindowTimes, answers_of, changes_closed, child_id_of, editing,
+    load_own, local_minute, masked_child, offset_of, registrant_account, required_sections,
+    sections_of, window_of, window_open,
 };
 pub use save::save_section;
 pub(crate) use save::{SaveWrite, write_saves};

@@ -127,11 +127,9 @@ pub(super) fn editing_in(
 ) -> Result<Editing, ServiceError> {
     let state = row.state;
     let collection_open = window.is_some_and(|w| w.opens_at <= now && now < w.closes_at);
-    let review_open = window
-        .is_some_and(|w| w.opens_at <= now && now < w.review_closes_at.unwrap_or(w.closes_at));
     match state {
         RegistrationState::Draft if collection_open => Ok(Editing::Draft),
-        RegistrationState::ChangesRequested if collection_open || review_open => {
+        RegistrationState::ChangesRequested if !changes_closed(window, now) => {
             Ok(Editing::Requested(
                 review::request_of(row.change_request.as_deref()).unwrap_or_default(),
             ))
@@ -142,8 +140,16 @@ pub(super) fn editing_in(
     }
 }
 
+/// Whether the parent's time for the school's requested changes is over: outside both the
+/// collection window and its review (the later of the two closes it).
+pub(crate) fn changes_closed(window: Option<&WindowTimes>, now: DateTime<Utc>) -> bool {
+    !window.is_some_and(|w| {
+        w.opens_at <= now && now < Ord::max(w.closes_at, w.review_closes_at.unwrap_or(w.closes_at))
+    })
+}
+
 /// The collection window a registration belongs to.
-pub(super) async fn window_of(
+pub(crate) async fn window_of(
     db: &impl ConnectionTrait,
     row: &registration::Model,
 ) -> Result<Option<collection_window::Model>, ServiceError> {

@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
+    sea_query::Expr,
+};
 
 use super::queries::{
     answers_of, child_id_of, load_own, required_sections, review_facts, sections_of, window_open,
@@ -15,10 +18,10 @@ use crate::{
     },
     error::FieldProblem,
     server::{
-        entities::registration,
+        entities::{appointment, registration},
         failure::ServiceError,
         infra::{auth::Actor, crypto},
-        services::documents,
+        services::{appointments, documents},
     },
 };
 
@@ -210,9 +213,10 @@ pub async fn submit(
 }
 
 /// Deletes a registration while the window is open and no review has started; frees the
-/// child's ID number and the account's slot. The row is kept for audit.
+/// child's ID number, the account's slot and the place of its on-site appointment (unless
+/// the family has been seen there). The row is kept for audit.
 pub async fn delete(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     id: i32,
     base_version: i64,
@@ -226,6 +230,7 @@ pub async fn delete(
     if !state.is_deletable() {
         return Err(ServiceError::Locked);
     }
+    let txn = db.begin().await?;
     let done = super::change(row.id, Some(base_version), now)
         .col_expr(
             registration::Column::State,
@@ -244,14 +249,21 @@ pub async fn delete(
             registration::Column::State
                 .is_in([RegistrationState::Draft, RegistrationState::Submitted]),
         )
-        .exec(db)
+        .exec(&txn)
         .await?;
-    if done.rows_affected == 1 {
-        tracing::info!(registration = row.id, "registration deleted");
-        Ok(())
-    } else {
-        Err(ServiceError::Conflict)
+    if done.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
     }
+    let booked = appointment::Entity::find()
+        .filter(appointment::Column::RegistrationId.eq(row.id))
+        .one(&txn)
+        .await?;
+    if let Some(booked) = booked {
+        appointments::release(&txn, &booked).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(registration = row.id, "registration deleted");
+    Ok(())
 }
 
 #[cfg(test)]
