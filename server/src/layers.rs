@@ -260,6 +260,71 @@ fn is_same_site_or_host_app(headers: &HeaderMap, host_app_origins: &[String]) ->
     }
 }
 
+/// Refuses text holding a NUL character (in the query, a form or JSON) before any page or
+/// server function reads it: nobody types one, and PostgreSQL can neither store nor compare
+/// text holding it (its error was a 500). Photo uploads, which are binary, are routed
+/// around this layer.
+pub async fn refuse_nul(request: Request, next: Next) -> Response {
+    if request.uri().query().is_some_and(|q| q.contains("%00")) {
+        return nul_refused();
+    }
+    let kind = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let form = kind.starts_with("application/x-www-form-urlencoded");
+    let json = kind.starts_with("application/json");
+    if !(form || json) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    // The body limit's layer, outside this one, bounds what is read here.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let holds = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let refused = bytes.contains(&0)
+        || (form && holds(b"%00"))
+        || (json && holds(b"\\u0000") && json_holds_nul(&bytes));
+    if refused {
+        return nul_refused();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// Whether a JSON text holds a string with a NUL character (`\u0000` may also be an
+/// escaped backslash followed by "u0000").
+fn json_holds_nul(bytes: &[u8]) -> bool {
+    fn holds(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(text) => text.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(holds),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds(v)),
+            _ => false,
+        }
+    }
+    serde_json::from_slice(bytes).is_ok_and(|value| holds(&value))
+}
+
+fn nul_refused() -> Response {
+    let error = app::error::AppError::Invalid {
+        problems: vec![app::error::FieldProblem::new(
+            "text",
+            "输入的内容含有无法保存的空字符（NUL），请删除后重试。",
+            "The text holds a character that cannot be stored (NUL): remove it and try again.",
+        )],
+    };
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
 /// Drops a request ID the client sent, so that the ID layer makes the server's own: one
 /// chosen by the client would be written into the logs and could name another request's
 /// error.

@@ -688,6 +688,7 @@ pub fn build_router(
         .fallback(file_and_error_handler_with_context::<ServerState, _>(
             context, shell,
         ))
+        .layer(axum::middleware::from_fn(layers::refuse_nul))
         // Everything but photo uploads takes small bodies.
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .merge(

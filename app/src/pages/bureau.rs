@@ -228,9 +228,9 @@ pub fn BureauSettingsPage() -> impl IntoView {
                 <label for="notice-title-en">{move || t("标题（英文，可空）", "Title (English, optional)").get(locale.get())}</label>
                 <input id="notice-title-en" name="title_en" type="text" maxlength="200" />
                 <label for="notice-body-zh">{move || t("内容（中文）", "Text (Chinese)").get(locale.get())}</label>
-                <textarea id="notice-body-zh" name="body_zh" rows="4" required></textarea>
+                <textarea id="notice-body-zh" name="body_zh" rows="4" required maxlength="5000"></textarea>
                 <label for="notice-body-en">{move || t("内容（英文，可空）", "Text (English, optional)").get(locale.get())}</label>
-                <textarea id="notice-body-en" name="body_en" rows="4"></textarea>
+                <textarea id="notice-body-en" name="body_en" rows="4" maxlength="10000"></textarea>
                 <button type="submit" class="button button-primary">{move || t("发布", "Publish").get(locale.get())}</button>
             </ActionForm>
             {done_note(notice.value(), t("公告已发布", "Notice published"))}

@@ -149,11 +149,11 @@ fn EntryForm(e: Option<EntryAdmin>, save: ServerAction<SaveEntry>) -> impl IntoV
                     </select>
                 })}
                 <label for=format!("entry-name-{key}")>{move || t("名称（中文）", "Name (Chinese)").get(locale.get())}</label>
-                <input id=format!("entry-name-{key}") type="text" prop:value=move || name_zh.get() on:input=move |ev| name_zh.set(event_target_value(&ev)) />
+                <input id=format!("entry-name-{key}") type="text" maxlength="60" prop:value=move || name_zh.get() on:input=move |ev| name_zh.set(event_target_value(&ev)) />
                 <label for=format!("entry-name-en-{key}")>{move || t("名称（英文）", "Name (English)").get(locale.get())}</label>
-                <input id=format!("entry-name-en-{key}") type="text" prop:value=move || name_en.get() on:input=move |ev| name_en.set(event_target_value(&ev)) />
+                <input id=format!("entry-name-en-{key}") type="text" maxlength="120" prop:value=move || name_en.get() on:input=move |ev| name_en.set(event_target_value(&ev)) />
                 <label for=format!("entry-explanation-{key}")>{move || t("说明（中文）", "Explanation (Chinese)").get(locale.get())}</label>
-                <textarea id=format!("entry-explanation-{key}") rows="3" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
+                <textarea id=format!("entry-explanation-{key}") rows="3" maxlength="2000" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
             </div>
             <fieldset class="choices inline-choices">
                 <legend>{move || t("需要填写的信息项目", "Sections parents fill in").get(locale.get())}</legend>
@@ -236,9 +236,9 @@ fn RuleForm(
                 {move || t("必须上传", "Required").get(locale.get())}
             </label>
             <label for="rule-explanation">{move || t("要求说明（家长可见）", "What it must show (parents read this)").get(locale.get())}</label>
-            <textarea id="rule-explanation" rows="2" on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
+            <textarea id="rule-explanation" rows="2" maxlength="1000" on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
             <label for="rule-explanation-en">{move || t("要求说明（英文，可空）", "In English (optional)").get(locale.get())}</label>
-            <textarea id="rule-explanation-en" rows="2" on:input=move |ev| explanation_en.set(event_target_value(&ev))></textarea>
+            <textarea id="rule-explanation-en" rows="2" maxlength="2000" on:input=move |ev| explanation_en.set(event_target_value(&ev))></textarea>
             <p class="hint" data-preview="rule">{move || match locale.get() {
                 Locale::Zh => format!("预览：{}{}上传“{}”。", condition.get().describe().zh, if required.get() { "，必须" } else { "，可选" }, document.get().name().zh),
                 Locale::En => format!("Preview: {}, {} “{}”.", condition.get().describe().en, if required.get() { "upload" } else { "may upload" }, document.get().name().en),

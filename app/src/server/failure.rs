@@ -40,6 +40,21 @@ impl ServiceError {
     pub fn invalid(field: &str, zh: &str, en: &str) -> Self {
         Self::Invalid(vec![crate::error::FieldProblem::new(field, zh, en)])
     }
+
+    /// Refuses `text` longer than `max` characters: a long text is never cut short silently.
+    pub fn at_most(field: &str, text: &str, max: usize) -> Result<(), Self> {
+        let length = text.chars().count();
+        if length > max {
+            return Err(Self::invalid(
+                field,
+                &format!("内容过长：最多 {max} 字，现在是 {length} 字。请删减后再保存。"),
+                &format!(
+                    "Too long: at most {max} characters, this has {length}. Shorten it and save again."
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What a busy answer asks the client to wait, in seconds (`Retry-After`).

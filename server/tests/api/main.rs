@@ -6,6 +6,7 @@ mod access;
 mod appointments;
 mod audit_reads;
 mod auth;
+mod bad_input;
 mod bureau;
 mod claims;
 mod cluster;

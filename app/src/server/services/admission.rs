@@ -190,6 +190,9 @@ pub async fn page(
     })
 }
 
+/// Most admission decisions one call saves.
+pub const MAX_DECISIONS: usize = 10_000;
+
 /// Records the bureau's decisions on registrations of `school_id` that passed review and
 /// are not yet published. Anything else in the list refuses the whole call.
 pub async fn decide(
@@ -205,6 +208,14 @@ pub async fn decide(
     own_school(db, &request.actor, school_id).await?;
     if decisions.is_empty() {
         return Ok(0);
+    }
+    // Far more than any school's candidates, and within what one statement can carry.
+    if decisions.len() > MAX_DECISIONS {
+        return Err(ServiceError::invalid(
+            "decisions",
+            &format!("一次最多保存 {MAX_DECISIONS} 个录取决定，请分批保存。"),
+            &format!("At most {MAX_DECISIONS} decisions can be saved at once: save them in parts."),
+        ));
     }
     let mut parsed = Vec::with_capacity(decisions.len());
     for (id, outcome) in decisions {

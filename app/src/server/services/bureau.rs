@@ -75,12 +75,15 @@ fn local(at: DateTime<Utc>, offset: chrono::FixedOffset) -> String {
         .to_string()
 }
 
-/// Reads a local `YYYY-MM-DDTHH:MM` (a datetime-local input) in the bureau's time.
+/// Reads a local `YYYY-MM-DDTHH:MM` (a datetime-local input) in the bureau's time; a year
+/// outside 2000–2199 is a typing mistake (and one before 4713 BC PostgreSQL cannot store).
 pub(crate) fn parse_local(text: &str, offset: chrono::FixedOffset) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
     let text = text.trim();
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-        .ok()?;
+        .ok()
+        .filter(|at| (2000..2200).contains(&at.year()))?;
     offset
         .from_local_datetime(&naive)
         .single()
@@ -462,12 +465,15 @@ pub async fn add_notice(
     }
     let title_en = LocalizedText::english_or(&title.en, &title_zh);
     let body_en = LocalizedText::english_or(&body.en, &body_zh);
+    ServiceError::at_most("title_en", &title_en, 200)?;
+    ServiceError::at_most("body_zh", &body_zh, 5000)?;
+    ServiceError::at_most("body_en", &body_en, 10000)?;
     let row = notice::ActiveModel {
         bureau_id: Set(bureau.id),
-        title_zh: Set(title_zh.chars().take(100).collect()),
-        title_en: Set(title_en.chars().take(200).collect()),
-        body_zh: Set(body_zh.chars().take(5000).collect()),
-        body_en: Set(body_en.chars().take(10000).collect()),
+        title_zh: Set(title_zh),
+        title_en: Set(title_en),
+        body_zh: Set(body_zh),
+        body_en: Set(body_en),
         published_at: Set(request.now),
         ..Default::default()
     }

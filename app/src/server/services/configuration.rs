@@ -87,6 +87,11 @@ pub async fn save_entry(
         ));
     }
     let name_en = LocalizedText::english_or(&input.name_en, &name_zh);
+    ServiceError::at_most("name_en", &name_en, 120)?;
+    let explanation_zh = input.explanation_zh.trim().to_owned();
+    let explanation_en = input.explanation_en.trim().to_owned();
+    ServiceError::at_most("explanation_zh", &explanation_zh, 2000)?;
+    ServiceError::at_most("explanation_en", &explanation_en, 4000)?;
     let list = sections
         .iter()
         .map(|s| s.code())
@@ -102,8 +107,8 @@ pub async fn save_entry(
             let mut active: entry::ActiveModel = row.into();
             active.name_zh = Set(name_zh);
             active.name_en = Set(name_en);
-            active.explanation_zh = Set(input.explanation_zh.trim().chars().take(2000).collect());
-            active.explanation_en = Set(input.explanation_en.trim().chars().take(4000).collect());
+            active.explanation_zh = Set(explanation_zh);
+            active.explanation_en = Set(explanation_en);
             active.sections = Set(list.clone());
             active.active = Set(input.active);
             active.update(db).await?.id
@@ -133,8 +138,8 @@ pub async fn save_entry(
                 code: Set(code),
                 name_zh: Set(name_zh),
                 name_en: Set(name_en),
-                explanation_zh: Set(input.explanation_zh.trim().chars().take(2000).collect()),
-                explanation_en: Set(input.explanation_en.trim().chars().take(4000).collect()),
+                explanation_zh: Set(explanation_zh),
+                explanation_en: Set(explanation_en),
                 sections: Set(list.clone()),
                 position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
                 active: Set(input.active),
@@ -234,6 +239,8 @@ pub async fn add_rule(
         ));
     }
     let explanation_en = LocalizedText::english_or(&input.explanation_en, &explanation_zh);
+    ServiceError::at_most("explanation_zh", &explanation_zh, 1000)?;
+    ServiceError::at_most("explanation_en", &explanation_en, 2000)?;
     let position = material_rule::Entity::find()
         .filter(material_rule::Column::BureauId.eq(bureau.id))
         .count(db)
@@ -244,8 +251,8 @@ pub async fn add_rule(
         document: Set(document),
         condition: Set(condition),
         required: Set(input.required),
-        explanation_zh: Set(explanation_zh.chars().take(1000).collect()),
-        explanation_en: Set(explanation_en.chars().take(2000).collect()),
+        explanation_zh: Set(explanation_zh),
+        explanation_en: Set(explanation_en),
         example_zh: Set(String::new()),
         example_en: Set(String::new()),
         position: Set(i32::try_from(position).unwrap_or(i32::MAX)),

@@ -955,7 +955,7 @@ pub async fn resubmit(
     let now = request.now;
     let row = load_own(db, &request.actor, id).await?;
     let state = row.state;
-    if state == RegistrationState::Resubmitted && row.version == base_version + 1 {
+    if state == RegistrationState::Resubmitted && Some(row.version) == base_version.checked_add(1) {
         return Ok(row.reference);
     }
     let editing = registrations::editing(db, &row, now).await?;

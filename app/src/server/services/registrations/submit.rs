@@ -166,7 +166,7 @@ pub async fn submit(
 ) -> Result<String, ServiceError> {
     let row = load_own(db, actor, id).await?;
     let state = row.state;
-    if state == RegistrationState::Submitted && row.version == base_version + 1 {
+    if state == RegistrationState::Submitted && Some(row.version) == base_version.checked_add(1) {
         return Ok(row.reference);
     }
     if !window_open(db, row.school_id, row.subsystem, row.school_year, now).await? {
@@ -205,7 +205,9 @@ pub async fn submit(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if fresh.state == RegistrationState::Submitted && fresh.version == base_version + 1 {
+    if fresh.state == RegistrationState::Submitted
+        && Some(fresh.version) == base_version.checked_add(1)
+    {
         Ok(fresh.reference)
     } else {
         Err(ServiceError::Conflict)
