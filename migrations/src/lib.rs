@@ -21,6 +21,7 @@ mod m20261203_000015_registration_grade;
 mod m20261204_000016_offers;
 mod m20261205_000017_followers;
 mod m20261206_000018_family_key;
+mod m20261207_000019_draw_school_year;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_offers::Migration),
             Box::new(m20261205_000017_followers::Migration),
             Box::new(m20261206_000018_family_key::Migration),
+            Box::new(m20261207_000019_draw_school_year::Migration),
         ]
     }
 }

@@ -317,3 +317,20 @@ async fn a_draft_set_aside_stays_out_of_staff_sight() {
         assert_eq!(full.status(), 404, "{username}");
     }
 }
+
+#[tokio::test]
+async fn a_registration_already_admitted_is_not_replaced_online() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = app_with_registry(|_| {}).await;
+    let stranger = app.confirmed_parent("demo-wang-qiang").await;
+    let held = id_of(start(&app, &stranger).await).await;
+    // As if reviewed and admitted (its place comes from the school's order or draw).
+    let mut admitted: registration::ActiveModel = row(&app, held).await.into();
+    admitted.state = Set(app::domain::RegistrationState::Admitted);
+    admitted.update(&app.db).await.expect("updated");
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let refused = problems(claim(&app, &mother).await).await;
+    assert!(refused.to_string().contains("联系教体局"), "{refused}");
+    assert_eq!(row(&app, held).await.state.code(), "admitted");
+    assert_eq!(row(&app, held).await.active_child_key, Some(child_key()));
+}

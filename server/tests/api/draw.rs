@@ -322,6 +322,25 @@ async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record
     let blank = run("  ").await;
     assert_eq!(blank.status(), 422);
     assert!(problem(blank).await.contains("公开数值"));
+    // What the room sees is what is drawn: an invisible or full-width character would give
+    // another seed behind the same-looking value.
+    for hidden in ["40517\u{200b}", "４０５１７"] {
+        let refused = run(hidden).await;
+        assert_eq!(refused.status(), 422, "{hidden}");
+        assert!(problem(refused).await.contains("半角"), "{hidden}");
+    }
+
+    // A draft sent after the list was committed could never be reviewed or drawn: refused
+    // with the reason, and it stays a draft.
+    let late_parent = app.confirmed_parent("demo-liu-fang").await;
+    let late =
+        crate::registrations::create(&late_parent, entry, school, &child_id("20200601", 121)).await;
+    assert_eq!(late.status(), 200);
+    let late = i32::try_from(late.json::<i64>().await.expect("id")).expect("fits");
+    let version = crate::registrations::fill_all(&late_parent, late).await;
+    let refused = crate::registrations::submit(&late_parent, late, version).await;
+    assert_eq!(refused.status(), 422);
+    assert!(problem(refused).await.contains("派位名单已经确定"));
     let (a, b) = tokio::join!(run("40517"), run("40517"));
     let statuses = [a.status().as_u16(), b.status().as_u16()];
     assert!(
@@ -884,4 +903,58 @@ async fn twins_registered_by_each_parent_are_linked_and_drawn_together_as_the_ho
         }),
         "one unit holds both twins: {committed}"
     );
+}
+
+#[tokio::test]
+async fn next_year_the_school_reviews_and_draws_again() {
+    use app::server::entities::collection_window;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let registrations: Vec<(i32, i64)> = four_families(&app)
+        .await
+        .into_iter()
+        .flat_map(|(_, submitted)| submitted)
+        .collect();
+    for (id, version) in &registrations {
+        passed(&app, *id, *version).await;
+    }
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let admin = app.staff("admin").await;
+    three_first_grade_places(&admin, school).await;
+    let body = json!({
+        "school_id": school, "subsystem": "enrollment",
+        "tiers": [{ "name": "户籍+房产", "entry_ids": [entry] }]
+    });
+    let schedule = || admin.call_json("schedule_draw", &body);
+    let this_year = schedule().await;
+    assert_eq!(this_year.status(), 200, "{}", problem(this_year).await);
+
+    // A year on: the bureau opens the next year's window.
+    let window = collection_window::Entity::find()
+        .filter(collection_window::Column::Subsystem.eq("enrollment"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("window");
+    let next_year = window.school_year + 1;
+    let mut window: collection_window::ActiveModel = window.into();
+    window.school_year = Set(next_year);
+    window.update(&app.db).await.expect("updated");
+
+    // Last year's list does not close this year's: a family sends, the school reviews.
+    let parent = app.confirmed_parent("demo-li-na").await;
+    let (id, version) = submitted(&app, &parent, &child_id("20210601", 131)).await;
+    let row = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.school_year, next_year);
+    passed(&app, id, version).await;
+    // This year's draw is its own, with all the places.
+    let drawn = schedule().await;
+    let status = drawn.status();
+    let drawn: Value = drawn.json().await.expect("json");
+    assert_eq!(status, 200, "{drawn}");
+    assert_eq!(drawn["places"], 3, "{drawn}");
 }

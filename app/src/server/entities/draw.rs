@@ -1,4 +1,4 @@
-//! A draw (电脑随机派位) for one school, subsystem and grade: committed when scheduled, run
+//! A draw (电脑随机派位) for one school, subsystem, grade and school year: committed when scheduled, run
 //! once (see `docs/lottery.md`).
 
 use sea_orm::entity::prelude::*;
@@ -13,6 +13,8 @@ pub struct Model {
     pub school_id: i32,
     pub subsystem: Subsystem,
     pub grade: i32,
+    /// The school year it is for (its registrations' year).
+    pub school_year: i32,
     pub places: i32,
     /// The frozen list: `Vec<draw::Tier>` as JSON (reference numbers only).
     pub tiers: String,

@@ -33,7 +33,7 @@ use crate::{
 };
 
 /// The school year a school's subsystem is collecting for (its newest window).
-async fn year_of(
+pub(crate) async fn year_of(
     db: &impl ConnectionTrait,
     school: &school::Model,
     subsystem: Subsystem,
@@ -178,7 +178,8 @@ pub async fn page(
         candidates,
         still_in_review: waiting,
         publication,
-        draws: crate::server::services::draws::summaries(db, school.id, subsystem).await?,
+        draws: crate::server::services::draws::summaries(db, school.id, subsystem, school_year)
+            .await?,
         places: crate::server::entities::school_capacity::Entity::find()
             .filter(crate::server::entities::school_capacity::Column::SchoolId.eq(school.id))
             .filter(crate::server::entities::school_capacity::Column::Subsystem.eq(subsystem))
@@ -446,7 +447,13 @@ async fn publish_one(
         .ok_or(ServiceError::NotFound)?;
     // A school whose admissions a draw decided: its admitted are offered their places until
     // a deadline, its waiting list told their place on it.
-    let drawn = crate::server::services::draws::ran_for(&txn, due.school_id, due.subsystem).await?;
+    let drawn = crate::server::services::draws::ran_for(
+        &txn,
+        due.school_id,
+        due.subsystem,
+        due.school_year,
+    )
+    .await?;
     let offset = offset_of(&txn, school.id).await?;
     let mut changed = 0;
     for row in rows {

@@ -18,7 +18,7 @@ use crate::{
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
     server::{
-        entities::{audit_log, parent_account, registration, school},
+        entities::{audit_log, draw_entrant, parent_account, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::crypto,
@@ -93,6 +93,27 @@ pub async fn claim_child(
     }
     if !registries.is_configured(RegistrySource::Household) {
         return Err(cannot_verify());
+    }
+    // Admissions decided, or a draw's list holding it: setting it aside here would take a
+    // place out of the draw's order. The bureau settles it with the families.
+    let decided = matches!(
+        held.state,
+        RegistrationState::Admitted
+            | RegistrationState::NotAdmitted
+            | RegistrationState::PlaceDeclined
+    );
+    if decided
+        || draw_entrant::Entity::find()
+            .filter(draw_entrant::Column::RegistrationId.eq(held.id))
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Err(ServiceError::invalid(
+            "child_id_number",
+            "该儿童的报名已进入录取或派位，不能在线替换。请携带户口簿、出生医学证明联系教体局。",
+            "This child's registration is already in admissions or a draw, so it cannot be replaced online. Contact the bureau with the household booklet and birth certificate.",
+        ));
     }
     // Each claim asks the household register about a child's number: counted, so that an
     // account cannot use claims to probe the register.
@@ -330,6 +351,27 @@ pub async fn decide_set_aside(
         .ok_or(ServiceError::NotFound)?;
     if school.bureau_id != bureau.id {
         return Err(ServiceError::NotFound);
+    }
+    // Sent to the school before it was set aside, it would come back to a list that a draw
+    // has closed meanwhile: neither reviewed nor drawn.
+    if restore
+        && row
+            .set_aside_from
+            .is_some_and(|from| from != RegistrationState::Draft)
+        && crate::server::services::draws::has_draw(
+            db,
+            row.school_id,
+            row.subsystem,
+            row.grade.unwrap_or(1),
+            row.school_year,
+        )
+        .await?
+    {
+        return Err(ServiceError::invalid(
+            "registration",
+            "该校本年级的派位名单已经确定，原报名不能恢复；请与两个家庭联系另行处理。",
+            "The school's draw list for the grade is committed since: the registration cannot be restored. Settle it with both families.",
+        ));
     }
     let child_key = crypto::blind(&registrations::child_id_of(&row)?)?;
     let txn = db.begin().await?;

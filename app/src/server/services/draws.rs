@@ -87,12 +87,15 @@ pub async fn schedule(
             ),
         ));
     }
-    // The school's registrations for this subsystem and grade (kept at submission).
+    // The school's registrations for this subsystem, grade (kept at submission) and year.
+    let school_year =
+        crate::server::services::admission::year_of(db, &school, subsystem, request.now).await?;
     let of_school = || {
         registration::Entity::find()
             .filter(registration::Column::SchoolId.eq(school_id))
             .filter(registration::Column::Subsystem.eq(subsystem))
             .filter(registration::Column::Grade.eq(grade))
+            .filter(registration::Column::SchoolYear.eq(school_year))
     };
     let in_review = of_school()
         .filter(registration::Column::State.is_in(IN_REVIEW))
@@ -215,6 +218,7 @@ pub async fn schedule(
         school_id: Set(school_id),
         subsystem: Set(subsystem),
         grade: Set(grade),
+        school_year: Set(school_year),
         places: Set(i32::try_from(places).unwrap_or(i32::MAX)),
         tiers: Set(tiers_json),
         fingerprint: Set(fingerprint.clone()),
@@ -302,6 +306,21 @@ pub async fn run(
             "public_value",
             "请输入现场产生的公开数值（例如公证员抽取的号码）。",
             "Enter the public value drawn in the room (for example the notary's number).",
+        ));
+    }
+    // Only what everyone in the room sees as typed: an invisible or full-width character
+    // would give another seed while the page shows the same value, so one who knows the
+    // secret could try variants until the result suits them.
+    let public_value = public_value.trim();
+    if public_value.chars().count() > 64
+        || !public_value
+            .chars()
+            .all(|c| c.is_ascii_graphic() || c == ' ')
+    {
+        return Err(ServiceError::invalid(
+            "public_value",
+            "公开数值只能用半角数字、字母和符号（64 个以内，例如 4821），不能有全角或看不见的字符。",
+            "The public value uses plain (half-width) digits, letters and signs only, at most 64 (for example 4821): no full-width or invisible characters.",
         ));
     }
     let tiers: Vec<::draw::Tier> = read_json(&row.tiers)?;
@@ -486,18 +505,20 @@ pub(crate) async fn link_of(
         }))
 }
 
-/// Whether a school has a committed draw for a subsystem and grade: its list no longer
-/// changes.
+/// Whether a school has a committed draw for a subsystem, grade and school year: its list
+/// no longer changes.
 pub(crate) async fn has_draw(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
     grade: i32,
+    school_year: i32,
 ) -> Result<bool, ServiceError> {
     Ok(draw::Entity::find()
         .filter(draw::Column::SchoolId.eq(school_id))
         .filter(draw::Column::Subsystem.eq(subsystem))
         .filter(draw::Column::Grade.eq(grade))
+        .filter(draw::Column::SchoolYear.eq(school_year))
         .count(db)
         .await?
         > 0)
@@ -509,10 +530,12 @@ pub(crate) async fn summaries(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
+    school_year: i32,
 ) -> Result<Vec<crate::api::admissions::DrawSummary>, ServiceError> {
     let rows = draw::Entity::find()
         .filter(draw::Column::SchoolId.eq(school_id))
         .filter(draw::Column::Subsystem.eq(subsystem))
+        .filter(draw::Column::SchoolYear.eq(school_year))
         .all(db)
         .await?;
     let mut summaries = Vec::with_capacity(rows.len());
@@ -551,15 +574,17 @@ impl Drawn {
     }
 }
 
-/// The school's draws for a subsystem that ran (one a grade).
+/// The school's draws for a subsystem and school year that ran (one a grade).
 pub(crate) async fn ran_for(
     db: &impl ConnectionTrait,
     school_id: i32,
     subsystem: Subsystem,
+    school_year: i32,
 ) -> Result<Vec<Drawn>, ServiceError> {
     let rows = draw::Entity::find()
         .filter(draw::Column::SchoolId.eq(school_id))
         .filter(draw::Column::Subsystem.eq(subsystem))
+        .filter(draw::Column::SchoolYear.eq(school_year))
         .filter(draw::Column::RanAt.is_not_null())
         .all(db)
         .await?;

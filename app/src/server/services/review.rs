@@ -768,6 +768,7 @@ pub async fn decide(
         row.school_id,
         row.subsystem,
         row.grade.unwrap_or(1),
+        row.school_year,
     )
     .await?
     {

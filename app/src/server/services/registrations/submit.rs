@@ -179,6 +179,24 @@ pub async fn submit(
         return Err(ServiceError::Conflict);
     }
     let facts = ready_to_send(db, &row, now).await?;
+    // A school whose draw list is committed takes no one more: sent now, it could never be
+    // reviewed or drawn.
+    if let Some(grade) = facts.grade
+        && crate::server::services::draws::has_draw(
+            db,
+            row.school_id,
+            row.subsystem,
+            grade,
+            row.school_year,
+        )
+        .await?
+    {
+        return Err(ServiceError::invalid(
+            "school_id",
+            "该校本年级的派位名单已经确定，不能再提交报名。请联系教体局咨询。",
+            "This school's draw list for the grade is committed: no more registrations can be sent. Contact the bureau.",
+        ));
+    }
     let done = facts
         .kept_by(super::change(row.id, Some(base_version), now))
         .col_expr(
