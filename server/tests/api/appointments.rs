@@ -13,15 +13,27 @@ use crate::{
 
 /// The local-property entry asks for the residence permit, as a migrant family's would.
 pub(crate) async fn make_entry_migrant(app: &TestApp) {
-    let row = entry::Entity::find()
+    set_sections(app, "child,household,residence,guardian,residence-permit").await;
+}
+
+/// The sections the local-property entry asks for; `set_sections` changes them.
+async fn local_sections(app: &TestApp) -> String {
+    local_property(app).await.sections
+}
+
+async fn set_sections(app: &TestApp, sections: &str) {
+    let mut row: entry::ActiveModel = local_property(app).await.into();
+    row.sections = Set(sections.into());
+    row.update(&app.db).await.expect("updated");
+}
+
+async fn local_property(app: &TestApp) -> entry::Model {
+    entry::Entity::find()
         .filter(entry::Column::Code.eq("local-property"))
         .one(&app.db)
         .await
         .expect("query")
-        .expect("entry");
-    let mut row: entry::ActiveModel = row.into();
-    row.sections = Set("child,household,residence,guardian,residence-permit".into());
-    row.update(&app.db).await.expect("updated");
+        .expect("entry")
 }
 
 async fn options(parent: &Browser, id: i32) -> Value {
@@ -393,12 +405,7 @@ async fn the_bureau_edits_slots_never_below_what_families_booked() {
 async fn deleting_a_registration_gives_its_appointment_back() {
     let app = spawn_app().await;
     let father = app.confirmed_parent("demo-wang-qiang").await;
-    let local = entry::Entity::find()
-        .filter(entry::Column::Code.eq("local-property"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("entry");
+    let local = local_sections(&app).await;
     let slot = appointment_slot::Entity::find()
         .order_by_asc(appointment_slot::Column::StartsAt)
         .one(&app.db)
@@ -413,9 +420,7 @@ async fn deleting_a_registration_gives_its_appointment_back() {
     for round in 0..2 {
         // Submitted as the entry was, then asked for the residence permit (as in the
         // test above): the booking is offered.
-        let mut restored: entry::ActiveModel = local.clone().into();
-        restored.sections = Set(local.sections.clone());
-        restored.update(&app.db).await.expect("restored");
+        set_sections(&app, &local).await;
         let (id, version) = submitted(&app, &father, &child).await;
         make_entry_migrant(&app).await;
         references.push(

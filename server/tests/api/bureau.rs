@@ -1,7 +1,7 @@
 //! The bureau's administration: catchments and the public look-up, places, windows (and
 //! the review deadline after collection closes), notices, statistics and the audit log.
 
-use app::server::entities::{collection_window, registration, school};
+use app::server::entities::{registration, school};
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -244,13 +244,7 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
     assert_eq!(draft.status(), 423, "collection is closed");
 
     // After the review deadline nothing changes any more.
-    let window = collection_window::Entity::find()
-        .filter(collection_window::Column::Subsystem.eq("enrollment"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("window");
-    let mut window: collection_window::ActiveModel = window.into();
+    let mut window = app.enrollment_window().await;
     window.review_closes_at = Set(Some(Utc::now() - Duration::hours(1)));
     window.update(&app.db).await.expect("updated");
     let row = registration::Entity::find_by_id(id)

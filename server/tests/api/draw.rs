@@ -907,7 +907,6 @@ async fn twins_registered_by_each_parent_are_linked_and_drawn_together_as_the_ho
 
 #[tokio::test]
 async fn next_year_the_school_reviews_and_draws_again() {
-    use app::server::entities::collection_window;
     use sea_orm::{ActiveModelTrait, Set};
     let app = spawn_app().await;
     let registrations: Vec<(i32, i64)> = four_families(&app)
@@ -930,14 +929,8 @@ async fn next_year_the_school_reviews_and_draws_again() {
     assert_eq!(this_year.status(), 200, "{}", problem(this_year).await);
 
     // A year on: the bureau opens the next year's window.
-    let window = collection_window::Entity::find()
-        .filter(collection_window::Column::Subsystem.eq("enrollment"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("window");
-    let next_year = window.school_year + 1;
-    let mut window: collection_window::ActiveModel = window.into();
+    let mut window = app.enrollment_window().await;
+    let next_year = window.school_year.as_ref() + 1;
     window.school_year = Set(next_year);
     window.update(&app.db).await.expect("updated");
 

@@ -374,3 +374,18 @@ impl Browser {
             .expect("the server answers")
     }
 }
+
+impl TestApp {
+    /// The first-grade enrollment window, to move its times or its year.
+    pub async fn enrollment_window(&self) -> app::server::entities::collection_window::ActiveModel {
+        use app::server::entities::collection_window;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        collection_window::Entity::find()
+            .filter(collection_window::Column::Subsystem.eq("enrollment"))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("window")
+            .into()
+    }
+}

@@ -1183,15 +1183,8 @@ async fn next_leads_to_the_registration_waiting_longest_for_the_callers_own_stag
 
 /// Closes the enrollment window and its review an hour ago.
 async fn close_changes(app: &TestApp) {
-    use app::server::entities::collection_window;
     use sea_orm::{ActiveModelTrait, Set};
-    let window = collection_window::Entity::find()
-        .filter(collection_window::Column::Subsystem.eq("enrollment"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("window");
-    let mut window: collection_window::ActiveModel = window.into();
+    let mut window = app.enrollment_window().await;
     let past = Utc::now() - chrono::Duration::hours(1);
     window.closes_at = Set(past);
     window.review_closes_at = Set(Some(past));

@@ -358,14 +358,7 @@ pub async fn decide_set_aside(
         && row
             .set_aside_from
             .is_some_and(|from| from != RegistrationState::Draft)
-        && crate::server::services::draws::has_draw(
-            db,
-            row.school_id,
-            row.subsystem,
-            row.grade.unwrap_or(1),
-            row.school_year,
-        )
-        .await?
+        && crate::server::services::draws::closes_list_of(db, &row).await?
     {
         return Err(ServiceError::invalid(
             "registration",

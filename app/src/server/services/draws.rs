@@ -524,6 +524,22 @@ pub(crate) async fn has_draw(
         > 0)
 }
 
+/// Whether a committed draw holds the list `row` belongs to (its school, subsystem, grade
+/// and year; a draft's grade is the first).
+pub(crate) async fn closes_list_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<bool, ServiceError> {
+    has_draw(
+        db,
+        row.school_id,
+        row.subsystem,
+        row.grade.unwrap_or(1),
+        row.school_year,
+    )
+    .await
+}
+
 /// A school's committed draws for a subsystem (one a grade), as the admissions page shows
 /// them.
 pub(crate) async fn summaries(

@@ -763,15 +763,7 @@ pub async fn decide(
     if row.version != base_version {
         return Err(ServiceError::Conflict);
     }
-    if crate::server::services::draws::has_draw(
-        db,
-        row.school_id,
-        row.subsystem,
-        row.grade.unwrap_or(1),
-        row.school_year,
-    )
-    .await?
-    {
+    if crate::server::services::draws::closes_list_of(db, &row).await? {
         return Err(ServiceError::invalid(
             "decision",
             "本校的派位名单已经确定，审核结果不能再改变。",
