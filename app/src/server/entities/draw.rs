@@ -1,5 +1,5 @@
-//! A draw (电脑随机派位) for one school, subsystem, grade and school year: committed when scheduled, run
-//! once (see `docs/lottery.md`).
+//! A draw (电脑随机派位) for one school, subsystem, grade and school year: committed when
+//! scheduled, run once (see `docs/lottery.md`).
 
 use sea_orm::entity::prelude::*;
 

@@ -91,11 +91,7 @@ pub async fn options(
         .filter(registration_point::Column::BureauId.eq(bureau))
         .all(db)
         .await?;
-    let current = match appointment::Entity::find()
-        .filter(appointment::Column::RegistrationId.eq(row.id))
-        .one(db)
-        .await?
-    {
+    let current = match booked_for(db, row.id).await? {
         Some(a) => {
             let slot = appointment_slot::Entity::find_by_id(a.slot_id)
                 .one(db)
@@ -165,10 +161,7 @@ pub async fn book(
     if Some(point.bureau_id) != bureau || slot.starts_at <= request.now {
         return Err(ServiceError::NotFound);
     }
-    let old = appointment::Entity::find()
-        .filter(appointment::Column::RegistrationId.eq(row.id))
-        .one(db)
-        .await?;
+    let old = booked_for(db, row.id).await?;
     if let Some(old) = &old {
         if old.checked_in_at.is_some() {
             return Err(ServiceError::Locked);
@@ -228,6 +221,17 @@ pub async fn book(
     Ok(())
 }
 
+/// The appointment a registration booked, if any (one at most).
+pub(crate) async fn booked_for(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<Option<appointment::Model>, ServiceError> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::RegistrationId.eq(registration_id))
+        .one(db)
+        .await?)
+}
+
 /// Deletes an appointment not yet checked in and gives its place back; `false` when it
 /// was checked in or is gone.
 pub(crate) async fn release(
@@ -261,11 +265,7 @@ pub async fn cancel(
     registration_id: i32,
 ) -> Result<(), ServiceError> {
     let row = load_own(db, &request.actor, registration_id).await?;
-    let Some(old) = appointment::Entity::find()
-        .filter(appointment::Column::RegistrationId.eq(row.id))
-        .one(db)
-        .await?
-    else {
+    let Some(old) = booked_for(db, row.id).await? else {
         return Ok(());
     };
     if old.checked_in_at.is_some() {

@@ -18,7 +18,7 @@ use crate::{
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
     server::{
-        entities::{audit_log, draw_entrant, parent_account, registration, school},
+        entities::{audit_log, parent_account, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::crypto,
@@ -102,13 +102,7 @@ pub async fn claim_child(
             | RegistrationState::NotAdmitted
             | RegistrationState::PlaceDeclined
     );
-    if decided
-        || draw_entrant::Entity::find()
-            .filter(draw_entrant::Column::RegistrationId.eq(held.id))
-            .one(db)
-            .await?
-            .is_some()
-    {
+    if decided || crate::server::services::draws::in_a_draw(db, &[held.id]).await? {
         return Err(ServiceError::invalid(
             "child_id_number",
             "该儿童的报名已进入录取或派位，不能在线替换。请携带户口簿、出生医学证明联系教体局。",
@@ -144,10 +138,8 @@ pub async fn claim_child(
             return Err(cannot_verify());
         }
     };
-    let Some(household) = household.filter(|household| {
-        crypto::open(&account.resident_id)
-            .is_ok_and(|own| prefill::is_guardian(household, Some(&own)))
-    }) else {
+    let own = crypto::open(&account.resident_id)?;
+    let Some(household) = household.filter(|h| prefill::is_guardian(h, Some(&own))) else {
         tracing::warn!("a claim to a child by a parent the register does not confirm");
         asked_register(db, request, held.id, "not_confirmed").await?;
         return Err(not_confirmed());

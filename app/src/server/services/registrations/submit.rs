@@ -18,7 +18,7 @@ use crate::{
     },
     error::FieldProblem,
     server::{
-        entities::{appointment, registration},
+        entities::registration,
         failure::ServiceError,
         infra::{auth::Actor, crypto},
         services::{appointments, documents},
@@ -274,11 +274,7 @@ pub async fn delete(
     if done.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
-    let booked = appointment::Entity::find()
-        .filter(appointment::Column::RegistrationId.eq(row.id))
-        .one(&txn)
-        .await?;
-    if let Some(booked) = booked {
+    if let Some(booked) = appointments::booked_for(&txn, row.id).await? {
         appointments::release(&txn, &booked).await?;
     }
     txn.commit().await?;
