@@ -280,9 +280,15 @@ async fn the_bureau_edits_slots_never_below_what_families_booked() {
         add("false", "2").await.json::<Value>().await.expect("json"),
         json!(0)
     );
+    // Pressed twice at once (or by two administrators): the two days added once between
+    // them (before: each press added them, two slots at one time).
+    let (one, two) = crate::list_races::at_once(&app.db, add("true", "2"), add("true", "2")).await;
+    let one = one.json::<Value>().await.expect("json").as_i64();
+    let two = two.json::<Value>().await.expect("json").as_i64();
     assert_eq!(
-        add("true", "2").await.json::<Value>().await.expect("json"),
-        json!(2)
+        one.zip(two).map(|(a, b)| a + b),
+        Some(2),
+        "{one:?} + {two:?}"
     );
     // What cannot be a slot is refused with every reason, in Chinese.
     let bad = admin
@@ -476,4 +482,100 @@ async fn deleting_a_registration_gives_its_appointment_back() {
             .all(|a| !references.iter().any(|r| a["reference"] == r.as_str())),
         "{day}"
     );
+}
+
+#[tokio::test]
+async fn a_booking_pressed_twice_or_while_the_registration_is_deleted_keeps_one_place_at_most() {
+    use app::server::entities::appointment;
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let local = local_sections(&app).await;
+    let slot = appointment_slot::Entity::find()
+        .order_by_asc(appointment_slot::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a demo slot");
+    let booked = || async {
+        appointment_slot::Entity::find_by_id(slot.id)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("slot")
+            .booked
+    };
+    let appointments_of = |id: i32| {
+        let db = &app.db;
+        async move {
+            appointment::Entity::find()
+                .filter(appointment::Column::RegistrationId.eq(id))
+                .all(db)
+                .await
+                .expect("query")
+                .len()
+        }
+    };
+    let before = booked().await;
+    let sent = |child: String| {
+        let (app, father, local) = (&app, &father, &local);
+        async move {
+            set_sections(app, local).await;
+            let sent = submitted(app, father, &child).await;
+            make_entry_migrant(app).await;
+            sent
+        }
+    };
+
+    // The phone's button pressed twice on a slow line: one appointment, one place, and no
+    // error for the second press (before: a 500 from the second insert).
+    let (id, _) = sent(child_id("20191105", 431)).await;
+    let (first, second) = crate::list_races::at_once(
+        &app.db,
+        book(&father, id, slot.id),
+        book(&father, id, slot.id),
+    )
+    .await;
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
+    assert_eq!(appointments_of(id).await, 1);
+    assert_eq!(booked().await, before + 1);
+
+    // Deleted on one device while booked on another: the place is not kept by a
+    // registration that no longer exists (before: it was, for good).
+    let (other, version) = sent(child_id("20191105", 449)).await;
+    let (deleted, booking) = crate::list_races::at_once(
+        &app.db,
+        father.call(
+            "delete_registration",
+            &[
+                ("id", &other.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        ),
+        book(&father, other, slot.id),
+    )
+    .await;
+    let state = registration::Entity::find_by_id(other)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .state;
+    if state.code() == "deleted" {
+        assert!(deleted.status().is_success() || deleted.status().is_redirection());
+        assert_eq!(
+            appointments_of(other).await,
+            0,
+            "booking: {}",
+            booking.status()
+        );
+        assert_eq!(booked().await, before + 1);
+    } else {
+        // The booking went first and the delete failed on its version: nothing lost.
+        assert_eq!(booking.status(), 200);
+        assert_eq!(appointments_of(other).await, 1);
+        assert_eq!(booked().await, before + 2);
+    }
 }

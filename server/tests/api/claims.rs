@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// 张伟 and 李娜's child in the demo household register.
-const CHILD: &str = "370202202003150526";
+pub(crate) const CHILD: &str = "370202202003150526";
 
 /// The one-registration-per-child index of [`CHILD`] (a keyed hash, never the number).
 fn child_key() -> String {
@@ -25,7 +25,7 @@ async fn start(app: &TestApp, parent: &Browser) -> reqwest::Response {
     create(parent, entry, school, CHILD).await
 }
 
-async fn claim(app: &TestApp, parent: &Browser) -> reqwest::Response {
+pub(crate) async fn claim(app: &TestApp, parent: &Browser) -> reqwest::Response {
     let (entry, school) = entry_and_school(app, "local-property").await;
     parent
         .call(

@@ -278,10 +278,10 @@ async fn a_photo_is_stored_upright_without_exif_and_only_its_registrant_sees_it(
     );
 }
 
-#[tokio::test]
-async fn submission_waits_for_the_required_documents() {
-    let app = spawn_app().await;
-    let (parent, id) = renting_registration(&app, "demo-wang-qiang", "411526202005060031").await;
+/// A renting registration of 王强's with every section answered: ready to send but for
+/// its rental contract. The parent, its id and version.
+pub(crate) async fn renting_answered(app: &TestApp) -> (Browser, i32, i64) {
+    let (parent, id) = renting_registration(app, "demo-wang-qiang", "411526202005060031").await;
     let answers = [
         (
             "child",
@@ -318,6 +318,13 @@ async fn submission_waits_for_the_required_documents() {
             .as_i64()
             .expect("v");
     }
+    (parent, id, version)
+}
+
+#[tokio::test]
+async fn submission_waits_for_the_required_documents() {
+    let app = spawn_app().await;
+    let (parent, id, version) = renting_answered(&app).await;
     let submit = |version: i64| {
         let parent = &parent;
         async move {
@@ -424,4 +431,56 @@ async fn the_materials_table_is_public() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains("出生医学证明或结婚证"));
+}
+
+#[tokio::test]
+async fn a_photo_removed_while_the_registration_is_sent_is_missed_by_neither() {
+    let app = spawn_app().await;
+    let (parent, id, version) = renting_answered(&app).await;
+    let only = upload(&parent, id, "rental-contract", jpeg(1200, 900)).await;
+    assert_eq!(only.status(), 200);
+    let photo = only.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    // On the phone the parent removes the contract's only photo; on the computer, sends.
+    let (removed, sent) = crate::list_races::at_once(
+        &app.db,
+        parent.call("remove_document_photo", &[("photo_id", &photo.to_string())]),
+        crate::registrations::submit(&parent, id, version),
+    )
+    .await;
+    let (removed, sent_status, sent) = (
+        removed.status(),
+        sent.status(),
+        sent.text().await.unwrap_or_default(),
+    );
+    let row = app::server::entities::registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    let kept = app::server::entities::document_photo::Entity::find_by_id(
+        i32::try_from(photo).expect("fits"),
+    )
+    .one(&app.db)
+    .await
+    .expect("query")
+    .expect("row")
+    .removed_at
+    .is_none();
+    // Before: both stood, and the school received a registration without its contract.
+    if sent_status == 200 {
+        assert_eq!(row.state.code(), "submitted");
+        assert!(
+            kept,
+            "sent to the school without its rental contract (removal answered {removed})"
+        );
+        assert_eq!(removed, 423, "a sent registration's photos stay");
+    } else {
+        assert_eq!(removed, 200);
+        assert!(!kept);
+        assert_eq!(sent_status, 422, "{sent}");
+        assert!(sent.contains("租赁合同"), "{sent}");
+        assert_eq!(row.state.code(), "draft");
+    }
 }

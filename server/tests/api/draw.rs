@@ -177,7 +177,7 @@ fn record_of(view: &Value) -> draw::Record {
 
 /// Four families at the first demo school, each submitted: the Zhang twins (one unit of
 /// the draw) and three children; each family's parent and registrations (id, version).
-async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
+pub(crate) async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
     let zhang = app.confirmed_parent("demo-zhang-wei").await;
     let twins = vec![
         submitted(app, &zhang, TWIN_1).await,
@@ -197,7 +197,7 @@ async fn four_families(app: &TestApp) -> Vec<(Browser, Vec<(i32, i64)>)> {
 }
 
 /// Gives the school three first-grade places (the bureau's administrator).
-async fn three_first_grade_places(admin: &Browser, school: i32) {
+pub(crate) async fn three_first_grade_places(admin: &Browser, school: i32) {
     let capacity = admin
         .call(
             "set_school_capacity",
@@ -212,7 +212,7 @@ async fn three_first_grade_places(admin: &Browser, school: i32) {
     assert_eq!(capacity.status(), 200);
 }
 
-async fn problem(response: reqwest::Response) -> String {
+pub(crate) async fn problem(response: reqwest::Response) -> String {
     response.text().await.unwrap_or_default()
 }
 

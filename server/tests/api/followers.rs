@@ -260,3 +260,56 @@ async fn the_household_register_names_the_other_parent_at_submission() {
     );
     assert_eq!(invitations[0]["registrant"], "张*");
 }
+
+#[tokio::test]
+async fn two_invitations_sent_at_once_stay_within_the_limit() {
+    use app::domain::follower::MAX_FOLLOWERS;
+    use app::server::entities::follower;
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, _) = submitted(&app, &father, TWIN_1).await;
+    let already = follower::Entity::find()
+        .filter(follower::Column::RegistrationId.eq(id))
+        .filter(follower::Column::WithdrawnAt.is_null())
+        .count(&app.db)
+        .await
+        .expect("count");
+    // Invite until one place is left, then two at once for it.
+    let people = [
+        ("王强", demo_parent("demo-wang-qiang").id_number),
+        ("刘芳", demo_parent("demo-liu-fang").id_number),
+        ("李娜", demo_parent("demo-li-na").id_number),
+    ];
+    let mut people = people
+        .into_iter()
+        .filter(|(_, n)| *n != demo_parent("demo-zhang-wei").id_number);
+    for _ in already..(MAX_FOLLOWERS as u64 - 1) {
+        let (name, number) = people.next().expect("a person to invite");
+        assert_eq!(invite(&father, id, name, number).await.status(), 200);
+    }
+    let (a, b) = (people.next().expect("one"), people.next().expect("two"));
+    let (first, second) = crate::list_races::at_once(
+        &app.db,
+        invite(&father, id, a.0, a.1),
+        invite(&father, id, b.0, b.1),
+    )
+    .await;
+    let present = follower::Entity::find()
+        .filter(follower::Column::RegistrationId.eq(id))
+        .filter(follower::Column::WithdrawnAt.is_null())
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        present,
+        MAX_FOLLOWERS as u64,
+        "answers {} and {}",
+        first.status(),
+        second.status()
+    );
+    let statuses = [first.status().as_u16(), second.status().as_u16()];
+    assert!(
+        statuses.contains(&200) && statuses.contains(&422),
+        "{statuses:?}"
+    );
+}

@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod home;
 mod lifecycle;
+mod list_races;
 mod opening_day;
 mod operations;
 mod registrations;

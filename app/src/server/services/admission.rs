@@ -191,6 +191,24 @@ pub async fn page(
     })
 }
 
+/// Holds a school's list of candidates until `txn` ends. Whatever changes who is on the
+/// list or how they are decided (a draw committed or run, a hand decision, a publication, a
+/// registration sent to the school, set aside by a claim or restored) takes it first and
+/// checks after, so that two of them pressed at once end one after the other: the second
+/// sees what the first did. On PostgreSQL it is the school's row locked; on SQLite the
+/// file's one writer, taken by the transaction's first statement (which must be this one).
+pub(crate) async fn hold_list(
+    txn: &impl ConnectionTrait,
+    school_id: i32,
+) -> Result<(), ServiceError> {
+    school::Entity::update_many()
+        .col_expr(school::Column::NameZh, Expr::col(school::Column::NameZh))
+        .filter(school::Column::Id.eq(school_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Most admission decisions one call saves.
 pub const MAX_DECISIONS: usize = 10_000;
 
@@ -226,7 +244,10 @@ pub async fn decide(
         parsed.push((id, outcome));
     }
     let ids: Vec<i32> = parsed.iter().map(|(id, _)| *id).collect();
-    if crate::server::services::draws::in_a_draw(db, &ids).await? {
+    // Checked under the school's list, so that a draw committed meanwhile is seen.
+    let txn = db.begin().await?;
+    hold_list(&txn, school_id).await?;
+    if crate::server::services::draws::in_a_draw(&txn, &ids).await? {
         return Err(ServiceError::invalid(
             "registrations",
             "这些报名已进入电脑派位，录取由派位决定，不能手工决定。",
@@ -235,7 +256,7 @@ pub async fn decide(
     }
     let rows = registration::Entity::find()
         .filter(registration::Column::Id.is_in(ids.clone()))
-        .all(db)
+        .all(&txn)
         .await?;
     let all_waiting = ids.iter().all(|id| {
         rows.iter().any(|r| {
@@ -249,7 +270,6 @@ pub async fn decide(
             "Only registrations of this school that passed review and are not yet published can be decided: reload and try again.",
         ));
     }
-    let txn = db.begin().await?;
     for (id, outcome) in &parsed {
         admission_decision::Entity::insert(admission_decision::ActiveModel {
             registration_id: Set(*id),
@@ -308,19 +328,21 @@ pub async fn schedule(
         )
     })?;
     let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let txn = db.begin().await?;
+    hold_list(&txn, school.id).await?;
     let passed: Vec<i32> = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school.id))
         .filter(registration::Column::Subsystem.eq(subsystem))
         .filter(registration::Column::SchoolYear.eq(school_year))
         .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
-        .all(db)
+        .all(&txn)
         .await?
         .into_iter()
         .map(|r| r.id)
         .collect();
     let decided = admission_decision::Entity::find()
         .filter(admission_decision::Column::RegistrationId.is_in(passed.clone()))
-        .all(db)
+        .all(&txn)
         .await?
         .len();
     if passed.is_empty() || decided < passed.len() {
@@ -341,7 +363,6 @@ pub async fn schedule(
             },
         )]));
     }
-    let txn = db.begin().await?;
     publication::Entity::insert(publication::ActiveModel {
         school_id: Set(school.id),
         subsystem: Set(subsystem),
@@ -417,11 +438,14 @@ async fn publish_one(
     now: DateTime<Utc>,
 ) -> Result<usize, ServiceError> {
     let txn = db.begin().await?;
-    // Claim it: a second worker, or a second run, finds nothing to do.
+    hold_list(&txn, due.school_id).await?;
+    // Claim it: a second worker, or a second run, finds nothing to do; nor does one that
+    // read it as due just before the bureau moved it later.
     let claimed = publication::Entity::update_many()
         .col_expr(publication::Column::PublishedAt, Expr::value(now))
         .filter(publication::Column::Id.eq(due.id))
         .filter(publication::Column::PublishedAt.is_null())
+        .filter(publication::Column::PublishAt.lte(now))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -41,16 +41,19 @@ async fn needs_appointment(
 
 /// A registration may book once submitted and while still in the running.
 fn may_book(state: RegistrationState) -> bool {
-    !matches!(
-        state,
-        RegistrationState::Draft
-            | RegistrationState::Deleted
-            | RegistrationState::SetAside
-            | RegistrationState::Rejected
-            | RegistrationState::NotAdmitted
-            | RegistrationState::PlaceDeclined
-    )
+    !NOT_BOOKABLE.contains(&state)
 }
+
+/// States in which a registration books no appointment: not sent yet, or no longer going
+/// anywhere.
+const NOT_BOOKABLE: [RegistrationState; 6] = [
+    RegistrationState::Draft,
+    RegistrationState::Deleted,
+    RegistrationState::SetAside,
+    RegistrationState::Rejected,
+    RegistrationState::NotAdmitted,
+    RegistrationState::PlaceDeclined,
+];
 
 fn slot_view(
     slot: &appointment_slot::Model,
@@ -161,7 +164,24 @@ pub async fn book(
     if Some(point.bureau_id) != bureau || slot.starts_at <= request.now {
         return Err(ServiceError::NotFound);
     }
-    let old = booked_for(db, row.id).await?;
+    // The transaction starts by writing, so that on SQLite two bookings queue for the write
+    // lock instead of both holding a read lock and failing to upgrade. It holds the
+    // registration's row: a second press of the same booking, or a delete from another
+    // device, waits here, and what it did is seen by the reads that follow.
+    let txn = db.begin().await?;
+    let held = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::col(registration::Column::State),
+        )
+        .filter(registration::Column::Id.eq(row.id))
+        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
+        .exec(&txn)
+        .await?;
+    if held.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    let old = booked_for(&txn, row.id).await?;
     if let Some(old) = &old {
         if old.checked_in_at.is_some() {
             return Err(ServiceError::Locked);
@@ -170,9 +190,6 @@ pub async fn book(
             return Ok(());
         }
     }
-    // Every read is done: the transaction starts by writing, so that on SQLite two bookings
-    // queue for the write lock instead of both holding a read lock and failing to upgrade.
-    let txn = db.begin().await?;
     let claimed = appointment_slot::Entity::update_many()
         .col_expr(
             appointment_slot::Column::Booked,
@@ -356,7 +373,7 @@ pub async fn point_list(
 
 /// Checks a family in at the point (its own point's appointments only).
 pub async fn check_in(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     request: &Request,
     appointment_id: i32,
 ) -> Result<(), ServiceError> {
@@ -376,18 +393,40 @@ pub async fn check_in(
     if a.checked_in_at.is_some() {
         return Ok(());
     }
-    let registration_id = a.registration_id;
-    let mut active: appointment::ActiveModel = a.into();
-    active.checked_in_at = Set(Some(request.now));
-    active.checked_in_by = Set(Some(staff.account_id));
-    active.update(db).await?;
+    // Once, whoever presses: a second desk, or the family moving the appointment meanwhile,
+    // leaves nothing to check in.
+    let txn = db.begin().await?;
+    let done = appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::CheckedInAt,
+            Expr::value(Some(request.now)),
+        )
+        .col_expr(
+            appointment::Column::CheckedInBy,
+            Expr::value(Some(staff.account_id)),
+        )
+        .filter(appointment::Column::Id.eq(appointment_id))
+        .filter(appointment::Column::CheckedInAt.is_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        let now_there = appointment::Entity::find_by_id(appointment_id)
+            .one(&txn)
+            .await?;
+        return match now_there {
+            Some(a) if a.checked_in_at.is_some() => Ok(()),
+            _ => Err(ServiceError::Conflict),
+        };
+    }
     audit::record(
-        db,
+        &txn,
         request,
         AuditAction::AppointmentCheckIn,
         "registration",
-        Some(registration_id),
+        Some(a.registration_id),
         serde_json::json!({ "appointment": appointment_id }),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

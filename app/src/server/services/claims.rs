@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::Expr,
+    QueryOrder, SqlErr, TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -94,20 +94,8 @@ pub async fn claim_child(
     if !registries.is_configured(RegistrySource::Household) {
         return Err(cannot_verify());
     }
-    // Admissions decided, or a draw's list holding it: setting it aside here would take a
-    // place out of the draw's order. The bureau settles it with the families.
-    let decided = matches!(
-        held.state,
-        RegistrationState::Admitted
-            | RegistrationState::NotAdmitted
-            | RegistrationState::PlaceDeclined
-    );
-    if decided || crate::server::services::draws::in_a_draw(db, &[held.id]).await? {
-        return Err(ServiceError::invalid(
-            "child_id_number",
-            "该儿童的报名已进入录取或派位，不能在线替换。请携带户口簿、出生医学证明联系教体局。",
-            "This child's registration is already in admissions or a draw, so it cannot be replaced online. Contact the bureau with the household booklet and birth certificate.",
-        ));
+    if decided_or_drawn(db, &held).await? {
+        return Err(cannot_replace());
     }
     // Each claim asks the household register about a child's number: counted, so that an
     // account cannot use claims to probe the register.
@@ -163,6 +151,15 @@ pub async fn claim_child(
     // a registration that cannot start (the window closed meanwhile, a school not offered)
     // sets nothing aside.
     let txn = db.begin().await?;
+    // Asked again under the school's list: a draw committed since the first look holds it.
+    crate::server::services::admission::hold_list(&txn, held.school_id).await?;
+    let held = registration::Entity::find_by_id(held.id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if decided_or_drawn(&txn, &held).await? {
+        return Err(cannot_replace());
+    }
     let set_aside = set_aside(&held, now)
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
         .exec(&txn)
@@ -222,6 +219,28 @@ pub async fn claim_child(
     Ok(id)
 }
 
+/// Admissions decided, or a draw's list holding it: setting `row` aside would take a place
+/// out of the draw's order. The bureau settles it with the families.
+async fn decided_or_drawn(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<bool, ServiceError> {
+    Ok(matches!(
+        row.state,
+        RegistrationState::Admitted
+            | RegistrationState::NotAdmitted
+            | RegistrationState::PlaceDeclined
+    ) || crate::server::services::draws::in_a_draw(db, &[row.id]).await?)
+}
+
+fn cannot_replace() -> ServiceError {
+    ServiceError::invalid(
+        "child_id_number",
+        "该儿童的报名已进入录取或派位，不能在线替换。请携带户口簿、出生医学证明联系教体局。",
+        "This child's registration is already in admissions or a draw, so it cannot be replaced online. Contact the bureau with the household booklet and birth certificate.",
+    )
+}
+
 /// The audit log's object for a claim's question to the register: the claimant's account.
 const CLAIMANT: &str = "parent_account";
 
@@ -249,12 +268,13 @@ async fn asked_register(
 }
 
 /// Sets `row` aside for the bureau: the state it had kept, the child's number and the
-/// account's place released.
+/// account's place released. Only as read: changed since (reviewed, sent, admitted), it
+/// is left as it is and nothing is set aside.
 fn set_aside(
     row: &registration::Model,
     now: DateTime<Utc>,
 ) -> sea_orm::UpdateMany<registration::Entity> {
-    registrations::change(row.id, None, now)
+    registrations::change(row.id, Some(row.version), now)
         .col_expr(
             registration::Column::State,
             Expr::value(RegistrationState::SetAside),
@@ -344,29 +364,53 @@ pub async fn decide_set_aside(
     if school.bureau_id != bureau.id {
         return Err(ServiceError::NotFound);
     }
-    // Sent to the school before it was set aside, it would come back to a list that a draw
-    // has closed meanwhile: neither reviewed nor drawn.
-    if restore
-        && row
+    let child_key = crypto::blind(&registrations::child_id_of(&row)?)?;
+    let claimant = registration::Entity::find()
+        .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
+        .one(db)
+        .await?;
+    // Both schools' lists, in one order so that two restores cannot wait on each other.
+    let txn = db.begin().await?;
+    let mut lists = vec![row.school_id];
+    if restore {
+        lists.extend(claimant.as_ref().map(|c| c.school_id));
+    }
+    lists.sort_unstable();
+    lists.dedup();
+    for school_id in lists {
+        crate::server::services::admission::hold_list(&txn, school_id).await?;
+    }
+    let (state, note) = if restore {
+        // Sent to the school before it was set aside, it would come back to a list that a
+        // draw has closed meanwhile: neither reviewed nor drawn.
+        if row
             .set_aside_from
             .is_some_and(|from| from != RegistrationState::Draft)
-        && crate::server::services::draws::closes_list_of(db, &row).await?
-    {
-        return Err(ServiceError::invalid(
-            "registration",
-            "该校本年级的派位名单已经确定，原报名不能恢复；请与两个家庭联系另行处理。",
-            "The school's draw list for the grade is committed since: the registration cannot be restored. Settle it with both families.",
-        ));
-    }
-    let child_key = crypto::blind(&registrations::child_id_of(&row)?)?;
-    let txn = db.begin().await?;
-    let (state, note) = if restore {
+            && crate::server::services::draws::closes_list_of(&txn, &row).await?
+        {
+            return Err(ServiceError::invalid(
+                "registration",
+                "该校本年级的派位名单已经确定，原报名不能恢复；请与两个家庭联系另行处理。",
+                "The school's draw list for the grade is committed since: the registration cannot be restored. Settle it with both families.",
+            ));
+        }
         let claimant = registration::Entity::find()
             .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
             .one(&txn)
             .await?;
         if let Some(claimant) = &claimant {
-            set_aside(claimant, now).exec(&txn).await?;
+            // The confirmed parent's registration, admitted or drawn since, is not undone
+            // from here either.
+            if decided_or_drawn(&txn, claimant).await? {
+                return Err(ServiceError::invalid(
+                    "registration",
+                    "户籍确认的父母所报的名已进入录取或派位，原报名不能恢复；请与两个家庭联系另行处理。",
+                    "The registration of the parent the register confirms is already in admissions or a draw: this one cannot be restored. Settle it with both families.",
+                ));
+            }
+            if set_aside(claimant, now).exec(&txn).await?.rows_affected != 1 {
+                return Err(ServiceError::Conflict);
+            }
         }
         let state = row.set_aside_from.unwrap_or(RegistrationState::Draft);
         (state, "restored")
@@ -401,7 +445,15 @@ pub async fn decide_set_aside(
             Expr::value((!restore).then_some(now)),
         )
         .exec(&txn)
-        .await?;
+        .await
+        .map_err(|error| {
+            // The free place taken by a registration the account started meanwhile.
+            if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+                ServiceError::Conflict
+            } else {
+                error.into()
+            }
+        })?;
     if done.rows_affected == 0 {
         return Err(ServiceError::Conflict);
     }

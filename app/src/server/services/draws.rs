@@ -97,9 +97,13 @@ pub async fn schedule(
             .filter(registration::Column::Grade.eq(grade))
             .filter(registration::Column::SchoolYear.eq(school_year))
     };
+    // Read under the school's list: a hand decision, a registration sent or a claim pressed
+    // at the same moment is either seen here or waits until the list is committed.
+    let txn = db.begin().await?;
+    crate::server::services::admission::hold_list(&txn, school_id).await?;
     let in_review = of_school()
         .filter(registration::Column::State.is_in(IN_REVIEW))
-        .count(db)
+        .count(&txn)
         .await?;
     if in_review > 0 {
         return Err(ServiceError::invalid(
@@ -111,7 +115,7 @@ pub async fn schedule(
         ));
     }
     let capacity = school_capacity::Entity::find_by_id((school_id, subsystem, grade))
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| {
             ServiceError::invalid(
@@ -122,19 +126,26 @@ pub async fn schedule(
         })?;
     let admitted = of_school()
         .filter(registration::Column::State.eq(RegistrationState::Admitted))
-        .count(db)
+        .count(&txn)
         .await?;
     let places = u32::try_from(capacity.capacity)
         .unwrap_or(0)
         .saturating_sub(u32::try_from(admitted).unwrap_or(u32::MAX));
     let eligible = of_school()
         .filter(registration::Column::State.eq(RegistrationState::ReviewPassed))
-        .all(db)
+        .all(&txn)
         .await?;
+    if eligible.is_empty() {
+        return Err(ServiceError::invalid(
+            "school_id",
+            "本校本年级没有审核通过的报名，无需派位。",
+            "No registration of this school and grade passed review: there is nothing to draw.",
+        ));
+    }
     let ids: Vec<i32> = eligible.iter().map(|r| r.id).collect();
     let decided = admission_decision::Entity::find()
         .filter(admission_decision::Column::RegistrationId.is_in(ids))
-        .count(db)
+        .count(&txn)
         .await?;
     if decided > 0 {
         return Err(ServiceError::invalid(
@@ -177,7 +188,7 @@ pub async fn schedule(
     for row in &eligible {
         let mut keys = vec![format!("account {}", row.account_id)];
         keys.extend(
-            prefill::register_parents(db, row)
+            prefill::register_parents(&txn, row)
                 .await?
                 .into_iter()
                 .map(|parent| format!("parent {parent}")),
@@ -213,7 +224,6 @@ pub async fn schedule(
     let tiers_json = serde_json::to_string(&list)
         .map_err(|e| ServiceError::Unexpected(format!("encoding a draw's list: {e}")))?;
 
-    let txn = db.begin().await?;
     let inserted = draw::ActiveModel {
         school_id: Set(school_id),
         subsystem: Set(subsystem),
@@ -351,6 +361,7 @@ pub async fn run(
         .map_err(|e| ServiceError::Unexpected(format!("encoding a draw's result: {e}")))?;
 
     let txn = db.begin().await?;
+    crate::server::services::admission::hold_list(&txn, row.school_id).await?;
     // Runs once, however many administrators press at once.
     let claimed = draw::Entity::update_many()
         .col_expr(

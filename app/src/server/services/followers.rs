@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 
@@ -80,7 +81,18 @@ pub async fn invite(
         ));
     }
     let key = crypto::blind(person.as_str())?;
-    let present = active_of(db, row.id).await?;
+    // The registration's row first: two invitations sent at once are counted one after the
+    // other, so the limit holds.
+    let txn = db.begin().await?;
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::State,
+            Expr::col(registration::Column::State),
+        )
+        .filter(registration::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    let present = active_of(&txn, row.id).await?;
     if present.iter().any(|f| f.id_key == key) {
         return Err(ServiceError::invalid(
             "id_number",
@@ -120,10 +132,10 @@ pub async fn invite(
             ])
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
     audit::record(
-        db,
+        &txn,
         request,
         AuditAction::FollowerInvite,
         "registration",
@@ -131,6 +143,7 @@ pub async fn invite(
         serde_json::json!({ "source": FollowerSource::Invited.code() }),
     )
     .await?;
+    txn.commit().await?;
     views_of(db, row.id).await
 }
 

@@ -974,6 +974,7 @@ pub async fn resubmit(
     if moved.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
+    registrations::documents_still_there(&txn, &row).await?;
     registrations::Step {
         request: row.change_request.clone(),
         ..registrations::Step::plain(row.id, TimelineKind::Resubmitted, state, next, now)

@@ -230,14 +230,24 @@ pub async fn add(
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| ServiceError::Unexpected("a local time that does not exist".into()))
     };
+    // The point's row first: a second press (or a second administrator) adding the same
+    // days waits, then finds the times taken instead of adding each one twice.
+    let txn = db.begin().await?;
+    registration_point::Entity::update_many()
+        .col_expr(
+            registration_point::Column::Id,
+            Expr::col(registration_point::Column::Id),
+        )
+        .filter(registration_point::Column::Id.eq(point.id))
+        .exec(&txn)
+        .await?;
     let existing: Vec<DateTime<Utc>> = appointment_slot::Entity::find()
         .filter(appointment_slot::Column::PointId.eq(point.id))
-        .all(db)
+        .all(&txn)
         .await?
         .into_iter()
         .map(|s| s.starts_at)
         .collect();
-    let txn = db.begin().await?;
     let mut added = 0;
     for day in &dates {
         let (from, until) = (at(*day, starts)?, at(*day, ends)?);

@@ -24,8 +24,8 @@ pub(crate) use queries::{
 };
 pub use save::save_section;
 pub(crate) use save::{SaveWrite, write_saves};
-pub(crate) use submit::ready_to_send;
 pub use submit::{check, delete, submit};
+pub(crate) use submit::{documents_still_there, ready_to_send};
 pub use view::{list_mine, view};
 
 /// A section's answers as a page sends them: the values, and the prefilled values the

@@ -9,7 +9,8 @@ use sea_orm::{
 };
 
 use super::queries::{
-    answers_of, child_id_of, load_own, required_sections, review_facts, sections_of, window_open,
+    StoredSections, answers_of, child_id_of, load_own, required_sections, review_facts,
+    sections_of, window_open,
 };
 use crate::{
     domain::{
@@ -74,8 +75,7 @@ pub(crate) async fn ready_to_send(
             problems.into_iter().map(|(_, p)| p).collect(),
         ));
     }
-    let items = documents::materials_of(db, row, &stored.answers, &stored.provenance).await?;
-    let missing = documents::missing_problems(&items);
+    let missing = documents_missing(db, row, &stored).await?;
     if !missing.is_empty() {
         return Err(ServiceError::Invalid(missing));
     }
@@ -97,6 +97,33 @@ pub(crate) async fn ready_to_send(
         grade,
         family_key,
     })
+}
+
+/// Checks the required documents again inside the transaction that sends, after its
+/// UPDATE of the registration: photos do not move the version, so one removed from another
+/// device after `ready_to_send` looked is seen only now, under the registration's row (a
+/// removal holds it first).
+pub(crate) async fn documents_still_there(
+    txn: &impl ConnectionTrait,
+    row: &registration::Model,
+) -> Result<(), ServiceError> {
+    let stored = sections_of(txn, row.id).await?;
+    let missing = documents_missing(txn, row, &stored).await?;
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(missing))
+    }
+}
+
+/// The required documents without a photo, as `ready_to_send` finds them.
+async fn documents_missing(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    stored: &StoredSections,
+) -> Result<Vec<crate::error::FieldProblem>, ServiceError> {
+    let items = documents::materials_of(db, row, &stored.answers, &stored.provenance).await?;
+    Ok(documents::missing_problems(&items))
 }
 
 /// Both guardians' ID numbers as the guardian section gives them, in order: what two
@@ -158,7 +185,7 @@ pub(crate) async fn problems_of(
 /// Submits: checks everything, then locks. A retried or concurrent submit of the same
 /// version finds it already submitted and succeeds without doing anything twice.
 pub async fn submit(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     id: i32,
     base_version: i64,
@@ -180,10 +207,12 @@ pub async fn submit(
     }
     let facts = ready_to_send(db, &row, now).await?;
     // A school whose draw list is committed takes no one more: sent now, it could never be
-    // reviewed or drawn.
+    // reviewed or drawn. Asked under the school's list, so a draw committed meanwhile is seen.
+    let txn = db.begin().await?;
+    crate::server::services::admission::hold_list(&txn, row.school_id).await?;
     if let Some(grade) = facts.grade
         && crate::server::services::draws::has_draw(
-            db,
+            &txn,
             row.school_id,
             row.subsystem,
             grade,
@@ -205,8 +234,12 @@ pub async fn submit(
         )
         .col_expr(registration::Column::SubmittedAt, Expr::value(now))
         .filter(registration::Column::State.eq(RegistrationState::Draft))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if done.rows_affected == 1 {
+        documents_still_there(&txn, &row).await?;
+    }
+    txn.commit().await?;
     if done.rows_affected == 1 {
         tracing::info!(registration = row.id, "registration submitted");
         // The other parent the household register names may follow it. The submission
