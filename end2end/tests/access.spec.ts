@@ -88,7 +88,7 @@ test.describe("access: focus, dialogs and the back button", () => {
     await expect(dialog.getByRole("button", { name: "取消" })).toBeFocused();
     // Tab and Shift+Tab go round the dialog's two buttons and never leave it.
     await reviewer.keyboard.press("Tab");
-    expect(await focused(reviewer)).toBe("button 确定");
+    expect(await focused(reviewer)).toBe("button 初审通过");
     await reviewer.keyboard.press("Tab");
     expect(await focused(reviewer)).toBe("button 取消");
     await reviewer.keyboard.press("Shift+Tab");
@@ -184,6 +184,16 @@ test.describe("access: a reviewer by keyboard alone", () => {
     const first = names.find((name) => firstRow.includes(name))!;
     expect(first).toBeDefined();
 
+    // Enter on a link or a button is that control's: on 筛选 it filters again, and the
+    // queue stays (before, it also opened the row under the cursor).
+    await reviewer.getByRole("button", { name: "筛选" }).focus();
+    await reviewer.keyboard.press("Enter");
+    await expect(reviewer.getByRole("heading", { level: 1 })).toContainText("报名审核");
+    await expect(rows).toHaveCount(2);
+    await expect(reviewer).toHaveURL(/\/review\?/);
+    await waitForHydration(reviewer);
+    await reviewer.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
     // Enter opens the row under the cursor; the new page's heading has the focus.
     await reviewer.keyboard.press("Enter");
     const heading = reviewer.getByRole("heading", { level: 1 });
@@ -211,7 +221,7 @@ test.describe("access: a reviewer by keyboard alone", () => {
     await expect(firstChoice).toBeChecked();
     await tabTo(reviewer, dialog.getByLabel("给家长的说明"));
     await reviewer.keyboard.type("请核对儿童姓名。");
-    await tabTo(reviewer, dialog.getByRole("button", { name: "确定" }));
+    await tabTo(reviewer, dialog.getByRole("button", { name: "确定退回修改" }));
     await reviewer.keyboard.press("Enter");
 
     // Saved, said so, and the way to the next registration has the focus.

@@ -1,5 +1,5 @@
 import { test, expect, codeFetched, standApart, waitForHydration } from "./fixtures";
-import { childId, fillAllSections, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
+import { childId, fillAllSections, fillChildSection, signInAsParent, startRegistration, uniqueSeq, uploadMissingDocuments } from "./parent";
 import { withCollectionClosed } from "./staff";
 
 /** Fills 儿童基本信息 from the registration's page and continues to the next section. */
@@ -39,6 +39,10 @@ test.describe("a parent's registration", () => {
     await expect(page.getByRole("link", { name: "修改" }).first()).toBeVisible();
     // An answer left out (an optional one) says so instead of showing nothing.
     await expect(page.locator('[data-section="guardian"] dt:text-is("监护人一工作单位") + dd')).toHaveText(/^未填写\s*修改$/);
+    // ID numbers are shown with the birth date hidden, here as on every page but the one
+    // they are typed on: no 18-character number anywhere on the screen.
+    await expect(page.locator('[data-section="guardian"] dt:text-is("监护人一身份证号") + dd')).toHaveText(/^\d{6}\*{8}\d{3}[\dX]/);
+    expect(await page.locator("main").innerText()).not.toMatch(/\d{17}[\dX]/);
     await waitForHydration(page);
     await page.getByRole("button", { name: "确认无误，提交" }).click();
 
@@ -125,7 +129,10 @@ test.describe("a parent's registration", () => {
       }
     });
     await page.getByLabel("儿童姓名").fill("高峰期");
-    await expect(page.getByText("报名的人很多，您的填写已暂存在本机，稍后自动保存")).toBeVisible();
+    // Read out from the status line, and shown again beside the buttons at the bottom of
+    // the screen, where the parent's eyes are after pressing one.
+    await expect(page.getByRole("status").filter({ hasText: "报名的人很多，您的填写已暂存在本机，稍后自动保存" })).toBeVisible();
+    await expect(page.locator(".action-bar [data-save-notice=busy]")).toBeInViewport();
     await expect(page.getByLabel("儿童姓名")).toHaveValue("高峰期");
     // Nobody taps anything: the page tries again, later each time, and is saved.
     await expect(page.getByText(/^已保存 \d{2}:\d{2}$/)).toBeVisible({ timeout: 20_000 });
@@ -176,6 +183,65 @@ test.describe("a parent's registration", () => {
     expect(wasm, "wasm fetched").toEqual([expect.stringMatching(/^\/pkg\/[^/]+\/islands\/documents\/ruxue_bg\.wasm$/)]);
   });
 
+  test("on a small phone the steps fit the screen, and a slow save says so beside them", async ({ page }, testInfo) => {
+    test.setTimeout(90_000);
+    await page.setViewportSize({ width: 360, height: 640 });
+    await signInAsParent(page, `steps-${testInfo.project.name}-${Date.now()}`);
+    await startRegistration(page, childId("20190901", uniqueSeq(testInfo.project.name, 31)));
+    await fillChildSection(page, "周小安");
+    await waitForHydration(page);
+    const bar = page.locator(".action-bar");
+    const previous = bar.getByRole("button", { name: "上一步" });
+    const main = bar.getByRole("button", { name: "保存并继续" });
+    const list = bar.getByRole("button", { name: "返回列表" });
+    // In Chinese the three share one line, inside the screen, the bar one button high.
+    const [p, m, l, b] = await Promise.all([previous, main, list, bar].map(async (x) => (await x.boundingBox())!));
+    expect(Math.abs(p.y - m.y)).toBeLessThan(2);
+    expect(Math.abs(l.y - m.y)).toBeLessThan(2);
+    expect(p.x).toBeGreaterThanOrEqual(0);
+    expect(l.x + l.width).toBeLessThanOrEqual(360);
+    expect(b.height).toBeLessThan(80);
+
+    // The line is slow: the first save waits seven seconds. Pressed with the page scrolled
+    // up, the parent still sees at once what is happening, beside the button pressed.
+    let held = false;
+    await page.route("**/api/save_section", async (route) => {
+      if (!held) {
+        held = true;
+        await new Promise((done) => setTimeout(done, 7_000));
+      }
+      await route.continue();
+    });
+    await page.getByRole("radio", { name: "否" }).check();
+    await page.getByLabel("户籍地址").fill("市南区香港中路 10 号");
+    await page.getByLabel("户主姓名").fill("周平");
+    await page.getByLabel("户主与儿童关系").selectOption({ label: "父亲" });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await main.click();
+    await expect(page.getByRole("status").filter({ hasText: "正在保存…" })).toBeAttached();
+    const status = bar.locator("[data-save-notice]");
+    await expect(status).toHaveText(/网络较慢，仍在保存。您的填写已暂存在本机/, { timeout: 8_000 });
+    const said = (await status.boundingBox())!;
+    expect(said.y).toBeGreaterThanOrEqual(0);
+    expect(said.y + said.height).toBeLessThanOrEqual(640);
+    // The save goes through when the line does, and the page moves on.
+    await expect(page.getByRole("heading", { level: 1, name: "居住信息" })).toBeVisible({ timeout: 15_000 });
+    await page.unroute("**/api/save_section");
+
+    // In English the labels are longer: the two ways back side by side, and the main
+    // action across the screen under them; nothing outside the screen.
+    await page.getByRole("link", { name: "English" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Residence" })).toBeVisible();
+    const back = bar.getByRole("button", { name: "Previous" });
+    const save = bar.getByRole("button", { name: "Save and continue" });
+    const toList = bar.getByRole("button", { name: "Back to list" });
+    const [e, s, t] = await Promise.all([back, save, toList].map(async (x) => (await x.boundingBox())!));
+    expect(Math.abs(e.y - t.y)).toBeLessThan(2);
+    expect(s.y).toBeGreaterThan(e.y + e.height - 1);
+    expect(s.width).toBeGreaterThan(300);
+    expect(t.x + t.width).toBeLessThanOrEqual(360);
+  });
+
   test("typing survives closing the page, on this phone and on another device", async ({ browser, page, expectedFailures }, testInfo) => {
     expectedFailures.push("/api/save_section");
     const child = childId("20190901", uniqueSeq(testInfo.project.name, 3));
@@ -192,7 +258,8 @@ test.describe("a parent's registration", () => {
     await context.setOffline(true);
     await page.getByLabel("儿童姓名").fill("王小明");
     await expect(page.locator("[data-save-state=offline]")).toBeVisible();
-    await expect(page.getByText("网络中断，已暂存在本机")).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "网络中断，已暂存在本机" })).toBeVisible();
+    await expect(page.locator(".action-bar").getByText("网络中断，已暂存在本机")).toBeInViewport();
     await page.close();
     await context.setOffline(false);
 

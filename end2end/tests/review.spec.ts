@@ -130,6 +130,13 @@ test.describe("review, from submission to the second review", () => {
       expect(tag.x - (value.x + value.width)).toBeLessThan(16);
     }
     await walkTheViewer(reviewer);
+    // A request started and cancelled leaves nothing behind: what it ticked and wrote is not
+    // sent with the next one, where the reviewer can no longer see it.
+    await reviewer.getByRole("button", { name: "退回修改" }).click();
+    await reviewer.locator(".change-group").filter({ hasText: "监护人信息" }).getByLabel("监护人一姓名").check();
+    await reviewer.getByLabel("给家长的说明").fill("请改姓名。");
+    await reviewer.getByRole("alertdialog").getByRole("button", { name: "取消" }).click();
+    await expect(reviewer.getByRole("alertdialog")).toHaveCount(0);
     await reviewer.getByRole("button", { name: "退回修改" }).click();
     await reviewer.locator(".change-items").getByLabel("户口簿", { exact: false }).check();
     await reviewer.locator(".change-group").filter({ hasText: "监护人信息" }).getByLabel("监护人一手机号").check();
@@ -142,6 +149,8 @@ test.describe("review, from submission to the second review", () => {
     await waitForHydration(page);
     const request = page.locator("[data-change-request]");
     await expect(request).toContainText("户口簿照片反光看不清");
+    await expect(request).not.toContainText("监护人一姓名");
+    await expect(request).not.toContainText("请改姓名");
     await expect(page.locator('[data-event="changes_requested"]')).toBeVisible();
     await request.getByRole("link", { name: /户口簿/ }).click();
     await waitForHydration(page);

@@ -101,6 +101,22 @@ pub fn typing_in_field(ev: &leptos::ev::KeyboardEvent) -> bool {
     }
 }
 
+/// Whether a key press lands on a link or a button, which Enter already activates.
+pub fn on_control(ev: &leptos::ev::KeyboardEvent) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "A" | "BUTTON" | "SUMMARY"))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
 /// After a move to another page inside the application: once the new page's heading is
 /// drawn (its data may still be loading), the focus goes to it, so that a screen reader
 /// reads where the parent is and Tab starts from the top of the new page. Not when the

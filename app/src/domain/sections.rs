@@ -332,19 +332,6 @@ pub fn find_field(
         .find_map(|data| fields(kind, data, ctx).into_iter().find(|f| f.name == name))
 }
 
-impl FieldSpec {
-    /// A value as a person reads it: a choice's words rather than its code.
-    pub fn display(&self, value: &str, locale: crate::i18n::Locale) -> String {
-        match self.kind {
-            FieldKind::Choice(options) => options
-                .iter()
-                .find(|(code, _)| *code == value)
-                .map_or_else(|| value.to_owned(), |(_, text)| text.get(locale).to_owned()),
-            _ => value.to_owned(),
-        }
-    }
-}
-
 /// A guardian's five fields — relation, name, ID number, mobile, employer (optional) — under
 /// that guardian's keys and labels: guardian 1 and guardian 2 ask the same.
 fn guardian_fields(keys: [&'static str; 5], labels: [Text; 5]) -> Vec<FieldSpec> {
@@ -821,8 +808,29 @@ pub(crate) fn data_of(pairs: &[(&str, &str)]) -> SectionData {
 }
 
 /// The value of a field for display: the option's label for choices, a date as the language
-/// writes it, anything else as the parent or the registry wrote it.
+/// writes it, an ID number masked (110105********002X: the page it is typed on and the
+/// school's reviewer show it whole), anything else as the parent or the registry wrote it.
 pub fn display_value(spec: &FieldSpec, value: &str, locale: Locale) -> String {
+    match spec.kind {
+        FieldKind::ResidentId => masked_id_text(value),
+        _ => display_value_in_full(spec, value, locale),
+    }
+}
+
+/// An ID number as written with its birth date hidden; anything not 18 characters long is
+/// not an ID number and is shown as written.
+fn masked_id_text(value: &str) -> String {
+    let value = value.trim();
+    if value.len() == 18 && value.is_ascii() {
+        format!("{}********{}", &value[..6], &value[14..])
+    } else {
+        value.to_owned()
+    }
+}
+
+/// [`display_value`] with ID numbers whole: for the school's reviewer, who checks them
+/// against the documents, and for answers a parent is choosing between.
+pub fn display_value_in_full(spec: &FieldSpec, value: &str, locale: Locale) -> String {
     match spec.kind {
         FieldKind::Choice(options) => options
             .iter()
@@ -858,6 +866,20 @@ mod entry_tests {
             "1 September 2019"
         );
         assert_eq!(display_value(&date, "2019-9", Locale::En), "2019-9");
+        let id = FieldSpec::new(
+            "g1_id_number",
+            t("身份证号", "ID number"),
+            FieldKind::ResidentId,
+        );
+        assert_eq!(
+            display_value(&id, "11010519491231002X", Locale::Zh),
+            "110105********002X"
+        );
+        assert_eq!(
+            display_value_in_full(&id, "11010519491231002X", Locale::Zh),
+            "11010519491231002X"
+        );
+        assert_eq!(display_value(&id, "1101", Locale::Zh), "1101");
         let name = FieldSpec::new("name", t("姓名", "Name"), FieldKind::Name);
         assert_eq!(display_value(&name, "林小雨", Locale::En), "林小雨");
         assert!(value_is_data(&name));

@@ -481,26 +481,40 @@ fn Decision(
     };
     let sections = d.sections.clone();
     let documents: Vec<_> = d.materials.iter().map(|m| m.document).collect();
+    // Each dialog starts empty: what was typed or ticked in one cancelled earlier is not
+    // sent with another the reviewer can no longer see it in.
+    let open = move |decision: ReviewDecision| {
+        reason.set(String::new());
+        message.set(String::new());
+        items.set(BTreeSet::new());
+        choice.set(Some(decision));
+    };
+    // Only what the decision's dialog shows is sent.
     let send = move |decision: ReviewDecision| {
+        let shown = |asked: bool, value: String| if asked { value } else { String::new() };
         decide.dispatch(DecideReview {
             id,
             base_version: version,
             stage: stage.code().to_owned(),
             decision: decision.code().to_owned(),
-            reason: reason.get_untracked(),
-            message: message.get_untracked(),
-            items: items.get_untracked().into_iter().collect(),
+            reason: shown(decision == ReviewDecision::Reject, reason.get_untracked()),
+            message: shown(decision != ReviewDecision::Pass, message.get_untracked()),
+            items: if decision == ReviewDecision::RequestChanges {
+                items.get_untracked().into_iter().collect()
+            } else {
+                Vec::new()
+            },
         });
     };
     view! {
         <div class="panel decision" data-decision-stage=stage.code()>
             <h2>{move || stage.name().get(locale.get())}</h2>
             <div class="decision-buttons">
-                <button type="button" class="button button-primary" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::Pass))>{move || pass_label.get(locale.get())}</button>
+                <button type="button" class="button button-primary" data-dialog-opener="decision-question" on:click=move |_| open(ReviewDecision::Pass)>{move || pass_label.get(locale.get())}</button>
                 {(!changes_closed).then(|| view! {
-                    <button type="button" class="button" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::RequestChanges))>{move || t("退回修改", "Ask for changes").get(locale.get())}</button>
+                    <button type="button" class="button" data-dialog-opener="decision-question" on:click=move |_| open(ReviewDecision::RequestChanges)>{move || t("退回修改", "Ask for changes").get(locale.get())}</button>
                 })}
-                <button type="button" class="button button-danger-outline" data-dialog-opener="decision-question" on:click=move |_| choice.set(Some(ReviewDecision::Reject))>{move || t("审核不通过", "Do not pass").get(locale.get())}</button>
+                <button type="button" class="button button-danger-outline" data-dialog-opener="decision-question" on:click=move |_| open(ReviewDecision::Reject)>{move || t("审核不通过", "Do not pass").get(locale.get())}</button>
             </div>
             {changes_closed.then(|| view! {
                 <p class="hint" data-changes-closed="true">{move || t(
@@ -583,7 +597,11 @@ fn Decision(
                         })}
                         <div class="decision-buttons">
                             <button type="button" class="button button-primary" data-confirm=decision.code() disabled=move || decide.pending().get() on:click=move |_| send(decision)>
-                                {move || t("确定", "Confirm").get(locale.get())}
+                                {move || match decision {
+                                    ReviewDecision::Pass => pass_label,
+                                    ReviewDecision::Reject => t("确定不通过", "Confirm: do not pass"),
+                                    ReviewDecision::RequestChanges => t("确定退回修改", "Confirm: ask for changes"),
+                                }.get(locale.get())}
                             </button>
                             <CancelButton />
                         </div>

@@ -159,7 +159,8 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                 ev.prevent_default();
                 cursor.update(|c| *c = c.saturating_sub(1));
             }
-            "Enter" => {
+            // Enter on a link or a button (筛选, 下一页) is that control's, not the row's.
+            "Enter" if !crate::browser::page::on_control(&ev) => {
                 if let Some((_, href)) =
                     hrefs.with_value(|h| h.get(cursor.get_untracked()).cloned())
                 {

@@ -445,8 +445,8 @@ pub async fn detail(
                         name: spec.name.to_owned(),
                         label: LocalizedText::new(spec.label.zh, spec.label.en),
                         value: LocalizedText {
-                            zh: sections::display_value(&spec, &value, Locale::Zh),
-                            en: sections::display_value(&spec, &value, Locale::En),
+                            zh: sections::display_value_in_full(&spec, &value, Locale::Zh),
+                            en: sections::display_value_in_full(&spec, &value, Locale::En),
                         },
                         as_written: sections::value_is_data(&spec),
                         origin: origin.map(|o| o.origin),

@@ -21,6 +21,9 @@ use crate::{
     error::{AppError, FieldProblem},
 };
 
+/// How long a save may take before the page says the line is slow.
+const SLOW: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A section as its page opened it.
 pub struct Opened {
     pub registration_id: i32,
@@ -44,6 +47,8 @@ pub struct Autosave {
     pub conflict: RwSignal<Option<Conflicted>>,
     /// A copy on this device that differs from the server's, offered back.
     pub offer: RwSignal<Option<LocalDraft>>,
+    /// A save has been on its way longer than [`SLOW`].
+    slow: RwSignal<bool>,
     machine: RwSignal<Machine>,
     save: Callback<Ask>,
     touch: Callback<()>,
@@ -55,6 +60,12 @@ impl Autosave {
     /// Where saving stands (tracked).
     pub fn state(&self) -> SaveState {
         self.machine.with(|m| m.state.clone())
+    }
+
+    /// Whether the save on its way has taken longer than [`SLOW`] (tracked): the page says
+    /// so rather than "saving…" without end.
+    pub fn slow(&self) -> bool {
+        self.slow.get() && self.state() == SaveState::Saving
     }
 
     /// An answer changed.
@@ -149,6 +160,10 @@ pub fn use_autosave(opened: Opened) -> Autosave {
     let offer = RwSignal::new(None::<LocalDraft>);
     // Bumped when a wait after a refusal is over.
     let retry = RwSignal::new(0_u32);
+    let slow = RwSignal::new(false);
+    // Bumped at each request sent and each answer: a timer set at sending finds it moved
+    // unless that request is still waiting.
+    let sends = RwSignal::new(0_u64);
 
     Effect::new(move |_| {
         let found = drafts::load(id, section);
@@ -177,6 +192,18 @@ pub fn use_autosave(opened: Opened) -> Autosave {
                     };
                 let (base_version, base) =
                     saves::with(id, section, |b| (b.version, b.base.clone()));
+                let sending = sends.try_update(|n| {
+                    *n = n.wrapping_add(1);
+                    *n
+                });
+                set_timeout(
+                    move || {
+                        if sending.is_some() && sends.try_get_untracked() == sending {
+                            slow.try_set(true);
+                        }
+                    },
+                    SLOW,
+                );
                 let answer = save_section(
                     id,
                     section.to_owned(),
@@ -187,6 +214,8 @@ pub fn use_autosave(opened: Opened) -> Autosave {
                     Some(base.clone()),
                 )
                 .await;
+                sends.try_update(|n| *n = n.wrapping_add(1));
+                slow.try_set(false);
                 match &answer {
                     Ok(SaveOutcome::Saved {
                         version,
@@ -352,6 +381,7 @@ pub fn use_autosave(opened: Opened) -> Autosave {
         problems,
         conflict,
         offer,
+        slow,
         machine,
         save,
         touch,

@@ -52,7 +52,7 @@ pub fn ConflictPanel(found: Conflicted, answers: Answers, autosave: Autosave) ->
                     {rows.into_iter().map(|(spec, yours, theirs)| {
                         let show = move |value: &str| {
                             let l = locale.get();
-                            if value.trim().is_empty() { empty.get(l).to_owned() } else { spec.display(value, l) }
+                            if value.trim().is_empty() { empty.get(l).to_owned() } else { sections::display_value_in_full(&spec, value, l) }
                         };
                         view! {
                             <tr data-conflict-field=spec.name>

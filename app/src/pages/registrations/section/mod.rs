@@ -20,7 +20,7 @@ use self::{
     field::Field,
     machine::{Ask, SaveState},
     registry::RegistryLookup,
-    status::{LocalDraftOffer, ProblemSummary, SaveStatus},
+    status::{LocalDraftOffer, ProblemSummary, SaveNotice, SaveStatus},
 };
 use super::{
     LoadFailed, Loading, overview::RegistrationHeader, read_registration, use_registration_id,
@@ -279,17 +279,18 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
                     })
                 }).collect_view()}
             </form>
-            <div class="action-bar">
+            <div class="action-bar action-steps">
+                <SaveNotice autosave />
                 {previous_href.map(|href| view! {
-                    <button type="button" class="button" on:click=move |_| autosave.save(Ask::to(false, href.clone()))>
+                    <button type="button" class="button step-previous" on:click=move |_| autosave.save(Ask::to(false, href.clone()))>
                         {move || t("上一步", "Previous").get(locale.get())}
                     </button>
                 })}
-                <button type="button" class="button button-primary" disabled=move || autosave.state() == SaveState::Saving
+                <button type="button" class="button button-primary" disabled=move || autosave.state() == SaveState::Saving && !autosave.slow()
                     on:click=move |_| autosave.save(Ask::to(true, next_href.clone()))>
                     {move || if editable { t("保存并继续", "Save and continue") } else { t("下一项", "Next") }.get(locale.get())}
                 </button>
-                <button type="button" class="button" on:click=move |_| autosave.save(Ask::to(false, overview.clone()))>
+                <button type="button" class="button step-list" on:click=move |_| autosave.save(Ask::to(false, overview.clone()))>
                     {move || t("返回列表", "Back to list").get(locale.get())}
                 </button>
             </div>

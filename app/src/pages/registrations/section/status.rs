@@ -14,21 +14,54 @@ use crate::{
 pub fn SaveStatus(autosave: Autosave) -> impl IntoView {
     let locale = use_locale();
     view! {
-        <div class="save-status" role="status" aria-live="polite" data-save-state=move || autosave.state().code()>
-            {move || match autosave.state() {
-                SaveState::Idle => String::new(),
-                SaveState::Unsaved => t("已暂存在本机，即将保存…", "Kept on this phone, saving soon…").get(locale.get()).to_owned(),
-                SaveState::Saving => t("正在保存…", "Saving…").get(locale.get()).to_owned(),
-                SaveState::Saved(at) => match locale.get() {
-                    Locale::Zh => format!("已保存 {at}"),
-                    Locale::En => format!("Saved at {at}"),
-                },
-                SaveState::Offline => t("网络中断，已暂存在本机，稍后自动重新保存", "Offline: kept on this phone, saving again soon").get(locale.get()).to_owned(),
-                SaveState::Busy => t("报名的人很多，您的填写已暂存在本机，稍后自动保存", "Many people are registering now: your answers are kept on this phone and will be saved shortly").get(locale.get()).to_owned(),
-                SaveState::Failed(error) => error.message(locale.get()),
-                SaveState::Conflict => t("未保存：内容已在其他页面更新", "Not saved: changed on another page").get(locale.get()).to_owned(),
-            }}
+        <div class="save-status" role="status" aria-live="polite"
+            data-save-state=move || if autosave.slow() { "slow" } else { autosave.state().code() }>
+            {move || message(&autosave.state(), autosave.slow(), locale.get())}
         </div>
+    }
+}
+
+/// What the parent must know about saving, again beside the buttons at the bottom of the
+/// screen, wherever the page is scrolled: a slow line, no network, a crowd, a refusal, a
+/// conflict. Nothing while all is well, so the bar stays one button high. (Read out once,
+/// from [`SaveStatus`].)
+#[component]
+pub fn SaveNotice(autosave: Autosave) -> impl IntoView {
+    let locale = use_locale();
+    move || {
+        let (state, slow) = (autosave.state(), autosave.slow());
+        let attention = slow
+            || matches!(
+                state,
+                SaveState::Offline | SaveState::Busy | SaveState::Failed(_) | SaveState::Conflict
+            );
+        attention.then(|| {
+            view! {
+                <p class="save-status save-notice" aria-hidden="true" data-save-notice=if slow { "slow" } else { state.code() }>
+                    {message(&state, slow, locale.get())}
+                </p>
+            }
+        })
+    }
+}
+
+fn message(state: &SaveState, slow: bool, locale: Locale) -> String {
+    match state {
+        SaveState::Idle => String::new(),
+        SaveState::Unsaved => t("已暂存在本机，即将保存…", "Kept on this phone, saving soon…").get(locale).to_owned(),
+        SaveState::Saving if slow => t(
+            "网络较慢，仍在保存。您的填写已暂存在本机，不会丢失，也可以稍后回来继续。",
+            "The connection is slow: still saving. Your answers are kept on this phone and will not be lost; you can also come back later.",
+        ).get(locale).to_owned(),
+        SaveState::Saving => t("正在保存…", "Saving…").get(locale).to_owned(),
+        SaveState::Saved(at) => match locale {
+            Locale::Zh => format!("已保存 {at}"),
+            Locale::En => format!("Saved at {at}"),
+        },
+        SaveState::Offline => t("网络中断，已暂存在本机，稍后自动重新保存", "Offline: kept on this phone, saving again soon").get(locale).to_owned(),
+        SaveState::Busy => t("报名的人很多，您的填写已暂存在本机，稍后自动保存", "Many people are registering now: your answers are kept on this phone and will be saved shortly").get(locale).to_owned(),
+        SaveState::Failed(error) => error.message(locale),
+        SaveState::Conflict => t("未保存：内容已在其他页面更新", "Not saved: changed on another page").get(locale).to_owned(),
     }
 }
 
