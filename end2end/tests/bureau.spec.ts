@@ -60,6 +60,32 @@ test.describe("the bureau and the public", () => {
     await form.getByLabel("监护人信息").check();
     await form.getByLabel("户籍信息").check();
     await expect(form.locator('[data-preview="sections"]')).toHaveText("家长将依次填写：儿童基本信息 → 户籍信息 → 监护人信息（共 3 项）");
+    // Its explanation is written in both languages (before, the English one could not be
+    // entered, and English pages showed a new entry's explanation in Chinese). Kept closed,
+    // so parents of other journeys never see it.
+    const suffix = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    await form.getByLabel("入口代码（字母、数字、连字符）").fill(`e2e-${suffix}`);
+    await form.getByLabel("名称（中文）").fill(`测试入口${suffix}`);
+    await form.getByLabel("名称（英文）").fill(`Test entry ${suffix}`);
+    await form.getByLabel("说明（中文）").fill("仅供测试。");
+    await form.getByLabel("说明（英文）").fill(`For testing only, ${suffix}.`);
+    const open = form.getByLabel("开放报名");
+    if (await open.isChecked()) await open.uncheck();
+    await form.getByRole("button", { name: "创建入口" }).click();
+    const englishExplanations = () =>
+      page.locator('textarea[id^="entry-explanation-en-"]').evaluateAll((all) => all.map((t) => (t as HTMLTextAreaElement).value));
+    await expect.poll(englishExplanations).toContain(`For testing only, ${suffix}.`);
+    await page.reload();
+    await waitForHydration(page);
+    await expect.poll(englishExplanations).toContain(`For testing only, ${suffix}.`);
+    // Full ID numbers in exports are asked once, saying what it means; 取消 changes nothing.
+    await page.getByRole("button", { name: "允许完整身份证号" }).click();
+    const question = page.getByRole("alertdialog");
+    await expect(question).toContainText("名单一旦下载就会离开平台");
+    await question.getByRole("button", { name: "取消" }).click();
+    await expect(question).toHaveCount(0);
+    await expect(page.locator("[data-export-full-ids]")).toHaveAttribute("data-export-full-ids", "false");
+    await expect(page.locator("[data-export-full-ids]")).toHaveText("导出的名单中身份证号已隐去中间部分。");
 
     // A school with nothing to decide says so, with no empty table and no buttons to press.
     await page.goto("/admissions");

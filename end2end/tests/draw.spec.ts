@@ -129,7 +129,8 @@ test.describe("the draw", () => {
     // The registration names its draw with the fingerprint published before it.
     await expect(decliner.locator("[data-draw-link] [data-fingerprint]")).toHaveText(fingerprint);
     const offer = decliner.locator('[data-offer="open"]');
-    await expect(offer).toContainText(`孩子已获得${SCHOOL}的学位。请在`);
+    // The deadline as the parent writes dates: 2027年7月15日 17:00, not 2027-07-15 17:00.
+    await expect(offer).toContainText(new RegExp(`孩子已获得${SCHOOL}的学位。请在 \\d{4}年\\d{1,2}月\\d{1,2}日 \\d{2}:\\d{2} 前确认`));
     await offer.getByRole("button", { name: "放弃学位" }).click();
     // Asked on a page of its own: what giving it up means, and the way back.
     await expect(decliner.getByRole("heading", { level: 1, name: "确定放弃这个学位吗？" })).toBeVisible();

@@ -22,6 +22,8 @@ test.describe("a parent's registration", () => {
     await startRegistration(page, twin1);
     await expect(page).toHaveURL(/\/registrations\/\d+$/);
     await expect(page.getByText("已完成 0/4")).toBeVisible();
+    // Until when, written as people write dates.
+    await expect(page.locator('[data-field="window-closes"]')).toHaveText(/^请在 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 前填完并提交/);
     await expect(page.locator('[data-section="household"]')).toHaveAttribute("data-status", "cannot-start");
 
     await fillAllSections(page, "张子涵");
@@ -49,6 +51,9 @@ test.describe("a parent's registration", () => {
     await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
     const reference = await page.locator("strong[data-field=reference]").textContent();
     expect(reference).toMatch(/^\d{4}E\d{8}$/);
+    // Kept the way a phone in the host app can: a screenshot (it has no print menu).
+    await expect(page.getByText("可截屏保存本页作为回执")).toBeVisible();
+    await expect(page.getByText(/^提交时间 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/)).toBeVisible();
     // Its two buttons stand apart: side by side with a gap, or one under the other.
     expect(await standApart(page.getByRole("link", { name: "查看报名信息" }), page.getByRole("link", { name: "返回我的报名" }))).toBe(true);
 

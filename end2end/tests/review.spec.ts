@@ -208,6 +208,10 @@ test.describe("review, from submission to the second review", () => {
     await expect(page.locator('[data-field="state"]')).toHaveText("审核通过（不等于录取）");
     await expect(page.locator("[data-timeline] li")).toHaveCount(5);
     await expect(page.locator('[data-event="second_passed"]')).toContainText("不等于录取");
+    // Each date as people write it (2026年7月1日 08:00), not as a database does.
+    for (const when of await page.locator("[data-timeline] li time").allTextContents()) {
+      expect(when).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+    }
 
     // The parent lets the child's mother follow; she confirms on her own phone.
     const motherId = childId("19900823", uniqueSeq(testInfo.project.name, 21));

@@ -62,8 +62,8 @@ pub struct MessageView {
     pub registration_id: Option<i32>,
     pub title: LocalizedText,
     pub body: LocalizedText,
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub at: String,
+    /// In the bureau's local time, written out in the reader's language by the page.
+    pub at: chrono::NaiveDateTime,
     pub unread: bool,
 }
 
@@ -125,6 +125,8 @@ pub struct RegistrationView {
     pub answers: BTreeMap<SectionKind, SectionData>,
     /// The collection window is open now.
     pub window_open: bool,
+    /// When the collection window closes, in the school's local time.
+    pub window_closes_at: Option<chrono::NaiveDateTime>,
     pub editable: bool,
     /// Changes were requested and can still be made: 提交修改 sends them.
     pub resubmittable: bool,
@@ -135,7 +137,8 @@ pub struct RegistrationView {
     /// Submitted, reviews, results, with dates and the school's messages.
     pub timeline: Vec<TimelineEntry>,
     pub deletable: bool,
-    pub submitted_at: Option<String>,
+    /// In the school's local time.
+    pub submitted_at: Option<chrono::NaiveDateTime>,
     /// Registries configured and the parent's consent to ask them.
     pub registry: RegistryInfo,
     /// Values registries confirm, per section (自动回填).
@@ -199,8 +202,8 @@ pub struct Invitation {
 /// A place a draw offered the registration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferView {
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub deadline: String,
+    /// In the school's local time, written out in the reader's language by the page.
+    pub deadline: chrono::NaiveDateTime,
     pub answer: Option<OfferAnswer>,
     pub answered_at: Option<String>,
     /// Still to answer, and in time.

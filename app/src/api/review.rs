@@ -155,8 +155,8 @@ pub struct ReviewSection {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub kind: TimelineKind,
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub at: String,
+    /// In the school's local time, written out in the reader's language by the page.
+    pub at: chrono::NaiveDateTime,
     pub stage: Option<ReviewStage>,
     /// A reject reason's text.
     pub reason: Option<LocalizedText>,

@@ -50,7 +50,7 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                     {(!a.checked_in).then(|| view! {
                                         <ActionForm action=cancel attr:class="inline">
                                             <input type="hidden" name="id" value=id />
-                                            <button type="submit" class="button button-small">{move || t("取消预约", "Cancel").get(locale.get())}</button>
+                                            <button type="submit" class="button">{move || t("取消预约", "Cancel the appointment").get(locale.get())}</button>
                                         </ActionForm>
                                     })}
                                 }.into_any()
@@ -67,7 +67,7 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                     let point = s.point.clone();
                                     view! {
                                         <li data-slot=s.starts_at.clone()>
-                                            <span>{format!("{}–{} ", s.starts_at, s.ends_at)}{move || point.get(locale.get()).to_owned()}</span>
+                                            <span class="slot-time">{format!("{}–{} ", s.starts_at, s.ends_at)}{move || point.get(locale.get()).to_owned()}</span>
                                             <span class="hint">{move || match locale.get() {
                                                 Locale::Zh => format!("余 {} 个", s.remaining),
                                                 Locale::En => format!("{} left", s.remaining),
@@ -75,7 +75,7 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                             <ActionForm action=book attr:class="inline">
                                                 <input type="hidden" name="id" value=id />
                                                 <input type="hidden" name="slot_id" value=s.id />
-                                                <button type="submit" class="button button-small" disabled=full>{move || t("预约", "Book").get(locale.get())}</button>
+                                                <button type="submit" class="button" disabled=full>{move || t("预约", "Book").get(locale.get())}</button>
                                             </ActionForm>
                                         </li>
                                     }

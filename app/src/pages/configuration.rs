@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{LoadFailed, Loading};
+use crate::components::{CancelButton, ConfirmDialog, LoadFailed, Loading};
 use crate::{
     api::configuration::{
         AddMaterialRule, EntryAdmin, EntryInput, RemoveMaterialRule, RuleInput, SaveEntry,
@@ -86,25 +86,60 @@ pub fn ConfigurationPage() -> impl IntoView {
                                 </table>
                                 <RuleForm entries=entry_choices add />
                                 <h2>{move || t("导出", "Exports").get(locale.get())}</h2>
-                                <ActionForm action=export attr:class="inline-form">
-                                    <input type="hidden" name="allow" value=(!c.export_full_ids).to_string() />
-                                    <span data-export-full-ids=c.export_full_ids.to_string()>{move || if c.export_full_ids {
-                                        t("导出的名单包含完整身份证号。", "Exports carry full ID numbers.")
-                                    } else {
-                                        t("导出的名单中身份证号已隐去中间部分。", "Exports mask ID numbers.")
-                                    }.get(locale.get())}</span>
-                                    <button type="submit" class="button button-small">{move || if c.export_full_ids {
-                                        t("改为隐去", "Mask them")
-                                    } else {
-                                        t("允许完整身份证号", "Allow full numbers")
-                                    }.get(locale.get())}</button>
-                                </ActionForm>
+                                <ExportSetting full=c.export_full_ids export />
                             }.into_any()
                         }
                     }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Whether exports carry full ID numbers. Masking them again is one press; allowing them is
+/// asked once, saying what it means, as every step that cannot be taken back is.
+#[component]
+fn ExportSetting(full: bool, export: ServerAction<SetExportFullIds>) -> impl IntoView {
+    let locale = use_locale();
+    let asking = RwSignal::new(false);
+    view! {
+        <div class="inline-form">
+            <span data-export-full-ids=full.to_string()>{move || if full {
+                t("导出的名单包含完整身份证号。", "Exports carry full ID numbers.")
+            } else {
+                t("导出的名单中身份证号已隐去中间部分。", "Exports mask ID numbers.")
+            }.get(locale.get())}</span>
+            {if full {
+                view! {
+                    <button type="button" class="button" disabled=move || export.pending().get()
+                        on:click=move |_| { export.dispatch(SetExportFullIds { allow: false }); }>
+                        {move || t("改为隐去", "Mask them").get(locale.get())}
+                    </button>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="button" data-dialog-opener="export-question" on:click=move |_| asking.set(true)>
+                        {move || t("允许完整身份证号", "Allow full numbers").get(locale.get())}
+                    </button>
+                }.into_any()
+            }}
+            {move || asking.get().then(|| view! {
+                <ConfirmDialog question="export-question" close=move |_| asking.set(false)>
+                    <p id="export-question">{move || t(
+                        "确定让导出的名单包含儿童和监护人的完整身份证号吗？名单一旦下载就会离开平台：只在确有需要时允许，用完请改回隐去。每次导出都记入审计日志。",
+                        "Let exports carry children's and guardians' full ID numbers? A downloaded list leaves the platform: allow it only when truly needed, and mask them again after. Every export is in the audit log.",
+                    ).get(locale.get())}</p>
+                    <button type="button" class="button button-danger" data-confirm="export-full-ids" disabled=move || export.pending().get()
+                        on:click=move |_| {
+                            export.dispatch(SetExportFullIds { allow: true });
+                            asking.set(false);
+                        }>
+                        {move || t("确定允许", "Allow them").get(locale.get())}
+                    </button>
+                    <CancelButton />
+                </ConfirmDialog>
+            })}
+        </div>
     }
 }
 
@@ -154,6 +189,8 @@ fn EntryForm(e: Option<EntryAdmin>, save: ServerAction<SaveEntry>) -> impl IntoV
                 <input id=format!("entry-name-en-{key}") type="text" maxlength="120" prop:value=move || name_en.get() on:input=move |ev| name_en.set(event_target_value(&ev)) />
                 <label for=format!("entry-explanation-{key}")>{move || t("说明（中文）", "Explanation (Chinese)").get(locale.get())}</label>
                 <textarea id=format!("entry-explanation-{key}") rows="3" maxlength="2000" prop:value=move || explanation_zh.get() on:input=move |ev| explanation_zh.set(event_target_value(&ev))></textarea>
+                <label for=format!("entry-explanation-en-{key}")>{move || t("说明（英文）", "Explanation (English)").get(locale.get())}</label>
+                <textarea id=format!("entry-explanation-en-{key}") rows="3" maxlength="4000" prop:value=move || explanation_en.get() on:input=move |ev| explanation_en.set(event_target_value(&ev))></textarea>
             </div>
             <fieldset class="choices inline-choices">
                 <legend>{move || t("需要填写的信息项目", "Sections parents fill in").get(locale.get())}</legend>

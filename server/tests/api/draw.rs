@@ -500,7 +500,8 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
         assert!(
             mine["offer"]["deadline"]
                 .as_str()
-                .is_some_and(|d| d.len() == 16)
+                .is_some_and(|d| d.parse::<chrono::NaiveDateTime>().is_ok()),
+            "{mine}"
         );
     }
     for (n, reference) in record.allocation.waiting.iter().enumerate() {

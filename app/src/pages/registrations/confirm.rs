@@ -13,6 +13,7 @@ use crate::{
     components::ErrorPanel,
     domain::{
         RegistrationState, SectionKind,
+        dates::format_date_time,
         provenance::Origin,
         sections::{self, SectionContext},
     },
@@ -171,14 +172,16 @@ pub fn SubmittedPage() -> impl IntoView {
 fn Receipt(r: RegistrationView) -> impl IntoView {
     let locale = use_locale();
     let reference = r.reference.clone();
-    let submitted_at = r.submitted_at.clone().unwrap_or_default();
+    let submitted_at = r.submitted_at;
     let state = r.state;
     let id = r.id;
     view! {
         <section class="panel receipt" aria-labelledby="receipt-heading">
             <h1 id="receipt-heading">{move || if state == RegistrationState::Draft { t("尚未提交", "Not submitted yet") } else { t("报名信息已提交", "Registration submitted") }.get(locale.get())}</h1>
             <p class="reference">{move || t("报名编号", "Reference").get(locale.get())}" "<strong data-field="reference">{reference.clone()}</strong></p>
-            <p>{move || t("提交时间", "Submitted").get(locale.get())}" "{submitted_at.clone()}</p>
+            {submitted_at.map(|at| view! {
+                <p>{move || t("提交时间", "Submitted").get(locale.get())}" "{move || format_date_time(at, locale.get())}</p>
+            })}
             <RegistrationHeader r=r.clone() />
             <h2>{move || t("接下来", "What happens next").get(locale.get())}</h2>
             <ol class="next-steps">
@@ -186,7 +189,7 @@ fn Receipt(r: RegistrationView) -> impl IntoView {
                 <li>{move || t("如学校要求修改或补充材料，请在规定时间内修改后提交。", "If the school asks for changes or documents, make them in time and send them.").get(locale.get())}</li>
                 <li>{move || t("审核通过不等于录取，录取结果以教体局公布为准。", "Passing review is not admission: the bureau publishes admissions.").get(locale.get())}</li>
             </ol>
-            <p class="hint no-print">{move || t("可使用浏览器的打印功能保存本页作为回执。", "Use the browser's print function to keep this page as a receipt.").get(locale.get())}</p>
+            <p class="hint no-print">{move || t("可截屏保存本页作为回执；之后也可随时在“我的报名”中再次打开本页。", "Take a screenshot of this page as your receipt; you can open it again at any time from “My registrations”.").get(locale.get())}</p>
             <p class="button-row no-print">
                 <a class="button" href=routes::registration(id)>{move || match locale.get() { Locale::Zh => "查看报名信息", Locale::En => "View the registration" }}</a>
                 <a class="button" href="/registrations">{move || t("返回我的报名", "Back to my registrations").get(locale.get())}</a>

@@ -10,6 +10,7 @@ use crate::{
         mark_messages_read,
     },
     components::SignOutButton,
+    domain::dates::format_date_time,
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -131,7 +132,7 @@ fn Messages(messages: Vec<MessageView>) -> impl IntoView {
                                 }}
                             </p>
                             <p class="message-body">{move || body.get(locale.get()).to_owned()}</p>
-                            <time class="hint">{m.at.clone()}</time>
+                            <time class="hint">{move || format_date_time(m.at, locale.get())}</time>
                         </li>
                     }
                 }).collect_view()}

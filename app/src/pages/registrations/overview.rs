@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     api::registrations::RegistrationView,
-    domain::{RegistrationState, SectionStatus},
+    domain::{RegistrationState, SectionStatus, dates::format_date_time},
     i18n::{Locale, Text, t, use_locale},
     pages::appointments::AppointmentPanel,
     routes::{self, Irreversible},
@@ -37,8 +37,12 @@ pub fn RegistrationHeader(r: RegistrationView) -> impl IntoView {
         child_masked_id,
         state,
         window_open,
+        window_closes_at,
         ..
     } = r;
+    // While a draft can still be sent: until when (Jinan's FAQ: after the window nothing can
+    // be changed or sent).
+    let closes = window_closes_at.filter(|_| window_open && state == RegistrationState::Draft);
     view! {
         <header class="registration-header">
             <p class="hint">
@@ -47,6 +51,12 @@ pub fn RegistrationHeader(r: RegistrationView) -> impl IntoView {
             <p class="hint">{move || entry.get(locale.get()).to_owned()}" · "{child_masked_id}</p>
             <p class="hint">{move || t("报名编号", "Reference").get(locale.get())}" "<span data-field="reference">{reference}</span></p>
             <p class="tag tag-soon" data-field="state">{move || state.label().get(locale.get())}</p>
+            {closes.map(|at| view! {
+                <p class="hint" data-field="window-closes">{move || match locale.get() {
+                    Locale::Zh => format!("请在 {} 前填完并提交；截止后不能再修改或提交。", format_date_time(at, Locale::Zh)),
+                    Locale::En => format!("Fill in and send it before {}: after that it can no longer be changed or sent.", format_date_time(at, Locale::En)),
+                }}</p>
+            })}
             {(!window_open).then(|| view! {
                 <p class="callout" role="status" data-closed="true">
                     {move || t("信息采集已关闭，现在只能查看，不能修改或删除。", "Collection is closed: you can view, but not change or delete.").get(locale.get())}

@@ -7,7 +7,7 @@ use super::overview::AskButton;
 use crate::{
     api::registrations::{AnswerOffer, RegistrationView},
     components::ErrorPanel,
-    domain::{RegistrationState, review::TimelineKind},
+    domain::{RegistrationState, dates::format_date_time, review::TimelineKind},
     i18n::{Locale, t, use_locale},
     routes::{self, Irreversible},
 };
@@ -76,21 +76,21 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
         }
     });
     r.offer.map(|offer| {
-        let deadline = offer.deadline.clone();
+        let deadline = offer.deadline;
         view! {
             <div class="panel panel-attention" data-offer=if offer.open { "open" } else { "closed" } role="region" aria-labelledby="offer-heading">
                 <h2 id="offer-heading">{move || t("录取确认", "Accept the place").get(locale.get())}</h2>
                 {match (offer.open, offer.answer) {
                     (true, _) if r.following => view! {
                         <p data-field="offer-deadline">{move || match locale.get() {
-                            Locale::Zh => format!("孩子已获得{}的学位，等待报名人在 {deadline} 前确认是否接受。", school.zh),
-                            Locale::En => format!("Your child is offered a place at {}: the registrant accepts or declines it before {deadline}.", school.en),
+                            Locale::Zh => format!("孩子已获得{}的学位，等待报名人在 {} 前确认是否接受。", school.zh, format_date_time(deadline, Locale::Zh)),
+                            Locale::En => format!("Your child is offered a place at {}: the registrant accepts or declines it before {}.", school.en, format_date_time(deadline, Locale::En)),
                         }}</p>
                     }.into_any(),
                     (true, _) => view! {
                         <p data-field="offer-deadline">{move || match locale.get() {
-                            Locale::Zh => format!("孩子已获得{}的学位。请在 {deadline} 前确认是否接受；逾期未确认视为放弃，学位将按候补顺序让给下一位。", school.zh),
-                            Locale::En => format!("Your child is offered a place at {}. Accept or decline it before {deadline}; unanswered, it is given up and goes to the next on the waiting list.", school.en),
+                            Locale::Zh => format!("孩子已获得{}的学位。请在 {} 前确认是否接受；逾期未确认视为放弃，学位将按候补顺序让给下一位。", school.zh, format_date_time(deadline, Locale::Zh)),
+                            Locale::En => format!("Your child is offered a place at {}. Accept or decline it before {}; unanswered, it is given up and goes to the next on the waiting list.", school.en, format_date_time(deadline, Locale::En)),
                         }}</p>
                         <div class="decision-buttons">
                             <ActionForm action=answer>
@@ -175,7 +175,7 @@ pub fn ReviewTimeline(r: RegistrationView) -> impl IntoView {
                     view! {
                         <li class=class data-event=kind.code()>
                             <span class="timeline-label">{move || kind.label().get(locale.get())}</span>
-                            <time class="hint">{entry.at.clone()}</time>
+                            <time class="hint">{move || format_date_time(entry.at, locale.get())}</time>
                             {reason.map(|reason| view! {
                                 <p>{move || t("原因：", "Reason: ").get(locale.get())}{move || reason.get(locale.get()).to_owned()}</p>
                             })}

@@ -15,6 +15,7 @@ use crate::{
     api::review::{DecideReview, ReviewDetail, ReviewSection, get_review_detail},
     components::ErrorPanel,
     domain::{
+        dates::format_date_time,
         materials::MaterialItem,
         photo::PhotoSize,
         provenance::{Document, Origin},
@@ -160,7 +161,7 @@ fn Detail(
                         view! {
                             <li class="timeline-item" data-event=kind.code()>
                                 <span class="timeline-label">{move || kind.label().get(locale.get())}</span>
-                                <time class="hint">{e.at.clone()}</time>
+                                <time class="hint">{move || format_date_time(e.at, locale.get())}</time>
                                 {e.by.clone().map(|by| view! { <span class="hint">" · "{by}</span> })}
                                 {reason.map(|r| view! { <p>{move || r.get(locale.get()).to_owned()}</p> })}
                                 {(!e.message.is_empty()).then(|| view! { <p class="school-message">{e.message.clone()}</p> })}

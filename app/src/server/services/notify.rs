@@ -163,11 +163,7 @@ pub async fn messages_of(
                 zh: m.body_zh,
                 en: m.body_en,
             },
-            at: m
-                .created_at
-                .with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            at: m.created_at.with_timezone(&offset).naive_local(),
             unread: m.read_at.is_none(),
         })
         .collect())

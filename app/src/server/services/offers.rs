@@ -53,7 +53,7 @@ pub(crate) async fn view_of(
     };
     let offset = offset_of(db, row.school_id).await?;
     Ok(Some(OfferView {
-        deadline: local_minute(offer.deadline, offset),
+        deadline: offer.deadline.with_timezone(&offset).naive_local(),
         answer: offer.answer,
         answered_at: offer.answered_at.map(|at| local_minute(at, offset)),
         open: offer.answer.is_none() && offer.deadline > now,

@@ -286,11 +286,7 @@ pub(crate) async fn timeline_at(
     offset: FixedOffset,
     for_staff: bool,
 ) -> Result<Vec<TimelineEntry>, ServiceError> {
-    let local = |at: DateTime<Utc>| {
-        at.with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let local = |at: DateTime<Utc>| at.with_timezone(&offset).naive_local();
     let events = review_event::Entity::find()
         .filter(review_event::Column::RegistrationId.eq(row.id))
         .order_by_asc(review_event::Column::Id)

@@ -229,13 +229,18 @@ async fn view_of(
         sections: statuses,
         answers,
         window_open: open,
+        window_closes_at: window
+            .as_ref()
+            .map(|w| w.closes_at.with_timezone(&offset).naive_local()),
         editable: editing.is_some(),
         resubmittable: matches!(editing, Some(Editing::Requested(_))),
         requested_items,
         change_request,
         timeline,
         deletable: open && state.is_deletable(),
-        submitted_at: row.submitted_at.map(|at| super::local_minute(at, offset)),
+        submitted_at: row
+            .submitted_at
+            .map(|at| at.with_timezone(&offset).naive_local()),
         registry: registry.info,
         prefill: registry.prefill,
         provenance,
