@@ -87,32 +87,26 @@ pub fn remember_locale(locale: Locale) {
 
 /// Whether a key press is typing into a form field (a page's own keys then leave it alone).
 pub fn typing_in_field(ev: &leptos::ev::KeyboardEvent) -> bool {
-    #[cfg(target_arch = "wasm32")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        ev.target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = ev;
-        false
-    }
+    lands_on(ev, &["INPUT", "SELECT", "TEXTAREA"])
 }
 
 /// Whether a key press lands on a link or a button, which Enter already activates.
 pub fn on_control(ev: &leptos::ev::KeyboardEvent) -> bool {
+    lands_on(ev, &["A", "BUTTON", "SUMMARY"])
+}
+
+/// Whether a key press's target is an element named one of `tags`.
+fn lands_on(ev: &leptos::ev::KeyboardEvent, tags: &[&str]) -> bool {
     #[cfg(target_arch = "wasm32")]
     {
         use leptos::wasm_bindgen::JsCast;
         ev.target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "A" | "BUTTON" | "SUMMARY"))
+            .is_some_and(|el| tags.contains(&el.tag_name().as_str()))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = ev;
+        let _ = (ev, tags);
         false
     }
 }

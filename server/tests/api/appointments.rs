@@ -36,6 +36,16 @@ async fn local_property(app: &TestApp) -> entry::Model {
         .expect("entry")
 }
 
+/// The demo data's first appointment time.
+async fn earliest_slot(app: &TestApp) -> appointment_slot::Model {
+    appointment_slot::Entity::find()
+        .order_by_asc(appointment_slot::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a demo slot")
+}
+
 async fn options(parent: &Browser, id: i32) -> Value {
     parent
         .call("get_appointment_options", &[("id", &id.to_string())])
@@ -72,12 +82,7 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
     assert_eq!(offered["needed"], true);
     assert_eq!(offered["bookable"], true);
     assert!(offered["current"].is_null());
-    let slot = appointment_slot::Entity::find()
-        .order_by_asc(appointment_slot::Column::StartsAt)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("a demo slot");
+    let slot = earliest_slot(&app).await;
     // One place left: two families at once, one gets it.
     let mut one_place: appointment_slot::ActiveModel = slot.clone().into();
     one_place.capacity = Set(1);
@@ -412,12 +417,7 @@ async fn deleting_a_registration_gives_its_appointment_back() {
     let app = spawn_app().await;
     let father = app.confirmed_parent("demo-wang-qiang").await;
     let local = local_sections(&app).await;
-    let slot = appointment_slot::Entity::find()
-        .order_by_asc(appointment_slot::Column::StartsAt)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("a demo slot");
+    let slot = earliest_slot(&app).await;
     let booked_before = slot.booked;
     // Book, delete, register the same child again, book again: each round must not keep
     // a place, or one account could take all of a point's places.
@@ -490,12 +490,7 @@ async fn a_booking_pressed_twice_or_while_the_registration_is_deleted_keeps_one_
     let app = spawn_app().await;
     let father = app.confirmed_parent("demo-wang-qiang").await;
     let local = local_sections(&app).await;
-    let slot = appointment_slot::Entity::find()
-        .order_by_asc(appointment_slot::Column::StartsAt)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("a demo slot");
+    let slot = earliest_slot(&app).await;
     let booked = || async {
         appointment_slot::Entity::find_by_id(slot.id)
             .one(&app.db)

@@ -28,7 +28,7 @@ use crate::{
         infra::auth::Actor,
         infra::photos::{PhotoError, PhotoProcessor, Processed, UploadPolicy},
         infra::storage::DocumentStore,
-        services::registrations::{Editing, editing, load_own},
+        services::registrations::{self, Editing, editing, load_own},
     },
 };
 
@@ -437,14 +437,7 @@ async fn hold_editable(
     registration_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Editing, ServiceError> {
-    registration::Entity::update_many()
-        .col_expr(
-            registration::Column::State,
-            Expr::col(registration::Column::State),
-        )
-        .filter(registration::Column::Id.eq(registration_id))
-        .exec(txn)
-        .await?;
+    registrations::hold(txn, registration_id).await?;
     let row = load_own(txn, actor, registration_id).await?;
     editing(txn, &row, now).await
 }

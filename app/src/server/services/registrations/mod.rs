@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::SectionData;
 
-pub(crate) use changes::{Step, change, change_all};
+pub(crate) use changes::{Step, change, change_all, hold};
 pub(crate) use create::{check_room, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{
