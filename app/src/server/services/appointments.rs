@@ -169,12 +169,7 @@ pub async fn book(
     // registration's row: a second press of the same booking, or a delete from another
     // device, waits here, and what it did is seen by the reads that follow.
     let txn = db.begin().await?;
-    let held = registration::Entity::update_many()
-        .col_expr(
-            registration::Column::State,
-            Expr::col(registration::Column::State),
-        )
-        .filter(registration::Column::Id.eq(row.id))
+    let held = crate::server::services::registrations::hold(row.id)
         .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
         .exec(&txn)
         .await?;

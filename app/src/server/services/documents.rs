@@ -437,7 +437,7 @@ async fn hold_editable(
     registration_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Editing, ServiceError> {
-    registrations::hold(txn, registration_id).await?;
+    registrations::hold(registration_id).exec(txn).await?;
     let row = load_own(txn, actor, registration_id).await?;
     editing(txn, &row, now).await
 }

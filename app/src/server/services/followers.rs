@@ -84,7 +84,7 @@ pub async fn invite(
     // The registration's row first: two invitations sent at once are counted one after the
     // other, so the limit holds.
     let txn = db.begin().await?;
-    registrations::hold(&txn, row.id).await?;
+    registrations::hold(row.id).exec(&txn).await?;
     let present = active_of(&txn, row.id).await?;
     if present.iter().any(|f| f.id_key == key) {
         return Err(ServiceError::invalid(

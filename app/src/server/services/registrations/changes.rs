@@ -13,10 +13,7 @@ use crate::{
         RegistrationState,
         review::{ReviewStage, TimelineKind},
     },
-    server::{
-        entities::{registration, review_event},
-        failure::ServiceError,
-    },
+    server::entities::{registration, review_event},
 };
 
 /// An update of registration `id` that bumps its version and time; with `version`, it
@@ -36,19 +33,17 @@ pub fn change(
 }
 
 /// Holds registration `id`'s row until the transaction ends: an UPDATE that changes
-/// nothing, as the transaction's first statement. It takes SQLite's write lock and
+/// nothing, run as the transaction's first statement. It takes SQLite's write lock and
 /// PostgreSQL's row lock, so that whatever else changes this registration waits, and the
-/// reads that follow see what it did. How many rows it held (0: no such registration).
-pub(crate) async fn hold(txn: &impl ConnectionTrait, id: i32) -> Result<u64, ServiceError> {
-    Ok(registration::Entity::update_many()
+/// reads that follow see what it did. Callers may filter it further (the states it may be
+/// held in) and read how many rows it held.
+pub(crate) fn hold(id: i32) -> UpdateMany<registration::Entity> {
+    registration::Entity::update_many()
         .col_expr(
             registration::Column::State,
             Expr::col(registration::Column::State),
         )
         .filter(registration::Column::Id.eq(id))
-        .exec(txn)
-        .await?
-        .rows_affected)
 }
 
 /// An update of every registration it is filtered to that bumps each one's version and
