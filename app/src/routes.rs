@@ -4,7 +4,8 @@
 //! [`crate::App`] (pages) and the server's router (photos, uploads, exports).
 
 use crate::{
-    domain::{SectionKind, photo::PhotoSize, provenance::Document, review::QueueFilter},
+    api::review::QueueQuery,
+    domain::{SectionKind, photo::PhotoSize, provenance::Document},
     i18n::Locale,
 };
 
@@ -109,9 +110,9 @@ pub fn review(id: i32) -> String {
     format!("/review/{id}")
 }
 
-/// The reviewer's list as an Excel file.
-pub fn export(filter: QueueFilter) -> String {
-    format!("/exports/registrations.xlsx?filter={}", filter.code())
+/// The reviewer's list as an Excel file: the rows the queue's filters hold, in its order.
+pub fn export(query: &QueueQuery) -> String {
+    format!("/exports/registrations.xlsx?{}", query.parameters(None))
 }
 
 /// Switches the language and comes back.

@@ -194,6 +194,21 @@ test.describe("access: a reviewer by keyboard alone", () => {
     await waitForHydration(reviewer);
     await reviewer.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 
+    // On a screen too short for the list, j brings the row under the cursor into view, and
+    // k takes it back (before, the cursor moved below the screen's edge out of sight).
+    const size = reviewer.viewportSize()!;
+    await reviewer.setViewportSize({ width: size.width, height: 240 });
+    await reviewer.evaluate(() => window.scrollTo(0, 0));
+    const current = reviewer.locator("tr.row-current");
+    await reviewer.keyboard.press("j");
+    await expect(current).toContainText(names.find((name) => name !== first)!);
+    await expect(current).toBeInViewport({ ratio: 1 });
+    await reviewer.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await reviewer.keyboard.press("k");
+    await expect(current).toContainText(first);
+    await expect(current).toBeInViewport({ ratio: 1 });
+    await reviewer.setViewportSize(size);
+
     // Enter opens the row under the cursor; the new page's heading has the focus.
     await reviewer.keyboard.press("Enter");
     const heading = reviewer.getByRole("heading", { level: 1 });

@@ -283,3 +283,48 @@ test.describe("review, from submission to the second review", () => {
     await admin.context().close();
   });
 });
+
+test.describe("review, a page at a time", () => {
+  test("a reviewer selects the filtered page's registrations with one box and passes them at once", async ({ page, browser }, testInfo) => {
+    test.skip(testInfo.project.name === "phone", "reviewers work on desktops");
+    test.setTimeout(150_000);
+    await signInAsParent(page, `bulk-${Date.now()}`);
+    const names = ["钱批甲", "钱批乙"];
+    for (const [i, name] of names.entries()) {
+      await submitRegistration(page, childId("20200309", uniqueSeq(testInfo.project.name, 56 + i)), name);
+    }
+
+    const reviewer = await staffPage(browser, "reviewer.sn1");
+    await reviewer.goto(`/review?q=${encodeURIComponent("钱批")}`);
+    await waitForHydration(reviewer);
+    const rows = reviewer.locator("tr[data-queue-row]");
+    await expect(rows).toHaveCount(2);
+    // Submission times are written as people write them.
+    await expect(rows.first().locator("time")).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+
+    // One box selects every row of the page; the button says how many.
+    const all = reviewer.getByRole("checkbox", { name: "选择本页全部可审核的报名" });
+    await all.check();
+    for (const name of names) {
+      await expect(rows.filter({ hasText: name }).getByRole("checkbox")).toBeChecked();
+    }
+    const pass = reviewer.getByRole("button", { name: "批量初审通过（2 条）" });
+    await expect(pass).toBeVisible();
+    // Unticked again, nothing is selected and the button goes.
+    await all.uncheck();
+    await expect(pass).toHaveCount(0);
+    await all.check();
+
+    await pass.click();
+    const dialog = reviewer.getByRole("alertdialog");
+    await expect(dialog).toContainText("确定将选中的 2 条报名初审通过吗？");
+    await dialog.getByRole("button", { name: "确定" }).click();
+    await expect(reviewer.getByRole("status").filter({ hasText: "已处理 2 条。" })).toBeVisible();
+    // Passed, they leave the waiting list.
+    await expect(rows).toHaveCount(0);
+    await expect(reviewer.getByText("没有符合条件的报名。")).toBeVisible();
+    await reviewer.goto(`/review?filter=all&q=${encodeURIComponent("钱批")}`);
+    await expect(rows.filter({ hasText: "初审通过" })).toHaveCount(2);
+    await reviewer.context().close();
+  });
+});

@@ -1,10 +1,11 @@
-//! `GET /exports/registrations.xlsx?filter=…`: the caller's review list as an Excel file;
+//! `GET /exports/registrations.xlsx?filter=…&entry=…`: the caller's review list, as its queue's
+//! filters select it, as an Excel file;
 //! `GET /draws/{id}/record.json`: a run draw's record, for anyone.
 
-use std::net::SocketAddr;
+use std::{collections::HashMap, net::SocketAddr};
 
 use app::{
-    domain::review::QueueFilter,
+    api::review::QueueQuery,
     error::AppError,
     server::{AppState, infra::audit, infra::auth::Actor, services::export, to_app_error},
 };
@@ -14,37 +15,26 @@ use axum::{
     http::{header, request::Parts},
     response::{IntoResponse, Response},
 };
-use serde::Deserialize;
-
-/// What the export address may carry.
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    filter: Option<String>,
-}
 
 /// The workbook, as an attachment that is never cached.
 pub async fn registrations(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(query): Query<ExportQuery>,
+    Query(parameters): Query<HashMap<String, String>>,
     parts: Parts,
 ) -> Response {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0);
-    let filter = query
-        .filter
-        .as_deref()
-        .and_then(QueueFilter::from_code)
-        .unwrap_or(QueueFilter::All);
+    let query = QueueQuery::from_parameters(|name| parameters.get(name).cloned());
     let address = state.client_address_from(&parts.headers, peer);
     let request = audit::Request {
         actor,
         address,
         now: state.clock.now(),
     };
-    match export::export(&state.db, &request, filter).await {
+    match export::export(&state.db, &request, &query).await {
         Ok(file) => (
             [
                 (

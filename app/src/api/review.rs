@@ -90,6 +90,70 @@ impl Default for QueueQuery {
     }
 }
 
+impl QueueQuery {
+    /// The filters from an address's parameters (`get` answers one by name). Anything
+    /// unreadable is left out rather than refused: a hand-edited address still lists.
+    pub fn from_parameters(get: impl Fn(&str) -> Option<String>) -> Self {
+        let number = |name: &str| get(name).and_then(|v| v.trim().parse::<i32>().ok());
+        Self {
+            filter: get("filter").and_then(|f| QueueFilter::from_code(&f)),
+            entry_id: number("entry"),
+            school_id: number("school"),
+            hand_entered: get("hand").is_some_and(|v| v == "1"),
+            resubmitted: get("resubmitted").is_some_and(|v| v == "1"),
+            search: get("q").unwrap_or_default().chars().take(40).collect(),
+            sort: get("sort")
+                .and_then(|s| QueueSort::from_code(&s))
+                .unwrap_or(QueueSort::SubmittedFirst),
+            page: get("page")
+                .and_then(|p| p.parse::<u64>().ok())
+                .unwrap_or(1)
+                .max(1),
+        }
+    }
+
+    /// The parameters that carry these filters, `page` included when given: the queue's
+    /// pages and its export share them, so an export holds what the reviewer sees.
+    pub fn parameters(&self, page: Option<u64>) -> String {
+        let mut parts = Vec::new();
+        if let Some(filter) = self.filter {
+            parts.push(format!("filter={}", filter.code()));
+        }
+        if let Some(entry) = self.entry_id {
+            parts.push(format!("entry={entry}"));
+        }
+        if let Some(school) = self.school_id {
+            parts.push(format!("school={school}"));
+        }
+        if self.hand_entered {
+            parts.push("hand=1".into());
+        }
+        if self.resubmitted {
+            parts.push("resubmitted=1".into());
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("q={}", percent_encoded(&self.search)));
+        }
+        parts.push(format!("sort={}", self.sort.code()));
+        if let Some(page) = page {
+            parts.push(format!("page={page}"));
+        }
+        parts.join("&")
+    }
+}
+
+/// Percent-encodes a text for an address's parameters.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// One registration in a queue. The child's ID number is masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueRow {
@@ -101,7 +165,8 @@ pub struct QueueRow {
     pub entry: LocalizedText,
     pub school: LocalizedText,
     pub state: RegistrationState,
-    pub submitted_at: String,
+    /// Local time (the school's offset).
+    pub submitted_at: Option<chrono::NaiveDateTime>,
     pub hand_entered: bool,
     /// The caller decided on it last (a resubmission comes back to them).
     pub mine: bool,
@@ -179,9 +244,10 @@ pub struct ReviewDetail {
     pub school: LocalizedText,
     pub child_name: String,
     pub child_masked_id: String,
-    pub child_birth_date: String,
+    pub child_birth_date: Option<chrono::NaiveDate>,
     pub child_is_male: bool,
-    pub submitted_at: Option<String>,
+    /// Local time (the school's offset).
+    pub submitted_at: Option<chrono::NaiveDateTime>,
     pub sections: Vec<ReviewSection>,
     pub materials: Vec<MaterialItem>,
     pub timeline: Vec<TimelineEntry>,

@@ -111,6 +111,24 @@ fn lands_on(ev: &leptos::ev::KeyboardEvent, tags: &[&str]) -> bool {
     }
 }
 
+/// Scrolls the element `selector` finds just into view (no further than needed), as a
+/// list's keyboard cursor moves past the screen's edge.
+pub fn scroll_into_view(selector: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
+        {
+            element.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = selector;
+}
+
 /// After a move to another page inside the application: once the new page's heading is
 /// drawn (its data may still be loading), the focus goes to it, so that a screen reader
 /// reads where the parent is and Tab starts from the top of the new page. Not when the

@@ -943,6 +943,82 @@ async fn the_school_list_exports_to_excel_with_masked_ids_and_an_audit_row() {
     );
 }
 
+#[tokio::test]
+async fn an_export_holds_what_the_filtered_queue_shows_and_no_other_school() {
+    use app::server::entities::school;
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (first, _) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let (second, _) = submitted(&app, &parent, crate::registrations::TWIN_2).await;
+    let reference = |id: i32| {
+        let db = app.db.clone();
+        async move {
+            registration::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .expect("query")
+                .expect("row")
+                .reference
+        }
+    };
+    let (first, second) = (reference(first).await, reference(second).await);
+    let reviewer = app.staff("reviewer.sn1").await;
+    let export = |address: String| {
+        let reviewer = &reviewer;
+        async move {
+            let response = reviewer.get(&address).await;
+            assert_eq!(response.status(), 200, "{address}");
+            xlsx_text(&response.bytes().await.expect("bytes"))
+        }
+    };
+
+    // The queue searched for one reference lists one row; so does its export.
+    let text = export(format!(
+        "/exports/registrations.xlsx?filter=waiting-first&q={first}&sort=submitted"
+    ))
+    .await;
+    assert!(text.contains(&first), "the row searched for is there");
+    assert!(
+        !text.contains(&second),
+        "a row the queue hides is not exported"
+    );
+    // Without a search both are there.
+    let text = export("/exports/registrations.xlsx?filter=waiting-first".into()).await;
+    assert!(text.contains(&first) && text.contains(&second));
+    // Another entry's list: neither.
+    let (other_entry, _) = crate::registrations::entry_and_school(&app, "migrant").await;
+    let text = export(format!(
+        "/exports/registrations.xlsx?filter=waiting-first&entry={other_entry}"
+    ))
+    .await;
+    assert!(!text.contains(&first) && !text.contains(&second));
+
+    // Another school's list, asked for by its id, is refused as the queue refuses it.
+    let own = app::server::entities::staff_account::Entity::find()
+        .filter(app::server::entities::staff_account::Column::Username.eq("reviewer.sn1"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .and_then(|s| s.school_id)
+        .expect("the reviewer's school");
+    let elsewhere = school::Entity::find()
+        .filter(school::Column::Id.ne(own))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("another school")
+        .id;
+    assert_eq!(
+        reviewer
+            .get(&format!(
+                "/exports/registrations.xlsx?filter=all&school={elsewhere}"
+            ))
+            .await
+            .status(),
+        403
+    );
+}
+
 /// Takes a submitted registration through both reviews.
 pub async fn passed(app: &TestApp, id: i32, version: i64) {
     let reviewer = app.staff("reviewer.sn1").await;

@@ -15,7 +15,7 @@ use crate::{
     api::review::{DecideReview, ReviewDetail, ReviewSection, get_review_detail},
     components::ErrorPanel,
     domain::{
-        dates::format_date_time,
+        dates::{format_date, format_date_time},
         materials::MaterialItem,
         photo::PhotoSize,
         provenance::{Document, Origin},
@@ -105,12 +105,13 @@ fn Detail(
             <h1 id="detail-heading"><span translate="no">{d.child_name.clone()}</span>" · "<span data-field="reference">{d.reference.clone()}</span></h1>
             <p class="hint">
                 {move || school.get(locale.get()).to_owned()}" · "{move || entry.get(locale.get()).to_owned()}" · "
-                {d.child_masked_id.clone()}" · "{d.child_birth_date.clone()}" · "
+                {d.child_masked_id.clone()}" · "
+                {d.child_birth_date.map(|born| view! { <time>{move || format_date(born, locale.get())}</time>" · " })}
                 {move || if male { t("男", "male") } else { t("女", "female") }.get(locale.get())}
             </p>
             <p>
                 <span class=state_class(state) data-field="state">{move || state.label().get(locale.get())}</span>
-                {d.submitted_at.clone().map(|at| view! { <span class="hint">{move || t(" 提交于 ", " submitted ").get(locale.get())}{at.clone()}</span> })}
+                {d.submitted_at.map(|at| view! { <span class="hint">{move || t(" 提交于 ", " submitted ").get(locale.get())}<time>{move || format_date_time(at, locale.get())}</time></span> })}
             </p>
             {d.guardian_unconfirmed.then(|| view! {
                 <p class="callout" role="note" data-guardian-unconfirmed="true">

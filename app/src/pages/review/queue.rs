@@ -14,69 +14,16 @@ use crate::{
         BulkOutcome, BulkPassReview, QueuePage, QueueQuery, QueueSort, get_review_queue,
     },
     components::ErrorPanel,
-    domain::{RegistrationState, review::QueueFilter, review::ReviewStage},
+    domain::{
+        RegistrationState, dates::format_date_time, review::QueueFilter, review::ReviewStage,
+    },
     i18n::{Locale, t, use_locale},
     routes,
 };
 
-/// The queue's filters from the page's address.
-fn query_from(map: &leptos_router::params::ParamsMap) -> QueueQuery {
-    let number = |name: &str| map.get(name).and_then(|v| v.trim().parse::<i32>().ok());
-    QueueQuery {
-        filter: map.get("filter").and_then(|f| QueueFilter::from_code(&f)),
-        entry_id: number("entry"),
-        school_id: number("school"),
-        hand_entered: map.get("hand").is_some_and(|v| v == "1"),
-        resubmitted: map.get("resubmitted").is_some_and(|v| v == "1"),
-        search: map.get("q").unwrap_or_default().chars().take(40).collect(),
-        sort: map
-            .get("sort")
-            .and_then(|s| QueueSort::from_code(&s))
-            .unwrap_or(QueueSort::SubmittedFirst),
-        page: map
-            .get("page")
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(1)
-            .max(1),
-    }
-}
-
 /// The address of a queue page with `query`.
 fn href_of(query: &QueueQuery, page: u64) -> String {
-    let mut parts = Vec::new();
-    if let Some(filter) = query.filter {
-        parts.push(format!("filter={}", filter.code()));
-    }
-    if let Some(entry) = query.entry_id {
-        parts.push(format!("entry={entry}"));
-    }
-    if let Some(school) = query.school_id {
-        parts.push(format!("school={school}"));
-    }
-    if query.hand_entered {
-        parts.push("hand=1".into());
-    }
-    if query.resubmitted {
-        parts.push("resubmitted=1".into());
-    }
-    if !query.search.is_empty() {
-        parts.push(format!("q={}", js_encode(&query.search)));
-    }
-    parts.push(format!("sort={}", query.sort.code()));
-    parts.push(format!("page={page}"));
-    format!("/review?{}", parts.join("&"))
-}
-
-/// Percent-encodes a search text for the address.
-fn js_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    format!("/review?{}", query.parameters(Some(page)))
 }
 
 /// The review queue page.
@@ -85,18 +32,33 @@ pub fn ReviewQueuePage() -> impl IntoView {
     let locale = use_locale();
     let query_map = use_query_map();
     let refresh = RwSignal::new(0_u32);
-    let query = Memo::new(move |_| query_from(&query_map.read()));
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        QueueQuery::from_parameters(|name| map.get(name))
+    });
     let page = Resource::new_blocking(
         move || (query.get(), refresh.get()),
         |(query, _)| get_review_queue(query),
     );
+    // Outside the list, which is read again after a bulk pass: what it did (and which rows
+    // it left, and why) stays on screen.
+    let bulk = ServerAction::<BulkPassReview>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = bulk.value().get() {
+            refresh.update(|n| *n += 1);
+        }
+    });
     view! {
         <section class="review" aria-labelledby="queue-heading">
             <h1 id="queue-heading">{move || t("报名审核", "Review").get(locale.get())}</h1>
+            {move || bulk.value().get().map(|result| match result {
+                Ok(outcome) => view! { <BulkResult outcome /> }.into_any(),
+                Err(error) => view! { <ErrorPanel error /> }.into_any(),
+            })}
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(data) => view! { <Queue data query=query.get_untracked() refresh /> }.into_any(),
+                        Ok(data) => view! { <Queue data query=query.get_untracked() bulk /> }.into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
@@ -106,7 +68,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
 }
 
 #[component]
-fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl IntoView {
+fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>) -> impl IntoView {
     let locale = use_locale();
     let navigate = use_navigate();
     let QueuePage {
@@ -122,7 +84,6 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
     let selected = RwSignal::new(BTreeSet::<i32>::new());
     let cursor = RwSignal::new(0_usize);
     let asking = RwSignal::new(false);
-    let bulk = ServerAction::<BulkPassReview>::new();
     let decidable: Vec<(i32, i64)> = rows
         .iter()
         .filter(|r| stage.waiting_states().contains(&r.state))
@@ -134,11 +95,10 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
             .map(|r| (r.id, routes::review(r.id)))
             .collect::<Vec<_>>(),
     );
+    // A refused bulk pass closes the question: what went wrong is said above the list.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = bulk.value().get() {
-            selected.set(BTreeSet::new());
+        if let Some(Err(_)) = bulk.value().get() {
             asking.set(false);
-            refresh.update(|n| *n += 1);
         }
     });
     // j/k or arrows move, Enter opens, x selects; not while typing in a field.
@@ -154,10 +114,12 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
             "j" | "ArrowDown" => {
                 ev.prevent_default();
                 cursor.update(|c| *c = (*c + 1).min(count - 1));
+                show_cursor(cursor.get_untracked());
             }
             "k" | "ArrowUp" => {
                 ev.prevent_default();
                 cursor.update(|c| *c = c.saturating_sub(1));
+                show_cursor(cursor.get_untracked());
             }
             // Enter on a link or a button (筛选, 下一页) is that control's, not the row's.
             "Enter" if !crate::browser::page::on_control(&ev) => {
@@ -245,7 +207,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                         Locale::Zh => format!("共 {total} 条 · 第 {page}/{pages} 页"),
                         Locale::En => format!("{total} registrations · page {page} of {pages}"),
                     }}</p>
-                    <a class="button" href=routes::export(filter) download>
+                    <a class="button" href=routes::export(&QueueQuery { filter: Some(filter), ..query.clone() }) download>
                         {move || t("导出 Excel", "Export to Excel").get(locale.get())}
                     </a>
                     {move || {
@@ -279,14 +241,27 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                         </ConfirmDialog>
                     }
                 })}
-                {move || bulk.value().get().map(|result| match result {
-                    Ok(outcome) => view! { <BulkResult outcome /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                })}
                 <table class="table queue-table">
                     <thead>
                         <tr>
-                            <th scope="col"><span class="visually-hidden">{move || t("选择", "Select").get(locale.get())}</span></th>
+                            <th scope="col">
+                                {
+                                    let ids: Vec<i32> = decidable.with_value(|d| d.iter().map(|(id, _)| *id).collect());
+                                    let every = ids.clone();
+                                    let all = move || every.iter().all(|id| selected.with(|s| s.contains(id)));
+                                    if ids.is_empty() {
+                                        view! { <span class="visually-hidden">{move || t("选择", "Select").get(locale.get())}</span> }.into_any()
+                                    } else {
+                                        let checked = all.clone();
+                                        view! {
+                                            <input type="checkbox" data-select-page
+                                                aria-label=move || t("选择本页全部可审核的报名", "Select all on this page that can be passed").get(locale.get())
+                                                prop:checked=checked
+                                                on:change=move |_| selected.set(if all() { BTreeSet::new() } else { ids.iter().copied().collect() }) />
+                                        }.into_any()
+                                    }
+                                }
+                            </th>
                             <th scope="col">{move || t("报名编号", "Reference").get(locale.get())}</th>
                             <th scope="col">{move || t("儿童姓名", "Child").get(locale.get())}</th>
                             <th scope="col">{move || t("身份证号", "ID number").get(locale.get())}</th>
@@ -318,7 +293,7 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
                                     <td class="mono">{row.child_masked_id.clone()}</td>
                                     <td>{move || entry.get(locale.get()).to_owned()}</td>
                                     {show_school.then(|| view! { <td>{move || school.get(locale.get()).to_owned()}</td> })}
-                                    <td>{row.submitted_at.clone()}</td>
+                                    <td>{row.submitted_at.map(|at| view! { <time>{move || format_date_time(at, locale.get())}</time> })}</td>
                                     <td>
                                         <span class=state_class(state)>{move || state.label().get(locale.get())}</span>
                                         {row.hand_entered.then(|| view! { <span class="tag tag-soon">{move || t("手工填写", "Hand-entered").get(locale.get())}</span> })}
@@ -341,6 +316,15 @@ fn Queue(data: QueuePage, query: QueueQuery, refresh: RwSignal<u32>) -> impl Int
             </div>
         </div>
     }
+}
+
+/// Keeps the row under the keyboard's cursor on screen (50 rows are taller than a laptop's
+/// screen).
+fn show_cursor(index: usize) {
+    crate::browser::page::scroll_into_view(&format!(
+        ".queue-table tbody tr:nth-child({})",
+        index + 1
+    ));
 }
 
 /// The tag class of a state.

@@ -1,20 +1,22 @@
-//! Export of a review list to Excel (.xlsx): the caller's school (or bureau), one filter,
-//! ID numbers masked unless the bureau allows full ones. Every export is audited with what
+//! Export of a review list to Excel (.xlsx): the caller's school (or bureau), the queue's
+//! filters, ID numbers masked unless the bureau allows full ones. Every export is audited with what
 //! it held.
 
 use std::collections::BTreeMap;
 
 use chrono::Utc;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
-    domain::{ResidentId, StaffRole, review::QueueFilter},
+    api::review::QueueQuery,
+    domain::{ResidentId, StaffRole},
     server::{
-        entities::{bureau, entry, registration, school, staff_account},
+        entities::{bureau, entry, staff_account},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         services::registrations::{masked_child, offset_of},
+        services::review::{self, Listed},
     },
 };
 
@@ -31,27 +33,17 @@ fn xlsx(error: XlsxError) -> ServiceError {
     ServiceError::Unexpected(format!("writing xlsx: {error}"))
 }
 
-/// The caller's registrations in `filter`, as a workbook.
+/// The caller's registrations that `query`'s filters select (all pages, in its order), as a
+/// workbook.
 pub async fn export(
     db: &impl ConnectionTrait,
     request: &Request,
-    filter: QueueFilter,
+    query: &QueueQuery,
 ) -> Result<Export, ServiceError> {
     let staff = request
         .actor
         .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
-    let mut schools = school::Entity::find().order_by_asc(school::Column::Position);
-    match staff.role {
-        StaffRole::Reviewer => {
-            schools = schools.filter(school::Column::Id.eq(staff.school_id.unwrap_or(-1)));
-        }
-        _ => {
-            if let Some(bureau) = staff.bureau_id {
-                schools = schools.filter(school::Column::BureauId.eq(bureau));
-            }
-        }
-    }
-    let schools = schools.all(db).await?;
+    let schools = review::schools_of(db, staff).await?;
     let bureaus: BTreeMap<i32, bureau::Model> = bureau::Entity::find()
         .filter(bureau::Column::Id.is_in(schools.iter().map(|s| s.bureau_id)))
         .all(db)
@@ -66,14 +58,9 @@ pub async fn export(
             .and_then(|s| bureaus.get(&s.bureau_id))
             .is_some_and(|b| b.export_full_ids)
     };
-    let rows = registration::Entity::find()
-        .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
-        .filter(registration::Column::State.is_in(filter.states().iter().copied()))
-        .order_by_asc(registration::Column::SubmittedAt)
-        .order_by_asc(registration::Column::Id)
-        .limit(MAX_EXPORT_ROWS)
-        .all(db)
-        .await?;
+    let Listed { select, filter, .. } =
+        review::queue_select(&schools, review::stage_of(staff)?, query)?;
+    let rows = select.limit(MAX_EXPORT_ROWS).all(db).await?;
     let entries: BTreeMap<i32, String> = entry::Entity::find()
         .all(db)
         .await?
@@ -180,6 +167,12 @@ pub async fn export(
             .flatten(),
         serde_json::json!({
             "filter": filter.code(),
+            // The search text is left out: a reviewer may have typed an ID number.
+            "entry": query.entry_id,
+            "school": query.school_id,
+            "hand_entered": query.hand_entered,
+            "resubmitted": query.resubmitted,
+            "searched": !query.search.is_empty(),
             "rows": rows.len(),
             "full_id_rows": full_count,
             "schools": schools.iter().map(|s| s.id).collect::<Vec<_>>(),

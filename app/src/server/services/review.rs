@@ -51,7 +51,7 @@ use crate::{
 };
 
 /// The stage a member of staff decides: schools the first, the bureau the second.
-fn stage_of(staff: &StaffActor) -> Result<ReviewStage, ServiceError> {
+pub(crate) fn stage_of(staff: &StaffActor) -> Result<ReviewStage, ServiceError> {
     match staff.role {
         StaffRole::Reviewer => Ok(ReviewStage::First),
         StaffRole::BureauAdmin => Ok(ReviewStage::Second),
@@ -60,7 +60,7 @@ fn stage_of(staff: &StaffActor) -> Result<ReviewStage, ServiceError> {
 }
 
 /// The schools a member of staff reviews: a reviewer's own, an administrator's bureau's.
-async fn schools_of(
+pub(crate) async fn schools_of(
     db: &impl ConnectionTrait,
     staff: &StaffActor,
 ) -> Result<Vec<school::Model>, ServiceError> {
@@ -114,19 +114,22 @@ async fn changes_closed_for(
     ))
 }
 
-/// A page of the caller's queue. The registrations it lists are recorded in the audit log
-/// (by id) before the page is returned.
-pub async fn queue(
-    db: &impl ConnectionTrait,
-    request: &Request,
-    query: QueueQuery,
-) -> Result<QueuePage, ServiceError> {
-    let now = request.now;
-    let staff = request
-        .actor
-        .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
-    let stage = stage_of(staff)?;
-    let schools = schools_of(db, staff).await?;
+/// What a queue's filters select, for its pages and its export alike.
+pub(crate) struct Listed {
+    pub select: sea_orm::Select<registration::Entity>,
+    /// The state filter in force (the caller's waiting list when none was asked).
+    pub filter: QueueFilter,
+    /// The one school listed, when the filters name one (or the caller has only one).
+    pub school: Option<i32>,
+}
+
+/// The registrations `query` selects among `schools` (the caller's), in its order. A
+/// school outside them is refused.
+pub(crate) fn queue_select(
+    schools: &[school::Model],
+    stage: ReviewStage,
+    query: &QueueQuery,
+) -> Result<Listed, ServiceError> {
     let school_ids: Vec<i32> = match query.school_id {
         Some(id) if schools.iter().any(|s| s.id == id) => vec![id],
         Some(_) => return Err(ServiceError::Forbidden),
@@ -170,6 +173,31 @@ pub async fn queue(
         QueueSort::ChildName => select.order_by_asc(registration::Column::ChildName),
     }
     .order_by_asc(registration::Column::Id);
+    Ok(Listed {
+        select,
+        filter,
+        school: queue_school,
+    })
+}
+
+/// A page of the caller's queue. The registrations it lists are recorded in the audit log
+/// (by id) before the page is returned.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    query: QueueQuery,
+) -> Result<QueuePage, ServiceError> {
+    let now = request.now;
+    let staff = request
+        .actor
+        .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
+    let stage = stage_of(staff)?;
+    let schools = schools_of(db, staff).await?;
+    let Listed {
+        select,
+        filter,
+        school: queue_school,
+    } = queue_select(&schools, stage, &query)?;
     let paginator = select.paginate(db, QUEUE_PAGE_SIZE);
     let total = paginator.num_items().await?;
     let pages = Ord::max(total.div_ceil(QUEUE_PAGE_SIZE), 1);
@@ -213,12 +241,7 @@ pub async fn queue(
                 state: row.state,
                 submitted_at: row
                     .submitted_at
-                    .map(|at| {
-                        at.with_timezone(&offset)
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string()
-                    })
-                    .unwrap_or_default(),
+                    .map(|at| at.with_timezone(&offset).naive_local()),
                 hand_entered: row.hand_entered,
                 mine: row.reviewer_id == Some(staff.account_id),
             })
@@ -496,16 +519,11 @@ pub async fn detail(
         school: LocalizedText::new(&school.name_zh, &school.name_en),
         child_name,
         child_masked_id: masked_child(&row, now),
-        child_birth_date: child
-            .as_ref()
-            .map(|c| c.birth_date().to_string())
-            .unwrap_or_default(),
+        child_birth_date: child.as_ref().map(|c| c.birth_date()),
         child_is_male: child.is_some_and(|c| c.sex() == crate::domain::Sex::Male),
-        submitted_at: row.submitted_at.map(|at| {
-            at.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        }),
+        submitted_at: row
+            .submitted_at
+            .map(|at| at.with_timezone(&offset).naive_local()),
         sections,
         materials,
         timeline,
