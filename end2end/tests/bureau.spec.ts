@@ -1,5 +1,6 @@
 import { test, expect, codeFetched, standApart, waitForHydration } from "./fixtures";
-import { signInAsStaff } from "./staff";
+import { childId, signInAsParent, startRegistration, uniqueSeq } from "./parent";
+import { minuteAfter, signInAsStaff, staffPage } from "./staff";
 
 test.describe("the bureau and the public", () => {
   test("a parent finds the school of their community, on a page that loads no code", async ({ page }) => {
@@ -107,6 +108,58 @@ test.describe("the bureau and the public", () => {
       const show = (await page.getByRole("button", { name: "查看" }).boundingBox())!;
       expect(Math.abs(show.y + show.height / 2 - (school.y + school.height / 2))).toBeLessThan(8);
       expect(show.x).toBeGreaterThan(school.x + school.width);
+    }
+  });
+});
+
+test.describe("the bureau's windows", () => {
+  test("ending an open window while families have drafts is asked once, with their number", async ({ page, browser }, testInfo) => {
+    test.skip(testInfo.project.name === "phone", "the bureau works on desktops");
+    // A family has a draft.
+    await signInAsParent(page, `window-${Date.now()}`);
+    await startRegistration(page, childId("20200310", uniqueSeq(testInfo.project.name, 58)));
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+
+    const bureau = await staffPage(browser, "admin");
+    await bureau.goto("/bureau");
+    await waitForHydration(bureau);
+    const form = bureau.locator('[data-window="enrollment"]');
+    const closes = form.getByLabel("采集结束");
+    const opens = await form.getByLabel("采集开始").inputValue();
+    const planned = await closes.inputValue();
+    const save = form.getByRole("button", { name: "保存时间" });
+    const saved = form.getByRole("status").filter({ hasText: "报名与审核时间已保存" });
+    const question = bureau.getByRole("alertdialog");
+
+    // A close already past (a mistyped month) is asked about, with what it would do.
+    await closes.fill(minuteAfter(opens));
+    await save.click();
+    await expect(question).toContainText(/“小学一年级入学报名”的报名将立即结束：还有 \d+ 份尚未提交的报名将不能再提交。确定要现在结束吗？/);
+    // 取消 saves nothing: the page read again shows the planned close.
+    await question.getByRole("button", { name: "取消" }).click();
+    await expect(question).toHaveCount(0);
+    await expect(saved).toHaveCount(0);
+    await bureau.reload();
+    await waitForHydration(bureau);
+    await expect(closes).toHaveValue(planned);
+
+    // Confirmed, it ends; the parent's draft can no longer be sent. Set back afterwards.
+    try {
+      await closes.fill(minuteAfter(opens));
+      await save.click();
+      await question.getByRole("button", { name: "确定现在结束" }).click();
+      await expect(saved).toBeVisible();
+      await expect(question).toHaveCount(0);
+      await page.reload();
+      await expect(page.locator("[data-closed]")).toHaveText("信息采集已关闭，现在只能查看，不能修改或删除。");
+    } finally {
+      await bureau.reload();
+      await waitForHydration(bureau);
+      await closes.fill(planned);
+      await save.click();
+      // Reopening asks nothing.
+      await expect(saved).toBeVisible();
+      await bureau.context().close();
     }
   });
 });

@@ -176,13 +176,19 @@ pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
         .map_err(to_app_error)
 }
 
+/// The field of the refusal that asks the bureau to confirm a window ending at once, and
+/// the form's field that confirms it.
+pub const END_NOW: &str = "end_now";
+
 /// Changes a subsystem's collection window and review deadline (administrators).
+/// `end_now` ("1") confirms a change that ends an open window at once.
 #[server(prefix = "/api", endpoint = "set_window", output = crate::api::codec::JsonText)]
 pub async fn set_window(
     subsystem: String,
     opens_at: String,
     closes_at: String,
     review_closes_at: String,
+    end_now: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
@@ -194,6 +200,7 @@ pub async fn set_window(
         &opens_at,
         &closes_at,
         &review_closes_at,
+        end_now.is_some_and(|v| v == "1"),
     )
     .await
     .map_err(to_app_error)

@@ -10,9 +10,11 @@ use crate::{
         AddCatchment, AddNotice, Load, RemoveCatchment, SetSchoolCapacity, SetWindow,
         get_audit_log, get_bureau_schools, get_statistics, get_windows, lookup_catchment,
     },
-    components::{ErrorPanel, done_note},
+    api::bureau::{END_NOW, WindowView},
+    components::{CancelButton, ConfirmDialog, ErrorPanel, done_note},
     domain::Subsystem,
-    i18n::{Locale, t, use_locale},
+    error::AppError,
+    i18n::{Locale, LocalizedText, t, use_locale},
 };
 
 /// The public catchment look-up (学区查询).
@@ -85,16 +87,70 @@ pub fn CatchmentPage() -> impl IntoView {
     }
 }
 
+/// One subsystem's collection and review times. A save that would end an open window at
+/// once, while families still have drafts, is asked once with the number of drafts that
+/// could then no longer be sent (the server refuses it unconfirmed).
+#[component]
+fn WindowForm(w: WindowView) -> impl IntoView {
+    let locale = use_locale();
+    let save = ServerAction::<SetWindow>::new();
+    let subsystem = w.subsystem;
+    let code = subsystem.code();
+    let question = RwSignal::new(None::<LocalizedText>);
+    let asks_to_end = |error: &AppError| match error {
+        AppError::Invalid { problems } => problems
+            .iter()
+            .find(|p| p.field == END_NOW)
+            .map(|p| p.message.clone()),
+        _ => None,
+    };
+    Effect::new(move |_| {
+        let asked = save.value().with(|v| match v {
+            Some(Err(error)) => asks_to_end(error),
+            _ => None,
+        });
+        question.set(asked);
+    });
+    view! {
+        <ActionForm action=save attr:class="form form-grid panel" attr:data-window=code>
+            <h3>{move || subsystem.name().get(locale.get())}" "{w.school_year}</h3>
+            <input type="hidden" name="subsystem" value=code />
+            <label for=format!("opens-{code}")>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
+            <input id=format!("opens-{code}") name="opens_at" type="datetime-local" value=w.opens_at.clone() required />
+            <label for=format!("closes-{code}")>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
+            <input id=format!("closes-{code}") name="closes_at" type="datetime-local" value=w.closes_at.clone() required />
+            <label for=format!("review-{code}")>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
+            <input id=format!("review-{code}") name="review_closes_at" type="datetime-local" value=w.review_closes_at.clone().unwrap_or_default() />
+            // Sent as "1" only from the question's confirming button.
+            <input type="hidden" name=END_NOW value=move || if question.with(Option::is_some) { "1" } else { "" } />
+            <button type="submit" class="button button-primary" disabled=move || save.pending().get()>{move || t("保存时间", "Save").get(locale.get())}</button>
+            {done_note(save.value(), t("报名与审核时间已保存", "Windows saved"))}
+            <div aria-live="assertive">
+                {move || save.value().get().and_then(Result::err).filter(|e| asks_to_end(e).is_none()).map(|error| view! { <ErrorPanel error /> })}
+            </div>
+            {move || question.get().map(|text| view! {
+                <ConfirmDialog question="window-question" close=move |_| question.set(None)>
+                    <p id="window-question">{move || text.get(locale.get()).to_owned()}</p>
+                    <button type="submit" class="button button-danger" data-confirm="end-now" disabled=move || save.pending().get()>
+                        {move || t("确定现在结束", "End it now").get(locale.get())}
+                    </button>
+                    <CancelButton />
+                </ConfirmDialog>
+            })}
+        </ActionForm>
+    }
+}
+
 /// The bureau's settings: windows, schools' places and catchments, notices.
 #[component]
 pub fn BureauSettingsPage() -> impl IntoView {
     let locale = use_locale();
-    let set_window = ServerAction::<SetWindow>::new();
     let set_capacity = ServerAction::<SetSchoolCapacity>::new();
     let add = ServerAction::<AddCatchment>::new();
     let remove = ServerAction::<RemoveCatchment>::new();
     let notice = ServerAction::<AddNotice>::new();
-    let windows = Resource::new(move || set_window.version().get(), |_| get_windows());
+    // Each window's form keeps what was saved on screen: no reload after a save.
+    let windows = Resource::new(|| (), |_| get_windows());
     let schools = Resource::new(
         move || {
             (
@@ -107,7 +163,6 @@ pub fn BureauSettingsPage() -> impl IntoView {
     );
     let errors = move || {
         [
-            set_window.value().get().and_then(Result::err),
             set_capacity.value().get().and_then(Result::err),
             add.value().get().and_then(Result::err),
             remove.value().get().and_then(Result::err),
@@ -132,27 +187,11 @@ pub fn BureauSettingsPage() -> impl IntoView {
             </p>
             <div aria-live="assertive">{errors}</div>
             <h2>{move || t("报名与审核时间", "Windows").get(locale.get())}</h2>
-            {done_note(set_window.value(), t("报名与审核时间已保存", "Windows saved"))}
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match windows.await {
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
-                        Ok(list) => list.into_iter().map(|w| {
-                            let subsystem = w.subsystem;
-                            view! {
-                                <ActionForm action=set_window attr:class="form form-grid panel" attr:data-window=subsystem.code()>
-                                    <h3>{move || subsystem.name().get(locale.get())}" "{w.school_year}</h3>
-                                    <input type="hidden" name="subsystem" value=subsystem.code() />
-                                    <label for=format!("opens-{}", subsystem.code())>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
-                                    <input id=format!("opens-{}", subsystem.code()) name="opens_at" type="datetime-local" value=w.opens_at.clone() required />
-                                    <label for=format!("closes-{}", subsystem.code())>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
-                                    <input id=format!("closes-{}", subsystem.code()) name="closes_at" type="datetime-local" value=w.closes_at.clone() required />
-                                    <label for=format!("review-{}", subsystem.code())>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
-                                    <input id=format!("review-{}", subsystem.code()) name="review_closes_at" type="datetime-local" value=w.review_closes_at.clone().unwrap_or_default() />
-                                    <button type="submit" class="button button-primary">{move || t("保存时间", "Save").get(locale.get())}</button>
-                                </ActionForm>
-                            }
-                        }).collect_view().into_any(),
+                        Ok(list) => list.into_iter().map(|w| view! { <WindowForm w /> }).collect_view().into_any(),
                     }
                 })}
             </Suspense>

@@ -261,6 +261,96 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
 }
 
 #[tokio::test]
+async fn ending_an_open_window_at_once_while_families_have_drafts_is_confirmed_first() {
+    use app::domain::{RegistrationState, Subsystem};
+    use app::server::entities::audit_log;
+    use sea_orm::PaginatorTrait;
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = crate::registrations::entry_and_school(&app, "local-property").await;
+    let created = crate::registrations::create(&parent, entry, school, TWIN_1).await;
+    assert_eq!(created.status(), 200, "a draft");
+    let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
+    let drafts = registration::Entity::find()
+        .filter(registration::Column::State.eq(RegistrationState::Draft))
+        .filter(registration::Column::Subsystem.eq(Subsystem::Enrollment))
+        .count(&app.db)
+        .await
+        .expect("count");
+    let admin = app.staff("admin").await;
+    let local = |days: i64| {
+        (Utc::now() + Duration::days(days))
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let before: Value = admin
+        .call("get_windows", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let set = |closes: String, end_now: &'static str| {
+        let admin = &admin;
+        let opens = local(-30);
+        async move {
+            let mut fields = vec![
+                ("subsystem", "enrollment".to_owned()),
+                ("opens_at", opens),
+                ("closes_at", closes),
+                ("review_closes_at", String::new()),
+            ];
+            if !end_now.is_empty() {
+                fields.push(("end_now", end_now.to_owned()));
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.call("set_window", &fields).await
+        }
+    };
+
+    // Closing it yesterday (a mistyped month, say) is refused, saying what it would do.
+    let refused = set(local(-1), "").await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.expect("json");
+    let problem = &body["Invalid"]["problems"][0];
+    assert_eq!(problem["field"], "end_now");
+    let message = problem["message"]["zh"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("还有 {drafts} 份尚未提交的报名将不能再提交")),
+        "{message}"
+    );
+    let unchanged: Value = admin
+        .call("get_windows", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(unchanged, before, "nothing was saved");
+    assert_eq!(
+        view(&parent, id).await["editable"],
+        true,
+        "the family can still fill in"
+    );
+
+    // Moving the close later asks nothing; confirmed, it closes.
+    assert_eq!(set(local(40), "").await.status(), 200);
+    assert_eq!(set(local(-1), "1").await.status(), 200);
+    let ended = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("window.set"))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert!(
+        ended
+            .iter()
+            .any(|row| row.detail.contains("\"ended_now\":true")),
+        "the audit says the window was ended at once"
+    );
+    // Closed, it asks nothing to reopen it.
+    assert_eq!(set(local(10), "").await.status(), 200);
+}
+
+#[tokio::test]
 async fn the_bureau_reads_the_audit_log_and_publishes_notices() {
     let app = spawn_app().await;
     let parent = app.confirmed_parent("demo-zhang-wei").await;

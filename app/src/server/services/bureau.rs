@@ -14,7 +14,7 @@ use sea_orm::{
 use crate::server::infra::search::like_text;
 use crate::{
     api::bureau::{
-        AuditRow, CatchmentMatch, CatchmentRow, Count, GradeStat, SchoolAdmin, SchoolStat,
+        AuditRow, CatchmentMatch, CatchmentRow, Count, END_NOW, GradeStat, SchoolAdmin, SchoolStat,
         Statistics, WindowView,
     },
     domain::{RegistrationState, StaffRole, Subsystem},
@@ -380,7 +380,10 @@ pub async fn windows(
         .collect())
 }
 
-/// Changes a subsystem's collection window and review deadline.
+/// Changes a subsystem's collection window and review deadline. A change that stops an
+/// open window at once while families still have drafts is refused unless `end_now`
+/// confirms it, and the refusal says how many drafts could then no longer be sent: a
+/// mistyped date must not lock out a district's families.
 pub async fn set_window(
     db: &impl ConnectionTrait,
     request: &Request,
@@ -388,6 +391,7 @@ pub async fn set_window(
     opens_at: &str,
     closes_at: &str,
     review_closes_at: &str,
+    end_now: bool,
 ) -> Result<(), ServiceError> {
     let (_, bureau) = admin_bureau(db, &request.actor).await?;
     let offset = offset_of(&bureau);
@@ -425,6 +429,39 @@ pub async fn set_window(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    let now = request.now;
+    let open_now = |opens: DateTime<Utc>, closes: DateTime<Utc>| opens <= now && now < closes;
+    let ends_now = open_now(window.opens_at, window.closes_at) && !open_now(opens, closes);
+    if ends_now && !end_now {
+        let schools = school::Entity::find()
+            .select_only()
+            .column(school::Column::Id)
+            .filter(school::Column::BureauId.eq(bureau.id))
+            .into_tuple::<i32>()
+            .all(db)
+            .await?;
+        let drafts = registration::Entity::find()
+            .filter(registration::Column::SchoolId.is_in(schools))
+            .filter(registration::Column::Subsystem.eq(subsystem))
+            .filter(registration::Column::SchoolYear.eq(window.school_year))
+            .filter(registration::Column::State.eq(RegistrationState::Draft))
+            .count(db)
+            .await?;
+        if drafts > 0 {
+            let name = subsystem.name();
+            return Err(ServiceError::invalid(
+                END_NOW,
+                &format!(
+                    "这样保存后，“{}”的报名将立即结束：还有 {drafts} 份尚未提交的报名将不能再提交。确定要现在结束吗？",
+                    name.zh
+                ),
+                &format!(
+                    "Saved like this, “{}” stops taking registrations now: {drafts} registrations not yet sent could no longer be sent. End it now?",
+                    name.en
+                ),
+            ));
+        }
+    }
     let mut active: collection_window::ActiveModel = window.into();
     active.opens_at = Set(opens);
     active.closes_at = Set(closes);
@@ -441,6 +478,7 @@ pub async fn set_window(
             "opens_at": opens.to_rfc3339(),
             "closes_at": closes.to_rfc3339(),
             "review_closes_at": review.map(|r| r.to_rfc3339()),
+            "ended_now": ends_now,
         }),
     )
     .await
