@@ -11,10 +11,9 @@ pub struct SlotView {
     pub id: i32,
     pub point: LocalizedText,
     pub address: LocalizedText,
-    /// Local `YYYY-MM-DD HH:MM`.
-    pub starts_at: String,
-    /// Local `HH:MM`.
-    pub ends_at: String,
+    /// Local time (the point's district).
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
     pub remaining: i32,
 }
 

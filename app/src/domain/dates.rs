@@ -1,5 +1,5 @@
-//! Dates as parents read them: 2026年7月1日 / 1 July 2026, and with a time of day
-//! 2026年7月1日 08:00 / 1 July 2026, 08:00.
+//! Dates as parents read them: 2026年7月1日 / 1 July 2026, with a time of day
+//! 2026年7月1日 08:00 / 1 July 2026, 08:00, and an appointment with its weekday.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
@@ -62,6 +62,45 @@ pub fn format_date_time(at: NaiveDateTime, locale: Locale) -> String {
     }
 }
 
+const WEEKDAYS_ZH: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Formats a stretch of time on one day with its weekday, as an appointment is written:
+/// 2027年7月2日（星期五）09:00–10:00 / Friday 2 July 2027, 09:00–10:00. An end on another
+/// day is written in full.
+pub fn format_time_span(starts: NaiveDateTime, ends: NaiveDateTime, locale: Locale) -> String {
+    let day = starts.date();
+    let weekday = day.weekday().num_days_from_monday() as usize;
+    let (from, to) = (
+        format!("{:02}:{:02}", starts.hour(), starts.minute()),
+        if ends.date() == day {
+            format!("{:02}:{:02}", ends.hour(), ends.minute())
+        } else {
+            format_date_time(ends, locale)
+        },
+    );
+    match locale {
+        Locale::Zh => format!(
+            "{}（星期{}）{from}–{to}",
+            format_date(day, locale),
+            WEEKDAYS_ZH[weekday]
+        ),
+        Locale::En => format!(
+            "{} {}, {from}–{to}",
+            WEEKDAYS_EN[weekday],
+            format_date(day, locale)
+        ),
+    }
+}
+
 /// The school year an enrollment belongs to: children enter first grade in the
 /// September of `year` (the seeds' "2022年小学入学").
 #[derive(
@@ -105,6 +144,27 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(format_date_time(at, Locale::Zh), "2026年7月1日 08:00");
         assert_eq!(format_date_time(at, Locale::En), "1 July 2026, 08:00");
+    }
+
+    #[test]
+    fn appointments_read_with_their_weekday() {
+        let at = |d: u32, h: u32| {
+            NaiveDate::from_ymd_opt(2027, 7, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            format_time_span(at(2, 9), at(2, 10), Locale::Zh),
+            "2027年7月2日（星期五）09:00–10:00"
+        );
+        assert_eq!(
+            format_time_span(at(4, 9), at(4, 10), Locale::En),
+            "Sunday 4 July 2027, 09:00–10:00"
+        );
+        assert_eq!(
+            format_time_span(at(2, 23), at(3, 1), Locale::Zh),
+            "2027年7月2日（星期五）23:00–2027年7月3日 01:00"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 // Loads the parent pages' bundle and hydrates every island of the page, outer islands
-// before the islands inside them; then marks the page interactive (<html data-hydrated>).
+// before the islands inside them; then marks the page interactive (<html data-hydrated>)
+// and presses again a button tapped before (taps.js).
 (async (script, wasm) => {
   const bundle = await import(script);
   await bundle.default({ module_or_path: wasm });
@@ -28,4 +29,10 @@
   };
   await visit(document.body);
   document.documentElement.setAttribute("data-hydrated", "true");
+  const tapped = self.earlyTap;
+  delete self.earlyTap;
+  if (tapped?.isConnected) {
+    tapped.removeAttribute("aria-busy");
+    tapped.click();
+  }
 })

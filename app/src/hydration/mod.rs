@@ -117,7 +117,7 @@ pub fn IslandScripts(options: LeptosOptions, bundle: IslandBundle) -> impl IntoV
         <link rel="modulepreload" href=script.clone() />
         <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
         <script type="module" nonce=use_nonce()>{run}</script>
-        <script nonce=use_nonce()>{include_str!("forms.js").trim_end()}</script>
+        <script nonce=use_nonce()>{concat!(include_str!("forms.js"), include_str!("taps.js")).trim_end()}</script>
     }
 }
 

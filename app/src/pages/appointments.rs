@@ -10,6 +10,7 @@ use crate::{
         get_point_appointments,
     },
     components::ErrorPanel,
+    domain::dates::format_time_span,
     i18n::{Locale, t, use_locale},
 };
 
@@ -41,9 +42,9 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                             Some(a) => {
                                 let (point, address) = (a.slot.point.clone(), a.slot.address.clone());
                                 view! {
-                                    <p class="callout" data-booked=a.slot.starts_at.clone()>
+                                    <p class="callout" data-booked="true">
                                         {move || t("已预约：", "Booked: ").get(locale.get())}
-                                        {format!("{}–{} ", a.slot.starts_at, a.slot.ends_at)}
+                                        {move || format_time_span(a.slot.starts_at, a.slot.ends_at, locale.get())}" "
                                         {move || point.get(locale.get()).to_owned()}" · "{move || address.get(locale.get()).to_owned()}
                                         {a.checked_in.then(|| view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> })}
                                     </p>
@@ -66,8 +67,8 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                     let full = s.remaining <= 0;
                                     let point = s.point.clone();
                                     view! {
-                                        <li data-slot=s.starts_at.clone()>
-                                            <span class="slot-time">{format!("{}–{} ", s.starts_at, s.ends_at)}{move || point.get(locale.get()).to_owned()}</span>
+                                        <li data-slot=s.id>
+                                            <span class="slot-time">{move || format_time_span(s.starts_at, s.ends_at, locale.get())}" "{move || point.get(locale.get()).to_owned()}</span>
                                             <span class="hint">{move || match locale.get() {
                                                 Locale::Zh => format!("余 {} 个", s.remaining),
                                                 Locale::En => format!("{} left", s.remaining),
@@ -121,7 +122,7 @@ pub fn PointPage() -> impl IntoView {
                                     <tbody>
                                         {d.appointments.into_iter().map(|a| view! {
                                             <tr data-appointment=a.reference.clone()>
-                                                <td>{format!("{}–{}", a.slot.starts_at, a.slot.ends_at)}</td>
+                                                <td>{move || format_time_span(a.slot.starts_at, a.slot.ends_at, locale.get())}</td>
                                                 <td>{a.reference.clone()}</td>
                                                 <td translate="no">{a.child_name.clone()}</td>
                                                 <td class="mono">{a.child_masked_id.clone()}</td>

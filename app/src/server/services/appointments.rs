@@ -64,12 +64,8 @@ fn slot_view(
         id: slot.id,
         point: LocalizedText::new(&point.name_zh, &point.name_en),
         address: LocalizedText::new(&point.address_zh, &point.address_en),
-        starts_at: crate::server::services::registrations::local_minute(slot.starts_at, offset),
-        ends_at: slot
-            .ends_at
-            .with_timezone(&offset)
-            .format("%H:%M")
-            .to_string(),
+        starts_at: slot.starts_at.with_timezone(&offset).naive_local(),
+        ends_at: slot.ends_at.with_timezone(&offset).naive_local(),
         remaining: Ord::max(slot.capacity - slot.booked, 0),
     }
 }

@@ -9,7 +9,7 @@ use leptos::{ev, prelude::*, task::spawn_local};
 
 use super::machine::{
     Ask, Conflicted, Corrections, DraftStep, LocalCopy, Machine, Next, QUIET, SaveState, Start,
-    draft_after_save, local_copy, take_merged,
+    draft_after_save, local_copy, still_standing, take_merged,
 };
 use crate::{
     api::registrations::{SaveOutcome, save_section},
@@ -204,6 +204,8 @@ pub fn use_autosave(opened: Opened) -> Autosave {
                     },
                     SLOW,
                 );
+                // Every problem found is with an answer changed since it was sent.
+                let mut outdated = false;
                 let answer = save_section(
                     id,
                     section.to_owned(),
@@ -243,8 +245,13 @@ pub fn use_autosave(opened: Opened) -> Autosave {
                                 }
                             }
                         }
+                        // The problems are the sent answers'; one the page has changed
+                        // since (typed, or filled by a registry meanwhile) is not shown.
                         if sent.complete && on_page {
-                            problems.try_set(found.clone());
+                            let page = data.try_get_untracked().unwrap_or_default();
+                            let standing = still_standing(found, &snapshot, &page);
+                            outdated = standing.is_empty();
+                            problems.try_set(standing);
                         }
                     }
                     // Changed on both sides: shown side by side; the page keeps its answers
@@ -264,7 +271,9 @@ pub fn use_autosave(opened: Opened) -> Autosave {
                     Err(_) => {}
                 }
                 let went_through = matches!(answer, Ok(SaveOutcome::Saved { .. }));
-                let next = match machine.try_update(|m| m.answered(&sent, on_page, &answer)) {
+                let next = match machine
+                    .try_update(|m| m.answered_while(&sent, on_page, &answer, outdated))
+                {
                     Some(reaction) => {
                         if let Some(to) = reaction.go_to {
                             go.try_run(to);

@@ -10,7 +10,7 @@ use crate::{
     api::registrations::SaveOutcome,
     browser::drafts::LocalDraft,
     domain::{SectionData, SectionStatus},
-    error::AppError,
+    error::{AppError, FieldProblem},
 };
 
 /// Prefilled values the parent said were wrong, with why.
@@ -118,6 +118,20 @@ pub enum Next {
     Stop,
 }
 
+/// The problems a save's answer found that still hold: those with an answer the page has
+/// not changed since `sent` (a problem with no answer of its own, about the section, holds).
+pub fn still_standing(
+    found: &[FieldProblem],
+    sent: &SectionData,
+    page: &SectionData,
+) -> Vec<FieldProblem> {
+    found
+        .iter()
+        .filter(|p| sent.get(&p.field) == page.get(&p.field))
+        .cloned()
+        .collect()
+}
+
 /// One section's autosave on one page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Machine {
@@ -178,11 +192,26 @@ impl Machine {
     }
 
     /// The server answered save `sent` (sent from the page, or from what a left page held).
+    #[cfg(test)]
     pub fn answered(
         &mut self,
         sent: &Ask,
         on_page: bool,
         answer: &Result<SaveOutcome, AppError>,
+    ) -> Reaction {
+        self.answered_while(sent, on_page, answer, false)
+    }
+
+    /// The same, where `outdated` says that every problem the server found is with an answer
+    /// the page has changed since it sent it (a registry's answer filled it meanwhile): a
+    /// "save and continue" is then sent again with the page's answers, instead of leaving
+    /// the parent on the page with nothing said.
+    pub fn answered_while(
+        &mut self,
+        sent: &Ask,
+        on_page: bool,
+        answer: &Result<SaveOutcome, AppError>,
+        outdated: bool,
     ) -> Reaction {
         let mut reaction = Reaction {
             go_to: None,
@@ -203,6 +232,14 @@ impl Machine {
                     || (problems.is_empty() && *status == SectionStatus::Completed);
                 if on_page && done {
                     reaction.go_to = sent.then.clone();
+                }
+                if on_page && !done && outdated && !problems.is_empty() {
+                    let queued = self.queued.take().unwrap_or_default();
+                    reaction.next = Next::Send(Ask {
+                        complete: true,
+                        then: sent.then.clone().or(queued.then),
+                    });
+                    return reaction;
                 }
                 reaction.next = match self.queued.take() {
                     Some(next) if on_page => Next::Send(next),
@@ -447,6 +484,48 @@ mod tests {
             &saved(SectionStatus::InProgress, vec![problem()]),
         );
         assert_eq!(reaction.go_to.as_deref(), Some("/previous"));
+    }
+
+    #[test]
+    fn save_and_continue_answered_about_answers_filled_in_since_is_sent_again() {
+        // Sent before the registry's answer filled the permit number: "请填写居住证号码".
+        let missing = FieldProblem::new("permit_number", "请填写居住证号码", "Enter it");
+        let sent = SectionData::from([("holder".to_owned(), "guardian1".to_owned())]);
+        let mut page = sent.clone();
+        assert_eq!(
+            still_standing(std::slice::from_ref(&missing), &sent, &page),
+            vec![missing.clone()],
+            "unchanged, it holds"
+        );
+        page.insert("permit_number".into(), "370202202305100071".into());
+        let standing = still_standing(std::slice::from_ref(&missing), &sent, &page);
+        assert!(standing.is_empty(), "filled since, it no longer holds");
+
+        let mut m = sending(Ask::to(true, "/next".into()));
+        let reaction = m.answered_while(
+            &Ask::to(true, "/next".into()),
+            true,
+            &saved(SectionStatus::InProgress, vec![missing.clone()]),
+            standing.is_empty(),
+        );
+        assert_eq!(reaction.go_to, None);
+        assert_eq!(reaction.next, Next::Send(Ask::to(true, "/next".into())));
+        // With the filled answers it goes on.
+        let reaction = m.answered(
+            &Ask::to(true, "/next".into()),
+            true,
+            &saved(SectionStatus::Completed, vec![]),
+        );
+        assert_eq!(reaction.go_to.as_deref(), Some("/next"));
+        // A problem that still holds stays on the page, as before.
+        let mut m = sending(Ask::to(true, "/next".into()));
+        let reaction = m.answered_while(
+            &Ask::to(true, "/next".into()),
+            true,
+            &saved(SectionStatus::InProgress, vec![missing]),
+            false,
+        );
+        assert_eq!((reaction.go_to, reaction.next), (None, Next::Left));
     }
 
     #[test]

@@ -225,8 +225,36 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
         go: Callback::new(move |to: String| crate::browser::page::go(&to)),
     });
     let data = autosave.data;
+    // What the registries have confirmed joins the answers before the page is drawn: the
+    // server's page shows it, and a save pressed the moment the page wakes sends it (joined
+    // once the page ran, a "save and continue" tapped before came back "请填写…" under
+    // values then filled in). It is saved once the page runs.
+    if consent == Some(true)
+        && editable
+        && let Some((joined, _)) = registry::joined(
+            kind,
+            &data.get_untracked(),
+            &prefill,
+            &autosave.corrections.get_untracked(),
+        )
+    {
+        data.set(joined);
+        Effect::new(move |_| autosave.touch());
+    }
     // Government registries (自动回填): the values they confirm for this section.
     let prefill = RwSignal::new(prefill);
+    // "Save and continue" pressed while the section's lookup is on its way waits for its
+    // answer (at most the registries' timeout) and then checks the answers with it: sent at
+    // once, it came back "请填写…" for what the answer then filled in.
+    let looking_up = RwSignal::new(consent == Some(true) && editable && source.is_some());
+    let held = RwSignal::new(None::<Ask>);
+    Effect::new(move |_| {
+        if !looking_up.get()
+            && let Some(ask) = held.try_update(Option::take).flatten()
+        {
+            autosave.save(ask);
+        }
+    });
 
     // Every question the section can ask, each rendered once; the answers so far decide
     // which of them show (later ones depend on earlier ones). One list that changes only
@@ -263,7 +291,7 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
                 </p>
             })}
             {source.filter(|_| editable).map(|source| view! {
-                <RegistryLookup registration_id=reg_id kind source autosave prefill consent />
+                <RegistryLookup registration_id=reg_id kind source autosave prefill consent looking_up />
             })}
             <SaveStatus autosave />
             <LocalDraftOffer autosave />
@@ -286,9 +314,23 @@ fn SectionForm(form: SectionOpening) -> impl IntoView {
                         {move || t("上一步", "Previous").get(locale.get())}
                     </button>
                 })}
-                <button type="button" class="button button-primary" disabled=move || autosave.state() == SaveState::Saving && !autosave.slow()
-                    on:click=move |_| autosave.save(Ask::to(true, next_href.clone()))>
-                    {move || if editable { t("保存并继续", "Save and continue") } else { t("下一项", "Next") }.get(locale.get())}
+                <button type="button" class="button button-primary"
+                    disabled=move || held.with(Option::is_some) || (autosave.state() == SaveState::Saving && !autosave.slow())
+                    on:click=move |_| {
+                        let ask = Ask::to(true, next_href.clone());
+                        if looking_up.get_untracked() {
+                            held.set(Some(ask));
+                        } else {
+                            autosave.save(ask);
+                        }
+                    }>
+                    {move || if held.with(Option::is_some) {
+                        t("正在查询政务数据…", "Looking up records…")
+                    } else if editable {
+                        t("保存并继续", "Save and continue")
+                    } else {
+                        t("下一项", "Next")
+                    }.get(locale.get())}
                 </button>
                 <button type="button" class="button step-list" on:click=move |_| autosave.save(Ask::to(false, overview.clone()))>
                     {move || t("返回列表", "Back to list").get(locale.get())}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::autosave::Autosave;
+use super::{autosave::Autosave, machine::Corrections};
 use crate::{
     api::registrations::{LookupState, SourceCheck, decide_registry_consent, get_registry_status},
     domain::{
@@ -14,6 +14,23 @@ use crate::{
     },
     i18n::{Locale, t, use_locale},
 };
+
+/// The answers with what a registry confirms filling those still empty (never one the
+/// parent corrected), and the fields it filled; `None` when it fills nothing.
+pub fn joined(
+    kind: SectionKind,
+    answers: &SectionData,
+    confirmed: &SectionData,
+    corrected: &Corrections,
+) -> Option<(SectionData, Vec<String>)> {
+    let usable: SectionData = confirmed
+        .iter()
+        .filter(|(field, _)| !corrected.contains_key(*field))
+        .map(|(field, value)| (field.clone(), value.clone()))
+        .collect();
+    let (joined, filled) = merge_prefill(kind, answers, &usable);
+    (!filled.is_empty()).then_some((joined, filled))
+}
 
 /// Asks for the parent's consent, looks the registries up once given, and says where the
 /// lookups stand. Shown only where the section can be changed.
@@ -27,28 +44,48 @@ pub fn RegistryLookup(
     prefill: RwSignal<SectionData>,
     /// The parent's answer so far, if any.
     consent: Option<bool>,
+    /// A lookup for the section is on its way (asked, not answered, not yet past its
+    /// timeout): "save and continue" waits for it.
+    looking_up: RwSignal<bool>,
 ) -> impl IntoView {
     let locale = use_locale();
     let code = kind.code();
     let consent = RwSignal::new(consent);
-    let checks = RwSignal::new(Vec::<SourceCheck>::new());
+    // Given consent, the first answer is being asked for from the start.
+    let checks = RwSignal::new(if consent.get_untracked() == Some(true) {
+        vec![SourceCheck {
+            source,
+            state: LookupState::Checking,
+        }]
+    } else {
+        Vec::new()
+    });
     // A registry's answer fills the fields still empty (never one the parent typed or
     // corrected), whenever it arrives.
     let apply_prefill = move |values: SectionData| {
         if prefill.try_set(values.clone()).is_some() {
             return;
         }
-        let corrected = autosave.corrections.get_untracked();
-        let usable: SectionData = values
-            .into_iter()
-            .filter(|(field, _)| !corrected.contains_key(field))
-            .collect();
-        let (merged, filled) = merge_prefill(kind, &autosave.data.get_untracked(), &usable);
-        if !filled.is_empty() {
-            autosave.data.set(merged);
+        if let Some((joined, filled)) = joined(
+            kind,
+            &autosave.data.get_untracked(),
+            &values,
+            &autosave.corrections.get_untracked(),
+        ) {
+            autosave.data.set(joined);
+            // "请填写…" said before the answer arrived no longer holds for what it filled.
+            autosave
+                .problems
+                .update(|p| p.retain(|x| !filled.contains(&x.field)));
             autosave.touch();
         }
     };
+    // Settled once no lookup is being asked (found, not found, slow, failed, or waiting for
+    // another section), or when the registries cannot be reached.
+    Effect::new(move |_| {
+        let asking = checks.with(|c| c.iter().any(|c| c.state == LookupState::Checking));
+        looking_up.set(asking);
+    });
     let poll = move || poll_registry(registration_id, code, checks, apply_prefill, 20);
     Effect::new(move |_| {
         if consent.get_untracked() == Some(true) {
@@ -61,6 +98,7 @@ pub fn RegistryLookup(
             match decide_registry_consent(registration_id, grant).await {
                 Ok(()) => {
                     consent.try_set(Some(grant));
+                    looking_up.try_set(grant);
                     if grant {
                         checks.try_set(vec![SourceCheck {
                             source,
@@ -69,7 +107,10 @@ pub fn RegistryLookup(
                         poll();
                     }
                 }
-                Err(error) => autosave.failed(error),
+                Err(error) => {
+                    looking_up.try_set(false);
+                    autosave.failed(error);
+                }
             }
         });
     };
@@ -165,8 +206,16 @@ fn poll_registry(
                 apply(status.prefill);
                 status.pending
             }
-            // Offline or a hiccup: the parent keeps typing; ask again a little later.
-            Err(_) => checks.try_get_untracked().is_some(),
+            // Offline or a hiccup: the parent keeps typing (and may go on); ask again a
+            // little later.
+            Err(_) => {
+                checks.try_update(|c| {
+                    for check in c.iter_mut().filter(|c| c.state == LookupState::Checking) {
+                        check.state = LookupState::Slow;
+                    }
+                });
+                checks.try_get_untracked().is_some()
+            }
         };
         if again && rounds > 0 {
             set_timeout(
