@@ -22,6 +22,14 @@ async fn school_id(app: &crate::helpers::TestApp, code: &str) -> i32 {
         .id
 }
 
+/// The bureau's local time `days` from now, as its window form writes it.
+fn in_days(days: i64) -> String {
+    (Utc::now() + Duration::days(days))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
 #[tokio::test]
 async fn parents_look_up_their_school_and_see_when_it_is_full() {
     let app = spawn_app().await;
@@ -171,19 +179,13 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
 
     // The bureau closes collection yesterday and keeps review open a week.
     let admin = app.staff("admin").await;
-    let local = |days: i64| {
-        (Utc::now() + Duration::days(days))
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    };
     let refused = admin
         .call(
             "set_window",
             &[
                 ("subsystem", "enrollment"),
-                ("opens_at", &local(-1)),
-                ("closes_at", &local(-2)),
+                ("opens_at", &in_days(-1)),
+                ("closes_at", &in_days(-2)),
                 ("review_closes_at", ""),
             ],
         )
@@ -194,9 +196,9 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
             "set_window",
             &[
                 ("subsystem", "enrollment"),
-                ("opens_at", &local(-30)),
-                ("closes_at", &local(-1)),
-                ("review_closes_at", &local(7)),
+                ("opens_at", &in_days(-30)),
+                ("closes_at", &in_days(-1)),
+                ("review_closes_at", &in_days(7)),
             ],
         )
         .await;
@@ -207,7 +209,7 @@ async fn requested_changes_can_be_made_after_collection_closes_until_review_clos
         .json()
         .await
         .expect("json");
-    assert_eq!(windows[0]["closes_at"], local(-1));
+    assert_eq!(windows[0]["closes_at"], in_days(-1));
 
     // The requested change can still be made and sent; a draft is closed.
     let mine = view(&parent, id).await;
@@ -278,12 +280,6 @@ async fn ending_an_open_window_at_once_while_families_have_drafts_is_confirmed_f
         .await
         .expect("count");
     let admin = app.staff("admin").await;
-    let local = |days: i64| {
-        (Utc::now() + Duration::days(days))
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    };
     let before: Value = admin
         .call("get_windows", &[])
         .await
@@ -292,7 +288,7 @@ async fn ending_an_open_window_at_once_while_families_have_drafts_is_confirmed_f
         .expect("json");
     let set = |closes: String, end_now: &'static str| {
         let admin = &admin;
-        let opens = local(-30);
+        let opens = in_days(-30);
         async move {
             let mut fields = vec![
                 ("subsystem", "enrollment".to_owned()),
@@ -309,7 +305,7 @@ async fn ending_an_open_window_at_once_while_families_have_drafts_is_confirmed_f
     };
 
     // Closing it yesterday (a mistyped month, say) is refused, saying what it would do.
-    let refused = set(local(-1), "").await;
+    let refused = set(in_days(-1), "").await;
     assert_eq!(refused.status(), 422);
     let body: Value = refused.json().await.expect("json");
     let problem = &body["Invalid"]["problems"][0];
@@ -333,8 +329,8 @@ async fn ending_an_open_window_at_once_while_families_have_drafts_is_confirmed_f
     );
 
     // Moving the close later asks nothing; confirmed, it closes.
-    assert_eq!(set(local(40), "").await.status(), 200);
-    assert_eq!(set(local(-1), "1").await.status(), 200);
+    assert_eq!(set(in_days(40), "").await.status(), 200);
+    assert_eq!(set(in_days(-1), "1").await.status(), 200);
     let ended = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("window.set"))
         .all(&app.db)
@@ -347,7 +343,7 @@ async fn ending_an_open_window_at_once_while_families_have_drafts_is_confirmed_f
         "the audit says the window was ended at once"
     );
     // Closed, it asks nothing to reopen it.
-    assert_eq!(set(local(10), "").await.status(), 200);
+    assert_eq!(set(in_days(10), "").await.status(), 200);
 }
 
 #[tokio::test]
