@@ -53,6 +53,8 @@ test.describe("the draw", () => {
     await waitForHydration(parent);
     await expect(parent.getByRole("heading", { level: 1 })).toHaveText(`${SCHOOL}电脑派位（小学一年级入学报名）`);
     await expect(parent.locator("[data-draw-state]")).toContainText("等待现场派位");
+    // When it was frozen, as people write it.
+    await expect(parent.locator("[data-draw-state]")).toContainText(/名单已于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 公示并冻结/);
     const tier1 = parent.locator('[data-tier="1"]');
     await expect(tier1.getByRole("heading")).toHaveText("第 1 顺位：本区户籍，有房产（4 人）");
     const twins = tier1.locator("li").filter({ hasText: "多胞胎捆绑" });
@@ -83,6 +85,7 @@ test.describe("the draw", () => {
     await waitForHydration(parent);
     await expect(parent.locator("[data-draw-state]")).toContainText("已完成派位");
     await expect(parent.locator("[data-public-value]")).toHaveText("40517");
+    await expect(parent.locator("[data-revealed]")).toContainText(/派位时间\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/);
     await expect(parent.locator("[data-fingerprint]")).toHaveText(fingerprint);
     await expect(parent.getByRole("heading", { name: "第 2 顺位起的派位顺序" })).toBeVisible();
     await expect(parent.locator("[data-admitted]")).toHaveText("录取 6 人，候补 3 人。");

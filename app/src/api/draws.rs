@@ -32,8 +32,8 @@ pub struct DrawResultView {
     pub order: Vec<Vec<String>>,
     pub admitted: Vec<String>,
     pub waiting: Vec<String>,
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub ran_at: String,
+    /// Local time (the bureau's).
+    pub ran_at: chrono::NaiveDateTime,
 }
 
 /// A draw's public record: every input, and once run what they gave. No names, no ID
@@ -50,8 +50,8 @@ pub struct DrawView {
     pub tiers: Vec<DrawTierView>,
     pub fingerprint: String,
     pub commitment: String,
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub scheduled_at: String,
+    /// Local time (the bureau's).
+    pub scheduled_at: chrono::NaiveDateTime,
     /// How long a parent has to accept a place the draw offers, from the publication (or
     /// from the offer, for places moved down the waiting list).
     pub answer_hours: i32,

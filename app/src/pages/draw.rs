@@ -10,6 +10,7 @@ use crate::{
     api::draws::{DrawResultView, DrawView, get_draw},
     browser::draw::Verdict,
     components::{LoadFailed, Loading},
+    domain::dates::format_date_time,
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -61,9 +62,13 @@ fn Draw(draw: DrawView) -> impl IntoView {
     };
     let ran = result.is_some();
     let status = move || match (ran, locale.get()) {
-        (false, Locale::Zh) => format!("名单已于 {scheduled_at} 公示并冻结，等待现场派位。"),
+        (false, Locale::Zh) => format!(
+            "名单已于 {} 公示并冻结，等待现场派位。",
+            format_date_time(scheduled_at, Locale::Zh)
+        ),
         (false, Locale::En) => format!(
-            "The list was published and frozen at {scheduled_at}; the draw is still to come."
+            "The list was published and frozen at {}; the draw is still to come.",
+            format_date_time(scheduled_at, Locale::En)
         ),
         (true, _) => t(
             "已完成派位，结果如下，任何人都可以核验。",
@@ -226,7 +231,7 @@ fn Revealed(r: DrawResultView) -> impl IntoView {
     view! {
         <dl class="facts" data-revealed="true">
             <dt>{move || t("派位时间", "Drawn at").get(locale.get())}</dt>
-            <dd>{r.ran_at.clone()}</dd>
+            <dd>{move || format_date_time(r.ran_at, locale.get())}</dd>
             <dt>{move || t("现场公开数值", "Public value").get(locale.get())}</dt>
             <dd data-public-value=r.public_value.clone()>{r.public_value.clone()}</dd>
             <dt>{move || t("公开的密钥", "Secret, revealed").get(locale.get())}</dt>

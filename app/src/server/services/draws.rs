@@ -23,11 +23,7 @@ use crate::{
             audit::{self, AuditAction, Request},
             crypto,
         },
-        services::{
-            bureau::own_school,
-            offers, prefill,
-            registrations::{local_minute, offset_of},
-        },
+        services::{bureau::own_school, offers, prefill, registrations::offset_of},
     },
 };
 
@@ -693,7 +689,7 @@ async fn view_of(
                     .collect(),
                 admitted: allocation.admitted,
                 waiting: allocation.waiting,
-                ran_at: local_minute(ran_at, offset),
+                ran_at: ran_at.with_timezone(&offset).naive_local(),
             };
             (record.tiers, Some(result))
         }
@@ -715,7 +711,7 @@ async fn view_of(
             .collect(),
         fingerprint: row.fingerprint,
         commitment: row.commitment,
-        scheduled_at: local_minute(row.scheduled_at, offset),
+        scheduled_at: row.scheduled_at.with_timezone(&offset).naive_local(),
         answer_hours: row.answer_hours,
         result,
     })
