@@ -88,8 +88,8 @@ pub fn RegistryLookup(
     });
     let poll = move || poll_registry(registration_id, code, checks, apply_prefill, 20);
     Effect::new(move |_| {
+        // What was confirmed before the page opened is joined already (`SectionForm`).
         if consent.get_untracked() == Some(true) {
-            apply_prefill(prefill.get_untracked());
             poll();
         }
     });
@@ -98,7 +98,6 @@ pub fn RegistryLookup(
             match decide_registry_consent(registration_id, grant).await {
                 Ok(()) => {
                     consent.try_set(Some(grant));
-                    looking_up.try_set(grant);
                     if grant {
                         checks.try_set(vec![SourceCheck {
                             source,
@@ -107,10 +106,7 @@ pub fn RegistryLookup(
                         poll();
                     }
                 }
-                Err(error) => {
-                    looking_up.try_set(false);
-                    autosave.failed(error);
-                }
+                Err(error) => autosave.failed(error),
             }
         });
     };
