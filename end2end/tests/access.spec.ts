@@ -62,10 +62,31 @@ test.describe("access: focus, dialogs and the back button", () => {
     await expect(page).toHaveURL(overview);
     await expect(opener).toBeVisible();
 
-    // 确定删除: the parent's list, without it.
+    // 确定删除 on a slow morning: while the answer is on its way the button says it is
+    // deleting (seen by an observer on the page, which also presses it again: a browser
+    // waiting for the next page lets no test look), and the second press sends nothing
+    // more. Then the parent's list, without it.
     await opener.click();
+    await expect(question).toBeVisible();
+    let posts = 0;
+    await page.route("**/api/delete_registration", async (route) => {
+      posts += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    const seen: string[] = [];
+    await page.exposeFunction("sawTheButton", (shown: string) => seen.push(shown));
+    await page.evaluate(() => {
+      const button = [...document.querySelectorAll("button")].find((b) => b.textContent?.trim() === "确定删除")!;
+      new MutationObserver(() => {
+        (window as unknown as { sawTheButton: (shown: string) => void }).sawTheButton(`${button.textContent?.trim()} ${button.getAttribute("aria-busy")}`);
+        button.click();
+      }).observe(button, { childList: true, subtree: true, characterData: true, attributes: true });
+    });
     await page.getByRole("button", { name: "确定删除" }).click();
     await expect(page).toHaveURL(/\/registrations$/);
+    expect(seen).toContain("正在删除… true");
+    expect(posts).toBe(1);
     await expect(page.getByText("您还没有报名记录。")).toBeVisible();
   });
 

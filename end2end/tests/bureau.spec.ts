@@ -27,6 +27,16 @@ test.describe("the bureau and the public", () => {
     await expect(page.locator("svg.chart").first()).toBeVisible();
     await expect(page.locator('[data-bar="市南区第一实验小学"]')).toContainText("/90");
 
+    // In English the charts are drawn again in English, each label whole before its bar.
+    await page.getByRole("link", { name: "English" }).click();
+    await expect(page.getByRole("img", { name: "Registrations per school" })).toBeVisible();
+    const bar = page.locator('[data-bar="Shinan No. 1 Experimental Primary School"]');
+    await expect(bar).toContainText("/90");
+    const [label, rect] = await Promise.all([bar.locator("text").first().boundingBox(), bar.locator("rect").boundingBox()]);
+    expect(label!.x + label!.width).toBeLessThan(rect!.x);
+    await page.getByRole("link", { name: "中文" }).click();
+    await expect(page.getByRole("img", { name: "各校报名人数与计划" })).toBeVisible();
+
     // Places saved on the settings page say so (the same 90, so the charts above stay true).
     await page.goto("/bureau");
     await waitForHydration(page);

@@ -1,5 +1,6 @@
 import { test, expect, waitForHydration } from "./fixtures";
-import { signInAsParent, startRegistration } from "./parent";
+import { childId, fillChildSection, signInAsParent, startRegistration, uniqueSeq } from "./parent";
+import { staffPage } from "./staff";
 
 // Children of the demo household register and the mother it names, one per project.
 const families = {
@@ -36,7 +37,55 @@ test("a mother the household register names takes back a child a stranger regist
   await stranger.goto("/registrations");
   await expect(stranger.locator("li[data-registration]").first()).toContainText("已交教体局处理");
   await expect(stranger.getByText("报名已交教体局处理", { exact: true }).first()).toBeVisible();
+  const reference = (await stranger.locator("li[data-registration]").first().textContent())!.match(/报名编号 (\d{4}[ET]\d{8})/)![1];
+
+  // The bureau finds it in its list, with when it was set aside written as people write it.
+  const bureau = await staffPage(browser, "admin");
+  await bureau.goto("/bureau/claims");
+  await waitForHydration(bureau);
+  const claim = bureau.locator(`tr[data-claim="${reference}"]`);
+  await expect(claim).toContainText(reference);
+  await expect(claim.locator("time")).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+  await expect(claim.getByRole("button", { name: "维持" })).toBeVisible();
+  await bureau.context().close();
 
   await strangerContext.close();
   await motherContext.close();
+});
+
+test("a parent on a new account of their own moves over the registration they started", async ({ browser, expectedFailures }, testInfo) => {
+  expectedFailures.push("/api/create_registration");
+  const child = childId("20200313", uniqueSeq(testInfo.project.name, 64));
+  // The parent's own ID number, the same on both host-app accounts.
+  const parentId = childId("19870313", uniqueSeq(testInfo.project.name, 64));
+  const stamp = `${testInfo.project.name}-${Date.now()}`;
+  const oldContext = await browser.newContext({ ...testInfo.project.use });
+  const newContext = await browser.newContext({ ...testInfo.project.use });
+  const before = await oldContext.newPage();
+  const after = await newContext.newPage();
+
+  // Registered, and the child's section filled, from the account of the old phone number.
+  await signInAsParent(before, `old-phone-${stamp}`, "赵磊", "13800000011", parentId);
+  await startRegistration(before, child);
+  await expect(before).toHaveURL(/\/registrations\/\d+$/);
+  await fillChildSection(before, "赵小磊");
+
+  // A new host-app account (a new phone number): told where the child is, and moves it here.
+  await signInAsParent(after, `new-phone-${stamp}`, "赵磊", "13900000012", parentId);
+  await startRegistration(after, child);
+  await expect(after.locator("#child-id-error")).toContainText("您本人已经用另一个账号（手机号 138****0011");
+  const move = after.locator("[data-child-move]");
+  await expect(move).toContainText("已填写的信息和上传的材料都会保留");
+  await expect(after.locator("[data-child-claim]")).toHaveCount(0);
+  await move.getByRole("button", { name: "把报名转到当前账号" }).click();
+  await expect(after).toHaveURL(/\/registrations\/\d+$/);
+  await expect(after.getByText("已完成 1/4")).toBeVisible();
+
+  // The old account no longer holds it, and says where it went.
+  await before.goto("/registrations");
+  await expect(before.locator("li[data-registration]")).toHaveCount(0);
+  await expect(before.locator("[data-messages]")).toContainText("报名已转到您的另一个账号");
+
+  await oldContext.close();
+  await newContext.close();
 });

@@ -118,6 +118,10 @@ test.describe("the draw", () => {
     await admin.getByRole("button", { name: "安排公布" }).click();
     await admin.locator('[data-confirm="publish"]').click();
     await expect(rows.filter({ hasText: "待家长确认" })).toHaveCount(6);
+    // Times as people write them, on the bureau's page as on the parents' (not 2027-07-15 17:00).
+    const written = String.raw`\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}`;
+    await expect(rows.filter({ hasText: "待家长确认" }).first()).toContainText(new RegExp(`待家长确认（${written} 截止）`));
+    await expect(admin.locator('[data-published="true"]')).toHaveText(new RegExp(`^已于 ${written} 公布$`));
     await expect(rows.filter({ hasText: "未录取" })).toHaveCount(3);
     const texts = await rows.allTextContents();
     const declining = TIER_2.find((name) => texts.some((t) => t.includes(name) && t.includes("已录取")))!;
@@ -127,6 +131,7 @@ test.describe("the draw", () => {
     // One admitted family declines on their phone: the place is gone from them at once.
     const decliner = await phoneOf(browser, 4 + TIER_2.indexOf(declining));
     await expect(decliner.locator("[data-messages]")).toContainText(`经电脑派位，已被${SCHOOL}录取`);
+    await expect(decliner.locator("[data-messages]")).toContainText(new RegExp(`请在 ${written} 前登录平台确认接受学位`));
     await decliner.locator("li.card").filter({ hasText: declining }).getByRole("link", { name: "查看" }).click();
     await waitForHydration(decliner);
     // The registration names its draw with the fingerprint published before it.
@@ -140,7 +145,7 @@ test.describe("the draw", () => {
     await expect(decliner.getByText("放弃后不能恢复，学位会立即让给候补名单上的下一位。")).toBeVisible();
     await decliner.getByRole("button", { name: "确定放弃学位" }).click();
     await expect(decliner.locator('[data-field="state"]')).toHaveText("已放弃学位");
-    await expect(decliner.locator('[data-field="offer-answer"]')).toContainText("已放弃学位");
+    await expect(decliner.locator('[data-field="offer-answer"]')).toHaveText(new RegExp(`^已放弃学位 · ${written}$`));
     await expect(decliner.locator('[data-event="place_declined"]')).toBeVisible();
 
     // The first on the waiting list is offered the place, told by message, and accepts it.

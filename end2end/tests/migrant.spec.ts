@@ -1,5 +1,5 @@
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, signInAsParent, uniqueSeq, uploadMissingDocuments } from "./parent";
+import { childId, fillGuardianSection, signInAsParent, uniqueSeq, uploadMissingDocuments } from "./parent";
 import { staffPage } from "./staff";
 
 const SAVE_AND_CONTINUE = "保存并继续";
@@ -40,12 +40,7 @@ test.describe("a migrant worker's family", () => {
     await page.getByLabel("实际居住地址").fill("市南区香港中路 10 号 2 单元 301");
     await page.getByLabel("出租人姓名").fill("赵敏");
     await page.getByRole("button", { name: SAVE_AND_CONTINUE }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "监护人信息" })).toBeVisible();
-    await page.getByLabel("监护人一与儿童关系").selectOption({ label: "父亲" });
-    await page.getByLabel("监护人一姓名").fill("王强");
-    await page.getByLabel("监护人一身份证号").fill("411526198503040712");
-    await page.getByLabel("监护人一手机号").fill("13700000003");
-    await page.getByRole("radio", { name: "否" }).check();
+    await fillGuardianSection(page, "王强", "411526198503040712", "13700000003");
 
     // The residence permit is looked up by the guardian's number and fills in. On a slow
     // phone the page is drawn well before its code has loaded, and the father taps 保存并继续
@@ -78,10 +73,15 @@ test.describe("a migrant worker's family", () => {
     const reference = (await page.locator('[data-field="reference"]').first().textContent())!.trim();
     expect(reference).not.toBe("");
 
-    // Sent, the family books a time at the registration point, written with its weekday.
-    await page.goto(registration);
+    // Sent, the receipt's first step is booking a time at the registration point: it leads
+    // to the booking, where each time is written with its weekday.
+    const step = page.locator('[data-next="appointment"]');
+    await expect(step).toContainText("请预约现场登记时间。");
+    await step.getByRole("link", { name: "去预约" }).click();
+    await expect(page).toHaveURL(`${registration}#appointment-heading`);
     await waitForHydration(page);
     const panel = page.locator("[data-appointment]");
+    await expect(panel.getByRole("heading", { name: "现场登记预约" })).toBeInViewport();
     await expect(panel.getByRole("heading", { name: "现场登记预约" })).toBeVisible();
     const first = panel.locator("li[data-slot]").first();
     await expect(first.locator(".slot-time")).toContainText(SLOT_TIME);
@@ -89,6 +89,10 @@ test.describe("a migrant worker's family", () => {
     await first.getByRole("button", { name: "预约" }).click();
     const booked = panel.locator("[data-booked]");
     await expect(booked).toContainText(`已预约：${time} 市南区入学报名服务点 · 市南区宁夏路 200 号教体局一楼`);
+    // The receipt, opened again, says when.
+    await page.goto(`${registration}/submitted`);
+    await expect(step).toContainText(`已预约现场登记：${time} 市南区入学报名服务点。请按时携带材料原件前往。`);
+    await page.goto(registration);
 
     // The point's staff find them, by the same time, and check them in.
     const point = await staffPage(browser, "point.sn");

@@ -92,14 +92,19 @@ export async function fillAllSections(page: Page, childName: string) {
   await page.getByLabel("产权人与儿童关系").selectOption({ label: "父亲" });
   await page.getByRole("button", { name: "保存并继续" }).click();
 
-  await expect(page.getByRole("heading", { level: 1, name: "监护人信息" })).toBeVisible();
-  await page.getByLabel("监护人一与儿童关系").selectOption({ label: "父亲" });
-  await page.getByLabel("监护人一姓名").fill("张伟");
-  await page.getByLabel("监护人一身份证号").fill("370202198805120311");
-  await page.getByLabel("监护人一手机号").fill("13800000001");
-  await page.getByRole("radio", { name: "否" }).check();
+  await fillGuardianSection(page, "张伟", "370202198805120311", "13800000001");
   await page.getByRole("button", { name: "保存并继续" }).click();
   await expect(page.getByText("已完成 4/4")).toBeVisible();
+}
+
+/** On 监护人信息, names the father as the one guardian; the section is left unsent. */
+export async function fillGuardianSection(page: Page, father: string, idNumber: string, phone: string) {
+  await expect(page.getByRole("heading", { level: 1, name: "监护人信息" })).toBeVisible();
+  await page.getByLabel("监护人一与儿童关系").selectOption({ label: "父亲" });
+  await page.getByLabel("监护人一姓名").fill(father);
+  await page.getByLabel("监护人一身份证号").fill(idNumber);
+  await page.getByLabel("监护人一手机号").fill(phone);
+  await page.getByRole("radio", { name: "否" }).check();
 }
 
 /** A camera-like JPEG made by the browser's canvas: gradients, a little noise and text. */

@@ -46,7 +46,12 @@ test.describe("a parent's registration", () => {
     await expect(page.locator('[data-section="guardian"] dt:text-is("监护人一身份证号") + dd')).toHaveText(/^\d{6}\*{8}\d{3}[\dX]/);
     expect(await page.locator("main").innerText()).not.toMatch(/\d{17}[\dX]/);
     await waitForHydration(page);
-    await page.getByRole("button", { name: "确认无误，提交" }).click();
+    // Told before the press, beside it, that false answers cost the place (the seeds' FAQ).
+    const submit = page.getByRole("button", { name: "确认无误，提交" });
+    const warning = page.getByText("手工填写虚假信息的，将不予录取");
+    await expect(warning).toBeVisible();
+    expect((await warning.boundingBox())!.y).toBeLessThan((await submit.boundingBox())!.y);
+    await submit.click();
 
     await expect(page.getByRole("heading", { level: 1, name: "报名信息已提交" })).toBeVisible();
     const reference = await page.locator("strong[data-field=reference]").textContent();
@@ -86,7 +91,7 @@ test.describe("a parent's registration", () => {
     await startRegistration(father, child);
     await expect(father).toHaveURL(/\/registrations\/\d+$/);
 
-    await signInAsParent(mother, `mother-${stamp}`, "李娜", "13900000002");
+    await signInAsParent(mother, `mother-${stamp}`, "李娜", "13900000002", "370202199008230424");
     await startRegistration(mother, child);
     await expect(mother.locator("#child-id-error")).toContainText("另一位家长");
     await expect(mother.getByRole("alert")).toContainText("删除");

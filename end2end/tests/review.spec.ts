@@ -1,6 +1,6 @@
 import { Locator, Page, TestInfo, devices } from "@playwright/test";
 import { test, expect, waitForHydration } from "./fixtures";
-import { childId, makeJpeg, signInAsParent, submitRegistration, uniqueSeq } from "./parent";
+import { childId, makeJpeg, signInAsParent, startRegistration, submitRegistration, uniqueSeq } from "./parent";
 import { staffPage } from "./staff";
 
 /** Opens the queue, finds the registration by the child's name and opens it. */
@@ -323,8 +323,52 @@ test.describe("review, a page at a time", () => {
     // Passed, they leave the waiting list.
     await expect(rows).toHaveCount(0);
     await expect(reviewer.getByText("没有符合条件的报名。")).toBeVisible();
+    // The result goes once the reviewer turns to other rows: it would no longer describe them.
+    await reviewer.getByRole("link", { name: "清除筛选" }).click();
+    await expect(reviewer).toHaveURL(/\/review$/);
+    await expect(reviewer.locator("[data-total]")).toBeVisible();
+    await expect(reviewer.getByRole("status").filter({ hasText: "已处理 2 条。" })).toHaveCount(0);
     await reviewer.goto(`/review?filter=all&q=${encodeURIComponent("钱批")}`);
     await expect(rows.filter({ hasText: "初审通过" })).toHaveCount(2);
     await reviewer.context().close();
+  });
+});
+
+test.describe("review, not passed", () => {
+  test("the school does not pass a registration: the parent reads why, deletes it and registers the child again", async ({ page, browser }, testInfo) => {
+    test.setTimeout(150_000);
+    const child = childId("20200311", uniqueSeq(testInfo.project.name, 63));
+    const childName = `孙错校${testInfo.project.name === "phone" ? "甲" : "乙"}`;
+    await signInAsParent(page, `rejected-${testInfo.project.name}-${Date.now()}`);
+    const registrationUrl = await submitRegistration(page, child, childName);
+
+    // The school's reviewer does not pass it: the address is outside its catchment.
+    const reviewer = await staffPage(browser, "reviewer.sn1");
+    await openFromQueue(reviewer, childName);
+    await reviewer.getByRole("button", { name: "审核不通过" }).click();
+    const dialog = reviewer.getByRole("alertdialog");
+    await expect(dialog).toContainText("家长将看到所选原因和说明");
+    await dialog.getByLabel("原因").selectOption({ label: "住址不在本校招生范围内" });
+    await reviewer.locator('[data-confirm="reject"]').click();
+    await expect(reviewer.locator('[data-field="state"]')).toHaveText("审核未通过");
+    await reviewer.context().close();
+
+    // The parent reads the result and the reason, and what they can do about it.
+    await page.goto(registrationUrl);
+    await waitForHydration(page);
+    await expect(page.locator('[data-field="state"]')).toHaveText("审核未通过");
+    await expect(page.locator('[data-event="rejected"]')).toContainText("原因：住址不在本校招生范围内");
+    await expect(page.getByText("可以删除这条报名，按原因重新报名")).toBeVisible();
+
+    // Deleted (asked once), the child's ID number is free: registered again at once.
+    await page.getByRole("button", { name: "删除报名" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "确定删除这条报名吗？" })).toBeVisible();
+    await page.getByRole("button", { name: "确定删除" }).click();
+    await expect(page).toHaveURL(/\/registrations$/);
+    await expect(page.locator("li[data-registration]").filter({ hasText: childName })).toHaveCount(0);
+    await startRegistration(page, child);
+    await expect(page).toHaveURL(/\/registrations\/\d+$/);
+    expect(page.url()).not.toBe(registrationUrl);
+    await expect(page.getByText("已完成 0/4")).toBeVisible();
   });
 });

@@ -20,7 +20,7 @@ use axum::{
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use http::{HeaderMap, HeaderName, StatusCode, header};
+use http::{HeaderMap, HeaderName, header};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -65,11 +65,7 @@ pub async fn authenticate(
             Ok(actor) => actor,
             Err(error) => {
                 tracing::error!(error = %error, "resolving the session failed");
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "系统繁忙，请稍后再试。The system is busy; try again in a few minutes.",
-                )
-                    .into_response();
+                return crate::layers::busy_answer(&request);
             }
         };
     request.extensions_mut().insert(actor);

@@ -97,10 +97,15 @@ pub async fn admit(State(gate): State<Gate>, request: Request, next: Next) -> Re
     response
 }
 
-/// 503 with `Retry-After`: the wire error for server functions (the page keeps its
-/// answers on the phone and tries again), a short page that reloads itself for pages.
 fn busy(request: &Request) -> Response {
     tracing::warn!(path = %request.uri().path(), "refused: too many requests waiting");
+    busy_answer(request)
+}
+
+/// 503 with `Retry-After`: the wire error for server functions (the page keeps its
+/// answers on the phone and tries again), a short page that reloads itself for pages.
+/// Also what a request gets when its session cannot be read (the database busy or down).
+pub(crate) fn busy_answer(request: &Request) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let (content_type, body) = if api {
         (

@@ -36,15 +36,15 @@ pub struct AdmissionCandidate {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateOffer {
     pub answer: Option<OfferAnswer>,
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub deadline: String,
+    /// In the school's local time, written out in the reader's language by the page.
+    pub deadline: chrono::NaiveDateTime,
 }
 
 /// A school's publication.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicationView {
-    /// Local time, `YYYY-MM-DD HH:MM`.
-    pub publish_at: String,
+    /// In the school's local time, written out in the reader's language by the page.
+    pub publish_at: chrono::NaiveDateTime,
     pub published: bool,
 }
 

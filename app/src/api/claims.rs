@@ -15,7 +15,7 @@ pub struct SetAsideClaim {
     /// The state it had, which restoring gives back.
     pub from_state: Option<RegistrationState>,
     /// When it was set aside, in the bureau's clock.
-    pub set_aside_at: String,
+    pub set_aside_at: chrono::NaiveDateTime,
     /// The reference of the confirmed parent's registration, while it is active.
     pub claimed_by: Option<String>,
 }

@@ -205,7 +205,8 @@ pub struct OfferView {
     /// In the school's local time, written out in the reader's language by the page.
     pub deadline: chrono::NaiveDateTime,
     pub answer: Option<OfferAnswer>,
-    pub answered_at: Option<String>,
+    /// When the parent answered, in the school's local time.
+    pub answered_at: Option<chrono::NaiveDateTime>,
     /// Still to answer, and in time.
     pub open: bool,
 }
@@ -363,7 +364,8 @@ pub async fn create_registration(
 }
 
 /// Registers a child another account holds, for a parent the household register names as
-/// the child's father or mother: the other registration is passed to the bureau.
+/// the child's father or mother: the other registration is passed to the bureau. When the
+/// other account is the caller's own (the same ID number), its registration moves here.
 #[server(prefix = "/api", endpoint = "claim_child_registration", output = crate::api::codec::JsonText)]
 pub async fn claim_child_registration(
     subsystem: String,
@@ -499,8 +501,8 @@ pub async fn submit_registration(id: i32, base_version: i64) -> Result<String, A
     submitted.map_err(to_app_error)
 }
 
-/// Deletes the registration (frees the child's ID number) while the window is open and
-/// no review has started.
+/// Deletes the registration (frees the child's ID number) while the window is open, before
+/// any review has started or once the school did not pass it.
 #[server(prefix = "/api", endpoint = "delete_registration", output = crate::api::codec::JsonText)]
 pub async fn delete_registration(id: i32, base_version: i64) -> Result<(), AppError> {
     use crate::server::{Context, services::registrations, to_app_error};

@@ -10,14 +10,18 @@ use crate::{error::AppError, i18n::LocalizedText};
 pub struct HostAppEntry {
     pub name: LocalizedText,
     pub entry_url: Option<String>,
+    /// The bureau's help line, for a parent who cannot get in.
+    pub hotline: Option<String>,
 }
 
 /// The host app parents sign in through. Public.
 #[server(prefix = "/api", endpoint = "get_host_app_entry", output = crate::api::codec::JsonText)]
 pub async fn get_host_app_entry() -> Result<HostAppEntry, AppError> {
+    use crate::server::{services::home, to_app_error};
     let cx = crate::server::Context::current()?;
     Ok(HostAppEntry {
         name: cx.state.host_app.name.clone(),
         entry_url: cx.state.host_app.entry_url.clone(),
+        hotline: home::hotline(cx.db()).await.map_err(to_app_error)?,
     })
 }

@@ -17,6 +17,11 @@ pub const MAX_REGISTRATIONS_PER_ACCOUNT: usize = 3;
 /// parent the household register names.
 pub const CHILD_CLAIMABLE: &str = "child_claimable";
 
+/// The field of the problem that says the child is registered from another account of the
+/// same person (a new host-app account after a change of phone number, say), whose
+/// registration can be moved to the account signed in.
+pub const CHILD_MOVABLE: &str = "child_movable";
+
 coded! {
     /// The states of a registration, in the order they usually come.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -89,8 +94,8 @@ impl RegistrationState {
                 "Passing review means the details meet the basic rules; the bureau publishes admissions later.",
             ),
             Self::Rejected => t(
-                "请查看学校给出的原因，如有疑问请联系学校。",
-                "See the school's reason; contact the school with questions.",
+                "请查看学校给出的原因。信息采集开放期间，可以删除这条报名，按原因重新报名（例如选择正确的学校或报名入口）；如有疑问请联系学校。",
+                "See the school's reason. While collection is open you can delete this registration and register again accordingly (the right school or entry, say); contact the school with questions.",
             ),
             Self::Admitted => t(
                 "请按录取通知办理入学；经电脑派位录取的，请先在报名详情中确认接受学位。",
@@ -120,9 +125,12 @@ impl RegistrationState {
         matches!(self, Self::Draft | Self::ChangesRequested)
     }
 
-    /// The parent may delete it: while no review has started.
+    /// The parent may delete it (while collection is open): before any review has started,
+    /// and once the school did not pass it, so that a child registered at the wrong school
+    /// or under the wrong entry can be registered again where the rules allow (the seeds'
+    /// 进错报名入口、修改报名学校…【信息删除】后重新填写).
     pub fn is_deletable(self) -> bool {
-        matches!(self, Self::Draft | Self::Submitted)
+        matches!(self, Self::Draft | Self::Submitted | Self::Rejected)
     }
 }
 
@@ -178,6 +186,8 @@ mod tests {
         assert!(!RegistrationState::Submitted.is_editable());
         assert!(RegistrationState::Submitted.is_deletable());
         assert!(!RegistrationState::FirstReviewPassed.is_deletable());
+        assert!(!RegistrationState::ChangesRequested.is_deletable());
+        assert!(RegistrationState::Rejected.is_deletable());
     }
 
     #[test]

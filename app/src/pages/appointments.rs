@@ -12,7 +12,49 @@ use crate::{
     components::ErrorPanel,
     domain::dates::format_time_span,
     i18n::{Locale, t, use_locale},
+    routes,
 };
+
+/// The receipt's first next step for a family that must come on site: book a time, with
+/// the way to the booking (or the time booked). Nothing for the other entries.
+#[component]
+pub fn AppointmentStep(id: i32) -> impl IntoView {
+    let locale = use_locale();
+    let options = Resource::new(|| (), move |_| get_appointment_options(id));
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let Ok(o) = options.await else { return ().into_any() };
+                if !o.needed || !o.bookable {
+                    return ().into_any();
+                }
+                match o.current {
+                    Some(a) => {
+                        let point = a.slot.point.clone();
+                        view! {
+                            <li data-next="appointment">
+                                {move || t("已预约现场登记：", "On-site appointment booked: ").get(locale.get())}
+                                {move || format_time_span(a.slot.starts_at, a.slot.ends_at, locale.get())}" "
+                                {move || point.get(locale.get()).to_owned()}
+                                {move || t("。请按时携带材料原件前往。", ". Bring the original documents on time.").get(locale.get())}
+                            </li>
+                        }.into_any()
+                    }
+                    None => view! {
+                        <li data-next="appointment">
+                            <strong>{move || t("请预约现场登记时间。", "Book your on-site appointment.").get(locale.get())}</strong>
+                            {move || t(
+                                "随迁子女家庭提交后，还需携带材料原件到登记点现场核验。",
+                                "Families from elsewhere also bring the original documents to a registration point.",
+                            ).get(locale.get())}" "
+                            <a href=format!("{}#appointment-heading", routes::registration(id))>{move || t("去预约", "Book a time").get(locale.get())}</a>
+                        </li>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
 /// The parent's appointment panel on a registration that needs one.
 #[component]

@@ -289,7 +289,21 @@ fn Bars(rows: Vec<(String, u64, Option<u64>)>, title: String) -> impl IntoView {
         .max(1);
     let row_height = 44_u64;
     let height = row_height * rows.len().max(1) as u64 + 10;
-    let (label_w, bar_w) = (260_u64, 560_u64);
+    // The labels' column as wide as the longest label at 20 units a letter (a Chinese
+    // character is about one em, a Latin letter about half), so no label runs into its bar.
+    let label_w = rows
+        .iter()
+        .map(|(label, ..)| {
+            label
+                .chars()
+                .map(|c| if c.is_ascii() { 11 } else { 20 })
+                .sum::<u64>()
+                + 16
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(120, 560);
+    let bar_w = 560_u64;
     let scale = move |v: u64| v * bar_w / max;
     let label = title.clone();
     view! {
@@ -330,11 +344,11 @@ pub fn StatisticsPage() -> impl IntoView {
         <section class="review statistics" aria-labelledby="statistics-heading">
             <h1 id="statistics-heading">{move || t("报名统计", "Registration statistics").get(locale.get())}</h1>
             <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
+                // Drawn again in the other language when the switch is pressed.
+                {move || { let l = locale.get(); Suspend::new(async move {
                     match figures.await {
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(s) => {
-                            let l = locale.get_untracked();
                             let total: u64 = s.per_school.iter().map(|x| x.registrations).sum();
                             let places: i64 = s.per_school.iter().filter_map(|x| x.capacity).map(i64::from).sum();
                             let admitted: u64 = s.per_school.iter().map(|x| x.admitted).sum();
@@ -374,7 +388,7 @@ pub fn StatisticsPage() -> impl IntoView {
                             }.into_any()
                         }
                     }
-                })}
+                }) }}
             </Suspense>
         </section>
     }

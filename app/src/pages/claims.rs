@@ -8,6 +8,7 @@ use crate::components::LoadFailed;
 use crate::{
     api::claims::{DecideSetAside, get_set_aside_claims},
     components::ErrorPanel,
+    domain::dates::format_date_time,
     i18n::{t, use_locale},
 };
 
@@ -54,7 +55,7 @@ pub fn ClaimsPage() -> impl IntoView {
                                                 <td>{c.reference.clone()}</td>
                                                 <td>{c.child_masked_id.clone()}</td>
                                                 <td>{move || school.get(locale.get()).to_owned()}</td>
-                                                <td>{c.set_aside_at.clone()}</td>
+                                                <td><time>{move || format_date_time(c.set_aside_at, locale.get())}</time></td>
                                                 <td>{c.claimed_by.clone().unwrap_or_else(|| "—".to_owned())}</td>
                                                 <td class="button-row">
                                                     <button type="button" class="button button-small" on:click=move |_| { decide.dispatch(DecideSetAside { id, restore: false }); }>

@@ -21,6 +21,7 @@ pub fn SignInProblemPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let entry = entry.await.ok();
                 let host = entry.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+                let hotline = entry.as_ref().and_then(|e| e.hotline.clone());
                 let url = entry.and_then(|e| e.entry_url);
                 view! {
                     <section class="panel panel-error" role="alert" data-reason=reason>
@@ -31,6 +32,12 @@ pub fn SignInProblemPage() -> impl IntoView {
                                 message(&reason(), &host, locale.get())
                             }}
                         </p>
+                        {hotline.map(|hotline| view! {
+                            <p data-hotline="true">
+                                {move || t("仍有问题，请拨打咨询电话：", "Still stuck? Call the help line: ").get(locale.get())}
+                                <a href=format!("tel:{}", hotline.replace([' ', '-'], ""))>{hotline.clone()}</a>
+                            </p>
+                        })}
                         {url.map(|url| view! {
                             <a class="button button-primary" href=url rel="external">{move || t("返回重新进入", "Go back and open again").get(locale.get())}</a>
                         })}
@@ -44,10 +51,10 @@ pub fn SignInProblemPage() -> impl IntoView {
 fn message(reason: &str, host: &str, locale: Locale) -> String {
     match (reason, locale) {
         ("not-verified", Locale::Zh) => format!(
-            "您在{host}中尚未完成实人认证。请在{host}“我的”页面完成实名认证和人脸识别后，再从{host}进入本平台报名。"
+            "您在{host}中尚未完成实人认证。请在{host}“我的”页面完成实名认证和人脸识别后，再从{host}进入本平台报名；如多次认证仍不成功，请联系教体局。"
         ),
         ("not-verified", Locale::En) => format!(
-            "{host} has not verified you yet. Complete the real-name and face check in {host} (under “Me”), then open this platform from {host} again."
+            "{host} has not verified you yet. Complete the real-name and face check in {host} (under “Me”), then open this platform from {host} again; if the check keeps failing, contact the bureau."
         ),
         ("incomplete-identity", Locale::Zh) => format!(
             "{host}提供的姓名、身份证号或手机号不完整或格式不正确。请在{host}中核对并更新个人实名信息后重新进入。"
@@ -62,6 +69,12 @@ fn message(reason: &str, host: &str, locale: Locale) -> String {
         ),
         ("replayed", Locale::En) => format!(
             "This sign-in link was already used (for example after a reload or the back button). Go back to {host} and open the platform again."
+        ),
+        ("unavailable", Locale::Zh) => format!(
+            "报名的人很多，系统繁忙，这次登录没有完成。请稍等几分钟，再回到{host}重新进入本平台。已经保存的报名信息不会丢失。"
+        ),
+        ("unavailable", Locale::En) => format!(
+            "Many people are registering and the system is busy: this sign-in did not finish. Wait a few minutes, then go back to {host} and open the platform again. Nothing already saved is lost."
         ),
         ("not-configured", Locale::Zh) => "本平台暂未开通政务 APP 登录，请联系教体局。".to_owned(),
         ("not-configured", Locale::En) => {
@@ -86,6 +99,7 @@ mod tests {
             "expired",
             "replayed",
             "not-configured",
+            "unavailable",
             "invalid",
             "???",
         ] {
@@ -95,5 +109,12 @@ mod tests {
             }
         }
         assert!(message("not-verified", "爱山东", Locale::Zh).contains("实人认证"));
+        // A busy morning is not an invalid sign-in: the parent is told to wait, not that
+        // something is wrong with them.
+        let busy = message("unavailable", "爱山东", Locale::Zh);
+        assert!(
+            busy.contains("系统繁忙") && !busy.contains("无效"),
+            "{busy}"
+        );
     }
 }

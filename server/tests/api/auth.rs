@@ -179,6 +179,22 @@ async fn unverified_people_and_malformed_identities_are_refused_with_guidance() 
         .expect("html");
     assert!(page.contains("实人认证"), "says what to do in the host app");
     assert!(page.contains("爱山东"));
+    // And whom to call: the bureau's help line, which a phone dials with a tap.
+    assert!(page.contains("0532-8000 0000"), "the help line");
+    assert!(
+        page.contains("href=\"tel:053280000000\""),
+        "dialled with a tap"
+    );
+    // A sign-in the server could not finish (its database busy or down) is not called
+    // invalid: the parent is told to wait and come back.
+    let page = app
+        .get("/sign-in/problem?reason=unavailable")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("系统繁忙"), "says the system is busy");
+    assert!(!page.contains("登录信息无效"));
 
     let claims = signer.claims_for(
         "x-1",
@@ -239,6 +255,21 @@ async fn a_corrected_name_or_phone_keeps_the_same_account() {
         identity["confirmed"], true,
         "the same account, already confirmed"
     );
+
+    // The host app had bound the account to the wrong person and corrected the ID number:
+    // the same account, whose details are checked again before anything is registered.
+    let mut rebound = zhang_claims();
+    rebound.id_number = "370202199008230424".into();
+    let third = app.browser();
+    let response = third.sso(&signer.sign(&rebound).expect("signed")).await;
+    assert_eq!(location(&response), "/me");
+    let identity: serde_json::Value = third
+        .call("get_my_identity", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(identity["confirmed"], false, "{identity}");
     assert_eq!(
         parent_account::Entity::find()
             .count(&app.db)

@@ -196,6 +196,98 @@ async fn two_parents_the_register_names_still_agree_between_them() {
     assert_eq!(row(&app, his).await.state.code(), "draft");
 }
 
+#[tokio::test]
+async fn a_parent_on_a_new_account_of_their_own_moves_their_registration_over() {
+    let app = crate::helpers::spawn_app().await;
+    // 张伟 registers from his account (phone 13800000001)...
+    let before = app.confirmed_parent("demo-zhang-wei").await;
+    let his = id_of(start(&app, &before).await).await;
+    let reference = row(&app, his).await.reference;
+    // ...then opens the platform from a new host-app account, which the host app vouches
+    // for with the same ID number (a new phone, say): he is told where the child is.
+    let after = app.new_account("zhang-wei-new-phone").await;
+    let refused = problems(start(&app, &after).await).await;
+    assert_eq!(refused[0]["field"], "child_id_number", "{refused}");
+    assert!(
+        refused[0]["message"]["zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("您本人") && m.contains("138****0001")),
+        "{refused}"
+    );
+    assert_eq!(refused[1]["field"], "child_movable", "{refused}");
+    assert!(
+        !refused.to_string().contains("child_claimable"),
+        "{refused}"
+    );
+
+    // He moves it: the same registration, now his new account's, the child still in it once.
+    assert_eq!(id_of(claim(&app, &after).await).await, his);
+    let new_account = parent_account::Entity::find()
+        .filter(parent_account::Column::HostSubject.eq("zhang-wei-new-phone"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the new account");
+    let moved = row(&app, his).await;
+    assert_eq!(moved.account_id, new_account.id);
+    assert_eq!(moved.reference, reference);
+    assert_eq!(moved.active_child_key, Some(child_key()));
+    assert_eq!(
+        after
+            .call("get_registration", &[("id", &his.to_string())])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        before
+            .call("get_registration", &[("id", &his.to_string())])
+            .await
+            .status(),
+        404
+    );
+    // The old account is told in its messages (its phone may be gone: no SMS), and the
+    // move is in the audit log.
+    let old_account = parent_account::Entity::find()
+        .filter(parent_account::Column::HostSubject.eq("demo-zhang-wei"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the old account");
+    let told = parent_message::Entity::find()
+        .filter(parent_message::Column::AccountId.eq(old_account.id))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert!(
+        told.iter()
+            .any(|m| m.title_zh == "报名已转到您的另一个账号" && m.body_zh.contains(&reference)),
+        "{told:?}"
+    );
+    assert_eq!(
+        outbox::Entity::find()
+            .filter(outbox::Column::Body.contains(reference.as_str()))
+            .all(&app.db)
+            .await
+            .expect("query")
+            .len(),
+        0
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("registration.moved"))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].object_id, Some(his));
+    // Asked again, there is nothing left to move.
+    let again = problems(claim(&app, &after).await).await;
+    assert!(
+        again.to_string().contains("您已经为这个孩子报过名"),
+        "{again}"
+    );
+}
+
 async fn claim_at(app: &TestApp, parent: &Browser, school: &str) -> reqwest::Response {
     let (entry, _) = entry_and_school(app, "local-property").await;
     parent

@@ -404,7 +404,7 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
         entities::{offer, outbox, parent_message, review_event},
         services::offers,
     };
-    use chrono::Utc;
+    use chrono::{Datelike, Utc};
     use sea_orm::PaginatorTrait;
 
     let app = spawn_app().await;
@@ -641,6 +641,35 @@ async fn a_place_declined_or_not_accepted_in_time_moves_the_waiting_list_up_once
         .await
         .expect("count");
     assert_eq!(usize::try_from(sms).expect("fits"), moved_up);
+    // Each names its deadline on the bureau's clock (UTC+8) as people write it
+    // (2027年7月15日 17:00), not as a database does (2027-07-15 17:00).
+    let bodies: Vec<String> = outbox::Entity::find()
+        .filter(outbox::Column::Body.contains("候补递补"))
+        .all(&app.db)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|sms| sms.body)
+        .collect();
+    for offer in offer::Entity::find()
+        .filter(offer::Column::RegistrationId.is_in(still_open.iter().copied()))
+        .all(&app.db)
+        .await
+        .expect("query")
+    {
+        let local = (offer.deadline + chrono::Duration::hours(8)).naive_utc();
+        let written = format!(
+            "请在 {}年{}月{}日 {} 前登录平台确认接受学位",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.format("%H:%M")
+        );
+        assert!(
+            bodies.iter().any(|body| body.contains(&written)),
+            "{written} in {bodies:?}"
+        );
+    }
     assert_eq!(events("place_expired").await, open);
     let audit: Vec<String> = audit_log::Entity::find()
         .filter(audit_log::Column::Action.starts_with("offer."))

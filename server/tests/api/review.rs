@@ -501,25 +501,70 @@ async fn decisions_follow_the_rules_of_each_stage() {
         )
         .await;
     assert_eq!(response.status(), 423);
-    // Nor delete it once reviewed.
     let response = decide(&reviewer, id, version, "first", "reject", "age", "", &[]).await;
     assert_eq!(response.status(), 200);
-    let response = parent
-        .call(
-            "delete_registration",
-            &[
-                ("id", &id.to_string()),
-                ("base_version", &(version + 1).to_string()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 423);
     let mine = view(&parent, id).await;
     assert_eq!(mine["state"], "Rejected");
     assert_eq!(
         mine["timeline"][1]["reason"]["zh"],
         "儿童年龄不符合入学要求"
     );
+}
+
+async fn delete(parent: &Browser, id: i32, version: i64) -> reqwest::Response {
+    parent
+        .call(
+            "delete_registration",
+            &[
+                ("id", &id.to_string()),
+                ("base_version", &version.to_string()),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_registration_the_school_did_not_pass_can_be_deleted_and_the_child_registered_again() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, version) = submitted(&app, &parent, TWIN_1).await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let admin = app.staff("admin").await;
+    // While it is in review it stays: passed the first review, it cannot be deleted.
+    let response = decide(&reviewer, id, version, "first", "pass", "", "", &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(view(&parent, id).await["deletable"], false);
+    assert_eq!(delete(&parent, id, version + 1).await.status(), 423);
+    // Not passed (the address is outside the catchment): the parent may delete it and is
+    // told so, and the child can then be registered where the rules allow.
+    let response = decide(
+        &admin,
+        id,
+        version + 1,
+        "second",
+        "reject",
+        "outside_catchment",
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let mine = view(&parent, id).await;
+    assert_eq!(mine["state"], "Rejected");
+    assert_eq!(mine["deletable"], true, "{mine}");
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let taken = create(&parent, entry, school, TWIN_1).await;
+    assert_eq!(taken.status(), 422, "the child is still registered");
+    // A page from before the decision cannot delete it.
+    assert_eq!(delete(&parent, id, version + 1).await.status(), 409);
+    assert_eq!(delete(&parent, id, version + 2).await.status(), 200);
+    let kept = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("kept for audit");
+    assert_eq!(kept.state.code(), "deleted");
+    assert_eq!(create(&parent, entry, school, TWIN_1).await.status(), 200);
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::{
         AdmissionsPage, DecideAdmissions, DrawSummary, SchedulePublication, get_admissions,
     },
     components::ErrorPanel,
-    domain::{RegistrationState, Subsystem, admission::AdmissionOutcome},
+    domain::{RegistrationState, Subsystem, admission::AdmissionOutcome, dates::format_date_time},
     i18n::{Locale, t, use_locale},
 };
 
@@ -178,11 +178,14 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         })}
         {publication.clone().map(|p| view! {
             <p class=if p.published { "tag tag-open" } else { "tag tag-soon" } data-published=p.published.to_string()>
-                {move || match (p.published, locale.get()) {
-                    (true, Locale::Zh) => format!("已于 {} 公布", p.publish_at),
-                    (true, Locale::En) => format!("Published {}", p.publish_at),
-                    (false, Locale::Zh) => format!("将于 {} 公布", p.publish_at),
-                    (false, Locale::En) => format!("To be published {}", p.publish_at),
+                {move || {
+                    let at = format_date_time(p.publish_at, locale.get());
+                    match (p.published, locale.get()) {
+                        (true, Locale::Zh) => format!("已于 {at} 公布"),
+                        (true, Locale::En) => format!("Published {at}"),
+                        (false, Locale::Zh) => format!("将于 {at} 公布"),
+                        (false, Locale::En) => format!("To be published {at}"),
+                    }
                 }}
             </p>
         })}
@@ -240,13 +243,13 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                                     view! {
                                         <span class="tag tag-open" data-state=state.code()>{move || state.label().get(locale.get())}</span>
                                         {offer.map(|o| {
-                                            let deadline = o.deadline.clone();
+                                            let deadline = o.deadline;
                                             view! {
                                                 " "
                                                 <span class="hint" data-offer=o.answer.map_or("open", |a| a.code())>{move || match (o.answer, locale.get()) {
                                                     (Some(answer), l) => answer.label().get(l).to_owned(),
-                                                    (None, Locale::Zh) => format!("待家长确认（{deadline} 截止）"),
-                                                    (None, Locale::En) => format!("Waiting for the parent (until {deadline})"),
+                                                    (None, l @ Locale::Zh) => format!("待家长确认（{} 截止）", format_date_time(deadline, l)),
+                                                    (None, l @ Locale::En) => format!("Waiting for the parent (until {})", format_date_time(deadline, l)),
                                                 }}</span>
                                             }
                                         })}

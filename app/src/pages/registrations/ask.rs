@@ -49,8 +49,9 @@ fn allowed(r: &RegistrationView, action: Irreversible) -> bool {
         }
 }
 
-/// The question (heading), what follows from it, and the button that does it.
-fn wording(action: Irreversible) -> (Text, Text, Text) {
+/// The question (heading), what follows from it, the button that does it, and what that
+/// button says while the answer is on its way (`hydration/forms.js`).
+fn wording(action: Irreversible) -> (Text, Text, Text, Text) {
     match action {
         Irreversible::Delete => (
             t("确定删除这条报名吗？", "Delete this registration?"),
@@ -59,6 +60,7 @@ fn wording(action: Irreversible) -> (Text, Text, Text) {
                 "What you filled in will no longer show, and the child's ID number can be registered again.",
             ),
             t("确定删除", "Delete"),
+            t("正在删除…", "Deleting…"),
         ),
         Irreversible::Resubmit => (
             t("确定提交修改吗？", "Send the changes?"),
@@ -67,6 +69,7 @@ fn wording(action: Irreversible) -> (Text, Text, Text) {
                 "The registration is locked again and the school reviews it again.",
             ),
             t("确定提交修改", "Send changes"),
+            t("正在提交…", "Sending…"),
         ),
         Irreversible::Decline => (
             t("确定放弃这个学位吗？", "Give up this place?"),
@@ -75,6 +78,7 @@ fn wording(action: Irreversible) -> (Text, Text, Text) {
                 "This cannot be undone: the place goes at once to the next on the waiting list.",
             ),
             t("确定放弃学位", "Give up the place"),
+            t("正在放弃学位…", "Giving up the place…"),
         ),
     }
 }
@@ -85,7 +89,7 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
     let id = r.id;
     let version = r.version;
     let back = routes::registration(id);
-    let (question, consequence, confirm) = wording(action);
+    let (question, consequence, confirm, busy) = wording(action);
     if !allowed(&r, action) {
         return view! {
             <section class="panel" aria-labelledby="ask-heading" data-ask=action.code()>
@@ -106,7 +110,7 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
                 <ActionForm action=delete>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
-                    <Buttons confirm class="button button-danger" back=back.clone() />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() />
                 </ActionForm>
                 {move || delete.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -118,7 +122,7 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
                 <ActionForm action=resubmit>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
-                    <Buttons confirm class="button button-primary" back=back.clone() />
+                    <Buttons confirm busy class="button button-primary" back=back.clone() />
                 </ActionForm>
                 {move || resubmit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -130,7 +134,7 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
                 <ActionForm action=answer>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="accept" value="false" />
-                    <Buttons confirm class="button button-danger" back=back.clone() />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() />
                 </ActionForm>
                 {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -150,11 +154,13 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
 
 /// The button that does it, and 取消 (back to the task list, nothing changed).
 #[component]
-fn Buttons(confirm: Text, class: &'static str, back: String) -> impl IntoView {
+fn Buttons(confirm: Text, busy: Text, class: &'static str, back: String) -> impl IntoView {
     let locale = use_locale();
     view! {
         <div class="action-bar">
-            <button type="submit" class=class>{move || confirm.get(locale.get())}</button>
+            <button type="submit" class=class data-busy=move || busy.get(locale.get())>
+                {move || confirm.get(locale.get())}
+            </button>
             <a class="button" href=back>{move || t("取消", "Cancel").get(locale.get())}</a>
         </div>
     }

@@ -19,6 +19,7 @@ use crate::{
     },
     error::FieldProblem,
     i18n::{Locale, t, use_locale},
+    pages::appointments::AppointmentStep,
     routes,
 };
 
@@ -96,6 +97,7 @@ fn Confirmation(r: RegistrationView, problems: Vec<(SectionKind, FieldProblem)>)
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
                     <p class="hint">{move || t("提交后信息将被锁定，学校开始审核。审核开始前如需修改，可删除后重新报名。", "After you submit, the answers are locked and the school reviews them. Before review starts you can delete and register again.").get(locale.get())}</p>
+                    <p class="hint" data-truthful="true">{move || t("请确认所填信息真实、准确：手工填写虚假信息的，将不予录取。", "Make sure every answer is true and correct: a registration with false answers entered by hand is not admitted.").get(locale.get())}</p>
                     <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
                         {move || t("确认无误，提交", "Submit").get(locale.get())}
                     </button>
@@ -185,6 +187,7 @@ fn Receipt(r: RegistrationView) -> impl IntoView {
             <RegistrationHeader r=r.clone() />
             <h2>{move || t("接下来", "What happens next").get(locale.get())}</h2>
             <ol class="next-steps">
+                <AppointmentStep id />
                 <li>{move || t("学校在审核期内进行初审，教体局复审。审核结果会通过短信和平台消息通知您。", "The school reviews first, then the bureau. You get a text and a message here with the result.").get(locale.get())}</li>
                 <li>{move || t("如学校要求修改或补充材料，请在规定时间内修改后提交。", "If the school asks for changes or documents, make them in time and send them.").get(locale.get())}</li>
                 <li>{move || t("审核通过不等于录取，录取结果以教体局公布为准。", "Passing review is not admission: the bureau publishes admissions.").get(locale.get())}</li>

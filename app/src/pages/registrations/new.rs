@@ -13,8 +13,10 @@ use crate::{
     },
     components::ErrorPanel,
     domain::{
-        ResidentId, Subsystem, WindowState, dates::format_date_time, provenance::CONSENT_WORDING,
-        registration::CHILD_CLAIMABLE,
+        ResidentId, Subsystem, WindowState,
+        dates::format_date_time,
+        provenance::CONSENT_WORDING,
+        registration::{CHILD_CLAIMABLE, CHILD_MOVABLE},
     },
     error::AppError,
     i18n::{Locale, LocalizedText, Text, t, use_locale},
@@ -156,6 +158,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
     let no_choices = choices.is_empty();
     let choices = StoredValue::new(choices);
     let claimable = move || field_problem(error.get(), CHILD_CLAIMABLE, locale.get());
+    let movable = move || field_problem(error.get(), CHILD_MOVABLE, locale.get());
     let chosen = move || {
         let chosen = subsystem.get();
         choices.with_value(|c| c.iter().find(|s| Some(s.subsystem) == chosen).cloned())
@@ -353,6 +356,20 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                     <div class="form">
                         <button type="button" class="button button-primary" disabled=move || pending.get() on:click=claim>
                             {move || t("同意查询户籍登记，核验后报名", "Agree to check the household register and register").get(locale.get())}
+                        </button>
+                    </div>
+                </div>
+            })}
+            {move || movable().map(|why| view! {
+                <div class="panel" data-child-move="true">
+                    <h2>{move || t("转到当前账号", "Move it to this account").get(locale.get())}</h2>
+                    <p>{why}</p>
+                    <div aria-live="assertive">
+                        {move || claim_error.get().map(|error| view! { <ErrorPanel error /> })}
+                    </div>
+                    <div class="form">
+                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=claim>
+                            {move || t("把报名转到当前账号", "Move the registration here").get(locale.get())}
                         </button>
                     </div>
                 </div>

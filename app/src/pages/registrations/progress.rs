@@ -96,7 +96,8 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
                             <ActionForm action=answer>
                                 <input type="hidden" name="id" value=id />
                                 <input type="hidden" name="accept" value="true" />
-                                <button type="submit" class="button button-primary" disabled=move || answer.pending().get() || done()>
+                                <button type="submit" class="button button-primary" disabled=move || answer.pending().get() || done()
+                                    data-busy=move || t("正在确认…", "Accepting…").get(locale.get())>
                                     {move || t("接受学位", "Accept the place").get(locale.get())}
                                 </button>
                             </ActionForm>
@@ -107,10 +108,11 @@ pub fn OfferPanel(r: RegistrationView) -> impl IntoView {
                         </div>
                     }.into_any(),
                     (false, Some(given)) => {
-                        let at = offer.answered_at.clone().unwrap_or_default();
+                        let at = offer.answered_at;
                         view! {
                             <p data-field="offer-answer" data-answer=given.code()>
-                                {move || given.label().get(locale.get())}" · "{at.clone()}
+                                {move || given.label().get(locale.get())}
+                                {at.map(|at| view! { " · "<time>{move || format_date_time(at, locale.get())}</time> })}
                             </p>
                         }.into_any()
                     }

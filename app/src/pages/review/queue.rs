@@ -48,6 +48,15 @@ pub fn ReviewQueuePage() -> impl IntoView {
             refresh.update(|n| *n += 1);
         }
     });
+    // ...until the reviewer turns to other rows (another filter or page): then it no longer
+    // describes what is on screen.
+    Effect::new(move |shown: Option<QueueQuery>| {
+        let now = query.get();
+        if shown.is_some_and(|shown| shown != now) {
+            bulk.value().set(None);
+        }
+        now
+    });
     view! {
         <section class="review" aria-labelledby="queue-heading">
             <h1 id="queue-heading">{move || t("报名审核", "Review").get(locale.get())}</h1>

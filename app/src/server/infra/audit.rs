@@ -89,6 +89,8 @@ coded! {
         RegistrationClaimed = "registration.claimed",
         /// A reviewer decided a registration.
         RegistrationDecide = "registration.decide",
+        /// A registration moved to another account of the same person.
+        RegistrationMoved = "registration.moved",
         /// A parent resubmitted after changes.
         RegistrationResubmit = "registration.resubmit",
         /// A registration was set aside by a claim.
@@ -146,6 +148,10 @@ impl AuditAction {
             Self::ClaimAsked => t("认领前核验户籍", "Register asked for a claim"),
             Self::RegistrationClaimed => t("认领儿童身份证号", "ID number claimed"),
             Self::RegistrationDecide => t("审核报名", "Registration reviewed"),
+            Self::RegistrationMoved => t(
+                "报名转到本人另一账号",
+                "Registration moved to the same person's other account",
+            ),
             Self::RegistrationResubmit => t("重新提交", "Resubmitted"),
             Self::RegistrationSetAside => t("报名被替换", "Registration set aside"),
             Self::RegistrationSetAsideDecided => {

@@ -18,9 +18,12 @@ use crate::{
         admissions::{AdmissionCandidate, AdmissionsPage, CandidateOffer, PublicationView},
         staff::PlaceOption,
     },
-    domain::{RegistrationState, Subsystem, admission::AdmissionOutcome, review::TimelineKind},
+    domain::{
+        RegistrationState, Subsystem, admission::AdmissionOutcome, dates::format_date_time,
+        review::TimelineKind,
+    },
     error::FieldProblem,
-    i18n::LocalizedText,
+    i18n::{Locale, LocalizedText},
     server::{
         Clock,
         entities::{admission_decision, entry, offer, publication, registration, school},
@@ -117,7 +120,7 @@ pub async fn page(
         .one(db)
         .await?
         .map(|p| PublicationView {
-            publish_at: registrations::local_minute(p.publish_at, offset),
+            publish_at: registrations::local_time(p.publish_at, offset),
             published: p.published_at.is_some(),
         });
     let offers: BTreeMap<i32, CandidateOffer> = offer::Entity::find()
@@ -130,7 +133,7 @@ pub async fn page(
                 o.registration_id,
                 CandidateOffer {
                     answer: o.answer,
-                    deadline: registrations::local_minute(o.deadline, offset),
+                    deadline: registrations::local_time(o.deadline, offset),
                 },
             )
         })
@@ -410,7 +413,7 @@ pub async fn schedule(
         .await?
         .is_some_and(|p| p.published_at.is_some());
     Ok(PublicationView {
-        publish_at: registrations::local_minute(at, offset),
+        publish_at: registrations::local_time(at, offset),
         published,
     })
 }
@@ -508,14 +511,18 @@ async fn publish_one(
             (AdmissionOutcome::Admitted, Some(drawn)) => {
                 let deadline =
                     crate::server::services::offers::offer(&txn, &drawn.draw, row.id, now).await?;
-                let until = registrations::local_minute(deadline, offset);
+                let until = registrations::local_time(deadline, offset);
+                let (until_zh, until_en) = (
+                    format_date_time(until, Locale::Zh),
+                    format_date_time(until, Locale::En),
+                );
                 (
                     format!(
-                        "录取结果已公布：经电脑派位，已被{}录取。请在 {until} 前登录平台确认接受学位，逾期视为放弃。",
+                        "录取结果已公布：经电脑派位，已被{}录取。请在 {until_zh} 前登录平台确认接受学位，逾期视为放弃。",
                         school.name_zh
                     ),
                     format!(
-                        "Results are published: the draw admitted your child to {}. Accept the place on the platform before {until}; unanswered, it is given up.",
+                        "Results are published: the draw admitted your child to {}. Accept the place on the platform before {until_en}; unanswered, it is given up.",
                         school.name_en
                     ),
                 )

@@ -91,6 +91,14 @@ pub async fn claim_child(
             "You have already registered this child: continue under “My registrations”.",
         ));
     }
+    // The same person's other account (the host app vouches for both with one ID number):
+    // the registration comes over as it is, without asking any register.
+    if registrations::own_elsewhere(db, &held, &account)
+        .await?
+        .is_some()
+    {
+        return move_here(db, request, &held).await;
+    }
     if !registries.is_configured(RegistrySource::Household) {
         return Err(cannot_verify());
     }
@@ -219,6 +227,85 @@ pub async fn claim_child(
     Ok(id)
 }
 
+/// Moves `held`, registered from another account of the same person, to the caller's
+/// account: into a free one of its three places (the unique slot index decides between
+/// concurrent moves and registrations), its version moved on so that a page still open on
+/// the other account cannot save over it. The other account is told in its messages.
+async fn move_here(
+    db: &DatabaseConnection,
+    request: &Request,
+    held: &registration::Model,
+) -> Result<i32, ServiceError> {
+    let account_id = request.actor.require_parent()?;
+    let now = request.now;
+    registrations::check_room(db, account_id).await?;
+    let txn = db.begin().await?;
+    let mut moved = false;
+    for slot in 1..=crate::domain::registration::MAX_REGISTRATIONS_PER_ACCOUNT {
+        let attempt = txn.begin().await?;
+        let update = registrations::change(held.id, None, now)
+            .col_expr(registration::Column::AccountId, Expr::value(account_id))
+            .col_expr(
+                registration::Column::ActiveSlot,
+                Expr::value(registrations::slot_key(account_id, slot)),
+            )
+            .filter(registration::Column::AccountId.eq(held.account_id))
+            .filter(registration::Column::ActiveChildKey.is_not_null())
+            .exec(&attempt)
+            .await;
+        match update {
+            Ok(done) if done.rows_affected == 1 => {
+                attempt.commit().await?;
+                moved = true;
+                break;
+            }
+            // Moved, deleted or set aside meanwhile: the parent is asked to look again.
+            Ok(_) => return Err(ServiceError::Conflict),
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                attempt.rollback().await?;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if !moved {
+        return Err(registrations::check_room(&txn, account_id)
+            .await
+            .err()
+            .unwrap_or(ServiceError::Conflict));
+    }
+    notify::send(
+        &txn,
+        Notice {
+            account_id: held.account_id,
+            registration_id: Some(held.id),
+            title: LocalizedText::new("报名已转到您的另一个账号", "Registration moved to your other account"),
+            body: LocalizedText::new(
+                &format!("报名 {} 已按您本人的要求转到您的另一个账号，请用该账号查看和继续填写。", held.reference),
+                &format!("At your own request, registration {} was moved to your other account: see it and go on there.", held.reference),
+            ),
+            sms: None,
+            dedupe_key: format!("moved:{}:{}", held.id, held.version),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        request,
+        AuditAction::RegistrationMoved,
+        "registration",
+        Some(held.id),
+        serde_json::json!({ "from_account": held.account_id, "to_account": account_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        registration = held.id,
+        "registration moved to the same person's other account"
+    );
+    Ok(held.id)
+}
+
 /// Admissions decided, or a draw's list holding it: setting `row` aside would take a place
 /// out of the draw's order. The bureau settles it with the families.
 async fn decided_or_drawn(
@@ -324,7 +411,7 @@ pub async fn set_aside_claims(
                 .map(|s| LocalizedText::new(&s.name_zh, &s.name_en))
                 .unwrap_or_default(),
             from_state: row.set_aside_from,
-            set_aside_at: registrations::local_minute(row.updated_at, offset),
+            set_aside_at: registrations::local_time(row.updated_at, offset),
             claimed_by,
         });
     }

@@ -16,6 +16,17 @@ use crate::{
 /// Notices shown on the home page, newest first.
 const NOTICE_LIMIT: u64 = 10;
 
+/// The platform's bureau's help line, for the pages where a parent can go no further
+/// (a sign-in the platform refused): `None` when no bureau is configured or it has none.
+pub async fn hotline(db: &impl ConnectionTrait) -> Result<Option<String>, ServiceError> {
+    Ok(bureau::Entity::find()
+        .order_by_asc(bureau::Column::Id)
+        .one(db)
+        .await?
+        .map(|b| b.hotline.trim().to_owned())
+        .filter(|h| !h.is_empty()))
+}
+
 /// Loads the home page of the platform's bureau, or `None` when no bureau is configured.
 pub async fn load_home(
     db: &impl ConnectionTrait,

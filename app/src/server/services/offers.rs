@@ -22,8 +22,10 @@ use sea_orm::{
 
 use crate::{
     api::registrations::OfferView,
-    domain::{RegistrationState, admission::OfferAnswer, review::TimelineKind},
-    i18n::LocalizedText,
+    domain::{
+        RegistrationState, admission::OfferAnswer, dates::format_date_time, review::TimelineKind,
+    },
+    i18n::{Locale, LocalizedText},
     server::{
         entities::{draw, draw_entrant, offer, registration, school},
         failure::ServiceError,
@@ -31,7 +33,7 @@ use crate::{
         services::{
             draws,
             notify::{self, Notice},
-            registrations::{self, local_minute, offset_of},
+            registrations::{self, local_time, offset_of},
         },
     },
 };
@@ -53,9 +55,9 @@ pub(crate) async fn view_of(
     };
     let offset = offset_of(db, row.school_id).await?;
     Ok(Some(OfferView {
-        deadline: offer.deadline.with_timezone(&offset).naive_local(),
+        deadline: local_time(offer.deadline, offset),
         answer: offer.answer,
-        answered_at: offer.answered_at.map(|at| local_minute(at, offset)),
+        answered_at: offer.answered_at.map(|at| local_time(at, offset)),
         open: offer.answer.is_none() && offer.deadline > now,
     }))
 }
@@ -362,14 +364,18 @@ async fn move_up(
                 continue;
             }
             let deadline = offer(txn, draw, row.id, now).await?;
-            let until = local_minute(deadline, offset);
+            let until = local_time(deadline, offset);
+            let (until_zh, until_en) = (
+                format_date_time(until, Locale::Zh),
+                format_date_time(until, Locale::En),
+            );
             let (zh, en) = (
                 format!(
-                    "候补递补：{}有学位空出，按派位候补顺序为您保留。请在 {until} 前登录平台确认接受学位，逾期视为放弃。",
+                    "候补递补：{}有学位空出，按派位候补顺序为您保留。请在 {until_zh} 前登录平台确认接受学位，逾期视为放弃。",
                     school.name_zh
                 ),
                 format!(
-                    "Moved up from the waiting list: a place at {} is offered to you. Accept it on the platform before {until}; unanswered, it is given up.",
+                    "Moved up from the waiting list: a place at {} is offered to you. Accept it on the platform before {until_en}; unanswered, it is given up.",
                     school.name_en
                 ),
             );

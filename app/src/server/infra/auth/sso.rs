@@ -304,9 +304,16 @@ pub async fn accept_claims(
             .one(db)
             .await?;
         if let Some(existing) = existing {
-            let needs_identity_check = existing.identity_confirmed_at.is_none();
+            // A corrected ID number (the host app had bound the account to the wrong person,
+            // Qingdao Q7) is a new identity: its details are checked again before anything.
+            let another_person =
+                crate::server::infra::crypto::open(&existing.resident_id)? != resident_id.as_str();
+            let needs_identity_check = existing.identity_confirmed_at.is_none() || another_person;
             let id = existing.id;
             let mut row: parent_account::ActiveModel = existing.into();
+            if another_person {
+                row.identity_confirmed_at = Set(None);
+            }
             row.name = Set(name.as_str().to_owned());
             row.resident_id = Set(crate::server::infra::crypto::seal(resident_id.as_str())?);
             row.phone = Set(phone.as_str().to_owned());

@@ -147,6 +147,49 @@ fn child_taken() -> ServiceError {
     ServiceError::Invalid(problems)
 }
 
+/// The masked phone number of the account holding `held` when that account is the same
+/// person's as `account` (both vouched for by the host app with the same ID number): a
+/// parent who made a new host-app account, after a change of phone number say (Qingdao
+/// Q5), finds the child they registered before.
+pub(crate) async fn own_elsewhere(
+    db: &impl ConnectionTrait,
+    held: &registration::Model,
+    account: &parent_account::Model,
+) -> Result<Option<String>, ServiceError> {
+    let Some(holder) = parent_account::Entity::find_by_id(held.account_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let same = crypto::open(&holder.resident_id)? == crypto::open(&account.resident_id)?;
+    Ok(same.then(|| {
+        crate::domain::PhoneNumber::parse(&holder.phone)
+            .map_or_else(|_| "***********".to_owned(), |p| p.masked())
+    }))
+}
+
+/// The child is registered from another account of the caller's own: say which, and offer
+/// to move the registration here.
+fn registered_by_you_elsewhere(phone: &str) -> ServiceError {
+    ServiceError::Invalid(vec![
+        FieldProblem::new(
+            "child_id_number",
+            format!(
+                "您本人已经用另一个账号（手机号 {phone}，例如更换手机号前的账号）为这个孩子报过名。"
+            ),
+            format!(
+                "You registered this child before from another account of yours (phone {phone}, for example before a change of number)."
+            ),
+        ),
+        FieldProblem::new(
+            crate::domain::registration::CHILD_MOVABLE,
+            "可以把这条报名转到当前账号继续：已填写的信息和上传的材料都会保留，原账号中将不再显示它。",
+            "You can move that registration to this account and go on: its answers and photos are kept, and it no longer shows in the other account.",
+        ),
+    ])
+}
+
 /// Starts a registration. The child's ID number and the account's three slots are
 /// claimed by unique indexes, so that concurrent attempts cannot both succeed. Each claim
 /// is tried in a transaction of its own (a savepoint within the caller's transaction): a
@@ -318,7 +361,10 @@ pub async fn create(
                                 "You have already registered this child: continue under “My registrations”.",
                             ));
                         }
-                        return Err(child_taken());
+                        return Err(match own_elsewhere(db, &held, &account).await? {
+                            Some(phone) => registered_by_you_elsewhere(&phone),
+                            None => child_taken(),
+                        });
                     }
                     let slot_held = registration::Entity::find()
                         .filter(registration::Column::ActiveSlot.eq(slot_key(account_id, slot)))

@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 use crate::domain::SectionData;
 
 pub(crate) use changes::{Step, change, change_all, hold};
-pub(crate) use create::{check_room, slot_key};
+pub(crate) use create::{check_room, own_elsewhere, slot_key};
 pub use create::{create, options};
 pub(crate) use queries::{
     Editing, StoredSections, WindowTimes, answers_of, changes_closed, child_id_of, editing,
-    load_own, local_minute, masked_child, offset_of, registrant_account, required_sections,
+    load_own, local_time, masked_child, offset_of, registrant_account, required_sections,
     sections_of, window_of, window_open,
 };
 pub use save::save_section;

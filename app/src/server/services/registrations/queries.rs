@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
     QueryFilter, QueryResult,
@@ -75,12 +75,10 @@ pub(crate) async fn window_open(
         .is_some_and(|w| w.opens_at <= now && now < w.closes_at))
 }
 
-/// A moment as the bureau's people read it: local date and time to the minute
-/// (`2026-06-01 08:00`).
-pub(crate) fn local_minute(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+/// A moment on the bureau's clock, which the pages and messages write out in the reader's
+/// language (`dates::format_date_time`).
+pub(crate) fn local_time(at: DateTime<Utc>, offset: FixedOffset) -> NaiveDateTime {
+    at.with_timezone(&offset).naive_local()
 }
 
 pub(crate) async fn offset_of(

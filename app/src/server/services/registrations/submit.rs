@@ -265,7 +265,8 @@ pub async fn submit(
     }
 }
 
-/// Deletes a registration while the window is open and no review has started; frees the
+/// Deletes a registration while the window is open, before any review has started or once
+/// the school did not pass it (`RegistrationState::is_deletable`); frees the
 /// child's ID number, the account's slot and the place of its on-site appointment (unless
 /// the family has been seen there). The row is kept for audit.
 pub async fn delete(
@@ -298,10 +299,11 @@ pub async fn delete(
             Expr::value(Option::<String>::None),
         )
         .col_expr(registration::Column::DeletedAt, Expr::value(now))
-        .filter(
-            registration::Column::State
-                .is_in([RegistrationState::Draft, RegistrationState::Submitted]),
-        )
+        .filter(registration::Column::State.is_in([
+            RegistrationState::Draft,
+            RegistrationState::Submitted,
+            RegistrationState::Rejected,
+        ]))
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {
