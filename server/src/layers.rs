@@ -102,15 +102,34 @@ fn busy(request: &Request) -> Response {
     busy_answer(request)
 }
 
-/// 503 with `Retry-After`: the wire error for server functions (the page keeps its
-/// answers on the phone and tries again), a short page that reloads itself for pages.
-/// Also what a request gets when its session cannot be read (the database busy or down).
+/// 503 with `Retry-After`: the wire error for server functions called by a page's code
+/// (the page keeps its answers on the phone and tries again); for a browser asking for a
+/// page, a short page that reloads itself, and for a form a page without code posted (to a
+/// server function, asking for HTML), a page that says the press did not go through
+/// (reloading would not send the form again). Also what a request gets when its session
+/// cannot be read (the database busy or down).
 pub(crate) fn busy_answer(request: &Request) -> Response {
     let api = request.uri().path().starts_with("/api/");
-    let (content_type, body) = if api {
+    let wants_page = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let (content_type, body) = if api && !wants_page {
         (
             "application/json",
             r#"{"Unavailable":{"request_id":null}}"#.to_owned(),
+        )
+    } else if api {
+        (
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>系统繁忙 · Busy</title></head><body>\
+             <h1>报名的人很多，刚才的操作没有完成</h1><p>请按返回键回到上一页，稍等片刻再试一次。已经保存的信息不会丢失。</p>\
+             <p lang=\"en\">Many people are registering now, and what you just did did not go through. Go back to the page before and try again in a moment; nothing already saved is lost.</p>\
+             </body></html>"
+                .to_owned(),
         )
     } else {
         (

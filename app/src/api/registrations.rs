@@ -364,8 +364,7 @@ pub async fn create_registration(
 }
 
 /// Registers a child another account holds, for a parent the household register names as
-/// the child's father or mother: the other registration is passed to the bureau. When the
-/// other account is the caller's own (the same ID number), its registration moves here.
+/// the child's father or mother: the other registration is passed to the bureau.
 #[server(prefix = "/api", endpoint = "claim_child_registration", output = crate::api::codec::JsonText)]
 pub async fn claim_child_registration(
     subsystem: String,
@@ -388,6 +387,20 @@ pub async fn claim_child_registration(
     )
     .await
     .map_err(to_app_error)?;
+    leptos_axum::redirect(&crate::routes::registration(id));
+    Ok(id)
+}
+
+/// Moves the child's registration from another account of the caller's own (the same ID
+/// number, vouched for by the host app: a new account after a change of phone number) to
+/// the account signed in.
+#[server(prefix = "/api", endpoint = "move_child_registration", output = crate::api::codec::JsonText)]
+pub async fn move_child_registration(child_id_number: String) -> Result<i32, AppError> {
+    use crate::server::{Context, services::claims, to_app_error};
+    let cx = Context::current()?;
+    let id = claims::move_child(cx.db(), &cx.request, &child_id_number)
+        .await
+        .map_err(to_app_error)?;
     leptos_axum::redirect(&crate::routes::registration(id));
     Ok(id)
 }

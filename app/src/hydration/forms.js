@@ -15,7 +15,8 @@ addEventListener("submit", (event) => {
   const button = event.submitter;
   setTimeout(() => {
     if (event.defaultPrevented) return delete form.dataset.sending;
-    if (!(button instanceof HTMLButtonElement)) return;
+    // A form that only fetches a page (a filter, 删除报名's question) says nothing.
+    if (!(button instanceof HTMLButtonElement) || (form.method !== "post" && !button.dataset.busy)) return;
     const english = document.documentElement.lang.startsWith("en");
     button.textContent = button.dataset.busy || (english ? "Sending…" : "正在提交…");
     button.setAttribute("aria-busy", "true");

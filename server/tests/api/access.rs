@@ -433,6 +433,11 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             parents_pass,
         ),
         (
+            "move_child_registration",
+            vec![("child_id_number", "not a number".into())],
+            parents_pass,
+        ),
+        (
             "get_admissions",
             vec![("subsystem", "enrollment".into())],
             admin_only,

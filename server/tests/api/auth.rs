@@ -256,8 +256,49 @@ async fn a_corrected_name_or_phone_keeps_the_same_account() {
         "the same account, already confirmed"
     );
 
+    // The account follows a registration as a child's other guardian (李娜 named 张伟).
+    use app::server::entities::follower;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let (entry, school) = crate::registrations::entry_and_school(&app, "local-property").await;
+    let theirs = crate::registrations::create(&mother, entry, school, crate::registrations::TWIN_1)
+        .await
+        .json::<i64>()
+        .await
+        .expect("id");
+    let account = parent_account::Entity::find()
+        .filter(parent_account::Column::HostSubject.eq("demo-zhang-wei"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("account");
+    follower::ActiveModel {
+        registration_id: Set(i32::try_from(theirs).expect("fits")),
+        id_key: Set(app::server::infra::crypto::blind("370202198805120311").expect("key")),
+        masked_id: Set("370202********0311".into()),
+        name: Set("张伟".into()),
+        source: Set(app::domain::follower::FollowerSource::Invited),
+        account_id: Set(Some(account.id)),
+        created_at: Set(chrono::Utc::now()),
+        confirmed_at: Set(Some(chrono::Utc::now())),
+        withdrawn_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("following");
+    assert_eq!(
+        second
+            .call("get_registration", &[("id", &theirs.to_string())])
+            .await
+            .status(),
+        200,
+        "followed"
+    );
+
     // The host app had bound the account to the wrong person and corrected the ID number:
-    // the same account, whose details are checked again before anything is registered.
+    // the same account, whose details are checked again before anything is registered, and
+    // which no longer follows what the other person was named for.
     let mut rebound = zhang_claims();
     rebound.id_number = "370202199008230424".into();
     let third = app.browser();
@@ -271,11 +312,26 @@ async fn a_corrected_name_or_phone_keeps_the_same_account() {
         .expect("json");
     assert_eq!(identity["confirmed"], false, "{identity}");
     assert_eq!(
+        third
+            .call("get_registration", &[("id", &theirs.to_string())])
+            .await
+            .status(),
+        404
+    );
+    let kept = follower::Entity::find()
+        .filter(follower::Column::RegistrationId.eq(i32::try_from(theirs).expect("fits")))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the invitation stays");
+    assert_eq!(kept.account_id, None);
+    assert_eq!(
         parent_account::Entity::find()
             .count(&app.db)
             .await
             .expect("count"),
-        1
+        2,
+        "his one account, and 李娜's"
     );
 }
 

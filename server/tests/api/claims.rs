@@ -204,24 +204,51 @@ async fn a_parent_on_a_new_account_of_their_own_moves_their_registration_over() 
     let his = id_of(start(&app, &before).await).await;
     let reference = row(&app, his).await.reference;
     // ...then opens the platform from a new host-app account, which the host app vouches
-    // for with the same ID number (a new phone, say): he is told where the child is.
-    let after = app.new_account("zhang-wei-new-phone").await;
+    // for with the same ID number (a new phone): he is told where the child is.
+    let after = app.browser();
+    let signer = crate::helpers::dev_signer();
+    let claims = signer.claims_for(
+        "zhang-wei-new-phone",
+        "张伟",
+        "370202198805120311",
+        "13900000077",
+        true,
+        chrono::Utc::now(),
+    );
+    let response = after.sso(&signer.sign(&claims).expect("signed")).await;
+    assert_eq!(crate::helpers::location(&response), "/me");
+    // Not before he has checked his details, as any registration.
+    let unchecked = problems(move_here(&after).await).await;
+    assert_eq!(unchecked[0]["field"], "identity", "{unchecked}");
+    assert_eq!(after.call("confirm_my_identity", &[]).await.status(), 200);
     let refused = problems(start(&app, &after).await).await;
     assert_eq!(refused[0]["field"], "child_id_number", "{refused}");
     assert!(
         refused[0]["message"]["zh"]
             .as_str()
             .is_some_and(|m| m.contains("您本人") && m.contains("138****0001")),
-        "{refused}"
+        "the old account's phone: {refused}"
     );
+    assert!(!refused.to_string().contains("139****0077"), "{refused}");
     assert_eq!(refused[1]["field"], "child_movable", "{refused}");
     assert!(
         !refused.to_string().contains("child_claimable"),
         "{refused}"
     );
+    // The household register's claim is not the way for him: it sets nothing aside.
+    let not_a_claim = problems(claim(&app, &after).await).await;
+    assert_eq!(not_a_claim[1]["field"], "child_movable", "{not_a_claim}");
+    assert_eq!(row(&app, his).await.state.code(), "draft");
+    // Someone else (李娜, the child's mother) has nothing to move.
+    let mother = app.confirmed_parent("demo-li-na").await;
+    let nothing = problems(move_here(&mother).await).await;
+    assert!(
+        nothing.to_string().contains("没有可以转来的报名"),
+        "{nothing}"
+    );
 
     // He moves it: the same registration, now his new account's, the child still in it once.
-    assert_eq!(id_of(claim(&app, &after).await).await, his);
+    assert_eq!(id_of(move_here(&after).await).await, his);
     let new_account = parent_account::Entity::find()
         .filter(parent_account::Column::HostSubject.eq("zhang-wei-new-phone"))
         .one(&app.db)
@@ -281,11 +308,18 @@ async fn a_parent_on_a_new_account_of_their_own_moves_their_registration_over() 
     assert_eq!(audited.len(), 1);
     assert_eq!(audited[0].object_id, Some(his));
     // Asked again, there is nothing left to move.
-    let again = problems(claim(&app, &after).await).await;
+    let again = problems(move_here(&after).await).await;
     assert!(
         again.to_string().contains("您已经为这个孩子报过名"),
         "{again}"
     );
+    assert_eq!(row(&app, his).await.account_id, new_account.id);
+}
+
+async fn move_here(parent: &Browser) -> reqwest::Response {
+    parent
+        .call("move_child_registration", &[("child_id_number", CHILD)])
+        .await
 }
 
 async fn claim_at(app: &TestApp, parent: &Browser, school: &str) -> reqwest::Response {

@@ -134,6 +134,24 @@ async fn a_crowd_beyond_the_queue_is_told_at_once_to_come_back_in_the_form_each_
     assert!(html.contains("您已填写的内容不会丢失"), "{html}");
     assert!(html.contains("nothing you entered is lost"), "{html}");
 
+    // A form posted by a page without code (信息确认's submit): a page saying the press did
+    // not go through, not the wire error as raw text, and not one that reloads itself
+    // (which would not send the form again).
+    let form = parent
+        .client
+        .post(format!("{}/api/submit_registration", parent.address))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .form(&[("id", id.to_string()), ("base_version", "1".to_owned())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(form.status(), 503);
+    assert!(form.headers().get("retry-after").is_some());
+    let html = form.text().await.expect("html");
+    assert!(html.contains("刚才的操作没有完成"), "{html}");
+    assert!(html.contains("did not go through"), "{html}");
+    assert!(!html.contains("http-equiv=\"refresh\""), "{html}");
+
     // Health checks are never held back.
     assert_eq!(parent.get("/healthz").await.status(), 200);
 

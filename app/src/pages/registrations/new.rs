@@ -9,7 +9,7 @@ use super::{LoadFailed, Loading};
 use crate::{
     api::registrations::{
         CreateRegistration, EntryOption, OptionWindow, SubsystemOption, claim_child_registration,
-        create_registration, get_registration_options,
+        create_registration, get_registration_options, move_child_registration,
     },
     components::ErrorPanel,
     domain::{
@@ -251,6 +251,25 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
             }
         });
     };
+    // The same person's other account holds it: only the ID number is sent.
+    let move_it = move |_| {
+        let Some(CreateRegistration {
+            child_id_number, ..
+        }) = sent.get_value()
+        else {
+            return;
+        };
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        spawn_local(async move {
+            if let Err(e) = move_child_registration(child_id_number).await {
+                claim_error.try_set(Some(e));
+                pending.try_set(false);
+            }
+        });
+    };
     view! {
         <div>
             <div aria-live="assertive">
@@ -368,7 +387,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                         {move || claim_error.get().map(|error| view! { <ErrorPanel error /> })}
                     </div>
                     <div class="form">
-                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=claim>
+                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=move_it>
                             {move || t("把报名转到当前账号", "Move the registration here").get(locale.get())}
                         </button>
                     </div>

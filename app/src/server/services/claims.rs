@@ -63,18 +63,9 @@ pub async fn claim_child(
     input: NewRegistration,
 ) -> Result<i32, ServiceError> {
     let now = request.now;
-    let account_id = request.actor.require_parent()?;
-    let account = parent_account::Entity::find_by_id(account_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let child = ResidentId::parse(&input.child_id_number, now.date_naive()).map_err(|error| {
-        ServiceError::invalid(
-            "child_id_number",
-            &format!("儿童身份证号：{}", error.message(Locale::Zh)),
-            &format!("Child's ID number: {}", error.message(Locale::En)),
-        )
-    })?;
+    let account = confirmed_account(db, request).await?;
+    let account_id = account.id;
+    let child = parse_child(&input.child_id_number, now)?;
     let child_key = crypto::blind(child.as_str())?;
     let held = registration::Entity::find()
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
@@ -91,13 +82,9 @@ pub async fn claim_child(
             "You have already registered this child: continue under “My registrations”.",
         ));
     }
-    // The same person's other account (the host app vouches for both with one ID number):
-    // the registration comes over as it is, without asking any register.
-    if registrations::own_elsewhere(db, &held, &account)
-        .await?
-        .is_some()
-    {
-        return move_here(db, request, &held).await;
+    // The same person's other account: not a claim against anyone, it moves (`move_child`).
+    if let Some(phone) = registrations::own_elsewhere(db, &held, &account).await? {
+        return Err(registrations::registered_by_you_elsewhere(&phone));
     }
     if !registries.is_configured(RegistrySource::Household) {
         return Err(cannot_verify());
@@ -227,6 +214,78 @@ pub async fn claim_child(
     Ok(id)
 }
 
+/// The caller's account, once its details are checked (as a registration's start needs).
+async fn confirmed_account(
+    db: &impl ConnectionTrait,
+    request: &Request,
+) -> Result<parent_account::Model, ServiceError> {
+    let account = parent_account::Entity::find_by_id(request.actor.require_parent()?)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if account.identity_confirmed_at.is_none() {
+        return Err(ServiceError::invalid(
+            "identity",
+            "请先核对您的用户信息，再开始报名。",
+            "Check your details first, then start the registration.",
+        ));
+    }
+    Ok(account)
+}
+
+/// A child's ID number as the parent typed it, checked.
+fn parse_child(child_id_number: &str, now: DateTime<Utc>) -> Result<ResidentId, ServiceError> {
+    ResidentId::parse(child_id_number, now.date_naive()).map_err(|error| {
+        ServiceError::invalid(
+            "child_id_number",
+            &format!("儿童身份证号：{}", error.message(Locale::Zh)),
+            &format!("Child's ID number: {}", error.message(Locale::En)),
+        )
+    })
+}
+
+/// Moves the child's registration from another account of the caller's own to the
+/// caller's: the host app vouches for both with the same ID number (a new host-app account
+/// after a change of phone number, Qingdao Q5), so no register is asked. Anything else (the
+/// child not registered, or by someone else) moves nothing and says only that there is
+/// nothing of theirs to move.
+pub async fn move_child(
+    db: &DatabaseConnection,
+    request: &Request,
+    child_id_number: &str,
+) -> Result<i32, ServiceError> {
+    let account = confirmed_account(db, request).await?;
+    let child_key = crypto::blind(parse_child(child_id_number, request.now)?.as_str())?;
+    let held = registration::Entity::find()
+        .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
+        .one(db)
+        .await?;
+    let nothing_to_move = || {
+        ServiceError::invalid(
+            "child_id_number",
+            "您的其他账号中没有这个孩子的报名，没有可以转来的报名。请返回重新开始报名。",
+            "None of your other accounts holds a registration of this child: there is nothing to move. Go back and start again.",
+        )
+    };
+    let Some(held) = held else {
+        return Err(nothing_to_move());
+    };
+    if held.account_id == account.id {
+        return Err(ServiceError::invalid(
+            "child_id_number",
+            "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
+            "You have already registered this child: continue under “My registrations”.",
+        ));
+    }
+    if registrations::own_elsewhere(db, &held, &account)
+        .await?
+        .is_none()
+    {
+        return Err(nothing_to_move());
+    }
+    move_here(db, request, &held).await
+}
+
 /// Moves `held`, registered from another account of the same person, to the caller's
 /// account: into a free one of its three places (the unique slot index decides between
 /// concurrent moves and registrations), its version moved on so that a page still open on
@@ -273,11 +332,12 @@ async fn move_here(
             .err()
             .unwrap_or(ServiceError::Conflict));
     }
+    // To the old account alone: not about the registration for those who follow it.
     notify::send(
         &txn,
         Notice {
             account_id: held.account_id,
-            registration_id: Some(held.id),
+            registration_id: None,
             title: LocalizedText::new("报名已转到您的另一个账号", "Registration moved to your other account"),
             body: LocalizedText::new(
                 &format!("报名 {} 已按您本人的要求转到您的另一个账号，请用该账号查看和继续填写。", held.reference),

@@ -313,6 +313,22 @@ pub async fn accept_claims(
             let mut row: parent_account::ActiveModel = existing.into();
             if another_person {
                 row.identity_confirmed_at = Set(None);
+                // What the account followed as the other person's guardian is theirs, not
+                // this person's: the confirmations go (the registrant can name them again).
+                crate::server::entities::follower::Entity::update_many()
+                    .col_expr(
+                        crate::server::entities::follower::Column::AccountId,
+                        sea_orm::sea_query::Expr::value(Option::<i32>::None),
+                    )
+                    .col_expr(
+                        crate::server::entities::follower::Column::ConfirmedAt,
+                        sea_orm::sea_query::Expr::value(
+                            Option::<chrono::DateTime<chrono::Utc>>::None,
+                        ),
+                    )
+                    .filter(crate::server::entities::follower::Column::AccountId.eq(id))
+                    .exec(db)
+                    .await?;
             }
             row.name = Set(name.as_str().to_owned());
             row.resident_id = Set(crate::server::infra::crypto::seal(resident_id.as_str())?);

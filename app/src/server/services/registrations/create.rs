@@ -135,8 +135,8 @@ fn window_to_show<'a, T>(
 fn child_taken() -> ServiceError {
     let mut problems = vec![FieldProblem::new(
         "child_id_number",
-        "该儿童的身份证号已有一条报名记录（身份证号已存在或已被占用）。常见原因：1. 孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。2. 您以前用另一个账号（例如更换过手机号）报过名——请用原账号登录查看或删除。删除后即可在此重新报名。如仍有问题，请联系教体局。",
-        "This child's ID number is already in a registration. Usually: 1. the child's other parent registered from their own account — a child can be registered once only; agree who registers, and ask them to delete theirs under “My registrations” first; 2. you registered before from another account (for example after changing your phone number) — sign in with that account to see or delete it. Then you can register here. If this does not help, contact the bureau.",
+        "该儿童的身份证号已有一条报名记录（身份证号已存在或已被占用）。常见原因是孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录，删除后即可在此重新报名。如仍有问题，请联系教体局。",
+        "This child's ID number is already in a registration. Usually the child's other parent registered from their own account — a child can be registered once only: agree who registers, and ask them to delete theirs under “My registrations” first; then you can register here. If this does not help, contact the bureau.",
     )];
     // The page offers the way forward for a parent the household register names.
     problems.push(FieldProblem::new(
@@ -171,7 +171,7 @@ pub(crate) async fn own_elsewhere(
 
 /// The child is registered from another account of the caller's own: say which, and offer
 /// to move the registration here.
-fn registered_by_you_elsewhere(phone: &str) -> ServiceError {
+pub(crate) fn registered_by_you_elsewhere(phone: &str) -> ServiceError {
     ServiceError::Invalid(vec![
         FieldProblem::new(
             "child_id_number",
