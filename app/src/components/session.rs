@@ -56,7 +56,7 @@ pub fn SignOutButton() -> impl IntoView {
     let locale = use_locale();
     view! {
         <form method="post" action="/sign-out" class="sign-out" on:submit=|_| crate::browser::drafts::clear_all_drafts()>
-            <button type="submit" class="button">
+            <button type="submit" class="button" data-busy=move || t("正在退出…", "Signing out…").get(locale.get())>
                 {move || t("退出登录", "Sign out").get(locale.get())}
             </button>
         </form>

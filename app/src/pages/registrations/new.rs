@@ -228,7 +228,9 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
             }
         });
     };
-    let claim = move |_| {
+    // What the refusal offered: a claim (the household register asked) repeats what was
+    // sent; a move (the same person's other account holds it) sends only the ID number.
+    let follow_up = move |moving: bool| {
         let Some(CreateRegistration {
             subsystem,
             entry_id,
@@ -243,28 +245,12 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
         }
         pending.set(true);
         spawn_local(async move {
-            if let Err(e) =
+            let done = if moving {
+                move_child_registration(child_id_number).await
+            } else {
                 claim_child_registration(subsystem, entry_id, school_id, child_id_number).await
-            {
-                claim_error.try_set(Some(e));
-                pending.try_set(false);
-            }
-        });
-    };
-    // The same person's other account holds it: only the ID number is sent.
-    let move_it = move |_| {
-        let Some(CreateRegistration {
-            child_id_number, ..
-        }) = sent.get_value()
-        else {
-            return;
-        };
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        spawn_local(async move {
-            if let Err(e) = move_child_registration(child_id_number).await {
+            };
+            if let Err(e) = done {
                 claim_error.try_set(Some(e));
                 pending.try_set(false);
             }
@@ -373,7 +359,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                         {move || claim_error.get().map(|error| view! { <ErrorPanel error /> })}
                     </div>
                     <div class="form">
-                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=claim>
+                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=move |_| follow_up(false)>
                             {move || t("同意查询户籍登记，核验后报名", "Agree to check the household register and register").get(locale.get())}
                         </button>
                     </div>
@@ -387,7 +373,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                         {move || claim_error.get().map(|error| view! { <ErrorPanel error /> })}
                     </div>
                     <div class="form">
-                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=move_it>
+                        <button type="button" class="button button-primary" disabled=move || pending.get() on:click=move |_| follow_up(true)>
                             {move || t("把报名转到当前账号", "Move the registration here").get(locale.get())}
                         </button>
                     </div>

@@ -63,7 +63,7 @@ pub async fn claim_child(
     input: NewRegistration,
 ) -> Result<i32, ServiceError> {
     let now = request.now;
-    let account = confirmed_account(db, request).await?;
+    let account = registrations::confirmed_account(db, &request.actor).await?;
     let account_id = account.id;
     let child = parse_child(&input.child_id_number, now)?;
     let child_key = crypto::blind(child.as_str())?;
@@ -214,25 +214,6 @@ pub async fn claim_child(
     Ok(id)
 }
 
-/// The caller's account, once its details are checked (as a registration's start needs).
-async fn confirmed_account(
-    db: &impl ConnectionTrait,
-    request: &Request,
-) -> Result<parent_account::Model, ServiceError> {
-    let account = parent_account::Entity::find_by_id(request.actor.require_parent()?)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if account.identity_confirmed_at.is_none() {
-        return Err(ServiceError::invalid(
-            "identity",
-            "请先核对您的用户信息，再开始报名。",
-            "Check your details first, then start the registration.",
-        ));
-    }
-    Ok(account)
-}
-
 /// A child's ID number as the parent typed it, checked.
 fn parse_child(child_id_number: &str, now: DateTime<Utc>) -> Result<ResidentId, ServiceError> {
     ResidentId::parse(child_id_number, now.date_naive()).map_err(|error| {
@@ -254,7 +235,7 @@ pub async fn move_child(
     request: &Request,
     child_id_number: &str,
 ) -> Result<i32, ServiceError> {
-    let account = confirmed_account(db, request).await?;
+    let account = registrations::confirmed_account(db, &request.actor).await?;
     let child_key = crypto::blind(parse_child(child_id_number, request.now)?.as_str())?;
     let held = registration::Entity::find()
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))

@@ -147,6 +147,26 @@ fn child_taken() -> ServiceError {
     ServiceError::Invalid(problems)
 }
 
+/// The caller's parent account, once its details are checked, as starting (or taking over)
+/// a registration needs.
+pub(crate) async fn confirmed_account(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<parent_account::Model, ServiceError> {
+    let account = parent_account::Entity::find_by_id(actor.require_parent()?)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if account.identity_confirmed_at.is_none() {
+        return Err(ServiceError::invalid(
+            "identity",
+            "请先核对您的用户信息，再开始报名。",
+            "Check your details first, then start the registration.",
+        ));
+    }
+    Ok(account)
+}
+
 /// The masked phone number of the account holding `held` when that account is the same
 /// person's as `account` (both vouched for by the host app with the same ID number): a
 /// parent who made a new host-app account, after a change of phone number say (Qingdao
@@ -200,18 +220,8 @@ pub async fn create(
     input: NewRegistration,
     now: DateTime<Utc>,
 ) -> Result<i32, ServiceError> {
-    let account_id = actor.require_parent()?;
-    let account = parent_account::Entity::find_by_id(account_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if account.identity_confirmed_at.is_none() {
-        return Err(ServiceError::invalid(
-            "identity",
-            "请先核对您的用户信息，再开始报名。",
-            "Check your details first, then start the registration.",
-        ));
-    }
+    let account = confirmed_account(db, actor).await?;
+    let account_id = account.id;
     let mut problems = Vec::new();
     let subsystem = Subsystem::from_code(input.subsystem.trim());
     if subsystem.is_none() {

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use crate::domain::SectionData;
 
 pub(crate) use changes::{Step, change, change_all, hold};
-pub(crate) use create::{check_room, own_elsewhere, registered_by_you_elsewhere, slot_key};
+pub(crate) use create::{
+    check_room, confirmed_account, own_elsewhere, registered_by_you_elsewhere, slot_key,
+};
 pub use create::{create, options};
 pub(crate) use queries::{
     Editing, StoredSections, WindowTimes, answers_of, changes_closed, child_id_of, editing,
