@@ -21,7 +21,7 @@ use crate::{
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::auth::Actor,
-        services::registrations::{load_own, masked_child, offset_of},
+        services::registrations::{load_own, local_time, masked_child, offset_of},
     },
 };
 
@@ -64,8 +64,8 @@ fn slot_view(
         id: slot.id,
         point: LocalizedText::new(&point.name_zh, &point.name_en),
         address: LocalizedText::new(&point.address_zh, &point.address_en),
-        starts_at: slot.starts_at.with_timezone(&offset).naive_local(),
-        ends_at: slot.ends_at.with_timezone(&offset).naive_local(),
+        starts_at: local_time(slot.starts_at, offset),
+        ends_at: local_time(slot.ends_at, offset),
         remaining: Ord::max(slot.capacity - slot.booked, 0),
     }
 }

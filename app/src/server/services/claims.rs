@@ -76,11 +76,7 @@ pub async fn claim_child(
         return registrations::create(db, &request.actor, input, now).await;
     };
     if held.account_id == account_id {
-        return Err(ServiceError::invalid(
-            "child_id_number",
-            "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
-            "You have already registered this child: continue under “My registrations”.",
-        ));
+        return Err(registrations::already_yours());
     }
     // The same person's other account: not a claim against anyone, it moves (`move_child`).
     if let Some(phone) = registrations::own_elsewhere(db, &held, &account).await? {
@@ -252,11 +248,7 @@ pub async fn move_child(
         return Err(nothing_to_move());
     };
     if held.account_id == account.id {
-        return Err(ServiceError::invalid(
-            "child_id_number",
-            "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
-            "You have already registered this child: continue under “My registrations”.",
-        ));
+        return Err(registrations::already_yours());
     }
     if registrations::own_elsewhere(db, &held, &account)
         .await?

@@ -23,7 +23,11 @@ use crate::{
             audit::{self, AuditAction, Request},
             crypto,
         },
-        services::{bureau::own_school, offers, prefill, registrations::offset_of},
+        services::{
+            bureau::own_school,
+            offers, prefill,
+            registrations::{local_time, offset_of},
+        },
     },
 };
 
@@ -689,7 +693,7 @@ async fn view_of(
                     .collect(),
                 admitted: allocation.admitted,
                 waiting: allocation.waiting,
-                ran_at: ran_at.with_timezone(&offset).naive_local(),
+                ran_at: local_time(ran_at, offset),
             };
             (record.tiers, Some(result))
         }
@@ -711,7 +715,7 @@ async fn view_of(
             .collect(),
         fingerprint: row.fingerprint,
         commitment: row.commitment,
-        scheduled_at: row.scheduled_at.with_timezone(&offset).naive_local(),
+        scheduled_at: local_time(row.scheduled_at, offset),
         answer_hours: row.answer_hours,
         result,
     })

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -315,18 +316,17 @@ pub async fn accept_claims(
                 row.identity_confirmed_at = Set(None);
                 // What the account followed as the other person's guardian is theirs, not
                 // this person's: the confirmations go (the registrant can name them again).
-                crate::server::entities::follower::Entity::update_many()
+                use crate::server::entities::follower;
+                follower::Entity::update_many()
                     .col_expr(
-                        crate::server::entities::follower::Column::AccountId,
-                        sea_orm::sea_query::Expr::value(Option::<i32>::None),
+                        follower::Column::AccountId,
+                        Expr::value(Option::<i32>::None),
                     )
                     .col_expr(
-                        crate::server::entities::follower::Column::ConfirmedAt,
-                        sea_orm::sea_query::Expr::value(
-                            Option::<chrono::DateTime<chrono::Utc>>::None,
-                        ),
+                        follower::Column::ConfirmedAt,
+                        Expr::value(Option::<DateTime<Utc>>::None),
                     )
-                    .filter(crate::server::entities::follower::Column::AccountId.eq(id))
+                    .filter(follower::Column::AccountId.eq(id))
                     .exec(db)
                     .await?;
             }

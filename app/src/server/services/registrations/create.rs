@@ -69,8 +69,8 @@ pub async fn options(
             let offset = offset_of_bureau(w.bureau_id);
             OptionWindow {
                 state: WindowState::at(w.opens_at, w.closes_at, now),
-                opens_at: w.opens_at.with_timezone(&offset).naive_local(),
-                closes_at: w.closes_at.with_timezone(&offset).naive_local(),
+                opens_at: super::local_time(w.opens_at, offset),
+                closes_at: super::local_time(w.closes_at, offset),
             }
         });
         let entries: Vec<EntryOption> = entries
@@ -187,6 +187,15 @@ pub(crate) async fn own_elsewhere(
         crate::domain::PhoneNumber::parse(&holder.phone)
             .map_or_else(|_| "***********".to_owned(), |p| p.masked())
     }))
+}
+
+/// The child is registered from the caller's own account already.
+pub(crate) fn already_yours() -> ServiceError {
+    ServiceError::invalid(
+        "child_id_number",
+        "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
+        "You have already registered this child: continue under “My registrations”.",
+    )
 }
 
 /// The child is registered from another account of the caller's own: say which, and offer
@@ -365,11 +374,7 @@ pub async fn create(
                         .await?;
                     if let Some(held) = child_held {
                         if held.account_id == account_id {
-                            return Err(ServiceError::invalid(
-                                "child_id_number",
-                                "您已经为这个孩子报过名，请在“我的报名”中继续填写。",
-                                "You have already registered this child: continue under “My registrations”.",
-                            ));
+                            return Err(already_yours());
                         }
                         return Err(match own_elsewhere(db, &held, &account).await? {
                             Some(phone) => registered_by_you_elsewhere(&phone),

@@ -16,7 +16,8 @@ use crate::domain::SectionData;
 
 pub(crate) use changes::{Step, change, change_all, hold};
 pub(crate) use create::{
-    check_room, confirmed_account, own_elsewhere, registered_by_you_elsewhere, slot_key,
+    already_yours, check_room, confirmed_account, own_elsewhere, registered_by_you_elsewhere,
+    slot_key,
 };
 pub use create::{create, options};
 pub(crate) use queries::{

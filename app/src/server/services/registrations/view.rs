@@ -231,16 +231,14 @@ async fn view_of(
         window_open: open,
         window_closes_at: window
             .as_ref()
-            .map(|w| w.closes_at.with_timezone(&offset).naive_local()),
+            .map(|w| super::local_time(w.closes_at, offset)),
         editable: editing.is_some(),
         resubmittable: matches!(editing, Some(Editing::Requested(_))),
         requested_items,
         change_request,
         timeline,
         deletable: open && state.is_deletable(),
-        submitted_at: row
-            .submitted_at
-            .map(|at| at.with_timezone(&offset).naive_local()),
+        submitted_at: row.submitted_at.map(|at| super::local_time(at, offset)),
         registry: registry.info,
         prefill: registry.prefill,
         provenance,
