@@ -45,7 +45,7 @@ use crate::{
         me::MyIdentityPage,
         not_found::NotFoundPage,
         registrations::{
-            ConfirmPage, DeclinePage, DeletePage, DocumentsPage, MyRegistrationsPage,
+            ConfirmPage, DeclinePage, DeletePage, DocumentsPage, MoveHerePage, MyRegistrationsPage,
             NewRegistrationPage, RegistrationPage, ResubmitPage, SectionPage, SubmittedPage,
         },
         sign_in_problem::SignInProblemPage,
@@ -155,6 +155,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("registrations"), StaticSegment("new"))
                         view=NewRegistrationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), StaticSegment("move"))
+                        view=MoveHerePage
                         ssr=SsrMode::Async
                     />
                     <Route

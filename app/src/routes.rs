@@ -110,9 +110,41 @@ pub fn review(id: i32) -> String {
     format!("/review/{id}")
 }
 
+/// A registration's review page opened from a queue whose address parameters are `queue`
+/// (its filters and order), which its "back" and "next" keep.
+pub fn review_from(id: i32, queue: &str) -> String {
+    if queue.is_empty() {
+        review(id)
+    } else {
+        format!("/review/{id}?{queue}")
+    }
+}
+
+/// The review queue with the address parameters `queue`.
+pub fn queue(queue: &str) -> String {
+    if queue.is_empty() {
+        "/review".to_owned()
+    } else {
+        format!("/review?{queue}")
+    }
+}
+
 /// The reviewer's list as an Excel file: the rows the queue's filters hold, in its order.
 pub fn export(query: &QueueQuery) -> String {
     format!("/exports/registrations.xlsx?{}", query.parameters(None))
+}
+
+/// Where the bureau's help line is shown: the home page's footer.
+pub const HELP_LINE: &str = "/#help-line";
+
+/// A phone number as a link that dials it (the number as people write it, with spaces or
+/// dashes, dialled as digits).
+pub fn tel(number: &str) -> String {
+    let digits: String = number
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
 }
 
 /// Switches the language and comes back.
@@ -151,6 +183,11 @@ mod tests {
             )
         );
         assert_eq!(photo(3, PhotoSize::Review), "/documents/3/review");
+        assert_eq!(tel("0532-8000 0000"), "tel:053280000000");
+        assert_eq!(review_from(7, "filter=all"), "/review/7?filter=all");
+        assert_eq!(review_from(7, ""), "/review/7");
+        assert_eq!(queue("filter=all"), "/review?filter=all");
+        assert_eq!(queue(""), "/review");
         assert_eq!(ask(7, Irreversible::Decline), "/registrations/7/decline");
         for action in [
             Irreversible::Delete,

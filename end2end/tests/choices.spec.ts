@@ -80,6 +80,9 @@ test.describe("starting a registration outside the collection window", () => {
 
       await page.goto("/registrations/new");
       await waitForHydration(page);
+      // Which parent should register, before anything is chosen (Jinan Q2).
+      await expect(page.locator("[data-who-registers]")).toContainText("建议由与孩子在同一户口的家长报名");
+      await expect(page.locator("[data-who-registers]")).toBeInViewport();
       const enrollment = page.locator('label.choice[data-subsystem="enrollment"]');
       await expect(enrollment).toContainText("已结束");
       await expect(enrollment).toContainText(`信息采集已于 ${ended} 结束`);

@@ -38,6 +38,11 @@ test.describe("the draw", () => {
     await expect(panel.getByLabel("本区户籍，有房产")).toHaveValue("1");
     await expect(panel.getByLabel("本区户籍，无房产（随亲属居住或租房）")).toHaveValue("2");
     await panel.getByRole("button", { name: "公示名单并冻结" }).click();
+    // Before it cannot be undone, the question says what the tiers will do with the places.
+    await expect(admin.locator("[data-tier-effects] li")).toHaveText([
+      "第 1 顺位（本区户籍，有房产）4 人：全部录取",
+      "第 2 顺位（本区户籍，无房产（随亲属居住或租房））5 人：电脑派位争 2 个学位",
+    ]);
     await admin.locator('[data-confirm="commit-draw"]').click();
     await expect(panel).toContainText("名单已公示并冻结：9 人参加，计划 6 人，等待派位。");
     // Hand decisions are gone: the draw decides.

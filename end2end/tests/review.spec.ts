@@ -236,14 +236,23 @@ test.describe("review, from submission to the second review", () => {
     await admin.goto("/admissions");
     await waitForHydration(admin);
     const candidate = admin.locator("tr[data-candidate]").filter({ hasText: childName });
+    await expect(admin.locator(".queue-count")).toContainText(/招生计划 \d+ 人 · 审核通过 \d+ 人/);
     await candidate.getByLabel("录取", { exact: true }).check();
+    // A choice on screen, not saved, holds the publication back: what is saved is published.
+    await expect(admin.locator("[data-unsaved]")).toContainText("还没有保存");
+    await expect(admin.getByRole("button", { name: "安排公布" })).toBeDisabled();
     await admin.getByRole("button", { name: "保存录取决定" }).click();
     await expect(admin.locator("[data-saved]")).toContainText("已保存");
+    await expect(admin.locator("[data-unsaved]")).toHaveCount(0);
     // Other candidates of the school (from other journeys) may still be undecided: admit them all.
     await admin.getByRole("button", { name: "全部选为录取" }).click();
     await admin.getByRole("button", { name: "保存录取决定" }).click();
     await expect(admin.locator("[data-saved]")).toBeVisible();
+    await expect(admin.locator("[data-unsaved]")).toHaveCount(0);
     await admin.getByRole("button", { name: "安排公布" }).click();
+    // The dialog says what goes out: every candidate waiting (all admitted), against the places.
+    const waiting = await admin.locator("tr[data-candidate]").filter({ has: admin.getByLabel("录取", { exact: true }) }).count();
+    await expect(admin.locator("[data-publish-summary]")).toHaveText(new RegExp(`^将立即公布：录取 ${waiting} 人，不录取 0 人（招生计划 \\d+ 人）。$`));
     await admin.locator('[data-confirm="publish"]').click();
     await expect(admin.locator("tr[data-candidate]").filter({ hasText: childName })).toContainText("已录取");
 
@@ -301,6 +310,17 @@ test.describe("review, a page at a time", () => {
     await expect(rows).toHaveCount(2);
     // Submission times are written as people write them.
     await expect(rows.first().locator("time")).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+
+    // A row opens with the list's search kept: "next" is the next of this list, and "back"
+    // returns to it, not to the whole school's.
+    await rows.filter({ hasText: "钱批甲" }).getByRole("link").click();
+    await expect(reviewer.getByRole("heading", { level: 1 })).toContainText("钱批甲");
+    await reviewer.getByRole("link", { name: "下一条待审核 →" }).click();
+    await expect(reviewer.getByRole("heading", { level: 1 })).toContainText("钱批乙");
+    await reviewer.getByRole("link", { name: "← 返回审核列表" }).click();
+    await expect(rows).toHaveCount(2);
+    await expect(reviewer.getByLabel("搜索姓名或报名编号")).toHaveValue("钱批");
+    await waitForHydration(reviewer);
 
     // One box selects every row of the page; the button says how many.
     const all = reviewer.getByRole("checkbox", { name: "选择本页全部可审核的报名" });

@@ -163,7 +163,9 @@ pub async fn remove_catchment(catchment_id: i32) -> Result<(), AppError> {
 pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
-    bureau::lookup(cx.db(), &text).await.map_err(to_app_error)
+    bureau::lookup(cx.db(), &text, cx.now())
+        .await
+        .map_err(to_app_error)
 }
 
 /// The bureau's windows (administrators).
@@ -237,7 +239,7 @@ pub async fn add_notice(
 pub async fn get_statistics() -> Result<Statistics, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
-    bureau::statistics(cx.db(), cx.caller())
+    bureau::statistics(cx.db(), cx.caller(), cx.now())
         .await
         .map_err(to_app_error)
 }

@@ -112,6 +112,24 @@ impl QueueQuery {
         }
     }
 
+    /// The filters from an address's parameters as written (`filter=…&sort=…`).
+    pub fn from_address(parameters: &str) -> Self {
+        let pairs: Vec<(String, String)> = parameters
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                Some((name.to_owned(), percent_decoded(value)))
+            })
+            .collect();
+        Self::from_parameters(|name| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
     /// The parameters that carry these filters, `page` included when given: the queue's
     /// pages and its export share them, so an export holds what the reviewer sees.
     pub fn parameters(&self, page: Option<u64>) -> String {
@@ -140,6 +158,31 @@ impl QueueQuery {
         }
         parts.join("&")
     }
+}
+
+/// Reads a percent-encoded parameter (`+` a space); an unreadable one is taken as written.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            {
+                Some(byte) => {
+                    out.push(byte);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Percent-encodes a text for an address's parameters.
@@ -304,12 +347,15 @@ pub async fn get_review_queue(query: QueueQuery) -> Result<QueuePage, AppError> 
         .map_err(to_app_error)
 }
 
-/// A registration for review (the view is audited).
+/// A registration for review (the view is audited). `queue` is the address parameters of
+/// the queue it was opened from (its filters and order): "next" is the next waiting in
+/// that list, not in the whole school's.
 #[server(prefix = "/api", endpoint = "get_review_detail", output = crate::api::codec::JsonText)]
-pub async fn get_review_detail(id: i32) -> Result<ReviewDetail, AppError> {
+pub async fn get_review_detail(id: i32, queue: Option<String>) -> Result<ReviewDetail, AppError> {
     use crate::server::{Context, services::review, to_app_error};
     let cx = Context::current()?;
-    review::detail(cx.db(), &cx.request, id)
+    let queue = queue.map(|q| QueueQuery::from_address(&q));
+    review::detail(cx.db(), &cx.request, id, queue)
         .await
         .map_err(to_app_error)
 }
@@ -353,4 +399,32 @@ pub async fn bulk_pass_review(
     review::bulk_pass(cx.db(), &cx.request, &stage, registrations)
         .await
         .map_err(to_app_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queue_address_reads_back_as_the_filters_it_was_written_from() {
+        let query = QueueQuery {
+            filter: Some(QueueFilter::WaitingFirst),
+            entry_id: Some(3),
+            hand_entered: true,
+            search: "张 子&涵%".into(),
+            sort: QueueSort::ChildName,
+            page: 4,
+            ..QueueQuery::default()
+        };
+        let written = query.parameters(Some(4));
+        assert_eq!(QueueQuery::from_address(&written), query);
+        assert_eq!(QueueQuery::from_address(&format!("?{written}")), query);
+        assert_eq!(
+            QueueQuery::from_address("q=%E5%BC%A0%zz"),
+            QueueQuery {
+                search: "张%zz".into(),
+                ..QueueQuery::default()
+            }
+        );
+    }
 }

@@ -558,7 +558,10 @@ impl QueueFilter {
     pub fn label(self) -> Text {
         match self {
             Self::WaitingFirst => t("待初审", "Waiting for first review"),
-            Self::WaitingSecond => t("待复审", "Waiting for second review"),
+            Self::WaitingSecond => t(
+                "初审通过，待复审",
+                "First review passed, waiting for the second",
+            ),
             Self::ChangesRequested => t("已退回修改", "Sent back for changes"),
             Self::Passed => t("审核通过", "Review passed"),
             Self::Rejected => t("审核未通过", "Not passed"),

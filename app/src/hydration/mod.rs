@@ -148,7 +148,7 @@ mod tests {
         let expected = [
             (
                 None,
-                "/ /me /materials /catchment /sign-in/problem /registrations",
+                "/ /me /materials /catchment /sign-in/problem /registrations /registrations/move",
             ),
             (
                 None,

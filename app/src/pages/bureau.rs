@@ -219,7 +219,13 @@ pub fn BureauSettingsPage() -> impl IntoView {
                                     </ActionForm>
                                     {(!transfers.is_empty()).then(|| view! {
                                         <p class="hint">{move || t("转学计划：", "Transfer places: ").get(locale.get())}
-                                            {transfers.iter().map(|(g, c)| format!("{g}年级 {c} · ")).collect::<String>()}
+                                            {move || {
+                                                let grades: Vec<String> = transfers.iter().map(|(g, c)| match locale.get() {
+                                                    Locale::Zh => format!("{g}年级 {c} 人"),
+                                                    Locale::En => format!("grade {g}: {c}"),
+                                                }).collect();
+                                                grades.join(match locale.get() { Locale::Zh => "、", Locale::En => ", " })
+                                            }}
                                         </p>
                                     })}
                                     <ActionForm action=set_capacity attr:class="inline-form">

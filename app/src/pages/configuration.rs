@@ -214,8 +214,8 @@ fn EntryForm(e: Option<EntryAdmin>, save: ServerAction<SaveEntry>) -> impl IntoV
             }}</p>
             {(registrations > 0).then(|| view! {
                 <p class="callout">{move || match locale.get() {
-                    Locale::Zh => format!("已有 {registrations} 条报名使用此入口：修改信息项目会改变尚未提交的报名需要填写的内容。"),
-                    Locale::En => format!("{registrations} registrations use this entry: changing its sections changes what unsubmitted ones must fill in."),
+                    Locale::Zh => format!("已有 {registrations} 条报名使用此入口：修改信息项目会改变尚未提交的报名需要填写的内容；已提交的报名，审核时仍显示家长提交的全部信息，但去掉的项目不能再要求修改。"),
+                    Locale::En => format!("{registrations} registrations use this entry: changing its sections changes what unsubmitted ones must fill in. Submitted ones still show reviewers everything the parent sent, but a section taken off can no longer be sent back for changes."),
                 }}</p>
             })}
             <label class="choice">

@@ -121,11 +121,11 @@ fn HomeContent(data: HomeData) -> impl IntoView {
             </ul>
         </section>
 
-        <footer class="site-footer">
+        <footer class="site-footer" id="help-line">
             <p>{move || bureau_name.get(locale.get()).to_owned()}</p>
             <p>
                 {move || t("咨询电话：", "Help line: ").get(locale.get())}
-                <a href=format!("tel:{}", hotline_for_footer.replace(' ', ""))>{hotline}</a>
+                <a href=crate::routes::tel(&hotline_for_footer)>{hotline}</a>
             </p>
         </footer>
     }

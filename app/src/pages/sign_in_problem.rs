@@ -35,7 +35,7 @@ pub fn SignInProblemPage() -> impl IntoView {
                         {hotline.map(|hotline| view! {
                             <p data-hotline="true">
                                 {move || t("仍有问题，请拨打咨询电话：", "Still stuck? Call the help line: ").get(locale.get())}
-                                <a href=format!("tel:{}", hotline.replace([' ', '-'], ""))>{hotline.clone()}</a>
+                                <a href=crate::routes::tel(&hotline)>{hotline.clone()}</a>
                             </p>
                         })}
                         {url.map(|url| view! {

@@ -109,10 +109,28 @@ pub fn to_app_error(error: ServiceError) -> AppError {
             AppError::Internal { request_id }
         }
     };
-    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+    // A form a page without code posted is sent back to its page with the error in the
+    // address (server_fn's form redirect), where the page shows it: a status set here would
+    // replace the redirect's, and the browser would show the wire error as text.
+    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && !is_plain_form_post()
+    {
         options.set_status(app_error.status());
     }
     app_error
+}
+
+/// Whether the request is a server function posted by a form without code (the browser
+/// asks for a page, not for data).
+fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.uri.path().starts_with("/api/")
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 /// The error and all its sources on one line.

@@ -69,7 +69,7 @@ async fn parents_look_up_their_school_and_see_when_it_is_full() {
     assert_eq!(response.status(), 200);
     let parent = app.confirmed_parent("demo-zhang-wei").await;
     submitted(&app, &parent, TWIN_1).await;
-    submitted(&app, &parent, TWIN_2).await;
+    let (second, _) = submitted(&app, &parent, TWIN_2).await;
     let found: Value = anyone
         .call("lookup_catchment", &[("text", "香港花园")])
         .await
@@ -159,6 +159,43 @@ async fn parents_look_up_their_school_and_see_when_it_is_full() {
         .unwrap_or_default();
     assert_eq!(first["registrations"], 2);
     assert_eq!(first["capacity"], 1);
+
+    // A registration of an earlier school year is not this year's load, in either.
+    {
+        use app::server::entities::registration;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let row = registration::Entity::find_by_id(second)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("row");
+        let year = row.school_year - 1;
+        let mut row: registration::ActiveModel = row.into();
+        row.school_year = Set(year);
+        row.update(&app.db).await.expect("moved to last year");
+    }
+    let found: Value = anyone
+        .call("lookup_catchment", &[("text", "香港花园")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found[0]["registrations"], 1);
+    let figures: Value = admin
+        .call("get_statistics", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let first = figures["per_school"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["name"]["zh"] == "市南区第一实验小学")
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(first["registrations"], 1);
 }
 
 #[tokio::test]

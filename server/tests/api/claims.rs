@@ -205,18 +205,7 @@ async fn a_parent_on_a_new_account_of_their_own_moves_their_registration_over() 
     let reference = row(&app, his).await.reference;
     // ...then opens the platform from a new host-app account, which the host app vouches
     // for with the same ID number (a new phone): he is told where the child is.
-    let after = app.browser();
-    let signer = crate::helpers::dev_signer();
-    let claims = signer.claims_for(
-        "zhang-wei-new-phone",
-        "张伟",
-        "370202198805120311",
-        "13900000077",
-        true,
-        chrono::Utc::now(),
-    );
-    let response = after.sso(&signer.sign(&claims).expect("signed")).await;
-    assert_eq!(crate::helpers::location(&response), "/me");
+    let after = new_phone(&app).await;
     // Not before he has checked his details, as any registration.
     let unchecked = problems(move_here(&after).await).await;
     assert_eq!(unchecked[0]["field"], "identity", "{unchecked}");
@@ -314,6 +303,58 @@ async fn a_parent_on_a_new_account_of_their_own_moves_their_registration_over() 
         "{again}"
     );
     assert_eq!(row(&app, his).await.account_id, new_account.id);
+}
+
+/// 张伟 opens the platform from a new host-app account (a new phone number, 139…0077),
+/// which the host app vouches for with his ID number; his details not checked yet.
+async fn new_phone(app: &TestApp) -> Browser {
+    let after = app.browser();
+    let signer = crate::helpers::dev_signer();
+    let claims = signer.claims_for(
+        "zhang-wei-new-phone",
+        "张伟",
+        "370202198805120311",
+        "13900000077",
+        true,
+        chrono::Utc::now(),
+    );
+    let response = after.sso(&signer.sign(&claims).expect("signed")).await;
+    assert_eq!(crate::helpers::location(&response), "/me");
+    after
+}
+
+#[tokio::test]
+async fn after_collection_closed_a_parent_on_a_new_account_still_brings_their_registration_over() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = crate::helpers::spawn_app().await;
+    let before = app.confirmed_parent("demo-zhang-wei").await;
+    let his = id_of(start(&app, &before).await).await;
+    // Collection closes; the review and the results are still to come.
+    let mut window = app.enrollment_window().await;
+    window.closes_at = Set(chrono::Utc::now() - chrono::Duration::hours(1));
+    window.update(&app.db).await.expect("closed");
+    let after = new_phone(&app).await;
+    assert_eq!(after.call("confirm_my_identity", &[]).await.status(), 200);
+    // Starting a registration is over, so the refusal that offered the move never comes…
+    let started = start(&app, &after).await;
+    assert_ne!(started.status(), 200);
+    assert!(
+        !started
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("child_movable"),
+        "the closed window answers first"
+    );
+    // …but his registration still comes over, to be followed to its result.
+    assert_eq!(id_of(move_here(&after).await).await, his);
+    assert_eq!(
+        after
+            .call("get_registration", &[("id", &his.to_string())])
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn move_here(parent: &Browser) -> reqwest::Response {
@@ -459,4 +500,38 @@ async fn a_registration_already_admitted_is_not_replaced_online() {
     assert!(refused.to_string().contains("联系教体局"), "{refused}");
     assert_eq!(row(&app, held).await.state.code(), "admitted");
     assert_eq!(row(&app, held).await.active_child_key, Some(child_key()));
+}
+
+#[tokio::test]
+async fn a_form_posted_without_code_comes_back_to_its_page_with_the_problem() {
+    let app = crate::helpers::spawn_app().await;
+    let parent = app.confirmed_parent("demo-li-na").await;
+    let page = format!("{}/registrations/move", parent.address);
+    let response = parent
+        .client
+        .post(format!("{}/api/move_child_registration", parent.address))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("referer", &page)
+        .form(&[("child_id_number", CHILD)])
+        .send()
+        .await
+        .expect("sent");
+    // Back to the page it came from, the problem in the address: not the wire error as
+    // text on a page of its own (as a 422 status would leave it).
+    assert_eq!(response.status(), 302);
+    let back = crate::helpers::location(&response);
+    assert!(
+        back.starts_with(&format!("{page}?")) && back.contains("__err="),
+        "{back}"
+    );
+    let shown = parent
+        .client
+        .get(&back)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("page");
+    assert!(shown.contains("没有可以转来的报名"), "the page says why");
 }

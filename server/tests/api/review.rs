@@ -395,9 +395,16 @@ async fn a_full_round_from_change_request_to_second_review() {
         .await
         .expect("json");
     assert_eq!(mine["messages"][0]["unread"], false);
-    let sms = outbox::Entity::find().all(&app.db).await.expect("outbox");
-    assert_eq!(sms.len(), 3);
-    assert!(sms.iter().all(|m| m.recipient == "13800000001"));
+    // SMS go to the contact phone the child section gives (联系电话), as the FAQ tells
+    // parents: the request went to the number the school could not reach, and once it
+    // was corrected the decisions went to the corrected one — not to the host-app phone.
+    let sms = outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("outbox");
+    let recipients: Vec<&str> = sms.iter().map(|m| m.recipient.as_str()).collect();
+    assert_eq!(recipients, ["13800000001", "13800000009", "13800000009"]);
     assert!(
         sms.iter().all(|m| !m.body.contains("370202")),
         "no ID number in an SMS"
@@ -1224,6 +1231,100 @@ async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothin
     );
 }
 
+/// Sets a school's first-grade places.
+async fn set_places(app: &TestApp, school: i32, places: i32) {
+    use app::server::entities::school_capacity;
+    use sea_orm::{ActiveModelTrait, Set};
+    school_capacity::Entity::delete_many()
+        .filter(school_capacity::Column::SchoolId.eq(school))
+        .filter(school_capacity::Column::Subsystem.eq("enrollment"))
+        .exec(&app.db)
+        .await
+        .expect("cleared");
+    school_capacity::ActiveModel {
+        school_id: Set(school),
+        subsystem: Set(app::domain::Subsystem::Enrollment),
+        grade: Set(1),
+        capacity: Set(places),
+    }
+    .insert(&app.db)
+    .await
+    .expect("places set");
+}
+
+#[tokio::test]
+async fn admissions_by_hand_never_exceed_the_places_set() {
+    use app::server::entities::admission_decision;
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (a, version_a) = submitted(&app, &parent, crate::registrations::TWIN_1).await;
+    let (b, version_b) = submitted(&app, &parent, crate::registrations::TWIN_2).await;
+    passed(&app, a, version_a).await;
+    passed(&app, b, version_b).await;
+    let school = registration::Entity::find_by_id(a)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .school_id;
+    set_places(&app, school, 1).await;
+    let admin = app.staff("admin").await;
+    let decide_all = |a_outcome: &'static str, b_outcome: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .call_json(
+                    "decide_admissions",
+                    &json!({ "school_id": school, "decisions": [[a, a_outcome], [b, b_outcome]] }),
+                )
+                .await
+        }
+    };
+    // "Admit all" with one place: refused, with the figures, and nothing saved.
+    let refused = decide_all("admitted", "admitted").await;
+    assert_eq!(refused.status(), 422);
+    let text = problem_text(refused).await;
+    assert!(
+        text.contains("录取人数超过招生计划") && text.contains("计划 1 人，拟录取 2 人"),
+        "{text}"
+    );
+    assert_eq!(
+        admission_decision::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        0
+    );
+    // Within the places: saved.
+    assert_eq!(decide_all("admitted", "not_admitted").await.status(), 200);
+    // The places cut afterwards: the results are not published over them.
+    set_places(&app, school, 0).await;
+    let schedule = || {
+        let admin = &admin;
+        async move {
+            admin
+                .call(
+                    "schedule_publication",
+                    &[
+                        ("school_id", school.to_string().as_str()),
+                        ("subsystem", "enrollment"),
+                        ("publish_at", "2099-07-01T09:00"),
+                    ],
+                )
+                .await
+        }
+    };
+    let refused = schedule().await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        problem_text(refused)
+            .await
+            .contains("计划 0 人，拟录取 1 人")
+    );
+    set_places(&app, school, 1).await;
+    assert_eq!(schedule().await.status(), 200);
+}
+
 #[tokio::test]
 async fn twins_whose_answers_name_the_same_two_guardians_are_linked_across_accounts() {
     let app = spawn_app().await;
@@ -1302,6 +1403,40 @@ async fn next_leads_to_the_registration_waiting_longest_for_the_callers_own_stag
     assert_eq!(detail(&other, second).await.status(), 403);
 }
 
+#[tokio::test]
+async fn a_section_taken_off_the_entry_after_submission_still_shows_what_was_sent() {
+    use app::server::entities::entry;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, _) = submitted(&app, &parent, TWIN_1).await;
+    let entry_id = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .entry_id;
+    let mut changed: entry::ActiveModel = entry::Entity::find_by_id(entry_id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("entry")
+        .into();
+    changed.sections = Set("child,household,guardian".into());
+    changed.update(&app.db).await.expect("residence taken off");
+    let reviewer = app.staff("reviewer.sn1").await;
+    let shown: Value = detail(&reviewer, id).await.json().await.expect("json");
+    let kinds: Vec<&str> = shown["sections"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|k| k["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        kinds,
+        ["Child", "Household", "Residence", "Guardian"],
+        "{shown}"
+    );
+}
+
 /// Closes the enrollment window and its review an hour ago.
 async fn close_changes(app: &TestApp) {
     use sea_orm::{ActiveModelTrait, Set};
@@ -1332,6 +1467,23 @@ async fn after_the_parents_deadline_the_school_decides_without_sending_back() {
     .await;
     assert_eq!(asked.status(), 200, "{}", problem_text(asked).await);
     close_changes(&app).await;
+
+    // The request never answered is back in the first review's list, and "next" leads to
+    // it: not in no one's list while it holds up the school's draw.
+    let listed: Value = queue(&reviewer, json!({}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed: Vec<i64> = listed["rows"]
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|r| r["id"].as_i64()).collect())
+        .unwrap_or_default();
+    assert!(
+        listed.contains(&i64::from(unanswered)),
+        "待初审 lists the lapsed request: {listed:?}"
+    );
+    assert_eq!(next_of(&reviewer, late).await, json!(unanswered));
 
     // A request now could never be answered: the parent can change nothing any more.
     let refused = decide(

@@ -46,6 +46,53 @@ fn tiers_of(entries: &[EntryCount], chosen: &BTreeMap<i32, usize>) -> Vec<DrawTi
         .collect()
 }
 
+/// What the chosen tiers will do with `places`, tier by tier, in words: who is admitted
+/// outright, where the draw decides, and who can only wait.
+fn tier_effects(
+    entries: &[EntryCount],
+    chosen: &BTreeMap<i32, usize>,
+    places: usize,
+    locale: Locale,
+) -> Vec<String> {
+    let mut by_tier: BTreeMap<usize, Vec<&EntryCount>> = BTreeMap::new();
+    for entry in entries {
+        let tier = chosen.get(&entry.id).copied().unwrap_or(1);
+        by_tier.entry(tier).or_default().push(entry);
+    }
+    let mut left = places;
+    by_tier
+        .into_values()
+        .enumerate()
+        .map(|(n, tier)| {
+            let n = n + 1;
+            let count: usize = tier.iter().map(|e| e.count).sum();
+            let names: Vec<&str> = tier.iter().map(|e| e.name.get(locale)).collect();
+            let effect = if count <= left {
+                left -= count;
+                t("全部录取", "all admitted").get(locale).to_owned()
+            } else if left > 0 {
+                let drawn = left;
+                left = 0;
+                match locale {
+                    Locale::Zh => format!("电脑派位争 {drawn} 个学位"),
+                    Locale::En => format!("a draw for {drawn} places"),
+                }
+            } else {
+                t(
+                    "没有剩余学位，只能候补",
+                    "no places left: waiting list only",
+                )
+                .get(locale)
+                .to_owned()
+            };
+            match locale {
+                Locale::Zh => format!("第 {n} 顺位（{}）{count} 人：{effect}", names.join("、")),
+                Locale::En => format!("Tier {n} ({}), {count}: {effect}", names.join(", ")),
+            }
+        })
+        .collect()
+}
+
 /// The draw panel of a school.
 #[component]
 pub fn DrawPanel(
@@ -173,12 +220,22 @@ fn Tiers(
         </div>
         {move || asking.get().then(|| {
             let all = all.clone();
+            let shown = all.clone();
             view! {
                 <ConfirmDialog question="draw-commit-question" close=move |_| asking.set(false)>
                     <p id="draw-commit-question">{move || t(
                         "公示后名单、顺位和密钥承诺值立即公开且不能再改，本校也不能再逐个录取。确定吗？",
                         "Once published, the list, its tiers and the commitment are public and can no longer change, nor can this school's admissions be decided by hand. Go on?",
                     ).get(locale.get())}</p>
+                    <ul data-tier-effects="true">
+                        {move || {
+                            let places = usize::try_from(places.unwrap_or_default()).unwrap_or(0);
+                            chosen.with(|c| tier_effects(&shown, c, places, locale.get()))
+                                .into_iter()
+                                .map(|line| view! { <li>{line}</li> })
+                                .collect_view()
+                        }}
+                    </ul>
                     <button type="button" class="button button-primary" data-confirm="commit-draw" disabled=move || schedule.pending().get() on:click=move |_| {
                         let tiers = chosen.with_untracked(|c| tiers_of(&all, c));
                         // What cannot be read as hours is sent as 0, which the server names.

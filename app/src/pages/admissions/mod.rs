@@ -136,12 +136,98 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         }
     });
     let undecided = move || choices.with(|c| c.values().filter(|o| o.is_none()).count());
-    let admitted = candidates
-        .iter()
-        .filter(|c| {
-            c.state == RegistrationState::Admitted || c.outcome == Some(AdmissionOutcome::Admitted)
-        })
-        .count();
+    // What is saved: publication publishes that, so a choice changed on screen and not
+    // saved holds the publication back.
+    let saved = RwSignal::new(choices.get_untracked());
+    let sending = StoredValue::new(None::<BTreeMap<i32, Option<AdmissionOutcome>>>);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_)))
+            && let Some(sent) = sending.get_value()
+        {
+            saved.set(sent);
+        }
+    });
+    let unsaved = move || choices.with(|c| saved.with(|s| c != s));
+    // Admitted per grade: those the bureau cannot change here (published, or by a draw),
+    // and the choices on screen.
+    let grade_of: BTreeMap<i32, i32> = candidates.iter().map(|c| (c.id, c.grade)).collect();
+    let grade_of = StoredValue::new(grade_of);
+    let mut fixed: BTreeMap<i32, usize> = BTreeMap::new();
+    for c in candidates.iter().filter(|c| {
+        c.state == RegistrationState::Admitted
+            || (drawn.contains(&c.grade) && c.outcome == Some(AdmissionOutcome::Admitted))
+    }) {
+        *fixed.entry(c.grade).or_default() += 1;
+    }
+    let fixed = StoredValue::new(fixed);
+    let admitted_by_grade = move || {
+        let mut by_grade = fixed.get_value();
+        choices.with(|c| {
+            for (id, outcome) in c {
+                if *outcome == Some(AdmissionOutcome::Admitted) {
+                    let grade = grade_of.with_value(|g| g.get(id).copied().unwrap_or(1));
+                    *by_grade.entry(grade).or_default() += 1;
+                }
+            }
+        });
+        by_grade
+    };
+    let admitted = move || admitted_by_grade().values().sum::<usize>();
+    // What the next publication sends out: the choices, and the draws' outcomes not yet
+    // published.
+    let drawn_waiting = |outcome: AdmissionOutcome| {
+        candidates
+            .iter()
+            .filter(|c| {
+                c.state == RegistrationState::ReviewPassed
+                    && drawn.contains(&c.grade)
+                    && c.outcome == Some(outcome)
+            })
+            .count()
+    };
+    let (drawn_admitted, drawn_not) = (
+        drawn_waiting(AdmissionOutcome::Admitted),
+        drawn_waiting(AdmissionOutcome::NotAdmitted),
+    );
+    let to_publish = move |outcome: AdmissionOutcome| {
+        let drawn = match outcome {
+            AdmissionOutcome::Admitted => drawn_admitted,
+            AdmissionOutcome::NotAdmitted => drawn_not,
+        };
+        drawn + choices.with(|c| c.values().filter(|o| **o == Some(outcome)).count())
+    };
+    // Grades where more would be admitted than the places set: (grade, places, admitted).
+    let places = StoredValue::new(places);
+    let over_places = move || {
+        admitted_by_grade()
+            .into_iter()
+            .filter_map(|(grade, count)| {
+                let places = places.with_value(|p| p.get(&grade).copied())?;
+                (count > usize::try_from(places).unwrap_or(0)).then_some((grade, places, count))
+            })
+            .collect::<Vec<_>>()
+    };
+    let places_text = move |locale: Locale| -> String {
+        let one_grade = |grade: i32, n: i32| match locale {
+            Locale::Zh => format!("{grade}年级 {n} 人"),
+            Locale::En => format!("grade {grade}: {n}"),
+        };
+        let places = places.get_value();
+        match (subsystem, places.get(&1)) {
+            _ if places.is_empty() => t("未设置招生计划", "no places set").get(locale).to_owned(),
+            (Subsystem::Enrollment, Some(n)) => match locale {
+                Locale::Zh => format!("招生计划 {n} 人"),
+                Locale::En => format!("{n} places"),
+            },
+            _ => {
+                let grades: Vec<String> = places.iter().map(|(g, n)| one_grade(*g, *n)).collect();
+                match locale {
+                    Locale::Zh => format!("招生计划：{}", grades.join("、")),
+                    Locale::En => format!("places: {}", grades.join(", ")),
+                }
+            }
+        }
+    };
     let total = candidates.len();
     let school_name = school.name.clone();
     view! {
@@ -167,9 +253,15 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
             <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
         </form>
         <p class="queue-count" data-admitted=admitted>{move || match locale.get() {
-            Locale::Zh => format!("{} · {school_year} 年 · 审核通过 {total} 人，拟录取 {admitted} 人", school_name.get(locale.get())),
-            Locale::En => format!("{} · {school_year} · {total} passed review, {admitted} to admit", school_name.get(locale.get())),
+            Locale::Zh => format!("{} · {school_year} 年 · {} · 审核通过 {total} 人，拟录取 {} 人", school_name.get(locale.get()), places_text(Locale::Zh), admitted()),
+            Locale::En => format!("{} · {school_year} · {} · {total} passed review, {} to admit", school_name.get(locale.get()), places_text(Locale::En), admitted()),
         }}</p>
+        {move || over_places().into_iter().map(|(grade, places, count)| view! {
+            <p class="callout callout-error" role="alert" data-over-places=grade>{move || match locale.get() {
+                Locale::Zh => format!("{grade}年级拟录取 {count} 人，超过招生计划 {places} 人：请减少录取人数后再保存。"),
+                Locale::En => format!("Grade {grade}: {count} to admit, more than its {places} places. Admit fewer before saving."),
+            }}</p>
+        }).collect_view()}
         {(still_in_review > 0).then(|| view! {
             <p class="callout">{move || match locale.get() {
                 Locale::Zh => format!("本校还有 {still_in_review} 条报名在审核中，公布后它们不在本次结果内。"),
@@ -265,8 +357,10 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
             <button type="button" class="button" on:click=move |_| choices.update(|c| c.values_mut().for_each(|o| *o = Some(AdmissionOutcome::Admitted)))>
                 {move || t("全部选为录取", "Admit all").get(locale.get())}
             </button>
-            <button type="button" class="button button-primary" disabled=move || save.pending().get() on:click=move |_| {
-                let decisions = choices.with_untracked(|c| c.iter().filter_map(|(id, o)| o.map(|o| (*id, o.code().to_owned()))).collect());
+            <button type="button" class="button button-primary" disabled=move || save.pending().get() || !over_places().is_empty() on:click=move |_| {
+                let shown = choices.get_untracked();
+                let decisions = shown.iter().filter_map(|(id, o)| o.map(|o| (*id, o.code().to_owned()))).collect();
+                sending.set_value(Some(shown));
                 save.dispatch(DecideAdmissions { school_id, decisions });
             }>{move || t("保存录取决定", "Save decisions").get(locale.get())}</button>
         </div> })}
@@ -287,10 +381,17 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 <label for="publish-at">{move || t("公布时间", "Publish at").get(locale.get())}</label>
                 <input id="publish-at" type="datetime-local" on:input=move |ev| when.set(event_target_value(&ev)) />
                 <div class="decision-buttons">
-                    <button type="button" class="button button-primary" data-dialog-opener="publish-question" on:click=move |_| asking.set(true)>
+                    <button type="button" class="button button-primary" data-dialog-opener="publish-question"
+                        disabled=unsaved on:click=move |_| asking.set(true)>
                         {move || t("安排公布", "Schedule publication").get(locale.get())}
                     </button>
                 </div>
+                {move || unsaved().then(|| view! {
+                    <p class="callout" role="status" data-unsaved="true">{move || t(
+                        "有改动的录取决定还没有保存：公布的是已保存的决定，请先点击“保存录取决定”。",
+                        "Some decisions changed on screen are not saved: what is saved is what is published. Press “Save decisions” first.",
+                    ).get(locale.get())}</p>
+                })}
                 {move || (undecided() > 0).then(|| view! {
                     <p class="hint">{move || match locale.get() {
                         Locale::Zh => format!("还有 {} 条没有录取决定（请先保存）。", undecided()),
@@ -303,6 +404,16 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                             "确定按所选时间公布本校录取结果吗？时间已到或未填写时将立即公布，公布后家长立即可见。",
                             "Publish this school's results at that time? With no time, or a time already past, they are published now and parents see them at once.",
                         ).get(locale.get())}</p>
+                        <p data-publish-summary="true">{move || {
+                            let at = chrono::NaiveDateTime::parse_from_str(when.get().trim(), "%Y-%m-%dT%H:%M")
+                                .map(|at| format_date_time(at, locale.get()));
+                            match (locale.get(), at) {
+                                (Locale::Zh, Ok(at)) => format!("将公布：录取 {} 人，不录取 {} 人；公布时间 {at}（{}）。", to_publish(AdmissionOutcome::Admitted), to_publish(AdmissionOutcome::NotAdmitted), places_text(Locale::Zh)),
+                                (Locale::Zh, Err(_)) => format!("将立即公布：录取 {} 人，不录取 {} 人（{}）。", to_publish(AdmissionOutcome::Admitted), to_publish(AdmissionOutcome::NotAdmitted), places_text(Locale::Zh)),
+                                (Locale::En, Ok(at)) => format!("To publish: {} admitted, {} not admitted, at {at} ({}).", to_publish(AdmissionOutcome::Admitted), to_publish(AdmissionOutcome::NotAdmitted), places_text(Locale::En)),
+                                (Locale::En, Err(_)) => format!("To publish now: {} admitted, {} not admitted ({}).", to_publish(AdmissionOutcome::Admitted), to_publish(AdmissionOutcome::NotAdmitted), places_text(Locale::En)),
+                            }
+                        }}</p>
                         <button type="button" class="button button-primary" data-confirm="publish" disabled=move || publish.pending().get() on:click=move |_| {
                             let at = when.get_untracked();
                             let at = if at.trim().is_empty() { crate::browser::clock::now_local_input() } else { at };

@@ -99,6 +99,12 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
             } else {
                 ().into_any()
             }}
+            {identity_confirmed.then(|| view! {
+                <p class="hint" data-move-elsewhere="true">
+                    {move || t("换了手机号或爱山东账号？", "Changed your phone number or host-app account? ").get(locale.get())}
+                    <a href="/registrations/move">{move || t("找回之前用本人另一个账号报的名", "Bring over a registration from your other account").get(locale.get())}</a>
+                </p>
+            })}
             <SignOutButton />
         </section>
     }

@@ -32,6 +32,10 @@ pub fn NewRegistrationPage() -> impl IntoView {
     view! {
         <section aria-labelledby="new-heading">
             <h1 id="new-heading">{move || t("新建报名", "New registration").get(locale.get())}</h1>
+            <p class="hint" data-who-registers="true">{move || t(
+                "请由孩子的父亲或母亲用本人的账号报名。建议由与孩子在同一户口的家长报名：户籍和父母名下的房产信息能自动回填，需要上传的照片更少。",
+                "A parent registers the child, from their own account. Best is the parent in the same household register as the child: the household record and both parents' property records then fill in by themselves, and fewer photos are needed.",
+            ).get(locale.get())}</p>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match options.await {
@@ -292,12 +296,18 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                     let name = s.subsystem.name();
                     let window = s.window;
                     view! {
-                        <p class="callout" role="status" data-closed-notice=s.subsystem.code()>
-                            {move || match locale.get() {
-                                Locale::Zh => format!("{}：{}现在不能新建此类报名。", name.zh, window.zh),
-                                Locale::En => format!("{}: {} A registration of this kind cannot be started now.", name.en, window.en),
-                            }}
-                        </p>
+                        <div class="callout" role="status" data-closed-notice=s.subsystem.code()>
+                            <p>
+                                {move || match locale.get() {
+                                    Locale::Zh => format!("{}：{}现在不能新建此类报名。", name.zh, window.zh),
+                                    Locale::En => format!("{}: {} A registration of this kind cannot be started now.", name.en, window.en),
+                                }}
+                            </p>
+                            <p>
+                                {move || t("已经报过名、后来换了手机号或爱山东账号？", "Registered before, then changed your phone number or host-app account? ").get(locale.get())}
+                                <a href="/registrations/move">{move || t("找回之前用本人另一个账号报的名", "Bring over a registration from your other account").get(locale.get())}</a>
+                            </p>
+                        </div>
                     }
                 })}
                 <fieldset class="choices" id="entry_id">

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map};
 
 use super::queue::state_class;
 use crate::components::{CancelButton, ConfirmDialog};
@@ -37,18 +37,21 @@ pub fn ReviewDetailPage() -> impl IntoView {
             .and_then(|id| id.parse::<i32>().ok())
             .unwrap_or_default()
     });
+    // The queue it was opened from (its filters and order), kept by "back" and "next".
+    let location = use_location();
+    let queue = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
     let refresh = RwSignal::new(0_u32);
     // The registration last decided on this page: its page says so and offers the next.
     let decided_on = RwSignal::new(None::<i32>);
     let detail = Resource::new_blocking(
-        move || (id.get(), refresh.get()),
-        |(id, _)| get_review_detail(id),
+        move || (id.get(), refresh.get(), queue.get()),
+        |(id, _, queue)| get_review_detail(id, (!queue.is_empty()).then_some(queue)),
     );
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Detail d refresh decided_on /> }.into_any(),
+                    Ok(d) => view! { <Detail d refresh decided_on queue=queue.get_untracked() /> }.into_any(),
                     Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
@@ -61,9 +64,12 @@ fn Detail(
     d: ReviewDetail,
     refresh: RwSignal<u32>,
     decided_on: RwSignal<Option<i32>>,
+    queue: String,
 ) -> impl IntoView {
     let locale = use_locale();
     let state = d.state;
+    let back = routes::queue(&queue);
+    let next_href = move |next: i32| routes::review_from(next, &queue);
     let sections = d.sections.clone();
     let timeline = d.timeline.clone();
     let (school, entry) = (d.school.clone(), d.entry.clone());
@@ -84,9 +90,9 @@ fn Detail(
     view! {
         <section class="review-detail" aria-labelledby="detail-heading">
             <p class="review-nav">
-                <a href="/review">{move || t("← 返回审核列表", "← Back to the queue").get(locale.get())}</a>
+                <a href=back.clone()>{move || t("← 返回审核列表", "← Back to the queue").get(locale.get())}</a>
                 {next.map(|next| view! {
-                    <a href=routes::review(next) data-next-waiting=next>{move || t("下一条待审核 →", "Next waiting →").get(locale.get())}</a>
+                    <a href=next_href(next) data-next-waiting=next>{move || t("下一条待审核 →", "Next waiting →").get(locale.get())}</a>
                 })}
             </p>
             {decided.then(|| view! {
@@ -94,10 +100,10 @@ fn Detail(
                     {move || t("审核结果已保存。", "The decision is saved.").get(locale.get())}" "
                     {match next {
                         Some(next) => view! {
-                            <a href=routes::review(next) node_ref=onward>{move || t("审核下一条 →", "Review the next one →").get(locale.get())}</a>
+                            <a href=next_href(next) node_ref=onward>{move || t("审核下一条 →", "Review the next one →").get(locale.get())}</a>
                         }.into_any(),
                         None => view! {
-                            <a href="/review" node_ref=onward>{move || t("没有其他待审核的报名，返回审核列表", "Nothing else is waiting: back to the queue").get(locale.get())}</a>
+                            <a href=back.clone() node_ref=onward>{move || t("没有其他待审核的报名，返回审核列表", "Nothing else is waiting: back to the queue").get(locale.get())}</a>
                         }.into_any(),
                     }}
                 </p>

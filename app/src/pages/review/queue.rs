@@ -99,9 +99,15 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
         .map(|r| (r.id, r.version))
         .collect();
     let decidable = StoredValue::new(decidable);
+    // Each row opens with the queue's filters and order, for "back" and "next" to keep.
+    let kept = QueueQuery {
+        filter: Some(filter),
+        ..query.clone()
+    }
+    .parameters(Some(page));
     let hrefs = StoredValue::new(
         rows.iter()
-            .map(|r| (r.id, routes::review(r.id)))
+            .map(|r| (r.id, routes::review_from(r.id, &kept)))
             .collect::<Vec<_>>(),
     );
     // A refused bulk pass closes the question: what went wrong is said above the list.
@@ -297,7 +303,7 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
                                                 on:change=move |_| selected.update(|s| { if !s.remove(&id) { s.insert(id); } }) />
                                         })}
                                     </td>
-                                    <td><a href=routes::review(id)>{row.reference.clone()}</a></td>
+                                    <td><a href=hrefs.with_value(|h| h.iter().find(|(i, _)| *i == id).map(|(_, href)| href.clone()))>{row.reference.clone()}</a></td>
                                     <td translate="no">{row.child_name.clone()}</td>
                                     <td class="mono">{row.child_masked_id.clone()}</td>
                                     <td>{move || entry.get(locale.get()).to_owned()}</td>
@@ -307,6 +313,10 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
                                         <span class=state_class(state)>{move || state.label().get(locale.get())}</span>
                                         {row.hand_entered.then(|| view! { <span class="tag tag-soon">{move || t("手工填写", "Hand-entered").get(locale.get())}</span> })}
                                         {row.mine.then(|| view! { <span class="tag tag-muted">{move || t("我处理过", "Mine").get(locale.get())}</span> })}
+                                        // A request never answered, back in the first review's list.
+                                        {(state == RegistrationState::ChangesRequested && filter == QueueFilter::WaitingFirst).then(|| view! {
+                                            <span class="tag tag-soon" data-lapsed="true">{move || t("修改期限已过，待重新审核", "Time for changes over: decide again").get(locale.get())}</span>
+                                        })}
                                     </td>
                                 </tr>
                             }

@@ -212,6 +212,82 @@ pub(crate) async fn hold_list(
     Ok(())
 }
 
+/// Refuses when the children admitted to a school's list (`subsystem`, `school_year`) would
+/// be more than the places the bureau set for a grade: those admitted already (published,
+/// by hand or by a draw) and the decisions waiting for publication. A grade with no places
+/// set has no bound here. Read inside the caller's transaction, after `hold_list`.
+async fn within_places(
+    txn: &impl ConnectionTrait,
+    school_id: i32,
+    subsystem: Subsystem,
+    school_year: i32,
+) -> Result<(), ServiceError> {
+    use crate::server::entities::school_capacity;
+    let places: BTreeMap<i32, i32> = school_capacity::Entity::find()
+        .filter(school_capacity::Column::SchoolId.eq(school_id))
+        .filter(school_capacity::Column::Subsystem.eq(subsystem))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| (c.grade, c.capacity))
+        .collect();
+    if places.is_empty() {
+        return Ok(());
+    }
+    let rows = registration::Entity::find()
+        .filter(registration::Column::SchoolId.eq(school_id))
+        .filter(registration::Column::Subsystem.eq(subsystem))
+        .filter(registration::Column::SchoolYear.eq(school_year))
+        .filter(
+            registration::Column::State
+                .is_in([RegistrationState::Admitted, RegistrationState::ReviewPassed]),
+        )
+        .all(txn)
+        .await?;
+    let waiting: Vec<i32> = rows
+        .iter()
+        .filter(|r| r.state == RegistrationState::ReviewPassed)
+        .map(|r| r.id)
+        .collect();
+    let to_admit: std::collections::BTreeSet<i32> = admission_decision::Entity::find()
+        .filter(admission_decision::Column::RegistrationId.is_in(waiting))
+        .filter(admission_decision::Column::Outcome.eq(AdmissionOutcome::Admitted))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|d| d.registration_id)
+        .collect();
+    let mut admitted: BTreeMap<i32, i32> = BTreeMap::new();
+    for row in rows
+        .iter()
+        .filter(|r| r.state == RegistrationState::Admitted || to_admit.contains(&r.id))
+    {
+        *admitted.entry(row.grade.unwrap_or(1)).or_default() += 1;
+    }
+    let over: Vec<FieldProblem> = admitted
+        .into_iter()
+        .filter_map(|(grade, count)| {
+            let places = *places.get(&grade)?;
+            (count > places).then(|| {
+                FieldProblem::new(
+                    "decisions",
+                    format!(
+                        "录取人数超过招生计划：{grade}年级计划 {places} 人，拟录取 {count} 人（含已录取的）。请减少录取人数；招生计划有变的，请先修改本校的招生计划数。"
+                    ),
+                    format!(
+                        "More admitted than places: grade {grade} has {places} places and {count} would be admitted (those admitted already included). Admit fewer, or change the school's places first if they changed."
+                    ),
+                )
+            })
+        })
+        .collect();
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(over))
+    }
+}
+
 /// Most admission decisions one call saves.
 pub const MAX_DECISIONS: usize = 10_000;
 
@@ -292,6 +368,15 @@ pub async fn decide(
         .exec_without_returning(&txn)
         .await?;
     }
+    let mut lists: Vec<(Subsystem, i32)> = Vec::new();
+    for list in rows.iter().map(|r| (r.subsystem, r.school_year)) {
+        if !lists.contains(&list) {
+            lists.push(list);
+        }
+    }
+    for (subsystem, school_year) in lists {
+        within_places(&txn, school_id, subsystem, school_year).await?;
+    }
     audit::record(
         &txn,
         request,
@@ -366,6 +451,8 @@ pub async fn schedule(
             },
         )]));
     }
+    // Places may have been cut since the decisions were saved.
+    within_places(&txn, school.id, subsystem, school_year).await?;
     publication::Entity::insert(publication::ActiveModel {
         school_id: Set(school.id),
         subsystem: Set(subsystem),
@@ -562,7 +649,8 @@ async fn publish_one(
             ),
         };
         let body = LocalizedText { zh: zh.clone(), en };
-        let notice = Notice::review_event(&parent, &row, kind, event.id, body, &zh);
+        let phone = notify::registration_phone(&txn, &parent, row.id).await?;
+        let notice = Notice::review_event(&parent, phone, &row, kind, event.id, body, &zh);
         notify::send(&txn, notice, now).await?;
         changed += 1;
     }

@@ -297,11 +297,16 @@ pub async fn remove_catchment(
     .await
 }
 
-/// Places and registrations of a school for first-grade enrollment this year.
+/// Places and registrations of a school for first-grade enrollment this year (the school
+/// year its newest window collects for: last year's registrations are not this year's load).
 async fn load_of(
     db: &impl ConnectionTrait,
-    school_id: i32,
+    school: &school::Model,
+    now: DateTime<Utc>,
 ) -> Result<(Option<i32>, u64), ServiceError> {
+    let school_id = school.id;
+    let year =
+        crate::server::services::admission::year_of(db, school, Subsystem::Enrollment, now).await?;
     let capacity: i32 = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.eq(school_id))
         .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
@@ -313,6 +318,7 @@ async fn load_of(
     let registrations = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school_id))
         .filter(registration::Column::Subsystem.eq(Subsystem::Enrollment))
+        .filter(registration::Column::SchoolYear.eq(year))
         .filter(registration::Column::State.is_in(counted_states()))
         .count(db)
         .await?;
@@ -324,6 +330,7 @@ async fn load_of(
 pub async fn lookup(
     db: &impl ConnectionTrait,
     text: &str,
+    now: DateTime<Utc>,
 ) -> Result<Vec<CatchmentMatch>, ServiceError> {
     let text = like_text(text);
     if text.chars().count() < 2 {
@@ -340,7 +347,7 @@ pub async fn lookup(
         let Some(school) = school::Entity::find_by_id(row.school_id).one(db).await? else {
             continue;
         };
-        let (capacity, registrations) = load_of(db, school.id).await?;
+        let (capacity, registrations) = load_of(db, &school, now).await?;
         matches.push(CatchmentMatch {
             community: row.community,
             note: row.note,
@@ -533,6 +540,7 @@ pub async fn add_notice(
 pub async fn statistics(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    now: DateTime<Utc>,
 ) -> Result<Statistics, ServiceError> {
     let (_, bureau) = admin_bureau(db, actor).await?;
     let offset = offset_of(&bureau);
@@ -541,11 +549,24 @@ pub async fn statistics(
         .order_by_asc(school::Column::Position)
         .all(db)
         .await?;
-    let rows = registration::Entity::find()
+    let mut rows = registration::Entity::find()
         .filter(registration::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
         .filter(registration::Column::State.ne(RegistrationState::Deleted))
         .all(db)
         .await?;
+    // This year's only, each subsystem's (the school year its newest window collects for).
+    if let Some(school) = schools.first() {
+        use crate::server::services::admission::year_of;
+        let enrollment = year_of(db, school, Subsystem::Enrollment, now).await?;
+        let transfer = year_of(db, school, Subsystem::Transfer, now).await?;
+        rows.retain(|r| {
+            r.school_year
+                == match r.subsystem {
+                    Subsystem::Enrollment => enrollment,
+                    Subsystem::Transfer => transfer,
+                }
+        });
+    }
     let all_capacities = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
         .all(db)

@@ -58,8 +58,9 @@ pub async fn export(
             .and_then(|s| bureaus.get(&s.bureau_id))
             .is_some_and(|b| b.export_full_ids)
     };
+    let lapsed = review::lapsed_requests(db, &schools, request.now).await?;
     let Listed { select, filter, .. } =
-        review::queue_select(&schools, review::stage_of(staff)?, query)?;
+        review::queue_select(&schools, review::stage_of(staff)?, query, lapsed)?;
     let rows = select.limit(MAX_EXPORT_ROWS).all(db).await?;
     let entries: BTreeMap<i32, String> = entry::Entity::find()
         .all(db)

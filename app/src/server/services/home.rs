@@ -1,6 +1,6 @@
 //! What the public home page shows: the bureau, its collection windows, notices and schools.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, prelude::*};
 
 use crate::server::{
@@ -41,7 +41,7 @@ pub async fn load_home(
     };
     let offset = FixedOffset::east_opt(bureau.utc_offset_minutes * 60)
         .ok_or_else(|| ServiceError::Unexpected("bureau has an invalid UTC offset".into()))?;
-    let local = |at: DateTime<Utc>| -> NaiveDateTime { at.with_timezone(&offset).naive_local() };
+    let local = |at: DateTime<Utc>| crate::server::services::registrations::local_time(at, offset);
 
     let windows = collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(bureau.id))

@@ -15,12 +15,17 @@ use sea_orm::{
 };
 
 use crate::{
-    domain::review::TimelineKind,
+    domain::{
+        PhoneNumber,
+        review::TimelineKind,
+        sections::{SectionData, SectionKind, field},
+    },
     i18n::LocalizedText,
     server::{
         Clock,
-        entities::{outbox, parent_account, parent_message, registration},
+        entities::{outbox, parent_account, parent_message, registration, registration_section},
         failure::ServiceError,
+        infra::crypto,
     },
 };
 
@@ -43,6 +48,7 @@ impl Notice {
     /// SMS naming the child with `summary_zh`; queued once per event.
     pub fn review_event(
         parent: &parent_account::Model,
+        sms_to: String,
         row: &registration::Model,
         kind: TimelineKind,
         event_id: i32,
@@ -59,7 +65,7 @@ impl Notice {
             ),
             body,
             sms: Some((
-                parent.phone.clone(),
+                sms_to,
                 format!(
                     "您为{child}提交的入学报名（编号{}）{summary_zh}",
                     row.reference
@@ -68,6 +74,31 @@ impl Notice {
             dedupe_key: format!("review_event:{event_id}:sms"),
         }
     }
+}
+
+/// The number a registration's SMS go to: the contact phone its child section gives
+/// (联系电话: the FAQ's way to change "the system's" number when the host app's is old),
+/// else the registrant's host-app phone.
+pub(crate) async fn registration_phone(
+    db: &impl ConnectionTrait,
+    parent: &parent_account::Model,
+    registration_id: i32,
+) -> Result<String, ServiceError> {
+    let child = registration_section::Entity::find()
+        .filter(registration_section::Column::RegistrationId.eq(registration_id))
+        .filter(registration_section::Column::Section.eq(SectionKind::Child))
+        .one(db)
+        .await?;
+    let given = match child {
+        Some(section) => {
+            let data: SectionData = serde_json::from_str(&crypto::open(&section.data)?)
+                .map_err(|e| ServiceError::Unexpected(format!("section data: {e}")))?;
+            data.get(field::child::CONTACT_PHONE)
+                .and_then(|phone| PhoneNumber::parse(phone).ok())
+        }
+        None => None,
+    };
+    Ok(given.map_or_else(|| parent.phone.clone(), |p| p.as_str().to_owned()))
 }
 
 /// Writes the in-app message and queues the SMS, for the parent and for every other
@@ -163,7 +194,7 @@ pub async fn messages_of(
                 zh: m.body_zh,
                 en: m.body_en,
             },
-            at: m.created_at.with_timezone(&offset).naive_local(),
+            at: crate::server::services::registrations::local_time(m.created_at, offset),
             unread: m.read_at.is_none(),
         })
         .collect())

@@ -114,6 +114,40 @@ async fn changes_closed_for(
     ))
 }
 
+/// The lists among `schools` (a bureau's schools, a subsystem, a school year) whose time
+/// for changes is over: a change request the parent never answered there waits for the
+/// first review again (`ReviewStage::waits`), so the first review's queue and its "next"
+/// show it instead of leaving it in no one's list while it holds up the school's draw.
+pub(crate) async fn lapsed_requests(
+    db: &impl ConnectionTrait,
+    schools: &[school::Model],
+    now: DateTime<Utc>,
+) -> Result<Option<Condition>, ServiceError> {
+    use crate::server::entities::collection_window;
+    let windows = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.is_in(schools.iter().map(|s| s.bureau_id)))
+        .all(db)
+        .await?;
+    let mut lapsed = None;
+    for window in windows
+        .iter()
+        .filter(|w| registrations::changes_closed(Some(&registrations::WindowTimes::from(*w)), now))
+    {
+        let school_ids: Vec<i32> = schools
+            .iter()
+            .filter(|s| s.bureau_id == window.bureau_id)
+            .map(|s| s.id)
+            .collect();
+        let list = Condition::all()
+            .add(registration::Column::State.eq(RegistrationState::ChangesRequested))
+            .add(registration::Column::SchoolId.is_in(school_ids))
+            .add(registration::Column::Subsystem.eq(window.subsystem))
+            .add(registration::Column::SchoolYear.eq(window.school_year));
+        lapsed = Some(lapsed.unwrap_or_else(Condition::any).add(list));
+    }
+    Ok(lapsed)
+}
+
 /// What a queue's filters select, for its pages and its export alike.
 pub(crate) struct Listed {
     pub select: sea_orm::Select<registration::Entity>,
@@ -129,6 +163,7 @@ pub(crate) fn queue_select(
     schools: &[school::Model],
     stage: ReviewStage,
     query: &QueueQuery,
+    lapsed: Option<Condition>,
 ) -> Result<Listed, ServiceError> {
     let school_ids: Vec<i32> = match query.school_id {
         Some(id) if schools.iter().any(|s| s.id == id) => vec![id],
@@ -149,9 +184,16 @@ pub(crate) fn queue_select(
     } else {
         filter.states().to_vec()
     };
+    let mut waiting = Condition::any().add(registration::Column::State.is_in(states));
+    if filter == QueueFilter::WaitingFirst
+        && !query.resubmitted
+        && let Some(lapsed) = lapsed
+    {
+        waiting = waiting.add(lapsed);
+    }
     let mut select = registration::Entity::find()
         .filter(registration::Column::SchoolId.is_in(school_ids))
-        .filter(registration::Column::State.is_in(states));
+        .filter(waiting);
     if let Some(entry_id) = query.entry_id {
         select = select.filter(registration::Column::EntryId.eq(entry_id));
     }
@@ -197,7 +239,12 @@ pub async fn queue(
         select,
         filter,
         school: queue_school,
-    } = queue_select(&schools, stage, &query)?;
+    } = queue_select(
+        &schools,
+        stage,
+        &query,
+        lapsed_requests(db, &schools, now).await?,
+    )?;
     let paginator = select.paginate(db, QUEUE_PAGE_SIZE);
     let total = paginator.num_items().await?;
     let pages = Ord::max(total.div_ceil(QUEUE_PAGE_SIZE), 1);
@@ -241,7 +288,7 @@ pub async fn queue(
                 state: row.state,
                 submitted_at: row
                     .submitted_at
-                    .map(|at| at.with_timezone(&offset).naive_local()),
+                    .map(|at| registrations::local_time(at, offset)),
                 hand_entered: row.hand_entered,
                 mine: row.reviewer_id == Some(staff.account_id),
             })
@@ -309,7 +356,7 @@ pub(crate) async fn timeline_at(
     offset: FixedOffset,
     for_staff: bool,
 ) -> Result<Vec<TimelineEntry>, ServiceError> {
-    let local = |at: DateTime<Utc>| at.with_timezone(&offset).naive_local();
+    let local = |at: DateTime<Utc>| registrations::local_time(at, offset);
     let events = review_event::Entity::find()
         .filter(review_event::Column::RegistrationId.eq(row.id))
         .order_by_asc(review_event::Column::Id)
@@ -420,6 +467,7 @@ pub async fn detail(
     db: &DatabaseConnection,
     request: &Request,
     id: i32,
+    queue: Option<QueueQuery>,
 ) -> Result<ReviewDetail, ServiceError> {
     let (staff, row) = load_for_review(db, &request.actor, id).await?;
     let now = request.now;
@@ -435,9 +483,15 @@ pub async fn detail(
         provenance,
         ..
     } = sections_of(db, row.id).await?;
+    // What the entry requires now, and whatever else the parent answered: a section the
+    // bureau took off the entry after submission still shows what was sent.
+    let shown: Vec<SectionKind> = SectionKind::ALL
+        .into_iter()
+        .filter(|kind| required.contains(kind) || answers.contains_key(kind))
+        .collect();
     let provenance: BTreeMap<_, _> = provenance
         .into_iter()
-        .filter(|(kind, _)| required.contains(kind))
+        .filter(|(kind, _)| shown.contains(kind))
         .collect();
     let last_request = last_request(db, &row).await?;
     let child_id = registrations::child_id_of(&row)?;
@@ -447,7 +501,7 @@ pub async fn detail(
         answers: &answers,
         today: now.date_naive(),
     };
-    let sections = required
+    let sections = shown
         .iter()
         .map(|&kind| {
             let data = answers.get(&kind).cloned().unwrap_or_default();
@@ -491,7 +545,7 @@ pub async fn detail(
     let stage = stage_of(&staff)?;
     let changes_closed = changes_closed_for(db, &row, now).await?;
     let can_decide = stage.waits(state, changes_closed).then_some(stage);
-    let next_waiting = next_waiting(db, &staff, stage, row.id).await?;
+    let next_waiting = next_waiting(db, &staff, stage, row.id, now, queue).await?;
     let offset = offset_of(db, row.school_id).await?;
     let child = ResidentId::parse(&child_id, now.date_naive()).ok();
     let child_name = answers
@@ -523,7 +577,7 @@ pub async fn detail(
         child_is_male: child.is_some_and(|c| c.sex() == crate::domain::Sex::Male),
         submitted_at: row
             .submitted_at
-            .map(|at| at.with_timezone(&offset).naive_local()),
+            .map(|at| registrations::local_time(at, offset)),
         sections,
         materials,
         timeline,
@@ -537,23 +591,39 @@ pub async fn detail(
     })
 }
 
-/// The registration the caller would take up after this one: the longest waiting for their
-/// stage among the schools they review (the queue's first row), this one aside.
+/// The registration the caller would take up after this one: the first of the queue it
+/// was opened from (its filters and order; the caller's waiting list when none) that
+/// waits for the caller's stage, this one aside.
 async fn next_waiting(
     db: &impl ConnectionTrait,
     staff: &StaffActor,
     stage: ReviewStage,
     this: i32,
+    now: DateTime<Utc>,
+    queue: Option<QueueQuery>,
 ) -> Result<Option<i32>, ServiceError> {
-    let schools: Vec<i32> = schools_of(db, staff).await?.iter().map(|s| s.id).collect();
-    let next = registration::Entity::find()
+    let schools = schools_of(db, staff).await?;
+    let lapsed = match stage {
+        ReviewStage::First => lapsed_requests(db, &schools, now).await?,
+        ReviewStage::Second => None,
+    };
+    let mut waiting =
+        Condition::any().add(registration::Column::State.is_in(stage.waiting_states().to_vec()));
+    if let Some(lapsed) = lapsed.clone() {
+        waiting = waiting.add(lapsed);
+    }
+    // A queue naming a school the caller does not review leads nowhere.
+    let listed = match queue_select(&schools, stage, &queue.unwrap_or_default(), lapsed) {
+        Ok(listed) => listed,
+        Err(ServiceError::Forbidden) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let next = listed
+        .select
         .select_only()
         .column(registration::Column::Id)
-        .filter(registration::Column::SchoolId.is_in(schools))
-        .filter(registration::Column::State.is_in(stage.waiting_states().to_vec()))
+        .filter(waiting)
         .filter(registration::Column::Id.ne(this))
-        .order_by_asc(registration::Column::SubmittedAt)
-        .order_by_asc(registration::Column::Id)
         .into_tuple::<i32>()
         .one(db)
         .await?;
@@ -876,7 +946,8 @@ pub async fn decide(
         body.zh = format!("{}\n学校说明：{}", body.zh, decision.message);
         body.en = format!("{}\nThe school's message: {}", body.en, decision.message);
     }
-    let notice = Notice::review_event(&parent, &row, kind, event.id, body, &title.zh);
+    let phone = notify::registration_phone(&txn, &parent, row.id).await?;
+    let notice = Notice::review_event(&parent, phone, &row, kind, event.id, body, &title.zh);
     notify::send(&txn, notice, request.now).await?;
     txn.commit().await?;
     tracing::info!(
