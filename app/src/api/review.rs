@@ -170,6 +170,7 @@ fn percent_decoded(text: &str) -> String {
             b'+' => out.push(b' '),
             b'%' => match text
                 .get(i + 1..i + 3)
+                .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|hex| u8::from_str_radix(hex, 16).ok())
             {
                 Some(byte) => {
@@ -257,6 +258,9 @@ pub struct ReviewField {
 pub struct ReviewSection {
     pub kind: SectionKind,
     pub fields: Vec<ReviewField>,
+    /// The entry still requires it (a section taken off the entry after submission shows
+    /// what was sent, and cannot be sent back for changes).
+    pub current: bool,
 }
 
 /// One event on a registration's timeline.
@@ -419,6 +423,7 @@ mod tests {
         let written = query.parameters(Some(4));
         assert_eq!(QueueQuery::from_address(&written), query);
         assert_eq!(QueueQuery::from_address(&format!("?{written}")), query);
+        assert_eq!(QueueQuery::from_address("q=%+A").search, "% A");
         assert_eq!(
             QueueQuery::from_address("q=%E5%BC%A0%zz"),
             QueueQuery {

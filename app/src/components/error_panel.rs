@@ -28,11 +28,15 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     }
 }
 
-/// Whether a message tells the parent to contact the bureau.
+/// Whether a message tells a parent to contact the bureau (not staff to ask its
+/// administrator).
 fn points_to_bureau(message: &str) -> bool {
     ["联系教体局", "联系教育部门", "contact the bureau"]
         .iter()
         .any(|words| message.contains(words))
+        && !["管理员", "administrator"]
+            .iter()
+            .any(|words| message.contains(words))
 }
 
 #[cfg(test)]
@@ -47,5 +51,8 @@ mod tests {
         assert!(points_to_bureau(&internal.message(Locale::En)));
         assert!(!points_to_bureau(&AppError::Conflict.message(Locale::Zh)));
         assert!(!points_to_bureau(&AppError::Conflict.message(Locale::En)));
+        assert!(!points_to_bureau(
+            "登录失败次数过多，请 15 分钟后再试，或联系教体局管理员。"
+        ));
     }
 }

@@ -382,8 +382,8 @@ pub fn fields(kind: SectionKind, data: &SectionData, ctx: &SectionContext<'_>) -
                     FieldKind::Phone,
                 )
                 .hint(t(
-                    "学校电话和本平台的短信都用这个号码，可以与登录手机号不同",
-                    "The school calls and the platform texts this number; it may differ from your sign-in phone",
+                    "学校联系您时使用，本平台的短信也会发到这个号码；可以与登录手机号不同",
+                    "The school calls this number, and the platform's texts go to it too; it may differ from your sign-in phone",
                 )),
             );
             if ctx.subsystem == Subsystem::Transfer {

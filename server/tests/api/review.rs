@@ -395,16 +395,27 @@ async fn a_full_round_from_change_request_to_second_review() {
         .await
         .expect("json");
     assert_eq!(mine["messages"][0]["unread"], false);
-    // SMS go to the contact phone the child section gives (联系电话), as the FAQ tells
-    // parents: the request went to the number the school could not reach, and once it
-    // was corrected the decisions went to the corrected one — not to the host-app phone.
+    // Each SMS goes to the host-app phone, and to the contact phone the child section gives
+    // (联系电话, as the FAQ tells parents) when that is another number: the request went
+    // to the host-app phone only (the contact phone was the same), and once the contact
+    // phone was corrected the decisions went to both.
     let sms = outbox::Entity::find()
         .order_by_asc(outbox::Column::Id)
         .all(&app.db)
         .await
         .expect("outbox");
-    let recipients: Vec<&str> = sms.iter().map(|m| m.recipient.as_str()).collect();
-    assert_eq!(recipients, ["13800000001", "13800000009", "13800000009"]);
+    let mut recipients: Vec<&str> = sms.iter().map(|m| m.recipient.as_str()).collect();
+    recipients.sort_unstable();
+    assert_eq!(
+        recipients,
+        [
+            "13800000001",
+            "13800000001",
+            "13800000001",
+            "13800000009",
+            "13800000009"
+        ]
+    );
     assert!(
         sms.iter().all(|m| !m.body.contains("370202")),
         "no ID number in an SMS"
@@ -1321,7 +1332,15 @@ async fn admissions_by_hand_never_exceed_the_places_set() {
             .await
             .contains("计划 0 人，拟录取 1 人")
     );
+    // Where places were cut, saving what admits nobody more is not refused; admitting more is.
+    assert_eq!(decide_all("admitted", "not_admitted").await.status(), 200);
+    assert_eq!(
+        decide_all("not_admitted", "not_admitted").await.status(),
+        200
+    );
+    assert_eq!(decide_all("admitted", "not_admitted").await.status(), 422);
     set_places(&app, school, 1).await;
+    assert_eq!(decide_all("admitted", "not_admitted").await.status(), 200);
     assert_eq!(schedule().await.status(), 200);
 }
 
@@ -1434,6 +1453,15 @@ async fn a_section_taken_off_the_entry_after_submission_still_shows_what_was_sen
         kinds,
         ["Child", "Household", "Residence", "Guardian"],
         "{shown}"
+    );
+    let current: Vec<bool> = shown["sections"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|k| k["current"].as_bool()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        current,
+        [true, true, false, true],
+        "not to be sent back: {shown}"
     );
 }
 

@@ -102,6 +102,8 @@ pub fn DrawPanel(
     grade: i32,
     draw: Option<DrawSummary>,
     places: Option<i32>,
+    /// Children of the grade admitted already: the draw is for the places left.
+    admitted: usize,
     entries: Vec<EntryCount>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
@@ -110,7 +112,9 @@ pub fn DrawPanel(
     let body = match draw {
         Some(draw) => view! { <Committed draw refresh /> }.into_any(),
         None if entries.is_empty() => return None,
-        None => view! { <Tiers school_id subsystem grade places entries refresh /> }.into_any(),
+        None => {
+            view! { <Tiers school_id subsystem grade places admitted entries refresh /> }.into_any()
+        }
     };
     let heading = format!("draw-panel-heading-{grade}");
     Some(view! {
@@ -132,6 +136,7 @@ fn Tiers(
     subsystem: Subsystem,
     grade: i32,
     places: Option<i32>,
+    admitted: usize,
     entries: Vec<EntryCount>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
@@ -229,7 +234,9 @@ fn Tiers(
                     ).get(locale.get())}</p>
                     <ul data-tier-effects="true">
                         {move || {
-                            let places = usize::try_from(places.unwrap_or_default()).unwrap_or(0);
+                            let places = usize::try_from(places.unwrap_or_default())
+                                .unwrap_or(0)
+                                .saturating_sub(admitted);
                             chosen.with(|c| tier_effects(&shown, c, places, locale.get()))
                                 .into_iter()
                                 .map(|line| view! { <li>{line}</li> })

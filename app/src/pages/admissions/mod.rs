@@ -57,6 +57,8 @@ struct GradePanel {
     grade: i32,
     draw: Option<DrawSummary>,
     places: Option<i32>,
+    /// Children of the grade admitted already (published): the draw is for the rest.
+    admitted: usize,
     entries: Vec<draw::EntryCount>,
 }
 
@@ -108,6 +110,10 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
             grade,
             draw: draws.iter().find(|d| d.grade == grade).cloned(),
             places: places.get(&grade).copied(),
+            admitted: candidates
+                .iter()
+                .filter(|c| c.grade == grade && c.state == RegistrationState::Admitted)
+                .count(),
             entries: waiting_entries.remove(&grade).unwrap_or_default(),
         })
         .collect();
@@ -155,7 +161,9 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
     let mut fixed: BTreeMap<i32, usize> = BTreeMap::new();
     for c in candidates.iter().filter(|c| {
         c.state == RegistrationState::Admitted
-            || (drawn.contains(&c.grade) && c.outcome == Some(AdmissionOutcome::Admitted))
+            || (c.state == RegistrationState::ReviewPassed
+                && drawn.contains(&c.grade)
+                && c.outcome == Some(AdmissionOutcome::Admitted))
     }) {
         *fixed.entry(c.grade).or_default() += 1;
     }
@@ -258,8 +266,8 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         }}</p>
         {move || over_places().into_iter().map(|(grade, places, count)| view! {
             <p class="callout callout-error" role="alert" data-over-places=grade>{move || match locale.get() {
-                Locale::Zh => format!("{grade}年级拟录取 {count} 人，超过招生计划 {places} 人：请减少录取人数后再保存。"),
-                Locale::En => format!("Grade {grade}: {count} to admit, more than its {places} places. Admit fewer before saving."),
+                Locale::Zh => format!("{grade}年级拟录取 {count} 人（含已录取的），超过招生计划 {places} 人：多录取的不能保存，也不能公布。"),
+                Locale::En => format!("Grade {grade}: {count} to admit (those admitted already included), more than its {places} places. Admitting more cannot be saved or published."),
             }}</p>
         }).collect_view()}
         {(still_in_review > 0).then(|| view! {
@@ -281,8 +289,8 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 }}
             </p>
         })}
-        {panels.into_iter().map(|GradePanel { grade, draw, places, entries }| view! {
-            <draw::DrawPanel school_id subsystem grade draw places entries refresh />
+        {panels.into_iter().map(|GradePanel { grade, draw, places, admitted, entries }| view! {
+            <draw::DrawPanel school_id subsystem grade draw places admitted entries refresh />
         }).collect_view()}
         {(total == 0).then(|| view! {
             <p class="hint" data-candidates="0">{move || t(
@@ -357,7 +365,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
             <button type="button" class="button" on:click=move |_| choices.update(|c| c.values_mut().for_each(|o| *o = Some(AdmissionOutcome::Admitted)))>
                 {move || t("全部选为录取", "Admit all").get(locale.get())}
             </button>
-            <button type="button" class="button button-primary" disabled=move || save.pending().get() || !over_places().is_empty() on:click=move |_| {
+            <button type="button" class="button button-primary" disabled=move || save.pending().get() on:click=move |_| {
                 let shown = choices.get_untracked();
                 let decisions = shown.iter().filter_map(|(id, o)| o.map(|o| (*id, o.code().to_owned()))).collect();
                 sending.set_value(Some(shown));
@@ -405,8 +413,14 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                             "Publish this school's results at that time? With no time, or a time already past, they are published now and parents see them at once.",
                         ).get(locale.get())}</p>
                         <p data-publish-summary="true">{move || {
-                            let at = chrono::NaiveDateTime::parse_from_str(when.get().trim(), "%Y-%m-%dT%H:%M")
-                                .map(|at| format_date_time(at, locale.get()));
+                            // A time now or past publishes at once, as no time does.
+                            let chosen = when.get();
+                            let later = chosen.trim() > crate::browser::clock::now_local_input().as_str();
+                            let at = chrono::NaiveDateTime::parse_from_str(chosen.trim(), "%Y-%m-%dT%H:%M")
+                                .ok()
+                                .filter(|_| later)
+                                .map(|at| format_date_time(at, locale.get()))
+                                .ok_or(());
                             match (locale.get(), at) {
                                 (Locale::Zh, Ok(at)) => format!("将公布：录取 {} 人，不录取 {} 人；公布时间 {at}（{}）。", to_publish(AdmissionOutcome::Admitted), to_publish(AdmissionOutcome::NotAdmitted), places_text(Locale::Zh)),
                                 (Locale::Zh, Err(_)) => format!("将立即公布：录取 {} 人，不录取 {} 人（{}）。", to_publish(AdmissionOutcome::Admitted), to_publish(AdmissionOutcome::NotAdmitted), places_text(Locale::Zh)),

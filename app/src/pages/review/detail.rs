@@ -188,6 +188,12 @@ fn SectionAnswers(s: ReviewSection) -> impl IntoView {
     view! {
         <div class="panel" data-review-section=kind.code()>
             <h2>{move || kind.title().get(locale.get())}</h2>
+            {(!s.current).then(|| view! {
+                <p class="hint" data-section-retired="true">{move || t(
+                    "本入口已不再要求这一项；这里是家长提交时填写的内容，不能要求修改。",
+                    "The entry no longer asks for this: it is what the parent sent, and cannot be sent back for changes.",
+                ).get(locale.get())}</p>
+            })}
             <dl class="answers">
                 {s.fields.into_iter().map(|f| {
                     let hand = f.origin == Some(Origin::Hand);
@@ -559,7 +565,7 @@ fn Decision(
                                 ).get(locale.get())}</p>
                                 <fieldset class="change-items">
                                     <legend>{move || t("需要修改的信息", "Answers to change").get(locale.get())}</legend>
-                                    {sections.into_iter().map(|s| {
+                                    {sections.into_iter().filter(|s| s.current).map(|s| {
                                         let kind = s.kind;
                                         let whole = ChangeItem::Section(kind).code();
                                         let whole_for_click = whole.clone();

@@ -212,63 +212,97 @@ pub(crate) async fn hold_list(
     Ok(())
 }
 
-/// Refuses when the children admitted to a school's list (`subsystem`, `school_year`) would
-/// be more than the places the bureau set for a grade: those admitted already (published,
-/// by hand or by a draw) and the decisions waiting for publication. A grade with no places
-/// set has no bound here. Read inside the caller's transaction, after `hold_list`.
-async fn within_places(
-    txn: &impl ConnectionTrait,
-    school_id: i32,
-    subsystem: Subsystem,
-    school_year: i32,
-) -> Result<(), ServiceError> {
-    use crate::server::entities::school_capacity;
-    let places: BTreeMap<i32, i32> = school_capacity::Entity::find()
-        .filter(school_capacity::Column::SchoolId.eq(school_id))
-        .filter(school_capacity::Column::Subsystem.eq(subsystem))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|c| (c.grade, c.capacity))
-        .collect();
-    if places.is_empty() {
+/// A school list's places by grade (where set) and, by grade, the children admitted
+/// already (published, by hand or by a draw) and those its next publication admits (the
+/// decisions waiting for it). Read inside the caller's transaction, after `hold_list`.
+struct Admitted {
+    places: BTreeMap<i32, i32>,
+    by_grade: BTreeMap<i32, (usize, usize)>,
+}
+
+impl Admitted {
+    async fn read(
+        txn: &impl ConnectionTrait,
+        school_id: i32,
+        subsystem: Subsystem,
+        school_year: i32,
+    ) -> Result<Self, ServiceError> {
+        use crate::server::entities::school_capacity;
+        let places: BTreeMap<i32, i32> = school_capacity::Entity::find()
+            .filter(school_capacity::Column::SchoolId.eq(school_id))
+            .filter(school_capacity::Column::Subsystem.eq(subsystem))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|c| (c.grade, c.capacity))
+            .collect();
+        let mut by_grade: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
+        if places.is_empty() {
+            return Ok(Self { places, by_grade });
+        }
+        let rows = registration::Entity::find()
+            .filter(registration::Column::SchoolId.eq(school_id))
+            .filter(registration::Column::Subsystem.eq(subsystem))
+            .filter(registration::Column::SchoolYear.eq(school_year))
+            .filter(
+                registration::Column::State
+                    .is_in([RegistrationState::Admitted, RegistrationState::ReviewPassed]),
+            )
+            .all(txn)
+            .await?;
+        let waiting: Vec<i32> = rows
+            .iter()
+            .filter(|r| r.state == RegistrationState::ReviewPassed)
+            .map(|r| r.id)
+            .collect();
+        let to_admit: std::collections::BTreeSet<i32> = admission_decision::Entity::find()
+            .filter(admission_decision::Column::RegistrationId.is_in(waiting))
+            .filter(admission_decision::Column::Outcome.eq(AdmissionOutcome::Admitted))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|d| d.registration_id)
+            .collect();
+        for row in &rows {
+            let counts = by_grade.entry(row.grade.unwrap_or(1)).or_default();
+            if row.state == RegistrationState::Admitted {
+                counts.0 += 1;
+            } else if to_admit.contains(&row.id) {
+                counts.1 += 1;
+            }
+        }
+        Ok(Self { places, by_grade })
+    }
+
+    /// The grades with more admitted (published and waiting) than places, where `counts`
+    /// also says so (given the grade and its published and waiting admissions): each as
+    /// (grade, places, admitted).
+    fn over(&self, counts: impl Fn(i32, usize, usize) -> bool) -> Vec<(i32, i32, usize)> {
+        self.by_grade
+            .iter()
+            .filter_map(|(&grade, &(published, waiting))| {
+                let places = *self.places.get(&grade)?;
+                let total = published + waiting;
+                (total > usize::try_from(places).unwrap_or(0) && counts(grade, published, waiting))
+                    .then_some((grade, places, total))
+            })
+            .collect()
+    }
+
+    /// Admitted children (published and waiting) in `grade`.
+    fn total(&self, grade: i32) -> usize {
+        self.by_grade.get(&grade).map_or(0, |(p, w)| p + w)
+    }
+}
+
+/// The refusal of admitting more children than a grade's places.
+fn more_than_places(over: Vec<(i32, i32, usize)>) -> Result<(), ServiceError> {
+    if over.is_empty() {
         return Ok(());
     }
-    let rows = registration::Entity::find()
-        .filter(registration::Column::SchoolId.eq(school_id))
-        .filter(registration::Column::Subsystem.eq(subsystem))
-        .filter(registration::Column::SchoolYear.eq(school_year))
-        .filter(
-            registration::Column::State
-                .is_in([RegistrationState::Admitted, RegistrationState::ReviewPassed]),
-        )
-        .all(txn)
-        .await?;
-    let waiting: Vec<i32> = rows
-        .iter()
-        .filter(|r| r.state == RegistrationState::ReviewPassed)
-        .map(|r| r.id)
-        .collect();
-    let to_admit: std::collections::BTreeSet<i32> = admission_decision::Entity::find()
-        .filter(admission_decision::Column::RegistrationId.is_in(waiting))
-        .filter(admission_decision::Column::Outcome.eq(AdmissionOutcome::Admitted))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|d| d.registration_id)
-        .collect();
-    let mut admitted: BTreeMap<i32, i32> = BTreeMap::new();
-    for row in rows
-        .iter()
-        .filter(|r| r.state == RegistrationState::Admitted || to_admit.contains(&r.id))
-    {
-        *admitted.entry(row.grade.unwrap_or(1)).or_default() += 1;
-    }
-    let over: Vec<FieldProblem> = admitted
-        .into_iter()
-        .filter_map(|(grade, count)| {
-            let places = *places.get(&grade)?;
-            (count > places).then(|| {
+    Err(ServiceError::Invalid(
+        over.into_iter()
+            .map(|(grade, places, count)| {
                 FieldProblem::new(
                     "decisions",
                     format!(
@@ -279,13 +313,8 @@ async fn within_places(
                     ),
                 )
             })
-        })
-        .collect();
-    if over.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Invalid(over))
-    }
+            .collect(),
+    ))
 }
 
 /// Most admission decisions one call saves.
@@ -349,6 +378,18 @@ pub async fn decide(
             "Only registrations of this school that passed review and are not yet published can be decided: reload and try again.",
         ));
     }
+    // A grade over its places after the change is refused only where the change admits
+    // more: decisions that admit nobody more still save where places were cut.
+    let mut lists: Vec<(Subsystem, i32)> = Vec::new();
+    for list in rows.iter().map(|r| (r.subsystem, r.school_year)) {
+        if !lists.contains(&list) {
+            lists.push(list);
+        }
+    }
+    let mut before = Vec::with_capacity(lists.len());
+    for &(subsystem, school_year) in &lists {
+        before.push(Admitted::read(&txn, school_id, subsystem, school_year).await?);
+    }
     for (id, outcome) in &parsed {
         admission_decision::Entity::insert(admission_decision::ActiveModel {
             registration_id: Set(*id),
@@ -368,14 +409,11 @@ pub async fn decide(
         .exec_without_returning(&txn)
         .await?;
     }
-    let mut lists: Vec<(Subsystem, i32)> = Vec::new();
-    for list in rows.iter().map(|r| (r.subsystem, r.school_year)) {
-        if !lists.contains(&list) {
-            lists.push(list);
-        }
-    }
-    for (subsystem, school_year) in lists {
-        within_places(&txn, school_id, subsystem, school_year).await?;
+    for (&(subsystem, school_year), before) in lists.iter().zip(&before) {
+        let after = Admitted::read(&txn, school_id, subsystem, school_year).await?;
+        more_than_places(
+            after.over(|grade, published, waiting| published + waiting > before.total(grade)),
+        )?;
     }
     audit::record(
         &txn,
@@ -451,8 +489,13 @@ pub async fn schedule(
             },
         )]));
     }
-    // Places may have been cut since the decisions were saved.
-    within_places(&txn, school.id, subsystem, school_year).await?;
+    // Places may have been cut since the decisions were saved: this publication may not
+    // admit anyone more where they are full.
+    more_than_places(
+        Admitted::read(&txn, school.id, subsystem, school_year)
+            .await?
+            .over(|_, _, waiting| waiting > 0),
+    )?;
     publication::Entity::insert(publication::ActiveModel {
         school_id: Set(school.id),
         subsystem: Set(subsystem),
@@ -649,8 +692,7 @@ async fn publish_one(
             ),
         };
         let body = LocalizedText { zh: zh.clone(), en };
-        let phone = notify::registration_phone(&txn, &parent, row.id).await?;
-        let notice = Notice::review_event(&parent, phone, &row, kind, event.id, body, &zh);
+        let notice = Notice::review_event(&parent, &row, kind, event.id, body, &zh);
         notify::send(&txn, notice, now).await?;
         changed += 1;
     }

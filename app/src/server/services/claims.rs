@@ -240,8 +240,8 @@ pub async fn move_child(
     let nothing_to_move = || {
         ServiceError::invalid(
             "child_id_number",
-            "您的其他账号中没有这个孩子的报名，没有可以转来的报名。请返回重新开始报名。",
-            "None of your other accounts holds a registration of this child: there is nothing to move. Go back and start again.",
+            "您的其他账号中没有这个孩子的报名，没有可以转来的报名。请核对孩子的身份证号；如果报名是孩子的另一位家长用自己的账号填写的，它不能转，请对方在“我的报名”中邀请您查看。",
+            "None of your other accounts holds a registration of this child: there is nothing to move. Check the child's ID number; a registration the child's other parent made from their own account cannot move: ask them to invite you under “My registrations”.",
         )
     };
     let Some(held) = held else {

@@ -48,7 +48,6 @@ impl Notice {
     /// SMS naming the child with `summary_zh`; queued once per event.
     pub fn review_event(
         parent: &parent_account::Model,
-        sms_to: String,
         row: &registration::Model,
         kind: TimelineKind,
         event_id: i32,
@@ -65,7 +64,7 @@ impl Notice {
             ),
             body,
             sms: Some((
-                sms_to,
+                parent.phone.clone(),
                 format!(
                     "您为{child}提交的入学报名（编号{}）{summary_zh}",
                     row.reference
@@ -76,14 +75,12 @@ impl Notice {
     }
 }
 
-/// The number a registration's SMS go to: the contact phone its child section gives
-/// (联系电话: the FAQ's way to change "the system's" number when the host app's is old),
-/// else the registrant's host-app phone.
-pub(crate) async fn registration_phone(
+/// The contact phone a registration's child section gives (联系电话: the FAQ's way to
+/// change "the system's" number when the host app's is old), if a valid one.
+async fn contact_phone(
     db: &impl ConnectionTrait,
-    parent: &parent_account::Model,
     registration_id: i32,
-) -> Result<String, ServiceError> {
+) -> Result<Option<String>, ServiceError> {
     let child = registration_section::Entity::find()
         .filter(registration_section::Column::RegistrationId.eq(registration_id))
         .filter(registration_section::Column::Section.eq(SectionKind::Child))
@@ -98,12 +95,15 @@ pub(crate) async fn registration_phone(
         }
         None => None,
     };
-    Ok(given.map_or_else(|| parent.phone.clone(), |p| p.as_str().to_owned()))
+    Ok(given.map(|p| p.as_str().to_owned()))
 }
 
 /// Writes the in-app message and queues the SMS, for the parent and for every other
-/// guardian who follows the registration (the same notice, to their own account and phone).
-/// Call inside the transaction of the change.
+/// guardian who follows the registration (the same notice, to their own account and phone),
+/// and the SMS once more to the registration's contact phone (联系电话) when it is another
+/// number than theirs: the host-app phone may be one the family no longer has (a move to a
+/// new account leaves the old number in the registration), the contact phone one the
+/// parent typed. Call inside the transaction of the change.
 pub async fn send(
     db: &impl ConnectionTrait,
     notice: Notice,
@@ -113,6 +113,20 @@ pub async fn send(
         Some(id) => crate::server::services::followers::accounts_following(db, id).await?,
         None => Vec::new(),
     };
+    if let (Some(id), Some((to, body))) = (notice.registration_id, notice.sms.as_ref())
+        && let Some(contact) = contact_phone(db, id).await?
+        && contact != *to
+        && !followers.iter().any(|f| f.phone == contact)
+    {
+        queue_sms(
+            db,
+            contact,
+            body.clone(),
+            format!("{}:contact", notice.dedupe_key),
+            now,
+        )
+        .await?;
+    }
     for follower in followers.iter().filter(|f| f.id != notice.account_id) {
         let sms = notice
             .sms
@@ -148,22 +162,34 @@ async fn deliver(
     .insert(db)
     .await?;
     if let Some((recipient, body)) = notice.sms {
-        outbox::ActiveModel {
-            channel: Set("sms".into()),
-            recipient: Set(recipient),
-            body: Set(body),
-            dedupe_key: Set(notice.dedupe_key),
-            created_at: Set(now),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_until: Set(None),
-            delivered_at: Set(None),
-            last_error: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
+        queue_sms(db, recipient, body, notice.dedupe_key, now).await?;
     }
+    Ok(())
+}
+
+/// Queues one SMS in the outbox (sent by the background worker).
+async fn queue_sms(
+    db: &impl ConnectionTrait,
+    recipient: String,
+    body: String,
+    dedupe_key: String,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    outbox::ActiveModel {
+        channel: Set("sms".into()),
+        recipient: Set(recipient),
+        body: Set(body),
+        dedupe_key: Set(dedupe_key),
+        created_at: Set(now),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        delivered_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 

@@ -418,8 +418,7 @@ async fn record_and_tell(
         .await?;
     let parent = registrations::registrant_account(txn, row).await?;
     let body = LocalizedText::new(&zh, &en);
-    let phone = notify::registration_phone(txn, &parent, row.id).await?;
-    let notice = Notice::review_event(&parent, phone, row, kind, event.id, body, &zh);
+    let notice = Notice::review_event(&parent, row, kind, event.id, body, &zh);
     notify::send(txn, notice, now).await
 }
 

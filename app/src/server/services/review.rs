@@ -537,8 +537,17 @@ pub async fn detail(
                     })
                 })
                 .collect();
-            ReviewSection { kind, fields }
+            ReviewSection {
+                kind,
+                fields,
+                current: required.contains(&kind),
+            }
         })
+        .collect();
+    // What the entry requires now decides the documents, as for the parent.
+    let provenance: BTreeMap<_, _> = provenance
+        .into_iter()
+        .filter(|(kind, _)| required.contains(kind))
         .collect();
     let materials = documents::materials_of(db, &row, &answers, &provenance).await?;
     let timeline = timeline_of(db, &row, true).await?;
@@ -946,8 +955,7 @@ pub async fn decide(
         body.zh = format!("{}\n学校说明：{}", body.zh, decision.message);
         body.en = format!("{}\nThe school's message: {}", body.en, decision.message);
     }
-    let phone = notify::registration_phone(&txn, &parent, row.id).await?;
-    let notice = Notice::review_event(&parent, phone, &row, kind, event.id, body, &title.zh);
+    let notice = Notice::review_event(&parent, &row, kind, event.id, body, &title.zh);
     notify::send(&txn, notice, request.now).await?;
     txn.commit().await?;
     tracing::info!(
