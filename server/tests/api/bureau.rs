@@ -30,16 +30,39 @@ fn in_days(days: i64) -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn parents_look_up_their_school_and_see_when_it_is_full() {
-    let app = spawn_app().await;
-    let anyone = app.browser();
-    let found: Value = anyone
-        .call("lookup_catchment", &[("text", "香港花园")])
+/// The public catchment look-up's answer for `text`.
+async fn look_up(anyone: &crate::helpers::Browser, text: &str) -> Value {
+    anyone
+        .call("lookup_catchment", &[("text", text)])
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The statistics' figures of 市南区第一实验小学.
+async fn first_school_figures(admin: &crate::helpers::Browser) -> Value {
+    let figures: Value = admin
+        .call("get_statistics", &[])
         .await
         .json()
         .await
         .expect("json");
+    figures["per_school"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["name"]["zh"] == "市南区第一实验小学")
+                .cloned()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn parents_look_up_their_school_and_see_when_it_is_full() {
+    let app = spawn_app().await;
+    let anyone = app.browser();
+    let found = look_up(&anyone, "香港花园").await;
     assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
     assert_eq!(found[0]["school"]["zh"], "市南区第一实验小学");
     assert_eq!(found[0]["capacity"], 90);
@@ -70,12 +93,7 @@ async fn parents_look_up_their_school_and_see_when_it_is_full() {
     let parent = app.confirmed_parent("demo-zhang-wei").await;
     submitted(&app, &parent, TWIN_1).await;
     let (second, _) = submitted(&app, &parent, TWIN_2).await;
-    let found: Value = anyone
-        .call("lookup_catchment", &[("text", "香港花园")])
-        .await
-        .json()
-        .await
-        .expect("json");
+    let found = look_up(&anyone, "香港花园").await;
     assert_eq!(found[0]["capacity"], 1);
     assert_eq!(found[0]["registrations"], 2);
 
@@ -143,20 +161,7 @@ async fn parents_look_up_their_school_and_see_when_it_is_full() {
     assert_eq!(found, json!([]));
 
     // The statistics count the same registrations against the same places.
-    let figures: Value = admin
-        .call("get_statistics", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    let first = figures["per_school"]
-        .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["name"]["zh"] == "市南区第一实验小学")
-                .cloned()
-        })
-        .unwrap_or_default();
+    let first = first_school_figures(&admin).await;
     assert_eq!(first["registrations"], 2);
     assert_eq!(first["capacity"], 1);
 
@@ -174,27 +179,9 @@ async fn parents_look_up_their_school_and_see_when_it_is_full() {
         row.school_year = Set(year);
         row.update(&app.db).await.expect("moved to last year");
     }
-    let found: Value = anyone
-        .call("lookup_catchment", &[("text", "香港花园")])
-        .await
-        .json()
-        .await
-        .expect("json");
+    let found = look_up(&anyone, "香港花园").await;
     assert_eq!(found[0]["registrations"], 1);
-    let figures: Value = admin
-        .call("get_statistics", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    let first = figures["per_school"]
-        .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["name"]["zh"] == "市南区第一实验小学")
-                .cloned()
-        })
-        .unwrap_or_default();
+    let first = first_school_figures(&admin).await;
     assert_eq!(first["registrations"], 1);
 }
 

@@ -1135,18 +1135,7 @@ async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothin
     };
     let schedule = |at: String| {
         let admin = &admin;
-        async move {
-            admin
-                .call(
-                    "schedule_publication",
-                    &[
-                        ("school_id", school.to_string().as_str()),
-                        ("subsystem", "enrollment"),
-                        ("publish_at", at.as_str()),
-                    ],
-                )
-                .await
-        }
+        async move { schedule_publication(admin, school, &at).await }
     };
     // Nothing is published while a passed registration has no decision.
     let refused = schedule(local(24)).await;
@@ -1242,6 +1231,21 @@ async fn results_stay_hidden_until_published_and_publishing_twice_changes_nothin
     );
 }
 
+/// Schedules the publication of a school's first-grade results at `at` (the bureau's
+/// local time, as the form sends it).
+async fn schedule_publication(admin: &Browser, school: i32, at: &str) -> reqwest::Response {
+    admin
+        .call(
+            "schedule_publication",
+            &[
+                ("school_id", school.to_string().as_str()),
+                ("subsystem", "enrollment"),
+                ("publish_at", at),
+            ],
+        )
+        .await
+}
+
 /// Sets a school's first-grade places.
 async fn set_places(app: &TestApp, school: i32, places: i32) {
     use app::server::entities::school_capacity;
@@ -1310,21 +1314,7 @@ async fn admissions_by_hand_never_exceed_the_places_set() {
     assert_eq!(decide_all("admitted", "not_admitted").await.status(), 200);
     // The places cut afterwards: the results are not published over them.
     set_places(&app, school, 0).await;
-    let schedule = || {
-        let admin = &admin;
-        async move {
-            admin
-                .call(
-                    "schedule_publication",
-                    &[
-                        ("school_id", school.to_string().as_str()),
-                        ("subsystem", "enrollment"),
-                        ("publish_at", "2099-07-01T09:00"),
-                    ],
-                )
-                .await
-        }
-    };
+    let schedule = || schedule_publication(&admin, school, "2099-07-01T09:00");
     let refused = schedule().await;
     assert_eq!(refused.status(), 422);
     assert!(
