@@ -8,7 +8,8 @@ async function completeChildSection(page: import("@playwright/test").Page, name:
   await waitForHydration(page);
   await page.getByLabel("儿童姓名").fill(name);
   await page.getByLabel("民族").selectOption({ label: "汉族" });
-  await page.getByLabel("联系电话").fill("13800000001");
+  // Until the section is first saved, it offers the phone the parent signed in with.
+  await expect(page.getByLabel("联系电话")).toHaveValue("13800000001");
   await page.getByRole("button", { name: "保存并继续" }).click();
 }
 

@@ -249,6 +249,16 @@ test.describe("review, from submission to the second review", () => {
     await admin.getByRole("button", { name: "保存录取决定" }).click();
     await expect(admin.locator("[data-saved]")).toBeVisible();
     await expect(admin.locator("[data-unsaved]")).toHaveCount(0);
+    // Scheduled for later, it can be taken back until it is made; the decisions stay.
+    await admin.locator("#publish-at").fill("2099-07-01T09:00");
+    await admin.getByRole("button", { name: "安排公布" }).click();
+    await expect(admin.locator("[data-publish-summary]")).toContainText("公布时间 2099年7月1日 09:00");
+    await admin.locator('[data-confirm="publish"]').click();
+    await expect(admin.locator('[data-published="false"]')).toHaveText("将于 2099年7月1日 09:00 公布");
+    await admin.getByRole("button", { name: "取消公布安排" }).click();
+    await expect(admin.locator("[data-published]")).toHaveCount(0);
+    await expect(candidate.getByLabel("录取", { exact: true })).toBeChecked();
+    await admin.locator("#publish-at").fill("");
     await admin.getByRole("button", { name: "安排公布" }).click();
     // The dialog says what goes out: every candidate waiting (all admitted), against the places.
     const waiting = await admin.locator("tr[data-candidate]").filter({ has: admin.getByLabel("录取", { exact: true }) }).count();
@@ -310,6 +320,18 @@ test.describe("review, a page at a time", () => {
     await expect(rows).toHaveCount(2);
     // Submission times are written as people write them.
     await expect(rows.first().locator("time")).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+    // The submitted column's header orders the list, oldest first; pressed again, newest
+    // first, the search kept; and back.
+    const submittedHeader = () => reviewer.getByRole("columnheader", { name: /提交时间/ });
+    await expect(submittedHeader()).toHaveText("提交时间 ↑");
+    await expect(rows.first()).toContainText("钱批甲");
+    await submittedHeader().getByRole("link").click();
+    await expect(submittedHeader()).toHaveText("提交时间 ↓");
+    await expect(rows.first()).toContainText("钱批乙");
+    await expect(rows).toHaveCount(2);
+    await submittedHeader().getByRole("link").click();
+    await expect(submittedHeader()).toHaveText("提交时间 ↑");
+    await expect(rows.first()).toContainText("钱批甲");
 
     // A row opens with the list's search kept: "next" is the next of this list, and "back"
     // returns to it, not to the whole school's.

@@ -116,3 +116,14 @@ pub async fn schedule_publication(
         .await
         .map_err(to_app_error)
 }
+
+/// Cancels a school's scheduled publication (its decisions stay saved).
+#[server(prefix = "/api", endpoint = "cancel_publication", output = crate::api::codec::JsonText)]
+pub async fn cancel_publication(school_id: i32, subsystem: String) -> Result<(), AppError> {
+    use crate::server::{Context, services::admission, to_app_error};
+    let cx = Context::current()?;
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    admission::cancel(cx.db(), &cx.request, school_id, subsystem)
+        .await
+        .map_err(to_app_error)
+}

@@ -41,6 +41,9 @@ pub struct CatchmentMatch {
 pub struct WindowView {
     pub subsystem: Subsystem,
     pub school_year: i32,
+    /// The subsystem's newest school year (the one after it can be added once it opened).
+    pub newest: bool,
+    pub opened: bool,
     pub opens_at: String,
     pub closes_at: String,
     pub review_closes_at: Option<String>,
@@ -173,7 +176,7 @@ pub async fn lookup_catchment(text: String) -> Result<Vec<CatchmentMatch>, AppEr
 pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
-    bureau::windows(cx.db(), cx.caller())
+    bureau::windows(cx.db(), cx.caller(), cx.now())
         .await
         .map_err(to_app_error)
 }
@@ -182,11 +185,13 @@ pub async fn get_windows() -> Result<Vec<WindowView>, AppError> {
 /// the form's field that confirms it.
 pub const END_NOW: &str = "end_now";
 
-/// Changes a subsystem's collection window and review deadline (administrators).
-/// `end_now` ("1") confirms a change that ends an open window at once.
+/// Changes the collection window and review deadline of a subsystem's school year (its
+/// newest without one; administrators). `end_now` ("1") confirms a change that ends an
+/// open window at once.
 #[server(prefix = "/api", endpoint = "set_window", output = crate::api::codec::JsonText)]
 pub async fn set_window(
     subsystem: String,
+    school_year: Option<i32>,
     opens_at: String,
     closes_at: String,
     review_closes_at: String,
@@ -199,10 +204,34 @@ pub async fn set_window(
         cx.db(),
         &cx.request,
         subsystem,
+        school_year,
         &opens_at,
         &closes_at,
         &review_closes_at,
         end_now.is_some_and(|v| v == "1"),
+    )
+    .await
+    .map_err(to_app_error)
+}
+
+/// Adds a subsystem's next school year's window (administrators); returns its id.
+#[server(prefix = "/api", endpoint = "open_next_year", output = crate::api::codec::JsonText)]
+pub async fn open_next_year(
+    subsystem: String,
+    opens_at: String,
+    closes_at: String,
+    review_closes_at: String,
+) -> Result<i32, AppError> {
+    use crate::server::{Context, services::bureau, to_app_error};
+    let cx = Context::current()?;
+    let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
+    bureau::open_next_year(
+        cx.db(),
+        &cx.request,
+        subsystem,
+        &opens_at,
+        &closes_at,
+        &review_closes_at,
     )
     .await
     .map_err(to_app_error)

@@ -44,6 +44,8 @@ pub struct RegistrationSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyRegistrations {
     pub registrations: Vec<RegistrationSummary>,
+    /// Of them, those holding one of the account's places this school year (`limit` a year).
+    pub held: usize,
     pub limit: usize,
     /// The parent has checked their details (核对用户信息), which a first registration needs.
     pub identity_confirmed: bool,
@@ -153,6 +155,9 @@ pub struct RegistrationView {
     pub following: bool,
     /// The draw (电脑随机派位) the registration is in, once committed.
     pub draw: Option<DrawLink>,
+    /// The registrant's own sign-in phone (the host app's), offered as the child section's
+    /// contact phone until that section is first saved; never in a follower's view.
+    pub sign_in_phone: Option<String>,
 }
 
 /// A committed draw as a participating registration shows it: what was published before
@@ -172,6 +177,7 @@ impl RegistrationView {
         self.resubmittable = false;
         self.deletable = false;
         self.following = true;
+        self.sign_in_phone = None;
         self
     }
 }

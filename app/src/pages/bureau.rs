@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::bureau::{
-        AddCatchment, AddNotice, Load, RemoveCatchment, SetSchoolCapacity, SetWindow,
+        AddCatchment, AddNotice, Load, OpenNextYear, RemoveCatchment, SetSchoolCapacity, SetWindow,
         get_audit_log, get_bureau_schools, get_statistics, get_windows, lookup_catchment,
     },
     api::bureau::{END_NOW, WindowView},
@@ -95,7 +95,16 @@ fn WindowForm(w: WindowView) -> impl IntoView {
     let locale = use_locale();
     let save = ServerAction::<SetWindow>::new();
     let subsystem = w.subsystem;
-    let code = subsystem.code();
+    let year = w.school_year;
+    // The newest year's form keeps the subsystem's plain names; an earlier year's (shown
+    // until the newest opens) has the year in them.
+    let code = if w.newest {
+        subsystem.code().to_owned()
+    } else {
+        format!("{}-{year}", subsystem.code())
+    };
+    let code = StoredValue::new(code);
+    let code = move || code.get_value();
     let question = RwSignal::new(None::<LocalizedText>);
     let asks_to_end = |error: &AppError| match error {
         AppError::Invalid { problems } => problems
@@ -112,15 +121,19 @@ fn WindowForm(w: WindowView) -> impl IntoView {
         question.set(asked);
     });
     view! {
-        <ActionForm action=save attr:class="form form-grid panel" attr:data-window=code>
-            <h3>{move || subsystem.name().get(locale.get())}" "{w.school_year}</h3>
-            <input type="hidden" name="subsystem" value=code />
-            <label for=format!("opens-{code}")>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
-            <input id=format!("opens-{code}") name="opens_at" type="datetime-local" value=w.opens_at.clone() required />
-            <label for=format!("closes-{code}")>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
-            <input id=format!("closes-{code}") name="closes_at" type="datetime-local" value=w.closes_at.clone() required />
-            <label for=format!("review-{code}")>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
-            <input id=format!("review-{code}") name="review_closes_at" type="datetime-local" value=w.review_closes_at.clone().unwrap_or_default() />
+        <ActionForm action=save attr:class="form form-grid panel" attr:data-window=code()>
+            <h3>{move || match locale.get() {
+                Locale::Zh => format!("{} · {year} 学年", subsystem.name().zh),
+                Locale::En => format!("{} · school year {year}", subsystem.name().en),
+            }}</h3>
+            <input type="hidden" name="subsystem" value=subsystem.code() />
+            <input type="hidden" name="school_year" value=year />
+            <label for=format!("opens-{}", code())>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
+            <input id=format!("opens-{}", code()) name="opens_at" type="datetime-local" value=w.opens_at.clone() required />
+            <label for=format!("closes-{}", code())>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
+            <input id=format!("closes-{}", code()) name="closes_at" type="datetime-local" value=w.closes_at.clone() required />
+            <label for=format!("review-{}", code())>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
+            <input id=format!("review-{}", code()) name="review_closes_at" type="datetime-local" value=w.review_closes_at.clone().unwrap_or_default() />
             // Sent as "1" only from the question's confirming button.
             <input type="hidden" name=END_NOW value=move || if question.with(Option::is_some) { "1" } else { "" } />
             <button type="submit" class="button button-primary" disabled=move || save.pending().get()>{move || t("保存时间", "Save").get(locale.get())}</button>
@@ -141,6 +154,44 @@ fn WindowForm(w: WindowView) -> impl IntoView {
     }
 }
 
+/// The next school year's window of a subsystem, offered once its newest year has opened:
+/// what adding it changes for families is said before it is added.
+#[component]
+fn NextYearForm(w: WindowView, action: ServerAction<OpenNextYear>) -> impl IntoView {
+    let locale = use_locale();
+    let subsystem = w.subsystem;
+    let code = subsystem.code();
+    let (year, next) = (w.school_year, w.school_year + 1);
+    view! {
+        <details class="panel" data-next-year=code>
+            <summary>{move || match locale.get() {
+                Locale::Zh => format!("添加{} {next} 学年的报名时间", subsystem.name().zh),
+                Locale::En => format!("Add the {next} school year's window for {}", subsystem.name().en),
+            }}</summary>
+            <p class="hint">{move || match locale.get() {
+                Locale::Zh => format!("下一学年的报名在 {year} 学年报名和审核结束后开始；到那时统计、录取与派位转到新学年。每个孩子每学年只有一份报名，每个账号每学年最多为 3 个孩子报名：往年的报名不妨碍新学年再次报名（如转学，或推迟一年入学）。"),
+                Locale::En => format!("The next school year opens after {year}'s window and review have closed; statistics, admissions and draws then move to the new year. A child has one registration a school year and an account registers at most 3 children a year: earlier years' registrations do not stop a new one (a transfer, or first grade a year later)."),
+            }}</p>
+            <ActionForm action attr:class="form form-grid">
+                <input type="hidden" name="subsystem" value=code />
+                <label for=format!("next-opens-{code}")>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
+                <input id=format!("next-opens-{code}") name="opens_at" type="datetime-local" required />
+                <label for=format!("next-closes-{code}")>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
+                <input id=format!("next-closes-{code}") name="closes_at" type="datetime-local" required />
+                <label for=format!("next-review-{code}")>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
+                <input id=format!("next-review-{code}") name="review_closes_at" type="datetime-local" />
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{move || match locale.get() {
+                    Locale::Zh => format!("添加 {next} 学年"),
+                    Locale::En => format!("Add {next}"),
+                }}</button>
+                <div aria-live="assertive">
+                    {move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                </div>
+            </ActionForm>
+        </details>
+    }
+}
+
 /// The bureau's settings: windows, schools' places and catchments, notices.
 #[component]
 pub fn BureauSettingsPage() -> impl IntoView {
@@ -149,8 +200,16 @@ pub fn BureauSettingsPage() -> impl IntoView {
     let add = ServerAction::<AddCatchment>::new();
     let remove = ServerAction::<RemoveCatchment>::new();
     let notice = ServerAction::<AddNotice>::new();
-    // Each window's form keeps what was saved on screen: no reload after a save.
-    let windows = Resource::new(|| (), |_| get_windows());
+    // Each window's form keeps what was saved on screen: no reload after a save. A next
+    // school year added reloads them (a refusal keeps the form and its message).
+    let next_year = ServerAction::<OpenNextYear>::new();
+    let added = RwSignal::new(0);
+    Effect::new(move |_| {
+        if matches!(next_year.value().get(), Some(Ok(_))) {
+            added.update(|n| *n += 1);
+        }
+    });
+    let windows = Resource::new(move || added.get(), |_| get_windows());
     let schools = Resource::new(
         move || {
             (
@@ -187,11 +246,18 @@ pub fn BureauSettingsPage() -> impl IntoView {
             </p>
             <div aria-live="assertive">{errors}</div>
             <h2>{move || t("报名与审核时间", "Windows").get(locale.get())}</h2>
+            {done_note(next_year.value(), t("下一学年的报名时间已添加", "The next school year's window is added"))}
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match windows.await {
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
-                        Ok(list) => list.into_iter().map(|w| view! { <WindowForm w /> }).collect_view().into_any(),
+                        Ok(list) => list.into_iter().map(|w| {
+                            let next = (w.newest && w.opened).then(|| w.clone());
+                            view! {
+                                <WindowForm w />
+                                {next.map(|w| view! { <NextYearForm w action=next_year /> })}
+                            }
+                        }).collect_view().into_any(),
                     }
                 })}
             </Suspense>

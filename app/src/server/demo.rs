@@ -770,10 +770,10 @@ pub async fn ensure_demo_draw(
         server::{
             entities::{parent_account, registration, school_capacity},
             infra::crypto,
-            services::registrations::slot_key,
+            services::registrations::{child_key, slot_key},
         },
     };
-    use sea_orm::{ColumnTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     // A resident ID number from its first 17 digits.
     let with_check = |first17: String| {
         let check = char::from(check_character(first17.as_bytes()));
@@ -793,6 +793,8 @@ pub async fn ensure_demo_draw(
     let Some(window) = collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(bureau.id))
         .filter(collection_window::Column::Subsystem.eq(Subsystem::Enrollment))
+        .filter(collection_window::Column::OpensAt.lte(now))
+        .order_by_desc(collection_window::Column::SchoolYear)
         .one(db)
         .await?
     else {
@@ -856,8 +858,8 @@ pub async fn ensure_demo_draw(
                 entry_id: Set(entry.id),
                 school_id: Set(school.id),
                 child_id_number: Set(crypto::seal(&number)?),
-                active_child_key: Set(Some(crypto::blind(&number)?)),
-                active_slot: Set(Some(slot_key(account.id, slot))),
+                active_child_key: Set(Some(child_key(&number, window.school_year)?)),
+                active_slot: Set(Some(slot_key(account.id, window.school_year, slot))),
                 state: Set(RegistrationState::ReviewPassed),
                 version: Set(1),
                 created_at: Set(now),

@@ -403,6 +403,16 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             ],
             admin_only_pass,
         ),
+        (
+            "open_next_year",
+            vec![
+                ("subsystem", "enrollment".into()),
+                ("opens_at", "not a time".into()),
+                ("closes_at", "".into()),
+                ("review_closes_at", "".into()),
+            ],
+            admin_only_pass,
+        ),
         ("get_statistics", vec![], admin_only),
         ("get_configuration", vec![], admin_only),
         (
@@ -448,6 +458,14 @@ async fn every_server_function_allows_exactly_whom_it_should() {
                 ("school_id", reviewed_school.clone()),
                 ("subsystem", "enrollment".into()),
                 ("publish_at", "not a time".into()),
+            ],
+            admin_only_pass,
+        ),
+        (
+            "cancel_publication",
+            vec![
+                ("school_id", reviewed_school.clone()),
+                ("subsystem", "enrollment".into()),
             ],
             admin_only_pass,
         ),

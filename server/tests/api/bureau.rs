@@ -697,3 +697,201 @@ pub(crate) async fn submitted_transfer(
     .await;
     (id, version)
 }
+
+/// The bureau's fields for a window call, without an empty `end_now`.
+async fn window_call(
+    admin: &Browser,
+    endpoint: &str,
+    school_year: Option<i32>,
+    times: [&str; 3],
+    end_now: bool,
+) -> reqwest::Response {
+    let year = school_year.map(|y| y.to_string());
+    let mut fields = vec![
+        ("subsystem", "enrollment"),
+        ("opens_at", times[0]),
+        ("closes_at", times[1]),
+        ("review_closes_at", times[2]),
+    ];
+    if let Some(year) = &year {
+        fields.push(("school_year", year));
+    }
+    if end_now {
+        fields.push(("end_now", "1"));
+    }
+    admin.call(endpoint, &fields).await
+}
+
+#[tokio::test]
+async fn the_next_school_year_is_added_by_the_bureau_and_takes_last_years_children_again() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (last_years, _) = submitted(&app, &parent, TWIN_1).await;
+    let admin = app.staff("admin").await;
+    let windows: Value = admin
+        .call("get_windows", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let this_year = windows[0]["school_year"].as_i64().expect("year");
+    let this_year = i32::try_from(this_year).expect("fits");
+    assert_eq!(windows[0]["newest"], true);
+    assert_eq!(windows[0]["opened"], true);
+
+    // Not while this year's is still taking registrations on those days.
+    let (soon, later) = (in_days(10), in_days(40));
+    let refused = window_call(&admin, "open_next_year", None, [&soon, &later, ""], false).await;
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap_or_default();
+    assert!(text.contains("重叠或次序颠倒"), "{text}");
+
+    // This year's collection closed yesterday; review goes on a week.
+    let (month_ago, yesterday, week) = (in_days(-30), in_days(-1), in_days(7));
+    let closed = window_call(
+        &admin,
+        "set_window",
+        Some(this_year),
+        [&month_ago, &yesterday, &week],
+        true,
+    )
+    .await;
+    assert_eq!(closed.status(), 200);
+    let figures = first_school_figures(&admin).await;
+    let added = window_call(&admin, "open_next_year", None, [&soon, &later, ""], false).await;
+    assert_eq!(added.status(), 200);
+    let windows: Value = admin
+        .call("get_windows", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let years: Vec<(i64, bool, bool)> = windows
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter(|w| w["subsystem"] == "Enrollment")
+                .map(|w| {
+                    (
+                        w["school_year"].as_i64().unwrap_or(0),
+                        w["newest"] == true,
+                        w["opened"] == true,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let next_year = i64::from(this_year) + 1;
+    assert_eq!(
+        years,
+        vec![
+            (next_year, true, false),
+            (i64::from(this_year), false, true)
+        ],
+        "{windows}"
+    );
+    // Until it opens, this year is the one counted and reviewed; one more year waits.
+    assert_eq!(first_school_figures(&admin).await, figures);
+    let again = window_call(
+        &admin,
+        "open_next_year",
+        None,
+        [&later, &in_days(60), ""],
+        false,
+    )
+    .await;
+    assert_eq!(again.status(), 422);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("还没有开始"),
+        "a year after next waits until next opens"
+    );
+    // The two years' windows cannot overlap.
+    let overlap = window_call(
+        &admin,
+        "set_window",
+        Some(this_year),
+        [&month_ago, &in_days(15), &in_days(16)],
+        false,
+    )
+    .await;
+    assert_eq!(overlap.status(), 422);
+    assert!(overlap.text().await.unwrap_or_default().contains("重叠"));
+
+    // Not before this year's review is over either.
+    let now = in_days(0);
+    let early = window_call(
+        &admin,
+        "set_window",
+        Some(this_year + 1),
+        [&now, &later, ""],
+        false,
+    )
+    .await;
+    assert_eq!(early.status(), 422);
+    assert!(early.text().await.unwrap_or_default().contains("审核"));
+    let reviewed = window_call(
+        &admin,
+        "set_window",
+        Some(this_year),
+        [&month_ago, &yesterday, ""],
+        false,
+    )
+    .await;
+    assert_eq!(reviewed.status(), 200);
+
+    // Next year opens: last year's child is registered again, last year's record kept.
+    let opened = window_call(
+        &admin,
+        "set_window",
+        Some(this_year + 1),
+        [&now, &later, ""],
+        false,
+    )
+    .await;
+    assert_eq!(opened.status(), 200);
+    let home: Value = app
+        .browser()
+        .call("get_home", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        home.to_string()
+            .contains(&format!("\"school_year\":{next_year}")),
+        "{home}"
+    );
+    let (entry, school) = crate::registrations::entry_and_school(&app, "local-property").await;
+    let created = crate::registrations::create(&parent, entry, school, TWIN_1).await;
+    assert_eq!(created.status(), 200, "the child is free in the new year");
+    let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
+    let new = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(i64::from(new.school_year), next_year);
+    assert!(new.reference.starts_with(&next_year.to_string()));
+    assert_eq!(view(&parent, last_years).await["state"], "Submitted");
+    let figures = first_school_figures(&admin).await;
+    assert_eq!(
+        (&figures["registrations"], &figures["drafts"]),
+        (&json!(0), &json!(1)),
+        "the new year is counted once it opens"
+    );
+    let twice = crate::registrations::create(&parent, entry, school, TWIN_1).await;
+    assert_eq!(twice.status(), 422, "once a year still");
+    // Both years are listed; the places held are this year's.
+    let mine: Value = parent
+        .call("list_my_registrations", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["registrations"].as_array().map(Vec::len), Some(2));
+    assert_eq!(mine["held"], 1, "{mine}");
+}

@@ -16,8 +16,13 @@ use crate::{
 pub(crate) const CHILD: &str = "370202202003150526";
 
 /// The one-registration-per-child index of [`CHILD`] (a keyed hash, never the number).
-fn child_key() -> String {
-    app::server::infra::crypto::blind(CHILD).expect("the test keys are installed")
+/// Whether a registration's child key holds the child (of whichever school year).
+fn holds_child(key: &Option<String>) -> bool {
+    let hash = app::server::infra::crypto::blind(CHILD).expect("the test keys are installed");
+    key.as_deref().is_some_and(|k| {
+        k.strip_prefix(hash.as_str())
+            .is_some_and(|year| year.starts_with(':'))
+    })
 }
 
 async fn start(app: &TestApp, parent: &Browser) -> reqwest::Response {
@@ -81,7 +86,7 @@ async fn the_parent_the_register_names_takes_a_held_child_back_and_the_bureau_de
     assert_eq!(held_row.state.code(), "set_aside");
     assert_eq!(held_row.set_aside_from.map(|s| s.code()), Some("draft"));
     assert_eq!(held_row.active_child_key, None);
-    assert_eq!(row(&app, mine).await.active_child_key, Some(child_key()));
+    assert!(holds_child(&row(&app, mine).await.active_child_key));
     // The stranger is told, in the platform and by SMS.
     let stranger_account = parent_account::Entity::find()
         .filter(parent_account::Column::HostSubject.eq("demo-wang-qiang"))
@@ -154,7 +159,7 @@ async fn the_parent_the_register_names_takes_a_held_child_back_and_the_bureau_de
         .await;
     assert_eq!(restored.status(), 200);
     assert_eq!(row(&app, held).await.state.code(), "draft");
-    assert_eq!(row(&app, held).await.active_child_key, Some(child_key()));
+    assert!(holds_child(&row(&app, held).await.active_child_key));
     assert_eq!(row(&app, mine).await.state.code(), "set_aside");
     // … and upheld after all: the stranger's closed, the mother's not given back by it.
     let upheld = admin
@@ -180,7 +185,7 @@ async fn a_stranger_cannot_take_a_child_from_its_parent() {
     );
     let kept = row(&app, his).await;
     assert_eq!(kept.state.code(), "draft");
-    assert_eq!(kept.active_child_key, Some(child_key()));
+    assert!(holds_child(&kept.active_child_key));
     // Nothing about the child or the family came back.
     assert!(!refused.to_string().contains("张"), "{refused}");
 }
@@ -247,7 +252,7 @@ async fn a_parent_on_a_new_account_of_their_own_moves_their_registration_over() 
     let moved = row(&app, his).await;
     assert_eq!(moved.account_id, new_account.id);
     assert_eq!(moved.reference, reference);
-    assert_eq!(moved.active_child_key, Some(child_key()));
+    assert!(holds_child(&moved.active_child_key));
     assert_eq!(
         after
             .call("get_registration", &[("id", &his.to_string())])
@@ -390,7 +395,7 @@ async fn a_claim_that_cannot_register_sets_nothing_aside() {
     assert!(refused.to_string().contains("school_id"), "{refused}");
     let kept = row(&app, held).await;
     assert_eq!(kept.state.code(), "draft");
-    assert_eq!(kept.active_child_key, Some(child_key()));
+    assert!(holds_child(&kept.active_child_key));
     let set_aside = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("registration.set_aside"))
         .all(&app.db)
@@ -416,7 +421,7 @@ async fn a_parent_with_another_registration_can_claim() {
     .await;
     id_of(other).await;
     let mine = id_of(claim(&app, &mother).await).await;
-    assert_eq!(row(&app, mine).await.active_child_key, Some(child_key()));
+    assert!(holds_child(&row(&app, mine).await.active_child_key));
     assert_eq!(row(&app, held).await.state.code(), "set_aside");
 }
 
@@ -499,7 +504,7 @@ async fn a_registration_already_admitted_is_not_replaced_online() {
     let refused = problems(claim(&app, &mother).await).await;
     assert!(refused.to_string().contains("联系教体局"), "{refused}");
     assert_eq!(row(&app, held).await.state.code(), "admitted");
-    assert_eq!(row(&app, held).await.active_child_key, Some(child_key()));
+    assert!(holds_child(&row(&app, held).await.active_child_key));
 }
 
 #[tokio::test]

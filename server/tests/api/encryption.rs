@@ -161,7 +161,11 @@ async fn rotate_key_moves_every_value_to_the_new_key() {
             .expect("opens with the new key");
         assert!(SECRETS.contains(&child.as_str()));
         if let Some(key) = &row.active_child_key {
-            assert_eq!(key, &keys.blind(&child).expect("hash"), "the index kept");
+            assert_eq!(
+                key,
+                &format!("{}:{}", keys.blind(&child).expect("hash"), row.school_year),
+                "the index kept"
+            );
         }
     }
     for section in registration_section::Entity::find()

@@ -306,10 +306,10 @@ async fn fifty_accounts_racing_for_one_child_yield_exactly_one_registration() {
     }
     assert_eq!(won, 1, "exactly one account holds the child");
     let active = registration::Entity::find()
-        .filter(
-            registration::Column::ActiveChildKey
-                .eq(app::server::infra::crypto::blind(TWIN_1).expect("key")),
-        )
+        .filter(registration::Column::ActiveChildKey.starts_with(format!(
+            "{}:",
+            app::server::infra::crypto::blind(TWIN_1).expect("key")
+        )))
         .count(&app.db)
         .await
         .expect("count");
@@ -589,4 +589,38 @@ async fn the_typed_paths_of_a_registration_open_its_pages() {
     // A path the routes do not know answers the not-found page, so the check above can fail.
     let unknown = parent.get(&format!("/registrations/{id}/sectionz")).await;
     assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn the_contact_phone_starts_as_the_sign_in_phone_until_the_child_section_is_saved() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let created = create(&parent, entry, school, TWIN_1).await;
+    assert_eq!(created.status(), 200);
+    let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
+    assert_eq!(view(&parent, id).await["sign_in_phone"], "13800000001");
+    // The child section's page shows it in the field, ready to be sent as it is.
+    let page = parent
+        .get(&format!("/registrations/{id}/sections/child"))
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    let field = page
+        .split("name=\"contact_phone\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_default();
+    assert!(field.contains("value=\"13800000001\""), "{field}");
+    // Changed and saved, the saved number is the one shown from then on.
+    let mut data = answers("child");
+    data["contact_phone"] = json!("13912345678");
+    assert_eq!(
+        save(&parent, id, "child", 0, data, true).await.status(),
+        200
+    );
+    let saved = view(&parent, id).await;
+    assert!(saved["sign_in_phone"].is_null(), "{saved}");
+    assert_eq!(saved["answers"]["Child"]["contact_phone"], "13912345678");
 }

@@ -1332,6 +1332,73 @@ async fn admissions_by_hand_never_exceed_the_places_set() {
     set_places(&app, school, 1).await;
     assert_eq!(decide_all("admitted", "not_admitted").await.status(), 200);
     assert_eq!(schedule().await.status(), 200);
+
+    // Scheduled: the bureau's places form cannot cut below what it publishes.
+    let set_capacity = |places: i32| {
+        let admin = &admin;
+        async move {
+            admin
+                .call(
+                    "set_school_capacity",
+                    &[
+                        ("school_id", school.to_string().as_str()),
+                        ("subsystem", "enrollment"),
+                        ("grade", "1"),
+                        ("capacity", places.to_string().as_str()),
+                    ],
+                )
+                .await
+        }
+    };
+    assert_eq!(set_capacity(2).await.status(), 200, "more places are fine");
+    assert_eq!(decide_all("admitted", "admitted").await.status(), 200);
+    let refused = set_capacity(1).await;
+    assert_eq!(refused.status(), 422);
+    let text = problem_text(refused).await;
+    assert!(
+        text.contains("已安排于 2099年7月1日 09:00 公布") && text.contains("计划数不能少于 2 人"),
+        "{text}"
+    );
+    // Cancelled, nothing is scheduled; the decisions stay; places can then be cut (and the
+    // publication is then refused until they agree again).
+    let cancel = || {
+        let admin = &admin;
+        async move {
+            admin
+                .call(
+                    "cancel_publication",
+                    &[
+                        ("school_id", school.to_string().as_str()),
+                        ("subsystem", "enrollment"),
+                    ],
+                )
+                .await
+        }
+    };
+    assert_eq!(cancel().await.status(), 200);
+    let page: Value = admin
+        .call(
+            "get_admissions",
+            &[
+                ("school_id", school.to_string().as_str()),
+                ("subsystem", "enrollment"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(page["publication"].is_null(), "{page}");
+    assert_eq!(
+        admission_decision::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        2
+    );
+    assert_eq!(cancel().await.status(), 422, "nothing left to cancel");
+    assert_eq!(set_capacity(1).await.status(), 200);
+    assert_eq!(schedule().await.status(), 422);
 }
 
 #[tokio::test]

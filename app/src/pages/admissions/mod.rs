@@ -13,7 +13,8 @@ use crate::components::{CancelButton, ConfirmDialog};
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::admissions::{
-        AdmissionsPage, DecideAdmissions, DrawSummary, SchedulePublication, get_admissions,
+        AdmissionsPage, CancelPublication, DecideAdmissions, DrawSummary, SchedulePublication,
+        get_admissions,
     },
     components::ErrorPanel,
     domain::{RegistrationState, Subsystem, admission::AdmissionOutcome, dates::format_date_time},
@@ -133,11 +134,17 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
     );
     let save = ServerAction::<DecideAdmissions>::new();
     let publish = ServerAction::<SchedulePublication>::new();
+    let cancel = ServerAction::<CancelPublication>::new();
     let asking = RwSignal::new(false);
     let when = RwSignal::new(String::new());
     Effect::new(move |_| {
         if matches!(publish.value().get(), Some(Ok(_))) {
             asking.set(false);
+            refresh.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(cancel.value().get(), Some(Ok(_))) {
             refresh.update(|n| *n += 1);
         }
     });
@@ -288,7 +295,18 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     }
                 }}
             </p>
+            // Scheduled, not yet made: it can be taken back (the decisions stay saved).
+            {(!p.published).then(|| view! {
+                <p class="button-row">
+                    <button type="button" class="button" data-cancel-publication="true"
+                        disabled=move || cancel.pending().get()
+                        on:click=move |_| { cancel.dispatch(CancelPublication { school_id, subsystem: subsystem.code().to_owned() }); }>
+                        {move || t("取消公布安排", "Cancel the publication").get(locale.get())}
+                    </button>
+                </p>
+            })}
         })}
+        {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
         {panels.into_iter().map(|GradePanel { grade, draw, places, admitted, entries }| view! {
             <draw::DrawPanel school_id subsystem grade draw places admitted entries refresh />
         }).collect_view()}

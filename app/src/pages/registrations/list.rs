@@ -50,13 +50,14 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
     let locale = use_locale();
     let MyRegistrations {
         registrations,
+        held,
         limit,
         identity_confirmed,
         messages,
         following,
         invitations,
     } = data;
-    let at_limit = registrations.len() >= limit;
+    let at_limit = held >= limit;
     let empty = registrations.is_empty();
     view! {
         <section aria-labelledby="mine-heading">
@@ -85,8 +86,8 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
                 view! {
                     <p class="callout" data-limit="true">
                         {move || t(
-                            "一个账号最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
-                            "One account can register at most 3 children. To register more, contact the bureau.",
+                            "一个账号每学年最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
+                            "One account can register at most 3 children a school year. To register more, contact the bureau.",
                         ).get(locale.get())}
                     </p>
                 }.into_any()

@@ -349,7 +349,7 @@ fn NewRegistrationForm(choices: Vec<SubsystemChoice>) -> impl IntoView {
                 </select>
                 {move || field_problem(error.get(), "school_id", locale.get()).map(|m| view! { <p class="field-error">{m}</p> })}
                 <label for="child_id_number">{move || t("儿童身份证号", "Child's ID number").get(locale.get())}</label>
-                <p class="hint">{move || t("18 位，最后一位可能是 X。每个孩子只能报名一次。", "18 characters; the last may be X. A child can be registered once only.").get(locale.get())}</p>
+                <p class="hint">{move || t("18 位，最后一位可能是 X。每个孩子每学年只能报名一次。", "18 characters; the last may be X. A child can be registered once a school year.").get(locale.get())}</p>
                 <input id="child_id_number" name="child_id_number" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20"
                     node_ref=child_id on:blur=check_id />
                 {move || id_hint.get().or_else(|| field_problem(error.get(), "child_id_number", locale.get())).map(|m| view! { <p class="field-error" id="child-id-error">{m}</p> })}

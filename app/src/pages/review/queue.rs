@@ -166,6 +166,35 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
     };
     let query_for_pages = query.clone();
     let page_link = move |n: u64| href_of(&query_for_pages, n);
+    // A sortable column's header: a link to the list in that order (the first page), the
+    // order shown now said to screen readers; the submitted column turns on a second press.
+    let sort_header = {
+        let query = query.clone();
+        move |label: crate::i18n::Text, ascending: QueueSort, descending: Option<QueueSort>| {
+            let now = query.sort;
+            let (aria, arrow, next) = if now == ascending {
+                ("ascending", " ↑", descending.unwrap_or(ascending))
+            } else if Some(now) == descending {
+                ("descending", " ↓", ascending)
+            } else {
+                ("none", "", ascending)
+            };
+            let href = href_of(
+                &QueueQuery {
+                    sort: next,
+                    ..query.clone()
+                },
+                1,
+            );
+            view! {
+                <th scope="col" aria-sort=aria>
+                    <a class="sort-link" href=href data-sort=ascending.code()>
+                        {move || label.get(locale.get())}{arrow}
+                    </a>
+                </th>
+            }
+        }
+    };
     let show_school = schools.len() > 1;
     view! {
         <div class="review-layout">
@@ -277,12 +306,12 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
                                     }
                                 }
                             </th>
-                            <th scope="col">{move || t("报名编号", "Reference").get(locale.get())}</th>
-                            <th scope="col">{move || t("儿童姓名", "Child").get(locale.get())}</th>
+                            {sort_header(t("报名编号", "Reference"), QueueSort::Reference, None)}
+                            {sort_header(t("儿童姓名", "Child"), QueueSort::ChildName, None)}
                             <th scope="col">{move || t("身份证号", "ID number").get(locale.get())}</th>
                             <th scope="col">{move || t("报名入口", "Entry").get(locale.get())}</th>
                             {show_school.then(|| view! { <th scope="col">{move || t("学校", "School").get(locale.get())}</th> })}
-                            <th scope="col">{move || t("提交时间", "Submitted").get(locale.get())}</th>
+                            {sort_header(t("提交时间", "Submitted"), QueueSort::SubmittedFirst, Some(QueueSort::SubmittedLast))}
                             <th scope="col">{move || t("状态", "State").get(locale.get())}</th>
                         </tr>
                     </thead>

@@ -33,6 +33,8 @@ coded! {
         AdmissionsPublish = "admissions.publish",
         /// The bureau scheduled a school's publication.
         AdmissionsSchedule = "admissions.schedule",
+        /// The bureau cancelled a school's scheduled publication.
+        AdmissionsUnschedule = "admissions.unschedule",
         /// The bureau committed a school's draw (its list and the secret's commitment).
         DrawSchedule = "draw.schedule",
         /// A draw was run with the public value.
@@ -109,6 +111,8 @@ coded! {
         SchoolCatchmentRemove = "school.catchment.remove",
         /// A collection window changed.
         WindowSet = "window.set",
+        /// The next school year's window added.
+        WindowAdd = "window.add",
     }
 }
 
@@ -119,6 +123,7 @@ impl AuditAction {
             Self::AdmissionsDecide => t("决定录取", "Admissions decided"),
             Self::AdmissionsPublish => t("公布录取结果", "Admissions published"),
             Self::AdmissionsSchedule => t("安排公布录取", "Publication scheduled"),
+            Self::AdmissionsUnschedule => t("取消公布安排", "Publication cancelled"),
             Self::DrawSchedule => t("公示派位名单", "Draw list committed"),
             Self::DrawRun => t("电脑派位", "Draw run"),
             Self::OfferAnswered => t("答复学位", "Place answered"),
@@ -163,6 +168,7 @@ impl AuditAction {
             Self::SchoolCatchmentAdd => t("添加学区小区", "Community added to catchment"),
             Self::SchoolCatchmentRemove => t("移出学区小区", "Community removed from catchment"),
             Self::WindowSet => t("设置报名时间", "Window set"),
+            Self::WindowAdd => t("添加下一学年报名时间", "Next school year's window added"),
         }
     }
 }

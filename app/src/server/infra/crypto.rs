@@ -214,6 +214,12 @@ pub fn open(stored: &str) -> Result<String, ServiceError> {
     keyring()?.open(stored)
 }
 
+/// A keyed hash as a unique index of one school year holds it (`<hash>:<year>`): a child's
+/// one registration a year.
+pub fn per_year(hash: &str, school_year: i32) -> String {
+    format!("{hash}:{school_year}")
+}
+
 /// The keyed hash of `value`, for unique indexes and look-ups.
 pub fn blind(value: &str) -> Result<String, ServiceError> {
     keyring()?.blind(value)

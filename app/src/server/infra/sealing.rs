@@ -92,10 +92,11 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
             break;
         }
         for row in rows {
-            let plain_key = row
-                .active_child_key
-                .as_deref()
-                .is_some_and(|k| !k.starts_with("h1:"));
+            // A key not (yet) a keyed hash of its school year: a plain number from before
+            // sealing, or one without the year written by an older server.
+            let plain_key = row.active_child_key.as_deref().is_some_and(|k| {
+                !k.starts_with("h1:") || !k.ends_with(&format!(":{}", row.school_year))
+            });
             if !wants(&keys, scope, &row.child_id_number) && !plain_key {
                 continue;
             }
@@ -103,7 +104,10 @@ pub async fn seal_stored(db: &impl ConnectionTrait, scope: Scope) -> Result<Seal
             let key = row
                 .active_child_key
                 .as_ref()
-                .map(|_| keys.blind(&child))
+                .map(|_| {
+                    keys.blind(&child)
+                        .map(|hash| crypto::per_year(&hash, row.school_year))
+                })
                 .transpose()?;
             let done = registration::Entity::update_many()
                 .col_expr(

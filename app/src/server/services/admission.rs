@@ -35,7 +35,9 @@ use crate::{
     },
 };
 
-/// The school year a school's subsystem is collecting for (its newest window).
+/// The school year a school's subsystem is working on: that of its newest window already
+/// opened (next year's, configured early, counts only once it opens), else of the first
+/// window to come.
 pub(crate) async fn year_of(
     db: &impl ConnectionTrait,
     school: &school::Model,
@@ -43,12 +45,16 @@ pub(crate) async fn year_of(
     now: DateTime<Utc>,
 ) -> Result<i32, ServiceError> {
     use crate::server::entities::collection_window;
-    Ok(collection_window::Entity::find()
+    let windows = collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(school.bureau_id))
         .filter(collection_window::Column::Subsystem.eq(subsystem))
         .order_by_desc(collection_window::Column::SchoolYear)
-        .one(db)
-        .await?
+        .all(db)
+        .await?;
+    Ok(windows
+        .iter()
+        .find(|w| w.opens_at <= now)
+        .or(windows.last())
         .map_or_else(|| chrono::Datelike::year(&now), |w| w.school_year))
 }
 
@@ -315,6 +321,116 @@ fn more_than_places(over: Vec<(i32, i32, usize)>) -> Result<(), ServiceError> {
             })
             .collect(),
     ))
+}
+
+/// Refused where a publication scheduled and not yet made would admit more than the
+/// school's places as they are now (read inside the caller's transaction, after
+/// `hold_list`): places cut after the publication was scheduled must not publish more
+/// children than places.
+pub(crate) async fn scheduled_within_places(
+    txn: &impl ConnectionTrait,
+    school: &school::Model,
+    subsystem: Subsystem,
+) -> Result<(), ServiceError> {
+    // Of any school year (places are not a year's): one scheduled before next year's window
+    // opened is still to be made.
+    let scheduled = publication::Entity::find()
+        .filter(publication::Column::SchoolId.eq(school.id))
+        .filter(publication::Column::Subsystem.eq(subsystem))
+        .filter(publication::Column::PublishedAt.is_null())
+        .all(txn)
+        .await?;
+    let mut over = Vec::new();
+    let mut first = None;
+    for publication in &scheduled {
+        let found = Admitted::read(txn, school.id, subsystem, publication.school_year)
+            .await?
+            .over(|_, _, waiting| waiting > 0);
+        if !found.is_empty() && first.is_none() {
+            first = Some(publication.publish_at);
+        }
+        over.extend(found);
+    }
+    let Some(publish_at) = first else {
+        return Ok(());
+    };
+    let at = registrations::local_time(publish_at, offset_of(txn, school.id).await?);
+    let (at_zh, at_en) = (
+        format_date_time(at, Locale::Zh),
+        format_date_time(at, Locale::En),
+    );
+    Err(ServiceError::Invalid(
+        over.into_iter()
+            .map(|(grade, _, count)| {
+                FieldProblem::new(
+                    "capacity",
+                    format!(
+                        "本校录取结果已安排于 {at_zh} 公布，{grade}年级将录取 {count} 人（含已录取的），计划数不能少于 {count} 人。请先在“录取与公布”中修改录取决定，或取消公布安排。"
+                    ),
+                    format!(
+                        "This school's results are scheduled for {at_en} and admit {count} in grade {grade} (those admitted already included): its places cannot be fewer than {count}. Change the decisions under Admissions first, or cancel the publication."
+                    ),
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Cancels a school's publication scheduled and not yet made; its decisions stay saved.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    request: &Request,
+    school_id: i32,
+    subsystem: Subsystem,
+) -> Result<(), ServiceError> {
+    request
+        .actor
+        .require_role(&[crate::domain::StaffRole::BureauAdmin])?;
+    let school = own_school(db, &request.actor, school_id).await?;
+    let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let txn = db.begin().await?;
+    hold_list(&txn, school.id).await?;
+    // Not one that is being published (claimed) or was.
+    let scheduled = publication::Entity::find()
+        .filter(publication::Column::SchoolId.eq(school.id))
+        .filter(publication::Column::Subsystem.eq(subsystem))
+        .filter(publication::Column::SchoolYear.eq(school_year))
+        .filter(publication::Column::PublishedAt.is_null())
+        .one(&txn)
+        .await?;
+    let cancelled = match &scheduled {
+        Some(p) => {
+            publication::Entity::delete_many()
+                .filter(publication::Column::Id.eq(p.id))
+                .filter(publication::Column::PublishedAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+        None => 0,
+    };
+    if cancelled == 0 {
+        return Err(ServiceError::invalid(
+            "publish_at",
+            "没有可取消的公布安排：可能已经公布，请刷新页面查看。",
+            "There is no scheduled publication to cancel: it may have been published. Reload the page.",
+        ));
+    }
+    audit::record(
+        &txn,
+        request,
+        AuditAction::AdmissionsUnschedule,
+        "school",
+        Some(school.id),
+        serde_json::json!({
+            "subsystem": subsystem.code(),
+            "school_year": school_year,
+            "publish_at": scheduled.map(|p| p.publish_at.to_rfc3339()),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Most admission decisions one call saves.

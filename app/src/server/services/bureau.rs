@@ -145,15 +145,19 @@ pub async fn schools(
 }
 
 /// Sets a school's capacity for a subsystem and grade (0 removes the grade).
+/// Places cut below what a scheduled publication admits are refused (it would publish more
+/// children than places).
 pub async fn set_capacity(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     request: &Request,
     school_id: i32,
     subsystem: Subsystem,
     grade: i32,
     capacity: i32,
 ) -> Result<(), ServiceError> {
-    own_school(db, &request.actor, school_id).await?;
+    use crate::server::services::admission;
+    use sea_orm::TransactionTrait;
+    let school = own_school(db, &request.actor, school_id).await?;
     let grades = match subsystem {
         Subsystem::Enrollment => 1..=1,
         Subsystem::Transfer => 1..=9,
@@ -172,12 +176,14 @@ pub async fn set_capacity(
             "Places must be from 0 to 5000.",
         ));
     }
+    let txn = db.begin().await?;
+    admission::hold_list(&txn, school_id).await?;
     if capacity == 0 {
         school_capacity::Entity::delete_many()
             .filter(school_capacity::Column::SchoolId.eq(school_id))
             .filter(school_capacity::Column::Subsystem.eq(subsystem))
             .filter(school_capacity::Column::Grade.eq(grade))
-            .exec(db)
+            .exec(&txn)
             .await?;
     } else {
         school_capacity::Entity::insert(school_capacity::ActiveModel {
@@ -195,18 +201,21 @@ pub async fn set_capacity(
             .update_column(school_capacity::Column::Capacity)
             .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
     }
+    admission::scheduled_within_places(&txn, &school, subsystem).await?;
     audit::record(
-        db,
+        &txn,
         request,
         AuditAction::SchoolCapacity,
         "school",
         Some(school_id),
         serde_json::json!({ "subsystem": subsystem.code(), "grade": grade, "capacity": capacity }),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Adds a community to a school's catchment; a community belongs to one school only.
@@ -360,10 +369,12 @@ pub async fn lookup(
     Ok(matches)
 }
 
-/// The bureau's windows, one per subsystem, in local time for the form.
+/// The bureau's windows in local time for the form: per subsystem its newest, and the one
+/// before while the newest has not opened yet (its review deadline may still move).
 pub async fn windows(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    now: DateTime<Utc>,
 ) -> Result<Vec<WindowView>, ServiceError> {
     let (_, bureau) = admin_bureau(db, actor).await?;
     let offset = offset_of(&bureau);
@@ -372,70 +383,151 @@ pub async fn windows(
         .order_by_desc(collection_window::Column::SchoolYear)
         .all(db)
         .await?;
-    Ok(Subsystem::ALL
-        .into_iter()
-        .filter_map(|subsystem| {
-            let w = rows.iter().find(|w| w.subsystem == subsystem)?;
-            Some(WindowView {
-                subsystem,
-                school_year: w.school_year,
-                opens_at: local(w.opens_at, offset),
-                closes_at: local(w.closes_at, offset),
-                review_closes_at: w.review_closes_at.map(|at| local(at, offset)),
-            })
-        })
-        .collect())
+    let local = |at: DateTime<Utc>| local(at, offset);
+    let mut views = Vec::new();
+    for subsystem in Subsystem::ALL {
+        let own: Vec<&collection_window::Model> =
+            rows.iter().filter(|w| w.subsystem == subsystem).collect();
+        let shown = match own.as_slice() {
+            [newest, before, ..] if now < newest.opens_at => vec![*newest, *before],
+            [newest, ..] => vec![*newest],
+            [] => vec![],
+        };
+        views.extend(shown.into_iter().enumerate().map(|(i, w)| WindowView {
+            subsystem,
+            school_year: w.school_year,
+            newest: i == 0,
+            opened: w.opens_at <= now,
+            opens_at: local(w.opens_at),
+            closes_at: local(w.closes_at),
+            review_closes_at: w.review_closes_at.map(local),
+        }));
+    }
+    Ok(views)
 }
 
-/// Changes a subsystem's collection window and review deadline. A change that stops an
-/// open window at once while families still have drafts is refused unless `end_now`
-/// confirms it, and the refusal says how many drafts could then no longer be sent: a
-/// mistyped date must not lock out a district's families.
+/// A window's times as the bureau typed them, checked: it closes after it opens, and
+/// review does not end before collection.
+struct WindowTimes {
+    opens: DateTime<Utc>,
+    closes: DateTime<Utc>,
+    review: Option<DateTime<Utc>>,
+}
+
+impl WindowTimes {
+    fn parse(
+        bureau: &bureau::Model,
+        opens_at: &str,
+        closes_at: &str,
+        review_closes_at: &str,
+    ) -> Result<Self, ServiceError> {
+        let offset = offset_of(bureau);
+        let bad_time = |field: &str| {
+            ServiceError::invalid(
+                field,
+                "请按“2027-05-01 08:00”的格式填写时间。",
+                "Enter a time like 2027-05-01 08:00.",
+            )
+        };
+        let opens = parse_local(opens_at, offset).ok_or_else(|| bad_time("opens_at"))?;
+        let closes = parse_local(closes_at, offset).ok_or_else(|| bad_time("closes_at"))?;
+        let review = match review_closes_at.trim() {
+            "" => None,
+            text => Some(parse_local(text, offset).ok_or_else(|| bad_time("review_closes_at"))?),
+        };
+        if closes <= opens {
+            return Err(ServiceError::invalid(
+                "closes_at",
+                "结束时间应晚于开始时间。",
+                "The window must close after it opens.",
+            ));
+        }
+        if review.is_some_and(|r| r < closes) {
+            return Err(ServiceError::invalid(
+                "review_closes_at",
+                "审核截止时间不能早于采集结束时间。",
+                "Review cannot end before collection does.",
+            ));
+        }
+        Ok(Self {
+            opens,
+            closes,
+            review,
+        })
+    }
+
+    /// Refused where it would overlap another school year's window of the subsystem or
+    /// stand out of their order: at any moment one window takes a subsystem's
+    /// registrations, and a year's opens after the year before it closed.
+    fn in_order(
+        &self,
+        school_year: i32,
+        others: &[collection_window::Model],
+        bureau: &bureau::Model,
+    ) -> Result<(), ServiceError> {
+        let offset = offset_of(bureau);
+        let at = |t: DateTime<Utc>| local(t, offset).replacen('T', " ", 1);
+        // A year is done when its review closes (its collection, without a review deadline).
+        let done = self.review.unwrap_or(self.closes);
+        let clash = others.iter().find(|w| {
+            let w_done = w.review_closes_at.unwrap_or(w.closes_at);
+            (w.school_year < school_year && self.opens < w_done)
+                || (w.school_year > school_year && w.opens_at < done)
+        });
+        match clash {
+            Some(w) => Err(ServiceError::invalid(
+                "opens_at",
+                &format!(
+                    "与 {} 学年的报名和审核时间（{} 至 {}）重叠或次序颠倒：每一学年的报名在上一学年报名和审核结束后才开始。",
+                    w.school_year,
+                    at(w.opens_at),
+                    at(w.review_closes_at.unwrap_or(w.closes_at))
+                ),
+                &format!(
+                    "It overlaps or comes out of order with the {} school year's window and review ({} to {}): each year opens after the year before has closed its window and review.",
+                    w.school_year,
+                    at(w.opens_at),
+                    at(w.review_closes_at.unwrap_or(w.closes_at))
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Changes the collection window and review deadline of a subsystem's school year (its
+/// newest when none is named). A change that stops an open window at once while families
+/// still have drafts is refused unless `end_now` confirms it, and the refusal says how many
+/// drafts could then no longer be sent: a mistyped date must not lock out a district's
+/// families.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_window(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     request: &Request,
     subsystem: Subsystem,
+    school_year: Option<i32>,
     opens_at: &str,
     closes_at: &str,
     review_closes_at: &str,
     end_now: bool,
 ) -> Result<(), ServiceError> {
+    use sea_orm::TransactionTrait;
     let (_, bureau) = admin_bureau(db, &request.actor).await?;
-    let offset = offset_of(&bureau);
-    let bad_time = |field: &str| {
-        ServiceError::invalid(
-            field,
-            "请按“2027-05-01 08:00”的格式填写时间。",
-            "Enter a time like 2027-05-01 08:00.",
-        )
-    };
-    let opens = parse_local(opens_at, offset).ok_or_else(|| bad_time("opens_at"))?;
-    let closes = parse_local(closes_at, offset).ok_or_else(|| bad_time("closes_at"))?;
-    let review = match review_closes_at.trim() {
-        "" => None,
-        text => Some(parse_local(text, offset).ok_or_else(|| bad_time("review_closes_at"))?),
-    };
-    if closes <= opens {
-        return Err(ServiceError::invalid(
-            "closes_at",
-            "结束时间应晚于开始时间。",
-            "The window must close after it opens.",
-        ));
+    let times = WindowTimes::parse(&bureau, opens_at, closes_at, review_closes_at)?;
+    let txn = db.begin().await?;
+    let mut all = windows_held(&txn, &bureau, subsystem).await?;
+    let at = match school_year {
+        Some(year) => all.iter().position(|w| w.school_year == year),
+        None => (!all.is_empty()).then_some(0),
     }
-    if review.is_some_and(|r| r < closes) {
-        return Err(ServiceError::invalid(
-            "review_closes_at",
-            "审核截止时间不能早于采集结束时间。",
-            "Review cannot end before collection does.",
-        ));
-    }
-    let window = collection_window::Entity::find()
-        .filter(collection_window::Column::BureauId.eq(bureau.id))
-        .filter(collection_window::Column::Subsystem.eq(subsystem))
-        .order_by_desc(collection_window::Column::SchoolYear)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    .ok_or(ServiceError::NotFound)?;
+    let window = all.remove(at);
+    times.in_order(window.school_year, &all, &bureau)?;
+    let WindowTimes {
+        opens,
+        closes,
+        review,
+    } = times;
     let now = request.now;
     let open_now = |opens: DateTime<Utc>, closes: DateTime<Utc>| opens <= now && now < closes;
     let ends_now = open_now(window.opens_at, window.closes_at) && !open_now(opens, closes);
@@ -445,14 +537,14 @@ pub async fn set_window(
             .column(school::Column::Id)
             .filter(school::Column::BureauId.eq(bureau.id))
             .into_tuple::<i32>()
-            .all(db)
+            .all(&txn)
             .await?;
         let drafts = registration::Entity::find()
             .filter(registration::Column::SchoolId.is_in(schools))
             .filter(registration::Column::Subsystem.eq(subsystem))
             .filter(registration::Column::SchoolYear.eq(window.school_year))
             .filter(registration::Column::State.eq(RegistrationState::Draft))
-            .count(db)
+            .count(&txn)
             .await?;
         if drafts > 0 {
             let name = subsystem.name();
@@ -469,26 +561,114 @@ pub async fn set_window(
             ));
         }
     }
+    let school_year_set = window.school_year;
     let mut active: collection_window::ActiveModel = window.into();
     active.opens_at = Set(opens);
     active.closes_at = Set(closes);
     active.review_closes_at = Set(review);
-    active.update(db).await?;
+    active.update(&txn).await?;
     audit::record(
-        db,
+        &txn,
         request,
         AuditAction::WindowSet,
         "bureau",
         Some(bureau.id),
         serde_json::json!({
             "subsystem": subsystem.code(),
+            "school_year": school_year_set,
             "opens_at": opens.to_rfc3339(),
             "closes_at": closes.to_rfc3339(),
             "review_closes_at": review.map(|r| r.to_rfc3339()),
             "ended_now": ends_now,
         }),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A subsystem's windows of the bureau, newest year first, read after taking the bureau's
+/// row: two window changes at once end one after the other (on SQLite this is the
+/// transaction's first write), so that neither misses the other's dates.
+async fn windows_held(
+    txn: &impl ConnectionTrait,
+    bureau: &bureau::Model,
+    subsystem: Subsystem,
+) -> Result<Vec<collection_window::Model>, ServiceError> {
+    bureau::Entity::update_many()
+        .col_expr(bureau::Column::Id, Expr::col(bureau::Column::Id))
+        .filter(bureau::Column::Id.eq(bureau.id))
+        .exec(txn)
+        .await?;
+    Ok(collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(bureau.id))
+        .filter(collection_window::Column::Subsystem.eq(subsystem))
+        .order_by_desc(collection_window::Column::SchoolYear)
+        .all(txn)
+        .await?)
+}
+
+/// Adds the next school year's window of a subsystem, once the newest has opened, opening
+/// after the newest's collection and review have closed (so that the newest year's
+/// admissions, draws and publications are done in its own time). A child is registered
+/// once a school year: last year's registration does not stop a new one.
+pub async fn open_next_year(
+    db: &sea_orm::DatabaseConnection,
+    request: &Request,
+    subsystem: Subsystem,
+    opens_at: &str,
+    closes_at: &str,
+    review_closes_at: &str,
+) -> Result<i32, ServiceError> {
+    use sea_orm::TransactionTrait;
+    let (_, bureau) = admin_bureau(db, &request.actor).await?;
+    let times = WindowTimes::parse(&bureau, opens_at, closes_at, review_closes_at)?;
+    let txn = db.begin().await?;
+    let all = windows_held(&txn, &bureau, subsystem).await?;
+    let newest = all.first().ok_or(ServiceError::NotFound)?;
+    if request.now < newest.opens_at {
+        return Err(ServiceError::invalid(
+            "opens_at",
+            &format!(
+                "{} 学年的报名还没有开始：下一学年的报名时间在它开始后才能添加，{} 学年的时间请在上面修改。",
+                newest.school_year, newest.school_year
+            ),
+            &format!(
+                "The {} school year has not opened yet: the next year's window can be added once it has. Change {}'s times above.",
+                newest.school_year, newest.school_year
+            ),
+        ));
+    }
+    let school_year = newest.school_year + 1;
+    times.in_order(school_year, &all, &bureau)?;
+    let inserted = collection_window::ActiveModel {
+        bureau_id: Set(bureau.id),
+        subsystem: Set(subsystem),
+        school_year: Set(school_year),
+        opens_at: Set(times.opens),
+        closes_at: Set(times.closes),
+        review_closes_at: Set(times.review),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        request,
+        AuditAction::WindowAdd,
+        "bureau",
+        Some(bureau.id),
+        serde_json::json!({
+            "subsystem": subsystem.code(),
+            "school_year": school_year,
+            "opens_at": times.opens.to_rfc3339(),
+            "closes_at": times.closes.to_rfc3339(),
+            "review_closes_at": times.review.map(|r| r.to_rfc3339()),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(inserted.id)
 }
 
 /// Publishes a notice on the home page now.

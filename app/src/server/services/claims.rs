@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, SqlErr, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, SqlErr, TransactionTrait, sea_query::Expr,
 };
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
     domain::{RegistrationState, ResidentId, provenance::RegistrySource},
     i18n::{Locale, LocalizedText},
     server::{
-        entities::{audit_log, parent_account, registration, school},
+        entities::{audit_log, collection_window, parent_account, registration, school},
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::crypto,
@@ -49,8 +49,8 @@ fn not_confirmed() -> ServiceError {
 fn both_parents() -> ServiceError {
     ServiceError::invalid(
         "child_id_number",
-        "孩子的另一位家长已经用自己的账号为孩子报了名。每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。",
-        "The child's other parent has registered the child from their own account. A child can be registered once only: agree who registers, and ask them to delete theirs under “My registrations” first.",
+        "孩子的另一位家长已经用自己的账号为孩子报了名。每个孩子每学年只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录。",
+        "The child's other parent has registered the child from their own account. A child can be registered once a school year: agree who registers, and ask them to delete theirs under “My registrations” first.",
     )
 }
 
@@ -66,7 +66,12 @@ pub async fn claim_child(
     let account = registrations::confirmed_account(db, &request.actor).await?;
     let account_id = account.id;
     let child = parse_child(&input.child_id_number, now)?;
-    let child_key = crypto::blind(child.as_str())?;
+    // The child's registration in the year this one would be in (no window open: the
+    // registration is refused as any would be).
+    let Some(school_year) = registrations::year_registering(db, &input, now).await? else {
+        return registrations::create(db, &request.actor, input, now).await;
+    };
+    let child_key = registrations::child_key(child.as_str(), school_year)?;
     let held = registration::Entity::find()
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
         .one(db)
@@ -136,7 +141,7 @@ pub async fn claim_child(
     }
     asked_register(db, request, held.id, "confirmed").await?;
     // A claim the new registration could not use (its three places taken) sets nothing aside.
-    registrations::check_room(db, account_id).await?;
+    registrations::check_room(db, account_id, school_year).await?;
 
     // The other registration is set aside and the parent's is started in one transaction:
     // a registration that cannot start (the window closed meanwhile, a school not offered)
@@ -232,10 +237,25 @@ pub async fn move_child(
     child_id_number: &str,
 ) -> Result<i32, ServiceError> {
     let account = registrations::confirmed_account(db, &request.actor).await?;
-    let child_key = crypto::blind(parse_child(child_id_number, request.now)?.as_str())?;
-    let held = registration::Entity::find()
-        .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
-        .one(db)
+    let child = parse_child(child_id_number, request.now)?;
+    // Of any school year the platform has run: the newest registration of the child.
+    let years: Vec<i32> = collection_window::Entity::find()
+        .select_only()
+        .column(collection_window::Column::SchoolYear)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let keys = years
+        .into_iter()
+        .map(|year| registrations::child_key(child.as_str(), year))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Of the child's registrations (a year each), the newest from another account of the
+    // caller's own; one another family holds moves nothing.
+    let rows = registration::Entity::find()
+        .filter(registration::Column::ActiveChildKey.is_in(keys))
+        .order_by_desc(registration::Column::SchoolYear)
+        .all(db)
         .await?;
     let nothing_to_move = || {
         ServiceError::invalid(
@@ -244,18 +264,24 @@ pub async fn move_child(
             "None of your other accounts holds a registration of this child: there is nothing to move. Check the child's ID number; a registration the child's other parent made from their own account cannot move: ask them to invite you under “My registrations”.",
         )
     };
+    let mine = rows.iter().any(|r| r.account_id == account.id);
+    let mut held = None;
+    for row in rows.into_iter().filter(|r| r.account_id != account.id) {
+        if registrations::own_elsewhere(db, &row, &account)
+            .await?
+            .is_some()
+        {
+            held = Some(row);
+            break;
+        }
+    }
     let Some(held) = held else {
-        return Err(nothing_to_move());
+        return Err(if mine {
+            registrations::already_yours()
+        } else {
+            nothing_to_move()
+        });
     };
-    if held.account_id == account.id {
-        return Err(registrations::already_yours());
-    }
-    if registrations::own_elsewhere(db, &held, &account)
-        .await?
-        .is_none()
-    {
-        return Err(nothing_to_move());
-    }
     move_here(db, request, &held).await
 }
 
@@ -270,7 +296,7 @@ async fn move_here(
 ) -> Result<i32, ServiceError> {
     let account_id = request.actor.require_parent()?;
     let now = request.now;
-    registrations::check_room(db, account_id).await?;
+    registrations::check_room(db, account_id, held.school_year).await?;
     let txn = db.begin().await?;
     let mut moved = false;
     for slot in 1..=crate::domain::registration::MAX_REGISTRATIONS_PER_ACCOUNT {
@@ -279,7 +305,7 @@ async fn move_here(
             .col_expr(registration::Column::AccountId, Expr::value(account_id))
             .col_expr(
                 registration::Column::ActiveSlot,
-                Expr::value(registrations::slot_key(account_id, slot)),
+                Expr::value(registrations::slot_key(account_id, held.school_year, slot)),
             )
             .filter(registration::Column::AccountId.eq(held.account_id))
             .filter(registration::Column::ActiveChildKey.is_not_null())
@@ -300,10 +326,12 @@ async fn move_here(
         }
     }
     if !moved {
-        return Err(registrations::check_room(&txn, account_id)
-            .await
-            .err()
-            .unwrap_or(ServiceError::Conflict));
+        return Err(
+            registrations::check_room(&txn, account_id, held.school_year)
+                .await
+                .err()
+                .unwrap_or(ServiceError::Conflict),
+        );
     }
     // To the old account alone: not about the registration for those who follow it.
     notify::send(
@@ -429,7 +457,7 @@ pub async fn set_aside_claims(
         .await?;
     let mut claims = Vec::with_capacity(rows.len());
     for row in &rows {
-        let key = crypto::blind(&registrations::child_id_of(row)?)?;
+        let key = registrations::child_key(&registrations::child_id_of(row)?, row.school_year)?;
         let claimed_by = registration::Entity::find()
             .filter(registration::Column::ActiveChildKey.eq(key))
             .one(db)
@@ -484,7 +512,7 @@ pub async fn decide_set_aside(
     if school.bureau_id != bureau.id {
         return Err(ServiceError::NotFound);
     }
-    let child_key = crypto::blind(&registrations::child_id_of(&row)?)?;
+    let child_key = registrations::child_key(&registrations::child_id_of(&row)?, row.school_year)?;
     let claimant = registration::Entity::find()
         .filter(registration::Column::ActiveChildKey.eq(child_key.as_str()))
         .one(db)
@@ -538,15 +566,15 @@ pub async fn decide_set_aside(
         (RegistrationState::Deleted, "upheld")
     };
     let slot = if restore {
-        free_slot(&txn, row.account_id).await?
+        free_slot(&txn, row.account_id, row.school_year).await?
     } else {
         None
     };
     if restore && slot.is_none() {
         return Err(ServiceError::invalid(
             "registration",
-            "原注册人的账号已有 3 个报名，无法恢复。",
-            "The original account already holds 3 registrations: it cannot be restored.",
+            "原注册人的账号本学年已有 3 个报名，无法恢复。",
+            "The original account already holds 3 registrations this school year: it cannot be restored.",
         ));
     }
     let done = registrations::change(row.id, Some(row.version), now)
@@ -630,9 +658,11 @@ pub async fn decide_set_aside(
 async fn free_slot(
     db: &impl ConnectionTrait,
     account_id: i32,
+    school_year: i32,
 ) -> Result<Option<String>, ServiceError> {
     let taken: Vec<Option<String>> = registration::Entity::find()
         .filter(registration::Column::AccountId.eq(account_id))
+        .filter(registration::Column::SchoolYear.eq(school_year))
         .filter(registration::Column::ActiveSlot.is_not_null())
         .all(db)
         .await?
@@ -641,7 +671,7 @@ async fn free_slot(
         .collect();
     Ok(
         (1..=crate::domain::registration::MAX_REGISTRATIONS_PER_ACCOUNT)
-            .map(|slot| registrations::slot_key(account_id, slot))
+            .map(|slot| registrations::slot_key(account_id, school_year, slot))
             .find(|slot| !taken.iter().any(|t| t.as_deref() == Some(slot.as_str()))),
     )
 }

@@ -51,15 +51,21 @@ pub async fn load_home(
     let windows = Subsystem::ALL
         .into_iter()
         .map(|subsystem| {
-            let window = windows
+            let own: Vec<&collection_window::Model> = windows
                 .iter()
-                .find(|w| w.subsystem == subsystem)
-                .map(|w| WindowView {
-                    school_year: w.school_year,
-                    opens_at: local(w.opens_at),
-                    closes_at: local(w.closes_at),
-                    state: WindowState::at(w.opens_at, w.closes_at, now),
-                });
+                .filter(|w| w.subsystem == subsystem)
+                .collect();
+            let window = crate::server::services::registrations::window_to_show(
+                &own,
+                |w| (w.opens_at, w.closes_at),
+                now,
+            )
+            .map(|w| WindowView {
+                school_year: w.school_year,
+                opens_at: local(w.opens_at),
+                closes_at: local(w.closes_at),
+                state: WindowState::at(w.opens_at, w.closes_at, now),
+            });
             (subsystem, window)
         })
         .collect();

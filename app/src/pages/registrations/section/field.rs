@@ -61,6 +61,7 @@ pub fn Field(
                     view! {
                         <label class="choice">
                             <input type="radio" name=name value=code disabled=locked
+                                checked=value() == code
                                 prop:checked=move || value() == code
                                 on:change=move |_| { on_change(name, code.to_owned()); check_field(spec); } />
                             <span>{move || text.get(locale.get())}</span>
@@ -94,8 +95,11 @@ pub fn Field(
                     {move || label.get(locale.get())}
                     {optional.then(|| view! { <span class="hint">{move || t("（选填）", " (optional)").get(locale.get())}</span> })}
                 </label>
+                // The value as an attribute too: the server's page shows the answers before
+                // the page's code runs (a property is set in the browser only).
                 <input id=id.clone() name=name type=input_type inputmode=input_mode autocapitalize=autocapitalize
                     autocomplete=spec.autocomplete() spellcheck="false" disabled=!editable readonly=auto
+                    value=value()
                     prop:value=value
                     on:input=move |ev| on_change(name, event_target_value(&ev))
                     on:blur=move |_| check_field(spec) />

@@ -142,13 +142,31 @@ impl SectionOpening {
             RegistrySource::for_section(kind).filter(|s| r.registry.configured.contains(s));
         let prefill = r.prefill.get(&kind).cloned().unwrap_or_default();
         let previous_href = previous.map(|p| routes::section(r.id, p));
+        // The contact phone starts as the sign-in phone until the section is first saved;
+        // what the form shows is what its save sends.
+        let mut answers = r.answers.clone();
+        if kind == SectionKind::Child
+            && editable
+            && let Some(phone) = &r.sign_in_phone
+        {
+            let child = answers.entry(SectionKind::Child).or_default();
+            if child
+                .get(crate::domain::sections::field::child::CONTACT_PHONE)
+                .is_none_or(|v| v.trim().is_empty())
+            {
+                child.insert(
+                    crate::domain::sections::field::child::CONTACT_PHONE.to_owned(),
+                    phone.clone(),
+                );
+            }
+        }
         Self(
             r.id,
             kind,
             r.subsystem,
             editable,
             changeable,
-            r.answers.clone(),
+            answers,
             version,
             corrections,
             source,

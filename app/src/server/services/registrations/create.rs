@@ -110,7 +110,7 @@ pub async fn options(
 
 /// Of one subsystem's windows (several years or bureaus), the one to tell a parent about
 /// at `now`: an open one; else the next to open; else the last to close.
-fn window_to_show<'a, T>(
+pub(crate) fn window_to_show<'a, T>(
     windows: &[&'a T],
     span: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
@@ -135,8 +135,8 @@ fn window_to_show<'a, T>(
 fn child_taken() -> ServiceError {
     let mut problems = vec![FieldProblem::new(
         "child_id_number",
-        "该儿童的身份证号已有一条报名记录（身份证号已存在或已被占用）。常见原因是孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录，删除后即可在此重新报名。如仍有问题，请联系教体局。",
-        "This child's ID number is already in a registration. Usually the child's other parent registered from their own account — a child can be registered once only: agree who registers, and ask them to delete theirs under “My registrations” first; then you can register here. If this does not help, contact the bureau.",
+        "该儿童的身份证号本学年已有一条报名记录（身份证号已存在或已被占用）。常见原因是孩子的另一位家长已经用自己的爱山东账号报过名——每个孩子每学年只能报名一次，请与家人商定；如需由您报名，请对方先在“我的报名”中删除该记录，删除后即可在此重新报名。如仍有问题，请联系教体局。",
+        "This child's ID number is already in a registration this school year. Usually the child's other parent registered from their own account — a child can be registered once a school year: agree who registers, and ask them to delete theirs under “My registrations” first; then you can register here. If this does not help, contact the bureau.",
     )];
     // The page offers the way forward for a parent the household register names.
     problems.push(FieldProblem::new(
@@ -289,12 +289,7 @@ pub async fn create(
     else {
         return Err(ServiceError::Invalid(problems));
     };
-    let window = collection_window::Entity::find()
-        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
-        .filter(collection_window::Column::Subsystem.eq(subsystem))
-        .filter(collection_window::Column::OpensAt.lte(now))
-        .filter(collection_window::Column::ClosesAt.gt(now))
-        .one(db)
+    let window = open_window(db, &school, subsystem, now)
         .await?
         .ok_or(ServiceError::Closed)?;
     if subsystem == Subsystem::Enrollment
@@ -327,7 +322,7 @@ pub async fn create(
     }
 
     // The one-registration-per-child index holds a keyed hash, never the number.
-    let child_key = crypto::blind(child.as_str())?;
+    let child_key = child_key(child.as_str(), window.school_year)?;
     let reference = || {
         let random = uuid::Uuid::new_v4().as_u128() % 100_000_000;
         let letter = match subsystem {
@@ -347,7 +342,7 @@ pub async fn create(
                 school_id: Set(school.id),
                 child_id_number: Set(crypto::seal(child.as_str())?),
                 active_child_key: Set(Some(child_key.clone())),
-                active_slot: Set(Some(slot_key(account_id, slot))),
+                active_slot: Set(Some(slot_key(account_id, window.school_year, slot))),
                 state: Set(RegistrationState::Draft),
                 version: Set(1),
                 created_at: Set(now),
@@ -382,7 +377,11 @@ pub async fn create(
                         });
                     }
                     let slot_held = registration::Entity::find()
-                        .filter(registration::Column::ActiveSlot.eq(slot_key(account_id, slot)))
+                        .filter(registration::Column::ActiveSlot.eq(slot_key(
+                            account_id,
+                            window.school_year,
+                            slot,
+                        )))
                         .one(db)
                         .await?
                         .is_some();
@@ -397,19 +396,31 @@ pub async fn create(
     Err(account_full())
 }
 
-/// How `active_slot` names place `slot` (1 to 3) of an account: unique, so that concurrent
-/// registrations cannot take more than three.
-pub(crate) fn slot_key(account_id: i32, slot: usize) -> String {
-    format!("{account_id}:{slot}")
+/// How `active_child_key` names a child in a school year: a keyed hash of the ID number,
+/// never the number. Unique: a child is in one registration a year, whichever account
+/// holds it; last year's does not hold it this year.
+pub(crate) fn child_key(child_id_number: &str, school_year: i32) -> Result<String, ServiceError> {
+    Ok(crypto::per_year(
+        &crypto::blind(child_id_number)?,
+        school_year,
+    ))
 }
 
-/// Refused when the account already holds its three registrations.
+/// How `active_slot` names place `slot` (1 to 3) of an account in a school year: unique,
+/// so that concurrent registrations cannot take more than three a year.
+pub(crate) fn slot_key(account_id: i32, school_year: i32, slot: usize) -> String {
+    format!("{account_id}:{school_year}:{slot}")
+}
+
+/// Refused when the account already holds its three registrations of the school year.
 pub(crate) async fn check_room(
     db: &impl ConnectionTrait,
     account_id: i32,
+    school_year: i32,
 ) -> Result<(), ServiceError> {
     let held = registration::Entity::find()
         .filter(registration::Column::AccountId.eq(account_id))
+        .filter(registration::Column::SchoolYear.eq(school_year))
         .filter(registration::Column::ActiveSlot.is_not_null())
         .count(db)
         .await?;
@@ -420,11 +431,48 @@ pub(crate) async fn check_room(
     }
 }
 
+/// The school year a new registration of `input` would be in: that of its school's window
+/// open now for its subsystem (`None` when none is, or the input names no such school).
+pub(crate) async fn year_registering(
+    db: &impl ConnectionTrait,
+    input: &NewRegistration,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, ServiceError> {
+    let (Some(subsystem), Ok(school_id)) = (
+        Subsystem::from_code(input.subsystem.trim()),
+        input.school_id.trim().parse::<i32>(),
+    ) else {
+        return Ok(None);
+    };
+    let Some(school) = school::Entity::find_by_id(school_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(open_window(db, &school, subsystem, now)
+        .await?
+        .map(|w| w.school_year))
+}
+
+/// The school's bureau's window open now for `subsystem` (school years never overlap).
+async fn open_window(
+    db: &impl ConnectionTrait,
+    school: &school::Model,
+    subsystem: Subsystem,
+    now: DateTime<Utc>,
+) -> Result<Option<collection_window::Model>, ServiceError> {
+    Ok(collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
+        .filter(collection_window::Column::Subsystem.eq(subsystem))
+        .filter(collection_window::Column::OpensAt.lte(now))
+        .filter(collection_window::Column::ClosesAt.gt(now))
+        .one(db)
+        .await?)
+}
+
 fn account_full() -> ServiceError {
     ServiceError::invalid(
         "limit",
-        "一个账号最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
-        "One account can register at most 3 children. To register more, contact the bureau.",
+        "一个账号每学年最多为 3 个孩子报名。如需为更多孩子报名，请联系教体局。",
+        "One account can register at most 3 children a school year. To register more, contact the bureau.",
     )
 }
 

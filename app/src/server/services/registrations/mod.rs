@@ -16,8 +16,8 @@ use crate::domain::SectionData;
 
 pub(crate) use changes::{Step, change, change_all, hold};
 pub(crate) use create::{
-    already_yours, check_room, confirmed_account, own_elsewhere, registered_by_you_elsewhere,
-    slot_key,
+    already_yours, check_room, child_key, confirmed_account, own_elsewhere,
+    registered_by_you_elsewhere, slot_key, window_to_show, year_registering,
 };
 pub use create::{create, options};
 pub(crate) use queries::{

@@ -48,6 +48,31 @@ pub async fn list_mine(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
+    // The three places are a school year's: the most the account holds in a year parents
+    // can register for now (each subsystem's window open now; with none open, the newest
+    // opened), which is where a new registration would be refused.
+    let windows = crate::server::entities::collection_window::Entity::find()
+        .order_by_desc(crate::server::entities::collection_window::Column::SchoolYear)
+        .all(db)
+        .await?;
+    let mut years: Vec<i32> = windows
+        .iter()
+        .filter(|w| w.opens_at <= now && now < w.closes_at)
+        .map(|w| w.school_year)
+        .collect();
+    if years.is_empty() {
+        years.extend(
+            windows
+                .iter()
+                .find(|w| w.opens_at <= now)
+                .map(|w| w.school_year),
+        );
+    }
+    let held = years
+        .into_iter()
+        .map(|year| rows_held(&rows, year))
+        .max()
+        .unwrap_or(0);
     // Messages in the bureau's time (China's when there is no registration yet).
     let offset = match rows.first() {
         Some(r) => offset_of(db, r.school_id).await?,
@@ -64,11 +89,19 @@ pub async fn list_mine(
     Ok(MyRegistrations {
         messages: crate::server::services::notify::messages_of(db, account_id, offset).await?,
         registrations,
+        held,
         limit: MAX_REGISTRATIONS_PER_ACCOUNT,
         identity_confirmed: account.identity_confirmed_at.is_some(),
         invitations: followers::invitations_for(db, &account).await?,
         following,
     })
+}
+
+/// The account's registrations holding one of its places in `year`.
+fn rows_held(rows: &[registration::Model], year: i32) -> usize {
+    rows.iter()
+        .filter(|r| r.active_slot.is_some() && r.school_year == year)
+        .count()
 }
 
 /// One registration as "my registrations" lists it.
@@ -125,7 +158,23 @@ pub async fn view(
     now: DateTime<Utc>,
 ) -> Result<RegistrationView, ServiceError> {
     match basis_and_sections_of(db, actor, id).await {
-        Ok((basis, stored)) => view_of(db, registries, basis, stored, now).await,
+        Ok((basis, stored)) => {
+            let mut view = view_of(db, registries, basis, stored, now).await?;
+            // The contact phone starts as the phone the parent signed in with (as Jinan's
+            // system does): one number less to type, changed freely.
+            let unsaved = view
+                .section_versions
+                .get(&SectionKind::Child)
+                .is_none_or(|v| *v == 0);
+            if view.editable && unsaved {
+                view.sign_in_phone = parent_account::Entity::find_by_id(actor.require_parent()?)
+                    .one(db)
+                    .await?
+                    .map(|a| a.phone)
+                    .filter(|p| crate::domain::PhoneNumber::parse(p).is_ok());
+            }
+            Ok(view)
+        }
         // Not the registrant's: another guardian who follows it reads it, read-only.
         Err(ServiceError::NotFound) if followers::follows(db, actor, id).await? => {
             let (basis, stored) = basis_and_sections_for(db, id, None).await?;
@@ -246,5 +295,6 @@ async fn view_of(
         offer,
         following: false,
         draw,
+        sign_in_phone: None,
     })
 }
