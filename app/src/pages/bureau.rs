@@ -128,12 +128,7 @@ fn WindowForm(w: WindowView) -> impl IntoView {
             }}</h3>
             <input type="hidden" name="subsystem" value=subsystem.code() />
             <input type="hidden" name="school_year" value=year />
-            <label for=format!("opens-{}", code())>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
-            <input id=format!("opens-{}", code()) name="opens_at" type="datetime-local" value=w.opens_at.clone() required />
-            <label for=format!("closes-{}", code())>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
-            <input id=format!("closes-{}", code()) name="closes_at" type="datetime-local" value=w.closes_at.clone() required />
-            <label for=format!("review-{}", code())>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
-            <input id=format!("review-{}", code()) name="review_closes_at" type="datetime-local" value=w.review_closes_at.clone().unwrap_or_default() />
+            {window_fields(code(), [w.opens_at.clone(), w.closes_at.clone(), w.review_closes_at.clone().unwrap_or_default()])}
             // Sent as "1" only from the question's confirming button.
             <input type="hidden" name=END_NOW value=move || if question.with(Option::is_some) { "1" } else { "" } />
             <button type="submit" class="button button-primary" disabled=move || save.pending().get()>{move || t("保存时间", "Save").get(locale.get())}</button>
@@ -151,6 +146,21 @@ fn WindowForm(w: WindowView) -> impl IntoView {
                 </ConfirmDialog>
             })}
         </ActionForm>
+    }
+}
+
+/// A window's three times, each field after its label, as the window forms send them:
+/// ids `opens-{key}`, `closes-{key}`, `review-{key}`; `values` fill them (empty: none yet).
+fn window_fields(key: String, values: [String; 3]) -> impl IntoView {
+    let locale = use_locale();
+    let [opens, closes, review] = values;
+    view! {
+        <label for=format!("opens-{key}")>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
+        <input id=format!("opens-{key}") name="opens_at" type="datetime-local" value=opens required />
+        <label for=format!("closes-{key}")>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
+        <input id=format!("closes-{key}") name="closes_at" type="datetime-local" value=closes required />
+        <label for=format!("review-{key}")>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
+        <input id=format!("review-{key}") name="review_closes_at" type="datetime-local" value=review />
     }
 }
 
@@ -174,12 +184,7 @@ fn NextYearForm(w: WindowView, action: ServerAction<OpenNextYear>) -> impl IntoV
             }}</p>
             <ActionForm action attr:class="form form-grid">
                 <input type="hidden" name="subsystem" value=code />
-                <label for=format!("next-opens-{code}")>{move || t("采集开始", "Collection opens").get(locale.get())}</label>
-                <input id=format!("next-opens-{code}") name="opens_at" type="datetime-local" required />
-                <label for=format!("next-closes-{code}")>{move || t("采集结束", "Collection closes").get(locale.get())}</label>
-                <input id=format!("next-closes-{code}") name="closes_at" type="datetime-local" required />
-                <label for=format!("next-review-{code}")>{move || t("修改与审核截止（可空）", "Changes and review close (optional)").get(locale.get())}</label>
-                <input id=format!("next-review-{code}") name="review_closes_at" type="datetime-local" />
+                {window_fields(format!("next-{code}"), Default::default())}
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{move || match locale.get() {
                     Locale::Zh => format!("添加 {next} 学年"),
                     Locale::En => format!("Add {next}"),
