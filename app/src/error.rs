@@ -152,10 +152,10 @@ impl AppError {
             }
             | Self::Unavailable {
                 request_id: Some(id),
-            } => {
-                let label = t("错误编号", "Error number").get(locale);
-                format!("{} （{label}：{id}）", text.get(locale))
-            }
+            } => match locale {
+                Locale::Zh => format!("{}（错误编号：{id}）", text.zh),
+                Locale::En => format!("{} (Error number: {id})", text.en),
+            },
             _ => text.get(locale).to_owned(),
         }
     }

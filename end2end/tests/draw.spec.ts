@@ -56,12 +56,21 @@ test.describe("the draw", () => {
     const parent = await phone.newPage();
     await parent.goto(publicPath!);
     await waitForHydration(parent);
-    await expect(parent.getByRole("heading", { level: 1 })).toHaveText(`${SCHOOL}电脑派位（小学一年级入学报名）`);
+    await expect(parent.getByRole("heading", { level: 1 })).toHaveText(new RegExp(`^${SCHOOL}电脑派位（\\d{4} 学年小学一年级入学报名）$`));
     await expect(parent.locator("[data-draw-state]")).toContainText("等待现场派位");
     // When it was frozen, as people write it.
     await expect(parent.locator("[data-draw-state]")).toContainText(/名单已于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 公示并冻结/);
     const tier1 = parent.locator('[data-tier="1"]');
     await expect(tier1.getByRole("heading")).toHaveText("第 1 顺位：本区户籍，有房产（4 人）");
+    // A family reading in English reads the tiers in English too (the entries' English names).
+    const abroad = await browser.newContext({ ...devices["Pixel 7"], locale: "en-US", timezoneId: "Asia/Shanghai" });
+    const reader = await abroad.newPage();
+    await reader.goto(publicPath!);
+    await waitForHydration(reader);
+    await reader.getByRole("link", { name: "English" }).click();
+    await expect(reader.locator('[data-tier="1"]').getByRole("heading")).toHaveText("Tier 1: Household registered here, with property (4 children)");
+    await expect(reader.getByRole("heading", { level: 1 })).toHaveText(/^Draw for .+ \(First-grade enrollment, \d{4} school year\)$/);
+    await abroad.close();
     const twins = tier1.locator("li").filter({ hasText: "多胞胎捆绑" });
     await expect(twins).toHaveCount(1);
     await expect(twins.locator(".reference")).toHaveText(/^\d{4}E9000\d{4} \+ \d{4}E9000\d{4}$/);

@@ -34,7 +34,14 @@ pub async fn registrations(
         address,
         now: state.clock.now(),
     };
-    match export::export(&state.db, &request, &query).await {
+    // In the language the reviewer reads the platform in.
+    let locale = parts
+        .headers
+        .get(header::COOKIE)
+        .and_then(|cookie| cookie.to_str().ok())
+        .map(app::i18n::Locale::from_cookie_header)
+        .unwrap_or_default();
+    match export::export(&state.db, &request, &query, locale).await {
         Ok(file) => (
             [
                 (

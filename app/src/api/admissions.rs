@@ -55,9 +55,14 @@ pub struct AdmissionsPage {
     pub school: PlaceOption,
     pub subsystem: Subsystem,
     pub school_year: i32,
+    /// The years that can be shown (their windows opened), newest first.
+    pub school_years: Vec<i32>,
+    /// The school's other years with registrations in review or passed without a
+    /// published result, and how many.
+    pub unfinished_years: Vec<(i32, u64)>,
     pub candidates: Vec<AdmissionCandidate>,
     /// Registrations of the school still somewhere in review.
-    pub still_in_review: usize,
+    pub still_in_review: u64,
     pub publication: Option<PublicationView>,
     /// The school's draws, once committed (one a grade).
     pub draws: Vec<DrawSummary>,
@@ -80,11 +85,13 @@ pub struct DrawSummary {
 pub async fn get_admissions(
     school_id: Option<i32>,
     subsystem: String,
+    /// The current year when none is named.
+    school_year: Option<i32>,
 ) -> Result<AdmissionsPage, AppError> {
     use crate::server::{Context, services::admission, to_app_error};
     let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).unwrap_or(Subsystem::Enrollment);
-    admission::page(cx.db(), &cx.request, school_id, subsystem)
+    admission::page(cx.db(), &cx.request, school_id, subsystem, school_year)
         .await
         .map_err(to_app_error)
 }
@@ -108,22 +115,36 @@ pub async fn schedule_publication(
     school_id: i32,
     subsystem: String,
     publish_at: String,
+    /// The year the page shows (the current one when none is named).
+    school_year: Option<i32>,
 ) -> Result<PublicationView, AppError> {
     use crate::server::{Context, services::admission, to_app_error};
     let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
-    admission::schedule(cx.db(), &cx.request, school_id, subsystem, &publish_at)
-        .await
-        .map_err(to_app_error)
+    admission::schedule(
+        cx.db(),
+        &cx.request,
+        school_id,
+        subsystem,
+        &publish_at,
+        school_year,
+    )
+    .await
+    .map_err(to_app_error)
 }
 
 /// Cancels a school's scheduled publication (its decisions stay saved).
 #[server(prefix = "/api", endpoint = "cancel_publication", output = crate::api::codec::JsonText)]
-pub async fn cancel_publication(school_id: i32, subsystem: String) -> Result<(), AppError> {
+pub async fn cancel_publication(
+    school_id: i32,
+    subsystem: String,
+    /// The year the page shows (the current one when none is named).
+    school_year: Option<i32>,
+) -> Result<(), AppError> {
     use crate::server::{Context, services::admission, to_app_error};
     let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
-    admission::cancel(cx.db(), &cx.request, school_id, subsystem)
+    admission::cancel(cx.db(), &cx.request, school_id, subsystem, school_year)
         .await
         .map_err(to_app_error)
 }

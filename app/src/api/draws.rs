@@ -9,6 +9,9 @@ use crate::{domain::Subsystem, error::AppError, i18n::LocalizedText};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawTierInput {
     pub name: String,
+    /// The name in English (the entries' English names).
+    #[serde(default)]
+    pub name_en: String,
     pub entry_ids: Vec<i32>,
 }
 
@@ -17,6 +20,8 @@ pub struct DrawTierInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawTierView {
     pub name: String,
+    /// Empty for draws committed before English names were kept.
+    pub name_en: String,
     pub units: Vec<Vec<String>>,
 }
 
@@ -45,6 +50,8 @@ pub struct DrawView {
     pub version: String,
     pub school: LocalizedText,
     pub subsystem: Subsystem,
+    /// A school has a draw each year: which one this is.
+    pub school_year: i32,
     pub grade: i32,
     pub places: i32,
     pub tiers: Vec<DrawTierView>,
@@ -70,21 +77,21 @@ pub async fn schedule_draw(
     grade: Option<i32>,
     tiers: Vec<DrawTierInput>,
     answer_hours: Option<u32>,
+    /// The year the admissions page shows (the current one when none is named).
+    school_year: Option<i32>,
 ) -> Result<DrawView, AppError> {
     use crate::server::{Context, services::draws, to_app_error};
     let cx = Context::current()?;
     let subsystem = Subsystem::from_code(subsystem.trim()).ok_or(AppError::NotFound)?;
-    draws::schedule(
-        cx.db(),
-        &cx.request,
+    let target = draws::DrawTarget {
         school_id,
         subsystem,
         grade,
-        tiers,
-        answer_hours,
-    )
-    .await
-    .map_err(to_app_error)
+        school_year,
+    };
+    draws::schedule(cx.db(), &cx.request, target, tiers, answer_hours)
+        .await
+        .map_err(to_app_error)
 }
 
 /// Runs a committed draw with the public value drawn in the room (administrators); once.

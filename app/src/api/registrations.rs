@@ -38,13 +38,17 @@ pub struct RegistrationSummary {
     pub entry: LocalizedText,
     pub completed_sections: usize,
     pub required_sections: usize,
+    /// The registrant can change it now (a draft in its year's window, requested changes in
+    /// their time); a follower never does.
+    pub editable: bool,
 }
 
 /// The parent's registrations.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyRegistrations {
     pub registrations: Vec<RegistrationSummary>,
-    /// Of them, those holding one of the account's places this school year (`limit` a year).
+    /// Of them, those holding one of the account's places in the school year parents can
+    /// register for now with the most room (`limit` a year).
     pub held: usize,
     pub limit: usize,
     /// The parent has checked their details (核对用户信息), which a first registration needs.

@@ -67,6 +67,8 @@ pub struct QueueQuery {
     pub filter: Option<QueueFilter>,
     pub entry_id: Option<i32>,
     pub school_id: Option<i32>,
+    /// The school year listed: the current one when none is named.
+    pub school_year: Option<i32>,
     pub hand_entered: bool,
     pub resubmitted: bool,
     pub search: String,
@@ -81,6 +83,7 @@ impl Default for QueueQuery {
             filter: None,
             entry_id: None,
             school_id: None,
+            school_year: None,
             hand_entered: false,
             resubmitted: false,
             search: String::new(),
@@ -99,6 +102,7 @@ impl QueueQuery {
             filter: get("filter").and_then(|f| QueueFilter::from_code(&f)),
             entry_id: number("entry"),
             school_id: number("school"),
+            school_year: number("year"),
             hand_entered: get("hand").is_some_and(|v| v == "1"),
             resubmitted: get("resubmitted").is_some_and(|v| v == "1"),
             search: get("q").unwrap_or_default().chars().take(40).collect(),
@@ -142,6 +146,9 @@ impl QueueQuery {
         }
         if let Some(school) = self.school_id {
             parts.push(format!("school={school}"));
+        }
+        if let Some(year) = self.school_year {
+            parts.push(format!("year={year}"));
         }
         if self.hand_entered {
             parts.push("hand=1".into());
@@ -230,6 +237,13 @@ pub struct QueuePage {
     pub entries: Vec<PlaceOption>,
     /// Schools the caller may see (one for reviewers).
     pub schools: Vec<PlaceOption>,
+    /// The school year listed.
+    pub school_year: i32,
+    /// The years that can be listed (their windows opened), newest first.
+    pub school_years: Vec<i32>,
+    /// Other years with registrations waiting for the caller's stage, and how many: last
+    /// year's leftovers are not forgotten once next year opens.
+    pub waiting_in_other_years: Vec<(i32, u64)>,
 }
 
 /// One answer as a reviewer sees it.
@@ -311,6 +325,9 @@ pub struct ReviewDetail {
     /// The same account's other registrations for the same school, subsystem and year:
     /// twins and siblings, drawn together in a draw.
     pub siblings: Vec<SiblingLink>,
+    /// The child's registrations of earlier school years (not deleted), newest first: a
+    /// child admitted last year and registered again is seen before a second place is given.
+    pub earlier_years: Vec<EarlierRegistration>,
     /// The registration waiting longest for the caller's stage, this one aside: where
     /// "next" goes.
     pub next_waiting: Option<i32>,
@@ -322,6 +339,16 @@ pub struct SiblingLink {
     pub id: i32,
     pub reference: String,
     pub child_name: String,
+    pub state: RegistrationState,
+}
+
+/// A registration of the same child in an earlier school year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierRegistration {
+    pub school_year: i32,
+    pub reference: String,
+    pub subsystem: crate::domain::Subsystem,
+    pub school: LocalizedText,
     pub state: RegistrationState,
 }
 
@@ -414,6 +441,7 @@ mod tests {
         let query = QueueQuery {
             filter: Some(QueueFilter::WaitingFirst),
             entry_id: Some(3),
+            school_year: Some(2026),
             hand_entered: true,
             search: "张 子&涵%".into(),
             sort: QueueSort::ChildName,

@@ -5,6 +5,7 @@ mod done_note;
 mod error_panel;
 mod language_switch;
 mod loading;
+mod school_year;
 mod session;
 mod text_size_switch;
 
@@ -13,5 +14,6 @@ pub use done_note::done_note;
 pub use error_panel::ErrorPanel;
 pub use language_switch::LanguageSwitch;
 pub use loading::{LoadFailed, Loading};
+pub use school_year::{year_choice, year_link};
 pub use session::{SignInRequired, SignOutButton};
 pub use text_size_switch::TextSizeSwitch;

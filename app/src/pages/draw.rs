@@ -47,6 +47,7 @@ fn Draw(draw: DrawView) -> impl IntoView {
         version,
         school,
         subsystem,
+        school_year,
         grade,
         places,
         tiers,
@@ -57,8 +58,16 @@ fn Draw(draw: DrawView) -> impl IntoView {
         result,
     } = draw;
     let title = move || match locale.get() {
-        Locale::Zh => format!("{}电脑派位（{}）", school.zh, subsystem.name().zh),
-        Locale::En => format!("Draw for {} ({})", school.en, subsystem.name().en),
+        Locale::Zh => format!(
+            "{}电脑派位（{school_year} 学年{}）",
+            school.zh,
+            subsystem.name().zh
+        ),
+        Locale::En => format!(
+            "Draw for {} ({}, {school_year} school year)",
+            school.en,
+            subsystem.name().en
+        ),
     };
     let ran = result.is_some();
     let status = move || match (ran, locale.get()) {
@@ -121,17 +130,21 @@ fn Draw(draw: DrawView) -> impl IntoView {
             {result.clone().map(|r| view! { <Revealed r /> })}
             {tiers.into_iter().enumerate().map(|(number, tier)| {
                 let count: usize = tier.units.iter().map(Vec::len).sum();
+                // In English where the record has it; else as the record holds it.
+                let english = (!tier.name_en.is_empty()).then(|| tier.name_en.clone());
                 let name = tier.name.clone();
                 let outcome = outcome.clone();
                 view! {
                     <section class="panel" data-tier=number + 1>
-                        // The tier's name as the published record holds it, in every language.
                         <h2>
                             {move || match locale.get() {
                                 Locale::Zh => format!("第 {} 顺位：", number + 1),
                                 Locale::En => format!("Tier {}: ", number + 1),
                             }}
-                            <span lang="zh-CN" translate="no">{name}</span>
+                            {move || match (locale.get(), english.clone()) {
+                                (Locale::En, Some(english)) => view! { <span>{english}</span> }.into_any(),
+                                _ => view! { <span lang="zh-CN" translate="no">{name.clone()}</span> }.into_any(),
+                            }}
                             {move || match locale.get() {
                                 Locale::Zh => format!("（{count} 人）"),
                                 Locale::En => format!(" ({count} children)"),

@@ -62,6 +62,10 @@ impl Unit {
 pub struct Tier {
     /// What the tier is, as the bureau named it (shown, not hashed).
     pub name: String,
+    /// The same in English, where given (shown, not hashed; records made before it was
+    /// kept have none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
     pub units: Vec<Unit>,
 }
 

@@ -14,10 +14,12 @@ fn tiers() -> Vec<Tier> {
     vec![
         Tier {
             name: "户籍+房产".into(),
+            name_en: String::new(),
             units: vec![unit(&["QD-0002"]), unit(&["QD-0001"])],
         },
         Tier {
             name: "户籍".into(),
+            name_en: String::new(),
             units: vec![
                 unit(&["QD-0010"]),
                 unit(&["QD-0012", "QD-0011"]),
@@ -29,6 +31,7 @@ fn tiers() -> Vec<Tier> {
         },
         Tier {
             name: "其他".into(),
+            name_en: String::new(),
             units: vec![unit(&["QD-0020"]), unit(&["QD-0021"])],
         },
     ]
@@ -159,6 +162,7 @@ fn tiers_that_fit_are_admitted_whole_and_no_draw_runs_when_everyone_fits() {
 fn every_unit_is_equally_likely_to_be_drawn_first() {
     let tier = vec![Tier {
         name: String::new(),
+        name_en: String::new(),
         units: vec![unit(&["A"]), unit(&["B"]), unit(&["C"])],
     }];
     let mut first = std::collections::BTreeMap::<String, u32>::new();

@@ -574,3 +574,37 @@ async fn a_booking_pressed_twice_or_while_the_registration_is_deleted_keeps_one_
         assert_eq!(booked().await, before + 2);
     }
 }
+
+#[tokio::test]
+async fn last_years_registration_keeps_its_appointment_and_books_no_new_one() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let (booked, _) = submitted(&app, &father, &child_id("20191105", 411)).await;
+    let (unbooked, _) = submitted(&app, &father, &child_id("20191106", 413)).await;
+    make_entry_migrant(&app).await;
+    let slot = earliest_slot(&app).await;
+    assert_eq!(book(&father, booked, slot.id).await.status(), 200);
+
+    crate::bureau::next_year_opened_now(&app.staff("admin").await).await;
+    // Next year's families have the points' times: last year's registration is offered none.
+    let offered = options(&father, unbooked).await;
+    assert_eq!(
+        (&offered["needed"], &offered["bookable"]),
+        (&json!(false), &json!(false)),
+        "{offered}"
+    );
+    let refused = book(&father, unbooked, slot.id).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("学年的报名，不能再预约")
+    );
+    // The appointment it had is still shown, and not moved.
+    let kept = options(&father, booked).await;
+    assert_eq!(kept["needed"], true);
+    assert_eq!(kept["bookable"], false);
+    assert!(kept["current"]["slot"]["starts_at"].is_string(), "{kept}");
+}

@@ -332,11 +332,9 @@ async fn the_admissions_page_is_audited_with_the_registrations_it_showed() {
     assert!(!row.detail.contains(TWIN_1), "no ID number: {}", row.detail);
 }
 
-#[tokio::test]
-async fn a_bureau_administrator_reads_only_the_audit_rows_of_their_bureau() {
-    let app = spawn_app().await;
+/// A second bureau (Shibei, Qingdao) with one school.
+pub(crate) async fn second_bureau(app: &TestApp) -> (bureau::Model, school::Model) {
     let now = Utc::now();
-    // A second bureau with a school and an administrator, and a city-wide administrator.
     let other = bureau::ActiveModel {
         code: Set("qingdao-shibei".into()),
         name_zh: Set("青岛市市北区教育和体育局".into()),
@@ -370,6 +368,15 @@ async fn a_bureau_administrator_reads_only_the_audit_rows_of_their_bureau() {
     .insert(&app.db)
     .await
     .expect("its school");
+    (other, other_school)
+}
+
+#[tokio::test]
+async fn a_bureau_administrator_reads_only_the_audit_rows_of_their_bureau() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    // A second bureau with a school and an administrator, and a city-wide administrator.
+    let (other, other_school) = second_bureau(&app).await;
     // The demo password, so that the helpers sign them in.
     let password_hash = staff_account::Entity::find()
         .filter(staff_account::Column::Username.eq("admin"))

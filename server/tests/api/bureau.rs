@@ -727,15 +727,12 @@ async fn the_next_school_year_is_added_by_the_bureau_and_takes_last_years_childr
     let app = spawn_app().await;
     let parent = app.confirmed_parent("demo-zhang-wei").await;
     let (last_years, _) = submitted(&app, &parent, TWIN_1).await;
+    let (entry, school) = crate::registrations::entry_and_school(&app, "local-property").await;
+    let draft = crate::registrations::create(&parent, entry, school, TWIN_2).await;
+    assert_eq!(draft.status(), 200);
+    let draft = draft.json::<i64>().await.expect("id");
     let admin = app.staff("admin").await;
-    let windows: Value = admin
-        .call("get_windows", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    let this_year = windows[0]["school_year"].as_i64().expect("year");
-    let this_year = i32::try_from(this_year).expect("fits");
+    let (windows, this_year) = windows_of(&admin).await;
     assert_eq!(windows[0]["newest"], true);
     assert_eq!(windows[0]["opened"], true);
 
@@ -865,7 +862,6 @@ async fn the_next_school_year_is_added_by_the_bureau_and_takes_last_years_childr
             .contains(&format!("\"school_year\":{next_year}")),
         "{home}"
     );
-    let (entry, school) = crate::registrations::entry_and_school(&app, "local-property").await;
     let created = crate::registrations::create(&parent, entry, school, TWIN_1).await;
     assert_eq!(created.status(), 200, "the child is free in the new year");
     let id = i32::try_from(created.json::<i64>().await.expect("id")).expect("fits");
@@ -892,6 +888,280 @@ async fn the_next_school_year_is_added_by_the_bureau_and_takes_last_years_childr
         .json()
         .await
         .expect("json");
-    assert_eq!(mine["registrations"].as_array().map(Vec::len), Some(2));
+    let cards: Vec<(i64, i64, bool)> = mine["registrations"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|r| {
+                    (
+                        r["id"].as_i64().unwrap_or(0),
+                        r["school_year"].as_i64().unwrap_or(0),
+                        r["editable"] == true,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let this_year = i64::from(this_year);
+    assert_eq!(
+        cards,
+        vec![
+            (i64::from(last_years), this_year, false),
+            (draft, this_year, false),
+            (i64::from(id), next_year, true)
+        ],
+        "last year's draft can no longer be changed; this year's can"
+    );
+    let html = parent
+        .get("/registrations")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("报名时间已过，这份报名没有提交，不能再修改。"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("{next_year} 学年")), "{html}");
+    // Two places held in last year's (its transfer window is still open), one in this
+    // year's enrollment: another child is offered, where there is room.
     assert_eq!(mine["held"], 1, "{mine}");
+}
+
+/// The bureau's windows, and the school year of the first (the newest enrollment's).
+async fn windows_of(admin: &Browser) -> (Value, i32) {
+    let windows: Value = admin
+        .call("get_windows", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let this_year = windows[0]["school_year"].as_i64().expect("year");
+    (windows, i32::try_from(this_year).expect("fits"))
+}
+
+/// Closes this year's enrollment window yesterday (review with it) and opens next year's
+/// now; answers this year.
+pub(crate) async fn next_year_opened_now(admin: &Browser) -> i32 {
+    let (_, this_year) = windows_of(admin).await;
+    let closed = window_call(
+        admin,
+        "set_window",
+        Some(this_year),
+        [&in_days(-30), &in_days(-1), ""],
+        true,
+    )
+    .await;
+    assert_eq!(closed.status(), 200);
+    let opened = window_call(
+        admin,
+        "open_next_year",
+        None,
+        [&in_days(0), &in_days(30), ""],
+        false,
+    )
+    .await;
+    assert_eq!(opened.status(), 200);
+    this_year
+}
+
+#[tokio::test]
+async fn last_years_reviews_admissions_and_publication_stay_reachable_once_next_year_opens() {
+    use app::server::services::admission;
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (id, version) = submitted(&app, &parent, TWIN_1).await;
+    let school = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .school_id;
+    let admin = app.staff("admin").await;
+    let this_year = next_year_opened_now(&admin).await;
+    let next_year = this_year + 1;
+
+    // The reviewer's list is next year's, and says what last year still has waiting.
+    let reviewer = app.staff("reviewer.sn1").await;
+    let queue = |year: Option<i32>| {
+        let reviewer = &reviewer;
+        async move {
+            reviewer
+                .call_json(
+                    "get_review_queue",
+                    &json!({ "query": {
+                        "filter": null, "entry_id": null, "school_id": null, "school_year": year,
+                        "hand_entered": false, "resubmitted": false, "search": "",
+                        "sort": "SubmittedFirst", "page": 1
+                    }}),
+                )
+                .await
+        }
+    };
+    let page: Value = queue(None).await.json().await.expect("json");
+    assert_eq!(page["school_year"], next_year, "{page}");
+    assert_eq!(page["rows"], json!([]));
+    assert_eq!(page["school_years"], json!([next_year, this_year]));
+    assert_eq!(page["waiting_in_other_years"], json!([[this_year, 1]]));
+    // On the page: the year listed, and last year's leftovers with the way there.
+    let html = reviewer.get("/review").await.text().await.expect("html");
+    assert!(
+        html.contains(&format!("{next_year} 学年 · 共 0 条")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("{this_year} 学年还有 1 条报名等待初审。")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/review?year={this_year}&")),
+        "{html}"
+    );
+    let last: Value = queue(Some(this_year)).await.json().await.expect("json");
+    assert_eq!(last["rows"][0]["id"], id, "{last}");
+    assert_eq!(last["waiting_in_other_years"], json!([]));
+    let nowhere = queue(Some(next_year + 3)).await;
+    assert_eq!(nowhere.status(), 422);
+    assert!(
+        nowhere
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("学年的报名还没有开始")
+    );
+
+    // Passed in both reviews, it reaches last year's admissions page, not next year's.
+    crate::review::passed(&app, id, version).await;
+    let admissions = |year: Option<i32>| {
+        let admin = &admin;
+        async move {
+            let school = school.to_string();
+            let year = year.map(|y| y.to_string());
+            let mut fields = vec![("school_id", school.as_str()), ("subsystem", "enrollment")];
+            if let Some(year) = &year {
+                fields.push(("school_year", year));
+            }
+            admin
+                .call("get_admissions", &fields)
+                .await
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let current = admissions(None).await;
+    assert_eq!(current["school_year"], next_year);
+    assert_eq!(current["candidates"], json!([]));
+    assert_eq!(current["school_years"], json!([next_year, this_year]));
+    assert_eq!(current["unfinished_years"], json!([[this_year, 1]]));
+    let html = admin
+        .get(&format!("/admissions?school={school}&subsystem=enrollment"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!(
+            "本校 {this_year} 学年还有 1 条报名在审核中或未公布录取结果。"
+        )),
+        "{html}"
+    );
+    let last = admissions(Some(this_year)).await;
+    assert_eq!(last["candidates"][0]["id"], id, "{last}");
+    assert_eq!(last["unfinished_years"], json!([]));
+    let decided = admin
+        .call_json(
+            "decide_admissions",
+            &json!({ "school_id": school, "decisions": [[id, "admitted"]] }),
+        )
+        .await;
+    assert_eq!(decided.status(), 200);
+
+    // Its publication is scheduled, cancelled and made in last year's name.
+    let year = this_year.to_string();
+    let publication = |endpoint: &'static str, at: Option<&'static str>| {
+        let (admin, year) = (&admin, &year);
+        async move {
+            let school = school.to_string();
+            let mut fields = vec![
+                ("school_id", school.as_str()),
+                ("subsystem", "enrollment"),
+                ("school_year", year.as_str()),
+            ];
+            if let Some(at) = at {
+                fields.push(("publish_at", at));
+            }
+            admin.call(endpoint, &fields).await
+        }
+    };
+    let scheduled = publication("schedule_publication", Some("2099-07-01T09:00")).await;
+    assert_eq!(scheduled.status(), 200);
+    assert_eq!(
+        admissions(Some(this_year)).await["publication"]["published"],
+        false
+    );
+    assert!(admissions(None).await["publication"].is_null());
+    assert_eq!(publication("cancel_publication", None).await.status(), 200);
+    assert!(admissions(Some(this_year)).await["publication"].is_null());
+    let now = publication("schedule_publication", Some("2000-01-01T09:00")).await;
+    assert_eq!(now.status(), 200);
+    admission::publish_due(&app.db, Utc::now() + Duration::minutes(1))
+        .await
+        .expect("round");
+    assert_eq!(view(&parent, id).await["state"], "Admitted");
+    assert_eq!(admissions(None).await["unfinished_years"], json!([]));
+
+    // Registered again in the new year, the child's admission of last year is before the
+    // reviewer's eyes.
+    let (again, _) = submitted(&app, &parent, TWIN_1).await;
+    let detail: Value = reviewer
+        .call("get_review_detail", &[("id", &again.to_string())])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let earlier = &detail["earlier_years"];
+    assert_eq!(earlier.as_array().map(Vec::len), Some(1), "{detail}");
+    assert_eq!(earlier[0]["school_year"], this_year);
+    assert_eq!(earlier[0]["state"], "Admitted");
+    let html = reviewer
+        .get(&format!("/review/{again}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("该儿童在往年已被录取，请核实后再审核"),
+        "{html}"
+    );
+    // Another bureau's registration of the child, or a draft no school received, is not
+    // shown to this bureau's reviewers.
+    let earlier_of = || {
+        let reviewer = &reviewer;
+        async move {
+            reviewer
+                .call("get_review_detail", &[("id", &again.to_string())])
+                .await
+                .json::<Value>()
+                .await
+                .expect("json")["earlier_years"]
+                .clone()
+        }
+    };
+    let last_years: registration::ActiveModel = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .into();
+    let (_, elsewhere) = crate::audit_reads::second_bureau(&app).await;
+    let mut moved = last_years.clone();
+    moved.school_id = Set(elsewhere.id);
+    moved.update(&app.db).await.expect("moved");
+    assert_eq!(earlier_of().await, json!([]));
+    let mut draft = last_years;
+    draft.school_id = Set(school);
+    draft.state = Set(app::domain::RegistrationState::Draft);
+    draft.update(&app.db).await.expect("a draft");
+    assert_eq!(earlier_of().await, json!([]));
 }

@@ -21,10 +21,12 @@ fn record() -> draw::Record {
     let tiers = vec![
         draw::Tier {
             name: "户籍+房产".into(),
+            name_en: String::new(),
             units: vec![unit(&["JN-0001"]), unit(&["JN-0002", "JN-0003"])],
         },
         draw::Tier {
             name: "户籍".into(),
+            name_en: String::new(),
             units: (10..30).map(|n| unit(&[&format!("JN-00{n}")])).collect(),
         },
     ];
@@ -141,6 +143,7 @@ fn record_of(view: &Value) -> draw::Record {
         .iter()
         .map(|t| draw::Tier {
             name: t["name"].as_str().unwrap_or_default().to_owned(),
+            name_en: t["name_en"].as_str().unwrap_or_default().to_owned(),
             units: t["units"]
                 .as_array()
                 .expect("units")
@@ -237,7 +240,8 @@ async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record
                 .await
         }
     };
-    let tiers = json!([{ "name": "户籍+房产", "entry_ids": [entry] }]);
+    let tiers =
+        json!([{ "name": "户籍+房产", "name_en": "Household + property", "entry_ids": [entry] }]);
 
     // The list is final only once review is over.
     let early = schedule(tiers.clone()).await;
@@ -258,6 +262,13 @@ async fn a_committed_draw_runs_once_decides_the_admissions_and_its_public_record
     let draw_id = committed["id"].as_i64().expect("id");
     assert_eq!(committed["places"], 3);
     assert!(committed["result"].is_null());
+    assert_eq!(
+        (
+            &committed["tiers"][0]["name"],
+            &committed["tiers"][0]["name_en"]
+        ),
+        (&json!("户籍+房产"), &json!("Household + property"))
+    );
     let units = committed["tiers"][0]["units"].as_array().expect("units");
     assert_eq!(units.len(), 4, "the twins are one unit: {committed}");
     assert!(units.iter().any(|u| u.as_array().map(Vec::len) == Some(2)));

@@ -965,6 +965,29 @@ async fn the_school_list_exports_to_excel_with_masked_ids_and_an_audit_row() {
         "{}",
         exports[0].detail
     );
+    // In English for a reviewer who reads the platform in English, the year in its name.
+    reviewer.get("/lang/en").await;
+    let english = reviewer
+        .get("/exports/registrations.xlsx?filter=waiting-first")
+        .await;
+    let name = english.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        name.contains(&format!("registrations-{}-waiting-first-", &reference[..4])),
+        "{name}"
+    );
+    let english = xlsx_text(&english.bytes().await.expect("bytes"));
+    for text in [
+        "Reference",
+        "School year",
+        "Shinan No. 1 Experimental Primary School",
+    ] {
+        assert!(english.contains(text), "{text} in {english}");
+    }
+    assert!(!english.contains("报名编号"), "{english}");
+    reviewer.get("/lang/zh").await;
 
     // The bureau allows full numbers: then they are there.
     for b in bureau::Entity::find().all(&app.db).await.expect("bureaus") {

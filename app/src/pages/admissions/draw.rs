@@ -41,6 +41,11 @@ fn tiers_of(entries: &[EntryCount], chosen: &BTreeMap<i32, usize>) -> Vec<DrawTi
                 .map(|e| e.name.zh.clone())
                 .collect::<Vec<_>>()
                 .join("、"),
+            name_en: entries
+                .iter()
+                .map(|e| e.name.en.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
             entry_ids: entries.iter().map(|e| e.id).collect(),
         })
         .collect()
@@ -98,6 +103,8 @@ fn tier_effects(
 pub fn DrawPanel(
     school_id: i32,
     subsystem: Subsystem,
+    /// The school year the page shows.
+    school_year: i32,
     /// The grade drawn: 1 for enrollment, a transfer's 转入年级.
     grade: i32,
     draw: Option<DrawSummary>,
@@ -113,7 +120,7 @@ pub fn DrawPanel(
         Some(draw) => view! { <Committed draw refresh /> }.into_any(),
         None if entries.is_empty() => return None,
         None => {
-            view! { <Tiers school_id subsystem grade places admitted entries refresh /> }.into_any()
+            view! { <Tiers school_id subsystem school_year grade places admitted entries refresh /> }.into_any()
         }
     };
     let heading = format!("draw-panel-heading-{grade}");
@@ -134,6 +141,7 @@ pub fn DrawPanel(
 fn Tiers(
     school_id: i32,
     subsystem: Subsystem,
+    school_year: i32,
     grade: i32,
     places: Option<i32>,
     admitted: usize,
@@ -253,6 +261,7 @@ fn Tiers(
                             grade: Some(grade),
                             tiers,
                             answer_hours: Some(hours),
+                            school_year: Some(school_year),
                         });
                     }>{move || t("确定公示", "Publish").get(locale.get())}</button>
                     <CancelButton />
@@ -333,17 +342,21 @@ fn Committed(draw: DrawSummary, refresh: RwSignal<u32>) -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn entry(id: i32, zh: &str) -> EntryCount {
+    fn entry(id: i32, zh: &str, en: &str) -> EntryCount {
         EntryCount {
             id,
-            name: LocalizedText::new(zh, zh),
+            name: LocalizedText::new(zh, en),
             count: 1,
         }
     }
 
     #[test]
     fn entries_put_in_one_tier_are_one_tier_named_by_them_in_order() {
-        let entries = [entry(1, "户籍+房产"), entry(2, "户籍"), entry(3, "房产")];
+        let entries = [
+            entry(1, "户籍+房产", "Household + property"),
+            entry(2, "户籍", "Household"),
+            entry(3, "房产", "Property"),
+        ];
         let chosen = BTreeMap::from([(1, 1), (2, 3), (3, 1)]);
         let tiers = tiers_of(&entries, &chosen);
         assert_eq!(
@@ -351,10 +364,12 @@ mod tests {
             vec![
                 DrawTierInput {
                     name: "户籍+房产、房产".into(),
+                    name_en: "Household + property, Property".into(),
                     entry_ids: vec![1, 3]
                 },
                 DrawTierInput {
                     name: "户籍".into(),
+                    name_en: "Household".into(),
                     entry_ids: vec![2]
                 },
             ]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{CancelButton, ConfirmDialog};
+use crate::components::{CancelButton, ConfirmDialog, year_choice, year_link};
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::admissions::{
@@ -33,10 +33,11 @@ pub fn AdmissionsPageView() -> impl IntoView {
             (
                 q.get("school").and_then(|s| s.parse::<i32>().ok()),
                 q.get("subsystem").unwrap_or_else(|| "enrollment".into()),
+                q.get("year").and_then(|y| y.parse::<i32>().ok()),
                 refresh.get(),
             )
         },
-        |(school, subsystem, _)| get_admissions(school, subsystem),
+        |(school, subsystem, year, _)| get_admissions(school, subsystem, year),
     );
     view! {
         <section class="review" aria-labelledby="admissions-heading">
@@ -71,6 +72,8 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         school,
         subsystem,
         school_year,
+        school_years,
+        unfinished_years,
         candidates,
         still_in_review,
         publication,
@@ -265,10 +268,29 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            {year_choice("admissions-year", school_years, school_year).map(|choice| view! {
+                <div class="filter-field">{choice}</div>
+            })}
             <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
         </form>
+        // Another year of this school with work left: said, with the way there, so that
+        // nothing of last year's is forgotten once next year opens.
+        {unfinished_years.into_iter().map(|(year, left)| {
+            let href = format!("/admissions?school={school_id}&subsystem={}&year={year}", subsystem.code());
+            view! {
+                <p class="callout" data-unfinished-year=year>
+                    {move || match locale.get() {
+                        Locale::Zh => format!("本校 {year} 学年还有 {left} 条报名在审核中或未公布录取结果。"),
+                        Locale::En if left == 1 => format!("1 registration of this school's {year} school year is still in review or without a published result."),
+                        Locale::En => format!("{left} registrations of this school's {year} school year are still in review or without published results."),
+                    }}
+                    " "
+                    {year_link(href, year)}
+                </p>
+            }
+        }).collect_view()}
         <p class="queue-count" data-admitted=admitted>{move || match locale.get() {
-            Locale::Zh => format!("{} · {school_year} 年 · {} · 审核通过 {total} 人，拟录取 {} 人", school_name.get(locale.get()), places_text(Locale::Zh), admitted()),
+            Locale::Zh => format!("{} · {school_year} 学年 · {} · 审核通过 {total} 人，拟录取 {} 人", school_name.get(locale.get()), places_text(Locale::Zh), admitted()),
             Locale::En => format!("{} · {school_year} · {} · {total} passed review, {} to admit", school_name.get(locale.get()), places_text(Locale::En), admitted()),
         }}</p>
         {move || over_places().into_iter().map(|(grade, places, count)| view! {
@@ -300,7 +322,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                 <p class="button-row">
                     <button type="button" class="button" data-cancel-publication="true"
                         disabled=move || cancel.pending().get()
-                        on:click=move |_| { cancel.dispatch(CancelPublication { school_id, subsystem: subsystem.code().to_owned() }); }>
+                        on:click=move |_| { cancel.dispatch(CancelPublication { school_id, subsystem: subsystem.code().to_owned(), school_year: Some(school_year) }); }>
                         {move || t("取消公布安排", "Cancel the publication").get(locale.get())}
                     </button>
                 </p>
@@ -308,7 +330,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
         })}
         {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
         {panels.into_iter().map(|GradePanel { grade, draw, places, admitted, entries }| view! {
-            <draw::DrawPanel school_id subsystem grade draw places admitted entries refresh />
+            <draw::DrawPanel school_id subsystem school_year grade draw places admitted entries refresh />
         }).collect_view()}
         {(total == 0).then(|| view! {
             <p class="hint" data-candidates="0">{move || t(
@@ -449,7 +471,7 @@ fn Admissions(page: AdmissionsPage, refresh: RwSignal<u32>) -> impl IntoView {
                         <button type="button" class="button button-primary" data-confirm="publish" disabled=move || publish.pending().get() on:click=move |_| {
                             let at = when.get_untracked();
                             let at = if at.trim().is_empty() { crate::browser::clock::now_local_input() } else { at };
-                            publish.dispatch(SchedulePublication { school_id, subsystem: subsystem.code().to_owned(), publish_at: at });
+                            publish.dispatch(SchedulePublication { school_id, subsystem: subsystem.code().to_owned(), publish_at: at, school_year: Some(school_year) });
                         }>{move || t("确定公布", "Publish").get(locale.get())}</button>
                         <CancelButton />
                     </ConfirmDialog>

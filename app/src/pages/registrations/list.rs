@@ -10,7 +10,7 @@ use crate::{
         mark_messages_read,
     },
     components::SignOutButton,
-    domain::dates::format_date_time,
+    domain::{RegistrationState, dates::format_date_time},
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -72,13 +72,13 @@ fn RegistrationList(data: MyRegistrations) -> impl IntoView {
                 <p class="hint">{move || t("您还没有报名记录。", "You have no registrations yet.").get(locale.get())}</p>
             })}
             <ul class="cards registrations">
-                {registrations.into_iter().map(|r| view! { <RegistrationCard r /> }).collect_view()}
+                {registrations.into_iter().map(|r| view! { <RegistrationCard r following=false /> }).collect_view()}
             </ul>
             <super::family::Invitations invitations />
             {(!following.is_empty()).then(|| view! {
                 <h2 id="following-heading">{move || t("家人的报名（只读）", "Registrations you follow (read-only)").get(locale.get())}</h2>
                 <ul class="cards registrations" aria-labelledby="following-heading" data-following-list="true">
-                    {following.into_iter().map(|r| view! { <RegistrationCard r /> }).collect_view()}
+                    {following.into_iter().map(|r| view! { <RegistrationCard r following=true /> }).collect_view()}
                 </ul>
             })}
             <Messages messages />
@@ -149,7 +149,11 @@ fn Messages(messages: Vec<MessageView>) -> impl IntoView {
 }
 
 #[component]
-fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
+fn RegistrationCard(
+    r: RegistrationSummary,
+    /// Another parent's registration, read-only here whatever its registrant can do.
+    following: bool,
+) -> impl IntoView {
     let locale = use_locale();
     let RegistrationSummary {
         id,
@@ -160,8 +164,10 @@ fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
         child_masked_id,
         school,
         entry,
+        school_year,
         completed_sections,
         required_sections,
+        editable,
         ..
     } = r;
     let href = routes::registration(id);
@@ -171,10 +177,26 @@ fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
             <h2 class="card-title" translate=named.then_some("no")>
                 {move || child_name.clone().unwrap_or_else(|| t("（未填写姓名）", "(name not given yet)").get(locale.get()).to_owned())}
             </h2>
-            <p class="hint">{child_masked_id}" · "{move || subsystem.name().get(locale.get())}</p>
+            <p class="hint">{child_masked_id}" · "{move || subsystem.name().get(locale.get())}" · "
+                {move || match locale.get() {
+                    Locale::Zh => format!("{school_year} 学年"),
+                    Locale::En => format!("{school_year} school year"),
+                }}
+            </p>
             <p>{move || school.get(locale.get()).to_owned()}" · "{move || entry.get(locale.get()).to_owned()}</p>
             <p class="tag tag-soon" data-field="state">{move || state.label().get(locale.get())}</p>
-            <p class="hint">{move || state.next_step().get(locale.get())}</p>
+            <p class="hint">{move || match state {
+                // Its time is over: what happens now, not what can no longer be done.
+                RegistrationState::Draft if !editable => t(
+                    "报名时间已过，这份报名没有提交，不能再修改。",
+                    "Registration time is over: this registration was not submitted and can no longer be changed.",
+                ),
+                RegistrationState::ChangesRequested if !editable => t(
+                    "修改期限已过，学校将按已提交的信息审核。",
+                    "The time for changes is over: the school reviews what was submitted.",
+                ),
+                _ => state.next_step(),
+            }.get(locale.get())}</p>
             <p class="hint">
                 {move || match locale.get() {
                     Locale::Zh => format!("已完成 {completed_sections}/{required_sections} · 报名编号 {reference}"),
@@ -182,7 +204,7 @@ fn RegistrationCard(r: RegistrationSummary) -> impl IntoView {
                 }}
             </p>
             <a class="button" href=href>
-                {move || if state.is_editable() { t("继续填写", "Continue") } else { t("查看", "View") }.get(locale.get())}
+                {move || if editable && !following { t("继续填写", "Continue") } else { t("查看", "View") }.get(locale.get())}
             </a>
         </li>
     }

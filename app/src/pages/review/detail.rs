@@ -15,6 +15,7 @@ use crate::{
     api::review::{DecideReview, ReviewDetail, ReviewSection, get_review_detail},
     components::ErrorPanel,
     domain::{
+        RegistrationState,
         dates::{format_date, format_date_time},
         materials::MaterialItem,
         photo::PhotoSize,
@@ -143,6 +144,41 @@ fn Detail(
                                     <li data-sibling=s.reference.clone()>
                                         <a href=routes::review(s.id)><span translate="no">{s.child_name.clone()}</span>" · "{s.reference.clone()}</a>
                                         " "<span class=state_class(state)>{move || state.label().get(locale.get())}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })}
+            // The same child in earlier school years: a child admitted last year and
+            // registered again is seen before a second place is given.
+            {(!d.earlier_years.is_empty()).then(|| {
+                let earlier = d.earlier_years.clone();
+                let admitted = earlier.iter().any(|e| e.state == RegistrationState::Admitted);
+                let count = earlier.len();
+                view! {
+                    <div class=if admitted { "callout callout-error" } else { "callout" } role="note" data-earlier-years=count>
+                        <p>{move || if admitted {
+                            t(
+                                "该儿童在往年已被录取，请核实后再审核（例如是否放弃了学位、是否为转学）。",
+                                "This child was admitted in an earlier year: check before deciding (a place given up, or a transfer?).",
+                            )
+                        } else {
+                            t("该儿童往年的报名：", "This child's registrations of earlier years:")
+                        }.get(locale.get())}</p>
+                        <ul>
+                            {earlier.into_iter().map(|e| {
+                                let (state, subsystem, school) = (e.state, e.subsystem, e.school.clone());
+                                let year = e.school_year;
+                                view! {
+                                    <li data-earlier=e.reference.clone()>
+                                        {move || match locale.get() {
+                                            Locale::Zh => format!("{year} 学年"),
+                                            Locale::En => format!("{year} school year"),
+                                        }}" · "{move || school.get(locale.get()).to_owned()}" · "
+                                        {move || subsystem.name().get(locale.get())}" · "{e.reference.clone()}" "
+                                        <span class=state_class(state)>{move || state.label().get(locale.get())}</span>
                                     </li>
                                 }
                             }).collect_view()}

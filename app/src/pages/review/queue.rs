@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::components::{CancelButton, ConfirmDialog};
+use crate::components::{CancelButton, ConfirmDialog, year_choice, year_link};
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::review::{
@@ -89,6 +89,9 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
         stage,
         entries,
         schools,
+        school_year,
+        school_years,
+        waiting_in_other_years,
     } = data;
     let selected = RwSignal::new(BTreeSet::<i32>::new());
     let cursor = RwSignal::new(0_usize);
@@ -216,6 +219,7 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
                         view! { <option value=e.id selected=chosen>{move || e.name.get(locale.get()).to_owned()}</option> }
                     }).collect_view()}
                 </select>
+                {year_choice("filter-year", school_years, school_year)}
                 {show_school.then(|| view! {
                     <label for="filter-school">{move || t("学校", "School").get(locale.get())}</label>
                     <select id="filter-school" name="school">
@@ -246,10 +250,26 @@ fn Queue(data: QueuePage, query: QueueQuery, bulk: ServerAction<BulkPassReview>)
                 <a class="link-button" href="/review">{move || t("清除筛选", "Clear").get(locale.get())}</a>
             </form>
             <div class="queue">
+                // Another school year with registrations waiting for this stage: said, with
+                // the way there, so that last year's are not forgotten once next year opens.
+                {waiting_in_other_years.into_iter().map(|(year, count)| {
+                    let href = href_of(&QueueQuery { school_year: Some(year), ..QueueQuery::default() }, 1);
+                    view! {
+                        <p class="callout" data-waiting-year=year>
+                            {move || match locale.get() {
+                                Locale::Zh => format!("{year} 学年还有 {count} 条报名等待{}。", stage.name().zh),
+                                Locale::En if count == 1 => format!("1 registration of the {year} school year is waiting for the {}.", stage.name().en.to_lowercase()),
+                                Locale::En => format!("{count} registrations of the {year} school year are waiting for the {}.", stage.name().en.to_lowercase()),
+                            }}
+                            " "
+                            {year_link(href, year)}
+                        </p>
+                    }
+                }).collect_view()}
                 <div class="queue-bar">
                     <p class="queue-count" data-total=total>{move || match locale.get() {
-                        Locale::Zh => format!("共 {total} 条 · 第 {page}/{pages} 页"),
-                        Locale::En => format!("{total} registrations · page {page} of {pages}"),
+                        Locale::Zh => format!("{school_year} 学年 · 共 {total} 条 · 第 {page}/{pages} 页"),
+                        Locale::En => format!("{school_year} school year · {total} registrations · page {page} of {pages}"),
                     }}</p>
                     <a class="button" href=routes::export(&QueueQuery { filter: Some(filter), ..query.clone() }) download>
                         {move || t("导出 Excel", "Export to Excel").get(locale.get())}

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 
@@ -44,18 +44,77 @@ pub(crate) async fn year_of(
     subsystem: Subsystem,
     now: DateTime<Utc>,
 ) -> Result<i32, ServiceError> {
+    Ok(years_of(db, school.bureau_id, subsystem, now)
+        .await?
+        .current)
+}
+
+/// A registration whose year's admissions are not done with it.
+const UNFINISHED: [RegistrationState; 5] = [
+    RegistrationState::Submitted,
+    RegistrationState::Resubmitted,
+    RegistrationState::FirstReviewPassed,
+    RegistrationState::ChangesRequested,
+    RegistrationState::ReviewPassed,
+];
+
+/// The school years of a bureau's subsystem that staff can work on.
+pub(crate) struct Years {
+    /// The year worked on by default ([`year_of`]).
+    pub current: i32,
+    /// Every year whose window has opened, newest first (the current one included): last
+    /// year's admissions, draws and publications stay reachable once next year opens.
+    pub opened: Vec<i32>,
+}
+
+impl Years {
+    /// The year `asked` where it has opened, else the current one: what a page shows (the
+    /// year kept from another subsystem's page, say).
+    pub fn shown(&self, asked: Option<i32>) -> i32 {
+        self.chosen(asked).unwrap_or(self.current)
+    }
+
+    /// The year `asked` (one that has opened), else the current one.
+    pub fn chosen(&self, asked: Option<i32>) -> Result<i32, ServiceError> {
+        match asked {
+            None => Ok(self.current),
+            Some(year) if year == self.current || self.opened.contains(&year) => Ok(year),
+            Some(year) => Err(ServiceError::invalid(
+                "school_year",
+                &format!("{year} 学年的报名还没有开始，或没有这个学年。"),
+                &format!(
+                    "Registration for the {year} school year has not opened, or there is no such year."
+                ),
+            )),
+        }
+    }
+}
+
+/// The years of a bureau's subsystem, from its windows.
+pub(crate) async fn years_of(
+    db: &impl ConnectionTrait,
+    bureau_id: i32,
+    subsystem: Subsystem,
+    now: DateTime<Utc>,
+) -> Result<Years, ServiceError> {
     use crate::server::entities::collection_window;
     let windows = collection_window::Entity::find()
-        .filter(collection_window::Column::BureauId.eq(school.bureau_id))
+        .filter(collection_window::Column::BureauId.eq(bureau_id))
         .filter(collection_window::Column::Subsystem.eq(subsystem))
         .order_by_desc(collection_window::Column::SchoolYear)
         .all(db)
         .await?;
-    Ok(windows
+    let opened: Vec<i32> = windows
         .iter()
-        .find(|w| w.opens_at <= now)
-        .or(windows.last())
-        .map_or_else(|| chrono::Datelike::year(&now), |w| w.school_year))
+        .filter(|w| w.opens_at <= now)
+        .map(|w| w.school_year)
+        .collect();
+    let current = opened.first().copied().unwrap_or_else(|| {
+        windows
+            .last()
+            .map_or_else(|| chrono::Datelike::year(&now), |w| w.school_year)
+    });
+    Ok(Years { current, opened })
 }
 
 /// The admissions page of a school (the first of the bureau when none is named). The
@@ -65,6 +124,7 @@ pub async fn page(
     request: &Request,
     school_id: Option<i32>,
     subsystem: Subsystem,
+    asked_year: Option<i32>,
 ) -> Result<AdmissionsPage, ServiceError> {
     let staff = request
         .actor
@@ -78,7 +138,23 @@ pub async fn page(
         Some(id) => own_school(db, &request.actor, id).await?,
         None => schools.first().cloned().ok_or(ServiceError::NotFound)?,
     };
-    let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let years = years_of(db, school.bureau_id, subsystem, request.now).await?;
+    let school_year = years.shown(asked_year);
+    // Work left in the school's other years (in review, or passed without a published
+    // result): said on the page, so that opening next year strands nothing of last year's.
+    let mut unfinished_years = Vec::new();
+    for &year in years.opened.iter().filter(|&&y| y != school_year) {
+        let left = registration::Entity::find()
+            .filter(registration::Column::SchoolId.eq(school.id))
+            .filter(registration::Column::Subsystem.eq(subsystem))
+            .filter(registration::Column::SchoolYear.eq(year))
+            .filter(registration::Column::State.is_in(UNFINISHED))
+            .count(db)
+            .await?;
+        if left > 0 {
+            unfinished_years.push((year, left));
+        }
+    }
     let rows = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school.id))
         .filter(registration::Column::Subsystem.eq(subsystem))
@@ -96,15 +172,9 @@ pub async fn page(
         .filter(registration::Column::SchoolId.eq(school.id))
         .filter(registration::Column::Subsystem.eq(subsystem))
         .filter(registration::Column::SchoolYear.eq(school_year))
-        .filter(registration::Column::State.is_in([
-            RegistrationState::Submitted,
-            RegistrationState::Resubmitted,
-            RegistrationState::FirstReviewPassed,
-            RegistrationState::ChangesRequested,
-        ]))
-        .all(db)
-        .await?
-        .len();
+        .filter(registration::Column::State.is_in(crate::server::services::draws::IN_REVIEW))
+        .count(db)
+        .await?;
     let decisions: BTreeMap<i32, AdmissionOutcome> = admission_decision::Entity::find()
         .filter(admission_decision::Column::RegistrationId.is_in(rows.iter().map(|r| r.id)))
         .all(db)
@@ -184,6 +254,8 @@ pub async fn page(
         },
         subsystem,
         school_year,
+        school_years: years.opened,
+        unfinished_years,
         candidates,
         still_in_review: waiting,
         publication,
@@ -382,12 +454,15 @@ pub async fn cancel(
     request: &Request,
     school_id: i32,
     subsystem: Subsystem,
+    asked_year: Option<i32>,
 ) -> Result<(), ServiceError> {
     request
         .actor
         .require_role(&[crate::domain::StaffRole::BureauAdmin])?;
     let school = own_school(db, &request.actor, school_id).await?;
-    let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let school_year = years_of(db, school.bureau_id, subsystem, request.now)
+        .await?
+        .chosen(asked_year)?;
     let txn = db.begin().await?;
     hold_list(&txn, school.id).await?;
     // Not one that is being published (claimed) or was.
@@ -555,6 +630,7 @@ pub async fn schedule(
     school_id: i32,
     subsystem: Subsystem,
     publish_at: &str,
+    asked_year: Option<i32>,
 ) -> Result<PublicationView, ServiceError> {
     let staff = request
         .actor
@@ -569,7 +645,9 @@ pub async fn schedule(
             "Enter when to publish, for example 2027-07-01 09:00.",
         )
     })?;
-    let school_year = year_of(db, &school, subsystem, request.now).await?;
+    let school_year = years_of(db, school.bureau_id, subsystem, request.now)
+        .await?
+        .chosen(asked_year)?;
     let txn = db.begin().await?;
     hold_list(&txn, school.id).await?;
     let passed: Vec<i32> = registration::Entity::find()

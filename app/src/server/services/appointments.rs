@@ -39,6 +39,18 @@ async fn needs_appointment(
         }))
 }
 
+/// Whether a registration is of a school year before the one its subsystem works on now:
+/// the registration points' slots are this year's families'.
+async fn past_year(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    school: &school::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    Ok(row.school_year
+        < crate::server::services::admission::year_of(db, school, row.subsystem, now).await?)
+}
+
 /// A registration may book once submitted and while still in the running.
 fn may_book(state: RegistrationState) -> bool {
     !NOT_BOOKABLE.contains(&state)
@@ -79,13 +91,14 @@ pub async fn options(
 ) -> Result<AppointmentOptions, ServiceError> {
     let row = load_own(db, actor, registration_id).await?;
     let needed = needs_appointment(db, &row).await?;
-    let bookable = needed && may_book(row.state);
     let offset = offset_of(db, row.school_id).await?;
-    let bureau = school::Entity::find_by_id(row.school_id)
+    let school = school::Entity::find_by_id(row.school_id)
         .one(db)
         .await?
-        .map(|s| s.bureau_id)
-        .unwrap_or_default();
+        .ok_or(ServiceError::NotFound)?;
+    let bureau = school.bureau_id;
+    let past_year = past_year(db, &row, &school, now).await?;
+    let bookable = needed && may_book(row.state) && !past_year;
     let points = registration_point::Entity::find()
         .filter(registration_point::Column::BureauId.eq(bureau))
         .all(db)
@@ -123,7 +136,8 @@ pub async fn options(
         Vec::new()
     };
     Ok(AppointmentOptions {
-        needed,
+        // A past year's registration shows the appointment it had, and offers none.
+        needed: needed && (!past_year || current.is_some()),
         bookable,
         current,
         slots,
@@ -138,6 +152,20 @@ pub async fn book(
     slot_id: i32,
 ) -> Result<(), ServiceError> {
     let row = load_own(db, &request.actor, registration_id).await?;
+    let school = school::Entity::find_by_id(row.school_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if past_year(db, &row, &school, request.now).await? {
+        return Err(ServiceError::invalid(
+            "slot",
+            &format!("这是 {} 学年的报名，不能再预约现场登记。", row.school_year),
+            &format!(
+                "This registration is of the {} school year: it can no longer book an on-site appointment.",
+                row.school_year
+            ),
+        ));
+    }
     if !needs_appointment(db, &row).await? || !may_book(row.state) {
         return Err(ServiceError::invalid(
             "slot",
@@ -153,11 +181,7 @@ pub async fn book(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let bureau = school::Entity::find_by_id(row.school_id)
-        .one(db)
-        .await?
-        .map(|s| s.bureau_id);
-    if Some(point.bureau_id) != bureau || slot.starts_at <= request.now {
+    if point.bureau_id != school.bureau_id || slot.starts_at <= request.now {
         return Err(ServiceError::NotFound);
     }
     // The transaction starts by writing, so that on SQLite two bookings queue for the write

@@ -37,12 +37,21 @@ const FIRST_GRADE: i32 = 1;
 const LAST_GRADE: i32 = 9;
 
 /// Registrations of a school still somewhere in review: the list is not final while any is.
-const IN_REVIEW: [RegistrationState; 4] = [
+pub(crate) const IN_REVIEW: [RegistrationState; 4] = [
     RegistrationState::Submitted,
     RegistrationState::FirstReviewPassed,
     RegistrationState::ChangesRequested,
     RegistrationState::Resubmitted,
 ];
+
+/// Whose draw: a school's subsystem, grade (first grade for enrollment) and school year
+/// (the current one when none is named).
+pub struct DrawTarget {
+    pub school_id: i32,
+    pub subsystem: Subsystem,
+    pub grade: Option<i32>,
+    pub school_year: Option<i32>,
+}
 
 /// Commits a school's draw. Refused while registrations of the school are still in review,
 /// once admissions were decided by hand, without a capacity, when a registration's entry is
@@ -50,12 +59,16 @@ const IN_REVIEW: [RegistrationState; 4] = [
 pub async fn schedule(
     db: &DatabaseConnection,
     request: &Request,
-    school_id: i32,
-    subsystem: Subsystem,
-    grade: Option<i32>,
+    target: DrawTarget,
     tiers: Vec<DrawTierInput>,
     answer_hours: Option<u32>,
 ) -> Result<DrawView, ServiceError> {
+    let DrawTarget {
+        school_id,
+        subsystem,
+        grade,
+        school_year,
+    } = target;
     let staff = request
         .actor
         .require_role(&[StaffRole::BureauAdmin])?
@@ -89,7 +102,9 @@ pub async fn schedule(
     }
     // The school's registrations for this subsystem, grade (kept at submission) and year.
     let school_year =
-        crate::server::services::admission::year_of(db, &school, subsystem, request.now).await?;
+        crate::server::services::admission::years_of(db, school.bureau_id, subsystem, request.now)
+            .await?
+            .chosen(school_year)?;
     let of_school = || {
         registration::Entity::find()
             .filter(registration::Column::SchoolId.eq(school_id))
@@ -208,6 +223,7 @@ pub async fn schedule(
         .iter()
         .map(|t| ::draw::Tier {
             name: t.name.trim().to_owned(),
+            name_en: t.name_en.trim().to_owned(),
             units: Vec::new(),
         })
         .collect();
@@ -704,12 +720,14 @@ async fn view_of(
         version: ::draw::VERSION.to_owned(),
         school: LocalizedText::new(&school.name_zh, &school.name_en),
         subsystem: row.subsystem,
+        school_year: row.school_year,
         grade: row.grade,
         places: row.places,
         tiers: tiers
             .into_iter()
             .map(|t| DrawTierView {
                 name: t.name,
+                name_en: t.name_en,
                 units: t.units.iter().map(|u| u.references().to_vec()).collect(),
             })
             .collect(),

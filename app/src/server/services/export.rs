@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use crate::{
     api::review::QueueQuery,
     domain::{ResidentId, StaffRole},
+    i18n::{Locale, t},
     server::{
         entities::{bureau, entry, staff_account},
         failure::ServiceError,
@@ -34,11 +35,12 @@ fn xlsx(error: XlsxError) -> ServiceError {
 }
 
 /// The caller's registrations that `query`'s filters select (all pages, in its order), as a
-/// workbook.
+/// workbook in the caller's language.
 pub async fn export(
     db: &impl ConnectionTrait,
     request: &Request,
     query: &QueueQuery,
+    locale: Locale,
 ) -> Result<Export, ServiceError> {
     let staff = request
         .actor
@@ -59,14 +61,28 @@ pub async fn export(
             .is_some_and(|b| b.export_full_ids)
     };
     let lapsed = review::lapsed_requests(db, &schools, request.now).await?;
-    let Listed { select, filter, .. } =
-        review::queue_select(&schools, review::stage_of(staff)?, query, lapsed)?;
+    let school_year = review::queue_years(db, &schools, request.now)
+        .await?
+        .chosen(query.school_year)?;
+    let Listed { select, filter, .. } = review::queue_select(
+        &schools,
+        review::stage_of(staff)?,
+        query,
+        school_year,
+        lapsed,
+    )?;
     let rows = select.limit(MAX_EXPORT_ROWS).all(db).await?;
     let entries: BTreeMap<i32, String> = entry::Entity::find()
         .all(db)
         .await?
         .into_iter()
-        .map(|e| (e.id, e.name_zh))
+        .map(|e| {
+            let name = match locale {
+                Locale::Zh => e.name_zh,
+                Locale::En => e.name_en,
+            };
+            (e.id, name)
+        })
         .collect();
     let reviewers: BTreeMap<i32, String> = staff_account::Entity::find()
         .filter(staff_account::Column::Id.is_in(rows.iter().filter_map(|r| r.reviewer_id)))
@@ -91,24 +107,27 @@ pub async fn export(
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("报名名单").map_err(xlsx)?;
+    sheet
+        .set_name(t("报名名单", "Registrations").get(locale))
+        .map_err(xlsx)?;
     let headers = [
-        ("报名编号", 16),
-        ("儿童姓名", 10),
-        ("身份证号", 22),
-        ("性别", 6),
-        ("出生日期", 12),
-        ("报名入口", 28),
-        ("学校", 24),
-        ("状态", 20),
-        ("提交时间", 18),
-        ("含手工填写", 10),
-        ("最后审核人", 12),
-        ("最后审核时间", 18),
+        (t("报名编号", "Reference"), 16),
+        (t("学年", "School year"), 8),
+        (t("儿童姓名", "Child's name"), 10),
+        (t("身份证号", "ID number"), 22),
+        (t("性别", "Sex"), 6),
+        (t("出生日期", "Date of birth"), 12),
+        (t("报名入口", "Entry"), 28),
+        (t("学校", "School"), 24),
+        (t("状态", "State"), 20),
+        (t("提交时间", "Submitted"), 18),
+        (t("含手工填写", "Hand-entered"), 10),
+        (t("最后审核人", "Last reviewer"), 12),
+        (t("最后审核时间", "Last reviewed"), 18),
     ];
     for (col, (title, width)) in (0_u16..).zip(headers) {
         sheet
-            .write_string_with_format(0, col, title, &bold)
+            .write_string_with_format(0, col, title.get(locale), &bold)
             .map_err(xlsx)?;
         sheet.set_column_width(col, width).map_err(xlsx)?;
     }
@@ -123,23 +142,27 @@ pub async fn export(
         } else {
             masked_child(row, request.now)
         };
-        let state = row.state.label().zh;
+        let state = row.state.label().get(locale);
         let school_name = schools
             .iter()
             .find(|s| s.id == row.school_id)
-            .map(|s| s.name_zh.clone())
+            .map(|s| match locale {
+                Locale::Zh => s.name_zh.clone(),
+                Locale::En => s.name_en.clone(),
+            })
             .unwrap_or_default();
         let cells = [
             row.reference.clone(),
+            row.school_year.to_string(),
             row.child_name.clone().unwrap_or_default(),
             shown_id,
             id.as_ref()
                 .map(|id| match id.sex() {
-                    crate::domain::Sex::Male => "男",
-                    crate::domain::Sex::Female => "女",
+                    crate::domain::Sex::Male => t("男", "Male"),
+                    crate::domain::Sex::Female => t("女", "Female"),
                 })
-                .unwrap_or_default()
-                .to_owned(),
+                .map(|sex| sex.get(locale).to_owned())
+                .unwrap_or_default(),
             id.as_ref()
                 .map(|id| id.birth_date().to_string())
                 .unwrap_or_default(),
@@ -147,7 +170,13 @@ pub async fn export(
             school_name,
             state.to_owned(),
             local(row.submitted_at),
-            if row.hand_entered { "是" } else { "否" }.to_owned(),
+            if row.hand_entered {
+                t("是", "Yes")
+            } else {
+                t("否", "No")
+            }
+            .get(locale)
+            .to_owned(),
             row.reviewer_id
                 .and_then(|id| reviewers.get(&id).cloned())
                 .unwrap_or_default(),
@@ -168,6 +197,7 @@ pub async fn export(
             .flatten(),
         serde_json::json!({
             "filter": filter.code(),
+            "school_year": school_year,
             // The search text is left out: a reviewer may have typed an ID number.
             "entry": query.entry_id,
             "school": query.school_id,
@@ -182,7 +212,7 @@ pub async fn export(
     .await?;
     let date = request.now.with_timezone(&offset).format("%Y%m%d-%H%M");
     Ok(Export {
-        file_name: format!("registrations-{}-{date}.xlsx", filter.code()),
+        file_name: format!("registrations-{school_year}-{}-{date}.xlsx", filter.code()),
         bytes,
     })
 }

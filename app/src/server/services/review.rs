@@ -20,8 +20,9 @@ use crate::server::infra::search::like_text;
 use crate::{
     api::{
         review::{
-            BulkOutcome, QUEUE_PAGE_SIZE, QueuePage, QueueQuery, QueueRow, QueueSort,
-            RequestedItem, ReviewDetail, ReviewField, ReviewSection, SiblingLink, TimelineEntry,
+            BulkOutcome, EarlierRegistration, QUEUE_PAGE_SIZE, QueuePage, QueueQuery, QueueRow,
+            QueueSort, RequestedItem, ReviewDetail, ReviewField, ReviewSection, SiblingLink,
+            TimelineEntry,
         },
         staff::PlaceOption,
     },
@@ -42,6 +43,7 @@ use crate::{
         failure::ServiceError,
         infra::audit::{self, AuditAction, Request},
         infra::auth::{Actor, StaffActor},
+        services::admission::{Years, years_of},
         services::documents,
         services::notify::{self, Notice},
         services::registrations::{
@@ -157,12 +159,42 @@ pub(crate) struct Listed {
     pub school: Option<i32>,
 }
 
-/// The registrations `query` selects among `schools` (the caller's), in its order. A
-/// school outside them is refused.
+/// The school years the caller's schools can be listed for: the current one is the newest
+/// year of either subsystem that has opened (before any has, the earliest to come).
+pub(crate) async fn queue_years(
+    db: &impl ConnectionTrait,
+    schools: &[school::Model],
+    now: DateTime<Utc>,
+) -> Result<Years, ServiceError> {
+    let mut to_come = None::<i32>;
+    let mut opened = Vec::new();
+    let bureaus: std::collections::BTreeSet<i32> = schools.iter().map(|s| s.bureau_id).collect();
+    for bureau in bureaus {
+        for subsystem in crate::domain::Subsystem::ALL {
+            let years = years_of(db, bureau, subsystem, now).await?;
+            to_come = Some(to_come.map_or(years.current, |c| c.min(years.current)));
+            opened.extend(years.opened);
+        }
+    }
+    opened.sort_unstable_by(|a, b| b.cmp(a));
+    opened.dedup();
+    Ok(Years {
+        current: opened
+            .first()
+            .copied()
+            .or(to_come)
+            .unwrap_or_else(|| chrono::Datelike::year(&now)),
+        opened,
+    })
+}
+
+/// The registrations `query` selects among `schools` (the caller's) in `school_year`, in
+/// its order. A school outside them is refused.
 pub(crate) fn queue_select(
     schools: &[school::Model],
     stage: ReviewStage,
     query: &QueueQuery,
+    school_year: i32,
     lapsed: Option<Condition>,
 ) -> Result<Listed, ServiceError> {
     let school_ids: Vec<i32> = match query.school_id {
@@ -193,6 +225,7 @@ pub(crate) fn queue_select(
     }
     let mut select = registration::Entity::find()
         .filter(registration::Column::SchoolId.is_in(school_ids))
+        .filter(registration::Column::SchoolYear.eq(school_year))
         .filter(waiting);
     if let Some(entry_id) = query.entry_id {
         select = select.filter(registration::Column::EntryId.eq(entry_id));
@@ -235,16 +268,29 @@ pub async fn queue(
         .require_role(&[StaffRole::Reviewer, StaffRole::BureauAdmin])?;
     let stage = stage_of(staff)?;
     let schools = schools_of(db, staff).await?;
+    let years = queue_years(db, &schools, now).await?;
+    let school_year = years.chosen(query.school_year)?;
+    let lapsed = lapsed_requests(db, &schools, now).await?;
     let Listed {
         select,
         filter,
         school: queue_school,
-    } = queue_select(
-        &schools,
-        stage,
-        &query,
-        lapsed_requests(db, &schools, now).await?,
-    )?;
+    } = queue_select(&schools, stage, &query, school_year, lapsed.clone())?;
+    // What waits for this stage in the other years (lapsed change requests included).
+    let mut waiting_in_other_years = Vec::new();
+    for &year in years.opened.iter().filter(|&&y| y != school_year) {
+        let waiting = QueueQuery {
+            school_year: Some(year),
+            ..QueueQuery::default()
+        };
+        let count = queue_select(&schools, stage, &waiting, year, lapsed.clone())?
+            .select
+            .count(db)
+            .await?;
+        if count > 0 {
+            waiting_in_other_years.push((year, count));
+        }
+    }
     let paginator = select.paginate(db, QUEUE_PAGE_SIZE);
     let total = paginator.num_items().await?;
     let pages = Ord::max(total.div_ceil(QUEUE_PAGE_SIZE), 1);
@@ -316,6 +362,9 @@ pub async fn queue(
         pages,
         filter,
         stage,
+        school_year,
+        school_years: years.opened,
+        waiting_in_other_years,
         entries: entries
             .iter()
             .filter(|e| bureau_ids.contains(&e.bureau_id))
@@ -421,19 +470,22 @@ pub(crate) fn describe_request(
             },
             ChangeItem::Field { section, field } => {
                 let data = answers.get(section).cloned().unwrap_or_default();
-                let label = sections::fields(*section, &data, ctx)
+                let title = section.title();
+                // A field the form no longer shows (another answer hid it) is named by its
+                // section: never by its code.
+                let label = match sections::fields(*section, &data, ctx)
                     .into_iter()
                     .find(|spec| spec.name == field)
-                    .map_or_else(
-                        || LocalizedText::new(field, field),
-                        |spec| LocalizedText::new(spec.label.zh, spec.label.en),
-                    );
+                {
+                    Some(spec) => LocalizedText {
+                        zh: format!("{}：{}", title.zh, spec.label.zh),
+                        en: format!("{}: {}", title.en, spec.label.en),
+                    },
+                    None => LocalizedText::new(title.zh, title.en),
+                };
                 RequestedItem {
                     section: Some(*section),
-                    label: LocalizedText {
-                        zh: format!("{}：{}", section.title().zh, label.zh),
-                        en: format!("{}: {}", section.title().en, label.en),
-                    },
+                    label,
                 }
             }
             ChangeItem::Document(document) => RequestedItem {
@@ -554,7 +606,7 @@ pub async fn detail(
     let stage = stage_of(&staff)?;
     let changes_closed = changes_closed_for(db, &row, now).await?;
     let can_decide = stage.waits(state, changes_closed).then_some(stage);
-    let next_waiting = next_waiting(db, &staff, stage, row.id, now, queue).await?;
+    let next_waiting = next_waiting(db, &staff, stage, &row, now, queue).await?;
     let offset = offset_of(db, row.school_id).await?;
     let child = ResidentId::parse(&child_id, now.date_naive()).ok();
     let child_name = answers
@@ -596,18 +648,20 @@ pub async fn detail(
         guardian_unconfirmed: crate::server::services::prefill::guardian_unconfirmed(db, row.id)
             .await?,
         siblings: siblings_of(db, &row).await?,
+        earlier_years: earlier_years_of(db, &row, school.bureau_id).await?,
         next_waiting,
     })
 }
 
 /// The registration the caller would take up after this one: the first of the queue it
 /// was opened from (its filters and order; the caller's waiting list when none) that
-/// waits for the caller's stage, this one aside.
+/// waits for the caller's stage, this one aside; in the queue's school year, else this
+/// one's (last year's leftovers, opened from a link, lead to last year's next).
 async fn next_waiting(
     db: &impl ConnectionTrait,
     staff: &StaffActor,
     stage: ReviewStage,
-    this: i32,
+    this: &registration::Model,
     now: DateTime<Utc>,
     queue: Option<QueueQuery>,
 ) -> Result<Option<i32>, ServiceError> {
@@ -621,8 +675,15 @@ async fn next_waiting(
     if let Some(lapsed) = lapsed.clone() {
         waiting = waiting.add(lapsed);
     }
-    // A queue naming a school the caller does not review leads nowhere.
-    let listed = match queue_select(&schools, stage, &queue.unwrap_or_default(), lapsed) {
+    // A queue naming a school the caller does not review, or a year not open, leads nowhere.
+    let queue = queue.unwrap_or_default();
+    let Ok(school_year) = queue_years(db, &schools, now)
+        .await?
+        .chosen(queue.school_year.or(Some(this.school_year)))
+    else {
+        return Ok(None);
+    };
+    let listed = match queue_select(&schools, stage, &queue, school_year, lapsed) {
         Ok(listed) => listed,
         Err(ServiceError::Forbidden) => return Ok(None),
         Err(error) => return Err(error),
@@ -632,7 +693,7 @@ async fn next_waiting(
         .select_only()
         .column(registration::Column::Id)
         .filter(waiting)
-        .filter(registration::Column::Id.ne(this))
+        .filter(registration::Column::Id.ne(this.id))
         .into_tuple::<i32>()
         .one(db)
         .await?;
@@ -691,6 +752,51 @@ async fn siblings_of(
             id: r.id,
             reference: r.reference,
             child_name: r.child_name.unwrap_or_default(),
+            state: r.state,
+        })
+        .collect())
+}
+
+/// How many school years back a child's earlier registrations are looked for (nine years
+/// of compulsory education, and the year before).
+const YEARS_BACK: i32 = 10;
+
+/// The child's registrations of earlier school years sent to the schools of the same
+/// bureau and not deleted (their child key, which names the year, is kept), newest first:
+/// another bureau's, and drafts no school received, are none of the reviewer's business.
+async fn earlier_years_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    bureau_id: i32,
+) -> Result<Vec<EarlierRegistration>, ServiceError> {
+    let child = registrations::child_id_of(row)?;
+    let keys = (row.school_year - YEARS_BACK..row.school_year)
+        .map(|year| registrations::child_key(&child, year))
+        .collect::<Result<Vec<_>, _>>()?;
+    let schools: BTreeMap<i32, school::Model> = school::Entity::find()
+        .filter(school::Column::BureauId.eq(bureau_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let rows = registration::Entity::find()
+        .filter(registration::Column::ActiveChildKey.is_in(keys))
+        .filter(registration::Column::SchoolId.is_in(schools.keys().copied()))
+        .filter(registration::Column::State.ne(RegistrationState::Draft))
+        .order_by_desc(registration::Column::SchoolYear)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EarlierRegistration {
+            school_year: r.school_year,
+            school: schools
+                .get(&r.school_id)
+                .map(|s| LocalizedText::new(&s.name_zh, &s.name_en))
+                .unwrap_or_default(),
+            reference: r.reference,
+            subsystem: r.subsystem,
             state: r.state,
         })
         .collect())
@@ -1086,4 +1192,56 @@ pub async fn resubmit(
     txn.commit().await?;
     tracing::info!(registration = row.id, "registration resubmitted");
     Ok(row.reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::describe_request;
+    use crate::domain::{
+        SectionKind, Subsystem,
+        review::{ChangeItem, ChangeRequest},
+        sections::{SectionContext, field},
+    };
+
+    #[test]
+    fn a_requested_answer_is_named_by_its_label_or_else_its_section_never_its_code() {
+        let answers = BTreeMap::new();
+        let ctx = SectionContext {
+            subsystem: Subsystem::Enrollment,
+            child_id_number: "370202201905120518",
+            answers: &answers,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap_or_default(),
+        };
+        let request = ChangeRequest {
+            items: BTreeSet::from([
+                ChangeItem::Field {
+                    section: SectionKind::Child,
+                    field: field::child::NAME.to_owned(),
+                },
+                ChangeItem::Field {
+                    section: SectionKind::Residence,
+                    field: "no_longer_asked".to_owned(),
+                },
+            ]),
+            message: String::new(),
+        };
+        let labels: Vec<(String, String)> = describe_request(&request, &answers, &ctx)
+            .into_iter()
+            .map(|item| (item.label.zh, item.label.en))
+            .collect();
+        let child = SectionKind::Child.title();
+        let residence = SectionKind::Residence.title();
+        assert!(
+            labels[0].0.starts_with(&format!("{}：", child.zh)),
+            "{labels:?}"
+        );
+        assert!(labels[0].0.len() > child.zh.len() + 3, "{labels:?}");
+        assert_eq!(
+            labels[1],
+            (residence.zh.to_owned(), residence.en.to_owned()),
+            "{labels:?}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::queries::{
     Basis, Editing, StoredSections, answers_of, basis_and_sections_for, basis_and_sections_of,
-    child_id_of, editing_in, masked_child, offset_of, required_sections,
+    child_id_of, editing, editing_in, masked_child, offset_of, required_sections,
 };
 use crate::domain::sections::field;
 use crate::{
@@ -48,9 +48,10 @@ pub async fn list_mine(
         .order_by_asc(registration::Column::Id)
         .all(db)
         .await?;
-    // The three places are a school year's: the most the account holds in a year parents
+    // The three places are a school year's: the fewest the account holds in a year parents
     // can register for now (each subsystem's window open now; with none open, the newest
-    // opened), which is where a new registration would be refused.
+    // opened). Where one of those years has room, another registration is offered (last
+    // year's transfers, still open, filling theirs does not hide this year's enrollment).
     let windows = crate::server::entities::collection_window::Entity::find()
         .order_by_desc(crate::server::entities::collection_window::Column::SchoolYear)
         .all(db)
@@ -71,7 +72,7 @@ pub async fn list_mine(
     let held = years
         .into_iter()
         .map(|year| rows_held(&rows, year))
-        .max()
+        .min()
         .unwrap_or(0);
     // Messages in the bureau's time (China's when there is no registration yet).
     let offset = match rows.first() {
@@ -146,6 +147,11 @@ async fn summary_of(
             .filter(|(_, s)| *s == SectionStatus::Completed)
             .count(),
         required_sections: required.len(),
+        editable: match editing(db, row, now).await {
+            Ok(_) => true,
+            Err(ServiceError::Closed | ServiceError::Locked) => false,
+            Err(error) => return Err(error),
+        },
     })
 }
 
