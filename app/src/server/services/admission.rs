@@ -49,15 +49,6 @@ pub(crate) async fn year_of(
         .current)
 }
 
-/// A registration whose year's admissions are not done with it.
-const UNFINISHED: [RegistrationState; 5] = [
-    RegistrationState::Submitted,
-    RegistrationState::Resubmitted,
-    RegistrationState::FirstReviewPassed,
-    RegistrationState::ChangesRequested,
-    RegistrationState::ReviewPassed,
-];
-
 /// The school years of a bureau's subsystem that staff can work on.
 pub(crate) struct Years {
     /// The year worked on by default ([`year_of`]).
@@ -148,7 +139,14 @@ pub async fn page(
             .filter(registration::Column::SchoolId.eq(school.id))
             .filter(registration::Column::Subsystem.eq(subsystem))
             .filter(registration::Column::SchoolYear.eq(year))
-            .filter(registration::Column::State.is_in(UNFINISHED))
+            // In review, or passed without a published result.
+            .filter(
+                registration::Column::State.is_in(
+                    crate::server::services::draws::IN_REVIEW
+                        .into_iter()
+                        .chain([RegistrationState::ReviewPassed]),
+                ),
+            )
             .count(db)
             .await?;
         if left > 0 {
