@@ -178,10 +178,11 @@ fn RegistrationCard(
                 {move || child_name.clone().unwrap_or_else(|| t("（未填写姓名）", "(name not given yet)").get(locale.get()).to_owned())}
             </h2>
             <p class="hint">{child_masked_id}" · "{move || subsystem.name().get(locale.get())}" · "
-                {move || match locale.get() {
+                // Kept on one line: "2026" and "学年" apart read badly on a phone.
+                <span class="card-year">{move || match locale.get() {
                     Locale::Zh => format!("{school_year} 学年"),
                     Locale::En => format!("{school_year} school year"),
-                }}
+                }}</span>
             </p>
             <p>{move || school.get(locale.get()).to_owned()}" · "{move || entry.get(locale.get()).to_owned()}</p>
             <p class="tag tag-soon" data-field="state">{move || state.label().get(locale.get())}</p>
