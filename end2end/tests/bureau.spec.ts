@@ -66,6 +66,8 @@ test.describe("the bureau and the public", () => {
     await expect(next.getByRole("alert")).toContainText(`与 ${year} 学年的报名和审核时间`);
     await expect(next.getByRole("alert")).toContainText("重叠或次序颠倒");
     await expect(page.locator("[data-window]")).toHaveCount(2);
+    // Places are a school year's: the page says whose, above the schools.
+    await expect(page.getByText(`以下为 ${year} 学年的计划人数。`)).toBeVisible();
     const school = page.locator("[data-school-admin]").filter({ hasText: "市南区第一实验小学" });
     await school.getByLabel("一年级计划人数").fill("90");
     await school.getByRole("button", { name: "保存" }).first().click();

@@ -49,7 +49,7 @@ pub async fn load_demo_data(
     if demo::ensure_demo_materials(db).await? {
         tracing::info!("added the demo materials table");
     }
-    if demo::ensure_demo_administration(db).await? {
+    if demo::ensure_demo_administration(db, clock.now()).await? {
         tracing::info!("added demo places and catchments");
     }
     if demo::ensure_demo_slots(db, clock.now()).await? {

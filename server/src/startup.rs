@@ -624,6 +624,12 @@ fn sign_in_config(settings: &Settings) -> Result<SsoState, StartupError> {
     Ok(SsoState(verifier.map(Arc::new)))
 }
 
+/// The app's routes, listed once a process. Listing them renders the app with every resource
+/// of the whole process held back (leptos' `SuppressResourceLoad` is a process-wide flag): a
+/// page of a server already running in the process whose data began to load in that moment
+/// would wait for ever (seen in the test suite, where servers start beside others serving).
+static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+
 /// The complete router: pages, server functions, health checks and every middleware.
 pub fn build_router(
     settings: &Settings,
@@ -633,7 +639,7 @@ pub fn build_router(
     let sso = sign_in_config(settings)?;
     let assets = Assets::load(&settings.site_root, &settings.output_name);
     let leptos_options = leptos_options(settings, &assets);
-    let routes = generate_route_list(App);
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let context = {
         // One copy for every request: each takes a reference count.
         let state = Arc::new(state.clone());

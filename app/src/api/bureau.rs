@@ -23,6 +23,16 @@ pub struct SchoolAdmin {
     pub catchment: Vec<CatchmentRow>,
 }
 
+/// The bureau's schools as it configures them, with their places of one school year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauSchools {
+    /// The year whose places are shown and set.
+    pub school_year: i32,
+    /// The years places can be set for (each with a window), newest first.
+    pub school_years: Vec<i32>,
+    pub schools: Vec<SchoolAdmin>,
+}
+
 /// A community found by the public look-up, with its school and how full it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatchmentMatch {
@@ -111,30 +121,41 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-/// The bureau's schools with places and catchments (administrators).
+/// The bureau's schools with their places of a school year (the newest with a window when
+/// none is named) and catchments (administrators).
 #[server(prefix = "/api", endpoint = "get_bureau_schools", output = crate::api::codec::JsonText)]
-pub async fn get_bureau_schools() -> Result<Vec<SchoolAdmin>, AppError> {
+pub async fn get_bureau_schools(school_year: Option<i32>) -> Result<BureauSchools, AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
-    bureau::schools(cx.db(), cx.caller())
+    bureau::schools(cx.db(), cx.caller(), school_year, cx.now())
         .await
         .map_err(to_app_error)
 }
 
-/// Sets a school's places for a subsystem and grade (administrators).
+/// Sets a school's places for a subsystem, grade and school year (the newest with a window
+/// when none is named) (administrators).
 #[server(prefix = "/api", endpoint = "set_school_capacity", output = crate::api::codec::JsonText)]
 pub async fn set_school_capacity(
     school_id: i32,
     subsystem: String,
     grade: i32,
     capacity: i32,
+    school_year: Option<i32>,
 ) -> Result<(), AppError> {
     use crate::server::{Context, services::bureau, to_app_error};
     let cx = Context::current()?;
     let subsystem = Subsystem::from_code(&subsystem).ok_or(AppError::NotFound)?;
-    bureau::set_capacity(cx.db(), &cx.request, school_id, subsystem, grade, capacity)
-        .await
-        .map_err(to_app_error)
+    bureau::set_capacity(
+        cx.db(),
+        &cx.request,
+        school_id,
+        subsystem,
+        grade,
+        capacity,
+        school_year,
+    )
+    .await
+    .map_err(to_app_error)
 }
 
 /// Adds a community to a school's catchment (administrators).

@@ -10,8 +10,8 @@ use crate::{
         AddCatchment, AddNotice, Load, OpenNextYear, RemoveCatchment, SetSchoolCapacity, SetWindow,
         get_audit_log, get_bureau_schools, get_statistics, get_windows, lookup_catchment,
     },
-    api::bureau::{END_NOW, WindowView},
-    components::{CancelButton, ConfirmDialog, ErrorPanel, done_note},
+    api::bureau::{BureauSchools, END_NOW, WindowView},
+    components::{CancelButton, ConfirmDialog, ErrorPanel, done_note, year_choice},
     domain::Subsystem,
     error::AppError,
     i18n::{Locale, LocalizedText, t, use_locale},
@@ -197,6 +197,26 @@ fn NextYearForm(w: WindowView, action: ServerAction<OpenNextYear>) -> impl IntoV
     }
 }
 
+/// Which school year the places below are: said always (places are a year's), with the
+/// choice of another year once the bureau has windows of several.
+#[component]
+fn PlacesYear(school_year: i32, school_years: Vec<i32>) -> impl IntoView {
+    let locale = use_locale();
+    let choice = year_choice("places-year", school_years, school_year);
+    view! {
+        <p class="hint" data-places-year=school_year>{move || match locale.get() {
+            Locale::Zh => format!("以下为 {school_year} 学年的计划人数。"),
+            Locale::En => format!("Places below are for the {school_year} school year."),
+        }}</p>
+        {choice.map(|choice| view! {
+            <form class="filters filters-inline" method="get" action="/bureau">
+                <div class="filter-field">{choice}</div>
+                <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
+            </form>
+        })}
+    }
+}
+
 /// The bureau's settings: windows, schools' places and catchments, notices.
 #[component]
 pub fn BureauSettingsPage() -> impl IntoView {
@@ -215,15 +235,20 @@ pub fn BureauSettingsPage() -> impl IntoView {
         }
     });
     let windows = Resource::new(move || added.get(), |_| get_windows());
+    // Places are a school year's: the year in the address (`?year=`), else the newest the
+    // bureau has a window of (next year's, being prepared).
+    let query = use_query_map();
     let schools = Resource::new(
         move || {
             (
+                query.read().get("year").and_then(|y| y.parse::<i32>().ok()),
                 set_capacity.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                added.get(),
             )
         },
-        |_| get_bureau_schools(),
+        |(year, ..)| get_bureau_schools(year),
     );
     let errors = move || {
         [
@@ -272,7 +297,9 @@ pub fn BureauSettingsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match schools.await {
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
-                        Ok(list) => list.into_iter().map(|s| {
+                        Ok(BureauSchools { school_year, school_years, schools: list }) => view! {
+                            <PlacesYear school_year school_years />
+                            {list.into_iter().map(|s| {
                             let id = s.id;
                             let name = s.name.clone();
                             let first_grade = s.capacities.iter().find(|(sub, g, _)| *sub == Subsystem::Enrollment && *g == 1).map(|(_, _, c)| *c);
@@ -283,6 +310,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
                                     <ActionForm action=set_capacity attr:class="inline-form">
                                         <input type="hidden" name="school_id" value=id />
                                         <input type="hidden" name="subsystem" value="enrollment" />
+                                        <input type="hidden" name="school_year" value=school_year />
                                         <input type="hidden" name="grade" value="1" />
                                         <label for=format!("capacity-{id}")>{move || t("一年级计划人数", "First-grade places").get(locale.get())}</label>
                                         <input id=format!("capacity-{id}") name="capacity" type="number" inputmode="numeric" min="0" max="5000" value=first_grade.unwrap_or(0) />
@@ -302,6 +330,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
                                     <ActionForm action=set_capacity attr:class="inline-form">
                                         <input type="hidden" name="school_id" value=id />
                                         <input type="hidden" name="subsystem" value="transfer" />
+                                        <input type="hidden" name="school_year" value=school_year />
                                         <label for=format!("transfer-grade-{id}")>{move || t("转学年级", "Transfer grade").get(locale.get())}</label>
                                         <input id=format!("transfer-grade-{id}") name="grade" type="number" inputmode="numeric" min="1" max="9" value="2" />
                                         <label for=format!("transfer-capacity-{id}")>{move || t("人数", "Places").get(locale.get())}</label>
@@ -333,7 +362,8 @@ pub fn BureauSettingsPage() -> impl IntoView {
                                     </ActionForm>
                                 </div>
                             }
-                        }).collect_view().into_any(),
+                        }).collect_view()}
+                        }.into_any(),
                     }
                 })}
             </Suspense>

@@ -638,13 +638,21 @@ const DEMO_ADMINISTRATION: [(&str, i32, &[&str]); 6] = [
     ("SN06", 50, &["八大湖社区"]),
 ];
 
-/// Adds demo places and catchments when the demo bureau's schools have no catchment yet.
-pub async fn ensure_demo_administration(db: &impl ConnectionTrait) -> Result<bool, ServiceError> {
-    use crate::server::entities::{catchment, school_capacity};
+/// Adds demo places (of every school year the demo bureau has a window of) and catchments
+/// when the demo bureau's schools have no catchment yet.
+pub async fn ensure_demo_administration(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    use crate::server::{
+        entities::{catchment, school_capacity},
+        services::admission::place_years,
+    };
     use sea_orm::{ColumnTrait, QueryFilter};
     let Some(bureau) = demo_bureau(db).await? else {
         return Ok(false);
     };
+    let years = place_years(db, bureau.id, now).await?;
     let schools = school::Entity::find()
         .filter(school::Column::BureauId.eq(bureau.id))
         .all(db)
@@ -661,14 +669,17 @@ pub async fn ensure_demo_administration(db: &impl ConnectionTrait) -> Result<boo
         let Some(school) = schools.iter().find(|s| s.code == code) else {
             continue;
         };
-        school_capacity::ActiveModel {
-            school_id: Set(school.id),
-            subsystem: Set(Subsystem::Enrollment),
-            grade: Set(1),
-            capacity: Set(places),
+        for &school_year in &years {
+            school_capacity::ActiveModel {
+                school_id: Set(school.id),
+                subsystem: Set(Subsystem::Enrollment),
+                grade: Set(1),
+                school_year: Set(school_year),
+                capacity: Set(places),
+            }
+            .insert(db)
+            .await?;
         }
-        .insert(db)
-        .await?;
         for community in communities {
             catchment::ActiveModel {
                 school_id: Set(school.id),
@@ -815,12 +826,14 @@ pub async fn ensure_demo_draw(
     school_capacity::Entity::delete_many()
         .filter(school_capacity::Column::SchoolId.eq(school.id))
         .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
+        .filter(school_capacity::Column::SchoolYear.eq(window.school_year))
         .exec(db)
         .await?;
     school_capacity::ActiveModel {
         school_id: Set(school.id),
         subsystem: Set(Subsystem::Enrollment),
         grade: Set(1),
+        school_year: Set(window.school_year),
         capacity: Set(DRAW_PLACES),
     }
     .insert(db)

@@ -1165,3 +1165,185 @@ async fn last_years_reviews_admissions_and_publication_stay_reachable_once_next_
     draft.update(&app.db).await.expect("a draft");
     assert_eq!(earlier_of().await, json!([]));
 }
+
+#[tokio::test]
+async fn places_are_a_school_years_so_next_years_leave_last_years_list_alone() {
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let mut ids = Vec::new();
+    for child in [TWIN_1, TWIN_2] {
+        let (id, version) = submitted(&app, &parent, child).await;
+        crate::review::passed(&app, id, version).await;
+        ids.push(id);
+    }
+    let school = registration::Entity::find_by_id(ids[0])
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .school_id;
+    let admin = app.staff("admin").await;
+    let schools = |year: Option<i32>| {
+        let admin = &admin;
+        async move {
+            let year = year.map(|y| y.to_string());
+            let fields: Vec<(&str, &str)> =
+                year.iter().map(|y| ("school_year", y.as_str())).collect();
+            admin.call("get_bureau_schools", &fields).await
+        }
+    };
+    let places_of = |page: &Value| {
+        page["schools"]
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["id"] == school))
+            .map(|s| s["capacities"].clone())
+    };
+    let (_, this_year) = windows_of(&admin).await;
+    let page: Value = schools(None).await.json().await.expect("json");
+    assert_eq!(page["school_year"], this_year, "{page}");
+    assert_eq!(page["school_years"], json!([this_year]));
+    let set = |grade_places: i32, year: Option<i32>| {
+        let admin = &admin;
+        async move {
+            let (school, places) = (school.to_string(), grade_places.to_string());
+            let year = year.map(|y| y.to_string());
+            let mut fields = vec![
+                ("school_id", school.as_str()),
+                ("subsystem", "enrollment"),
+                ("grade", "1"),
+                ("capacity", places.as_str()),
+            ];
+            if let Some(year) = &year {
+                fields.push(("school_year", year));
+            }
+            admin.call("set_school_capacity", &fields).await
+        }
+    };
+    assert_eq!(set(2, None).await.status(), 200);
+
+    // Next year's window is added (opening in five days): the settings page now sets next
+    // year's places, which start empty; this year's stay as they were.
+    let closed = window_call(
+        &admin,
+        "set_window",
+        Some(this_year),
+        [&in_days(-30), &in_days(-1), ""],
+        true,
+    )
+    .await;
+    assert_eq!(closed.status(), 200);
+    let added = window_call(
+        &admin,
+        "open_next_year",
+        None,
+        [&in_days(5), &in_days(30), ""],
+        false,
+    )
+    .await;
+    assert_eq!(added.status(), 200);
+    let next_year = this_year + 1;
+    let page: Value = schools(None).await.json().await.expect("json");
+    assert_eq!(page["school_year"], next_year, "{page}");
+    assert_eq!(page["school_years"], json!([next_year, this_year]));
+    assert_eq!(places_of(&page), Some(json!([])), "{page}");
+    assert_eq!(set(1, None).await.status(), 200);
+    let page: Value = schools(None).await.json().await.expect("json");
+    assert_eq!(
+        places_of(&page),
+        Some(json!([["enrollment", 1, 1]])),
+        "{page}"
+    );
+    let last: Value = schools(Some(this_year)).await.json().await.expect("json");
+    assert_eq!(
+        places_of(&last),
+        Some(json!([["enrollment", 1, 2]])),
+        "{last}"
+    );
+    // A year without a window has no places to set or show.
+    let nowhere = set(3, Some(next_year + 2)).await;
+    assert_eq!(nowhere.status(), 422);
+    assert!(
+        nowhere
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains(&format!("还没有 {} 学年的报名时间", next_year + 2))
+    );
+    assert_eq!(schools(Some(next_year + 2)).await.status(), 422);
+
+    // Last year's two children are admitted against last year's two places, not next
+    // year's one (with one set of places for every year, next year's cut this list).
+    let admissions: Value = admin
+        .call(
+            "get_admissions",
+            &[
+                ("school_id", school.to_string().as_str()),
+                ("subsystem", "enrollment"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(admissions["school_year"], this_year);
+    assert_eq!(admissions["places"], json!({ "1": 2 }), "{admissions}");
+    let decided = admin
+        .call_json(
+            "decide_admissions",
+            &json!({
+                "school_id": school,
+                "decisions": [[ids[0], "admitted"], [ids[1], "admitted"]],
+            }),
+        )
+        .await;
+    assert_eq!(decided.status(), 200);
+    // Cutting last year's places below its admitted children is still refused once a
+    // publication is scheduled; next year's can be anything.
+    let scheduled = admin
+        .call(
+            "schedule_publication",
+            &[
+                ("school_id", school.to_string().as_str()),
+                ("subsystem", "enrollment"),
+                ("publish_at", "2099-07-01T09:00"),
+            ],
+        )
+        .await;
+    assert_eq!(scheduled.status(), 200);
+    assert_eq!(set(1, Some(this_year)).await.status(), 422);
+    assert_eq!(set(0, None).await.status(), 200);
+    // The statistics are this year's, places and registrations alike.
+    let figures: Value = admin
+        .call("get_statistics", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let row = figures["per_school"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["registrations"] == 2).cloned())
+        .unwrap_or_default();
+    assert_eq!(row["capacity"], 2, "{figures}");
+
+    // The settings page says whose places it shows, and offers the other year.
+    let html = admin.get("/bureau").await.text().await.expect("html");
+    assert!(
+        html.contains(&format!("以下为 {next_year} 学年的计划人数。")),
+        "{html}"
+    );
+    assert!(html.contains("id=\"places-year\""), "{html}");
+    let html = admin
+        .get(&format!("/bureau?year={this_year}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!("以下为 {this_year} 学年的计划人数。")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("name=\"school_year\" value=\"{this_year}\"")),
+        "{html}"
+    );
+}

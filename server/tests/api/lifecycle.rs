@@ -75,3 +75,99 @@ async fn migrations_are_idempotent_and_demo_data_is_loaded_once() {
         application.db().close_by_ref().await.expect("closes");
     }
 }
+
+#[tokio::test]
+async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_window() {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let (url, _dir) = fresh_database_url().await;
+    let application = Application::build(&test_settings(&url, true))
+        .await
+        .expect("starts");
+    application.db().close_by_ref().await.expect("closes");
+    let db = Database::connect(&url).await.expect("connects");
+    let number = |sql: &'static str| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .expect("query")
+                .expect("a row");
+            row.try_get_by_index::<i64>(0).expect("a number")
+        }
+    };
+    let demo = number("SELECT COUNT(*) FROM school_capacity").await;
+    assert!(demo > 0, "the demo schools have places");
+
+    // Before the year was in the key: one set of places, and a second year's window.
+    Migrator::down(&db, Some(1)).await.expect("rolled back");
+    assert_eq!(number("SELECT COUNT(*) FROM school_capacity").await, demo);
+    db.execute_unprepared(
+        "INSERT INTO collection_window (bureau_id, subsystem, school_year, opens_at, closes_at, review_closes_at) \
+         SELECT bureau_id, subsystem, school_year + 1, opens_at, closes_at, review_closes_at \
+         FROM collection_window WHERE subsystem = 'enrollment'",
+    )
+    .await
+    .expect("next year's window");
+
+    // Each school's places hold for both years; no grade lost or changed.
+    Migrator::up(&db, None).await.expect("migrated");
+    assert_eq!(
+        number("SELECT COUNT(*) FROM school_capacity").await,
+        2 * demo
+    );
+    assert_eq!(
+        number(
+            "SELECT COUNT(*) FROM school_capacity a JOIN school_capacity b \
+             ON a.school_id = b.school_id AND a.subsystem = b.subsystem AND a.grade = b.grade \
+             AND b.school_year = a.school_year + 1 AND b.capacity = a.capacity"
+        )
+        .await,
+        demo
+    );
+    // And back: each grade keeps its newest year's places.
+    Migrator::down(&db, Some(1))
+        .await
+        .expect("rolled back again");
+    assert_eq!(number("SELECT COUNT(*) FROM school_capacity").await, demo);
+    Migrator::up(&db, None).await.expect("migrated again");
+    db.close_by_ref().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_server_starting_beside_one_serving_never_stalls_its_pages() {
+    use crate::{
+        helpers::spawn_app,
+        registrations::{TWIN_1, create, created_id, entry_and_school},
+    };
+    let app = spawn_app().await;
+    let parent = app.confirmed_parent("demo-zhang-wei").await;
+    let (entry, school) = entry_and_school(&app, "local-property").await;
+    let id = created_id(create(&parent, entry, school, TWIN_1).await).await;
+    let path = app::routes::registration(id);
+    // Servers start one after another on another thread (as each test of this suite starts
+    // its own beside the others), while this one answers the registration's page.
+    let settings = test_settings(&app.database_url, true);
+    let starting = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            for _ in 0..30 {
+                let started = Application::build(&settings).await.expect("starts");
+                started.db().close_by_ref().await.expect("closes");
+            }
+        });
+    });
+    let mut pages = 0;
+    while !starting.is_finished() || pages < 10 {
+        let page = tokio::time::timeout(Duration::from_secs(5), parent.get(&path))
+            .await
+            .unwrap_or_else(|_| panic!("page {pages} waited 5 s while another server started"));
+        assert_eq!(page.status(), 200);
+        pages += 1;
+    }
+    starting.join().expect("the servers started");
+}

@@ -51,7 +51,7 @@ pub async fn create(browser: &Browser, entry: i32, school: i32, child: &str) -> 
         .await
 }
 
-async fn created_id(response: reqwest::Response) -> i32 {
+pub async fn created_id(response: reqwest::Response) -> i32 {
     assert!(
         response.status().is_success(),
         "created: {}",

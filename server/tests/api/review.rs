@@ -1269,10 +1269,17 @@ async fn schedule_publication(admin: &Browser, school: i32, at: &str) -> reqwest
         .await
 }
 
-/// Sets a school's first-grade places.
+/// Sets a school's first-grade places of the demo windows' school year.
 async fn set_places(app: &TestApp, school: i32, places: i32) {
-    use app::server::entities::school_capacity;
+    use app::server::entities::{collection_window, school_capacity};
     use sea_orm::{ActiveModelTrait, Set};
+    let school_year = collection_window::Entity::find()
+        .order_by_desc(collection_window::Column::SchoolYear)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a window")
+        .school_year;
     school_capacity::Entity::delete_many()
         .filter(school_capacity::Column::SchoolId.eq(school))
         .filter(school_capacity::Column::Subsystem.eq("enrollment"))
@@ -1283,6 +1290,7 @@ async fn set_places(app: &TestApp, school: i32, places: i32) {
         school_id: Set(school),
         subsystem: Set(app::domain::Subsystem::Enrollment),
         grade: Set(1),
+        school_year: Set(school_year),
         capacity: Set(places),
     }
     .insert(&app.db)

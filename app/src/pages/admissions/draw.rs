@@ -175,9 +175,13 @@ fn Tiers(
             (Some(true), Locale::En) => format!("{total} children wait for a place and the school has {}: places are filled tier by tier, and a computer draw decides inside the tier that overflows.", places.unwrap_or_default()),
             (Some(false), Locale::Zh) => format!("本校待录取 {total} 人，未超过计划 {} 人，可直接录取，也可以派位确定顺序。", places.unwrap_or_default()),
             (Some(false), Locale::En) => format!("{total} children wait for a place, within the school's {}: admit them directly, or draw.", places.unwrap_or_default()),
-            (None, Locale::Zh) => format!("请先在设置页填写本校{grade}年级计划人数。"),
-            (None, Locale::En) => format!("Set the school's places for grade {grade} on the settings page first."),
-        }}</p>
+            (None, Locale::Zh) => format!("请先在设置页填写本校 {school_year} 学年{grade}年级的计划人数。"),
+            (None, Locale::En) => format!("Set the school's places for grade {grade} of the {school_year} school year on the settings page first."),
+        }}
+            {places.is_none().then(|| view! {
+                " "<a href=format!("/bureau?year={school_year}")>{move || t("去设置", "Settings").get(locale.get())}</a>
+            })}
+        </p>
         <table class="table">
             <thead>
                 <tr>

@@ -1,4 +1,4 @@
-//! How many children a school takes, per subsystem and grade.
+//! How many children a school takes, per subsystem, grade and school year.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,6 +13,8 @@ pub struct Model {
     pub subsystem: Subsystem,
     #[sea_orm(primary_key, auto_increment = false)]
     pub grade: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub school_year: i32,
     pub capacity: i32,
 }
 

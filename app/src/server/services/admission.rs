@@ -108,6 +108,44 @@ pub(crate) async fn years_of(
     Ok(Years { current, opened })
 }
 
+/// The school years a bureau sets places for, newest first: every year it has a window of
+/// (next year's, configured before it opens, first), else the current calendar year.
+pub(crate) async fn place_years(
+    db: &impl ConnectionTrait,
+    bureau_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>, ServiceError> {
+    use crate::server::entities::collection_window;
+    let mut years: Vec<i32> = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(bureau_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| w.school_year)
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    if years.is_empty() {
+        years.push(chrono::Datelike::year(&now));
+    }
+    Ok(years)
+}
+
+/// The year `asked` of `years` (from [`place_years`]), else the newest.
+pub(crate) fn place_year(years: &[i32], asked: Option<i32>) -> Result<i32, ServiceError> {
+    match asked {
+        Some(year) if years.contains(&year) => Ok(year),
+        Some(year) => Err(ServiceError::invalid(
+            "school_year",
+            &format!("还没有 {year} 学年的报名时间：请先添加这一学年的报名时间，再设置计划人数。"),
+            &format!(
+                "There is no window for the {year} school year: add its window before its places."
+            ),
+        )),
+        None => years.first().copied().ok_or(ServiceError::NotFound),
+    }
+}
+
 /// The admissions page of a school (the first of the bureau when none is named). The
 /// registrations it shows are recorded in the audit log (by id).
 pub async fn page(
@@ -259,13 +297,9 @@ pub async fn page(
         publication,
         draws: crate::server::services::draws::summaries(db, school.id, subsystem, school_year)
             .await?,
-        places: crate::server::entities::school_capacity::Entity::find()
-            .filter(crate::server::entities::school_capacity::Column::SchoolId.eq(school.id))
-            .filter(crate::server::entities::school_capacity::Column::Subsystem.eq(subsystem))
-            .all(db)
+        places: places_of(db, school.id, subsystem, school_year)
             .await?
             .into_iter()
-            .map(|c| (c.grade, c.capacity))
             .collect(),
     })
 }
@@ -288,6 +322,25 @@ pub(crate) async fn hold_list(
     Ok(())
 }
 
+/// A school's places of a subsystem and school year, by grade (the grades set).
+pub(crate) async fn places_of(
+    db: &impl ConnectionTrait,
+    school_id: i32,
+    subsystem: Subsystem,
+    school_year: i32,
+) -> Result<BTreeMap<i32, i32>, ServiceError> {
+    use crate::server::entities::school_capacity;
+    Ok(school_capacity::Entity::find()
+        .filter(school_capacity::Column::SchoolId.eq(school_id))
+        .filter(school_capacity::Column::Subsystem.eq(subsystem))
+        .filter(school_capacity::Column::SchoolYear.eq(school_year))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.grade, c.capacity))
+        .collect())
+}
+
 /// A school list's places by grade (where set) and, by grade, the children admitted
 /// already (published, by hand or by a draw) and those its next publication admits (the
 /// decisions waiting for it). Read inside the caller's transaction, after `hold_list`.
@@ -303,15 +356,7 @@ impl Admitted {
         subsystem: Subsystem,
         school_year: i32,
     ) -> Result<Self, ServiceError> {
-        use crate::server::entities::school_capacity;
-        let places: BTreeMap<i32, i32> = school_capacity::Entity::find()
-            .filter(school_capacity::Column::SchoolId.eq(school_id))
-            .filter(school_capacity::Column::Subsystem.eq(subsystem))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|c| (c.grade, c.capacity))
-            .collect();
+        let places = places_of(txn, school_id, subsystem, school_year).await?;
         let mut by_grade: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
         if places.is_empty() {
             return Ok(Self { places, by_grade });
@@ -401,12 +446,13 @@ pub(crate) async fn scheduled_within_places(
     txn: &impl ConnectionTrait,
     school: &school::Model,
     subsystem: Subsystem,
+    school_year: i32,
 ) -> Result<(), ServiceError> {
-    // Of any school year (places are not a year's): one scheduled before next year's window
-    // opened is still to be made.
+    // The year's places changed: its publication still to be made is checked against them.
     let scheduled = publication::Entity::find()
         .filter(publication::Column::SchoolId.eq(school.id))
         .filter(publication::Column::Subsystem.eq(subsystem))
+        .filter(publication::Column::SchoolYear.eq(school_year))
         .filter(publication::Column::PublishedAt.is_null())
         .all(txn)
         .await?;

@@ -14,8 +14,8 @@ use sea_orm::{
 use crate::server::infra::search::like_text;
 use crate::{
     api::bureau::{
-        AuditRow, CatchmentMatch, CatchmentRow, Count, END_NOW, GradeStat, SchoolAdmin, SchoolStat,
-        Statistics, WindowView,
+        AuditRow, BureauSchools, CatchmentMatch, CatchmentRow, Count, END_NOW, GradeStat,
+        SchoolAdmin, SchoolStat, Statistics, WindowView,
     },
     domain::{RegistrationState, StaffRole, Subsystem},
     error::FieldProblem,
@@ -98,12 +98,18 @@ fn counted_states() -> Vec<RegistrationState> {
         .collect()
 }
 
-/// The bureau's schools with their capacities and catchments.
+/// The bureau's schools with their places of a school year (`asked`, else the newest the
+/// bureau has a window of) and their catchments.
 pub async fn schools(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> Result<Vec<SchoolAdmin>, ServiceError> {
+    asked: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<BureauSchools, ServiceError> {
+    use crate::server::services::admission::{place_year, place_years};
     let (_, bureau) = admin_bureau(db, actor).await?;
+    let school_years = place_years(db, bureau.id, now).await?;
+    let school_year = place_year(&school_years, asked)?;
     let schools = school::Entity::find()
         .filter(school::Column::BureauId.eq(bureau.id))
         .order_by_asc(school::Column::Position)
@@ -112,6 +118,7 @@ pub async fn schools(
     let ids: Vec<i32> = schools.iter().map(|s| s.id).collect();
     let capacities = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.is_in(ids.clone()))
+        .filter(school_capacity::Column::SchoolYear.eq(school_year))
         .order_by_asc(school_capacity::Column::Subsystem)
         .order_by_asc(school_capacity::Column::Grade)
         .all(db)
@@ -121,7 +128,7 @@ pub async fn schools(
         .order_by_asc(catchment::Column::Community)
         .all(db)
         .await?;
-    Ok(schools
+    let schools = schools
         .into_iter()
         .map(|s| SchoolAdmin {
             id: s.id,
@@ -141,12 +148,18 @@ pub async fn schools(
                 })
                 .collect(),
         })
-        .collect())
+        .collect();
+    Ok(BureauSchools {
+        school_year,
+        school_years,
+        schools,
+    })
 }
 
-/// Sets a school's capacity for a subsystem and grade (0 removes the grade).
-/// Places cut below what a scheduled publication admits are refused (it would publish more
-/// children than places).
+/// Sets a school's capacity for a subsystem, grade and school year (0 removes the grade);
+/// the year is one the bureau has a window of, the newest when none is named.
+/// Places cut below what a scheduled publication of that year admits are refused (it would
+/// publish more children than places).
 pub async fn set_capacity(
     db: &sea_orm::DatabaseConnection,
     request: &Request,
@@ -154,10 +167,15 @@ pub async fn set_capacity(
     subsystem: Subsystem,
     grade: i32,
     capacity: i32,
+    school_year: Option<i32>,
 ) -> Result<(), ServiceError> {
     use crate::server::services::admission;
     use sea_orm::TransactionTrait;
     let school = own_school(db, &request.actor, school_id).await?;
+    let school_year = admission::place_year(
+        &admission::place_years(db, school.bureau_id, request.now).await?,
+        school_year,
+    )?;
     let grades = match subsystem {
         Subsystem::Enrollment => 1..=1,
         Subsystem::Transfer => 1..=9,
@@ -183,6 +201,7 @@ pub async fn set_capacity(
             .filter(school_capacity::Column::SchoolId.eq(school_id))
             .filter(school_capacity::Column::Subsystem.eq(subsystem))
             .filter(school_capacity::Column::Grade.eq(grade))
+            .filter(school_capacity::Column::SchoolYear.eq(school_year))
             .exec(&txn)
             .await?;
     } else {
@@ -190,6 +209,7 @@ pub async fn set_capacity(
             school_id: Set(school_id),
             subsystem: Set(subsystem),
             grade: Set(grade),
+            school_year: Set(school_year),
             capacity: Set(capacity),
         })
         .on_conflict(
@@ -197,6 +217,7 @@ pub async fn set_capacity(
                 school_capacity::Column::SchoolId,
                 school_capacity::Column::Subsystem,
                 school_capacity::Column::Grade,
+                school_capacity::Column::SchoolYear,
             ])
             .update_column(school_capacity::Column::Capacity)
             .to_owned(),
@@ -204,14 +225,19 @@ pub async fn set_capacity(
         .exec_without_returning(&txn)
         .await?;
     }
-    admission::scheduled_within_places(&txn, &school, subsystem).await?;
+    admission::scheduled_within_places(&txn, &school, subsystem, school_year).await?;
     audit::record(
         &txn,
         request,
         AuditAction::SchoolCapacity,
         "school",
         Some(school_id),
-        serde_json::json!({ "subsystem": subsystem.code(), "grade": grade, "capacity": capacity }),
+        serde_json::json!({
+            "subsystem": subsystem.code(),
+            "grade": grade,
+            "school_year": school_year,
+            "capacity": capacity,
+        }),
     )
     .await?;
     txn.commit().await?;
@@ -319,6 +345,7 @@ async fn load_of(
     let capacity: i32 = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.eq(school_id))
         .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
+        .filter(school_capacity::Column::SchoolYear.eq(year))
         .all(db)
         .await?
         .iter()
@@ -734,23 +761,25 @@ pub async fn statistics(
         .filter(registration::Column::State.ne(RegistrationState::Deleted))
         .all(db)
         .await?;
-    // This year's only, each subsystem's (the school year its newest window collects for).
-    if let Some(school) = schools.first() {
-        use crate::server::services::admission::year_of;
-        let enrollment = year_of(db, school, Subsystem::Enrollment, now).await?;
-        let transfer = year_of(db, school, Subsystem::Transfer, now).await?;
-        rows.retain(|r| {
-            r.school_year
-                == match r.subsystem {
-                    Subsystem::Enrollment => enrollment,
-                    Subsystem::Transfer => transfer,
-                }
-        });
-    }
-    let all_capacities = school_capacity::Entity::find()
+    // This year's only, each subsystem's (the school year its newest window collects for),
+    // registrations and places alike.
+    let year_of =
+        |subsystem| crate::server::services::admission::years_of(db, bureau.id, subsystem, now);
+    let enrollment = year_of(Subsystem::Enrollment).await?.current;
+    let transfer = year_of(Subsystem::Transfer).await?.current;
+    let this_year = |subsystem, school_year| {
+        school_year
+            == match subsystem {
+                Subsystem::Enrollment => enrollment,
+                Subsystem::Transfer => transfer,
+            }
+    };
+    rows.retain(|r| this_year(r.subsystem, r.school_year));
+    let mut all_capacities = school_capacity::Entity::find()
         .filter(school_capacity::Column::SchoolId.is_in(schools.iter().map(|s| s.id)))
         .all(db)
         .await?;
+    all_capacities.retain(|c| this_year(c.subsystem, c.school_year));
     let capacities: Vec<&school_capacity::Model> = all_capacities
         .iter()
         .filter(|c| c.subsystem == Subsystem::Enrollment)

@@ -129,14 +129,16 @@ pub async fn schedule(
             ),
         ));
     }
-    let capacity = school_capacity::Entity::find_by_id((school_id, subsystem, grade))
+    let capacity = school_capacity::Entity::find_by_id((school_id, subsystem, grade, school_year))
         .one(&txn)
         .await?
         .ok_or_else(|| {
             ServiceError::invalid(
                 "school_id",
-                &format!("请先设置本校{grade}年级的招生计划数。"),
-                &format!("Set the school's places for grade {grade} first."),
+                &format!("请先在教体局设置中填写本校 {school_year} 学年{grade}年级的计划人数。"),
+                &format!(
+                    "Set the school's places for grade {grade} of the {school_year} school year first (bureau settings)."
+                ),
             )
         })?;
     let admitted = of_school()
