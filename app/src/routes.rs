@@ -14,6 +14,11 @@ pub fn registration(id: i32) -> String {
     format!("/registrations/{id}")
 }
 
+/// A registration's page, at its on-site appointment panel.
+pub fn appointment_panel(id: i32) -> String {
+    format!("/registrations/{id}#appointment-heading")
+}
+
 /// A draw's public page.
 pub fn draw(id: i32) -> String {
     format!("/draws/{id}")

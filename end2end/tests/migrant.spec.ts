@@ -89,6 +89,9 @@ test.describe("a migrant worker's family", () => {
     await first.getByRole("button", { name: "预约" }).click();
     const booked = panel.locator("[data-booked]");
     await expect(booked).toContainText(`已预约：${time} 市南区入学报名服务点 · 市南区宁夏路 200 号教体局一楼`);
+    // Where the parent pressed: the page comes back at the panel, the time booked in sight.
+    await expect(page).toHaveURL(`${registration}#appointment-heading`);
+    await expect(booked).toBeInViewport();
     // The receipt, opened again, says when.
     await page.goto(`${registration}/submitted`);
     await expect(step).toContainText(`已预约现场登记：${time} 市南区入学报名服务点。请按时携带材料原件前往。`);

@@ -5,8 +5,8 @@
 //!
 //! The table is made again with the year in its key (SQLite cannot change a key). Places
 //! set before hold for every school year the bureau has a window of in that subsystem, so
-//! that nothing any year reads changes; places of a subsystem without a window are this
-//! calendar year's.
+//! that nothing any year reads changes; places of a subsystem without a window are those
+//! of the newest year of the bureau's other windows (else of this calendar year).
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
@@ -42,9 +42,11 @@ const COPY_PER_YEAR: &str = "INSERT INTO school_capacity_new (school_id, subsyst
      JOIN (SELECT DISTINCT bureau_id, subsystem, school_year FROM collection_window) w \
      ON w.bureau_id = s.bureau_id AND w.subsystem = c.subsystem";
 
-/// Rows of a subsystem the bureau has no window of: this calendar year's (`{year}`).
+/// Rows of a subsystem the bureau has no window of: the newest year of its other windows,
+/// else this calendar year's (`{year}`), as the settings page offers them.
 const COPY_WITHOUT_WINDOW: &str = "INSERT INTO school_capacity_new (school_id, subsystem, grade, school_year, capacity) \
-     SELECT c.school_id, c.subsystem, c.grade, {year}, c.capacity \
+     SELECT c.school_id, c.subsystem, c.grade, COALESCE((SELECT MAX(o.school_year) \
+     FROM collection_window o WHERE o.bureau_id = s.bureau_id), {year}), c.capacity \
      FROM school_capacity c JOIN school s ON s.id = c.school_id \
      WHERE NOT EXISTS (SELECT 1 FROM collection_window w \
      WHERE w.bureau_id = s.bureau_id AND w.subsystem = c.subsystem)";
@@ -102,8 +104,25 @@ async fn replace(
                 .table(SchoolCapacityNew::Table, SchoolCapacity::Table)
                 .to_owned(),
         )
-        .await
+        .await?;
+    // PostgreSQL named the key and the foreign key after the table they were made in: they
+    // take the names a table made as `school_capacity` has.
+    if manager.get_database_backend() == DbBackend::Postgres {
+        for statement in RENAME_CONSTRAINTS {
+            manager
+                .get_connection()
+                .execute_unprepared(statement)
+                .await?;
+        }
+    }
+    Ok(())
 }
+
+/// See [`replace`].
+const RENAME_CONSTRAINTS: [&str; 2] = [
+    "ALTER TABLE school_capacity RENAME CONSTRAINT school_capacity_new_pkey TO school_capacity_pkey",
+    "ALTER TABLE school_capacity RENAME CONSTRAINT school_capacity_new_school_id_fkey TO school_capacity_school_id_fkey",
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -24,6 +24,15 @@ pub struct AppointmentView {
     pub checked_in: bool,
 }
 
+/// Where a family that must come on site stands, as the school's reviewer reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnSiteView {
+    /// The time booked, if any.
+    pub booked: Option<SlotView>,
+    /// When the point checked the family in (local time).
+    pub checked_in_at: Option<chrono::NaiveDateTime>,
+}
+
 /// What the parent can do about an appointment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentOptions {
@@ -31,6 +40,8 @@ pub struct AppointmentOptions {
     pub needed: bool,
     /// It can be booked now (submitted, still in the running).
     pub bookable: bool,
+    /// Not sent yet: it can be booked once submitted (else, not bookable, it never will).
+    pub draft: bool,
     pub current: Option<AppointmentView>,
     pub slots: Vec<SlotView>,
 }
@@ -44,6 +55,8 @@ pub struct PointAppointment {
     pub child_name: String,
     pub child_masked_id: String,
     pub checked_in: bool,
+    /// Still in the running: not set aside (a claim on the child) or ended since booking.
+    pub in_running: bool,
 }
 
 /// What a point's page shows.
@@ -70,7 +83,11 @@ pub async fn book_appointment(id: i32, slot_id: i32) -> Result<(), AppError> {
     let cx = Context::current()?;
     appointments::book(cx.db(), &cx.request, id, slot_id)
         .await
-        .map_err(to_app_error)
+        .map_err(to_app_error)?;
+    // Back to the panel, where the time booked is now said (a phone's form post would
+    // otherwise land at the top of the page, the panel out of sight).
+    leptos_axum::redirect(&crate::routes::appointment_panel(id));
+    Ok(())
 }
 
 /// Cancels the registration's appointment (its registrant).
@@ -80,7 +97,9 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
     let cx = Context::current()?;
     appointments::cancel(cx.db(), &cx.request, id)
         .await
-        .map_err(to_app_error)
+        .map_err(to_app_error)?;
+    leptos_axum::redirect(&crate::routes::appointment_panel(id));
+    Ok(())
 }
 
 /// The calling point staff's appointments (the registrations listed are audited).

@@ -328,6 +328,9 @@ pub struct ReviewDetail {
     /// The child's registrations of earlier school years (not deleted), newest first: a
     /// child admitted last year and registered again is seen before a second place is given.
     pub earlier_years: Vec<EarlierRegistration>,
+    /// Whether a family that must bring the originals to a registration point booked a
+    /// time and came (none when the entry asks for no appointment).
+    pub on_site: Option<crate::api::appointments::OnSiteView>,
     /// The registration waiting longest for the caller's stage, this one aside: where
     /// "next" goes.
     pub next_waiting: Option<i32>,

@@ -47,7 +47,7 @@ pub fn AppointmentStep(id: i32) -> impl IntoView {
                                 "随迁子女家庭提交后，还需携带材料原件到登记点现场核验。",
                                 "Families from elsewhere also bring the original documents to a registration point.",
                             ).get(locale.get())}" "
-                            <a href=format!("{}#appointment-heading", routes::registration(id))>{move || t("去预约", "Book a time").get(locale.get())}</a>
+                            <a href=routes::appointment_panel(id)>{move || t("去预约", "Book a time").get(locale.get())}</a>
                         </li>
                     }.into_any(),
                 }
@@ -69,10 +69,14 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
     view! {
         <Suspense>
             {move || Suspend::new(async move {
-                let Ok(o) = options.await else { return ().into_any() };
+                let o = match options.await {
+                    Ok(o) => o,
+                    Err(error) => return view! { <LoadFailed error /> }.into_any(),
+                };
                 if !o.needed {
                     return ().into_any();
                 }
+                let no_times = o.bookable && o.current.is_none() && o.slots.is_empty();
                 view! {
                     <div class="panel" data-appointment="true" aria-labelledby="appointment-heading">
                         <h2 id="appointment-heading">{move || t("现场登记预约", "On-site appointment").get(locale.get())}</h2>
@@ -98,8 +102,20 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                     })}
                                 }.into_any()
                             }
-                            None if !o.bookable => view! {
+                            None if o.draft => view! {
                                 <p class="hint">{move || t("提交报名后即可预约。", "Book once the registration is submitted.").get(locale.get())}</p>
+                            }.into_any(),
+                            None if !o.bookable => view! {
+                                <p class="hint" data-not-bookable="true">{move || t(
+                                    "这份报名已不能预约现场登记。",
+                                    "This registration can no longer book an on-site appointment.",
+                                ).get(locale.get())}</p>
+                            }.into_any(),
+                            None if no_times => view! {
+                                <p class="callout" data-no-times="true">{move || t(
+                                    "暂时没有可预约的时段：登记点添加时段后即可预约，请稍后再来查看。",
+                                    "No times are open just now: the registration points add more; look again later.",
+                                ).get(locale.get())}</p>
                             }.into_any(),
                             None => ().into_any(),
                         }}
@@ -161,6 +177,15 @@ pub fn PointPage() -> impl IntoView {
                                     Locale::En => format!(" · {n} appointments"),
                                 }}</p>
                                 <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{move || t("时间", "Time").get(locale.get())}</th>
+                                            <th scope="col">{move || t("报名编号", "Reference").get(locale.get())}</th>
+                                            <th scope="col">{move || t("儿童", "Child").get(locale.get())}</th>
+                                            <th scope="col">{move || t("身份证号", "ID number").get(locale.get())}</th>
+                                            <th scope="col">{move || t("签到", "Check-in").get(locale.get())}</th>
+                                        </tr>
+                                    </thead>
                                     <tbody>
                                         {d.appointments.into_iter().map(|a| view! {
                                             <tr data-appointment=a.reference.clone()>
@@ -170,6 +195,9 @@ pub fn PointPage() -> impl IntoView {
                                                 <td class="mono">{a.child_masked_id.clone()}</td>
                                                 <td>{if a.checked_in {
                                                     view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> }.into_any()
+                                                } else if !a.in_running {
+                                                    // A claim on the child is being settled by the bureau.
+                                                    view! { <span class="tag" data-set-aside="true">{move || t("报名已搁置，请家长联系教体局", "Set aside: the family should contact the bureau").get(locale.get())}</span> }.into_any()
                                                 } else {
                                                     view! {
                                                         <ActionForm action=check_in attr:class="inline">

@@ -11,7 +11,7 @@ use crate::{
         get_audit_log, get_bureau_schools, get_statistics, get_windows, lookup_catchment,
     },
     api::bureau::{BureauSchools, END_NOW, WindowView},
-    components::{CancelButton, ConfirmDialog, ErrorPanel, done_note, year_choice},
+    components::{CancelButton, ConfirmDialog, ErrorPanel, done_note, year_choice, year_link},
     domain::Subsystem,
     error::AppError,
     i18n::{Locale, LocalizedText, t, use_locale},
@@ -200,14 +200,29 @@ fn NextYearForm(w: WindowView, action: ServerAction<OpenNextYear>) -> impl IntoV
 /// Which school year the places below are: said always (places are a year's), with the
 /// choice of another year once the bureau has windows of several.
 #[component]
-fn PlacesYear(school_year: i32, school_years: Vec<i32>) -> impl IntoView {
+fn PlacesYear(school_year: i32, school_years: Vec<i32>, empty: bool) -> impl IntoView {
     let locale = use_locale();
+    let others: Vec<i32> = school_years
+        .iter()
+        .copied()
+        .filter(|y| *y != school_year)
+        .collect();
     let choice = year_choice("places-year", school_years, school_year);
     view! {
         <p class="hint" data-places-year=school_year>{move || match locale.get() {
             Locale::Zh => format!("以下为 {school_year} 学年的计划人数。"),
             Locale::En => format!("Places below are for the {school_year} school year."),
         }}</p>
+        // Next year's window just added: its places start empty, each year's its own.
+        {(empty && !others.is_empty()).then(|| view! {
+            <p class="callout" data-places-empty=school_year>
+                {move || match locale.get() {
+                    Locale::Zh => format!("{school_year} 学年还没有设置计划人数（每个学年分别设置）。"),
+                    Locale::En => format!("No places are set for the {school_year} school year yet (each year has its own)."),
+                }}
+                {others.iter().map(|&year| view! { " "{year_link(format!("/bureau?year={year}"), year)} }).collect_view()}
+            </p>
+        })}
         {choice.map(|choice| view! {
             <form class="filters filters-inline" method="get" action="/bureau">
                 <div class="filter-field">{choice}</div>
@@ -298,7 +313,7 @@ pub fn BureauSettingsPage() -> impl IntoView {
                     match schools.await {
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                         Ok(BureauSchools { school_year, school_years, schools: list }) => view! {
-                            <PlacesYear school_year school_years />
+                            <PlacesYear school_year school_years empty=list.iter().all(|s| s.capacities.is_empty()) />
                             {list.into_iter().map(|s| {
                             let id = s.id;
                             let name = s.name.clone();

@@ -652,7 +652,7 @@ pub async fn ensure_demo_administration(
     let Some(bureau) = demo_bureau(db).await? else {
         return Ok(false);
     };
-    let years = place_years(db, bureau.id, now).await?;
+    let years = place_years(db, bureau.id, Some(Subsystem::Enrollment), now).await?;
     let schools = school::Entity::find()
         .filter(school::Column::BureauId.eq(bureau.id))
         .all(db)

@@ -201,6 +201,19 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         403
     );
 
+    // The school's reviewer sees the time booked, then that the family came.
+    let on_site = || async {
+        let detail: Value = reviewer
+            .call("get_review_detail", &[("id", &winner_id.to_string())])
+            .await
+            .json()
+            .await
+            .expect("json");
+        detail["on_site"].clone()
+    };
+    let booked = on_site().await;
+    assert!(booked["booked"]["starts_at"].is_string(), "{booked}");
+    assert!(booked["checked_in_at"].is_null(), "{booked}");
     assert_eq!(
         point_staff
             .call(
@@ -215,13 +228,153 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         options(winner, winner_id).await["current"]["checked_in"],
         true
     );
-    assert_eq!(
-        winner
-            .call("cancel_appointment", &[("id", &winner_id.to_string())])
+    assert!(on_site().await["checked_in_at"].is_string());
+    let html = reviewer
+        .get(&format!("/review/{winner_id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("现场登记：已于 "), "{html}");
+    // Seen at the point, the appointment stays: the family is told so in words.
+    let cancelled = winner
+        .call("cancel_appointment", &[("id", &winner_id.to_string())])
+        .await;
+    assert_eq!(cancelled.status(), 422);
+    assert!(
+        cancelled
+            .text()
             .await
-            .status(),
-        423
+            .unwrap_or_default()
+            .contains("您已在登记点签到")
     );
+    // The family that lost the last place has booked nothing: its reviewer is told so.
+    let loser_detail: Value = reviewer
+        .call("get_review_detail", &[("id", &loser_id.to_string())])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(loser_detail["on_site"].is_object(), "{loser_detail}");
+    assert!(
+        loser_detail["on_site"]["booked"].is_null(),
+        "{loser_detail}"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_family_gives_its_time_back_and_the_point_no_longer_lists_it() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let (id, version) = submitted(&app, &father, &child_id("20191105", 419)).await;
+    make_entry_migrant(&app).await;
+    let slot = earliest_slot(&app).await;
+    let places = |slot_id: i32| {
+        let db = app.db.clone();
+        async move {
+            appointment_slot::Entity::find_by_id(slot_id)
+                .one(&db)
+                .await
+                .expect("query")
+                .expect("slot")
+                .booked
+        }
+    };
+    let before = places(slot.id).await;
+    assert_eq!(book(&father, id, slot.id).await.status(), 200);
+    assert_eq!(places(slot.id).await, before + 1);
+    // Not booked yet, the reviewer is told in red; booked, the time is said.
+    let reviewer = app.staff("reviewer.sn1").await;
+    let html = reviewer
+        .get(&format!("/review/{id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("现场登记：已预约 "), "{html}");
+
+    let rejected =
+        crate::review::decide(&reviewer, id, version, "first", "reject", "age", "", &[]).await;
+    assert_eq!(rejected.status(), 200);
+    assert_eq!(
+        places(slot.id).await,
+        before,
+        "the place is another family's again"
+    );
+    let offered = options(&father, id).await;
+    assert!(offered["current"].is_null(), "{offered}");
+    assert_eq!(offered["bookable"], false);
+    assert_eq!(offered["draft"], false);
+    let page = father
+        .get(&app::routes::registration(id))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("这份报名已不能预约现场登记。"), "{page}");
+    let reference = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .reference;
+    let day: Value = app
+        .staff("point.sn")
+        .await
+        .call("get_point_appointments", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        day["appointments"]
+            .as_array()
+            .is_some_and(|all| all.iter().all(|a| a["reference"] != reference.as_str())),
+        "{day}"
+    );
+}
+
+#[tokio::test]
+async fn a_family_sees_only_times_with_a_place_and_is_told_when_there_are_none() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let (id, _) = submitted(&app, &father, &child_id("20191105", 421)).await;
+    make_entry_migrant(&app).await;
+    let slot = earliest_slot(&app).await;
+    let offered = options(&father, id).await;
+    let listed = |offered: &Value| {
+        offered["slots"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|s| s["id"].as_i64())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    assert!(listed(&offered).contains(&i64::from(slot.id)), "{offered}");
+    // A full time is not offered.
+    let mut full: appointment_slot::ActiveModel = slot.clone().into();
+    full.booked = Set(slot.capacity);
+    full.update(&app.db).await.expect("updated");
+    assert!(!listed(&options(&father, id).await).contains(&i64::from(slot.id)));
+    // No time at all: the family is told to look again later, not shown an empty list.
+    appointment_slot::Entity::update_many()
+        .col_expr(
+            appointment_slot::Column::Booked,
+            sea_orm::sea_query::Expr::col(appointment_slot::Column::Capacity),
+        )
+        .exec(&app.db)
+        .await
+        .expect("all full");
+    assert_eq!(options(&father, id).await["slots"], json!([]));
+    let page = father
+        .get(&app::routes::registration(id))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("暂时没有可预约的时段"), "{page}");
 }
 
 /// The bureau's slots as `get_slots` lists them, for the first point.

@@ -1250,25 +1250,22 @@ async fn places_are_a_school_years_so_next_years_leave_last_years_list_alone() {
     let page: Value = schools(None).await.json().await.expect("json");
     assert_eq!(
         places_of(&page),
-        Some(json!([["enrollment", 1, 1]])),
+        Some(json!([["Enrollment", 1, 1]])),
         "{page}"
     );
     let last: Value = schools(Some(this_year)).await.json().await.expect("json");
     assert_eq!(
         places_of(&last),
-        Some(json!([["enrollment", 1, 2]])),
+        Some(json!([["Enrollment", 1, 2]])),
         "{last}"
     );
     // A year without a window has no places to set or show.
     let nowhere = set(3, Some(next_year + 2)).await;
     assert_eq!(nowhere.status(), 422);
-    assert!(
-        nowhere
-            .text()
-            .await
-            .unwrap_or_default()
-            .contains(&format!("还没有 {} 学年的报名时间", next_year + 2))
-    );
+    assert!(nowhere.text().await.unwrap_or_default().contains(&format!(
+        "还没有 {} 学年小学一年级入学报名的报名时间",
+        next_year + 2
+    )));
     assert_eq!(schools(Some(next_year + 2)).await.status(), 422);
 
     // Last year's two children are admitted against last year's two places, not next
@@ -1311,19 +1308,14 @@ async fn places_are_a_school_years_so_next_years_leave_last_years_list_alone() {
         .await;
     assert_eq!(scheduled.status(), 200);
     assert_eq!(set(1, Some(this_year)).await.status(), 422);
+    // The statistics and the public look-up are this year's, places and registrations
+    // alike (next year's 1 place is not added to this year's 2).
+    let first = first_school_figures(&admin).await;
+    assert_eq!(first["registrations"], 2, "{first}");
+    assert_eq!(first["capacity"], 2, "{first}");
+    let found = look_up(&parent, "香港花园").await;
+    assert_eq!(found[0]["capacity"], 2, "{found}");
     assert_eq!(set(0, None).await.status(), 200);
-    // The statistics are this year's, places and registrations alike.
-    let figures: Value = admin
-        .call("get_statistics", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    let row = figures["per_school"]
-        .as_array()
-        .and_then(|all| all.iter().find(|s| s["registrations"] == 2).cloned())
-        .unwrap_or_default();
-    assert_eq!(row["capacity"], 2, "{figures}");
 
     // The settings page says whose places it shows, and offers the other year.
     let html = admin.get("/bureau").await.text().await.expect("html");
@@ -1332,6 +1324,16 @@ async fn places_are_a_school_years_so_next_years_leave_last_years_list_alone() {
         "{html}"
     );
     assert!(html.contains("id=\"places-year\""), "{html}");
+    // Next year's places removed again: the page says none are set, with the way to last
+    // year's.
+    assert!(
+        html.contains(&format!("{next_year} 学年还没有设置计划人数")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/bureau?year={this_year}\"")),
+        "{html}"
+    );
     let html = admin
         .get(&format!("/bureau?year={this_year}"))
         .await

@@ -97,40 +97,65 @@ async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_w
             row.try_get_by_index::<i64>(0).expect("a number")
         }
     };
-    let demo = number("SELECT COUNT(*) FROM school_capacity").await;
+    let run = |sql: &'static str| {
+        let db = &db;
+        async move { db.execute_unprepared(sql).await.expect(sql) }
+    };
+    const COUNT: &str = "SELECT COUNT(*) FROM school_capacity";
+    let demo = number(COUNT).await;
     assert!(demo > 0, "the demo schools have places");
 
-    // Before the year was in the key: one set of places, and a second year's window.
+    // Before the year was in the key: one set of places, a second year's enrollment window,
+    // and transfer places of a bureau with no transfer window.
     Migrator::down(&db, Some(1)).await.expect("rolled back");
-    assert_eq!(number("SELECT COUNT(*) FROM school_capacity").await, demo);
-    db.execute_unprepared(
-        "INSERT INTO collection_window (bureau_id, subsystem, school_year, opens_at, closes_at, review_closes_at) \
+    assert_eq!(number(COUNT).await, demo);
+    run("INSERT INTO collection_window \
+         (bureau_id, subsystem, school_year, opens_at, closes_at, review_closes_at) \
          SELECT bureau_id, subsystem, school_year + 1, opens_at, closes_at, review_closes_at \
-         FROM collection_window WHERE subsystem = 'enrollment'",
+         FROM collection_window WHERE subsystem = 'enrollment'")
+    .await;
+    run("DELETE FROM collection_window WHERE subsystem = 'transfer'").await;
+    run(
+        "INSERT INTO school_capacity (school_id, subsystem, grade, capacity) \
+         SELECT school_id, 'transfer', 3, 7 FROM school_capacity WHERE subsystem = 'enrollment'",
     )
-    .await
-    .expect("next year's window");
+    .await;
 
-    // Each school's places hold for both years; no grade lost or changed.
+    // Each school's first-grade places hold for both years, none lost or changed; the
+    // transfer places are the newest year's (the year the settings page opens on).
     Migrator::up(&db, None).await.expect("migrated");
-    assert_eq!(
-        number("SELECT COUNT(*) FROM school_capacity").await,
-        2 * demo
-    );
-    assert_eq!(
-        number(
-            "SELECT COUNT(*) FROM school_capacity a JOIN school_capacity b \
-             ON a.school_id = b.school_id AND a.subsystem = b.subsystem AND a.grade = b.grade \
-             AND b.school_year = a.school_year + 1 AND b.capacity = a.capacity"
-        )
-        .await,
-        demo
-    );
+    assert_eq!(number(COUNT).await, 3 * demo);
+    let both_years = number(
+        "SELECT COUNT(*) FROM school_capacity a JOIN school_capacity b \
+         ON a.school_id = b.school_id AND a.subsystem = b.subsystem AND a.grade = b.grade \
+         AND b.school_year = a.school_year + 1 AND b.capacity = a.capacity \
+         WHERE a.subsystem = 'enrollment'",
+    )
+    .await;
+    assert_eq!(both_years, demo);
+    let transfers = number(
+        "SELECT COUNT(*) FROM school_capacity WHERE subsystem = 'transfer' AND capacity = 7 \
+         AND school_year = (SELECT MAX(school_year) FROM collection_window)",
+    )
+    .await;
+    assert_eq!(transfers, demo);
+
     // And back: each grade keeps its newest year's places.
+    run(
+        "UPDATE school_capacity SET capacity = capacity + 1 WHERE subsystem = 'enrollment' \
+         AND school_year = (SELECT MAX(school_year) FROM collection_window)",
+    )
+    .await;
+    const NEWEST: &str = "SELECT SUM(capacity) FROM school_capacity WHERE subsystem = 'enrollment' \
+         AND school_year = (SELECT MAX(school_year) FROM collection_window)";
+    let newest = number(NEWEST).await;
     Migrator::down(&db, Some(1))
         .await
         .expect("rolled back again");
-    assert_eq!(number("SELECT COUNT(*) FROM school_capacity").await, demo);
+    assert_eq!(number(COUNT).await, 2 * demo);
+    let kept =
+        number("SELECT SUM(capacity) FROM school_capacity WHERE subsystem = 'enrollment'").await;
+    assert_eq!(kept, newest);
     Migrator::up(&db, None).await.expect("migrated again");
     db.close_by_ref().await.expect("closes");
 }

@@ -1269,11 +1269,19 @@ async fn schedule_publication(admin: &Browser, school: i32, at: &str) -> reqwest
         .await
 }
 
-/// Sets a school's first-grade places of the demo windows' school year.
+/// Sets a school's first-grade places of its newest enrollment window's school year.
 async fn set_places(app: &TestApp, school: i32, places: i32) {
-    use app::server::entities::{collection_window, school_capacity};
+    use app::server::entities::{collection_window, school as schools, school_capacity};
     use sea_orm::{ActiveModelTrait, Set};
+    let bureau = schools::Entity::find_by_id(school)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("school")
+        .bureau_id;
     let school_year = collection_window::Entity::find()
+        .filter(collection_window::Column::BureauId.eq(bureau))
+        .filter(collection_window::Column::Subsystem.eq("enrollment"))
         .order_by_desc(collection_window::Column::SchoolYear)
         .one(&app.db)
         .await
@@ -1283,6 +1291,7 @@ async fn set_places(app: &TestApp, school: i32, places: i32) {
     school_capacity::Entity::delete_many()
         .filter(school_capacity::Column::SchoolId.eq(school))
         .filter(school_capacity::Column::Subsystem.eq("enrollment"))
+        .filter(school_capacity::Column::SchoolYear.eq(school_year))
         .exec(&app.db)
         .await
         .expect("cleared");

@@ -16,7 +16,7 @@ use crate::{
     components::ErrorPanel,
     domain::{
         RegistrationState,
-        dates::{format_date, format_date_time},
+        dates::{format_date, format_date_time, format_time_span},
         materials::MaterialItem,
         photo::PhotoSize,
         provenance::{Document, Origin},
@@ -186,6 +186,7 @@ fn Detail(
                     </div>
                 }
             })}
+            {d.on_site.clone().map(|on_site| view! { <OnSite on_site /> })}
             {decision}
             <div class="review-columns">
                 <div class="review-answers">
@@ -662,5 +663,45 @@ fn Decision(
                 }
             })}
         </div>
+    }
+}
+
+/// A migrant family's on-site step, for the reviewer: came (checked in at the point, with
+/// the originals), booked and not yet come, or not booked.
+#[component]
+fn OnSite(on_site: crate::api::appointments::OnSiteView) -> impl IntoView {
+    let locale = use_locale();
+    let point = on_site.booked.as_ref().map(|b| b.point.clone());
+    let place = move || {
+        point
+            .as_ref()
+            .map(|p| p.get(locale.get()).to_owned())
+            .unwrap_or_default()
+    };
+    match (on_site.checked_in_at, on_site.booked) {
+        (Some(at), _) => view! {
+            <p class="callout callout-ok" role="note" data-on-site="checked-in">
+                {move || match locale.get() {
+                    Locale::Zh => format!("现场登记：已于 {} 在{}签到（家长已携带材料原件到登记点）。", format_date_time(at, Locale::Zh), place()),
+                    Locale::En => format!("On site: checked in at {} on {} (the family brought the originals to the point).", place(), format_date_time(at, Locale::En)),
+                }}
+            </p>
+        }.into_any(),
+        (None, Some(slot)) => view! {
+            <p class="callout" role="note" data-on-site="booked">
+                {move || match locale.get() {
+                    Locale::Zh => format!("现场登记：已预约 {} {}，尚未签到。", format_time_span(slot.starts_at, slot.ends_at, Locale::Zh), place()),
+                    Locale::En => format!("On site: booked for {} at {}, not checked in yet.", format_time_span(slot.starts_at, slot.ends_at, Locale::En), place()),
+                }}
+            </p>
+        }.into_any(),
+        (None, None) => view! {
+            <p class="callout callout-error" role="note" data-on-site="none">
+                {move || t(
+                    "现场登记：尚未预约。随迁子女家庭需携带材料原件到登记点现场核验。",
+                    "On site: no appointment booked. Families from elsewhere must bring the originals to a registration point.",
+                ).get(locale.get())}
+            </p>
+        }.into_any(),
     }
 }

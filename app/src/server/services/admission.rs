@@ -109,39 +109,64 @@ pub(crate) async fn years_of(
 }
 
 /// The school years a bureau sets places for, newest first: every year it has a window of
-/// (next year's, configured before it opens, first), else the current calendar year.
+/// in `subsystem` (in either when none is named; next year's, configured before it opens,
+/// first); without one, the newest year of its other windows, else the calendar year.
 pub(crate) async fn place_years(
     db: &impl ConnectionTrait,
     bureau_id: i32,
+    subsystem: Option<Subsystem>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i32>, ServiceError> {
     use crate::server::entities::collection_window;
-    let mut years: Vec<i32> = collection_window::Entity::find()
+    let windows = collection_window::Entity::find()
         .filter(collection_window::Column::BureauId.eq(bureau_id))
         .all(db)
-        .await?
-        .into_iter()
+        .await?;
+    let mut years: Vec<i32> = windows
+        .iter()
+        .filter(|w| subsystem.is_none_or(|s| w.subsystem == s))
         .map(|w| w.school_year)
         .collect();
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
     if years.is_empty() {
-        years.push(chrono::Datelike::year(&now));
+        years.push(
+            windows
+                .iter()
+                .map(|w| w.school_year)
+                .max()
+                .unwrap_or_else(|| chrono::Datelike::year(&now)),
+        );
     }
     Ok(years)
 }
 
-/// The year `asked` of `years` (from [`place_years`]), else the newest.
-pub(crate) fn place_year(years: &[i32], asked: Option<i32>) -> Result<i32, ServiceError> {
+/// The year `asked` of `years` (from [`place_years`] of `subsystem`, or of either), else
+/// the newest.
+pub(crate) fn place_year(
+    years: &[i32],
+    asked: Option<i32>,
+    subsystem: Option<Subsystem>,
+) -> Result<i32, ServiceError> {
     match asked {
         Some(year) if years.contains(&year) => Ok(year),
-        Some(year) => Err(ServiceError::invalid(
-            "school_year",
-            &format!("还没有 {year} 学年的报名时间：请先添加这一学年的报名时间，再设置计划人数。"),
-            &format!(
-                "There is no window for the {year} school year: add its window before its places."
-            ),
-        )),
+        Some(year) => {
+            let (zh, en) = subsystem.map_or((String::new(), String::new()), |s| {
+                (
+                    s.name().get(Locale::Zh).to_owned(),
+                    format!(" ({})", s.name().get(Locale::En)),
+                )
+            });
+            Err(ServiceError::invalid(
+                "school_year",
+                &format!(
+                    "还没有 {year} 学年{zh}的报名时间：请先在“报名与审核时间”中添加，再设置这一学年的计划人数。"
+                ),
+                &format!(
+                    "There is no window for the {year} school year{en}: add it under Windows before its places."
+                ),
+            ))
+        }
         None => years.first().copied().ok_or(ServiceError::NotFound),
     }
 }

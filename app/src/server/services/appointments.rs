@@ -11,7 +11,9 @@ use sea_orm::{
 };
 
 use crate::{
-    api::appointments::{AppointmentOptions, AppointmentView, PointAppointment, SlotView},
+    api::appointments::{
+        AppointmentOptions, AppointmentView, OnSiteView, PointAppointment, SlotView,
+    },
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
     server::{
@@ -82,6 +84,41 @@ fn slot_view(
     }
 }
 
+/// Where a registration's family stands on site, for its reviewer: `None` when its entry
+/// needs no appointment.
+pub(crate) async fn on_site_of(
+    db: &impl ConnectionTrait,
+    row: &registration::Model,
+    offset: chrono::FixedOffset,
+) -> Result<Option<OnSiteView>, ServiceError> {
+    if !needs_appointment(db, row).await? {
+        return Ok(None);
+    }
+    let Some(booked) = booked_for(db, row.id).await? else {
+        return Ok(Some(OnSiteView {
+            booked: None,
+            checked_in_at: None,
+        }));
+    };
+    let slot = appointment_slot::Entity::find_by_id(booked.slot_id)
+        .one(db)
+        .await?;
+    let point = match &slot {
+        Some(slot) => {
+            registration_point::Entity::find_by_id(slot.point_id)
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    Ok(Some(OnSiteView {
+        booked: slot
+            .zip(point)
+            .map(|(slot, point)| slot_view(&slot, &point, offset)),
+        checked_in_at: booked.checked_in_at.map(|at| local_time(at, offset)),
+    }))
+}
+
 /// What the parent can book for a registration, and what they booked.
 pub async fn options(
     db: &impl ConnectionTrait,
@@ -122,6 +159,11 @@ pub async fn options(
         appointment_slot::Entity::find()
             .filter(appointment_slot::Column::PointId.is_in(points.iter().map(|p| p.id)))
             .filter(appointment_slot::Column::StartsAt.gt(now))
+            // Full ones are left out: the times shown are those with a place.
+            .filter(
+                Expr::col(appointment_slot::Column::Booked)
+                    .lt(Expr::col(appointment_slot::Column::Capacity)),
+            )
             .order_by_asc(appointment_slot::Column::StartsAt)
             .all(db)
             .await?
@@ -139,6 +181,7 @@ pub async fn options(
         // A past year's registration shows the appointment it had, and offers none.
         needed: needed && (!past_year || current.is_some()),
         bookable,
+        draft: row.state == RegistrationState::Draft,
         current,
         slots,
     })
@@ -199,7 +242,7 @@ pub async fn book(
     let old = booked_for(&txn, row.id).await?;
     if let Some(old) = &old {
         if old.checked_in_at.is_some() {
-            return Err(ServiceError::Locked);
+            return Err(checked_in_already());
         }
         if old.slot_id == slot_id {
             return Ok(());
@@ -253,6 +296,15 @@ pub async fn book(
     Ok(())
 }
 
+/// Refused: the family has been seen at the point already.
+fn checked_in_already() -> ServiceError {
+    ServiceError::invalid(
+        "slot",
+        "您已在登记点签到，预约不能再取消或改约。",
+        "You have been checked in at the point: the appointment can no longer be cancelled or moved.",
+    )
+}
+
 /// The appointment a registration booked, if any (one at most).
 pub(crate) async fn booked_for(
     db: &impl ConnectionTrait,
@@ -290,6 +342,19 @@ pub(crate) async fn release(
     Ok(true)
 }
 
+/// Gives back the place of a registration that ended (a claim upheld, a rejection): the
+/// time is another family's, and the point's list no longer shows it. An appointment the
+/// family came to is kept, as seen.
+pub(crate) async fn release_for(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<(), ServiceError> {
+    if let Some(booked) = booked_for(db, registration_id).await? {
+        release(db, &booked).await?;
+    }
+    Ok(())
+}
+
 /// Cancels a registration's appointment (before check-in).
 pub async fn cancel(
     db: &DatabaseConnection,
@@ -301,7 +366,7 @@ pub async fn cancel(
         return Ok(());
     };
     if old.checked_in_at.is_some() {
-        return Err(ServiceError::Locked);
+        return Err(checked_in_already());
     }
     let txn = db.begin().await?;
     if !release(&txn, &old).await? {
@@ -362,6 +427,14 @@ pub async fn point_list(
             let Some(r) = registrations.iter().find(|r| r.id == a.registration_id) else {
                 continue;
             };
+            // One that ended before its family came is not on the list (its place was
+            // given back); one set aside meanwhile is shown, not to be checked in.
+            if !may_book(r.state)
+                && a.checked_in_at.is_none()
+                && r.state != RegistrationState::SetAside
+            {
+                continue;
+            }
             shown.push(r.id);
             list.push(PointAppointment {
                 id: a.id,
@@ -370,6 +443,7 @@ pub async fn point_list(
                 child_name: r.child_name.clone().unwrap_or_default(),
                 child_masked_id: masked_child(r, now),
                 checked_in: a.checked_in_at.is_some(),
+                in_running: may_book(r.state),
             });
         }
     }
@@ -407,6 +481,17 @@ pub async fn check_in(
     }
     if a.checked_in_at.is_some() {
         return Ok(());
+    }
+    let state = registration::Entity::find_by_id(a.registration_id)
+        .one(db)
+        .await?
+        .map(|r| r.state);
+    if !state.is_some_and(may_book) {
+        return Err(ServiceError::invalid(
+            "appointment",
+            "这份报名已被搁置或已结束，不能签到；请家长联系教体局。",
+            "This registration is set aside or has ended: it cannot be checked in. The family should contact the bureau.",
+        ));
     }
     // Once, whoever presses: a second desk, or the family moving the appointment meanwhile,
     // leaves nothing to check in.

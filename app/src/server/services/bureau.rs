@@ -108,8 +108,15 @@ pub async fn schools(
 ) -> Result<BureauSchools, ServiceError> {
     use crate::server::services::admission::{place_year, place_years};
     let (_, bureau) = admin_bureau(db, actor).await?;
-    let school_years = place_years(db, bureau.id, now).await?;
-    let school_year = place_year(&school_years, asked)?;
+    let mut school_years = place_years(db, bureau.id, None, now).await?;
+    // A subsystem without windows keeps its places in a year of its own (the newest of the
+    // other's, else this calendar year): offered too.
+    for subsystem in Subsystem::ALL {
+        school_years.extend(place_years(db, bureau.id, Some(subsystem), now).await?);
+    }
+    school_years.sort_unstable_by(|a, b| b.cmp(a));
+    school_years.dedup();
+    let school_year = place_year(&school_years, asked, None)?;
     let schools = school::Entity::find()
         .filter(school::Column::BureauId.eq(bureau.id))
         .order_by_asc(school::Column::Position)
@@ -173,8 +180,9 @@ pub async fn set_capacity(
     use sea_orm::TransactionTrait;
     let school = own_school(db, &request.actor, school_id).await?;
     let school_year = admission::place_year(
-        &admission::place_years(db, school.bureau_id, request.now).await?,
+        &admission::place_years(db, school.bureau_id, Some(subsystem), request.now).await?,
         school_year,
+        Some(subsystem),
     )?;
     let grades = match subsystem {
         Subsystem::Enrollment => 1..=1,

@@ -605,6 +605,10 @@ pub async fn decide_set_aside(
     if done.rows_affected == 0 {
         return Err(ServiceError::Conflict);
     }
+    if !restore {
+        // Closed for good: its on-site time goes back to the point.
+        crate::server::services::appointments::release_for(&txn, row.id).await?;
+    }
     let (title, body) = if restore {
         (
             LocalizedText::new("报名已恢复", "Registration restored"),

@@ -649,6 +649,7 @@ pub async fn detail(
             .await?,
         siblings: siblings_of(db, &row).await?,
         earlier_years: earlier_years_of(db, &row, school.bureau_id).await?,
+        on_site: crate::server::services::appointments::on_site_of(db, &row, offset).await?,
         next_waiting,
     })
 }
@@ -1028,6 +1029,10 @@ pub async fn decide(
         .await?;
     if moved.rows_affected != 1 {
         return Err(ServiceError::Conflict);
+    }
+    // Not passed: the family's on-site time goes back to the point (for another family).
+    if next == RegistrationState::Rejected {
+        crate::server::services::appointments::release_for(&txn, row.id).await?;
     }
     let event = registrations::Step {
         staff_id: Some(staff.account_id),
