@@ -59,10 +59,14 @@ pub struct PointAppointment {
     pub in_running: bool,
 }
 
-/// What a point's page shows.
+/// What a point's page shows: one day's appointments.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PointDay {
     pub point: LocalizedText,
+    /// The day shown (the point's local date; today unless another was asked).
+    pub date: chrono::NaiveDate,
+    /// Today and the days after it with appointments, and how many each.
+    pub days: Vec<(chrono::NaiveDate, u32)>,
     pub appointments: Vec<PointAppointment>,
 }
 
@@ -102,18 +106,27 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The calling point staff's appointments (the registrations listed are audited).
+/// The calling point staff's appointments of a day (`YYYY-MM-DD`, today when none; the
+/// registrations listed are audited).
 #[server(prefix = "/api", endpoint = "get_point_appointments", output = crate::api::codec::JsonText)]
-pub async fn get_point_appointments() -> Result<PointDay, AppError> {
-    use crate::server::{Context, services::appointments, to_app_error};
+pub async fn get_point_appointments(date: Option<String>) -> Result<PointDay, AppError> {
+    use crate::server::{Context, failure::ServiceError, services::appointments, to_app_error};
     let cx = Context::current()?;
-    let (point, appointments) = appointments::point_list(cx.db(), &cx.request)
+    let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                to_app_error(ServiceError::invalid(
+                    "date",
+                    "日期不正确，请选择一天。",
+                    "The date is not valid: choose a day.",
+                ))
+            })?,
+        ),
+    };
+    appointments::point_list(cx.db(), &cx.request, date)
         .await
-        .map_err(to_app_error)?;
-    Ok(PointDay {
-        point,
-        appointments,
-    })
+        .map_err(to_app_error)
 }
 
 /// Checks a family in (point staff of that point).

@@ -73,6 +73,19 @@ const WEEKDAYS_EN: [&str; 7] = [
     "Sunday",
 ];
 
+/// Formats a day with its weekday: 2027年7月2日（星期五） / Friday 2 July 2027.
+pub fn format_day(day: NaiveDate, locale: Locale) -> String {
+    let weekday = day.weekday().num_days_from_monday() as usize;
+    match locale {
+        Locale::Zh => format!(
+            "{}（星期{}）",
+            format_date(day, locale),
+            WEEKDAYS_ZH[weekday]
+        ),
+        Locale::En => format!("{} {}", WEEKDAYS_EN[weekday], format_date(day, locale)),
+    }
+}
+
 /// Formats a stretch of time on one day with its weekday, as an appointment is written:
 /// 2027年7月2日（星期五）09:00–10:00 / Friday 2 July 2027, 09:00–10:00. An end on another
 /// day is written in full.

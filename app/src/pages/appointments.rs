@@ -2,6 +2,7 @@
 //! registration, and the registration point's list with check-in.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::{LoadFailed, Loading};
 use crate::{
@@ -10,7 +11,7 @@ use crate::{
         get_point_appointments,
     },
     components::ErrorPanel,
-    domain::dates::format_time_span,
+    domain::dates::{format_day, format_time_span},
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -152,14 +153,16 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
     }
 }
 
-/// The registration point's page: its appointments, with check-in.
+/// The registration point's page: a day's appointments (today unless another is chosen),
+/// with check-in, and the days ahead that have any.
 #[component]
 pub fn PointPage() -> impl IntoView {
     let locale = use_locale();
     let check_in = ServerAction::<CheckInAppointment>::new();
+    let query = use_query_map();
     let day = Resource::new_blocking(
-        move || check_in.version().get(),
-        |_| get_point_appointments(),
+        move || (query.read().get("date"), check_in.version().get()),
+        |(date, _)| get_point_appointments(date),
     );
     view! {
         <section class="review" aria-labelledby="point-heading">
@@ -171,10 +174,28 @@ pub fn PointPage() -> impl IntoView {
                         Ok(d) => {
                             let point = d.point.clone();
                             let n = d.appointments.len();
+                            let date = d.date;
                             view! {
+                                <form class="filters filters-inline" method="get" action="/point">
+                                    <div class="filter-field">
+                                        <label for="point-date">{move || t("日期", "Day").get(locale.get())}</label>
+                                        <input id="point-date" type="date" name="date" value=date.to_string() />
+                                    </div>
+                                    <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
+                                </form>
+                                <p class="button-row" data-days=d.days.len()>
+                                    {d.days.into_iter().map(|(day, count)| {
+                                        let current = day == date;
+                                        view! {
+                                            <a class="button button-small" href=format!("/point?date={day}") aria-current=current.then_some("page")>
+                                                {move || format!("{} · {count}", format_day(day, locale.get()))}
+                                            </a>
+                                        }
+                                    }).collect_view()}
+                                </p>
                                 <p class="queue-count" data-appointments=n>{move || point.get(locale.get()).to_owned()}{move || match locale.get() {
-                                    Locale::Zh => format!(" · 共 {n} 个预约"),
-                                    Locale::En => format!(" · {n} appointments"),
+                                    Locale::Zh => format!(" · {} · 共 {n} 个预约", format_day(date, Locale::Zh)),
+                                    Locale::En => format!(" · {} · {n} appointments", format_day(date, Locale::En)),
                                 }}</p>
                                 <table class="table">
                                     <thead>

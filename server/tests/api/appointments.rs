@@ -128,6 +128,36 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         .and_then(|a| a.iter().find(|a| a["reference"] == reference).cloned())
         .unwrap_or_default();
     let appointment = listed["id"].as_i64().expect("listed");
+    // The list is of one day (the first with appointments, today being empty here or the
+    // booked day): the day after has none of it, and a day that is not a date is refused.
+    let shown = chrono::NaiveDate::parse_from_str(day["date"].as_str().expect("a day"), "%Y-%m-%d")
+        .expect("a date");
+    assert!(
+        listed["slot"]["starts_at"]
+            .as_str()
+            .is_some_and(|at| at.starts_with(&shown.to_string())),
+        "{day}"
+    );
+    let next_day = (shown + chrono::Duration::days(1)).to_string();
+    let other: Value = point_staff
+        .call("get_point_appointments", &[("date", &next_day)])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(other["date"], next_day.as_str());
+    assert_eq!(other["appointments"], json!([]));
+    let wrong = point_staff
+        .call("get_point_appointments", &[("date", "2026-13-40")])
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("日期不正确")
+    );
     assert!(
         listed["child_masked_id"]
             .as_str()

@@ -3,6 +3,8 @@
 //! appointments only and check families in. Places are claimed by a conditional update,
 //! so a slot is never overbooked however many book at once.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -12,7 +14,7 @@ use sea_orm::{
 
 use crate::{
     api::appointments::{
-        AppointmentOptions, AppointmentView, OnSiteView, PointAppointment, SlotView,
+        AppointmentOptions, AppointmentView, OnSiteView, PointAppointment, PointDay, SlotView,
     },
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
@@ -385,12 +387,14 @@ pub async fn cancel(
     Ok(())
 }
 
-/// The calling point staff's point: their appointments from today on, by time. The
-/// registrations listed are recorded in the audit log (by id).
+/// The calling point staff's point: one day's appointments (`date`, else today in the
+/// point's clock), by time, and the days from today on that have any. The registrations
+/// listed are recorded in the audit log (by id).
 pub async fn point_list(
     db: &impl ConnectionTrait,
     request: &Request,
-) -> Result<(LocalizedText, Vec<PointAppointment>), ServiceError> {
+    date: Option<chrono::NaiveDate>,
+) -> Result<PointDay, ServiceError> {
     let now = request.now;
     let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
     let point = registration_point::Entity::find_by_id(staff.registration_point_id.unwrap_or(-1))
@@ -405,10 +409,17 @@ pub async fn point_list(
         Some(b) => crate::server::services::bureau::offset_of(&b),
         None => chrono::Offset::fix(&Utc),
     };
-    let since = now - chrono::Duration::hours(12);
+    let today = local_time(now, offset).date();
+    let start_of = |day: chrono::NaiveDate| {
+        chrono::TimeZone::from_local_datetime(&offset, &day.and_time(chrono::NaiveTime::MIN))
+            .single()
+            .map(|at| at.with_timezone(&Utc))
+            .ok_or_else(|| ServiceError::Unexpected("a day without a start".into()))
+    };
+    let from = start_of(date.map_or(today, |date| Ord::min(date, today)))?;
     let slots = appointment_slot::Entity::find()
         .filter(appointment_slot::Column::PointId.eq(point.id))
-        .filter(appointment_slot::Column::EndsAt.gt(since))
+        .filter(appointment_slot::Column::StartsAt.gte(from))
         .order_by_asc(appointment_slot::Column::StartsAt)
         .all(db)
         .await?;
@@ -420,9 +431,10 @@ pub async fn point_list(
         .filter(registration::Column::Id.is_in(booked.iter().map(|a| a.registration_id)))
         .all(db)
         .await?;
-    let mut list = Vec::with_capacity(booked.len());
-    let mut shown = Vec::with_capacity(booked.len());
+    // Every appointment still to be seen, or seen, with its day.
+    let mut rows = Vec::new();
     for slot in &slots {
+        let day = local_time(slot.starts_at, offset).date();
         for a in booked.iter().filter(|a| a.slot_id == slot.id) {
             let Some(r) = registrations.iter().find(|r| r.id == a.registration_id) else {
                 continue;
@@ -435,17 +447,33 @@ pub async fn point_list(
             {
                 continue;
             }
-            shown.push(r.id);
-            list.push(PointAppointment {
-                id: a.id,
-                slot: slot_view(slot, &point, offset),
-                reference: r.reference.clone(),
-                child_name: r.child_name.clone().unwrap_or_default(),
-                child_masked_id: masked_child(r, now),
-                checked_in: a.checked_in_at.is_some(),
-                in_running: may_book(r.state),
-            });
+            rows.push((day, slot, a, r));
         }
+    }
+    let mut days: BTreeMap<chrono::NaiveDate, u32> = BTreeMap::from([(today, 0)]);
+    for (day, ..) in rows.iter().filter(|(day, ..)| *day >= today) {
+        *days.entry(*day).or_default() += 1;
+    }
+    // Today's list; on a day without appointments (a weekend), the next day that has some.
+    let date = date.unwrap_or_else(|| {
+        days.iter()
+            .find(|(_, count)| **count > 0)
+            .filter(|_| days.get(&today).is_some_and(|n| *n == 0))
+            .map_or(today, |(day, _)| *day)
+    });
+    let mut list = Vec::new();
+    let mut shown = Vec::new();
+    for (_, slot, a, r) in rows.into_iter().filter(|(day, ..)| *day == date) {
+        shown.push(r.id);
+        list.push(PointAppointment {
+            id: a.id,
+            slot: slot_view(slot, &point, offset),
+            reference: r.reference.clone(),
+            child_name: r.child_name.clone().unwrap_or_default(),
+            child_masked_id: masked_child(r, now),
+            checked_in: a.checked_in_at.is_some(),
+            in_running: may_book(r.state),
+        });
     }
     audit::record_list(
         db,
@@ -454,10 +482,18 @@ pub async fn point_list(
         "registration_point",
         Some(point.id),
         &shown,
-        serde_json::json!({}),
+        serde_json::json!({ "date": date.to_string() }),
     )
     .await?;
-    Ok((LocalizedText::new(&point.name_zh, &point.name_en), list))
+    Ok(PointDay {
+        point: LocalizedText::new(&point.name_zh, &point.name_en),
+        date,
+        days: days
+            .into_iter()
+            .filter(|(day, count)| *count > 0 || *day == today)
+            .collect(),
+        appointments: list,
+    })
 }
 
 /// Checks a family in at the point (its own point's appointments only).
