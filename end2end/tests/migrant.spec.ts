@@ -101,6 +101,10 @@ test.describe("a migrant worker's family", () => {
     const point = await staffPage(browser, "point.sn");
     await point.goto("/point");
     await waitForHydration(point);
+    // The list is a day's: the clerk picks the family's day among the days with appointments.
+    const day = time.slice(0, time.indexOf("）") + 1);
+    await point.locator("[data-days] a").filter({ hasText: day }).click();
+    await expect(point.locator("[data-appointments]")).toContainText(day);
     const row = point.locator(`tr[data-appointment="${reference}"]`);
     await expect(row).toContainText(time);
     await expect(row).toContainText("王小明");
