@@ -120,9 +120,15 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                             }.into_any(),
                             None => ().into_any(),
                         }}
-                        {(o.bookable && o.current.as_ref().is_none_or(|a| !a.checked_in)).then(|| view! {
+                        {(o.bookable && o.current.as_ref().is_none_or(|a| !a.checked_in)).then(|| {
+                            // Booked already: the other times move the booking, and say so.
+                            let current = o.current.as_ref().map(|a| a.slot.id);
+                            view! {
+                            {current.is_some().then(|| view! {
+                                <p class="hint">{move || t("如需改约，请选择其他时段：", "To move the appointment, choose another time:").get(locale.get())}</p>
+                            })}
                             <ul class="slots">
-                                {o.slots.into_iter().map(|s| {
+                                {o.slots.into_iter().filter(|s| Some(s.id) != current).map(|s| {
                                     let full = s.remaining <= 0;
                                     let point = s.point.clone();
                                     view! {
@@ -135,12 +141,17 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                             <ActionForm action=book attr:class="inline">
                                                 <input type="hidden" name="id" value=id />
                                                 <input type="hidden" name="slot_id" value=s.id />
-                                                <button type="submit" class="button" disabled=full>{move || t("预约", "Book").get(locale.get())}</button>
+                                                <button type="submit" class="button" disabled=full>{move || if current.is_some() {
+                                                    t("改约到此时段", "Move here")
+                                                } else {
+                                                    t("预约", "Book")
+                                                }.get(locale.get())}</button>
                                             </ActionForm>
                                         </li>
                                     }
                                 }).collect_view()}
                             </ul>
+                            }
                         })}
                         <div aria-live="assertive">
                             {move || book.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
