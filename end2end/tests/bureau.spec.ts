@@ -196,8 +196,11 @@ test.describe("the registration point", () => {
     await signInAsStaff(page, "point.sn");
     await page.getByRole("link", { name: "现场登记预约" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "现场登记" })).toBeVisible();
-    // The point's name and the number of appointments listed below it, as staff read them.
+    // The point's name, the day and the number of appointments listed below it, as staff
+    // read them; the day is the one marked among the days ahead.
     const listed = await page.locator("tr[data-appointment]").count();
-    await expect(page.locator("[data-appointments]")).toHaveText(`市南区入学报名服务点 · 共 ${listed} 个预约`);
+    const day = (await page.locator('[data-days] a[aria-current="page"]').textContent())!.split(" · ")[0];
+    expect(day).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日（星期.）$/);
+    await expect(page.locator("[data-appointments]")).toHaveText(`市南区入学报名服务点 · ${day} · 共 ${listed} 个预约`);
   });
 });

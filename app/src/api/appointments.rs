@@ -40,8 +40,8 @@ pub struct AppointmentOptions {
     pub needed: bool,
     /// It can be booked now (submitted, still in the running).
     pub bookable: bool,
-    /// Not sent yet: it can be booked once submitted (else, not bookable, it never will).
-    pub draft: bool,
+    /// Set aside while the bureau settles a claim on the child: not bookable for now.
+    pub set_aside: bool,
     pub current: Option<AppointmentView>,
     pub slots: Vec<SlotView>,
 }
@@ -55,8 +55,9 @@ pub struct PointAppointment {
     pub child_name: String,
     pub child_masked_id: String,
     pub checked_in: bool,
-    /// Still in the running: not set aside (a claim on the child) or ended since booking.
+    /// Still in the running: not set aside (a claim on the child) or decided since booking.
     pub in_running: bool,
+    pub state: crate::domain::RegistrationState,
 }
 
 /// What a point's page shows: one day's appointments.

@@ -11,7 +11,10 @@ use crate::{
         get_point_appointments,
     },
     components::ErrorPanel,
-    domain::dates::{format_day, format_time_span},
+    domain::{
+        RegistrationState,
+        dates::{format_day, format_time_span},
+    },
     i18n::{Locale, t, use_locale},
     routes,
 };
@@ -103,8 +106,11 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                     })}
                                 }.into_any()
                             }
-                            None if o.draft => view! {
-                                <p class="hint">{move || t("提交报名后即可预约。", "Book once the registration is submitted.").get(locale.get())}</p>
+                            None if o.set_aside => view! {
+                                <p class="hint" data-not-bookable="set-aside">{move || t(
+                                    "报名已交教体局核实，暂不能预约现场登记。",
+                                    "The registration is with the bureau for checking: it cannot book an on-site time for now.",
+                                ).get(locale.get())}</p>
                             }.into_any(),
                             None if !o.bookable => view! {
                                 <p class="hint" data-not-bookable="true">{move || t(
@@ -186,6 +192,7 @@ pub fn PointPage() -> impl IntoView {
                             let point = d.point.clone();
                             let n = d.appointments.len();
                             let date = d.date;
+                            let day_count = d.days.len();
                             view! {
                                 <form class="filters filters-inline" method="get" action="/point">
                                     <div class="filter-field">
@@ -194,7 +201,7 @@ pub fn PointPage() -> impl IntoView {
                                     </div>
                                     <button type="submit" class="button">{move || t("查看", "Show").get(locale.get())}</button>
                                 </form>
-                                <p class="button-row" data-days=d.days.len()>
+                                <p class="button-row" data-days=day_count>
                                     {d.days.into_iter().map(|(day, count)| {
                                         let current = day == date;
                                         view! {
@@ -227,9 +234,11 @@ pub fn PointPage() -> impl IntoView {
                                                 <td class="mono">{a.child_masked_id.clone()}</td>
                                                 <td>{if a.checked_in {
                                                     view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> }.into_any()
-                                                } else if !a.in_running {
+                                                } else if a.state == RegistrationState::SetAside {
                                                     // A claim on the child is being settled by the bureau.
                                                     view! { <span class="tag" data-set-aside="true">{move || t("报名已搁置，请家长联系教体局", "Set aside: the family should contact the bureau").get(locale.get())}</span> }.into_any()
+                                                } else if !a.in_running {
+                                                    view! { <span class="tag" data-ended="true">{move || t("报名已有结果，无需签到", "Decided: no check-in needed").get(locale.get())}</span> }.into_any()
                                                 } else {
                                                     view! {
                                                         <ActionForm action=check_in attr:class="inline">

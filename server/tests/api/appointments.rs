@@ -311,10 +311,17 @@ async fn a_rejected_family_gives_its_time_back_and_the_point_no_longer_lists_it(
         }
     };
     let before = places(slot.id).await;
-    assert_eq!(book(&father, id, slot.id).await.status(), 200);
-    assert_eq!(places(slot.id).await, before + 1);
     // Not booked yet, the reviewer is told in red; booked, the time is said.
     let reviewer = app.staff("reviewer.sn1").await;
+    let html = reviewer
+        .get(&format!("/review/{id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("现场登记：尚未预约。"), "{html}");
+    assert_eq!(book(&father, id, slot.id).await.status(), 200);
+    assert_eq!(places(slot.id).await, before + 1);
     let html = reviewer
         .get(&format!("/review/{id}"))
         .await
@@ -334,7 +341,7 @@ async fn a_rejected_family_gives_its_time_back_and_the_point_no_longer_lists_it(
     let offered = options(&father, id).await;
     assert!(offered["current"].is_null(), "{offered}");
     assert_eq!(offered["bookable"], false);
-    assert_eq!(offered["draft"], false);
+    assert_eq!(offered["set_aside"], false);
     let page = father
         .get(&app::routes::registration(id))
         .await
@@ -790,4 +797,71 @@ async fn last_years_registration_keeps_its_appointment_and_books_no_new_one() {
     assert_eq!(kept["needed"], true);
     assert_eq!(kept["bookable"], false);
     assert!(kept["current"]["slot"]["starts_at"].is_string(), "{kept}");
+}
+
+#[tokio::test]
+async fn a_family_set_aside_by_a_claim_keeps_its_time_but_is_not_checked_in() {
+    use sea_orm::sea_query::Expr;
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let (id, _) = submitted(&app, &father, &child_id("20191105", 423)).await;
+    make_entry_migrant(&app).await;
+    let slot = earliest_slot(&app).await;
+    assert_eq!(book(&father, id, slot.id).await.status(), 200);
+    // Another account claimed the child and the bureau set this registration aside (the
+    // claim's own path is tested in claims.rs; here only its state matters).
+    registration::Entity::update_many()
+        .col_expr(registration::Column::State, Expr::value("set_aside"))
+        .col_expr(registration::Column::SetAsideFrom, Expr::value("submitted"))
+        .filter(registration::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .expect("set aside");
+    let reference = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .reference;
+    // The point still lists it (the claim may be turned down), marked, without check-in.
+    let point_staff = app.staff("point.sn").await;
+    let day: Value = point_staff
+        .call("get_point_appointments", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed = day["appointments"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|a| a["reference"] == reference.as_str())
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(listed["in_running"], false, "{day}");
+    assert_eq!(listed["state"], "SetAside", "{day}");
+    let refused = point_staff
+        .call(
+            "check_in_appointment",
+            &[("appointment_id", &listed["id"].to_string())],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("这份报名已被搁置或已有结果，不能签到")
+    );
+    let html = point_staff.get("/point").await.text().await.expect("html");
+    assert!(html.contains("报名已搁置，请家长联系教体局"), "{html}");
+    // The family's time is kept, and it is told why it cannot book another.
+    let offered = options(&father, id).await;
+    assert_eq!(offered["set_aside"], true);
+    assert!(
+        offered["current"]["slot"]["starts_at"].is_string(),
+        "{offered}"
+    );
 }

@@ -97,7 +97,9 @@ pub(crate) async fn on_site_of(
         return Ok(None);
     }
     let Some(booked) = booked_for(db, row.id).await? else {
-        return Ok(Some(OnSiteView {
+        // Nothing owed by a registration that can no longer book (rejected, set aside,
+        // decided).
+        return Ok(may_book(row.state).then_some(OnSiteView {
             booked: None,
             checked_in_at: None,
         }));
@@ -183,7 +185,7 @@ pub async fn options(
         // A past year's registration shows the appointment it had, and offers none.
         needed: needed && (!past_year || current.is_some()),
         bookable,
-        draft: row.state == RegistrationState::Draft,
+        set_aside: row.state == RegistrationState::SetAside,
         current,
         slots,
     })
@@ -439,11 +441,13 @@ pub async fn point_list(
             let Some(r) = registrations.iter().find(|r| r.id == a.registration_id) else {
                 continue;
             };
-            // One that ended before its family came is not on the list (its place was
-            // given back); one set aside meanwhile is shown, not to be checked in.
-            if !may_book(r.state)
-                && a.checked_in_at.is_none()
-                && r.state != RegistrationState::SetAside
+            // One deleted or rejected before its family came is not on the list (its place
+            // was given back); one set aside or decided meanwhile is shown, not to be
+            // checked in.
+            if matches!(
+                r.state,
+                RegistrationState::Deleted | RegistrationState::Rejected
+            ) && a.checked_in_at.is_none()
             {
                 continue;
             }
@@ -473,6 +477,7 @@ pub async fn point_list(
             child_masked_id: masked_child(r, now),
             checked_in: a.checked_in_at.is_some(),
             in_running: may_book(r.state),
+            state: r.state,
         });
     }
     audit::record_list(
@@ -518,20 +523,21 @@ pub async fn check_in(
     if a.checked_in_at.is_some() {
         return Ok(());
     }
-    let state = registration::Entity::find_by_id(a.registration_id)
-        .one(db)
-        .await?
-        .map(|r| r.state);
-    if !state.is_some_and(may_book) {
+    // Once, whoever presses: a second desk, or the family moving the appointment meanwhile,
+    // leaves nothing to check in. The registration's row is held first: a decision taken
+    // at the same moment is seen, or waits.
+    let txn = db.begin().await?;
+    let held = crate::server::services::registrations::hold(a.registration_id)
+        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
+        .exec(&txn)
+        .await?;
+    if held.rows_affected != 1 {
         return Err(ServiceError::invalid(
             "appointment",
-            "这份报名已被搁置或已结束，不能签到；请家长联系教体局。",
-            "This registration is set aside or has ended: it cannot be checked in. The family should contact the bureau.",
+            "这份报名已被搁置或已有结果，不能签到；请家长联系教体局。",
+            "This registration is set aside or decided: it cannot be checked in. The family should contact the bureau.",
         ));
     }
-    // Once, whoever presses: a second desk, or the family moving the appointment meanwhile,
-    // leaves nothing to check in.
-    let txn = db.begin().await?;
     let done = appointment::Entity::update_many()
         .col_expr(
             appointment::Column::CheckedInAt,
