@@ -992,7 +992,13 @@ async fn next_year_the_school_reviews_and_draws_again() {
         .expect("row");
     assert_eq!(row.school_year, next_year);
     passed(&app, id, version).await;
-    // This year's draw is its own, with all the places.
+    // This year's draw is its own: it needs this year's places (last year's were last
+    // year's), then has all of them.
+    let unset = schedule().await;
+    assert_eq!(unset.status(), 422);
+    let said = problem(unset).await;
+    assert!(said.contains(&format!("{next_year} 学年1年级的计划人数")), "{said}");
+    three_first_grade_places(&admin, school).await;
     let drawn = schedule().await;
     let status = drawn.status();
     let drawn: Value = drawn.json().await.expect("json");
