@@ -202,5 +202,7 @@ test.describe("the registration point", () => {
     const day = (await page.locator('[data-days] a[aria-current="page"]').textContent())!.split(" · ")[0];
     expect(day).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日（星期.）$/);
     await expect(page.locator("[data-appointments]")).toHaveText(`市南区入学报名服务点 · ${day} · 共 ${listed} 个预约`);
+    // An empty day says so in words, not with an empty table alone.
+    await expect(page.getByText("这一天没有预约。")).toHaveCount(listed === 0 ? 1 : 0);
   });
 });

@@ -251,6 +251,9 @@ pub fn PointPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                {(n == 0).then(|| view! {
+                                    <p class="hint" data-no-appointments="true">{move || t("这一天没有预约。", "No appointments on this day.").get(locale.get())}</p>
+                                })}
                             }.into_any()
                         }
                     }
