@@ -55,6 +55,30 @@ async fn options(parent: &Browser, id: i32) -> Value {
         .expect("json")
 }
 
+async fn reference_of(app: &TestApp, id: i32) -> String {
+    registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .reference
+}
+
+/// The point's list (its default day) and the row of `reference` in it (null when absent).
+async fn point_row(point_staff: &Browser, reference: &str) -> (Value, Value) {
+    let day: Value = point_staff
+        .call("get_point_appointments", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let row = day["appointments"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["reference"] == reference).cloned())
+        .unwrap_or_default();
+    (day, row)
+}
+
 pub(crate) async fn book(parent: &Browser, id: i32, slot: i32) -> reqwest::Response {
     parent
         .call(
@@ -110,23 +134,9 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
     assert!(options(winner, winner_id).await["current"]["slot"]["starts_at"].is_string());
 
     // The point's staff see it and check the family in; then it cannot be cancelled.
-    let reference = registration::Entity::find_by_id(winner_id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row")
-        .reference;
+    let reference = reference_of(&app, winner_id).await;
     let point_staff = app.staff("point.sn").await;
-    let day: Value = point_staff
-        .call("get_point_appointments", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    let listed = day["appointments"]
-        .as_array()
-        .and_then(|a| a.iter().find(|a| a["reference"] == reference).cloned())
-        .unwrap_or_default();
+    let (day, listed) = point_row(&point_staff, &reference).await;
     let appointment = listed["id"].as_i64().expect("listed");
     // The list is of one day (the first with appointments, today being empty here or the
     // booked day): the day after has none of it, and a day that is not a date is refused.
@@ -349,26 +359,9 @@ async fn a_rejected_family_gives_its_time_back_and_the_point_no_longer_lists_it(
         .await
         .expect("html");
     assert!(page.contains("这份报名已不能预约现场登记。"), "{page}");
-    let reference = registration::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row")
-        .reference;
-    let day: Value = app
-        .staff("point.sn")
-        .await
-        .call("get_point_appointments", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert!(
-        day["appointments"]
-            .as_array()
-            .is_some_and(|all| all.iter().all(|a| a["reference"] != reference.as_str())),
-        "{day}"
-    );
+    let reference = reference_of(&app, id).await;
+    let (day, row) = point_row(&app.staff("point.sn").await, &reference).await;
+    assert!(row.is_null(), "{day}");
 }
 
 #[tokio::test]
@@ -817,28 +810,10 @@ async fn a_family_set_aside_by_a_claim_keeps_its_time_but_is_not_checked_in() {
         .exec(&app.db)
         .await
         .expect("set aside");
-    let reference = registration::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("row")
-        .reference;
+    let reference = reference_of(&app, id).await;
     // The point still lists it (the claim may be turned down), marked, without check-in.
     let point_staff = app.staff("point.sn").await;
-    let day: Value = point_staff
-        .call("get_point_appointments", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
-    let listed = day["appointments"]
-        .as_array()
-        .and_then(|all| {
-            all.iter()
-                .find(|a| a["reference"] == reference.as_str())
-                .cloned()
-        })
-        .unwrap_or_default();
+    let (day, listed) = point_row(&point_staff, &reference).await;
     assert_eq!(listed["in_running"], false, "{day}");
     assert_eq!(listed["state"], "SetAside", "{day}");
     let refused = point_staff

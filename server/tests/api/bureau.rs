@@ -943,6 +943,12 @@ async fn windows_of(admin: &Browser) -> (Value, i32) {
 /// Closes this year's enrollment window yesterday (review with it) and opens next year's
 /// now; answers this year.
 pub(crate) async fn next_year_opened_now(admin: &Browser) -> i32 {
+    next_year_added(admin, 0).await
+}
+
+/// Closes this year's enrollment window yesterday (review with it) and adds next year's,
+/// opening in `days`; answers this year.
+async fn next_year_added(admin: &Browser, days: i64) -> i32 {
     let (_, this_year) = windows_of(admin).await;
     let closed = window_call(
         admin,
@@ -957,7 +963,7 @@ pub(crate) async fn next_year_opened_now(admin: &Browser) -> i32 {
         admin,
         "open_next_year",
         None,
-        [&in_days(0), &in_days(30), ""],
+        [&in_days(days), &in_days(30), ""],
         false,
     )
     .await;
@@ -1223,24 +1229,7 @@ async fn places_are_a_school_years_so_next_years_leave_last_years_list_alone() {
 
     // Next year's window is added (opening in five days): the settings page now sets next
     // year's places, which start empty; this year's stay as they were.
-    let closed = window_call(
-        &admin,
-        "set_window",
-        Some(this_year),
-        [&in_days(-30), &in_days(-1), ""],
-        true,
-    )
-    .await;
-    assert_eq!(closed.status(), 200);
-    let added = window_call(
-        &admin,
-        "open_next_year",
-        None,
-        [&in_days(5), &in_days(30), ""],
-        false,
-    )
-    .await;
-    assert_eq!(added.status(), 200);
+    assert_eq!(next_year_added(&admin, 5).await, this_year);
     let next_year = this_year + 1;
     let page: Value = schools(None).await.json().await.expect("json");
     assert_eq!(page["school_year"], next_year, "{page}");

@@ -997,7 +997,10 @@ async fn next_year_the_school_reviews_and_draws_again() {
     let unset = schedule().await;
     assert_eq!(unset.status(), 422);
     let said = problem(unset).await;
-    assert!(said.contains(&format!("{next_year} 学年1年级的计划人数")), "{said}");
+    assert!(
+        said.contains(&format!("{next_year} 学年1年级的计划人数")),
+        "{said}"
+    );
     three_first_grade_places(&admin, school).await;
     let drawn = schedule().await;
     let status = drawn.status();
