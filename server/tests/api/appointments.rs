@@ -840,3 +840,28 @@ async fn a_family_set_aside_by_a_claim_keeps_its_time_but_is_not_checked_in() {
         "{offered}"
     );
 }
+
+#[tokio::test]
+async fn a_time_booked_stays_in_sight_when_the_entry_stops_asking_for_it() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let local = local_sections(&app).await;
+    let (id, _) = submitted(&app, &father, &child_id("20191105", 425)).await;
+    make_entry_migrant(&app).await;
+    let slot = earliest_slot(&app).await;
+    assert_eq!(book(&father, id, slot.id).await.status(), 200);
+    // The bureau no longer asks this entry for the permit: the family still sees its time,
+    // and can give it back.
+    set_sections(&app, &local).await;
+    let offered = options(&father, id).await;
+    assert_eq!(offered["needed"], true, "{offered}");
+    assert!(
+        offered["current"]["slot"]["starts_at"].is_string(),
+        "{offered}"
+    );
+    let cancelled = father
+        .call("cancel_appointment", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(options(&father, id).await["needed"], false);
+}

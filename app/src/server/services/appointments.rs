@@ -182,8 +182,9 @@ pub async fn options(
         Vec::new()
     };
     Ok(AppointmentOptions {
-        // A past year's registration shows the appointment it had, and offers none.
-        needed: needed && (!past_year || current.is_some()),
+        // A past year's registration shows the appointment it had, and offers none; so does
+        // one whose entry stopped asking for it (the time booked can still be cancelled).
+        needed: (needed && !past_year) || current.is_some(),
         bookable,
         set_aside: row.state == RegistrationState::SetAside,
         current,
