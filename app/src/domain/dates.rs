@@ -91,7 +91,6 @@ pub fn format_day(day: NaiveDate, locale: Locale) -> String {
 /// day is written in full.
 pub fn format_time_span(starts: NaiveDateTime, ends: NaiveDateTime, locale: Locale) -> String {
     let day = starts.date();
-    let weekday = day.weekday().num_days_from_monday() as usize;
     let (from, to) = (
         format!("{:02}:{:02}", starts.hour(), starts.minute()),
         if ends.date() == day {
@@ -100,17 +99,10 @@ pub fn format_time_span(starts: NaiveDateTime, ends: NaiveDateTime, locale: Loca
             format_date_time(ends, locale)
         },
     );
+    let day = format_day(day, locale);
     match locale {
-        Locale::Zh => format!(
-            "{}（星期{}）{from}–{to}",
-            format_date(day, locale),
-            WEEKDAYS_ZH[weekday]
-        ),
-        Locale::En => format!(
-            "{} {}, {from}–{to}",
-            WEEKDAYS_EN[weekday],
-            format_date(day, locale)
-        ),
+        Locale::Zh => format!("{day}{from}–{to}"),
+        Locale::En => format!("{day}, {from}–{to}"),
     }
 }
 

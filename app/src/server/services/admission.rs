@@ -109,8 +109,9 @@ pub(crate) async fn years_of(
 }
 
 /// The school years a bureau sets places for, newest first: every year it has a window of
-/// in `subsystem` (in either when none is named; next year's, configured before it opens,
-/// first); without one, the newest year of its other windows, else the calendar year.
+/// in `subsystem` (next year's, configured before it opens, first); without one, the newest
+/// year of its other windows, else the calendar year. With no subsystem named, the years
+/// of either (the settings page's choice).
 pub(crate) async fn place_years(
     db: &impl ConnectionTrait,
     bureau_id: i32,
@@ -122,22 +123,27 @@ pub(crate) async fn place_years(
         .filter(collection_window::Column::BureauId.eq(bureau_id))
         .all(db)
         .await?;
-    let mut years: Vec<i32> = windows
+    let newest = windows
         .iter()
-        .filter(|w| subsystem.is_none_or(|s| w.subsystem == s))
         .map(|w| w.school_year)
+        .max()
+        .unwrap_or_else(|| chrono::Datelike::year(&now));
+    let all = Subsystem::ALL;
+    let mut years: Vec<i32> = subsystem
+        .as_ref()
+        .map_or(&all[..], std::slice::from_ref)
+        .iter()
+        .flat_map(|&subsystem| {
+            let of: Vec<i32> = windows
+                .iter()
+                .filter(|w| w.subsystem == subsystem)
+                .map(|w| w.school_year)
+                .collect();
+            if of.is_empty() { vec![newest] } else { of }
+        })
         .collect();
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
-    if years.is_empty() {
-        years.push(
-            windows
-                .iter()
-                .map(|w| w.school_year)
-                .max()
-                .unwrap_or_else(|| chrono::Datelike::year(&now)),
-        );
-    }
     Ok(years)
 }
 

@@ -347,9 +347,9 @@ pub(crate) async fn release(
     Ok(true)
 }
 
-/// Gives back the place of a registration that ended (a claim upheld, a rejection): the
-/// time is another family's, and the point's list no longer shows it. An appointment the
-/// family came to is kept, as seen.
+/// Gives back the place of a registration that ended (deleted, a claim upheld, a
+/// rejection): the time is another family's, and the point's list no longer shows it. An
+/// appointment the family came to is kept, as seen.
 pub(crate) async fn release_for(
     db: &impl ConnectionTrait,
     registration_id: i32,
@@ -459,11 +459,11 @@ pub async fn point_list(
     for (day, ..) in rows.iter().filter(|(day, ..)| *day >= today) {
         *days.entry(*day).or_default() += 1;
     }
-    // Today's list; on a day without appointments (a weekend), the next day that has some.
+    // Today's list; on a day without appointments (a weekend), the next day that has some
+    // (the days counted start today).
     let date = date.unwrap_or_else(|| {
         days.iter()
             .find(|(_, count)| **count > 0)
-            .filter(|_| days.get(&today).is_some_and(|n| *n == 0))
             .map_or(today, |(day, _)| *day)
     });
     let mut list = Vec::new();
@@ -494,10 +494,7 @@ pub async fn point_list(
     Ok(PointDay {
         point: LocalizedText::new(&point.name_zh, &point.name_en),
         date,
-        days: days
-            .into_iter()
-            .filter(|(day, count)| *count > 0 || *day == today)
-            .collect(),
+        days: days.into_iter().collect(),
         appointments: list,
     })
 }

@@ -108,14 +108,7 @@ pub async fn schools(
 ) -> Result<BureauSchools, ServiceError> {
     use crate::server::services::admission::{place_year, place_years};
     let (_, bureau) = admin_bureau(db, actor).await?;
-    let mut school_years = place_years(db, bureau.id, None, now).await?;
-    // A subsystem without windows keeps its places in a year of its own (the newest of the
-    // other's, else this calendar year): offered too.
-    for subsystem in Subsystem::ALL {
-        school_years.extend(place_years(db, bureau.id, Some(subsystem), now).await?);
-    }
-    school_years.sort_unstable_by(|a, b| b.cmp(a));
-    school_years.dedup();
+    let school_years = place_years(db, bureau.id, None, now).await?;
     let school_year = place_year(&school_years, asked, None)?;
     let schools = school::Entity::find()
         .filter(school::Column::BureauId.eq(bureau.id))
@@ -350,15 +343,11 @@ async fn load_of(
     let school_id = school.id;
     let year =
         crate::server::services::admission::year_of(db, school, Subsystem::Enrollment, now).await?;
-    let capacity: i32 = school_capacity::Entity::find()
-        .filter(school_capacity::Column::SchoolId.eq(school_id))
-        .filter(school_capacity::Column::Subsystem.eq(Subsystem::Enrollment))
-        .filter(school_capacity::Column::SchoolYear.eq(year))
-        .all(db)
-        .await?
-        .iter()
-        .map(|c| c.capacity)
-        .sum();
+    let capacity: i32 =
+        crate::server::services::admission::places_of(db, school_id, Subsystem::Enrollment, year)
+            .await?
+            .values()
+            .sum();
     let registrations = registration::Entity::find()
         .filter(registration::Column::SchoolId.eq(school_id))
         .filter(registration::Column::Subsystem.eq(Subsystem::Enrollment))

@@ -309,9 +309,7 @@ pub async fn delete(
     if done.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
-    if let Some(booked) = appointments::booked_for(&txn, row.id).await? {
-        appointments::release(&txn, &booked).await?;
-    }
+    appointments::release_for(&txn, row.id).await?;
     txn.commit().await?;
     tracing::info!(registration = row.id, "registration deleted");
     Ok(())
