@@ -108,7 +108,20 @@ test.describe("a migrant worker's family", () => {
     const row = point.locator(`tr[data-appointment="${reference}"]`);
     await expect(row).toContainText(time);
     await expect(row).toContainText("王小明");
-    await row.getByRole("button", { name: "签到" }).click();
+    await row.getByRole("button", { name: "签到", exact: true }).click();
+    await expect(row).toContainText("已签到");
+    // A check-in tapped by mistake is taken back the same day: the family is again to be
+    // checked in.
+    await row.getByRole("button", { name: "撤销签到" }).click();
+    await expect(row.getByRole("button", { name: "签到", exact: true })).toBeVisible();
+    await expect(row).not.toContainText("已签到");
+    // A family at the desk is found by its child's name, whatever day it booked.
+    await point.getByLabel("查找家庭").fill("王小明");
+    await point.getByRole("button", { name: "查找", exact: true }).click();
+    await expect(point.locator("[data-found]")).toContainText("查找“王小明”");
+    await waitForHydration(point);
+    await expect(row).toContainText(time);
+    await row.getByRole("button", { name: "签到", exact: true }).click();
     await expect(row).toContainText("已签到");
     await point.context().close();
 

@@ -55,6 +55,10 @@ pub struct PointAppointment {
     pub child_name: String,
     pub child_masked_id: String,
     pub checked_in: bool,
+    /// When, in the point's local time.
+    pub checked_in_at: Option<chrono::NaiveDateTime>,
+    /// A check-in of today, which the point may take back (the wrong row tapped).
+    pub undoable: bool,
     /// Still in the running: not set aside (a claim on the child) or decided since booking.
     pub in_running: bool,
     pub state: crate::domain::RegistrationState,
@@ -68,6 +72,9 @@ pub struct PointDay {
     pub date: chrono::NaiveDate,
     /// Today and the days after it with appointments, and how many each.
     pub days: Vec<(chrono::NaiveDate, u32)>,
+    /// What the clerk looked for (a reference or a child's name): then the appointments are
+    /// those of every day that match, not the day's.
+    pub find: Option<String>,
     pub appointments: Vec<PointAppointment>,
 }
 
@@ -107,10 +114,14 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The calling point staff's appointments of a day (`YYYY-MM-DD`, today when none; the
-/// registrations listed are audited).
+/// The calling point staff's appointments of a day (`YYYY-MM-DD`, today when none), or of
+/// every day those whose reference or child's name holds `find`; the registrations listed
+/// are audited.
 #[server(prefix = "/api", endpoint = "get_point_appointments", output = crate::api::codec::JsonText)]
-pub async fn get_point_appointments(date: Option<String>) -> Result<PointDay, AppError> {
+pub async fn get_point_appointments(
+    date: Option<String>,
+    find: Option<String>,
+) -> Result<PointDay, AppError> {
     use crate::server::{Context, failure::ServiceError, services::appointments, to_app_error};
     let cx = Context::current()?;
     let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
@@ -125,7 +136,17 @@ pub async fn get_point_appointments(date: Option<String>) -> Result<PointDay, Ap
             })?,
         ),
     };
-    appointments::point_list(cx.db(), &cx.request, date)
+    if find
+        .as_deref()
+        .is_some_and(|find| find.chars().count() > 40)
+    {
+        return Err(to_app_error(ServiceError::invalid(
+            "find",
+            "查找内容太长：请输入报名编号或儿童姓名。",
+            "Too long: type a reference or a child's name.",
+        )));
+    }
+    appointments::point_list(cx.db(), &cx.request, date, find.as_deref())
         .await
         .map_err(to_app_error)
 }
@@ -136,6 +157,16 @@ pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
     use crate::server::{Context, services::appointments, to_app_error};
     let cx = Context::current()?;
     appointments::check_in(cx.db(), &cx.request, appointment_id)
+        .await
+        .map_err(to_app_error)
+}
+
+/// Takes back a check-in of today made by mistake (point staff of that point).
+#[server(prefix = "/api", endpoint = "undo_check_in", output = crate::api::codec::JsonText)]
+pub async fn undo_check_in(appointment_id: i32) -> Result<(), AppError> {
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    appointments::undo_check_in(cx.db(), &cx.request, appointment_id)
         .await
         .map_err(to_app_error)
 }

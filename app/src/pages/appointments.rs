@@ -1,14 +1,15 @@
 //! On-site appointments (现场登记预约): the parent's booking panel on a migrant family's
 //! registration, and the registration point's list with check-in.
 
+use chrono::Timelike;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::appointments::{
-        BookAppointment, CancelAppointment, CheckInAppointment, get_appointment_options,
-        get_point_appointments,
+        BookAppointment, CancelAppointment, CheckInAppointment, UndoCheckIn,
+        get_appointment_options, get_point_appointments,
     },
     components::ErrorPanel,
     domain::{
@@ -171,15 +172,24 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
 }
 
 /// The registration point's page: a day's appointments (today unless another is chosen),
-/// with check-in, and the days ahead that have any.
+/// with check-in (and taking back today's check-in tapped by mistake), the days ahead that
+/// have any, and a search of every day by reference or child's name for a family at the desk.
 #[component]
 pub fn PointPage() -> impl IntoView {
     let locale = use_locale();
     let check_in = ServerAction::<CheckInAppointment>::new();
+    let undo = ServerAction::<UndoCheckIn>::new();
     let query = use_query_map();
     let day = Resource::new_blocking(
-        move || (query.read().get("date"), check_in.version().get()),
-        |(date, _)| get_point_appointments(date),
+        move || {
+            let query = query.read();
+            (
+                query.get("date"),
+                query.get("find"),
+                check_in.version().get() + undo.version().get(),
+            )
+        },
+        |(date, find, _)| get_point_appointments(date, find),
     );
     view! {
         <section class="review" aria-labelledby="point-heading">
@@ -193,7 +203,17 @@ pub fn PointPage() -> impl IntoView {
                             let n = d.appointments.len();
                             let date = d.date;
                             let day_count = d.days.len();
+                            let find = d.find.clone();
+                            let searching = find.is_some();
                             view! {
+                                <form class="filters filters-inline" method="get" action="/point" role="search">
+                                    <div class="filter-field">
+                                        <label for="point-find">{move || t("查找家庭", "Find a family").get(locale.get())}</label>
+                                        <input id="point-find" type="search" name="find" maxlength="40" value=find.clone().unwrap_or_default()
+                                            placeholder=move || t("报名编号或儿童姓名", "Reference or child's name").get(locale.get()) />
+                                    </div>
+                                    <button type="submit" class="button">{move || t("查找", "Find").get(locale.get())}</button>
+                                </form>
                                 <form class="filters filters-inline" method="get" action="/point">
                                     <div class="filter-field">
                                         <label for="point-date">{move || t("日期", "Day").get(locale.get())}</label>
@@ -211,10 +231,23 @@ pub fn PointPage() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </p>
-                                <p class="queue-count" data-appointments=n>{move || point.get(locale.get()).to_owned()}{move || match locale.get() {
-                                    Locale::Zh => format!(" · {} · 共 {n} 个预约", format_day(date, Locale::Zh)),
-                                    Locale::En => format!(" · {} · {n} appointments", format_day(date, Locale::En)),
-                                }}</p>
+                                {match find.clone() {
+                                    None => view! {
+                                        <p class="queue-count" data-appointments=n>{move || point.get(locale.get()).to_owned()}{move || match locale.get() {
+                                            Locale::Zh => format!(" · {} · 共 {n} 个预约", format_day(date, Locale::Zh)),
+                                            Locale::En => format!(" · {} · {n} appointments", format_day(date, Locale::En)),
+                                        }}</p>
+                                    }.into_any(),
+                                    Some(find) => view! {
+                                        <p class="queue-count" data-appointments=n data-found=n>
+                                            {move || match locale.get() {
+                                                Locale::Zh => format!("{} · 查找“{find}”：各天共 {n} 个预约 ", point.get(Locale::Zh)),
+                                                Locale::En => format!("{} · “{find}” on every day: {n} appointments ", point.get(Locale::En)),
+                                            }}
+                                            <a href=format!("/point?date={date}")>{move || t("返回当天列表", "Back to the day's list").get(locale.get())}</a>
+                                        </p>
+                                    }.into_any(),
+                                }}
                                 <table class="table">
                                     <thead>
                                         <tr>
@@ -233,7 +266,17 @@ pub fn PointPage() -> impl IntoView {
                                                 <td translate="no">{a.child_name.clone()}</td>
                                                 <td class="mono">{a.child_masked_id.clone()}</td>
                                                 <td>{if a.checked_in {
-                                                    view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> }.into_any()
+                                                    let at = a.checked_in_at.map(|at| format!(" {:02}:{:02}", at.hour(), at.minute())).unwrap_or_default();
+                                                    view! {
+                                                        <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}{at.clone()}</span>
+                                                        {a.undoable.then(|| view! {
+                                                            " "
+                                                            <ActionForm action=undo attr:class="inline">
+                                                                <input type="hidden" name="appointment_id" value=a.id />
+                                                                <button type="submit" class="button button-small">{move || t("撤销签到", "Undo check-in").get(locale.get())}</button>
+                                                            </ActionForm>
+                                                        })}
+                                                    }.into_any()
                                                 } else if a.state == RegistrationState::SetAside {
                                                     // A claim on the child is being settled by the bureau.
                                                     view! { <span class="tag" data-set-aside="true">{move || t("报名已搁置，请家长联系教体局", "Set aside: the family should contact the bureau").get(locale.get())}</span> }.into_any()
@@ -251,8 +294,15 @@ pub fn PointPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                                {(n == 0).then(|| view! {
-                                    <p class="hint" data-no-appointments="true">{move || t("这一天没有预约。", "No appointments on this day.").get(locale.get())}</p>
+                                {(n == 0).then(|| {
+                                    let empty = match searching {
+                                        false => t("这一天没有预约。", "No appointments on this day."),
+                                        true => t(
+                                            "没有找到：请核对报名编号或儿童姓名（家长在“我的报名”中可看到报名编号）。",
+                                            "None found: check the reference or the child's name (parents see the reference under My registrations).",
+                                        ),
+                                    };
+                                    view! { <p class="hint" data-no-appointments="true">{move || empty.get(locale.get())}</p> }
                                 })}
                             }.into_any()
                         }
@@ -260,6 +310,7 @@ pub fn PointPage() -> impl IntoView {
                 })}
             </Suspense>
             {move || check_in.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            {move || undo.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
         </section>
     }
 }

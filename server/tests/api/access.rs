@@ -347,6 +347,11 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("appointment_id", "999999".into())],
             point_finds_nothing,
         ),
+        (
+            "undo_check_in",
+            vec![("appointment_id", "999999".into())],
+            point_finds_nothing,
+        ),
         ("get_bureau_schools", vec![], admin_only),
         ("get_slots", vec![], admin_only),
         (

@@ -865,3 +865,180 @@ async fn a_time_booked_stays_in_sight_when_the_entry_stops_asking_for_it() {
     assert_eq!(cancelled.status(), 200);
     assert_eq!(options(&father, id).await["needed"], false);
 }
+
+/// What the point's clerk finds for `find` (on every day).
+async fn found(point_staff: &Browser, find: &str) -> Value {
+    let response = point_staff
+        .call("get_point_appointments", &[("find", find)])
+        .await;
+    assert_eq!(response.status(), 200, "{find}");
+    response.json().await.expect("json")
+}
+
+fn references(day: &Value) -> Vec<String> {
+    day["appointments"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|a| a["reference"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by_mistake() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let other = app.confirmed_parent("demo-zhang-wei").await;
+    let (mine, _) = submitted(&app, &father, &child_id("20191105", 411)).await;
+    let (theirs, _) = submitted(&app, &other, &child_id("20191106", 413)).await;
+    make_entry_migrant(&app).await;
+    // One family on the first day, the other on a later day of the same point.
+    let first = earliest_slot(&app).await;
+    let later = appointment_slot::Entity::find()
+        .filter(appointment_slot::Column::PointId.eq(first.point_id))
+        .filter(appointment_slot::Column::StartsAt.gt(first.starts_at + chrono::Duration::days(1)))
+        .order_by_asc(appointment_slot::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a later day's slot");
+    assert_eq!(book(&father, mine, first.id).await.status(), 200);
+    assert_eq!(book(&other, theirs, later.id).await.status(), 200);
+    let point_staff = app.staff("point.sn").await;
+    let my_reference = reference_of(&app, mine).await;
+    let their_row = registration::Entity::find_by_id(theirs)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    let their_reference = their_row.reference.clone();
+
+    // The day's list holds the first family only; the other, at the desk on the wrong day,
+    // is found by the end of its reference (spaces and case aside) or by its child's name.
+    let (_, absent) = point_row(&point_staff, &their_reference).await;
+    assert!(absent.is_null(), "{absent}");
+    let tail = &their_reference[their_reference.len() - 6..];
+    let by_reference = found(&point_staff, &format!(" {} {} ", &tail[..3], &tail[3..])).await;
+    assert_eq!(references(&by_reference), [their_reference.clone()]);
+    assert!(by_reference["find"].is_string(), "{by_reference}");
+    assert_eq!(
+        found(&point_staff, &their_reference.to_lowercase()).await["appointments"][0]["reference"],
+        their_reference.as_str()
+    );
+    let name = their_row.child_name.clone().expect("a child's name");
+    let by_name = found(&point_staff, &name).await;
+    assert!(references(&by_name).contains(&their_reference), "{by_name}");
+    assert!(!references(&by_name).contains(&my_reference), "{by_name}");
+    assert_eq!(
+        found(&point_staff, "无此人").await["appointments"],
+        json!([])
+    );
+    let too_long = point_staff
+        .call("get_point_appointments", &[("find", &"9".repeat(41))])
+        .await;
+    assert_eq!(too_long.status(), 422);
+    assert!(
+        too_long
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("查找内容太长")
+    );
+    // The page says what was looked for and what was found, with the way back to the day.
+    let html = point_staff
+        .get(&format!("/point?find={their_reference}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains(&format!("查找“{their_reference}”：各天共 1 个预约")),
+        "{html}"
+    );
+    assert!(html.contains("返回当天列表"), "{html}");
+    let html = point_staff
+        .get("/point?find=%E6%97%A0%E6%AD%A4%E4%BA%BA")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("没有找到"), "{html}");
+
+    // The wrong family checked in, then taken back: again to be checked in, and free to
+    // move its time; the bureau's log keeps both.
+    let (_, row) = point_row(&point_staff, &my_reference).await;
+    let appointment = row["id"].as_i64().expect("listed").to_string();
+    let check_in = |name: &'static str| {
+        let appointment = appointment.clone();
+        let point_staff = &point_staff;
+        async move {
+            point_staff
+                .call(name, &[("appointment_id", &appointment)])
+                .await
+        }
+    };
+    assert_eq!(check_in("check_in_appointment").await.status(), 200);
+    let (_, row) = point_row(&point_staff, &my_reference).await;
+    assert_eq!(row["checked_in"], true);
+    assert_eq!(row["undoable"], true);
+    assert!(row["checked_in_at"].is_string(), "{row}");
+    assert!(
+        point_staff
+            .get("/point")
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("撤销签到")
+    );
+    let reviewer = app.staff("reviewer.sn1").await;
+    assert_eq!(
+        reviewer
+            .call("undo_check_in", &[("appointment_id", &appointment)])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(check_in("undo_check_in").await.status(), 200);
+    // A second press (another desk) changes nothing and fails nothing.
+    assert_eq!(check_in("undo_check_in").await.status(), 200);
+    let (_, row) = point_row(&point_staff, &my_reference).await;
+    assert_eq!(row["checked_in"], false, "{row}");
+    assert_eq!(row["undoable"], false, "{row}");
+    assert_eq!(options(&father, mine).await["current"]["checked_in"], false);
+    let log = app::server::entities::audit_log::Entity::find()
+        .filter(app::server::entities::audit_log::Column::Action.eq("appointment.check_in_undo"))
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].object_id, Some(mine));
+
+    // A check-in of an earlier day is not taken back at the desk.
+    assert_eq!(check_in("check_in_appointment").await.status(), 200);
+    let booked = app::server::entities::appointment::Entity::find()
+        .filter(app::server::entities::appointment::Column::RegistrationId.eq(mine))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("booked");
+    let mut yesterday: app::server::entities::appointment::ActiveModel = booked.clone().into();
+    yesterday.checked_in_at = Set(booked
+        .checked_in_at
+        .map(|at| at - chrono::Duration::days(1)));
+    yesterday.update(&app.db).await.expect("updated");
+    let (_, row) = point_row(&point_staff, &my_reference).await;
+    assert_eq!(row["undoable"], false, "{row}");
+    let refused = check_in("undo_check_in").await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("只能撤销当天的签到")
+    );
+    assert_eq!(options(&father, mine).await["current"]["checked_in"], true);
+}

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QueryTrait, Set, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -390,21 +390,15 @@ pub async fn cancel(
     Ok(())
 }
 
-/// The calling point staff's point: one day's appointments (`date`, else today in the
-/// point's clock), by time, and the days from today on that have any. The registrations
-/// listed are recorded in the audit log (by id).
-pub async fn point_list(
+/// A registration point and its bureau's clock (times are the bureau's, as everywhere).
+async fn point_of(
     db: &impl ConnectionTrait,
-    request: &Request,
-    date: Option<chrono::NaiveDate>,
-) -> Result<PointDay, ServiceError> {
-    let now = request.now;
-    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
-    let point = registration_point::Entity::find_by_id(staff.registration_point_id.unwrap_or(-1))
+    point_id: i32,
+) -> Result<(registration_point::Model, chrono::FixedOffset), ServiceError> {
+    let point = registration_point::Entity::find_by_id(point_id)
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    // Times in the point's bureau's clock, as everywhere else.
     let offset = match crate::server::entities::bureau::Entity::find_by_id(point.bureau_id)
         .one(db)
         .await?
@@ -412,6 +406,40 @@ pub async fn point_list(
         Some(b) => crate::server::services::bureau::offset_of(&b),
         None => chrono::Offset::fix(&Utc),
     };
+    Ok((point, offset))
+}
+
+/// Whether a registration is the one a point's clerk looks for: its reference, or its
+/// child's name, holds what was typed (spaces and letter case aside).
+fn found(row: &registration::Model, find: &str) -> bool {
+    let plain = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let find = plain(find);
+    !find.is_empty()
+        && (plain(&row.reference).contains(&find)
+            || row
+                .child_name
+                .as_deref()
+                .is_some_and(|name| plain(name).contains(&find)))
+}
+
+/// The calling point staff's point: one day's appointments (`date`, else today in the
+/// point's clock), by time, and the days from today on that have any; or, with `find`,
+/// the appointments of every day whose reference or child's name holds it. The
+/// registrations listed are recorded in the audit log (by id; what was typed is not kept).
+pub async fn point_list(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    date: Option<chrono::NaiveDate>,
+    find: Option<&str>,
+) -> Result<PointDay, ServiceError> {
+    let now = request.now;
+    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
+    let (point, offset) = point_of(db, staff.registration_point_id.unwrap_or(-1)).await?;
     let today = local_time(now, offset).date();
     let start_of = |day: chrono::NaiveDate| {
         chrono::TimeZone::from_local_datetime(&offset, &day.and_time(chrono::NaiveTime::MIN))
@@ -419,10 +447,18 @@ pub async fn point_list(
             .map(|at| at.with_timezone(&Utc))
             .ok_or_else(|| ServiceError::Unexpected("a day without a start".into()))
     };
-    let from = start_of(date.map_or(today, |date| Ord::min(date, today)))?;
+    let find = find.map(str::trim).filter(|find| !find.is_empty());
+    // A family looked for may have come on another day than it booked, or come back: every
+    // day of the point is searched.
+    let from = match find {
+        Some(_) => None,
+        None => Some(start_of(date.map_or(today, |date| Ord::min(date, today)))?),
+    };
     let slots = appointment_slot::Entity::find()
         .filter(appointment_slot::Column::PointId.eq(point.id))
-        .filter(appointment_slot::Column::StartsAt.gte(from))
+        .apply_if(from, |query, from| {
+            query.filter(appointment_slot::Column::StartsAt.gte(from))
+        })
         .order_by_asc(appointment_slot::Column::StartsAt)
         .all(db)
         .await?;
@@ -468,8 +504,13 @@ pub async fn point_list(
     });
     let mut list = Vec::new();
     let mut shown = Vec::new();
-    for (_, slot, a, r) in rows.into_iter().filter(|(day, ..)| *day == date) {
+    let listed = rows.into_iter().filter(|(day, _, _, r)| match find {
+        Some(find) => found(r, find),
+        None => *day == date,
+    });
+    for (_, slot, a, r) in listed {
         shown.push(r.id);
+        let checked_in_at = a.checked_in_at.map(|at| local_time(at, offset));
         list.push(PointAppointment {
             id: a.id,
             slot: slot_view(slot, &point, offset),
@@ -477,6 +518,8 @@ pub async fn point_list(
             child_name: r.child_name.clone().unwrap_or_default(),
             child_masked_id: masked_child(r, now),
             checked_in: a.checked_in_at.is_some(),
+            checked_in_at,
+            undoable: checked_in_at.is_some_and(|at| at.date() == today),
             in_running: may_book(r.state),
             state: r.state,
         });
@@ -488,13 +531,17 @@ pub async fn point_list(
         "registration_point",
         Some(point.id),
         &shown,
-        serde_json::json!({ "date": date.to_string() }),
+        match find {
+            Some(_) => serde_json::json!({ "search": true }),
+            None => serde_json::json!({ "date": date.to_string() }),
+        },
     )
     .await?;
     Ok(PointDay {
         point: LocalizedText::new(&point.name_zh, &point.name_en),
         date,
         days: days.into_iter().collect(),
+        find: find.map(str::to_owned),
         appointments: list,
     })
 }
@@ -565,6 +612,69 @@ pub async fn check_in(
         "registration",
         Some(a.registration_id),
         serde_json::json!({ "appointment": appointment_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes back a check-in its point made by mistake (the wrong row tapped), on the day it
+/// was made: the family is again to be checked in, and may again move its time. A check-in
+/// of an earlier day stays (the bureau corrects it).
+pub async fn undo_check_in(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    request: &Request,
+    appointment_id: i32,
+) -> Result<(), ServiceError> {
+    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
+    let a = appointment::Entity::find_by_id(appointment_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let slot = appointment_slot::Entity::find_by_id(a.slot_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if staff.registration_point_id != Some(slot.point_id) {
+        return Err(ServiceError::NotFound);
+    }
+    let Some(at) = a.checked_in_at else {
+        // Already taken back (a second press, or another desk).
+        return Ok(());
+    };
+    let (_, offset) = point_of(db, slot.point_id).await?;
+    if local_time(at, offset).date() != local_time(request.now, offset).date() {
+        return Err(ServiceError::invalid(
+            "appointment",
+            "只能撤销当天的签到；更早的签到如有错误，请联系教体局更正。",
+            "Only a check-in made today can be taken back here; the bureau corrects an earlier one.",
+        ));
+    }
+    let txn = db.begin().await?;
+    let done = appointment::Entity::update_many()
+        .col_expr(
+            appointment::Column::CheckedInAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            appointment::Column::CheckedInBy,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(appointment::Column::Id.eq(appointment_id))
+        .filter(appointment::Column::CheckedInAt.eq(at))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        // Taken back meanwhile by another desk: the same outcome.
+        return Ok(());
+    }
+    audit::record(
+        &txn,
+        request,
+        AuditAction::AppointmentCheckInUndo,
+        "registration",
+        Some(a.registration_id),
+        serde_json::json!({ "appointment": appointment_id, "checked_in_at": at }),
     )
     .await?;
     txn.commit().await?;
