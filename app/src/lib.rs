@@ -45,8 +45,9 @@ use crate::{
         me::MyIdentityPage,
         not_found::NotFoundPage,
         registrations::{
-            ConfirmPage, DeclinePage, DeletePage, DocumentsPage, MoveHerePage, MyRegistrationsPage,
-            NewRegistrationPage, RegistrationPage, ResubmitPage, SectionPage, SubmittedPage,
+            CancelAppointmentPage, ConfirmPage, DeclinePage, DeletePage, DocumentsPage,
+            MoveHerePage, MyRegistrationsPage, NewRegistrationPage, RegistrationPage, ResubmitPage,
+            SectionPage, SubmittedPage,
         },
         sign_in_problem::SignInProblemPage,
     },
@@ -206,6 +207,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment(Irreversible::Decline.code()))
                         view=DeclinePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("registrations"), ParamSegment("id"), StaticSegment(Irreversible::CancelAppointment.code()))
+                        view=CancelAppointmentPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -44,6 +44,8 @@ pub enum Irreversible {
     Resubmit,
     /// 放弃学位: the offered place goes to the next on the waiting list.
     Decline,
+    /// 取消预约: the on-site time's place may go to another family meanwhile.
+    CancelAppointment,
 }
 
 impl Irreversible {
@@ -53,14 +55,20 @@ impl Irreversible {
             Self::Delete => "delete",
             Self::Resubmit => "resubmit",
             Self::Decline => "decline",
+            Self::CancelAppointment => "cancel-appointment",
         }
     }
 
     /// The action named by an address's part.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Delete, Self::Resubmit, Self::Decline]
-            .into_iter()
-            .find(|a| a.code() == code)
+        [
+            Self::Delete,
+            Self::Resubmit,
+            Self::Decline,
+            Self::CancelAppointment,
+        ]
+        .into_iter()
+        .find(|a| a.code() == code)
     }
 }
 
@@ -198,6 +206,7 @@ mod tests {
             Irreversible::Delete,
             Irreversible::Resubmit,
             Irreversible::Decline,
+            Irreversible::CancelAppointment,
         ] {
             assert_eq!(Irreversible::from_code(action.code()), Some(action));
         }

@@ -92,6 +92,20 @@ test.describe("a migrant worker's family", () => {
     // Where the parent pressed: the page comes back at the panel, the time booked in sight.
     await expect(page).toHaveURL(`${registration}#appointment-heading`);
     await expect(booked).toBeInViewport();
+    // Cancelling is asked first, the time in view: kept, nothing changes; cancelled, the
+    // panel comes back with the times to book again.
+    await panel.getByRole("button", { name: "取消预约" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "确定取消预约吗？" })).toBeVisible();
+    await expect(page.locator("[data-booked]")).toContainText(`您预约的时间：${time}`);
+    await page.getByRole("link", { name: "保留预约" }).click();
+    await expect(booked).toContainText(`已预约：${time}`);
+    await expect(booked).toBeInViewport();
+    await panel.getByRole("button", { name: "取消预约" }).click();
+    await page.getByRole("button", { name: "确定取消预约" }).click();
+    await expect(page).toHaveURL(`${registration}#appointment-heading`);
+    await expect(booked).toHaveCount(0);
+    await first.getByRole("button", { name: "预约" }).click();
+    await expect(booked).toContainText(`已预约：${time}`);
     // The receipt, opened again, says when.
     await page.goto(`${registration}/submitted`);
     await expect(step).toContainText(`已预约现场登记：${time} 市南区入学报名服务点。请按时携带材料原件前往。`);

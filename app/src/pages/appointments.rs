@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::appointments::{
-        BookAppointment, CancelAppointment, CheckInAppointment, UndoCheckIn,
-        get_appointment_options, get_point_appointments,
+        BookAppointment, CheckInAppointment, UndoCheckIn, get_appointment_options,
+        get_point_appointments,
     },
     components::ErrorPanel,
     domain::{
@@ -17,7 +17,8 @@ use crate::{
         dates::{format_day, format_time_span},
     },
     i18n::{Locale, t, use_locale},
-    routes,
+    pages::registrations::AskButton,
+    routes::{self, Irreversible},
 };
 
 /// The receipt's first next step for a family that must come on site: book a time, with
@@ -66,9 +67,8 @@ pub fn AppointmentStep(id: i32) -> impl IntoView {
 pub fn AppointmentPanel(id: i32) -> impl IntoView {
     let locale = use_locale();
     let book = ServerAction::<BookAppointment>::new();
-    let cancel = ServerAction::<CancelAppointment>::new();
     let options = Resource::new(
-        move || (book.version().get(), cancel.version().get()),
+        move || book.version().get(),
         move |_| get_appointment_options(id),
     );
     view! {
@@ -99,11 +99,10 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                                         {move || point.get(locale.get()).to_owned()}" · "{move || address.get(locale.get()).to_owned()}
                                         {a.checked_in.then(|| view! { <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}</span> })}
                                     </p>
+                                    // Asked first, on a page of its own: the place may be gone
+                                    // once given back.
                                     {(!a.checked_in).then(|| view! {
-                                        <ActionForm action=cancel attr:class="inline">
-                                            <input type="hidden" name="id" value=id />
-                                            <button type="submit" class="button">{move || t("取消预约", "Cancel the appointment").get(locale.get())}</button>
-                                        </ActionForm>
+                                        <AskButton id action=Irreversible::CancelAppointment class="button" label=t("取消预约", "Cancel the appointment") />
                                     })}
                                 }.into_any()
                             }
@@ -162,7 +161,6 @@ pub fn AppointmentPanel(id: i32) -> impl IntoView {
                         })}
                         <div aria-live="assertive">
                             {move || book.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
-                            {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
                         </div>
                     </div>
                 }.into_any()

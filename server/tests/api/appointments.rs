@@ -79,6 +79,16 @@ async fn point_row(point_staff: &Browser, reference: &str) -> (Value, Value) {
     (day, row)
 }
 
+/// The page that asks before an appointment is cancelled.
+async fn cancel_question(parent: &Browser, id: i32) -> String {
+    parent
+        .get(&format!("/registrations/{id}/cancel-appointment"))
+        .await
+        .text()
+        .await
+        .expect("html")
+}
+
 pub(crate) async fn book(parent: &Browser, id: i32, slot: i32) -> reqwest::Response {
     parent
         .call(
@@ -123,10 +133,10 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         .expect("query")
         .expect("slot");
     assert_eq!(row.booked, 1);
-    let (winner, winner_id) = if statuses[0] == 200 {
-        (&father, mine)
+    let (winner, winner_id, loser) = if statuses[0] == 200 {
+        (&father, mine, &other)
     } else {
-        (&other, theirs)
+        (&other, theirs, &father)
     };
     // Someone else's registration cannot be booked.
     let loser_id = if winner_id == mine { theirs } else { mine };
@@ -254,6 +264,18 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
     let booked = on_site().await;
     assert!(booked["booked"]["starts_at"].is_string(), "{booked}");
     assert!(booked["checked_in_at"].is_null(), "{booked}");
+    // Cancelling is asked first, on a page of its own, with the time booked in view; the
+    // other family's page shows none of it.
+    let ask = cancel_question(winner, winner_id).await;
+    assert!(ask.contains("确定取消预约吗？"), "{ask}");
+    assert!(ask.contains("您预约的时间："), "{ask}");
+    assert!(
+        ask.contains("保留预约") && ask.contains("正在取消…"),
+        "{ask}"
+    );
+    let stranger_ask = cancel_question(loser, winner_id).await;
+    assert!(!stranger_ask.contains("您预约的时间："), "{stranger_ask}");
+    assert!(!stranger_ask.contains("正在取消…"), "{stranger_ask}");
     assert_eq!(
         point_staff
             .call(
@@ -276,6 +298,9 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         .await
         .expect("html");
     assert!(html.contains("现场登记：已于 "), "{html}");
+    let ask = cancel_question(winner, winner_id).await;
+    assert!(ask.contains("您已在登记点签到，预约不能再取消。"), "{ask}");
+    assert!(!ask.contains("正在取消…"), "{ask}");
     // Seen at the point, the appointment stays: the family is told so in words.
     let cancelled = winner
         .call("cancel_appointment", &[("id", &winner_id.to_string())])

@@ -1,15 +1,18 @@
-//! 删除报名, 提交修改, 放弃学位: each asked once, on a page of its own, before it is done.
-//! The page loads no code (`crate::hydration`): its form posts to the server, which goes on
-//! to the parent's list (deleted) or the task list (sent, declined); 取消 and the phone's
-//! back button return to the task list with nothing changed.
+//! 删除报名, 提交修改, 放弃学位, 取消预约: each asked once, on a page of its own, before it
+//! is done. The page loads no code (`crate::hydration`): its form posts to the server, which
+//! goes on to the parent's list (deleted), the task list (sent, declined) or the appointment
+//! panel (cancelled); 取消 and the phone's back button return there with nothing changed.
 
 use leptos::prelude::*;
 
-use super::{overview::RegistrationHeader, with_registration};
+use super::{overview::RegistrationHeader, use_registration_id, with_registration};
 use crate::{
-    api::registrations::{AnswerOffer, DeleteRegistration, RegistrationView, ResubmitRegistration},
+    api::{
+        appointments::{AppointmentView, CancelAppointment, get_appointment_options},
+        registrations::{AnswerOffer, DeleteRegistration, RegistrationView, ResubmitRegistration},
+    },
     components::ErrorPanel,
-    domain::RegistrationState,
+    domain::{RegistrationState, dates::format_time_span},
     i18n::{Text, t, use_locale},
     routes::{self, Irreversible},
 };
@@ -32,13 +35,34 @@ pub fn DeclinePage() -> impl IntoView {
     view! { <AskPage action=Irreversible::Decline /> }
 }
 
+/// `/registrations/{id}/cancel-appointment`: asked with the time booked in view.
+#[component]
+pub fn CancelAppointmentPage() -> impl IntoView {
+    let id = use_registration_id();
+    let options = Resource::new_blocking(move || id.get(), get_appointment_options);
+    with_registration(move |r| {
+        view! {
+            <Suspense>
+                {move || {
+                    let r = r.clone();
+                    Suspend::new(async move {
+                        // What cannot be read (not the caller's, say) leaves nothing to cancel.
+                        let booked = options.await.ok().and_then(|o| o.current);
+                        view! { <Question r action=Irreversible::CancelAppointment booked /> }
+                    })
+                }}
+            </Suspense>
+        }
+    })
+}
+
 #[component]
 fn AskPage(action: Irreversible) -> impl IntoView {
-    with_registration(move |r| view! { <Question r action /> })
+    with_registration(move |r| view! { <Question r action booked=None /> })
 }
 
 /// Whether the registration, as it stands, allows the action (the server checks again).
-fn allowed(r: &RegistrationView, action: Irreversible) -> bool {
+fn allowed(r: &RegistrationView, action: Irreversible, booked: Option<&AppointmentView>) -> bool {
     !r.following
         && match action {
             Irreversible::Delete => r.deletable,
@@ -46,6 +70,7 @@ fn allowed(r: &RegistrationView, action: Irreversible) -> bool {
                 r.state == RegistrationState::ChangesRequested && r.resubmittable
             }
             Irreversible::Decline => r.offer.as_ref().is_some_and(|o| o.open),
+            Irreversible::CancelAppointment => booked.is_some_and(|a| !a.checked_in),
         }
 }
 
@@ -80,23 +105,54 @@ fn wording(action: Irreversible) -> (Text, Text, Text, Text) {
             t("确定放弃学位", "Give up the place"),
             t("正在放弃学位…", "Giving up the place…"),
         ),
+        Irreversible::CancelAppointment => (
+            t("确定取消预约吗？", "Cancel the appointment?"),
+            t(
+                "取消后，这个时段的名额可能被其他家庭预约；您可以再预约仍有名额的时段。",
+                "Another family may book the place meanwhile; you can book any time that still has places.",
+            ),
+            t("确定取消预约", "Cancel the appointment"),
+            t("正在取消…", "Cancelling…"),
+        ),
     }
 }
 
 #[component]
-fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
+fn Question(
+    r: RegistrationView,
+    action: Irreversible,
+    /// The on-site time booked, for 取消预约.
+    booked: Option<AppointmentView>,
+) -> impl IntoView {
     let locale = use_locale();
     let id = r.id;
     let version = r.version;
-    let back = routes::registration(id);
+    let back = match action {
+        Irreversible::CancelAppointment => routes::appointment_panel(id),
+        _ => routes::registration(id),
+    };
     let (question, consequence, confirm, busy) = wording(action);
-    if !allowed(&r, action) {
+    if !allowed(&r, action, booked.as_ref()) {
+        let why = match (action, &booked) {
+            (Irreversible::CancelAppointment, Some(a)) if a.checked_in => t(
+                "您已在登记点签到，预约不能再取消。",
+                "You have checked in at the registration point: the appointment can no longer be cancelled.",
+            ),
+            (Irreversible::CancelAppointment, _) if !r.following => t(
+                "这份报名现在没有可取消的预约。",
+                "This registration has no appointment to cancel now.",
+            ),
+            _ => t(
+                "这项操作现在不能进行：报名的状态已经变化。",
+                "This cannot be done now: the registration has changed.",
+            ),
+        };
         return view! {
             <section class="panel" aria-labelledby="ask-heading" data-ask=action.code()>
                 <h1 id="ask-heading">{move || question.get(locale.get())}</h1>
                 <RegistrationHeader r />
                 <p class="callout" role="status" data-not-now="true">
-                    {move || t("这项操作现在不能进行：报名的状态已经变化。", "This cannot be done now: the registration has changed.").get(locale.get())}
+                    {move || why.get(locale.get())}
                 </p>
                 <a class="button" href=back>{move || t("返回报名信息", "Back to the registration").get(locale.get())}</a>
             </section>
@@ -110,7 +166,7 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
                 <ActionForm action=delete>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
-                    <Buttons confirm busy class="button button-danger" back=back.clone() />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() keep=t("取消", "Cancel") />
                 </ActionForm>
                 {move || delete.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -122,7 +178,7 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
                 <ActionForm action=resubmit>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
-                    <Buttons confirm busy class="button button-primary" back=back.clone() />
+                    <Buttons confirm busy class="button button-primary" back=back.clone() keep=t("取消", "Cancel") />
                 </ActionForm>
                 {move || resubmit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -134,9 +190,31 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
                 <ActionForm action=answer>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="accept" value="false" />
-                    <Buttons confirm busy class="button button-danger" back=back.clone() />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() keep=t("取消", "Cancel") />
                 </ActionForm>
                 {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            }
+            .into_any()
+        }
+        Irreversible::CancelAppointment => {
+            let cancel = ServerAction::<CancelAppointment>::new();
+            let when = booked.map(|a| {
+                let point = a.slot.point.clone();
+                view! {
+                    <p class="callout" data-booked="true">
+                        {move || t("您预约的时间：", "Your time: ").get(locale.get())}
+                        {move || format_time_span(a.slot.starts_at, a.slot.ends_at, locale.get())}" "
+                        {move || point.get(locale.get()).to_owned()}
+                    </p>
+                }
+            });
+            view! {
+                {when}
+                <ActionForm action=cancel>
+                    <input type="hidden" name="id" value=id />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() keep=t("保留预约", "Keep the appointment") />
+                </ActionForm>
+                {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
             .into_any()
         }
@@ -152,16 +230,22 @@ fn Question(r: RegistrationView, action: Irreversible) -> impl IntoView {
     .into_any()
 }
 
-/// The button that does it, and 取消 (back to the task list, nothing changed).
+/// The button that does it, and `keep` (取消: back to the task list, nothing changed).
 #[component]
-fn Buttons(confirm: Text, busy: Text, class: &'static str, back: String) -> impl IntoView {
+fn Buttons(
+    confirm: Text,
+    busy: Text,
+    class: &'static str,
+    back: String,
+    keep: Text,
+) -> impl IntoView {
     let locale = use_locale();
     view! {
         <div class="action-bar">
             <button type="submit" class=class data-busy=move || busy.get(locale.get())>
                 {move || confirm.get(locale.get())}
             </button>
-            <a class="button" href=back>{move || t("取消", "Cancel").get(locale.get())}</a>
+            <a class="button" href=back>{move || keep.get(locale.get())}</a>
         </div>
     }
 }

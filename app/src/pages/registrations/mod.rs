@@ -12,13 +12,13 @@ mod overview;
 mod progress;
 mod section;
 
-pub use ask::{DeclinePage, DeletePage, ResubmitPage};
+pub use ask::{CancelAppointmentPage, DeclinePage, DeletePage, ResubmitPage};
 pub use confirm::{ConfirmPage, SubmittedPage};
 pub use documents::DocumentsPage;
 pub use list::MyRegistrationsPage;
 pub use move_here::MoveHerePage;
 pub use new::NewRegistrationPage;
-pub use overview::RegistrationPage;
+pub use overview::{AskButton, RegistrationPage};
 pub use section::SectionPage;
 
 use leptos::prelude::*;
