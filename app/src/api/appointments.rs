@@ -64,6 +64,10 @@ pub struct PointAppointment {
     pub state: crate::domain::RegistrationState,
 }
 
+/// The most appointments a point's search lists (the first by day; more typing finds the
+/// rest).
+pub const MOST_FOUND: usize = 50;
+
 /// What a point's page shows: one day's appointments.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PointDay {
@@ -73,8 +77,10 @@ pub struct PointDay {
     /// Today and the days after it with appointments, and how many each.
     pub days: Vec<(chrono::NaiveDate, u32)>,
     /// What the clerk looked for (a reference or a child's name): then the appointments are
-    /// those of every day that match, not the day's.
+    /// those of the days ahead and the last weeks that match, not the day's.
     pub find: Option<String>,
+    /// More matched than are listed: the clerk types more of the reference or name.
+    pub more_found: bool,
     pub appointments: Vec<PointAppointment>,
 }
 
@@ -114,9 +120,9 @@ pub async fn cancel_appointment(id: i32) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The calling point staff's appointments of a day (`YYYY-MM-DD`, today when none), or of
-/// every day those whose reference or child's name holds `find`; the registrations listed
-/// are audited.
+/// The calling point staff's appointments of a day (`YYYY-MM-DD`, today when none), or
+/// those of the days ahead and the last weeks whose reference or child's name holds `find`;
+/// the registrations listed are audited.
 #[server(prefix = "/api", endpoint = "get_point_appointments", output = crate::api::codec::JsonText)]
 pub async fn get_point_appointments(
     date: Option<String>,

@@ -156,7 +156,7 @@ mod tests {
             ),
             (
                 None,
-                "/registrations/7/delete /registrations/7/resubmit /registrations/7/decline",
+                "/registrations/7/delete /registrations/7/resubmit /registrations/7/decline /registrations/7/cancel-appointment",
             ),
             (Islands(NewRegistration), "/registrations/new"),
             (Islands(Documents), "/registrations/7/documents"),

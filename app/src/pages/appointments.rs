@@ -8,13 +8,13 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::appointments::{
-        BookAppointment, CheckInAppointment, UndoCheckIn, get_appointment_options,
+        BookAppointment, CheckInAppointment, MOST_FOUND, UndoCheckIn, get_appointment_options,
         get_point_appointments,
     },
     components::ErrorPanel,
     domain::{
         RegistrationState,
-        dates::{format_day, format_time_span},
+        dates::{format_date_time, format_day, format_time_span},
     },
     i18n::{Locale, t, use_locale},
     pages::registrations::AskButton,
@@ -192,6 +192,11 @@ pub fn PointPage() -> impl IntoView {
     view! {
         <section class="review" aria-labelledby="point-heading">
             <h1 id="point-heading">{move || t("现场登记", "On-site registration").get(locale.get())}</h1>
+            // What went wrong is said at the top, in sight of the clerk, whatever the list's length.
+            <div aria-live="assertive">
+                {move || check_in.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                {move || undo.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+            </div>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match day.await {
@@ -239,8 +244,8 @@ pub fn PointPage() -> impl IntoView {
                                     Some(find) => view! {
                                         <p class="queue-count" data-appointments=n data-found=n>
                                             {move || match locale.get() {
-                                                Locale::Zh => format!("{} · 查找“{find}”：各天共 {n} 个预约 ", point.get(Locale::Zh)),
-                                                Locale::En => format!("{} · “{find}” on every day: {n} appointments ", point.get(Locale::En)),
+                                                Locale::Zh => format!("{} · 查找“{find}”：找到 {n} 个预约 ", point.get(Locale::Zh)),
+                                                Locale::En => format!("{} · {n} appointments matching “{find}” ", point.get(Locale::En)),
                                             }}
                                             <a href=format!("/point?date={date}")>{move || t("返回当天列表", "Back to the day's list").get(locale.get())}</a>
                                         </p>
@@ -264,9 +269,14 @@ pub fn PointPage() -> impl IntoView {
                                                 <td translate="no">{a.child_name.clone()}</td>
                                                 <td class="mono">{a.child_masked_id.clone()}</td>
                                                 <td>{if a.checked_in {
-                                                    let at = a.checked_in_at.map(|at| format!(" {:02}:{:02}", at.hour(), at.minute())).unwrap_or_default();
+                                                    // The time, and the day too when not the appointment's.
+                                                    let day = a.slot.starts_at.date();
+                                                    let at = move || a.checked_in_at.map(|at| match at.date() == day {
+                                                        true => format!(" {:02}:{:02}", at.hour(), at.minute()),
+                                                        false => format!(" {}", format_date_time(at, locale.get())),
+                                                    }).unwrap_or_default();
                                                     view! {
-                                                        <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}{at.clone()}</span>
+                                                        <span class="tag tag-open">{move || t("已签到", "Checked in").get(locale.get())}{at}</span>
                                                         {a.undoable.then(|| view! {
                                                             " "
                                                             <ActionForm action=undo attr:class="inline">
@@ -292,6 +302,12 @@ pub fn PointPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                {d.more_found.then(|| view! {
+                                    <p class="hint" data-more-found="true">{move || match locale.get() {
+                                        Locale::Zh => format!("只列出前 {MOST_FOUND} 个：请输入更完整的报名编号或姓名。"),
+                                        Locale::En => format!("Only the first {MOST_FOUND} are listed: type more of the reference or the name."),
+                                    }}</p>
+                                })}
                                 {(n == 0).then(|| {
                                     let empty = match searching {
                                         false => t("这一天没有预约。", "No appointments on this day."),
@@ -307,8 +323,6 @@ pub fn PointPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            {move || check_in.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
-            {move || undo.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
         </section>
     }
 }

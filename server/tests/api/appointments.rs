@@ -291,6 +291,18 @@ async fn families_book_a_time_and_only_their_point_checks_them_in() {
         true
     );
     assert!(on_site().await["checked_in_at"].is_string());
+    // Another point's staff cannot take it back, nor learn that it exists.
+    assert_eq!(
+        stranger
+            .call(
+                "undo_check_in",
+                &[("appointment_id", &appointment.to_string())]
+            )
+            .await
+            .status(),
+        404
+    );
+    assert!(on_site().await["checked_in_at"].is_string());
     let html = reviewer
         .get(&format!("/review/{winner_id}"))
         .await
@@ -939,6 +951,10 @@ async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by
         .expect("query")
         .expect("row");
     let their_reference = their_row.reference.clone();
+    // The two children of the test have the same name: the other is renamed.
+    let mut renamed: registration::ActiveModel = their_row.clone().into();
+    renamed.child_name = Set(Some("李 思远".into()));
+    renamed.update(&app.db).await.expect("renamed");
 
     // The day's list holds the first family only; the other, at the desk on the wrong day,
     // is found by the end of its reference (spaces and case aside) or by its child's name.
@@ -952,8 +968,7 @@ async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by
         found(&point_staff, &their_reference.to_lowercase()).await["appointments"][0]["reference"],
         their_reference.as_str()
     );
-    let name = their_row.child_name.clone().expect("a child's name");
-    let by_name = found(&point_staff, &name).await;
+    let by_name = found(&point_staff, "李思远").await;
     assert!(references(&by_name).contains(&their_reference), "{by_name}");
     assert!(!references(&by_name).contains(&my_reference), "{by_name}");
     assert_eq!(
@@ -979,7 +994,7 @@ async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by
         .await
         .expect("html");
     assert!(
-        html.contains(&format!("查找“{their_reference}”：各天共 1 个预约")),
+        html.contains(&format!("查找“{their_reference}”：找到 1 个预约")),
         "{html}"
     );
     assert!(html.contains("返回当天列表"), "{html}");
@@ -1066,4 +1081,30 @@ async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by
             .contains("只能撤销当天的签到")
     );
     assert_eq!(options(&father, mine).await["current"]["checked_in"], true);
+
+    // Nor that of a family set aside (a claim on the child) since: it could not be checked
+    // in again.
+    let mut today: app::server::entities::appointment::ActiveModel = booked.clone().into();
+    today.checked_in_at = Set(booked.checked_in_at);
+    today.update(&app.db).await.expect("updated");
+    let row = registration::Entity::find_by_id(mine)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    let mut set_aside: registration::ActiveModel = row.into();
+    set_aside.state = Set(app::domain::RegistrationState::SetAside);
+    set_aside.update(&app.db).await.expect("updated");
+    let (_, row) = point_row(&point_staff, &my_reference).await;
+    assert_eq!(row["checked_in"], true, "{row}");
+    assert_eq!(row["undoable"], false, "{row}");
+    let refused = check_in("undo_check_in").await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("签到不能撤销")
+    );
 }

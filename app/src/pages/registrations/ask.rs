@@ -11,7 +11,7 @@ use crate::{
         appointments::{AppointmentView, CancelAppointment, get_appointment_options},
         registrations::{AnswerOffer, DeleteRegistration, RegistrationView, ResubmitRegistration},
     },
-    components::ErrorPanel,
+    components::{ErrorPanel, LoadFailed},
     domain::{RegistrationState, dates::format_time_span},
     i18n::{Text, t, use_locale},
     routes::{self, Irreversible},
@@ -46,9 +46,14 @@ pub fn CancelAppointmentPage() -> impl IntoView {
                 {move || {
                     let r = r.clone();
                     Suspend::new(async move {
-                        // What cannot be read (not the caller's, say) leaves nothing to cancel.
-                        let booked = options.await.ok().and_then(|o| o.current);
-                        view! { <Question r action=Irreversible::CancelAppointment booked /> }
+                        match options.await {
+                            Err(error) => view! { <LoadFailed error /> }.into_any(),
+                            Ok(o) => {
+                                // Whether, once cancelled, another time can be booked.
+                                let rebookable = o.needed && o.bookable;
+                                view! { <Question r action=Irreversible::CancelAppointment booked=o.current rebookable /> }.into_any()
+                            }
+                        }
                     })
                 }}
             </Suspense>
@@ -58,7 +63,7 @@ pub fn CancelAppointmentPage() -> impl IntoView {
 
 #[component]
 fn AskPage(action: Irreversible) -> impl IntoView {
-    with_registration(move |r| view! { <Question r action booked=None /> })
+    with_registration(move |r| view! { <Question r action booked=None rebookable=false /> })
 }
 
 /// Whether the registration, as it stands, allows the action (the server checks again).
@@ -109,7 +114,7 @@ fn wording(action: Irreversible) -> (Text, Text, Text, Text) {
             t("确定取消预约吗？", "Cancel the appointment?"),
             t(
                 "取消后，这个时段的名额可能被其他家庭预约；您可以再预约仍有名额的时段。",
-                "Another family may book the place meanwhile; you can book any time that still has places.",
+                "Once cancelled, this time's place may go to another family; you can then book any time that still has places.",
             ),
             t("确定取消预约", "Cancel the appointment"),
             t("正在取消…", "Cancelling…"),
@@ -123,6 +128,8 @@ fn Question(
     action: Irreversible,
     /// The on-site time booked, for 取消预约.
     booked: Option<AppointmentView>,
+    /// For 取消预约: whether another time can be booked after.
+    rebookable: bool,
 ) -> impl IntoView {
     let locale = use_locale();
     let id = r.id;
@@ -131,7 +138,13 @@ fn Question(
         Irreversible::CancelAppointment => routes::appointment_panel(id),
         _ => routes::registration(id),
     };
-    let (question, consequence, confirm, busy) = wording(action);
+    let (question, mut consequence, confirm, busy) = wording(action);
+    if action == Irreversible::CancelAppointment && !rebookable {
+        consequence = t(
+            "取消后，这份报名将不能再预约现场登记。",
+            "Once cancelled, this registration cannot book an on-site time again.",
+        );
+    }
     if !allowed(&r, action, booked.as_ref()) {
         let why = match (action, &booked) {
             (Irreversible::CancelAppointment, Some(a)) if a.checked_in => t(
@@ -202,7 +215,7 @@ fn Question(
                 let point = a.slot.point.clone();
                 view! {
                     <p class="callout" data-booked="true">
-                        {move || t("您预约的时间：", "Your time: ").get(locale.get())}
+                        {move || t("您预约的时间：", "Your appointment: ").get(locale.get())}
                         {move || format_time_span(a.slot.starts_at, a.slot.ends_at, locale.get())}" "
                         {move || point.get(locale.get()).to_owned()}
                     </p>

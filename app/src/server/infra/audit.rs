@@ -137,7 +137,7 @@ impl AuditAction {
             Self::AppointmentBook => t("预约现场登记", "Appointment booked"),
             Self::AppointmentCancel => t("取消预约", "Appointment cancelled"),
             Self::AppointmentCheckIn => t("现场登记签到", "Checked in"),
-            Self::AppointmentCheckInUndo => t("撤销现场登记签到", "Check-in taken back"),
+            Self::AppointmentCheckInUndo => t("撤销现场登记签到", "Check-in undone"),
             Self::SlotsAdd => t("添加预约时段", "Slots added"),
             Self::SlotCapacity => t("修改时段名额", "Slot places changed"),
             Self::SlotRemove => t("删除预约时段", "Slot removed"),

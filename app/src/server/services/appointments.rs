@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QueryTrait, Set, TransactionSession, TransactionTrait,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
     api::appointments::{
-        AppointmentOptions, AppointmentView, OnSiteView, PointAppointment, PointDay, SlotView,
+        AppointmentOptions, AppointmentView, MOST_FOUND, OnSiteView, PointAppointment, PointDay,
+        SlotView,
     },
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
@@ -390,6 +391,20 @@ pub async fn cancel(
     Ok(())
 }
 
+/// How many days back a point's search reaches.
+const SEARCHED_DAYS_BACK: i64 = 30;
+
+/// The instant a local day starts.
+fn start_of_day(
+    day: chrono::NaiveDate,
+    offset: chrono::FixedOffset,
+) -> Result<DateTime<Utc>, ServiceError> {
+    chrono::TimeZone::from_local_datetime(&offset, &day.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| ServiceError::Unexpected("a day without a start".into()))
+}
+
 /// A registration point and its bureau's clock (times are the bureau's, as everywhere).
 async fn point_of(
     db: &impl ConnectionTrait,
@@ -429,7 +444,8 @@ fn found(row: &registration::Model, find: &str) -> bool {
 
 /// The calling point staff's point: one day's appointments (`date`, else today in the
 /// point's clock), by time, and the days from today on that have any; or, with `find`,
-/// the appointments of every day whose reference or child's name holds it. The
+/// those of the days ahead and the last 30 days whose reference or child's name holds it
+/// (the first [`MOST_FOUND`]). The
 /// registrations listed are recorded in the audit log (by id; what was typed is not kept).
 pub async fn point_list(
     db: &impl ConnectionTrait,
@@ -441,24 +457,16 @@ pub async fn point_list(
     let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
     let (point, offset) = point_of(db, staff.registration_point_id.unwrap_or(-1)).await?;
     let today = local_time(now, offset).date();
-    let start_of = |day: chrono::NaiveDate| {
-        chrono::TimeZone::from_local_datetime(&offset, &day.and_time(chrono::NaiveTime::MIN))
-            .single()
-            .map(|at| at.with_timezone(&Utc))
-            .ok_or_else(|| ServiceError::Unexpected("a day without a start".into()))
-    };
     let find = find.map(str::trim).filter(|find| !find.is_empty());
-    // A family looked for may have come on another day than it booked, or come back: every
-    // day of the point is searched.
+    // A family looked for may have come on another day than it booked, or come back: the
+    // days ahead and the last weeks are searched (this season's, not years of history).
     let from = match find {
-        Some(_) => None,
-        None => Some(start_of(date.map_or(today, |date| Ord::min(date, today)))?),
+        Some(_) => today - chrono::Duration::days(SEARCHED_DAYS_BACK),
+        None => date.map_or(today, |date| Ord::min(date, today)),
     };
     let slots = appointment_slot::Entity::find()
         .filter(appointment_slot::Column::PointId.eq(point.id))
-        .apply_if(from, |query, from| {
-            query.filter(appointment_slot::Column::StartsAt.gte(from))
-        })
+        .filter(appointment_slot::Column::StartsAt.gte(start_of_day(from, offset)?))
         .order_by_asc(appointment_slot::Column::StartsAt)
         .all(db)
         .await?;
@@ -504,9 +512,31 @@ pub async fn point_list(
     });
     let mut list = Vec::new();
     let mut shown = Vec::new();
-    let listed = rows.into_iter().filter(|(day, _, _, r)| match find {
-        Some(find) => found(r, find),
-        None => *day == date,
+    let mut listed: Vec<_> = rows
+        .into_iter()
+        .filter(|(day, _, _, r)| match find {
+            Some(find) => found(r, find),
+            None => *day == date,
+        })
+        .collect();
+    if find.is_some() {
+        // Today and the days ahead first, by time; then the days past, the latest first.
+        listed.sort_by_key(|(day, slot, ..)| {
+            (
+                *day < today,
+                if *day < today {
+                    -slot.starts_at.timestamp()
+                } else {
+                    slot.starts_at.timestamp()
+                },
+            )
+        });
+    }
+    let more_found = find.is_some() && listed.len() > MOST_FOUND;
+    listed.truncate(if find.is_some() {
+        MOST_FOUND
+    } else {
+        usize::MAX
     });
     for (_, slot, a, r) in listed {
         shown.push(r.id);
@@ -519,7 +549,7 @@ pub async fn point_list(
             child_masked_id: masked_child(r, now),
             checked_in: a.checked_in_at.is_some(),
             checked_in_at,
-            undoable: checked_in_at.is_some_and(|at| at.date() == today),
+            undoable: checked_in_at.is_some_and(|at| at.date() == today) && may_book(r.state),
             in_running: may_book(r.state),
             state: r.state,
         });
@@ -542,6 +572,7 @@ pub async fn point_list(
         date,
         days: days.into_iter().collect(),
         find: find.map(str::to_owned),
+        more_found,
         appointments: list,
     })
 }
@@ -619,8 +650,8 @@ pub async fn check_in(
 }
 
 /// Takes back a check-in its point made by mistake (the wrong row tapped), on the day it
-/// was made: the family is again to be checked in, and may again move its time. A check-in
-/// of an earlier day stays (the bureau corrects it).
+/// was made and while the registration is still in the running: the family is again to be
+/// checked in, and may again move its time. A check-in of an earlier day stays.
 pub async fn undo_check_in(
     db: &(impl ConnectionTrait + TransactionTrait),
     request: &Request,
@@ -638,19 +669,23 @@ pub async fn undo_check_in(
     if staff.registration_point_id != Some(slot.point_id) {
         return Err(ServiceError::NotFound);
     }
-    let Some(at) = a.checked_in_at else {
-        // Already taken back (a second press, or another desk).
-        return Ok(());
-    };
     let (_, offset) = point_of(db, slot.point_id).await?;
-    if local_time(at, offset).date() != local_time(request.now, offset).date() {
+    let today = start_of_day(local_time(request.now, offset).date(), offset)?;
+    let txn = db.begin().await?;
+    // The registration's row is held, as by a check-in: a decision taken at the same
+    // moment is seen, or waits; a decided family's check-in is not taken back (it could
+    // not be checked in again).
+    let held = crate::server::services::registrations::hold(a.registration_id)
+        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
+        .exec(&txn)
+        .await?;
+    if held.rows_affected != 1 {
         return Err(ServiceError::invalid(
             "appointment",
-            "只能撤销当天的签到；更早的签到如有错误，请联系教体局更正。",
-            "Only a check-in made today can be taken back here; the bureau corrects an earlier one.",
+            "这份报名已被搁置或已有结果，签到不能撤销。",
+            "This registration is set aside or decided: its check-in cannot be taken back.",
         ));
     }
-    let txn = db.begin().await?;
     let done = appointment::Entity::update_many()
         .col_expr(
             appointment::Column::CheckedInAt,
@@ -661,12 +696,23 @@ pub async fn undo_check_in(
             Expr::value(Option::<i32>::None),
         )
         .filter(appointment::Column::Id.eq(appointment_id))
-        .filter(appointment::Column::CheckedInAt.eq(at))
+        .filter(appointment::Column::CheckedInAt.gte(today))
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {
-        // Taken back meanwhile by another desk: the same outcome.
-        return Ok(());
+        let now_there = appointment::Entity::find_by_id(appointment_id)
+            .one(&txn)
+            .await?;
+        return match now_there {
+            // Not checked in (taken back meanwhile by another desk): the same outcome.
+            Some(a) if a.checked_in_at.is_none() => Ok(()),
+            Some(_) => Err(ServiceError::invalid(
+                "appointment",
+                "只能撤销当天的签到。",
+                "Only a check-in made today can be taken back.",
+            )),
+            None => Err(ServiceError::NotFound),
+        };
     }
     audit::record(
         &txn,
@@ -674,7 +720,7 @@ pub async fn undo_check_in(
         AuditAction::AppointmentCheckInUndo,
         "registration",
         Some(a.registration_id),
-        serde_json::json!({ "appointment": appointment_id, "checked_in_at": at }),
+        serde_json::json!({ "appointment": appointment_id, "checked_in_at": a.checked_in_at }),
     )
     .await?;
     txn.commit().await?;
