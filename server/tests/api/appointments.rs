@@ -962,7 +962,10 @@ async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by
     assert!(absent.is_null(), "{absent}");
     let tail = &their_reference[their_reference.len() - 6..];
     let by_reference = found(&point_staff, &format!(" {} {} ", &tail[..3], &tail[3..])).await;
-    assert_eq!(references(&by_reference), [their_reference.clone()]);
+    assert_eq!(
+        references(&by_reference),
+        std::slice::from_ref(&their_reference)
+    );
     assert!(by_reference["find"].is_string(), "{by_reference}");
     assert_eq!(
         found(&point_staff, &their_reference.to_lowercase()).await["appointments"][0]["reference"],
