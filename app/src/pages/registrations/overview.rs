@@ -152,12 +152,14 @@ fn TaskList(r: RegistrationView) -> impl IntoView {
                 </div>
             })}
             {(editable && all_done && state == RegistrationState::Draft).then(|| view! {
-                <a class="button button-primary" href=routes::confirm(id)>
-                    {move || t("信息确认并提交", "Check and submit").get(locale.get())}
-                </a>
+                <p>
+                    <a class="button button-primary" href=routes::confirm(id)>
+                        {move || t("信息确认并提交", "Check and submit").get(locale.get())}
+                    </a>
+                </p>
             })}
             {(state == RegistrationState::Submitted).then(|| view! {
-                <a class="button" href=routes::submitted(id)>{move || t("查看提交回执", "See the receipt").get(locale.get())}</a>
+                <p><a class="button" href=routes::submitted(id)>{move || t("查看提交回执", "See the receipt").get(locale.get())}</a></p>
             })}
             <p class="hint">{move || state.next_step().get(locale.get())}</p>
             <ReviewTimeline r=r.clone() />
