@@ -24,6 +24,7 @@ mod m20261206_000018_family_key;
 mod m20261207_000019_draw_school_year;
 mod m20261208_000020_keys_per_school_year;
 mod m20261209_000021_places_per_school_year;
+mod m20261210_000022_originals_checked;
 
 /// Every migration of the platform, in order.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_draw_school_year::Migration),
             Box::new(m20261208_000020_keys_per_school_year::Migration),
             Box::new(m20261209_000021_places_per_school_year::Migration),
+            Box::new(m20261210_000022_originals_checked::Migration),
         ]
     }
 }

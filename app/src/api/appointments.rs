@@ -31,7 +31,23 @@ pub struct OnSiteView {
     pub booked: Option<SlotView>,
     /// When the point checked the family in (local time).
     pub checked_in_at: Option<chrono::NaiveDateTime>,
+    /// What the point found in the original documents, once recorded.
+    pub originals: Option<OriginalsView>,
 }
+
+/// What a registration point found checking a family's original documents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginalsView {
+    /// They match what was entered and uploaded.
+    pub ok: bool,
+    /// The problem found (or a remark), in the point's words.
+    pub note: String,
+    /// When it was recorded (the point's local time).
+    pub at: chrono::NaiveDateTime,
+}
+
+/// The longest note a point writes on a family's original documents.
+pub const ORIGINALS_NOTE_MAX: usize = 200;
 
 /// What the parent can do about an appointment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +75,8 @@ pub struct PointAppointment {
     pub checked_in_at: Option<chrono::NaiveDateTime>,
     /// A check-in of today, which the point may take back (the wrong row tapped).
     pub undoable: bool,
+    /// What the point found in the original documents, once recorded.
+    pub originals: Option<OriginalsView>,
     /// Still in the running: not set aside (a claim on the child) or decided since booking.
     pub in_running: bool,
     pub state: crate::domain::RegistrationState,
@@ -165,6 +183,27 @@ pub async fn check_in_appointment(appointment_id: i32) -> Result<(), AppError> {
     appointments::check_in(cx.db(), &cx.request, appointment_id)
         .await
         .map_err(to_app_error)
+}
+
+/// Records what the point found in a checked-in family's original documents (point staff
+/// of that point): `ok`, or the problem in `note`, for the school's reviewer.
+#[server(prefix = "/api", endpoint = "record_originals", output = crate::api::codec::JsonText)]
+pub async fn record_originals(
+    appointment_id: i32,
+    ok: Option<bool>,
+    note: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{Context, services::appointments, to_app_error};
+    let cx = Context::current()?;
+    appointments::record_originals(
+        cx.db(),
+        &cx.request,
+        appointment_id,
+        ok,
+        note.as_deref().unwrap_or_default(),
+    )
+    .await
+    .map_err(to_app_error)
 }
 
 /// Takes back a check-in of today made by mistake (point staff of that point).

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{LoadFailed, Loading};
 use crate::{
     api::appointments::{
-        BookAppointment, CheckInAppointment, MOST_FOUND, UndoCheckIn, get_appointment_options,
-        get_point_appointments,
+        BookAppointment, CheckInAppointment, MOST_FOUND, ORIGINALS_NOTE_MAX, OriginalsView,
+        RecordOriginals, UndoCheckIn, get_appointment_options, get_point_appointments,
     },
     components::ErrorPanel,
     domain::{
@@ -177,6 +177,7 @@ pub fn PointPage() -> impl IntoView {
     let locale = use_locale();
     let check_in = ServerAction::<CheckInAppointment>::new();
     let undo = ServerAction::<UndoCheckIn>::new();
+    let originals = ServerAction::<RecordOriginals>::new();
     let query = use_query_map();
     let day = Resource::new_blocking(
         move || {
@@ -184,7 +185,7 @@ pub fn PointPage() -> impl IntoView {
             (
                 query.get("date"),
                 query.get("find"),
-                check_in.version().get() + undo.version().get(),
+                check_in.version().get() + undo.version().get() + originals.version().get(),
             )
         },
         |(date, find, _)| get_point_appointments(date, find),
@@ -196,6 +197,7 @@ pub fn PointPage() -> impl IntoView {
             <div aria-live="assertive">
                 {move || check_in.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
                 {move || undo.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
+                {move || originals.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             </div>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
@@ -284,6 +286,7 @@ pub fn PointPage() -> impl IntoView {
                                                                 <button type="submit" class="button button-small">{move || t("撤销签到", "Undo check-in").get(locale.get())}</button>
                                                             </ActionForm>
                                                         })}
+                                                        <Originals appointment=a.id recorded=a.originals.clone() editable=a.in_running action=originals />
                                                     }.into_any()
                                                 } else if a.state == RegistrationState::SetAside {
                                                     // A claim on the child is being settled by the bureau.
@@ -324,5 +327,64 @@ pub fn PointPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// What the point found in a checked-in family's original documents, and (while the
+/// registration is in the running) the form that records it: they match, or a problem said
+/// in words, which the school's reviewer reads.
+#[component]
+fn Originals(
+    appointment: i32,
+    recorded: Option<OriginalsView>,
+    editable: bool,
+    action: ServerAction<RecordOriginals>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let ok = recorded.as_ref().map(|o| o.ok);
+    let note = recorded
+        .as_ref()
+        .map(|o| o.note.clone())
+        .unwrap_or_default();
+    let status = recorded.map(|o| {
+        let (tag, class, code) = match o.ok {
+            true => (t("原件无误", "Originals match"), "tag tag-open", "ok"),
+            false => (t("原件有问题", "Originals: a problem"), "tag tag-error", "problem"),
+        };
+        view! {
+            <p class="originals" data-originals=code>
+                <span class=class>{move || tag.get(locale.get())}</span>
+                {(!o.note.is_empty()).then(|| view! { " " <span translate="no">{o.note.clone()}</span> })}
+            </p>
+        }
+    });
+    let field = format!("originals-note-{appointment}");
+    view! {
+        {status}
+        {editable.then(|| view! {
+            <details class="originals-form">
+                <summary>{move || match ok {
+                    None => t("记录原件核验结果", "Record the check of the originals"),
+                    Some(_) => t("修改核验结果", "Change the check's result"),
+                }.get(locale.get())}</summary>
+                <ActionForm action attr:class="form">
+                    <input type="hidden" name="appointment_id" value=appointment />
+                    <fieldset class="choices">
+                        <legend>{move || t("原件核验结果", "What the originals showed").get(locale.get())}</legend>
+                        <label class="choice">
+                            <input type="radio" name="ok" value="true" checked=ok == Some(true) />
+                            <span>{move || t("原件无误，与填报和上传的一致", "They match what was entered and uploaded").get(locale.get())}</span>
+                        </label>
+                        <label class="choice">
+                            <input type="radio" name="ok" value="false" checked=ok == Some(false) />
+                            <span>{move || t("原件有问题", "There is a problem").get(locale.get())}</span>
+                        </label>
+                    </fieldset>
+                    <label for=field.clone()>{move || t("说明（有问题时必填，学校审核时可见）", "Note (needed for a problem; the school's reviewer reads it)").get(locale.get())}</label>
+                    <textarea id=field.clone() name="note" rows="2" maxlength=ORIGINALS_NOTE_MAX>{note.clone()}</textarea>
+                    <button type="submit" class="button button-small">{move || t("保存核验结果", "Save the result").get(locale.get())}</button>
+                </ActionForm>
+            </details>
+        })}
     }
 }

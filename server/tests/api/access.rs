@@ -352,6 +352,15 @@ async fn every_server_function_allows_exactly_whom_it_should() {
             vec![("appointment_id", "999999".into())],
             point_finds_nothing,
         ),
+        (
+            "record_originals",
+            vec![
+                ("appointment_id", "999999".into()),
+                ("ok", "true".into()),
+                ("note", String::new()),
+            ],
+            point_finds_nothing,
+        ),
         ("get_bureau_schools", vec![], admin_only),
         ("get_slots", vec![], admin_only),
         (

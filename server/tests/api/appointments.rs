@@ -1111,3 +1111,163 @@ async fn the_point_finds_a_family_on_any_day_and_takes_back_a_check_in_tapped_by
             .contains("签到不能撤销")
     );
 }
+
+async fn record(
+    point_staff: &Browser,
+    appointment: &str,
+    ok: Option<&str>,
+    note: &str,
+) -> reqwest::Response {
+    let mut fields = vec![("appointment_id", appointment), ("note", note)];
+    fields.extend(ok.map(|ok| ("ok", ok)));
+    point_staff.call("record_originals", &fields).await
+}
+
+#[tokio::test]
+async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
+    let app = spawn_app().await;
+    let father = app.confirmed_parent("demo-wang-qiang").await;
+    let (id, _) = submitted(&app, &father, &child_id("20191105", 411)).await;
+    make_entry_migrant(&app).await;
+    assert_eq!(
+        book(&father, id, earliest_slot(&app).await.id)
+            .await
+            .status(),
+        200
+    );
+    let reference = reference_of(&app, id).await;
+    let point_staff = app.staff("point.sn").await;
+    let reviewer = app.staff("reviewer.sn1").await;
+    let (_, row) = point_row(&point_staff, &reference).await;
+    let appointment = row["id"].as_i64().expect("listed").to_string();
+    let refused = |response: reqwest::Response, words: &'static str| async move {
+        assert_eq!(response.status(), 422);
+        let text = response.text().await.unwrap_or_default();
+        assert!(text.contains(words), "{words}: {text}");
+    };
+    let on_site = || async {
+        let detail: Value = reviewer
+            .call("get_review_detail", &[("id", &id.to_string())])
+            .await
+            .json()
+            .await
+            .expect("json");
+        detail["on_site"].clone()
+    };
+
+    // Not before the family came; a result must be chosen, a problem said in words.
+    refused(
+        record(&point_staff, &appointment, Some("true"), "").await,
+        "请先为这个家庭签到",
+    )
+    .await;
+    assert_eq!(
+        point_staff
+            .call("check_in_appointment", &[("appointment_id", &appointment)])
+            .await
+            .status(),
+        200
+    );
+    refused(
+        record(&point_staff, &appointment, None, "").await,
+        "请选择核验结果",
+    )
+    .await;
+    refused(
+        record(&point_staff, &appointment, Some("false"), "  ").await,
+        "请写明原件的问题",
+    )
+    .await;
+    refused(
+        record(&point_staff, &appointment, Some("false"), &"证".repeat(201)).await,
+        "说明太长",
+    )
+    .await;
+    assert!(on_site().await["originals"].is_null());
+    // Only the point's staff record it.
+    assert_eq!(
+        reviewer
+            .call(
+                "record_originals",
+                &[("appointment_id", &appointment), ("ok", "true")]
+            )
+            .await
+            .status(),
+        403
+    );
+
+    // A problem: the point's list and the school's reviewer say it in the point's words.
+    let problem = "居住证已过期（2026年5月），请家长补办后重新上传";
+    assert_eq!(
+        record(&point_staff, &appointment, Some("false"), problem)
+            .await
+            .status(),
+        200
+    );
+    let (_, row) = point_row(&point_staff, &reference).await;
+    assert_eq!(row["originals"]["ok"], false, "{row}");
+    assert_eq!(row["originals"]["note"], problem);
+    let seen = on_site().await;
+    assert_eq!(seen["originals"]["ok"], false, "{seen}");
+    assert_eq!(seen["originals"]["note"], problem);
+    let html = reviewer
+        .get(&format!("/review/{id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("登记点核验原件发现问题：") && html.contains(problem),
+        "{html}"
+    );
+    let page = point_staff.get("/point").await.text().await.expect("html");
+    assert!(
+        page.contains("原件有问题") && page.contains(problem),
+        "{page}"
+    );
+    assert!(page.contains("修改核验结果"), "{page}");
+
+    // Looked at again: they match.
+    assert_eq!(
+        record(&point_staff, &appointment, Some("true"), "")
+            .await
+            .status(),
+        200
+    );
+    let seen = on_site().await;
+    assert_eq!(seen["originals"]["ok"], true, "{seen}");
+    assert_eq!(seen["originals"]["note"], "");
+    let html = reviewer
+        .get(&format!("/review/{id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("登记点核验原件：无误。"), "{html}");
+    assert!(!html.contains("登记点核验原件发现问题"), "{html}");
+    // The log keeps each recording, not the words about the family.
+    let log = app::server::entities::audit_log::Entity::find()
+        .filter(
+            app::server::entities::audit_log::Column::Action.eq("appointment.originals_checked"),
+        )
+        .all(&app.db)
+        .await
+        .expect("query");
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(
+        log.iter().all(|row| !format!("{row:?}").contains("居住证")),
+        "{log:?}"
+    );
+
+    // A check-in taken back takes its result with it: the family was not seen.
+    assert_eq!(
+        point_staff
+            .call("undo_check_in", &[("appointment_id", &appointment)])
+            .await
+            .status(),
+        200
+    );
+    let (_, row) = point_row(&point_staff, &reference).await;
+    assert!(row["originals"].is_null(), "{row}");
+    assert!(on_site().await["originals"].is_null());
+}

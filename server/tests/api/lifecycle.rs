@@ -78,7 +78,7 @@ async fn migrations_are_idempotent_and_demo_data_is_loaded_once() {
 
 #[tokio::test]
 async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_window() {
-    use migrations::{Migrator, MigratorTrait};
+    use migrations::{MigrationName, Migrator, MigratorTrait};
     use sea_orm::{ConnectionTrait, Database, Statement};
     let (url, _dir) = fresh_database_url().await;
     let application = Application::build(&test_settings(&url, true))
@@ -86,6 +86,14 @@ async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_w
         .expect("starts");
     application.db().close_by_ref().await.expect("closes");
     let db = Database::connect(&url).await.expect("connects");
+    // Back to just before the places migration: it and every migration after it.
+    let since_places = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261209_000021_places_per_school_year")
+        .expect("the places migration")
+        + 1;
+    let steps = u32::try_from(since_places).expect("fits");
     let number = |sql: &'static str| {
         let db = &db;
         async move {
@@ -107,7 +115,7 @@ async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_w
 
     // Before the year was in the key: one set of places, a second year's enrollment window,
     // and transfer places of a bureau with no transfer window.
-    Migrator::down(&db, Some(1)).await.expect("rolled back");
+    Migrator::down(&db, Some(steps)).await.expect("rolled back");
     assert_eq!(number(COUNT).await, demo);
     run("INSERT INTO collection_window \
          (bureau_id, subsystem, school_year, opens_at, closes_at, review_closes_at) \
@@ -149,7 +157,7 @@ async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_w
     const NEWEST: &str = "SELECT SUM(capacity) FROM school_capacity WHERE subsystem = 'enrollment' \
          AND school_year = (SELECT MAX(school_year) FROM collection_window)";
     let newest = number(NEWEST).await;
-    Migrator::down(&db, Some(1))
+    Migrator::down(&db, Some(steps))
         .await
         .expect("rolled back again");
     assert_eq!(number(COUNT).await, 2 * demo);

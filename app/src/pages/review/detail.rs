@@ -678,6 +678,7 @@ fn OnSite(on_site: crate::api::appointments::OnSiteView) -> impl IntoView {
             .map(|p| p.get(locale.get()).to_owned())
             .unwrap_or_default()
     };
+    let originals = on_site.originals;
     match (on_site.checked_in_at, on_site.booked) {
         (Some(at), _) => view! {
             <p class="callout callout-ok" role="note" data-on-site="checked-in">
@@ -686,6 +687,24 @@ fn OnSite(on_site: crate::api::appointments::OnSiteView) -> impl IntoView {
                     Locale::En => format!("On site: checked in at {} on {} (the family brought the originals to the point).", place(), format_date_time(at, Locale::En)),
                 }}
             </p>
+            // What the point found in the originals: a problem is said in its words.
+            {originals.map(|o| {
+                let note = o.note.clone();
+                match o.ok {
+                    true => view! {
+                        <p class="callout callout-ok" role="note" data-originals="ok">
+                            {move || t("登记点核验原件：无误。", "The point checked the originals: they match.").get(locale.get())}
+                            {(!note.is_empty()).then(|| view! { " " <span translate="no">{note.clone()}</span> })}
+                        </p>
+                    }.into_any(),
+                    false => view! {
+                        <p class="callout callout-error" role="note" data-originals="problem">
+                            {move || t("登记点核验原件发现问题：", "The point found a problem in the originals: ").get(locale.get())}
+                            <span translate="no">{note.clone()}</span>
+                        </p>
+                    }.into_any(),
+                }
+            })}
         }.into_any(),
         (None, Some(slot)) => view! {
             <p class="callout" role="note" data-on-site="booked">

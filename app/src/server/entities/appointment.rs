@@ -13,6 +13,12 @@ pub struct Model {
     pub booked_at: DateTimeUtc,
     pub checked_in_at: Option<DateTimeUtc>,
     pub checked_in_by: Option<i32>,
+    /// What the point found checking the original documents: they match (`true`), or a
+    /// problem, said in `originals_note`.
+    pub originals_ok: Option<bool>,
+    pub originals_note: Option<String>,
+    pub originals_checked_at: Option<DateTimeUtc>,
+    pub originals_checked_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

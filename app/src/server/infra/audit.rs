@@ -60,6 +60,8 @@ coded! {
         AppointmentCheckIn = "appointment.check_in",
         /// Point staff took back a check-in made by mistake (the same day).
         AppointmentCheckInUndo = "appointment.check_in_undo",
+        /// Point staff recorded what a family's original documents showed.
+        OriginalsChecked = "appointment.originals_checked",
         /// The bureau added appointment slots at a registration point.
         SlotsAdd = "slots.add",
         /// The bureau changed a slot's places.
@@ -138,6 +140,7 @@ impl AuditAction {
             Self::AppointmentCancel => t("取消预约", "Appointment cancelled"),
             Self::AppointmentCheckIn => t("现场登记签到", "Checked in"),
             Self::AppointmentCheckInUndo => t("撤销现场登记签到", "Check-in undone"),
+            Self::OriginalsChecked => t("记录原件核验结果", "Originals checked"),
             Self::SlotsAdd => t("添加预约时段", "Slots added"),
             Self::SlotCapacity => t("修改时段名额", "Slot places changed"),
             Self::SlotRemove => t("删除预约时段", "Slot removed"),

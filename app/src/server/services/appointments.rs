@@ -14,8 +14,8 @@ use sea_orm::{
 
 use crate::{
     api::appointments::{
-        AppointmentOptions, AppointmentView, MOST_FOUND, OnSiteView, PointAppointment, PointDay,
-        SlotView,
+        AppointmentOptions, AppointmentView, MOST_FOUND, ORIGINALS_NOTE_MAX, OnSiteView,
+        OriginalsView, PointAppointment, PointDay, SlotView,
     },
     domain::{RegistrationState, SectionKind, StaffRole},
     i18n::LocalizedText,
@@ -103,6 +103,7 @@ pub(crate) async fn on_site_of(
         return Ok(may_book(row.state).then_some(OnSiteView {
             booked: None,
             checked_in_at: None,
+            originals: None,
         }));
     };
     let slot = appointment_slot::Entity::find_by_id(booked.slot_id)
@@ -121,7 +122,17 @@ pub(crate) async fn on_site_of(
             .zip(point)
             .map(|(slot, point)| slot_view(&slot, &point, offset)),
         checked_in_at: booked.checked_in_at.map(|at| local_time(at, offset)),
+        originals: originals_of(&booked, offset),
     }))
+}
+
+/// What the point recorded of an appointment's original documents.
+fn originals_of(a: &appointment::Model, offset: chrono::FixedOffset) -> Option<OriginalsView> {
+    Some(OriginalsView {
+        ok: a.originals_ok?,
+        note: a.originals_note.clone().unwrap_or_default(),
+        at: local_time(a.originals_checked_at?, offset),
+    })
 }
 
 /// What the parent can book for a registration, and what they booked.
@@ -550,6 +561,7 @@ pub async fn point_list(
             checked_in: a.checked_in_at.is_some(),
             checked_in_at,
             undoable: checked_in_at.is_some_and(|at| at.date() == today) && may_book(r.state),
+            originals: originals_of(a, offset),
             in_running: may_book(r.state),
             state: r.state,
         });
@@ -686,6 +698,7 @@ pub async fn undo_check_in(
             "This registration is set aside or decided: its check-in cannot be taken back.",
         ));
     }
+    // What was recorded of the originals goes with it (the family was not seen).
     let done = appointment::Entity::update_many()
         .col_expr(
             appointment::Column::CheckedInAt,
@@ -693,6 +706,22 @@ pub async fn undo_check_in(
         )
         .col_expr(
             appointment::Column::CheckedInBy,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            appointment::Column::OriginalsOk,
+            Expr::value(Option::<bool>::None),
+        )
+        .col_expr(
+            appointment::Column::OriginalsNote,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            appointment::Column::OriginalsCheckedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            appointment::Column::OriginalsCheckedBy,
             Expr::value(Option::<i32>::None),
         )
         .filter(appointment::Column::Id.eq(appointment_id))
@@ -721,6 +750,102 @@ pub async fn undo_check_in(
         "registration",
         Some(a.registration_id),
         serde_json::json!({ "appointment": appointment_id, "checked_in_at": a.checked_in_at }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records what the point found checking a checked-in family's original documents: they
+/// match (`ok`), or a problem, which `note` must say (the school's reviewer reads it). It can
+/// be recorded again (a second look) while the registration is in the running.
+pub async fn record_originals(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    request: &Request,
+    appointment_id: i32,
+    ok: Option<bool>,
+    note: &str,
+) -> Result<(), ServiceError> {
+    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
+    let a = appointment::Entity::find_by_id(appointment_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let slot = appointment_slot::Entity::find_by_id(a.slot_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if staff.registration_point_id != Some(slot.point_id) {
+        return Err(ServiceError::NotFound);
+    }
+    let Some(ok) = ok else {
+        return Err(ServiceError::invalid(
+            "ok",
+            "请选择核验结果：原件无误，或原件有问题。",
+            "Choose what the check found: the originals match, or there is a problem.",
+        ));
+    };
+    let note = note.trim();
+    if !ok && note.is_empty() {
+        return Err(ServiceError::invalid(
+            "note",
+            "请写明原件的问题，学校审核时会看到。",
+            "Say what the problem is: the school's reviewer reads it.",
+        ));
+    }
+    if note.chars().count() > ORIGINALS_NOTE_MAX {
+        return Err(ServiceError::invalid(
+            "note",
+            "说明太长：请在 200 字以内写明。",
+            "The note is too long: 200 characters at most.",
+        ));
+    }
+    let txn = db.begin().await?;
+    let held = crate::server::services::registrations::hold(a.registration_id)
+        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
+        .exec(&txn)
+        .await?;
+    if held.rows_affected != 1 {
+        return Err(ServiceError::invalid(
+            "appointment",
+            "这份报名已被搁置或已有结果，不能再记录核验结果。",
+            "This registration is set aside or decided: no check can be recorded now.",
+        ));
+    }
+    let done = appointment::Entity::update_many()
+        .col_expr(appointment::Column::OriginalsOk, Expr::value(Some(ok)))
+        .col_expr(
+            appointment::Column::OriginalsNote,
+            Expr::value((!note.is_empty()).then(|| note.to_owned())),
+        )
+        .col_expr(
+            appointment::Column::OriginalsCheckedAt,
+            Expr::value(Some(request.now)),
+        )
+        .col_expr(
+            appointment::Column::OriginalsCheckedBy,
+            Expr::value(Some(staff.account_id)),
+        )
+        .filter(appointment::Column::Id.eq(appointment_id))
+        .filter(appointment::Column::CheckedInAt.is_not_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(ServiceError::invalid(
+            "appointment",
+            "请先为这个家庭签到，再记录原件核验结果。",
+            "Check the family in first, then record what the originals showed.",
+        ));
+    }
+    // The note is the point's words about a family: the log keeps that it was written,
+    // not what it says.
+    audit::record(
+        &txn,
+        request,
+        AuditAction::OriginalsChecked,
+        "registration",
+        Some(a.registration_id),
+        serde_json::json!({ "appointment": appointment_id, "ok": ok }),
     )
     .await?;
     txn.commit().await?;
