@@ -77,6 +77,9 @@ pub struct PointAppointment {
     pub undoable: bool,
     /// What the point found in the original documents, once recorded.
     pub originals: Option<OriginalsView>,
+    /// Checked in and the school's review not over: the check of the originals can be
+    /// recorded (again).
+    pub originals_checkable: bool,
     /// Still in the running: not set aside (a claim on the child) or decided since booking.
     pub in_running: bool,
     pub state: crate::domain::RegistrationState,

@@ -286,7 +286,7 @@ pub fn PointPage() -> impl IntoView {
                                                                 <button type="submit" class="button button-small">{move || t("撤销签到", "Undo check-in").get(locale.get())}</button>
                                                             </ActionForm>
                                                         })}
-                                                        <Originals appointment=a.id recorded=a.originals.clone() editable=a.in_running action=originals />
+                                                        <Originals appointment=a.id recorded=a.originals.clone() editable=a.originals_checkable action=originals />
                                                     }.into_any()
                                                 } else if a.state == RegistrationState::SetAside {
                                                     // A claim on the child is being settled by the bureau.
@@ -330,9 +330,9 @@ pub fn PointPage() -> impl IntoView {
     }
 }
 
-/// What the point found in a checked-in family's original documents, and (while the
-/// registration is in the running) the form that records it: they match, or a problem said
-/// in words, which the school's reviewer reads.
+/// What the point found in a checked-in family's original documents, and (until the school's
+/// review is over) the form that records it: they match, or a problem said in words, which
+/// the reviewers read (the parent does not: the clerk tells the family at the desk).
 #[component]
 fn Originals(
     appointment: i32,
@@ -349,7 +349,11 @@ fn Originals(
     let status = recorded.map(|o| {
         let (tag, class, code) = match o.ok {
             true => (t("原件无误", "Originals match"), "tag tag-open", "ok"),
-            false => (t("原件有问题", "Originals: a problem"), "tag tag-error", "problem"),
+            false => (
+                t("原件有问题", "Problem with the originals"),
+                "tag tag-error",
+                "problem",
+            ),
         };
         view! {
             <p class="originals" data-originals=code>
@@ -364,15 +368,15 @@ fn Originals(
         {editable.then(|| view! {
             <details class="originals-form">
                 <summary>{move || match ok {
-                    None => t("记录原件核验结果", "Record the check of the originals"),
-                    Some(_) => t("修改核验结果", "Change the check's result"),
+                    None => t("记录原件核验结果", "Record the originals check"),
+                    Some(_) => t("修改核验结果", "Change the result"),
                 }.get(locale.get())}</summary>
                 <ActionForm action attr:class="form">
                     <input type="hidden" name="appointment_id" value=appointment />
                     <fieldset class="choices">
                         <legend>{move || t("原件核验结果", "What the originals showed").get(locale.get())}</legend>
                         <label class="choice">
-                            <input type="radio" name="ok" value="true" checked=ok == Some(true) />
+                            <input type="radio" name="ok" value="true" required checked=ok == Some(true) />
                             <span>{move || t("原件无误，与填报和上传的一致", "They match what was entered and uploaded").get(locale.get())}</span>
                         </label>
                         <label class="choice">
@@ -380,8 +384,12 @@ fn Originals(
                             <span>{move || t("原件有问题", "There is a problem").get(locale.get())}</span>
                         </label>
                     </fieldset>
-                    <label for=field.clone()>{move || t("说明（有问题时必填，学校审核时可见）", "Note (needed for a problem; the school's reviewer reads it)").get(locale.get())}</label>
-                    <textarea id=field.clone() name="note" rows="2" maxlength=ORIGINALS_NOTE_MAX>{note.clone()}</textarea>
+                    <label for=field.clone()>{move || t("问题说明（选“原件有问题”时必填）", "The problem (needed with “There is a problem”)").get(locale.get())}</label>
+                    <p class="hint">{move || t(
+                        "审核人员可见，家长看不到，请当面告知家长；请勿填写身份证号。",
+                        "Reviewers read it, the parent does not: tell the family at the desk. Write no ID numbers.",
+                    ).get(locale.get())}</p>
+                    <input type="text" id=field.clone() name="note" maxlength=ORIGINALS_NOTE_MAX value=note.clone() />
                     <button type="submit" class="button button-small">{move || t("保存核验结果", "Save the result").get(locale.get())}</button>
                 </ActionForm>
             </details>

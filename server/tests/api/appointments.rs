@@ -1127,7 +1127,7 @@ async fn record(
 async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
     let app = spawn_app().await;
     let father = app.confirmed_parent("demo-wang-qiang").await;
-    let (id, _) = submitted(&app, &father, &child_id("20191105", 411)).await;
+    let (id, submitted_version) = submitted(&app, &father, &child_id("20191105", 411)).await;
     make_entry_migrant(&app).await;
     assert_eq!(
         book(&father, id, earliest_slot(&app).await.id)
@@ -1184,6 +1184,13 @@ async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
     )
     .await;
     assert!(on_site().await["originals"].is_null());
+    let html = reviewer
+        .get(&format!("/review/{id}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("登记点尚未记录原件核验结果。"), "{html}");
     // Only the point's staff record it.
     assert_eq!(
         reviewer
@@ -1207,6 +1214,46 @@ async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
     let (_, row) = point_row(&point_staff, &reference).await;
     assert_eq!(row["originals"]["ok"], false, "{row}");
     assert_eq!(row["originals"]["note"], problem);
+    // A reviewer's page read before it is stale: its decision is refused, and a batch pass
+    // leaves the registration to be opened.
+    let stale = reviewer
+        .call_json(
+            "decide_review",
+            &json!({
+                "id": id, "base_version": submitted_version, "stage": "first",
+                "decision": "pass", "reason": "", "message": "", "items": [],
+            }),
+        )
+        .await;
+    assert_eq!(stale.status(), 409);
+    let version = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row")
+        .version;
+    let bulk: Value = reviewer
+        .call_json(
+            "bulk_pass_review",
+            &json!({ "stage": "first", "registrations": [[id, version]] }),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bulk["done"], json!([]), "{bulk}");
+    assert!(
+        bulk["skipped"].to_string().contains("登记点发现原件有问题"),
+        "{bulk}"
+    );
+    // The parent is told at the desk, not on the phone: nothing of the note reaches them.
+    assert!(
+        !options(&father, id)
+            .await
+            .to_string()
+            .contains("居住证已过期"),
+        "the note is the reviewers'"
+    );
     let seen = on_site().await;
     assert_eq!(seen["originals"]["ok"], false, "{seen}");
     assert_eq!(seen["originals"]["note"], problem);
@@ -1217,19 +1264,35 @@ async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
         .await
         .expect("html");
     assert!(
-        html.contains("登记点核验原件发现问题：") && html.contains(problem),
+        html.contains("登记点核验原件发现问题") && html.contains(problem),
         "{html}"
     );
     let page = point_staff.get("/point").await.text().await.expect("html");
     assert!(
-        page.contains("原件有问题") && page.contains(problem),
+        page.contains("data-originals=\"problem\"") && page.contains(problem),
         "{page}"
     );
     assert!(page.contains("修改核验结果"), "{page}");
 
-    // Looked at again: they match.
+    // The point's words are text wherever they are shown, never markup.
+    let markup = "</textarea>\"><b>有问题</b>";
     assert_eq!(
-        record(&point_staff, &appointment, Some("true"), "")
+        record(&point_staff, &appointment, Some("false"), markup)
+            .await
+            .status(),
+        200
+    );
+    for page in [
+        point_staff.get("/point").await,
+        reviewer.get(&format!("/review/{id}")).await,
+    ] {
+        let html = page.text().await.expect("html");
+        assert!(!html.contains("<b>有问题</b>"), "{html}");
+        assert!(html.contains("&lt;b&gt;有问题"), "{html}");
+    }
+    // Looked at again: they match (the problem's words, left in the field, go).
+    assert_eq!(
+        record(&point_staff, &appointment, Some("true"), problem)
             .await
             .status(),
         200
@@ -1243,7 +1306,7 @@ async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("登记点核验原件：无误。"), "{html}");
+    assert!(html.contains("登记点核验原件：无误"), "{html}");
     assert!(!html.contains("登记点核验原件发现问题"), "{html}");
     // The log keeps each recording, not the words about the family.
     let log = app::server::entities::audit_log::Entity::find()
@@ -1253,7 +1316,7 @@ async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
         .all(&app.db)
         .await
         .expect("query");
-    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log.len(), 3, "{log:?}");
     assert!(
         log.iter().all(|row| !format!("{row:?}").contains("居住证")),
         "{log:?}"
@@ -1268,6 +1331,7 @@ async fn the_point_records_what_the_originals_showed_and_the_school_reads_it() {
         200
     );
     let (_, row) = point_row(&point_staff, &reference).await;
+    assert_eq!(row["checked_in"], false, "{row}");
     assert!(row["originals"].is_null(), "{row}");
     assert!(on_site().await["originals"].is_null());
 }

@@ -78,7 +78,7 @@ async fn migrations_are_idempotent_and_demo_data_is_loaded_once() {
 
 #[tokio::test]
 async fn places_set_before_they_were_a_school_years_hold_for_every_year_with_a_window() {
-    use migrations::{MigrationName, Migrator, MigratorTrait};
+    use migrations::{Migrator, MigratorTrait};
     use sea_orm::{ConnectionTrait, Database, Statement};
     let (url, _dir) = fresh_database_url().await;
     let application = Application::build(&test_settings(&url, true))

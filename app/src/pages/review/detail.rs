@@ -687,24 +687,33 @@ fn OnSite(on_site: crate::api::appointments::OnSiteView) -> impl IntoView {
                     Locale::En => format!("On site: checked in at {} on {} (the family brought the originals to the point).", place(), format_date_time(at, Locale::En)),
                 }}
             </p>
-            // What the point found in the originals: a problem is said in its words.
-            {originals.map(|o| {
-                let note = o.note.clone();
-                match o.ok {
-                    true => view! {
-                        <p class="callout callout-ok" role="note" data-originals="ok">
-                            {move || t("登记点核验原件：无误。", "The point checked the originals: they match.").get(locale.get())}
-                            {(!note.is_empty()).then(|| view! { " " <span translate="no">{note.clone()}</span> })}
-                        </p>
-                    }.into_any(),
-                    false => view! {
-                        <p class="callout callout-error" role="note" data-originals="problem">
-                            {move || t("登记点核验原件发现问题：", "The point found a problem in the originals: ").get(locale.get())}
-                            <span translate="no">{note.clone()}</span>
-                        </p>
-                    }.into_any(),
+            // What the point found in the originals, and when: a problem is said in its words.
+            {match originals {
+                Some(o) => {
+                    let when = move || match locale.get() {
+                        Locale::Zh => format!("（{} 记录）", format_date_time(o.at, Locale::Zh)),
+                        Locale::En => format!(" (recorded {})", format_date_time(o.at, Locale::En)),
+                    };
+                    match o.ok {
+                        true => view! {
+                            <p class="callout callout-ok" role="note" data-originals="ok">
+                                {move || t("登记点核验原件：无误", "The point checked the originals: they match").get(locale.get())}{when}
+                            </p>
+                        }.into_any(),
+                        false => view! {
+                            <p class="callout callout-error" role="note" data-originals="problem">
+                                {move || t("登记点核验原件发现问题", "The point found a problem in the originals").get(locale.get())}{when}{move || match locale.get() { Locale::Zh => "：", Locale::En => ": " }}
+                                <span translate="no">{o.note.clone()}</span>
+                            </p>
+                        }.into_any(),
+                    }
                 }
-            })}
+                None => view! {
+                    <p class="hint" data-originals="none">
+                        {move || t("登记点尚未记录原件核验结果。", "The point has not recorded what the originals showed.").get(locale.get())}
+                    </p>
+                }.into_any(),
+            }}
         }.into_any(),
         (None, Some(slot)) => view! {
             <p class="callout" role="note" data-on-site="booked">

@@ -562,6 +562,8 @@ pub async fn point_list(
             checked_in_at,
             undoable: checked_in_at.is_some_and(|at| at.date() == today) && may_book(r.state),
             originals: originals_of(a, offset),
+            originals_checkable: a.checked_in_at.is_some()
+                && ORIGINALS_CHECKABLE.contains(&r.state),
             in_running: may_book(r.state),
             state: r.state,
         });
@@ -756,9 +758,40 @@ pub async fn undo_check_in(
     Ok(())
 }
 
+/// Whether the registration point found a problem in the registration's originals.
+pub(crate) async fn originals_problem(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<bool, ServiceError> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::RegistrationId.eq(registration_id))
+        .filter(appointment::Column::OriginalsOk.eq(false))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The states in which a point's check of the originals can be recorded: before the school's
+/// review is over, so that a reviewer reads it.
+pub(crate) const ORIGINALS_CHECKABLE: [RegistrationState; 4] = [
+    RegistrationState::Submitted,
+    RegistrationState::FirstReviewPassed,
+    RegistrationState::ChangesRequested,
+    RegistrationState::Resubmitted,
+];
+
+/// States in which the registration waits for a reviewer (the parent is not changing it).
+const AWAITING_REVIEWER: [RegistrationState; 3] = [
+    RegistrationState::Submitted,
+    RegistrationState::FirstReviewPassed,
+    RegistrationState::Resubmitted,
+];
+
 /// Records what the point found checking a checked-in family's original documents: they
-/// match (`ok`), or a problem, which `note` must say (the school's reviewer reads it). It can
-/// be recorded again (a second look) while the registration is in the running.
+/// match (`ok`), or a problem, which `note` must say (the reviewers read it; a note is kept
+/// only with a problem). It can be recorded again (a second look) until the school's review
+/// is over. A registration waiting for a reviewer moves to a new version: a reviewer's page
+/// read before is stale, and a decision from it is refused until it is read again.
 pub async fn record_originals(
     db: &(impl ConnectionTrait + TransactionTrait),
     request: &Request,
@@ -785,7 +818,7 @@ pub async fn record_originals(
             "Choose what the check found: the originals match, or there is a problem.",
         ));
     };
-    let note = note.trim();
+    let note = if ok { "" } else { note.trim() };
     if !ok && note.is_empty() {
         return Err(ServiceError::invalid(
             "note",
@@ -801,15 +834,28 @@ pub async fn record_originals(
         ));
     }
     let txn = db.begin().await?;
-    let held = crate::server::services::registrations::hold(a.registration_id)
-        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
+    let moved = crate::server::services::registrations::change_all(request.now)
+        .filter(registration::Column::Id.eq(a.registration_id))
+        .filter(registration::Column::State.is_in(AWAITING_REVIEWER))
         .exec(&txn)
         .await?;
-    if held.rows_affected != 1 {
+    let held = match moved.rows_affected {
+        1 => 1,
+        // Sent back to the parent for changes: held without a new version, which would
+        // turn the parent's next save into a conflict.
+        _ => {
+            crate::server::services::registrations::hold(a.registration_id)
+                .filter(registration::Column::State.is_in(ORIGINALS_CHECKABLE))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+    };
+    if held != 1 {
         return Err(ServiceError::invalid(
             "appointment",
-            "这份报名已被搁置或已有结果，不能再记录核验结果。",
-            "This registration is set aside or decided: no check can be recorded now.",
+            "这份报名已审核完毕或已被搁置，不能再记录核验结果；如原件有问题，请联系学校。",
+            "This registration's review is over, or it is set aside: no check can be recorded now. Tell the school of any problem.",
         ));
     }
     let done = appointment::Entity::update_many()

@@ -1119,6 +1119,18 @@ pub async fn bulk_pass(
             }
             Err(error) => return Err(error),
         };
+        // A problem the registration point found in the originals is read, not passed in a
+        // batch.
+        if crate::server::services::appointments::originals_problem(db, id).await? {
+            outcome.skipped.push((
+                reference,
+                LocalizedText::new(
+                    "登记点发现原件有问题，请打开逐条审核",
+                    "The registration point found a problem in the originals: open it and decide it alone",
+                ),
+            ));
+            continue;
+        }
         match decide(db, request, id, version, input).await {
             Ok(_) => outcome.done.push(reference),
             Err(ServiceError::Database(e)) => return Err(ServiceError::Database(e)),
