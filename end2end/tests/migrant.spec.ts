@@ -140,7 +140,7 @@ test.describe("a migrant worker's family", () => {
     // What the originals showed is recorded at the desk, in words the school's reviewer reads.
     await row.getByText("记录原件核验结果").click();
     await row.getByLabel("原件有问题", { exact: true }).check();
-    await row.getByLabel("说明（有问题时必填，学校审核时可见）").fill("居住证已过期，请补办");
+    await row.getByLabel("问题说明（选“原件有问题”时必填）").fill("居住证已过期，请补办");
     await row.getByRole("button", { name: "保存核验结果" }).click();
     await expect(row.locator("[data-originals]")).toHaveText("原件有问题 居住证已过期，请补办");
     await point.context().close();
