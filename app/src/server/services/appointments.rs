@@ -591,12 +591,20 @@ pub async fn point_list(
     })
 }
 
-/// Checks a family in at the point (its own point's appointments only).
-pub async fn check_in(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    request: &Request,
+/// An appointment of the calling point staff's own point, with its slot (another point's
+/// is not even shown to exist).
+async fn at_own_point<'a>(
+    db: &impl ConnectionTrait,
+    request: &'a Request,
     appointment_id: i32,
-) -> Result<(), ServiceError> {
+) -> Result<
+    (
+        &'a crate::server::infra::auth::StaffActor,
+        appointment::Model,
+        appointment_slot::Model,
+    ),
+    ServiceError,
+> {
     let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
     let a = appointment::Entity::find_by_id(appointment_id)
         .one(db)
@@ -606,10 +614,19 @@ pub async fn check_in(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    // Another point's appointment is not even shown to exist.
     if staff.registration_point_id != Some(slot.point_id) {
         return Err(ServiceError::NotFound);
     }
+    Ok((staff, a, slot))
+}
+
+/// Checks a family in at the point (its own point's appointments only).
+pub async fn check_in(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    request: &Request,
+    appointment_id: i32,
+) -> Result<(), ServiceError> {
+    let (staff, a, _) = at_own_point(db, request, appointment_id).await?;
     if a.checked_in_at.is_some() {
         return Ok(());
     }
@@ -671,18 +688,7 @@ pub async fn undo_check_in(
     request: &Request,
     appointment_id: i32,
 ) -> Result<(), ServiceError> {
-    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
-    let a = appointment::Entity::find_by_id(appointment_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let slot = appointment_slot::Entity::find_by_id(a.slot_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if staff.registration_point_id != Some(slot.point_id) {
-        return Err(ServiceError::NotFound);
-    }
+    let (_, a, slot) = at_own_point(db, request, appointment_id).await?;
     let (_, offset) = point_of(db, slot.point_id).await?;
     let today = start_of_day(local_time(request.now, offset).date(), offset)?;
     let txn = db.begin().await?;
@@ -799,18 +805,7 @@ pub async fn record_originals(
     ok: Option<bool>,
     note: &str,
 ) -> Result<(), ServiceError> {
-    let staff = request.actor.require_role(&[StaffRole::PointStaff])?;
-    let a = appointment::Entity::find_by_id(appointment_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let slot = appointment_slot::Entity::find_by_id(a.slot_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if staff.registration_point_id != Some(slot.point_id) {
-        return Err(ServiceError::NotFound);
-    }
+    let (staff, a, _) = at_own_point(db, request, appointment_id).await?;
     let Some(ok) = ok else {
         return Err(ServiceError::invalid(
             "ok",
