@@ -620,6 +620,24 @@ async fn at_own_point<'a>(
     Ok((staff, a, slot))
 }
 
+/// Holds a registration's row while it is still in the running: a decision taken at the
+/// same moment is seen, or waits. Otherwise refused in the words given.
+async fn hold_in_running(
+    txn: &impl ConnectionTrait,
+    registration_id: i32,
+    zh: &str,
+    en: &str,
+) -> Result<(), ServiceError> {
+    let held = crate::server::services::registrations::hold(registration_id)
+        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
+        .exec(txn)
+        .await?;
+    match held.rows_affected {
+        1 => Ok(()),
+        _ => Err(ServiceError::invalid("appointment", zh, en)),
+    }
+}
+
 /// Checks a family in at the point (its own point's appointments only).
 pub async fn check_in(
     db: &(impl ConnectionTrait + TransactionTrait),
@@ -634,17 +652,13 @@ pub async fn check_in(
     // leaves nothing to check in. The registration's row is held first: a decision taken
     // at the same moment is seen, or waits.
     let txn = db.begin().await?;
-    let held = crate::server::services::registrations::hold(a.registration_id)
-        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
-        .exec(&txn)
-        .await?;
-    if held.rows_affected != 1 {
-        return Err(ServiceError::invalid(
-            "appointment",
-            "这份报名已被搁置或已有结果，不能签到；请家长联系教体局。",
-            "This registration is set aside or decided: it cannot be checked in. The family should contact the bureau.",
-        ));
-    }
+    hold_in_running(
+        &txn,
+        a.registration_id,
+        "这份报名已被搁置或已有结果，不能签到；请家长联系教体局。",
+        "This registration is set aside or decided: it cannot be checked in. The family should contact the bureau.",
+    )
+    .await?;
     let done = appointment::Entity::update_many()
         .col_expr(
             appointment::Column::CheckedInAt,
@@ -692,20 +706,15 @@ pub async fn undo_check_in(
     let (_, offset) = point_of(db, slot.point_id).await?;
     let today = start_of_day(local_time(request.now, offset).date(), offset)?;
     let txn = db.begin().await?;
-    // The registration's row is held, as by a check-in: a decision taken at the same
-    // moment is seen, or waits; a decided family's check-in is not taken back (it could
-    // not be checked in again).
-    let held = crate::server::services::registrations::hold(a.registration_id)
-        .filter(registration::Column::State.is_not_in(NOT_BOOKABLE))
-        .exec(&txn)
-        .await?;
-    if held.rows_affected != 1 {
-        return Err(ServiceError::invalid(
-            "appointment",
-            "这份报名已被搁置或已有结果，签到不能撤销。",
-            "This registration is set aside or decided: its check-in cannot be taken back.",
-        ));
-    }
+    // As by a check-in: a decided family's check-in is not taken back (it could not be
+    // checked in again).
+    hold_in_running(
+        &txn,
+        a.registration_id,
+        "这份报名已被搁置或已有结果，签到不能撤销。",
+        "This registration is set aside or decided: its check-in cannot be taken back.",
+    )
+    .await?;
     // What was recorded of the originals goes with it (the family was not seen).
     let done = appointment::Entity::update_many()
         .col_expr(
