@@ -80,8 +80,9 @@ fn allowed(r: &RegistrationView, action: Irreversible, booked: Option<&Appointme
 }
 
 /// The question (heading), what follows from it, the button that does it, and what that
-/// button says while the answer is on its way (`hydration/forms.js`).
-fn wording(action: Irreversible) -> (Text, Text, Text, Text) {
+/// button says while the answer is on its way (`hydration/forms.js`). `rebookable`: for
+/// 取消预约, whether another time can be booked after.
+fn wording(action: Irreversible, rebookable: bool) -> (Text, Text, Text, Text) {
     match action {
         Irreversible::Delete => (
             t("确定删除这条报名吗？", "Delete this registration?"),
@@ -112,10 +113,16 @@ fn wording(action: Irreversible) -> (Text, Text, Text, Text) {
         ),
         Irreversible::CancelAppointment => (
             t("确定取消预约吗？", "Cancel the appointment?"),
-            t(
-                "取消后，这个时段的名额可能被其他家庭预约；您可以再预约仍有名额的时段。",
-                "Once cancelled, this time's place may go to another family; you can then book any time that still has places.",
-            ),
+            match rebookable {
+                true => t(
+                    "取消后，这个时段的名额可能被其他家庭预约；您可以再预约仍有名额的时段。",
+                    "Once cancelled, this time's place may go to another family; you can then book any time that still has places.",
+                ),
+                false => t(
+                    "取消后，这份报名将不能再预约现场登记。",
+                    "Once cancelled, this registration cannot book an on-site time again.",
+                ),
+            },
             t("确定取消预约", "Cancel the appointment"),
             t("正在取消…", "Cancelling…"),
         ),
@@ -138,13 +145,7 @@ fn Question(
         Irreversible::CancelAppointment => routes::appointment_panel(id),
         _ => routes::registration(id),
     };
-    let (question, mut consequence, confirm, busy) = wording(action);
-    if action == Irreversible::CancelAppointment && !rebookable {
-        consequence = t(
-            "取消后，这份报名将不能再预约现场登记。",
-            "Once cancelled, this registration cannot book an on-site time again.",
-        );
-    }
+    let (question, consequence, confirm, busy) = wording(action, rebookable);
     if !allowed(&r, action, booked.as_ref()) {
         let why = match (action, &booked) {
             (Irreversible::CancelAppointment, Some(a)) if a.checked_in => t(
@@ -179,7 +180,7 @@ fn Question(
                 <ActionForm action=delete>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
-                    <Buttons confirm busy class="button button-danger" back=back.clone() keep=t("取消", "Cancel") />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() />
                 </ActionForm>
                 {move || delete.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -191,7 +192,7 @@ fn Question(
                 <ActionForm action=resubmit>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="base_version" value=version />
-                    <Buttons confirm busy class="button button-primary" back=back.clone() keep=t("取消", "Cancel") />
+                    <Buttons confirm busy class="button button-primary" back=back.clone() />
                 </ActionForm>
                 {move || resubmit.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -203,7 +204,7 @@ fn Question(
                 <ActionForm action=answer>
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="accept" value="false" />
-                    <Buttons confirm busy class="button button-danger" back=back.clone() keep=t("取消", "Cancel") />
+                    <Buttons confirm busy class="button button-danger" back=back.clone() />
                 </ActionForm>
                 {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorPanel error /> })}
             }
@@ -250,6 +251,8 @@ fn Buttons(
     busy: Text,
     class: &'static str,
     back: String,
+    /// The way back, nothing changed.
+    #[prop(default = t("取消", "Cancel"))]
     keep: Text,
 ) -> impl IntoView {
     let locale = use_locale();

@@ -530,6 +530,7 @@ pub async fn point_list(
             None => *day == date,
         })
         .collect();
+    let mut more_found = false;
     if find.is_some() {
         // Today and the days ahead first, by time; then the days past, the latest first.
         listed.sort_by_key(|(day, slot, ..)| {
@@ -542,13 +543,9 @@ pub async fn point_list(
                 },
             )
         });
+        more_found = listed.len() > MOST_FOUND;
+        listed.truncate(MOST_FOUND);
     }
-    let more_found = find.is_some() && listed.len() > MOST_FOUND;
-    listed.truncate(if find.is_some() {
-        MOST_FOUND
-    } else {
-        usize::MAX
-    });
     for (_, slot, a, r) in listed {
         shown.push(r.id);
         let checked_in_at = a.checked_in_at.map(|at| local_time(at, offset));
